@@ -1,0 +1,88 @@
+#include "cli/app.h"
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <iostream>
+
+#include "cli/context.h"
+#include "cli/exit_codes.h"
+#include "cli/registry.h"
+#include "os/process.h"
+
+namespace drover::cli {
+
+namespace {
+
+void allow_globals_after(CLI::App& app) {
+  for (CLI::App* sub : app.get_subcommands({})) {
+    sub->fallthrough();
+    allow_globals_after(*sub);
+  }
+}
+
+// CLI11 reports usage errors in several shapes; we print one line and exit 2.
+int usage_error(Context& ctx, const std::string& message, const std::string& command) {
+  std::string hint = command.empty() ? "drover --help" : "drover " + command + " --help";
+  ctx.out.error(make_error(Errc::usage, message + " (see '" + hint + "')"));
+  return exit_code(Errc::usage);
+}
+
+std::string command_path(const CLI::App& app) {
+  std::string path;
+  const CLI::App* cur = &app;
+  while (true) {
+    auto subs = cur->get_subcommands();
+    if (subs.empty()) break;
+    cur = subs.front();
+    path += (path.empty() ? "" : " ") + cur->get_name();
+  }
+  return path;
+}
+
+}  // namespace
+
+int run(int argc, char** argv) {
+  os::ignore_sigpipe();
+  Context ctx;
+  CLI::App app{"drover: a supervisor for swarms of AI coding agents", "drover"};
+  app.set_version_flag("--version", std::string("drover ") + DROVER_VERSION);
+  app.require_subcommand(0, 1);
+  app.add_option("--project", ctx.opts.project, "project directory (default: nearest with .drover/)");
+  app.add_flag("--json", ctx.opts.json, "print exactly one JSON document");
+  app.add_flag("-q,--quiet", ctx.opts.quiet, "print only what was asked for");
+  app.add_flag("--no-color", ctx.opts.no_color, "no ANSI colours (also NO_COLOR)");
+  for (const auto& c : commands()) c.install(app, ctx);
+  allow_globals_after(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    ctx.out.json = ctx.opts.json;
+    return usage_error(ctx, e.what(), command_path(app));
+  }
+  ctx.out.json = ctx.opts.json;
+  ctx.out.quiet = ctx.opts.quiet;
+  const char* no_color = std::getenv("NO_COLOR");
+  ctx.out.color = !ctx.opts.no_color && !(no_color && *no_color) && isatty(STDOUT_FILENO);
+
+  if (!ctx.action) {
+    std::cout << app.help();
+    return exit_code(Errc::usage);
+  }
+  Status s = ctx.action();
+  if (!s.ok()) {
+    ctx.out.error(s.error());
+    return exit_code(s.error().code);
+  }
+  return 0;
+}
+
+}  // namespace drover::cli

@@ -1,0 +1,99 @@
+// drover completions bash|zsh|fish: completion scripts generated from the command table,
+// so they never drift from the real commands and flags.
+#include <CLI/CLI.hpp>
+#include <memory>
+
+#include "cli/context.h"
+#include "cli/registry.h"
+
+namespace drover::cli {
+
+namespace {
+
+struct Word {
+  std::string command;              // "" for top level, "mail" for mail's subcommands
+  std::vector<std::string> words;   // subcommand names and long flags
+};
+
+std::vector<Word> collect(const CLI::App& app) {
+  std::vector<Word> out;
+  Word top;
+  for (const CLI::App* sub : app.get_subcommands({})) {
+    top.words.push_back(sub->get_name());
+    Word w{sub->get_name(), {}};
+    for (const CLI::App* s2 : sub->get_subcommands({})) w.words.push_back(s2->get_name());
+    for (const CLI::Option* opt : sub->get_options())
+      for (const auto& l : opt->get_lnames()) w.words.push_back("--" + l);
+    out.push_back(w);
+  }
+  for (const CLI::Option* opt : app.get_options())
+    for (const auto& l : opt->get_lnames()) top.words.push_back("--" + l);
+  out.insert(out.begin(), top);
+  return out;
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& w : v) s += (s.empty() ? "" : " ") + w;
+  return s;
+}
+
+std::string bash_script(const std::vector<Word>& words) {
+  std::string s = "# bash completion for drover; load with: source <(drover completions bash)\n"
+                  "_drover() {\n  local cur=${COMP_WORDS[COMP_CWORD]} cmd=\"\" i\n"
+                  "  for ((i=1; i<COMP_CWORD; i++)); do\n"
+                  "    case ${COMP_WORDS[i]} in -*) ;; *) cmd=${COMP_WORDS[i]}; break;; esac\n"
+                  "  done\n  local words\n  case $cmd in\n";
+  for (const auto& w : words)
+    s += "    " + (w.command.empty() ? std::string("\"\"") : w.command) + ") words=\"" + join(w.words) + "\";;\n";
+  s += "  esac\n  COMPREPLY=($(compgen -W \"$words\" -- \"$cur\"))\n}\ncomplete -F _drover drover\n";
+  return s;
+}
+
+std::string zsh_script(const std::vector<Word>& words) {
+  std::string s = "#compdef drover\n# zsh completion for drover; load with: source <(drover completions zsh)\n"
+                  "_drover() {\n  local cmd=${words[2]}\n  if (( CURRENT == 2 )); then\n    compadd -- " +
+                  join(words.front().words) + "\n    return\n  fi\n  case $cmd in\n";
+  for (std::size_t i = 1; i < words.size(); ++i)
+    s += "    " + words[i].command + ") compadd -- " + join(words[i].words) + ";;\n";
+  s += "  esac\n}\ncompdef _drover drover\n";
+  return s;
+}
+
+std::string fish_script(const std::vector<Word>& words) {
+  std::string s = "# fish completion for drover; load with: drover completions fish | source\n"
+                  "complete -c drover -f\n";
+  for (std::size_t i = 1; i < words.size(); ++i)
+    s += "complete -c drover -n '__fish_use_subcommand' -a " + words[i].command + "\n";
+  for (std::size_t i = 1; i < words.size(); ++i)
+    for (const auto& w : words[i].words) {
+      if (w.rfind("--", 0) == 0)
+        s += "complete -c drover -n '__fish_seen_subcommand_from " + words[i].command + "' -l " + w.substr(2) + "\n";
+      else
+        s += "complete -c drover -n '__fish_seen_subcommand_from " + words[i].command + "' -a " + w + "\n";
+    }
+  return s;
+}
+
+Status run_completions(Context& ctx, const CLI::App& app, const std::string& shell) {
+  auto words = collect(app);
+  std::string script;
+  if (shell == "bash") script = bash_script(words);
+  else if (shell == "zsh") script = zsh_script(words);
+  else if (shell == "fish") script = fish_script(words);
+  else return make_error(Errc::usage, "unknown shell '" + shell + "' (use bash, zsh or fish)");
+  ctx.out.document({{"shell", shell}, {"script", script}});
+  ctx.out.data(script);
+  return ok_status();
+}
+
+}  // namespace
+
+void install_completions(CLI::App& app, Context& ctx) {
+  auto shell = std::make_shared<std::string>();
+  CLI::App* cmd = app.add_subcommand("completions", "print a completion script: bash, zsh or fish");
+  cmd->add_option("shell", *shell, "bash, zsh or fish")->required();
+  cmd->callback([&ctx, &app, shell] { ctx.action = [&ctx, &app, shell] { return run_completions(ctx, app, *shell); }; });
+}
+
+}  // namespace drover::cli

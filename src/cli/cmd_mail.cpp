@@ -1,0 +1,210 @@
+// drover mail send|check|list|read|reply (SPEC §4, §6.6).
+#include <CLI/CLI.hpp>
+#include <memory>
+
+#include "cli/context.h"
+#include "cli/mail_common.h"
+#include "cli/registry.h"
+#include "core/clock.h"
+#include "core/duration.h"
+#include "core/names.h"
+#include "store/mail.h"
+
+namespace drover::cli {
+
+namespace {
+
+struct SendOptions {
+  std::string to, subject;
+  std::optional<std::string> body, body_file, payload, from;
+  std::string stdin_marker;
+  std::string type = "status", priority = "normal";
+};
+
+Status run_send(Context& ctx, const SendOptions& o) {
+  if (!o.stdin_marker.empty() && o.stdin_marker != "-")
+    return make_error(Errc::usage, "unexpected argument '" + o.stdin_marker +
+                                       "' (use --body TEXT, --body-file F, or '-' to read stdin)");
+  auto body = read_body(o.body, o.body_file, o.stdin_marker == "-");
+  if (!body) return body.error();
+  MailMessage m;
+  m.from = o.from.value_or(Context::self_name());
+  m.to = o.to;
+  m.subject = o.subject;
+  m.body = std::move(*body);
+  m.type = o.type;
+  m.priority = o.priority;
+  m.payload = o.payload;
+  auto ids = send_mail(ctx, m);
+  if (!ids) return ids.error();
+  ctx.out.document({{"ids", *ids}});
+  std::string list;
+  for (auto id : *ids) list += (list.empty() ? "#" : ", #") + std::to_string(id);
+  ctx.out.info("sent " + list + " to " + o.to);
+  return ok_status();
+}
+
+struct ReplyOptions {
+  std::int64_t id = 0;
+  std::optional<std::string> body, body_file, from;
+  std::string stdin_marker;
+  std::string type = "status", priority = "normal";
+};
+
+Status run_reply(Context& ctx, const ReplyOptions& o) {
+  auto body = read_body(o.body, o.body_file, o.stdin_marker == "-");
+  if (!body) return body.error();
+  if (!o.body && !o.body_file && o.stdin_marker != "-")
+    return make_error(Errc::usage, "a reply needs a body: --body TEXT, --body-file F or '-'");
+  auto st = ctx.store();
+  if (!st) return st.error();
+  auto original = (*st)->read<MailMessage>([&](store::Tx& tx) -> Result<MailMessage> {
+    auto m = tx.mail().get(o.id);
+    if (!m) return make_error(Errc::not_found, "no message #" + std::to_string(o.id) +
+                                                   " (see 'drover mail list')");
+    return *m;
+  });
+  if (!original) return original.error();
+  MailMessage m;
+  m.from = o.from.value_or(Context::self_name());
+  // Replying to your own message continues the conversation with its recipient.
+  m.to = original->from == m.from ? original->to : original->from;
+  m.subject = "Re: " + original->subject;
+  m.body = std::move(*body);
+  m.type = o.type;
+  m.priority = o.priority;
+  m.thread_id = original->thread_id.value_or(original->id);
+  m.reply_to = original->id;
+  auto ids = send_mail(ctx, m);
+  if (!ids) return ids.error();
+  ctx.out.document({{"ids", *ids}});
+  ctx.out.info("sent #" + std::to_string(ids->front()) + " to " + m.to + " (reply to #" +
+               std::to_string(o.id) + ")");
+  return ok_status();
+}
+
+struct CheckOptions {
+  std::optional<std::string> agent;
+};
+
+Status run_check(Context& ctx, const CheckOptions& o) {
+  std::string agent = o.agent.value_or(Context::self_name());
+  DROVER_TRY(validate_mail_sender(agent));
+  auto st = ctx.store();
+  if (!st) return st.error();
+  auto msgs = (*st)->write<std::vector<MailMessage>>([&](store::Tx& tx) -> Result<std::vector<MailMessage>> {
+    auto list = tx.mail().unread_for(agent);
+    auto ts = now_timestamp();
+    for (auto& m : list) tx.mail().mark_read(m.id, ts);
+    return list;
+  });
+  if (!msgs) return msgs.error();
+  print_messages(ctx, *msgs, true, "no unread mail for " + agent);
+  return ok_status();
+}
+
+struct ListOptions {
+  std::optional<std::string> to, from, type, since;
+  bool unread = false;
+  int limit = 100;
+};
+
+Status run_list(Context& ctx, const ListOptions& o) {
+  store::MailFilter f;
+  if (o.to) DROVER_TRY(validate_mail_sender(*o.to));
+  if (o.from) DROVER_TRY(validate_mail_sender(*o.from));
+  if (o.type) DROVER_TRY(validate_mail_type(*o.type));
+  if (o.limit < 0) return make_error(Errc::usage, "--limit must be 0 (all) or a positive number");
+  f.to = o.to;
+  f.from = o.from;
+  f.type = o.type;
+  f.unread_only = o.unread;
+  f.limit = o.limit;
+  if (o.since) {
+    auto d = parse_duration(*o.since);
+    if (!d) return make_error(Errc::usage, "--since: " + d.error().message);
+    f.since = format_timestamp(SystemClock::instance().now() - *d);
+  }
+  auto st = ctx.store();
+  if (!st) return st.error();
+  auto msgs = (*st)->read<std::vector<MailMessage>>(
+      [&](store::Tx& tx) -> Result<std::vector<MailMessage>> { return tx.mail().list(f); });
+  if (!msgs) return msgs.error();
+  print_messages(ctx, *msgs, false, "no mail");
+  return ok_status();
+}
+
+Status run_read(Context& ctx, std::int64_t id) {
+  auto st = ctx.store();
+  if (!st) return st.error();
+  auto msg = (*st)->write<MailMessage>([&](store::Tx& tx) -> Result<MailMessage> {
+    auto m = tx.mail().get(id);
+    if (!m) return make_error(Errc::not_found, "no message #" + std::to_string(id) +
+                                                   " (see 'drover mail list')");
+    if (!m->read_at) {
+      m->read_at = now_timestamp();
+      tx.mail().mark_read(id, *m->read_at);
+    }
+    return *m;
+  });
+  if (!msg) return msg.error();
+  ctx.out.document(message_json(*msg));
+  ctx.out.data(message_human(*msg, true));
+  return ok_status();
+}
+
+void add_body_options(CLI::App* cmd, std::optional<std::string>& body,
+                      std::optional<std::string>& body_file, std::string& marker) {
+  cmd->add_option("--body", body, "message body");
+  cmd->add_option("--body-file", body_file, "read the body from a file");
+  cmd->add_option("stdin", marker, "'-' reads the body from stdin");
+}
+
+}  // namespace
+
+void install_mail(CLI::App& app, Context& ctx) {
+  CLI::App* mail = app.add_subcommand("mail", "send, list, read and reply to mail");
+  mail->require_subcommand(1);
+
+  auto s = std::make_shared<SendOptions>();
+  CLI::App* send = mail->add_subcommand("send", "send a message (to a name, @all, or @<capability>)");
+  send->add_option("--to", s->to, "recipient: an agent, operator, @all, @<capability>")->required();
+  send->add_option("--subject", s->subject, "subject line")->required();
+  add_body_options(send, s->body, s->body_file, s->stdin_marker);
+  send->add_option("--type", s->type, "message type (default status)");
+  send->add_option("--priority", s->priority, "low, normal, high, urgent");
+  send->add_option("--payload", s->payload, "JSON payload");
+  send->add_option("--from", s->from, "sender (default $DROVER_AGENT, else operator)");
+  send->callback([&ctx, s] { ctx.action = [&ctx, s] { return run_send(ctx, *s); }; });
+
+  auto c = std::make_shared<CheckOptions>();
+  CLI::App* check = mail->add_subcommand("check", "print unread mail and mark it read");
+  check->add_option("--agent", c->agent, "whose mail (default $DROVER_AGENT, else operator)");
+  check->callback([&ctx, c] { ctx.action = [&ctx, c] { return run_check(ctx, *c); }; });
+
+  auto l = std::make_shared<ListOptions>();
+  CLI::App* list = mail->add_subcommand("list", "list mail, newest first (does not mark read)");
+  list->add_option("--to", l->to, "only mail to this name");
+  list->add_option("--from", l->from, "only mail from this name");
+  list->add_flag("--unread", l->unread, "only unread mail");
+  list->add_option("--type", l->type, "only this type");
+  list->add_option("--since", l->since, "only mail newer than DURATION (e.g. 10m)");
+  list->add_option("--limit", l->limit, "at most N messages (default 100, 0 = all)");
+  list->callback([&ctx, l] { ctx.action = [&ctx, l] { return run_list(ctx, *l); }; });
+
+  auto id = std::make_shared<std::int64_t>(0);
+  CLI::App* read = mail->add_subcommand("read", "print one message and mark it read");
+  read->add_option("id", *id, "message id")->required();
+  read->callback([&ctx, id] { ctx.action = [&ctx, id] { return run_read(ctx, *id); }; });
+
+  auto r = std::make_shared<ReplyOptions>();
+  CLI::App* reply = mail->add_subcommand("reply", "reply to a message in its thread");
+  reply->add_option("id", r->id, "message id")->required();
+  add_body_options(reply, r->body, r->body_file, r->stdin_marker);
+  reply->add_option("--type", r->type, "message type (default status)");
+  reply->add_option("--priority", r->priority, "low, normal, high, urgent");
+  reply->add_option("--from", r->from, "sender (default $DROVER_AGENT, else operator)");
+  reply->callback([&ctx, r] { ctx.action = [&ctx, r] { return run_reply(ctx, *r); }; });
+}
+
+}  // namespace drover::cli

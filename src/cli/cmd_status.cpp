@@ -1,0 +1,194 @@
+// drover status [AGENT] [--all] (SPEC §6.4). Read-only: it never writes state.
+#include <CLI/CLI.hpp>
+#include <memory>
+
+#include "cli/context.h"
+#include "cli/registry.h"
+#include "cli/supervisor_info.h"
+#include "cli/turn_probe.h"
+#include "core/clock.h"
+#include "core/duration.h"
+#include "core/names.h"
+#include "core/text.h"
+#include "store/mail.h"
+#include "store/sessions.h"
+#include "store/turns.h"
+
+namespace drover::cli {
+
+namespace {
+
+struct StatusOptions {
+  std::optional<std::string> agent;
+  bool all = false;
+};
+
+std::string age_since(const std::string& ts) {
+  auto t = parse_timestamp(ts);
+  if (!t) return "?";
+  return format_age(std::chrono::duration_cast<Millis>(SystemClock::instance().now() - *t));
+}
+
+struct Snapshot {
+  std::vector<Session> sessions;
+  int operator_unread = 0;
+};
+
+nlohmann::json supervisor_json(const SupervisorInfo& sup, const Config& cfg, int running) {
+  nlohmann::json j = {{"running", sup.running},
+                      {"pid", nullptr},
+                      {"started_at", nullptr},
+                      {"turns_running", running},
+                      {"max_concurrent_turns", cfg.supervisor.max_concurrent_turns}};
+  if (sup.identity) j["pid"] = sup.identity->pid;
+  if (sup.started_at) j["started_at"] = *sup.started_at;
+  return j;
+}
+
+std::string supervisor_line(const SupervisorInfo& sup, const Config& cfg, int running) {
+  std::string turns = "turns " + std::to_string(running) + "/" +
+                      std::to_string(cfg.supervisor.max_concurrent_turns);
+  if (!sup.running) return "supervisor: not running (" + turns + "; 'drover up' starts it)";
+  std::string line = "supervisor: running";
+  if (sup.identity) line += ", pid " + std::to_string(sup.identity->pid);
+  if (sup.started_at) line += ", up " + age_since(*sup.started_at);
+  return line + ", " + turns;
+}
+
+Status run_overview(Context& ctx, const StatusOptions& o, const ProjectPaths& p, const Config& cfg,
+                    store::Store& st) {
+  auto snap = st.read<Snapshot>([&](store::Tx& tx) -> Result<Snapshot> {
+    return Snapshot{tx.sessions().list(), tx.mail().unread_count(kOperator)};
+  });
+  if (!snap) return snap.error();
+  SupervisorInfo sup = read_supervisor_info(p);
+  int running = 0;
+  nlohmann::json agents = nlohmann::json::array();
+  std::vector<std::string> lines;
+  std::map<std::string, int> finished;
+  int finished_total = 0;
+  for (const auto& s : snap->sessions) {
+    TurnProbe probe = probe_turn(p, s.name);
+    if (s.state == SessionState::in_turn) ++running;
+    nlohmann::json j = session_json(s);
+    j["turn_process"] = probe_json(probe);
+    agents.push_back(j);
+    if (is_terminal(s.state) && !o.all && !probe.orphan) {
+      ++finished[std::string(to_string(s.state))];
+      ++finished_total;
+      continue;
+    }
+    std::string line = escape_control(s.name) + "  " + escape_control(s.capability) + "  " +
+                       std::string(to_string(s.state));
+    if (s.current_turn) line += "  turn " + std::to_string(*s.current_turn);
+    line += "  active " + age_since(s.last_activity) + " ago";
+    if (s.failed_turns > 0) line += "  failures " + std::to_string(s.failed_turns);
+    if (s.state_reason && is_terminal(s.state)) line += "  (" + one_line_summary(*s.state_reason, 60) + ")";
+    if (probe.orphan) line += "  ORPHAN pid " + std::to_string(probe.identity->pid);
+    line += "  " + one_line_summary(s.task, 50);
+    lines.push_back(line);
+  }
+  ctx.out.document({{"supervisor", supervisor_json(sup, cfg, running)},
+                    {"agents", agents},
+                    {"unread", {{"operator", snap->operator_unread}}}});
+  std::string text = supervisor_line(sup, cfg, running) + "\n";
+  if (snap->sessions.empty()) text += "agents: none (start one with 'drover sling <agent> \"<task>\"')\n";
+  for (const auto& l : lines) text += l + "\n";
+  if (finished_total > 0) {
+    std::string parts;
+    for (const auto& [state, n] : finished) parts += (parts.empty() ? "" : ", ") + std::to_string(n) + " " + state;
+    text += std::to_string(finished_total) + " finished: " + parts + " — --all to list\n";
+  }
+  text += "mail: " + std::to_string(snap->operator_unread) + " unread for operator";
+  if (snap->operator_unread > 0) text += " ('drover mail check' reads them)";
+  ctx.out.data(text);
+  return ok_status();
+}
+
+struct Detail {
+  Session session;
+  std::vector<store::TurnRecord> turns;
+  std::vector<MailMessage> pending;
+};
+
+Status run_detail(Context& ctx, const std::string& name, const ProjectPaths& p, store::Store& st) {
+  DROVER_TRY(validate_agent_name(name));
+  auto d = st.read<Detail>([&](store::Tx& tx) -> Result<Detail> {
+    auto s = tx.sessions().get(name);
+    if (!s) return make_error(Errc::not_found, "no agent named '" + name + "' (see 'drover status')");
+    return Detail{*s, tx.turns().recent(name, 10), tx.mail().pending_for(name)};
+  });
+  if (!d) return d.error();
+  TurnProbe probe = probe_turn(p, name);
+  nlohmann::json turns = nlohmann::json::array();
+  for (const auto& t : d->turns) turns.push_back(turn_json(t));
+  nlohmann::json pending = nlohmann::json::array();
+  for (const auto& m : d->pending) pending.push_back(message_json(m));
+  nlohmann::json agent = session_json(d->session);
+  agent["turn_process"] = probe_json(probe);
+  ctx.out.document({{"agent", agent}, {"turns", turns}, {"pending_mail", pending}});
+
+  const Session& s = d->session;
+  auto field = [](const std::string& k, const std::string& v) { return "  " + k + ": " + v + "\n"; };
+  std::string text = escape_control(s.name) + "\n";
+  text += field("state", std::string(to_string(s.state)) +
+                             (s.state_reason ? " (" + escape_control(*s.state_reason) + ")" : ""));
+  text += field("capability", escape_control(s.capability) + ", runtime " + escape_control(s.runtime) +
+                                  (s.model ? ", model " + escape_control(*s.model) : ""));
+  if (s.parent) text += field("parent", escape_control(*s.parent));
+  text += field("task", one_line_summary(s.task, 100));
+  text += field("created", s.created_at);
+  text += field("last activity", s.last_activity + " (" + age_since(s.last_activity) + " ago)");
+  text += field("turns", std::to_string(s.turn_count) + ", consecutive failures " +
+                             std::to_string(s.failed_turns));
+  if (s.runtime_session_id) text += field("runtime session", escape_control(*s.runtime_session_id));
+  if (s.worktree) text += field("worktree", escape_control(*s.worktree) + (s.branch ? " on " + escape_control(*s.branch) : ""));
+  if (s.head_sha) text += field("head", *s.head_sha + (s.dirty_summary ? " (" + escape_control(*s.dirty_summary) + ")" : ""));
+  if (probe.identity)
+    text += field("turn process", "pid " + std::to_string(probe.identity->pid) + ", pgid " +
+                                      std::to_string(probe.identity->pgid) +
+                                      (probe.orphan ? " — ORPHAN (no runner holds the turn lock)" : "") +
+                                      (!probe.alive ? " — stale turn.pid (process gone)" : ""));
+  if (!d->turns.empty()) text += "  recent turns:\n";
+  for (const auto& t : d->turns) {
+    text += "    #" + std::to_string(t.id) + " " + t.started_at + " " + t.outcome.value_or("running");
+    if (t.duration_ms) text += " " + format_age(Millis(*t.duration_ms));
+    if (t.cost_usd) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, " $%.4f", *t.cost_usd);
+      text += buf;
+    }
+    if (t.input_tokens || t.output_tokens)
+      text += " tokens " + std::to_string(t.input_tokens.value_or(0)) + "/" +
+              std::to_string(t.output_tokens.value_or(0));
+    if (t.detail) text += " — " + one_line_summary(*t.detail, 60);
+    text += "\n";
+  }
+  text += "  pending mail: " + std::to_string(d->pending.size());
+  for (const auto& m : d->pending) text += "\n    " + message_human(m, false);
+  ctx.out.data(text);
+  return ok_status();
+}
+
+Status run_status(Context& ctx, const StatusOptions& o) {
+  auto p = ctx.project();
+  if (!p) return p.error();
+  auto cfg = ctx.config();
+  if (!cfg) return cfg.error();
+  auto st = ctx.store();
+  if (!st) return st.error();
+  if (o.agent) return run_detail(ctx, *o.agent, *p, **st);
+  return run_overview(ctx, o, *p, *cfg, **st);
+}
+
+}  // namespace
+
+void install_status(CLI::App& app, Context& ctx) {
+  auto o = std::make_shared<StatusOptions>();
+  CLI::App* cmd = app.add_subcommand("status", "show the supervisor, agents and unread mail");
+  cmd->add_option("agent", o->agent, "show one agent in detail");
+  cmd->add_flag("--all", o->all, "list finished agents too");
+  cmd->callback([&ctx, o] { ctx.action = [&ctx, o] { return run_status(ctx, *o); }; });
+}
+
+}  // namespace drover::cli

@@ -1,0 +1,42 @@
+#pragma once
+// What every command gets: the global options, the output, and lazily opened project
+// resources (paths, config, store).
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "cli/output.h"
+#include "cli/project.h"
+#include "core/config.h"
+#include "store/store.h"
+
+namespace drover::cli {
+
+struct GlobalOptions {
+  std::optional<std::string> project;
+  bool json = false;
+  bool quiet = false;
+  bool no_color = false;
+};
+
+class Context {
+ public:
+  GlobalOptions opts;
+  Output out;
+  // The command selected by parsing; run after the command line is fully parsed.
+  std::function<Status()> action;
+
+  Result<ProjectPaths> project();
+  Result<Config> config();
+  Result<store::Store*> store();
+  // The mail identity of whoever runs this command: $DROVER_AGENT, else "operator".
+  static std::string self_name();
+
+ private:
+  std::optional<ProjectPaths> project_;
+  std::optional<Config> config_;
+  std::unique_ptr<store::Store> store_;
+};
+
+}  // namespace drover::cli

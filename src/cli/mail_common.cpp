@@ -1,0 +1,83 @@
+#include "cli/mail_common.h"
+
+#include <iostream>
+#include <iterator>
+
+#include "core/addressing.h"
+#include "core/names.h"
+#include "os/files.h"
+#include "store/mail.h"
+#include "store/sessions.h"
+#include "cli/wake.h"
+
+namespace drover::cli {
+
+Result<std::string> read_body(const std::optional<std::string>& body,
+                              const std::optional<std::string>& body_file, bool from_stdin) {
+  int sources = (body ? 1 : 0) + (body_file ? 1 : 0) + (from_stdin ? 1 : 0);
+  if (sources > 1)
+    return make_error(Errc::usage, "give the body once: --body, --body-file or '-' for stdin");
+  if (body) return *body;
+  if (body_file) {
+    auto text = os::read_file(*body_file);
+    if (!text) {
+      auto code = text.error().code == Errc::not_found ? Errc::not_found : Errc::failed;
+      return make_error(code, "cannot read --body-file: " + text.error().message);
+    }
+    return std::move(*text);
+  }
+  if (from_stdin) {
+    std::string text((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+    return text;
+  }
+  return std::string();
+}
+
+Result<std::vector<std::int64_t>> send_mail(Context& ctx, const MailMessage& draft) {
+  DROVER_TRY(validate_mail_sender(draft.from));
+  DROVER_TRY(validate_mail_type(draft.type));
+  DROVER_TRY(validate_priority(draft.priority));
+  MailMessage m = draft;
+  if (m.payload) {
+    auto p = normalize_payload(*m.payload);
+    if (!p) return p.error();
+    m.payload = *p;
+  }
+  auto st = ctx.store();
+  if (!st) return st.error();
+  bool wake = false;
+  auto ids = (*st)->write<std::vector<std::int64_t>>([&](store::Tx& tx) -> Result<std::vector<std::int64_t>> {
+    std::optional<Session> direct;
+    if (!is_group_address(m.to) && m.to != kOperator && validate_agent_name(m.to).ok())
+      direct = tx.sessions().get(m.to);
+    auto live = tx.sessions().live();
+    auto to = resolve_recipients(m.to, m.from, live, direct);
+    if (!to) return to.error();
+    std::vector<std::int64_t> out;
+    for (const auto& name : *to) {
+      MailMessage one = m;
+      one.to = name;
+      out.push_back(tx.mail().insert(one));
+      for (const auto& s : live)
+        if (s.name == name) wake = true;
+    }
+    return out;
+  });
+  if (ids && wake) notify_supervisor(ctx);
+  return ids;
+}
+
+void print_messages(Context& ctx, const std::vector<MailMessage>& messages, bool with_body,
+                    const std::string& empty_text) {
+  nlohmann::json arr = nlohmann::json::array();
+  std::string text;
+  for (const auto& m : messages) {
+    arr.push_back(message_json(m));
+    if (!text.empty()) text += with_body ? "\n\n" : "\n";
+    text += message_human(m, with_body);
+  }
+  ctx.out.document({{"messages", arr}});
+  ctx.out.data(messages.empty() ? empty_text : text);
+}
+
+}  // namespace drover::cli

@@ -1,0 +1,23 @@
+#pragma once
+// Pieces shared by the mail subcommands.
+#include <optional>
+#include <string>
+
+#include "cli/context.h"
+#include "core/mail.h"
+
+namespace drover::cli {
+
+// Reads a body from exactly one of --body, --body-file, or '-' (stdin).
+Result<std::string> read_body(const std::optional<std::string>& body,
+                              const std::optional<std::string>& body_file, bool from_stdin);
+
+// Validates and stores one message to `to` (which may be a group) inside one
+// transaction; returns the ids. Nothing is written when any check fails.
+Result<std::vector<std::int64_t>> send_mail(Context& ctx, const MailMessage& draft);
+
+// Prints a list of messages (human or {"messages":[…]}).
+void print_messages(Context& ctx, const std::vector<MailMessage>& messages, bool with_body,
+                    const std::string& empty_text);
+
+}  // namespace drover::cli

@@ -1,0 +1,131 @@
+#include "cli/output.h"
+
+#include <cstdio>
+
+#include "cli/exit_codes.h"
+#include "core/text.h"
+
+namespace drover::cli {
+
+namespace {
+void write_out(FILE* f, std::string_view text) {
+  std::fwrite(text.data(), 1, text.size(), f);
+  if (text.empty() || text.back() != '\n') std::fputc('\n', f);
+}
+}  // namespace
+
+std::string dump_json(const nlohmann::json& doc, int indent) {
+  return doc.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+void Output::data(std::string_view text) const {
+  if (!json) write_out(stdout, text);
+}
+
+void Output::info(std::string_view text) const {
+  if (!json && !quiet) write_out(stdout, text);
+}
+
+void Output::document(const nlohmann::json& doc) const {
+  if (json) write_out(stdout, dump_json(doc, 2));
+}
+
+void Output::error(const Error& e) const {
+  if (json) {
+    nlohmann::json doc = {{"error", {{"code", error_code_name(e.code)}, {"message", e.message}}}};
+    write_out(stdout, dump_json(doc, 2));
+  } else {
+    write_out(stderr, "drover: " + escape_control(e.message));
+  }
+}
+
+std::string Output::bold(std::string_view s) const {
+  return color ? "\033[1m" + std::string(s) + "\033[0m" : std::string(s);
+}
+std::string Output::dim(std::string_view s) const {
+  return color ? "\033[2m" + std::string(s) + "\033[0m" : std::string(s);
+}
+
+nlohmann::json message_json(const MailMessage& m) {
+  auto opt = [](const auto& v) -> nlohmann::json {
+    if (v) return *v;
+    return nullptr;
+  };
+  nlohmann::json payload = nullptr;
+  if (m.payload) {
+    payload = nlohmann::json::parse(*m.payload, nullptr, false);
+    if (payload.is_discarded()) payload = *m.payload;  // stored by an older tool: keep the text
+  }
+  return {{"id", m.id},           {"from", m.from},         {"to", m.to},
+          {"subject", m.subject}, {"body", m.body},         {"type", m.type},
+          {"priority", m.priority}, {"thread_id", opt(m.thread_id)},
+          {"reply_to", opt(m.reply_to)}, {"payload", payload}, {"created_at", m.created_at},
+          {"read_at", opt(m.read_at)}};
+}
+
+namespace {
+template <class T>
+nlohmann::json opt(const std::optional<T>& v) {
+  if (v) return *v;
+  return nullptr;
+}
+}  // namespace
+
+nlohmann::json session_json(const Session& s) {
+  return {{"name", s.name},
+          {"capability", s.capability},
+          {"runtime", s.runtime},
+          {"model", opt(s.model)},
+          {"state", std::string(to_string(s.state))},
+          {"state_reason", opt(s.state_reason)},
+          {"parent", opt(s.parent)},
+          {"depth", s.depth},
+          {"task", s.task},
+          {"task_id", opt(s.task_id)},
+          {"worktree", opt(s.worktree)},
+          {"branch", opt(s.branch)},
+          {"head_sha", opt(s.head_sha)},
+          {"dirty_summary", opt(s.dirty_summary)},
+          {"runtime_session_id", opt(s.runtime_session_id)},
+          {"created_at", s.created_at},
+          {"last_activity", s.last_activity},
+          {"turn_count", s.turn_count},
+          {"failed_turns", s.failed_turns},
+          {"current_turn", opt(s.current_turn)},
+          {"stop_requested", s.stop_requested},
+          {"retry_after", opt(s.retry_after)}};
+}
+
+nlohmann::json turn_json(const store::TurnRecord& t) {
+  return {{"id", t.id},
+          {"agent", t.agent},
+          {"started_at", t.started_at},
+          {"ended_at", opt(t.ended_at)},
+          {"outcome", opt(t.outcome)},
+          {"exit_code", opt(t.exit_code)},
+          {"signal", opt(t.signal)},
+          {"duration_ms", opt(t.duration_ms)},
+          {"cost_usd", opt(t.cost_usd)},
+          {"input_tokens", opt(t.input_tokens)},
+          {"output_tokens", opt(t.output_tokens)},
+          {"pid", opt(t.pid)},
+          {"resume_id", opt(t.resume_id)},
+          {"session_id", opt(t.session_id)},
+          {"detail", opt(t.detail)}};
+}
+
+std::string message_human(const MailMessage& m, bool with_body) {
+  std::string out = "#" + std::to_string(m.id) + " " + m.created_at + " " + escape_control(m.from) +
+                    " -> " + escape_control(m.to) + " [" + m.type;
+  if (m.priority != "normal") out += ", " + m.priority;
+  out += "]" + std::string(m.read_at ? "" : " (unread)") + " " + escape_control(m.subject);
+  if (with_body) {
+    if (m.thread_id) out += "\nthread: #" + std::to_string(*m.thread_id);
+    if (m.reply_to) out += "  reply to: #" + std::to_string(*m.reply_to);
+    if (m.payload) out += "\npayload: " + escape_control(*m.payload);
+    out += "\n\n" + escape_control_keep_lines(m.body);
+  }
+  return out;
+}
+
+}  // namespace drover::cli

@@ -1,0 +1,46 @@
+#pragma once
+// All printing goes through here: human text (control characters escaped, -q honoured)
+// or exactly one JSON document with --json.
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "core/mail.h"
+#include "core/session.h"
+#include "store/turns.h"
+#include "core/result.h"
+
+namespace drover::cli {
+
+class Output {
+ public:
+  bool json = false;
+  bool quiet = false;
+  bool color = true;
+
+  // Human-mode data (what the command was asked to show): printed unless --json.
+  void data(std::string_view text) const;
+  // Human-mode confirmation ("sent #3 to alice"): suppressed by -q and --json.
+  void info(std::string_view text) const;
+  // The --json document.
+  void document(const nlohmann::json& doc) const;
+  // One error line on stderr, or the JSON error document on stdout with --json.
+  void error(const Error& e) const;
+
+  // ANSI styling only when color is on (NO_COLOR / --no-color / not a tty turn it off).
+  std::string bold(std::string_view s) const;
+  std::string dim(std::string_view s) const;
+};
+
+// Exact JSON for a message (SPEC §6 mail shape); payload parsed back to JSON.
+nlohmann::json message_json(const MailMessage& m);
+// Header line + escaped body for humans.
+std::string message_human(const MailMessage& m, bool with_body);
+// Every session column, absent values as null.
+nlohmann::json session_json(const Session& s);
+nlohmann::json turn_json(const store::TurnRecord& t);
+
+// JSON text that never throws on invalid UTF-8 (bytes become U+FFFD).
+std::string dump_json(const nlohmann::json& doc, int indent = -1);
+
+}  // namespace drover::cli

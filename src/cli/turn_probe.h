@@ -1,0 +1,24 @@
+#pragma once
+// What an agent's turn.pid says, checked against the live process table and turn lock.
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "cli/project.h"
+#include "os/process.h"
+
+namespace drover::cli {
+
+struct TurnProbe {
+  bool has_pid_file = false;
+  std::optional<os::ProcessIdentity> identity;  // when turn.pid parses
+  bool alive = false;        // the process named is the same live process
+  bool lock_held = false;    // a runner holds turn.lock
+  bool orphan = false;       // alive while no runner holds the lock
+  std::optional<std::string> problem;  // unreadable or garbage turn.pid
+};
+
+TurnProbe probe_turn(const ProjectPaths& p, const std::string& agent);
+nlohmann::json probe_json(const TurnProbe& probe);
+
+}  // namespace drover::cli

@@ -1,0 +1,60 @@
+#pragma once
+// config.toml (SPEC §8): every key, its default, and validation. Parsing is pure: text in,
+// Config or an error naming the key and file out.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/duration.h"
+#include "core/result.h"
+
+namespace drover {
+
+struct RuntimeConfig {
+  std::vector<std::string> command;
+  std::vector<std::string> model_args;   // "{model}" substituted
+  std::vector<std::string> resume_args;  // "{session_id}" substituted
+};
+
+struct Config {
+  struct {
+    int max_concurrent_turns = 8;
+    bool autostart = true;
+    Millis poll_interval{1000};
+    Millis resume_max_age{6 * 3'600'000};
+    Millis shutdown_grace{10'000};
+    int max_failed_turns = 3;
+    Millis retry_backoff{5000};
+  } supervisor;
+  struct {
+    Millis first_output_timeout{600'000};
+    Millis stall_timeout{600'000};
+    Millis max_duration{0};
+    Millis kill_grace{2000};
+    std::int64_t max_line_bytes = 16 * 1024 * 1024;
+  } turn;
+  struct {
+    std::string runtime = "claude";
+    std::string capability = "builder";
+  } defaults;
+  std::map<std::string, RuntimeConfig> runtimes;
+
+  Config();  // all defaults, including the claude runtime
+};
+
+// Parses config text. `file_label` names the file in error messages. Errors are
+// Errc::project: "<file>: unknown key 'supervisor.max_turns'", wrong types, bad values.
+Result<Config> parse_config(std::string_view text, std::string_view file_label);
+
+// The file `drover init` writes: every key at its default with a one-line comment.
+std::string_view default_config_text();
+
+// The argv of one turn: command + model_args (when model set) + resume_args (when a
+// session id is stored), placeholders substituted.
+std::vector<std::string> build_runtime_argv(const RuntimeConfig& runtime,
+                                            const std::optional<std::string>& model,
+                                            const std::optional<std::string>& session_id);
+
+}  // namespace drover

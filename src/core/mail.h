@@ -1,0 +1,49 @@
+#pragma once
+// Mail: the message record, its vocabulary (SPEC §4) and how a batch of mail becomes a
+// turn's user text (SPEC §5.2).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+
+namespace drover {
+
+struct MailMessage {
+  std::int64_t id = 0;
+  std::string from;
+  std::string to;
+  std::string subject;
+  std::string body;
+  std::string type = "status";
+  std::string priority = "normal";
+  std::optional<std::int64_t> thread_id;
+  std::optional<std::int64_t> reply_to;
+  std::optional<std::string> payload;  // JSON text
+  std::string created_at;
+  std::optional<std::string> read_at;
+  std::optional<std::int64_t> claimed_turn;
+};
+
+inline constexpr std::string_view kMailTypes[] = {
+    "status",      "question",   "result",       "error",         "dispatch",
+    "assign",      "nudge",      "worker_done",  "worker_died",   "merge_ready",
+    "merged",      "merge_failed", "escalation", "health_check",  "decision_gate"};
+inline constexpr std::string_view kPriorities[] = {"low", "normal", "high", "urgent"};
+
+Status validate_mail_type(std::string_view type);
+Status validate_priority(std::string_view priority);
+// urgent 0, high 1, normal 2, low 3 (delivery order).
+int priority_rank(std::string_view priority);
+// Checks that text is a JSON document; returns it compacted.
+Result<std::string> normalize_payload(std::string_view text);
+
+// "[MAIL #<id>] From: … | Type: … | Priority: … | Subject: …\n<body>" joined by
+// "\n\n---\n\n", ordered urgent→low and oldest first within a priority.
+std::string format_mail_for_turn(std::vector<MailMessage> messages);
+// Sorts in delivery order (priority, then id).
+void sort_for_delivery(std::vector<MailMessage>& messages);
+
+}  // namespace drover

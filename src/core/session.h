@@ -1,0 +1,36 @@
+#pragma once
+// The session record: one row per agent (SPEC §3).
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "core/session_state.h"
+
+namespace drover {
+
+struct Session {
+  std::string name;
+  std::string capability;
+  std::string runtime;
+  std::optional<std::string> model;
+  std::string task;
+  std::optional<std::string> task_id;
+  std::optional<std::string> parent;
+  int depth = 0;
+  SessionState state = SessionState::booting;
+  std::optional<std::string> state_reason;
+  std::optional<std::string> worktree;
+  std::optional<std::string> branch;
+  std::optional<std::string> head_sha;
+  std::optional<std::string> dirty_summary;
+  std::optional<std::string> runtime_session_id;
+  std::string created_at;
+  std::string last_activity;
+  int turn_count = 0;
+  int failed_turns = 0;
+  std::optional<std::int64_t> current_turn;
+  bool stop_requested = false;
+  std::optional<std::string> retry_after;  // backoff: no new turn before this time
+};
+
+}  // namespace drover

@@ -1,0 +1,22 @@
+#pragma once
+// Files under .drover/: atomic writes, private modes.
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "core/result.h"
+
+namespace drover::os {
+
+// Writes via a temp file in the same directory, fsync, rename, fsync of the directory.
+// The file ends with `mode` (default 0600). Never leaves a half-written target.
+Status write_file_atomic(const std::filesystem::path& path, std::string_view contents,
+                         unsigned mode = 0600);
+// Reads a whole file. not_found if missing; failed (with errno text) otherwise.
+Result<std::string> read_file(const std::filesystem::path& path);
+// mkdir -p with mode 0700 for every directory it creates.
+Status make_private_dirs(const std::filesystem::path& path);
+// Removes a file; succeeds if it does not exist.
+Status remove_file(const std::filesystem::path& path);
+
+}  // namespace drover::os

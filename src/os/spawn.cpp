@@ -1,0 +1,228 @@
+#include "os/spawn.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+extern char** environ;
+
+namespace drover::os {
+namespace {
+
+void close_fd(int& fd) {
+  if (fd >= 0) ::close(fd);
+  fd = -1;
+}
+
+// Every fd this spawn creates; whatever is still open on an error path gets closed.
+struct Pipes {
+  int in[2] = {-1, -1};   // child reads in[0], we write in[1]
+  int out[2] = {-1, -1};  // child writes out[1], we read out[0]
+  int err[2] = {-1, -1};
+  ~Pipes() {
+    for (int* p : {in, out, err}) {
+      close_fd(p[0]);
+      close_fd(p[1]);
+    }
+  }
+};
+
+// Keeps pipe ends off 0–2: if our own stdio is closed, pipe2 may hand those out and the
+// child's dup2 sequence would clobber one end with another.
+bool make_pipe(int fds[2]) {
+  if (::pipe2(fds, O_CLOEXEC) != 0) return false;
+  for (int i = 0; i < 2; ++i) {
+    if (fds[i] > 2) continue;
+    int moved = ::fcntl(fds[i], F_DUPFD_CLOEXEC, 3);
+    if (moved < 0) return false;
+    ::close(fds[i]);
+    fds[i] = moved;
+  }
+  return true;
+}
+
+Error run_error(const std::string& cmd, int err) {
+  return make_error(err == ENOENT ? Errc::not_found : Errc::failed,
+                    "cannot run '" + cmd + "': " + std::strerror(err));
+}
+
+// Returns 0 if `file` names an executable regular file, else an errno value.
+int check_executable(const std::string& file) {
+  struct stat st {};
+  if (::stat(file.c_str(), &st) != 0) return errno;
+  if (S_ISDIR(st.st_mode)) return EACCES;
+  if (::access(file.c_str(), X_OK) != 0) return errno;
+  return 0;
+}
+
+// Mirrors posix_spawnp's lookup (which uses our PATH, not the child's) so that a missing
+// command is reported clearly before anything is created.
+int resolve_command(const std::string& cmd, const std::filesystem::path& cwd) {
+  if (cmd.empty()) return ENOENT;
+  if (cmd.find('/') != std::string::npos) {
+    std::filesystem::path p(cmd);
+    if (p.is_relative() && !cwd.empty()) p = cwd / p;  // the child chdirs before exec
+    return check_executable(p.string());
+  }
+  const char* path_env = std::getenv("PATH");
+  std::string_view search = path_env != nullptr ? path_env : "/bin:/usr/bin";
+  int result = ENOENT;
+  for (;;) {
+    auto colon = search.find(':');
+    std::string_view dir = search.substr(0, colon);
+    std::string candidate = dir.empty() ? cmd : std::string(dir) + "/" + cmd;
+    int err = check_executable(candidate);
+    if (err == 0) return 0;
+    if (err == EACCES) result = EACCES;  // as execvp: remember a found-but-not-executable
+    if (colon == std::string_view::npos) break;
+    search.remove_prefix(colon + 1);
+  }
+  return result;
+}
+
+std::vector<std::string> build_environment(const std::map<std::string, std::string>& extra) {
+  std::vector<std::string> env;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    std::string_view entry(*e);
+    auto eq = entry.find('=');
+    std::string key(entry.substr(0, eq));
+    if (extra.count(key) == 0) env.emplace_back(entry);
+  }
+  for (const auto& [key, value] : extra) env.push_back(key + "=" + value);
+  return env;
+}
+
+std::vector<char*> c_strings(std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  out.reserve(strings.size() + 1);
+  for (auto& s : strings) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+// posix_spawn attribute and file-action objects, destroyed on every path.
+struct SpawnSetup {
+  posix_spawnattr_t attr;
+  posix_spawn_file_actions_t actions;
+  bool attr_ok = false;
+  bool actions_ok = false;
+  ~SpawnSetup() {
+    if (attr_ok) posix_spawnattr_destroy(&attr);
+    if (actions_ok) posix_spawn_file_actions_destroy(&actions);
+  }
+};
+
+int prepare(SpawnSetup& s, const SpawnRequest& request, const Pipes& pipes) {
+  int rc = posix_spawnattr_init(&s.attr);
+  if (rc != 0) return rc;
+  s.attr_ok = true;
+  rc = posix_spawn_file_actions_init(&s.actions);
+  if (rc != 0) return rc;
+  s.actions_ok = true;
+
+  short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
+  flags |= request.new_session ? POSIX_SPAWN_SETSID : POSIX_SPAWN_SETPGROUP;
+  if ((rc = posix_spawnattr_setflags(&s.attr, flags)) != 0) return rc;
+  if (!request.new_session && (rc = posix_spawnattr_setpgroup(&s.attr, 0)) != 0) return rc;
+  sigset_t none;
+  sigemptyset(&none);
+  if ((rc = posix_spawnattr_setsigmask(&s.attr, &none)) != 0) return rc;
+  // Every disposition back to default: we ignore SIGPIPE, the agent must not inherit that.
+  sigset_t all;
+  sigfillset(&all);
+  if ((rc = posix_spawnattr_setsigdefault(&s.attr, &all)) != 0) return rc;
+
+  auto* fa = &s.actions;
+  if ((rc = posix_spawn_file_actions_adddup2(fa, pipes.in[0], STDIN_FILENO)) != 0) return rc;
+  if ((rc = posix_spawn_file_actions_adddup2(fa, pipes.out[1], STDOUT_FILENO)) != 0) return rc;
+  if ((rc = posix_spawn_file_actions_adddup2(fa, pipes.err[1], STDERR_FILENO)) != 0) return rc;
+  if ((rc = posix_spawn_file_actions_addclosefrom_np(fa, 3)) != 0) return rc;
+  if (!request.cwd.empty() &&
+      (rc = posix_spawn_file_actions_addchdir_np(fa, request.cwd.c_str())) != 0) {
+    return rc;
+  }
+  return 0;
+}
+
+}  // namespace
+
+Result<SpawnedChild> spawn(const SpawnRequest& request) {
+  if (request.argv.empty() || request.argv[0].empty()) {
+    return make_error(Errc::usage, "cannot run an empty command");
+  }
+  const std::string& cmd = request.argv[0];
+  for (const auto& [key, value] : request.env_extra) {
+    if (key.empty() || key.find('=') != std::string::npos) {
+      return make_error(Errc::usage, "cannot run '" + cmd + "': bad environment name '" +
+                                         key + "'");
+    }
+  }
+  if (!request.cwd.empty()) {
+    struct stat st {};
+    if (::stat(request.cwd.c_str(), &st) != 0) {
+      int err = errno;
+      return make_error(err == ENOENT ? Errc::not_found : Errc::failed,
+                        "cannot run '" + cmd + "' in '" + request.cwd.string() +
+                            "': " + std::strerror(err));
+    }
+    if (!S_ISDIR(st.st_mode)) {
+      return make_error(Errc::failed, "cannot run '" + cmd + "' in '" + request.cwd.string() +
+                                          "': Not a directory");
+    }
+  }
+  if (int err = resolve_command(cmd, request.cwd); err != 0) return run_error(cmd, err);
+
+  Pipes pipes;
+  if (!make_pipe(pipes.in) || !make_pipe(pipes.out) || !make_pipe(pipes.err)) {
+    return make_error(Errc::failed,
+                      "cannot run '" + cmd + "': cannot create pipes: " + std::strerror(errno));
+  }
+  SpawnSetup setup;
+  if (int rc = prepare(setup, request, pipes); rc != 0) return run_error(cmd, rc);
+
+  std::vector<std::string> argv_strings = request.argv;
+  std::vector<char*> argv = c_strings(argv_strings);
+  std::vector<std::string> env_strings = build_environment(request.env_extra);
+  std::vector<char*> envp = c_strings(env_strings);
+
+  pid_t pid = -1;
+  int rc = ::posix_spawnp(&pid, cmd.c_str(), &setup.actions, &setup.attr, argv.data(),
+                          envp.data());
+  if (rc != 0) return run_error(cmd, rc);
+
+  SpawnedChild child;
+  child.pid = pid;
+  child.stdin_fd = std::exchange(pipes.in[1], -1);
+  child.stdout_fd = std::exchange(pipes.out[0], -1);
+  child.stderr_fd = std::exchange(pipes.err[0], -1);
+  // Without our copies of the child's ends, EOF on stdout means every writer is gone.
+  close_fd(pipes.in[0]);
+  close_fd(pipes.out[1]);
+  close_fd(pipes.err[1]);
+  child.pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (child.pidfd >= 0) {
+    ::fcntl(child.pidfd, F_SETFD, FD_CLOEXEC);  // pidfd_open sets it already; be explicit
+  } else {
+    child.pidfd = -1;
+  }
+  return child;
+}
+
+void close_child_fds(SpawnedChild& child) {
+  close_fd(child.stdin_fd);
+  close_fd(child.stdout_fd);
+  close_fd(child.stderr_fd);
+  close_fd(child.pidfd);
+}
+
+}  // namespace drover::os

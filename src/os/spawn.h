@@ -1,0 +1,37 @@
+#pragma once
+// posix_spawn behind one small interface (DESIGN: spawning). The child gets a new
+// process group, pipes for stdin/stdout/stderr, and no other inherited fds.
+#include <sys/types.h>
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+
+namespace drover::os {
+
+struct SpawnRequest {
+  std::vector<std::string> argv;                 // argv[0] is looked up in PATH
+  std::map<std::string, std::string> env_extra;  // added to (or replacing in) our environ
+  std::filesystem::path cwd;                     // empty = inherit
+  bool new_session = false;                      // setsid instead of setpgid(0,0)
+};
+
+struct SpawnedChild {
+  pid_t pid = -1;  // also the process group id
+  int stdin_fd = -1;   // write end, O_CLOEXEC
+  int stdout_fd = -1;  // read end, O_CLOEXEC
+  int stderr_fd = -1;  // read end, O_CLOEXEC
+  int pidfd = -1;      // pidfd_open(pid), O_CLOEXEC; -1 if the kernel lacks it
+};
+
+// Errors: not_found when argv[0] cannot be found/executed ("cannot run 'x': No such file
+// or directory"), failed for other errno values; the message names the command and errno.
+Result<SpawnedChild> spawn(const SpawnRequest& request);
+
+// Closes every fd in the struct that is open and sets it to -1.
+void close_child_fds(SpawnedChild& child);
+
+}  // namespace drover::os

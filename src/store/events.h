@@ -1,0 +1,41 @@
+#pragma once
+// The events repository: the timeline `drover log` shows (SPEC §8 events table).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace SQLite {
+class Database;
+}
+
+namespace drover::store {
+
+struct EventRecord {
+  std::int64_t id = 0;
+  std::string agent;
+  std::optional<std::int64_t> turn;
+  std::string created_at;
+  std::string kind;
+  std::string level;  // debug|info|warn|error
+  std::string data;   // JSON object text
+};
+
+class Events {
+ public:
+  explicit Events(SQLite::Database& db) : db_(db) {}
+
+  std::int64_t add(std::string_view agent, std::optional<std::int64_t> turn, std::string_view kind,
+                   std::string_view level, std::string_view data_json);
+  // Oldest first, id > after_id, optionally one turn only; limit 0 = all.
+  std::vector<EventRecord> for_agent(std::string_view agent, std::optional<std::int64_t> turn,
+                                     std::int64_t after_id, int limit);
+  // Events of one kind for an agent (for tests and status).
+  int count(std::string_view agent, std::string_view kind);
+
+ private:
+  SQLite::Database& db_;
+};
+
+}  // namespace drover::store

@@ -1,0 +1,167 @@
+#include "store/mail.h"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include "core/clock.h"
+#include "store/sqlite_util.h"
+
+namespace drover::store {
+
+namespace {
+
+constexpr const char* kColumns =
+    "id, from_agent, to_agent, subject, body, type, priority, thread_id, reply_to, payload, "
+    "created_at, read_at, claimed_turn";
+
+MailMessage read_row(SQLite::Statement& q) {
+  MailMessage m;
+  m.id = q.getColumn(0).getInt64();
+  m.from = q.getColumn(1).getString();
+  m.to = q.getColumn(2).getString();
+  m.subject = q.getColumn(3).getString();
+  m.body = q.getColumn(4).getString();
+  m.type = q.getColumn(5).getString();
+  m.priority = q.getColumn(6).getString();
+  m.thread_id = opt_int(q.getColumn(7));
+  m.reply_to = opt_int(q.getColumn(8));
+  m.payload = opt_text(q.getColumn(9));
+  m.created_at = q.getColumn(10).getString();
+  m.read_at = opt_text(q.getColumn(11));
+  m.claimed_turn = opt_int(q.getColumn(12));
+  return m;
+}
+
+std::vector<MailMessage> collect(SQLite::Statement& q) {
+  std::vector<MailMessage> out;
+  while (q.executeStep()) out.push_back(read_row(q));
+  return out;
+}
+
+}  // namespace
+
+std::int64_t Mail::insert(const MailMessage& m) {
+  SQLite::Statement q(db_,
+                      "INSERT INTO messages (from_agent, to_agent, subject, body, type, priority, "
+                      "thread_id, reply_to, payload, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)");
+  q.bind(1, m.from);
+  q.bind(2, m.to);
+  q.bind(3, m.subject);
+  q.bind(4, m.body);  // bound with its length, so NUL bytes survive
+  q.bind(5, m.type);
+  q.bind(6, m.priority);
+  bind_opt(q, 7, m.thread_id);
+  bind_opt(q, 8, m.reply_to);
+  bind_opt(q, 9, m.payload);
+  q.bind(10, m.created_at.empty() ? now_timestamp() : m.created_at);
+  q.exec();
+  return db_.getLastInsertRowid();
+}
+
+std::optional<MailMessage> Mail::get(std::int64_t id) {
+  SQLite::Statement q(db_, std::string("SELECT ") + kColumns + " FROM messages WHERE id = ?");
+  q.bind(1, static_cast<int64_t>(id));
+  if (!q.executeStep()) return std::nullopt;
+  return read_row(q);
+}
+
+std::vector<MailMessage> Mail::list(const MailFilter& f) {
+  std::string sql = std::string("SELECT ") + kColumns + " FROM messages WHERE 1=1";
+  if (f.to) sql += " AND to_agent = :to";
+  if (f.from) sql += " AND from_agent = :from";
+  if (f.unread_only) sql += " AND read_at IS NULL";
+  if (f.type) sql += " AND type = :type";
+  if (f.since) sql += " AND created_at >= :since";
+  sql += " ORDER BY id DESC";
+  if (f.limit > 0) sql += " LIMIT " + std::to_string(f.limit);
+  SQLite::Statement q(db_, sql);
+  if (f.to) q.bind(":to", *f.to);
+  if (f.from) q.bind(":from", *f.from);
+  if (f.type) q.bind(":type", *f.type);
+  if (f.since) q.bind(":since", *f.since);
+  return collect(q);
+}
+
+std::vector<MailMessage> Mail::unread_for(std::string_view agent) {
+  SQLite::Statement q(db_, std::string("SELECT ") + kColumns +
+                               " FROM messages WHERE to_agent = ? AND read_at IS NULL ORDER BY id");
+  q.bind(1, std::string(agent));
+  return collect(q);
+}
+
+void Mail::mark_read(std::int64_t id, const std::string& ts) {
+  SQLite::Statement q(db_, "UPDATE messages SET read_at = ? WHERE id = ? AND read_at IS NULL");
+  q.bind(1, ts);
+  q.bind(2, static_cast<int64_t>(id));
+  q.exec();
+}
+
+std::vector<MailMessage> Mail::pending_for(std::string_view agent) {
+  SQLite::Statement q(db_, std::string("SELECT ") + kColumns +
+                               " FROM messages WHERE to_agent = ? AND read_at IS NULL AND "
+                               "claimed_turn IS NULL ORDER BY id");
+  q.bind(1, std::string(agent));
+  return collect(q);
+}
+
+int Mail::unread_count(std::string_view agent) {
+  SQLite::Statement q(db_, "SELECT count(*) FROM messages WHERE to_agent = ? AND read_at IS NULL");
+  q.bind(1, std::string(agent));
+  q.executeStep();
+  return q.getColumn(0).getInt();
+}
+
+std::int64_t Mail::max_id() {
+  return db_.execAndGet("SELECT coalesce(max(id), 0) FROM messages").getInt64();
+}
+
+int Mail::claim_pending(std::string_view agent, std::int64_t turn) {
+  SQLite::Statement q(db_, "UPDATE messages SET claimed_turn = ? WHERE to_agent = ? AND "
+                           "read_at IS NULL AND claimed_turn IS NULL");
+  q.bind(1, static_cast<int64_t>(turn));
+  q.bind(2, std::string(agent));
+  return q.exec();
+}
+
+std::vector<MailMessage> Mail::claimed_by(std::int64_t turn) {
+  SQLite::Statement q(db_, std::string("SELECT ") + kColumns +
+                               " FROM messages WHERE claimed_turn = ? ORDER BY id");
+  q.bind(1, static_cast<int64_t>(turn));
+  return collect(q);
+}
+
+int Mail::mark_turn_read(std::int64_t turn, const std::string& ts) {
+  SQLite::Statement q(db_, "UPDATE messages SET read_at = ? WHERE claimed_turn = ? AND read_at IS NULL");
+  q.bind(1, ts);
+  q.bind(2, static_cast<int64_t>(turn));
+  return q.exec();
+}
+
+int Mail::release_turn(std::int64_t turn) {
+  SQLite::Statement q(db_, "UPDATE messages SET claimed_turn = NULL WHERE claimed_turn = ? AND read_at IS NULL");
+  q.bind(1, static_cast<int64_t>(turn));
+  return q.exec();
+}
+
+bool Mail::sent_since(std::string_view agent, const std::vector<std::string>& types,
+                      std::int64_t after_id) {
+  if (types.empty()) return false;
+  std::string sql = "SELECT 1 FROM messages WHERE from_agent = ? AND id > ? AND type IN (";
+  for (std::size_t i = 0; i < types.size(); ++i) sql += i ? ",?" : "?";
+  sql += ") LIMIT 1";
+  SQLite::Statement q(db_, sql);
+  q.bind(1, std::string(agent));
+  q.bind(2, static_cast<int64_t>(after_id));
+  for (std::size_t i = 0; i < types.size(); ++i) q.bind(static_cast<int>(i + 3), types[i]);
+  return q.executeStep();
+}
+
+int Mail::arrived_since(std::string_view agent, std::int64_t after_id) {
+  SQLite::Statement q(db_, "SELECT count(*) FROM messages WHERE to_agent = ? AND id > ? AND "
+                           "read_at IS NULL AND claimed_turn IS NULL");
+  q.bind(1, std::string(agent));
+  q.bind(2, static_cast<int64_t>(after_id));
+  q.executeStep();
+  return q.getColumn(0).getInt();
+}
+
+}  // namespace drover::store

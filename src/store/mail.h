@@ -1,0 +1,60 @@
+#pragma once
+// The messages repository (SPEC §4). Reached only through store::Tx.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/mail.h"
+
+namespace SQLite {
+class Database;
+}
+
+namespace drover::store {
+
+struct MailFilter {
+  std::optional<std::string> to;
+  std::optional<std::string> from;
+  bool unread_only = false;
+  std::optional<std::string> type;
+  std::optional<std::string> since;  // created_at >= since
+  int limit = 100;                   // 0 = all
+};
+
+class Mail {
+ public:
+  explicit Mail(SQLite::Database& db) : db_(db) {}
+
+  // Stores the message (id and created_at are assigned unless set); returns its id.
+  std::int64_t insert(const MailMessage& m);
+  std::optional<MailMessage> get(std::int64_t id);
+  // Newest first.
+  std::vector<MailMessage> list(const MailFilter& f);
+  // Unread messages for `agent`, oldest first; marks them read when mark_read.
+  std::vector<MailMessage> unread_for(std::string_view agent);
+  void mark_read(std::int64_t id, const std::string& ts);
+  // Unread and not claimed by a running turn.
+  std::vector<MailMessage> pending_for(std::string_view agent);
+  int unread_count(std::string_view agent);
+  std::int64_t max_id();
+
+  // Turn delivery: claim pending mail for a turn; on a clean result mark it read, on any
+  // other end release it for the next turn.
+  int claim_pending(std::string_view agent, std::int64_t turn);
+  std::vector<MailMessage> claimed_by(std::int64_t turn);
+  int mark_turn_read(std::int64_t turn, const std::string& ts);
+  int release_turn(std::int64_t turn);
+
+  // Did `agent` send a message of one of `types` with id > after_id?
+  bool sent_since(std::string_view agent, const std::vector<std::string>& types,
+                  std::int64_t after_id);
+  // Unread, unclaimed mail for `agent` with id > after_id (arrived during a turn).
+  int arrived_since(std::string_view agent, std::int64_t after_id);
+
+ private:
+  SQLite::Database& db_;
+};
+
+}  // namespace drover::store

@@ -1,0 +1,99 @@
+#include "store/schema.h"
+
+namespace drover::store {
+
+namespace {
+
+// Version 1: the four tables of SPEC §1/§3/§4/§8.
+constexpr std::string_view kV1 = R"SQL(
+CREATE TABLE sessions (
+  name               TEXT PRIMARY KEY,
+  capability         TEXT NOT NULL,
+  runtime            TEXT NOT NULL,
+  model              TEXT,
+  task               TEXT NOT NULL DEFAULT '',
+  task_id            TEXT,
+  parent             TEXT,
+  depth              INTEGER NOT NULL DEFAULT 0,
+  state              TEXT NOT NULL,
+  state_reason       TEXT,
+  worktree           TEXT,
+  branch             TEXT,
+  head_sha           TEXT,
+  dirty_summary      TEXT,
+  runtime_session_id TEXT,
+  created_at         TEXT NOT NULL,
+  last_activity      TEXT NOT NULL,
+  turn_count         INTEGER NOT NULL DEFAULT 0,
+  failed_turns       INTEGER NOT NULL DEFAULT 0,
+  current_turn       INTEGER
+);
+CREATE INDEX sessions_parent ON sessions(parent);
+
+CREATE TABLE turns (
+  id            INTEGER PRIMARY KEY,
+  agent         TEXT NOT NULL,
+  started_at    TEXT NOT NULL,
+  ended_at      TEXT,
+  outcome       TEXT,
+  exit_code     INTEGER,
+  signal        INTEGER,
+  duration_ms   INTEGER,
+  cost_usd      REAL,
+  input_tokens  INTEGER,
+  output_tokens INTEGER,
+  pid           INTEGER,
+  resume_id     TEXT,
+  session_id    TEXT,
+  detail        TEXT,
+  mail_mark     INTEGER NOT NULL DEFAULT 0 -- highest message id when the turn began
+);
+CREATE INDEX turns_agent ON turns(agent, id);
+
+CREATE TABLE messages (
+  id           INTEGER PRIMARY KEY,
+  from_agent   TEXT NOT NULL,
+  to_agent     TEXT NOT NULL,
+  subject      TEXT NOT NULL,
+  body         TEXT NOT NULL,
+  type         TEXT NOT NULL,
+  priority     TEXT NOT NULL,
+  thread_id    INTEGER,
+  reply_to     INTEGER,
+  payload      TEXT,
+  created_at   TEXT NOT NULL,
+  read_at      TEXT,
+  claimed_turn INTEGER
+);
+CREATE INDEX messages_inbox ON messages(to_agent, read_at, id);
+CREATE INDEX messages_claimed ON messages(claimed_turn) WHERE claimed_turn IS NOT NULL;
+
+CREATE TABLE events (
+  id         INTEGER PRIMARY KEY,
+  agent      TEXT NOT NULL,
+  turn       INTEGER,
+  created_at TEXT NOT NULL,
+  kind       TEXT NOT NULL,
+  level      TEXT NOT NULL CHECK (level IN ('debug','info','warn','error')),
+  data       TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX events_agent ON events(agent, id);
+)SQL";
+
+// Version 2: operator intents and scheduling facts the runner and supervisor share.
+// stop_requested is the operator's stop intent (SPEC §6.3: "marks the stop in the
+// session"); retry_after holds the failed-turn backoff deadline (SPEC §5.4).
+constexpr std::string_view kV2 = R"SQL(
+ALTER TABLE sessions ADD COLUMN stop_requested INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN retry_after TEXT;
+CREATE INDEX messages_from ON messages(from_agent, id);
+)SQL";
+
+constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}};
+
+}  // namespace
+
+std::span<const Migration> migrations() { return kMigrations; }
+int current_schema_version() { return kMigrations[std::size(kMigrations) - 1].to_version; }
+
+}  // namespace drover::store

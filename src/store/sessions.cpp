@@ -1,0 +1,195 @@
+#include "store/sessions.h"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include "store/sqlite_util.h"
+
+namespace drover::store {
+
+namespace {
+
+constexpr const char* kColumns =
+    "name, capability, runtime, model, task, task_id, parent, depth, state, state_reason, "
+    "worktree, branch, head_sha, dirty_summary, runtime_session_id, created_at, last_activity, "
+    "turn_count, failed_turns, current_turn, stop_requested, retry_after";
+
+Session read_row(SQLite::Statement& q) {
+  Session s;
+  s.name = q.getColumn(0).getString();
+  s.capability = q.getColumn(1).getString();
+  s.runtime = q.getColumn(2).getString();
+  s.model = opt_text(q.getColumn(3));
+  s.task = q.getColumn(4).getString();
+  s.task_id = opt_text(q.getColumn(5));
+  s.parent = opt_text(q.getColumn(6));
+  s.depth = q.getColumn(7).getInt();
+  s.state = parse_state(q.getColumn(8).getString()).value_or(SessionState::zombie);
+  s.state_reason = opt_text(q.getColumn(9));
+  s.worktree = opt_text(q.getColumn(10));
+  s.branch = opt_text(q.getColumn(11));
+  s.head_sha = opt_text(q.getColumn(12));
+  s.dirty_summary = opt_text(q.getColumn(13));
+  s.runtime_session_id = opt_text(q.getColumn(14));
+  s.created_at = q.getColumn(15).getString();
+  s.last_activity = q.getColumn(16).getString();
+  s.turn_count = q.getColumn(17).getInt();
+  s.failed_turns = q.getColumn(18).getInt();
+  s.current_turn = opt_int(q.getColumn(19));
+  s.stop_requested = q.getColumn(20).getInt() != 0;
+  s.retry_after = opt_text(q.getColumn(21));
+  return s;
+}
+
+std::string in_list(const std::vector<SessionState>& states) {
+  std::string out;
+  for (auto s : states) {
+    if (!out.empty()) out += ",";
+    out += "'" + std::string(to_string(s)) + "'";
+  }
+  return out;
+}
+
+std::string terminal_list() {
+  std::vector<SessionState> t;
+  for (auto s : kAllStates)
+    if (is_terminal(s)) t.push_back(s);
+  return in_list(t);
+}
+
+}  // namespace
+
+Status Sessions::insert(const Session& s) {
+  SQLite::Statement exists(db_, "SELECT state FROM sessions WHERE name = ?");
+  exists.bind(1, s.name);
+  if (exists.executeStep())
+    return make_error(Errc::conflict, "agent '" + s.name + "' already exists (state " +
+                                          exists.getColumn(0).getString() + ")");
+  SQLite::Statement q(db_, std::string("INSERT INTO sessions (") + kColumns +
+                               ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  q.bind(1, s.name);
+  q.bind(2, s.capability);
+  q.bind(3, s.runtime);
+  bind_opt(q, 4, s.model);
+  q.bind(5, s.task);
+  bind_opt(q, 6, s.task_id);
+  bind_opt(q, 7, s.parent);
+  q.bind(8, s.depth);
+  q.bind(9, std::string(to_string(s.state)));
+  bind_opt(q, 10, s.state_reason);
+  bind_opt(q, 11, s.worktree);
+  bind_opt(q, 12, s.branch);
+  bind_opt(q, 13, s.head_sha);
+  bind_opt(q, 14, s.dirty_summary);
+  bind_opt(q, 15, s.runtime_session_id);
+  q.bind(16, s.created_at);
+  q.bind(17, s.last_activity);
+  q.bind(18, s.turn_count);
+  q.bind(19, s.failed_turns);
+  bind_opt(q, 20, s.current_turn);
+  q.bind(21, s.stop_requested ? 1 : 0);
+  bind_opt(q, 22, s.retry_after);
+  q.exec();
+  return ok_status();
+}
+
+void Sessions::remove(std::string_view name) {
+  SQLite::Statement q(db_, "DELETE FROM sessions WHERE name = ?");
+  q.bind(1, std::string(name));
+  q.exec();
+}
+
+std::optional<Session> Sessions::get(std::string_view name) {
+  SQLite::Statement q(db_, std::string("SELECT ") + kColumns + " FROM sessions WHERE name = ?");
+  q.bind(1, std::string(name));
+  if (!q.executeStep()) return std::nullopt;
+  return read_row(q);
+}
+
+std::vector<Session> Sessions::list() {
+  SQLite::Statement q(db_, std::string("SELECT ") + kColumns +
+                               " FROM sessions ORDER BY created_at, name");
+  std::vector<Session> out;
+  while (q.executeStep()) out.push_back(read_row(q));
+  return out;
+}
+
+std::vector<Session> Sessions::live() {
+  SQLite::Statement q(db_, std::string("SELECT ") + kColumns +
+                               " FROM sessions WHERE state NOT IN (" + terminal_list() +
+                               ") ORDER BY created_at, name");
+  std::vector<Session> out;
+  while (q.executeStep()) out.push_back(read_row(q));
+  return out;
+}
+
+Result<SessionState> Sessions::transition(std::string_view name, SessionEvent event,
+                                          const StateUpdate& u) {
+  SessionState to = target(event);
+  std::string sql = "UPDATE sessions SET state = ?";
+  if (u.reason) sql += ", state_reason = ?";
+  if (u.last_activity) sql += ", last_activity = ?";
+  if (u.failed_turns) sql += ", failed_turns = ?";
+  if (u.count_turn) sql += ", turn_count = turn_count + 1";
+  if (u.current_turn) sql += ", current_turn = ?";
+  if (u.runtime_session_id) sql += ", runtime_session_id = ?";
+  if (u.retry_after) sql += ", retry_after = ?";
+  if (u.stop_requested) sql += ", stop_requested = ?";
+  if (u.head_sha) sql += ", head_sha = ?";
+  if (u.dirty_summary) sql += ", dirty_summary = ?";
+  sql += " WHERE name = ? AND state IN (" + in_list(predecessors(event)) + ")";
+  SQLite::Statement q(db_, sql);
+  int i = 1;
+  q.bind(i++, std::string(to_string(to)));
+  if (u.reason) {
+    if (u.reason->empty()) q.bind(i++); else q.bind(i++, *u.reason);
+  }
+  if (u.last_activity) q.bind(i++, *u.last_activity);
+  if (u.failed_turns) q.bind(i++, *u.failed_turns);
+  if (u.current_turn) bind_opt(q, i++, *u.current_turn);
+  if (u.runtime_session_id) bind_opt(q, i++, *u.runtime_session_id);
+  if (u.retry_after) bind_opt(q, i++, *u.retry_after);
+  if (u.stop_requested) q.bind(i++, *u.stop_requested ? 1 : 0);
+  if (u.head_sha) bind_opt(q, i++, *u.head_sha);
+  if (u.dirty_summary) bind_opt(q, i++, *u.dirty_summary);
+  q.bind(i++, std::string(name));
+  if (q.exec() == 1) return to;
+
+  auto current = get(name);
+  if (!current) return make_error(Errc::not_found, "no agent named '" + std::string(name) + "'");
+  return make_error(Errc::conflict, "illegal transition: agent '" + std::string(name) + "' is " +
+                                        std::string(to_string(current->state)) + ", and " +
+                                        std::string(to_string(event)) + " needs " +
+                                        in_list(predecessors(event)));
+}
+
+std::vector<std::string> Sessions::live_children(std::string_view parent) {
+  SQLite::Statement q(db_, "SELECT name FROM sessions WHERE parent = ? AND state NOT IN (" +
+                               terminal_list() + ") ORDER BY name");
+  q.bind(1, std::string(parent));
+  std::vector<std::string> out;
+  while (q.executeStep()) out.push_back(q.getColumn(0).getString());
+  return out;
+}
+
+void Sessions::set_activity(std::string_view name, const std::string& ts) {
+  SQLite::Statement q(db_, "UPDATE sessions SET last_activity = ? WHERE name = ?");
+  q.bind(1, ts);
+  q.bind(2, std::string(name));
+  q.exec();
+}
+
+void Sessions::set_runtime_session_id(std::string_view name, const std::optional<std::string>& id) {
+  SQLite::Statement q(db_, "UPDATE sessions SET runtime_session_id = ? WHERE name = ?");
+  bind_opt(q, 1, id);
+  q.bind(2, std::string(name));
+  q.exec();
+}
+
+bool Sessions::request_stop(std::string_view name) {
+  SQLite::Statement q(db_, "UPDATE sessions SET stop_requested = 1 WHERE name = ? AND state NOT IN (" +
+                               terminal_list() + ")");
+  q.bind(1, std::string(name));
+  return q.exec() == 1;
+}
+
+}  // namespace drover::store

@@ -1,0 +1,61 @@
+#pragma once
+// The sessions repository. Reached only through store::Tx. State changes go through
+// transition(): a compare-and-set on the predecessors the transition table allows.
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+#include "core/session.h"
+
+namespace SQLite {
+class Database;
+}
+
+namespace drover::store {
+
+// Columns written together with a state change. Unset optionals are left as they are.
+struct StateUpdate {
+  std::optional<std::string> reason;  // state_reason; empty string clears it
+  std::optional<std::string> last_activity;
+  std::optional<int> failed_turns;
+  bool count_turn = false;                        // turn_count += 1
+  std::optional<std::optional<std::int64_t>> current_turn;  // set (or clear with nullopt)
+  std::optional<std::optional<std::string>> runtime_session_id;
+  std::optional<std::optional<std::string>> retry_after;
+  std::optional<bool> stop_requested;
+  std::optional<std::optional<std::string>> head_sha;
+  std::optional<std::optional<std::string>> dirty_summary;
+};
+
+class Sessions {
+ public:
+  explicit Sessions(SQLite::Database& db) : db_(db) {}
+
+  // Inserts a new row; conflict if the name exists.
+  Status insert(const Session& s);
+  // Deletes the row (for sling --replace and clean).
+  void remove(std::string_view name);
+  std::optional<Session> get(std::string_view name);
+  std::vector<Session> list();
+  // Applies `event`: UPDATE … WHERE name=? AND state IN (predecessors). Returns the new
+  // state, not_found when there is no such agent, conflict ("illegal transition …")
+  // when the current state does not allow the event.
+  Result<SessionState> transition(std::string_view name, SessionEvent event,
+                                  const StateUpdate& update = {});
+  // Non-terminal sessions whose parent is `parent`.
+  std::vector<std::string> live_children(std::string_view parent);
+  // Non-terminal agents (for @all) and those of one capability (for @cap).
+  std::vector<Session> live();
+  // Field updates that are not state changes (the runner's in-turn facts).
+  void set_activity(std::string_view name, const std::string& ts);
+  void set_runtime_session_id(std::string_view name, const std::optional<std::string>& id);
+  // Records the operator's stop intent; false if there is no such live agent.
+  bool request_stop(std::string_view name);
+
+ private:
+  SQLite::Database& db_;
+};
+
+}  // namespace drover::store

@@ -1,0 +1,99 @@
+#pragma once
+// The one SQLite database (SPEC §1). Every write runs inside BEGIN IMMEDIATE; repositories
+// are reached only through a transaction, so no SQL and no SQLite exception leaves
+// src/store/.
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+
+#include "core/result.h"
+
+namespace SQLite {
+class Database;
+}
+
+namespace drover::store {
+
+class Sessions;
+class Mail;
+class Turns;
+class Events;
+
+// Handed to transaction bodies; valid only inside them.
+class Tx {
+ public:
+  explicit Tx(SQLite::Database& db);
+  ~Tx();
+  Sessions& sessions();
+  Mail& mail();
+  Turns& turns();
+  Events& events();
+
+ private:
+  struct Repos;
+  std::unique_ptr<Repos> repos_;
+};
+
+enum class OpenMode {
+  existing,  // the file must exist (every command but init)
+  create,    // create it if missing (drover init)
+};
+
+class Store {
+ public:
+  // Opens (or creates) the database, sets the pragmas and migrates it forward.
+  // Errors: not a database / corrupt → failed; newer schema than we know → failed;
+  // missing with OpenMode::existing → project ("run 'drover init'").
+  static Result<std::unique_ptr<Store>> open(const std::filesystem::path& path, OpenMode mode);
+  ~Store();
+
+  // BEGIN IMMEDIATE; commit when fn returns ok, roll back when it returns an error or a
+  // database error occurs inside (reported as Errc::failed).
+  template <class T>
+  Result<T> write(const std::function<Result<T>(Tx&)>& fn);
+  // A read-only snapshot (BEGIN DEFERRED ... COMMIT).
+  template <class T>
+  Result<T> read(const std::function<Result<T>(Tx&)>& fn);
+
+  int schema_version();
+  // PRAGMA integrity_check: "ok" or the first problem.
+  Result<std::string> integrity_check();
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  Store(std::unique_ptr<SQLite::Database> db, std::filesystem::path path);
+  Status run(bool immediate, const std::function<Status(Tx&)>& fn);
+
+  std::unique_ptr<SQLite::Database> db_;
+  std::filesystem::path path_;
+};
+
+template <class T>
+Result<T> Store::write(const std::function<Result<T>(Tx&)>& fn) {
+  std::optional<Result<T>> out;
+  Status s = run(true, [&](Tx& tx) -> Status {
+    out.emplace(fn(tx));
+    if (!out->ok()) return out->error();
+    return ok_status();
+  });
+  if (!s.ok()) return s.error();
+  return std::move(*out);
+}
+
+template <class T>
+Result<T> Store::read(const std::function<Result<T>(Tx&)>& fn) {
+  std::optional<Result<T>> out;
+  Status s = run(false, [&](Tx& tx) -> Status {
+    out.emplace(fn(tx));
+    if (!out->ok()) return out->error();
+    return ok_status();
+  });
+  if (!s.ok()) return s.error();
+  return std::move(*out);
+}
+
+// Migrates an open database to the current version (exposed for tests).
+Status migrate(SQLite::Database& db);
+
+}  // namespace drover::store

@@ -1,0 +1,100 @@
+#include "store/turns.h"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include "store/sqlite_util.h"
+
+namespace drover::store {
+
+namespace {
+
+constexpr const char* kColumns =
+    "id, agent, started_at, ended_at, outcome, exit_code, signal, duration_ms, cost_usd, "
+    "input_tokens, output_tokens, pid, resume_id, session_id, detail, mail_mark";
+
+TurnRecord read_row(SQLite::Statement& q) {
+  TurnRecord t;
+  t.id = q.getColumn(0).getInt64();
+  t.agent = q.getColumn(1).getString();
+  t.started_at = q.getColumn(2).getString();
+  t.ended_at = opt_text(q.getColumn(3));
+  t.outcome = opt_text(q.getColumn(4));
+  t.exit_code = opt_int(q.getColumn(5));
+  t.signal = opt_int(q.getColumn(6));
+  t.duration_ms = opt_int(q.getColumn(7));
+  t.cost_usd = opt_real(q.getColumn(8));
+  t.input_tokens = opt_int(q.getColumn(9));
+  t.output_tokens = opt_int(q.getColumn(10));
+  t.pid = opt_int(q.getColumn(11));
+  t.resume_id = opt_text(q.getColumn(12));
+  t.session_id = opt_text(q.getColumn(13));
+  t.detail = opt_text(q.getColumn(14));
+  t.mail_mark = q.getColumn(15).getInt64();
+  return t;
+}
+
+}  // namespace
+
+std::int64_t Turns::create(std::string_view agent, const std::string& started_at,
+                           const std::optional<std::string>& resume_id, std::int64_t mail_mark) {
+  SQLite::Statement q(db_, "INSERT INTO turns (agent, started_at, resume_id, mail_mark) VALUES (?,?,?,?)");
+  q.bind(1, std::string(agent));
+  q.bind(2, started_at);
+  bind_opt(q, 3, resume_id);
+  q.bind(4, static_cast<int64_t>(mail_mark));
+  q.exec();
+  return db_.getLastInsertRowid();
+}
+
+void Turns::set_pid(std::int64_t id, std::int64_t pid) {
+  SQLite::Statement q(db_, "UPDATE turns SET pid = ? WHERE id = ?");
+  q.bind(1, static_cast<int64_t>(pid));
+  q.bind(2, static_cast<int64_t>(id));
+  q.exec();
+}
+
+void Turns::finish(const TurnRecord& e) {
+  SQLite::Statement q(db_,
+                      "UPDATE turns SET ended_at = ?, outcome = ?, exit_code = ?, signal = ?, "
+                      "duration_ms = ?, cost_usd = ?, input_tokens = ?, output_tokens = ?, "
+                      "session_id = coalesce(?, session_id), detail = ? WHERE id = ?");
+  bind_opt(q, 1, e.ended_at);
+  bind_opt(q, 2, e.outcome);
+  bind_opt(q, 3, e.exit_code);
+  bind_opt(q, 4, e.signal);
+  bind_opt(q, 5, e.duration_ms);
+  bind_opt(q, 6, e.cost_usd);
+  bind_opt(q, 7, e.input_tokens);
+  bind_opt(q, 8, e.output_tokens);
+  bind_opt(q, 9, e.session_id);
+  bind_opt(q, 10, e.detail);
+  q.bind(11, static_cast<int64_t>(e.id));
+  q.exec();
+}
+
+std::optional<TurnRecord> Turns::get(std::int64_t id) {
+  SQLite::Statement q(db_, std::string("SELECT ") + kColumns + " FROM turns WHERE id = ?");
+  q.bind(1, static_cast<int64_t>(id));
+  if (!q.executeStep()) return std::nullopt;
+  return read_row(q);
+}
+
+std::vector<TurnRecord> Turns::recent(std::string_view agent, int limit) {
+  SQLite::Statement q(db_, std::string("SELECT ") + kColumns +
+                               " FROM turns WHERE agent = ? ORDER BY id DESC LIMIT ?");
+  q.bind(1, std::string(agent));
+  q.bind(2, limit);
+  std::vector<TurnRecord> out;
+  while (q.executeStep()) out.push_back(read_row(q));
+  return out;
+}
+
+std::vector<TurnRecord> Turns::unfinished() {
+  SQLite::Statement q(db_, std::string("SELECT ") + kColumns +
+                               " FROM turns WHERE ended_at IS NULL ORDER BY id");
+  std::vector<TurnRecord> out;
+  while (q.executeStep()) out.push_back(read_row(q));
+  return out;
+}
+
+}  // namespace drover::store
