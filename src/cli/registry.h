@@ -24,5 +24,6 @@ void install_init(CLI::App& app, Context& ctx);
 void install_mail(CLI::App& app, Context& ctx);
 void install_status(CLI::App& app, Context& ctx);
 void install_completions(CLI::App& app, Context& ctx);
+void install_turn(CLI::App& app, Context& ctx);
 
 }  // namespace drover::cli

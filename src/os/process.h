@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <optional>
 #include <string_view>
 
 #include "core/result.h"
@@ -50,5 +51,19 @@ void ignore_sigpipe();
 Status become_child_subreaper();
 // Reaps every exited child without blocking (waitpid(-1, WNOHANG) loop); returns count.
 int reap_exited_children();
+
+}  // namespace drover::os
+
+namespace drover::os {
+
+struct ExitStatus {
+  std::optional<int> exit_code;  // normal exit
+  std::optional<int> signal;     // killed by this signal
+};
+// Reaps the child behind a pidfd (waitid P_PIDFD, WEXITED|WNOHANG). nullopt while it
+// still runs.
+std::optional<ExitStatus> reap_pidfd(int pidfd);
+// Blocking waitpid for a child we spawned (used on error paths only).
+ExitStatus wait_child(pid_t pid);
 
 }  // namespace drover::os

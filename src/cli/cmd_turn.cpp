@@ -1,0 +1,99 @@
+// drover turn <agent> [--lock-timeout D]: one turn in the foreground with this process as
+// the runner (SPEC §6.8), honouring the turn lock.
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/io_context.hpp>
+#include <memory>
+
+#include "cli/context.h"
+#include "cli/registry.h"
+#include "core/names.h"
+#include "core/text.h"
+#include "runner/runner.h"
+
+namespace drover::cli {
+
+namespace {
+
+struct TurnOptions {
+  std::string agent;
+  std::string lock_timeout = "60s";
+};
+
+Status run_turn_cmd(Context& ctx, const TurnOptions& o) {
+  DROVER_TRY(validate_agent_name(o.agent));
+  auto timeout = parse_duration(o.lock_timeout);
+  if (!timeout) return make_error(Errc::usage, "--lock-timeout: " + timeout.error().message);
+  auto p = ctx.project();
+  if (!p) return p.error();
+  auto cfg = ctx.config();
+  if (!cfg) return cfg.error();
+  auto st = ctx.store();
+  if (!st) return st.error();
+
+  runner::RunnerContext rc;
+  rc.paths = *p;
+  rc.config = *cfg;
+  rc.store = *st;
+  rc.log = std::make_shared<spdlog::logger>("drover", std::make_shared<spdlog::sinks::stderr_sink_st>());
+  rc.log->set_level(ctx.opts.quiet ? spdlog::level::err : spdlog::level::warn);
+  rc.log->set_pattern("drover: %l: %v");
+  nlohmann::json progress = nlohmann::json::array();
+  rc.on_progress = [&](const std::string& agent, const std::string& line) {
+    if (ctx.out.json) progress.push_back(line);
+    else ctx.out.info("[" + escape_control(agent) + "] " + escape_control(line));
+  };
+
+  boost::asio::io_context io;
+  std::optional<runner::TurnReport> report;
+  runner::TurnRequest req{o.agent, true, *timeout};
+  auto started = runner::start_turn(io, rc, req, [&](const runner::TurnReport& r) { report = r; });
+  using Kind = runner::StartResult::Kind;
+  switch (started.kind) {
+    case Kind::no_work:
+      ctx.out.document({{"agent", o.agent}, {"ran", false}, {"reason", started.message}, {"state", nullptr}});
+      ctx.out.info(o.agent + ": nothing to do (" + started.message + ")");
+      return ok_status();
+    case Kind::busy:
+      return make_error(Errc::conflict, "agent '" + o.agent + "' is in a turn run by another process (" +
+                                            started.message + ")");
+    case Kind::spawn_failed:
+      return make_error(Errc::failed, "cannot start the turn of '" + o.agent + "': " + started.message);
+    case Kind::failed:
+      return make_error(Errc::failed, started.message);
+    case Kind::started:
+      break;
+  }
+  io.run();
+  if (!report) return make_error(Errc::failed, "the turn of '" + o.agent + "' ended without a report");
+  ctx.out.document({{"agent", o.agent},
+                    {"ran", true},
+                    {"turn", report->turn_id},
+                    {"outcome", to_string(report->outcome)},
+                    {"state", report->state ? nlohmann::json(to_string(*report->state)) : nlohmann::json(nullptr)},
+                    {"reason", report->reason},
+                    {"exit_code", report->exit_code ? nlohmann::json(*report->exit_code) : nlohmann::json(nullptr)},
+                    {"signal", report->signal ? nlohmann::json(*report->signal) : nlohmann::json(nullptr)},
+                    {"progress", progress}});
+  if (!report->settled) return make_error(Errc::failed, "turn " + std::to_string(report->turn_id) + " could not be settled: " + report->reason);
+  bool good = report->outcome == TurnOutcome::completed || report->outcome == TurnOutcome::waiting;
+  if (!good)
+    return make_error(Errc::failed, "turn " + std::to_string(report->turn_id) + " of '" + o.agent + "' ended " +
+                                        std::string(to_string(report->outcome)) +
+                                        (report->reason.empty() ? "" : ": " + report->reason));
+  return ok_status();
+}
+
+}  // namespace
+
+void install_turn(CLI::App& app, Context& ctx) {
+  auto o = std::make_shared<TurnOptions>();
+  CLI::App* cmd = app.add_subcommand("turn", "run one turn of an agent in the foreground");
+  cmd->add_option("agent", o->agent, "agent name")->required();
+  cmd->add_option("--lock-timeout", o->lock_timeout, "wait this long for a running turn (default 60s)");
+  cmd->callback([&ctx, o] { ctx.action = [&ctx, o] { return run_turn_cmd(ctx, *o); }; });
+}
+
+}  // namespace drover::cli

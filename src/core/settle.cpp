@@ -1,0 +1,120 @@
+#include "core/settle.h"
+
+#include <string.h>
+
+#include <algorithm>
+
+namespace drover {
+
+std::string_view to_string(TurnOutcome o) {
+  switch (o) {
+    case TurnOutcome::completed: return "completed";
+    case TurnOutcome::waiting: return "waiting";
+    case TurnOutcome::violation: return "contract_violation";
+    case TurnOutcome::failed: return "failed";
+    case TurnOutcome::stalled: return "stalled";
+    case TurnOutcome::stopped: return "stopped";
+    case TurnOutcome::interrupted: return "interrupted";
+    case TurnOutcome::lost_session: return "lost_session";
+  }
+  return "failed";
+}
+
+Millis backoff_for(int failed_turns, Millis base) {
+  constexpr Millis kCap{5 * 60 * 1000};
+  if (failed_turns <= 0 || base.count() <= 0) return Millis(0);
+  Millis d = base;
+  for (int i = 1; i < failed_turns && d < kCap; ++i) d *= 2;
+  return std::min(d, kCap);
+}
+
+std::string describe_exit(const TurnObservation& obs) {
+  if (obs.signal) {
+    const char* name = sigabbrev_np(*obs.signal);
+    return "killed by " + (name ? "SIG" + std::string(name) : "signal " + std::to_string(*obs.signal));
+  }
+  if (obs.exit_code) return "exit status " + std::to_string(*obs.exit_code);
+  return "unknown exit";
+}
+
+SettleDecision decide_settle(const TurnObservation& obs, const SettleContext& ctx) {
+  SettleDecision d;
+  d.failed_turns = ctx.failed_turns;
+  bool clean = obs.has_result && !obs.result_is_error;
+  d.mail_read = clean;
+
+  if (obs.stop_requested) {
+    d.outcome = TurnOutcome::stopped;
+    d.event = SessionEvent::stop;
+    d.reason = "stopped by the operator";
+    d.worker_died = ctx.has_parent && !ctx.terminal_mail_sent;
+    d.terminated_by = "operator";
+    return d;
+  }
+  if (obs.interrupted) {
+    d.outcome = TurnOutcome::interrupted;
+    d.event = SessionEvent::turn_interrupted;
+    d.reason = "turn interrupted by supervisor shutdown";
+    d.mail_read = false;
+    return d;
+  }
+  if (obs.stalled) {
+    d.outcome = TurnOutcome::stalled;
+    d.event = SessionEvent::turn_zombie;
+    d.reason = "stalled: " + obs.stall_reason;
+    d.mail_read = false;
+    d.worker_died = ctx.has_parent;
+    d.terminated_by = "runner";
+    return d;
+  }
+  if (clean) {
+    d.failed_turns = 0;
+    if (ctx.terminal_mail_sent) {
+      d.outcome = TurnOutcome::completed;
+      d.event = SessionEvent::turn_completed;
+      d.reason = "";
+      return d;
+    }
+    if (ctx.persistent || ctx.live_children > 0 || ctx.mail_arrived > 0) {
+      d.outcome = TurnOutcome::waiting;
+      d.event = SessionEvent::turn_waiting;
+      d.reason = ctx.persistent ? "" : ctx.live_children > 0 ? "waiting for its children" : "";
+      return d;
+    }
+    d.outcome = TurnOutcome::violation;
+    d.event = SessionEvent::turn_completed;
+    d.reason = "ended without terminal mail";
+    d.worker_died = ctx.has_parent;
+    d.terminated_by = "runner";
+    return d;
+  }
+  d.mail_read = false;
+  if (obs.lost_session) {
+    // The runtime forgot the session: start a fresh one at once; not the agent's fault.
+    d.outcome = TurnOutcome::lost_session;
+    d.event = SessionEvent::turn_failed;
+    d.reason = "runtime session lost; next turn starts a fresh session";
+    d.clear_session_id = true;
+    return d;
+  }
+  std::string what;
+  if (obs.has_result) what = "error result: " + obs.result_text;
+  else what = "no result (" + describe_exit(obs) + ")";
+  if (!obs.has_result && !obs.last_stderr_line.empty()) what += "; stderr: " + obs.last_stderr_line;
+  if (obs.has_result && obs.exit_code && *obs.exit_code != 0) what += " (" + describe_exit(obs) + ")";
+  d.outcome = TurnOutcome::failed;
+  d.failed_turns = ctx.failed_turns + 1;
+  if (d.failed_turns >= ctx.max_failed_turns) {
+    d.event = SessionEvent::turn_zombie;
+    d.reason = "failed " + std::to_string(d.failed_turns) + " turns in a row; last: " + what;
+    d.worker_died = ctx.has_parent;
+    d.terminated_by = "runner";
+    return d;
+  }
+  d.event = SessionEvent::turn_failed;
+  d.reason = what;
+  d.backoff = backoff_for(d.failed_turns, ctx.retry_backoff);
+  return d;
+}
+
+}  // namespace drover

@@ -1,0 +1,62 @@
+#pragma once
+// The settle decision (SPEC §5.4–§5.6): how a finished turn moves its session. Pure.
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "core/duration.h"
+#include "core/session_state.h"
+
+namespace drover {
+
+// How the child's run ended, as observed by the runner.
+struct TurnObservation {
+  bool stop_requested = false;  // the operator stopped the agent during the turn
+  bool interrupted = false;     // supervisor shutdown stopped the turn (resumable)
+  bool stalled = false;         // a watchdog budget ran out
+  std::string stall_reason;     // "no output for 10m", …
+  bool has_result = false;
+  bool result_is_error = false;
+  std::string result_text;
+  std::optional<int> exit_code;  // normal exit
+  std::optional<int> signal;     // killed by a signal
+  std::string last_stderr_line;
+  bool lost_session = false;     // --resume id unknown to the runtime (SPEC §5.2)
+};
+
+// Facts from the store, read inside the settle transaction.
+struct SettleContext {
+  bool terminal_mail_sent = false;      // one of the capability's terminal types, this turn
+  bool persistent = false;              // the capability has no terminal mail types
+  int live_children = 0;
+  int mail_arrived = 0;                 // unread mail for the agent that arrived this turn
+  int failed_turns = 0;                 // consecutive, before this turn
+  int max_failed_turns = 3;
+  Millis retry_backoff{5000};
+  bool has_parent = false;
+};
+
+enum class TurnOutcome { completed, waiting, violation, failed, stalled, stopped, interrupted, lost_session };
+std::string_view to_string(TurnOutcome o);
+
+struct SettleDecision {
+  TurnOutcome outcome = TurnOutcome::failed;
+  SessionEvent event = SessionEvent::turn_failed;
+  std::string reason;            // state_reason
+  bool mail_read = false;        // mark the carried mail read (else release it)
+  int failed_turns = 0;          // new consecutive failure count
+  std::optional<Millis> backoff; // delay before the next attempt
+  bool worker_died = false;      // send worker_died to the parent
+  std::string terminated_by;     // runner | operator
+  bool clear_session_id = false; // lost session: start fresh next turn
+};
+
+SettleDecision decide_settle(const TurnObservation& obs, const SettleContext& ctx);
+
+// retry_backoff doubled per consecutive failure (1 → base), capped at 5 minutes.
+Millis backoff_for(int failed_turns, Millis base);
+
+// "exit status 3", "killed by SIGKILL", …
+std::string describe_exit(const TurnObservation& obs);
+
+}  // namespace drover

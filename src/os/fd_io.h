@@ -1,0 +1,20 @@
+#pragma once
+// Plain file-descriptor I/O for logs and transcripts.
+#include <filesystem>
+#include <string_view>
+
+#include "core/result.h"
+
+namespace drover::os {
+
+// open(O_WRONLY|O_CREAT|O_APPEND|O_CLOEXEC, mode).
+Result<int> open_append(const std::filesystem::path& path, unsigned mode = 0600);
+// Writes everything, retrying on EINTR and short writes.
+Status write_all(int fd, std::string_view data);
+// Non-blocking read of what is available now: >0 bytes, 0 at EOF, -1 when nothing is
+// ready (EAGAIN) or on error.
+long read_some_now(int fd, char* buf, unsigned long size);
+void set_nonblocking(int fd);
+void close_fd(int& fd);
+
+}  // namespace drover::os

@@ -1,0 +1,85 @@
+#pragma once
+// One agent turn as a supervised child process (SPEC §5; DESIGN "Data flow"):
+// lock → re-read session → claim mail → spawn → turn.pid → in_turn → stream → watchdog →
+// settle in one transaction → remove turn.pid → unlock, on every path.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/config.h"
+#include "core/paths.h"
+#include "core/session_state.h"
+#include "core/settle.h"
+#include "core/stream_json.h"
+
+namespace boost::asio {
+class io_context;
+}
+namespace spdlog {
+class logger;
+}
+
+namespace drover::store {
+class Store;
+}
+
+namespace drover::runner {
+
+struct RunnerContext {
+  ProjectPaths paths;
+  Config config;
+  store::Store* store = nullptr;
+  std::shared_ptr<spdlog::logger> log;
+  // Progress view: called on the loop thread for each parsed event and lifecycle step.
+  std::function<void(const std::string& agent, const std::string& line)> on_progress;
+};
+
+struct TurnRequest {
+  std::string agent;
+  bool wait_for_lock = false;                  // false: try-lock (the supervisor skips busy agents)
+  std::chrono::milliseconds lock_timeout{0};   // with wait_for_lock
+};
+
+struct TurnReport {
+  std::string agent;
+  std::int64_t turn_id = 0;
+  TurnOutcome outcome = TurnOutcome::failed;
+  std::optional<SessionState> state;  // after settle (nullopt when the transition lost)
+  std::string reason;
+  std::optional<int> exit_code, signal;
+  bool settled = false;               // false: the settle transaction failed (logged)
+};
+
+// A running turn. Methods must be called on the loop thread.
+class TurnHandle {
+ public:
+  virtual ~TurnHandle() = default;
+  // Supervisor shutdown: run the stop policy and settle as interrupted (resumable).
+  virtual void interrupt() = 0;
+  virtual std::int64_t turn_id() const = 0;
+  virtual const std::string& agent() const = 0;
+};
+
+struct StartResult {
+  enum class Kind {
+    started,       // the child runs; `done` will be called on the loop
+    no_work,       // no pending mail, or the agent is not runnable: nothing happened
+    busy,          // another runner holds the turn lock
+    spawn_failed,  // the command could not be started: mail released, state untouched
+    failed,        // anything else (turn.pid write, store): cleaned up, message says what
+  };
+  Kind kind = Kind::no_work;
+  std::shared_ptr<TurnHandle> handle;
+  std::int64_t turn_id = 0;
+  std::string message;
+};
+
+// Prepares and spawns synchronously; streaming, watchdog and settle then run on `io`,
+// ending with `done(report)` after turn.pid is removed and the lock released.
+StartResult start_turn(boost::asio::io_context& io, RunnerContext& ctx, const TurnRequest& req,
+                       std::function<void(const TurnReport&)> done);
+
+}  // namespace drover::runner

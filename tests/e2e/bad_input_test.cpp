@@ -1,0 +1,272 @@
+// End-to-end: malformed input, broken projects and hostile text (SPEC §2, §6, §8).
+// Every refusal prints one clear line on stderr, exits with the documented code and
+// writes nothing.
+#include <doctest/doctest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+
+#include "foundation_util.h"
+#include "harness.h"
+
+using e2e::contains;
+using e2e::expect_one_line_error;
+using e2e::RunOptions;
+using e2e::TempProject;
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<std::string> send_to(const std::string& to, std::vector<std::string> extra = {}) {
+  std::vector<std::string> args{"mail", "send", "--to", to, "--subject", "s", "--body", "b"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
+}  // namespace
+
+TEST_CASE("bad agent names are usage errors that name the rule, and nothing is stored") {
+  TempProject p;
+  p.init();
+  const std::string too_long(64, 'a');
+  for (const std::string& name : {std::string("../x"), std::string("A B"), std::string(""), too_long,
+                                  std::string("Alice"), std::string("-dash"), std::string("a..b"),
+                                  std::string("a/b"), std::string("@")}) {
+    CAPTURE(name);
+    auto r = p.drover(send_to(name));
+    CHECK(r.code == 2);
+    CHECK(r.out.empty());
+    CHECK(r.err.find('\n') == r.err.size() - 1);
+    if (name != "@") CHECK(contains(r.err, "1-63 characters"));
+  }
+  CHECK(contains(p.drover(send_to(too_long)).err, "64 characters"));
+  CHECK(contains(p.drover(send_to("")).err, "empty"));
+  // Bad names as senders and as filters are refused the same way.
+  expect_one_line_error(p.drover(send_to("alice", {"--from", "../x"})), 2, "agent name");
+  expect_one_line_error(p.drover(send_to("alice", {"--from", "supervisor "})), 2, "agent name");
+  expect_one_line_error(p.drover({"mail", "check", "--agent", "A B"}), 2, "agent name");
+  expect_one_line_error(p.drover({"mail", "list", "--to", "../x"}), 2, "agent name");
+  expect_one_line_error(p.drover({"mail", "list", "--from", too_long}), 2, "agent name");
+  RunOptions bad_self = e2e::with_env({{"DROVER_AGENT", "../../etc"}});
+  expect_one_line_error(p.drover(send_to("alice"), bad_self), 2, "agent name");
+  // `supervisor` only sends.
+  expect_one_line_error(p.drover(send_to("supervisor")), 2, "supervisor");
+  // The longest legal name is fine.
+  CHECK(p.drover(send_to(std::string(63, 'a'))).code == 0);
+  CHECK(e2e::mail_count(p) == 1);
+  CHECK_FALSE(fs::exists(p.root() / "x"));
+}
+
+TEST_CASE("invalid type, priority, payload, limit and duration are usage errors") {
+  TempProject p;
+  p.init();
+  expect_one_line_error(p.drover(send_to("alice", {"--type", "bogus"})), 2, "valid types: status");
+  expect_one_line_error(p.drover(send_to("alice", {"--type", "STATUS"})), 2, "invalid mail type");
+  expect_one_line_error(p.drover(send_to("alice", {"--priority", "meh"})), 2, "low, normal, high, urgent");
+  expect_one_line_error(p.drover(send_to("alice", {"--payload", "{bad"})), 2, "JSON");
+  expect_one_line_error(p.drover(send_to("alice", {"--payload", ""})), 2, "JSON");
+  expect_one_line_error(p.drover(send_to("alice", {"--payload", "{\"a\":1} trailing"})), 2, "JSON");
+  expect_one_line_error(p.drover({"mail", "list", "--limit", "-1"}), 2, "--limit");
+  expect_one_line_error(p.drover({"mail", "list", "--limit", "many"}), 2, "limit");
+  expect_one_line_error(p.drover({"mail", "list", "--since", "bogus"}), 2, "e.g. 500ms");
+  expect_one_line_error(p.drover({"mail", "list", "--since", "10"}), 2, "unit");
+  expect_one_line_error(p.drover({"mail", "list", "--since", "-5m"}), 2, "negative");
+  expect_one_line_error(p.drover({"mail", "list", "--type", "nope"}), 2, "valid types");
+  expect_one_line_error(p.drover({"mail", "reply", "1", "--body", "x", "--priority", "max"}), 2, "priority");
+  // Body given twice, a stray positional argument, a reply without a body.
+  expect_one_line_error(p.drover(send_to("alice", {"-"}), e2e::with_stdin("x")), 2, "once");
+  expect_one_line_error(p.drover({"mail", "send", "--to", "a", "--subject", "s", "oops"}), 2, "oops");
+  expect_one_line_error(p.drover({"mail", "reply", "1"}), 2, "body");
+  auto j = p.drover(send_to("alice", {"--type", "bogus", "--json"}));
+  CHECK(j.code == 2);
+  CHECK(j.json()["error"]["code"] == "usage");
+  CHECK(contains(j.json()["error"]["message"], "invalid mail type"));
+  CHECK(e2e::mail_count(p) == 0);
+}
+
+TEST_CASE("message ids: unknown ids are not found (3), non-numeric ids are usage errors (2)") {
+  TempProject p;
+  p.init();
+  e2e::send(p, {"--to", "alice", "--subject", "only one"});
+  expect_one_line_error(p.drover({"mail", "read", "99"}), 3, "#99");
+  expect_one_line_error(p.drover({"mail", "reply", "99", "--body", "x"}), 3, "#99");
+  CHECK(contains(p.drover({"mail", "read", "99"}).err, "drover mail list"));
+  auto j = p.drover({"mail", "read", "99", "--json"});
+  CHECK(j.code == 3);
+  CHECK(j.json()["error"]["code"] == "not_found");
+  expect_one_line_error(p.drover({"mail", "read", "abc"}), 2, "abc");
+  expect_one_line_error(p.drover({"mail", "reply", "1x", "--body", "x"}), 2, "1x");
+  expect_one_line_error(p.drover({"mail", "read"}), 2, "id");
+  expect_one_line_error(p.drover({"mail", "send", "--to", "a", "--subject", "s", "--body-file",
+                                  (p.root() / "missing.txt").string()}), 3, "--body-file");
+  CHECK(e2e::mail_count(p) == 1);
+  // A failed read does not mark anything read.
+  CHECK(e2e::sql(p, "SELECT count(*) FROM messages WHERE read_at IS NULL").out == "1\n");
+}
+
+TEST_CASE("a config with an unknown key or a wrong type is refused naming the key and the file") {
+  TempProject p;
+  p.init();
+  e2e::send(p, {"--to", "operator", "--subject", "before"});
+  auto cfg = p.root() / ".drover/config.toml";
+  SUBCASE("typo key") {
+    e2e::write_text(cfg, "[supervisor]\nmax_turns = 3\n");
+    auto r = p.drover({"status"});
+    expect_one_line_error(r, 5, "max_turns");
+    CHECK(contains(r.err, cfg.string()));
+    auto j = p.drover({"status", "--json"});
+    CHECK(j.code == 5);
+    CHECK(j.json()["error"]["code"] == "project");
+    CHECK(contains(j.json()["error"]["message"], "max_turns"));
+  }
+  SUBCASE("unknown section") {
+    e2e::write_text(cfg, "[supervisr]\nautostart = false\n");
+    auto r = p.drover({"status"});
+    expect_one_line_error(r, 5, "supervisr");
+    CHECK(contains(r.err, "config.toml"));
+  }
+  SUBCASE("wrong type") {
+    e2e::write_text(cfg, "[supervisor]\nmax_concurrent_turns = \"eight\"\n");
+    auto r = p.drover({"status"});
+    expect_one_line_error(r, 5, "max_concurrent_turns");
+    CHECK(contains(r.err, "integer"));
+    CHECK(contains(r.err, "config.toml"));
+  }
+  SUBCASE("bad duration") {
+    e2e::write_text(cfg, "[turn]\nstall_timeout = \"10 minutes\"\n");
+    expect_one_line_error(p.drover({"status"}), 5, "turn.stall_timeout");
+  }
+  SUBCASE("not TOML") {
+    e2e::write_text(cfg, "[supervisor\nthis is not toml\n");
+    expect_one_line_error(p.drover({"status"}), 5, "config.toml");
+  }
+  CHECK(e2e::mail_count(p) == 1);
+}
+
+TEST_CASE("a corrupt database is a failure (exit 1) that names the database") {
+  TempProject p;
+  p.init();
+  auto db = e2e::db_path(p);
+  std::string garbage;
+  for (int i = 0; i < 512; ++i) garbage += "this is not an sqlite database ";
+  e2e::write_text(db, garbage);
+  fs::remove(db.string() + "-wal");
+  fs::remove(db.string() + "-shm");
+  for (const auto& args : {std::vector<std::string>{"status"}, std::vector<std::string>{"mail", "list"},
+                           std::vector<std::string>{"mail", "check"},
+                           std::vector<std::string>{"mail", "send", "--to", "operator", "--subject", "x"}}) {
+    auto r = p.drover(args);
+    expect_one_line_error(r, 1, "database");
+    CHECK(contains(r.err, db.string()));
+  }
+  auto j = p.drover({"mail", "list", "--json"});
+  CHECK(j.code == 1);
+  CHECK(j.json()["error"]["code"] == "failed");
+  CHECK(e2e::read_text(db) == garbage);  // drover never "repairs" it by overwriting
+
+  // A missing database points at init.
+  fs::remove(db);
+  auto missing = p.drover({"mail", "list"});
+  expect_one_line_error(missing, 5, "drover init");
+}
+
+TEST_CASE("a read-only database refuses writes with an error naming the database") {
+  if (::geteuid() == 0) {
+    MESSAGE("running as root: chmod does not stop root from writing, so the read-only "
+            "database case cannot be provoked here; skipped");
+    return;
+  }
+  TempProject p;
+  p.init();
+  e2e::send(p, {"--to", "operator", "--subject", "before"});
+  auto dir = p.root() / ".drover";
+  auto db = e2e::db_path(p);
+  REQUIRE(::chmod(db.c_str(), 0400) == 0);
+  REQUIRE(::chmod(dir.c_str(), 0500) == 0);
+  auto r = p.drover({"mail", "send", "--to", "operator", "--subject", "after"});
+  auto j = p.drover({"mail", "send", "--to", "operator", "--subject", "after", "--json"});
+  ::chmod(dir.c_str(), 0700);
+  ::chmod(db.c_str(), 0600);
+  expect_one_line_error(r, 1, "database");
+  CHECK(j.code == 1);
+  CHECK(j.json()["error"]["code"] == "failed");
+  CHECK(e2e::mail_count(p) == 1);
+}
+
+TEST_CASE("terminal escapes in mail are escaped in human output and exact in --json") {
+  TempProject p;
+  p.init();
+  const std::string subject = "red \x1b[31mALERT\x1b[0m \x07 bell";
+  const std::string body = "line1\n\x1b]0;pwned\x07\x1b[2J clear\r\nend \xc2\x9b";
+  auto id = e2e::send(p, {"--to", "operator", "--subject", subject, "--body", body,
+                          "--from", "alice"})[0];
+  const std::string sid = std::to_string(id);
+  for (const auto& args : {std::vector<std::string>{"mail", "read", sid},
+                           std::vector<std::string>{"mail", "list"},
+                           std::vector<std::string>{"mail", "check"}}) {
+    auto r = p.drover(args);
+    CAPTURE(args[1]);
+    CHECK(r.code == 0);
+    CHECK_FALSE(e2e::has_esc(r.out));
+    CHECK(r.out.find('\x07') == std::string::npos);
+    CHECK(r.out.find('\r') == std::string::npos);
+    CHECK(contains(r.out, "\\x1b[31mALERT"));
+  }
+  auto human = p.drover({"mail", "read", sid});
+  CHECK(contains(human.out, "\\x07"));
+  CHECK(contains(human.out, "line1\n"));  // newlines in bodies stay newlines
+  CHECK(contains(human.out, "\\x1b]0;pwned\\x07"));
+  CHECK(contains(human.out, "\\xc2\\x9b"));  // C1 control (CSI) escaped too
+
+  auto j = p.drover({"mail", "read", sid, "--json"});
+  REQUIRE(j.code == 0);
+  auto m = j.json();
+  CHECK(m["subject"] == subject);
+  CHECK(m["body"] == body);
+  auto list = p.drover({"mail", "list", "--json"});
+  CHECK(list.json()["messages"][0]["subject"] == subject);
+
+  // Escapes in the recipient's task and capability show up escaped in status.
+  e2e::sql(p, "INSERT INTO sessions (name, capability, runtime, state, created_at, last_activity, task) "
+              "VALUES ('eve', 'builder', 'claude', 'between_turns', '2026-01-01T00:00:00.000Z', "
+              "'2026-01-01T00:00:00.000Z', 'evil ' || char(27) || '[31m task')");
+  for (const auto& args : {std::vector<std::string>{"status"}, std::vector<std::string>{"status", "eve"}}) {
+    auto r = p.drover(args);
+    CHECK(r.code == 0);
+    CHECK_FALSE(e2e::has_esc(r.out));
+    CHECK(contains(r.out, "evil \\x1b[31m task"));
+  }
+  CHECK(p.drover({"status", "eve", "--json"}).json()["agent"]["task"] == "evil \x1b[31m task");
+}
+
+TEST_CASE("an invalid UTF-8 body is stored byte for byte and --json stays valid JSON") {
+  TempProject p;
+  p.init();
+  const std::string raw = "ok \xff\xfe bad \xc3\x28 end \xe2\x82";
+  e2e::write_text(p.root() / "body.bin", raw);
+  auto id = e2e::send(p, {"--to", "operator", "--subject", "bytes", "--body-file",
+                          (p.root() / "body.bin").string()})[0];
+  auto hex = e2e::sql(p, "SELECT hex(body) FROM messages WHERE id = " + std::to_string(id));
+  CHECK(hex.out == "6F6B20FFFE2062616420C32820656E6420E282\n");
+
+  for (const auto& args : {std::vector<std::string>{"mail", "list", "--json"},
+                           std::vector<std::string>{"mail", "read", std::to_string(id), "--json"},
+                           std::vector<std::string>{"mail", "check", "--json"}}) {
+    auto r = p.drover(args);
+    REQUIRE(r.code == 0);
+    auto doc = r.json();  // fails the test if stdout is not one valid JSON document
+    const auto& m = doc.contains("messages") ? doc["messages"][0] : doc;
+    std::string shown = m["body"];
+    CHECK(contains(shown, "ok "));
+    CHECK(contains(shown, "\xef\xbf\xbd"));  // U+FFFD stands in for each bad byte sequence
+    CHECK(contains(shown, " end "));
+  }
+  auto human = p.drover({"mail", "read", std::to_string(id)});
+  REQUIRE(human.code == 0);
+  CHECK(contains(human.out, "ok \\xff\\xfe bad \\xc3( end \\xe2\\x82"));
+  // Reading it did not rewrite the stored bytes.
+  CHECK(e2e::sql(p, "SELECT hex(body) FROM messages WHERE id = " + std::to_string(id)).out == hex.out);
+}

@@ -1,0 +1,163 @@
+#include <doctest/doctest.h>
+
+#include <barrier>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "store_test_support.h"
+
+using namespace drover;
+using namespace drover::store;
+using drover::test::make_session;
+
+namespace {
+
+struct Outcome {
+  bool ok = false;
+  std::optional<Errc> code;
+  std::string message;
+};
+
+Outcome attempt(Store& db, const std::string& name, SessionEvent event) {
+  auto r = db.write<SessionState>(
+      [&](Tx& tx) { return tx.sessions().transition(name, event); });
+  if (r.ok()) return {true, std::nullopt, ""};
+  return {false, r.error().code, r.error().message};
+}
+
+// Two connections (as two processes would have) race the same event on each of
+// `rounds` fresh agents; returns the outcomes per round and per racer.
+std::vector<std::vector<Outcome>> race(const std::filesystem::path& db_path, int rounds,
+                                       const std::string& prefix,
+                                       SessionEvent event0, SessionEvent event1) {
+  std::vector<std::vector<Outcome>> out(static_cast<std::size_t>(rounds), std::vector<Outcome>(2));
+  auto a = test::open_store(db_path, OpenMode::existing);
+  auto b = test::open_store(db_path, OpenMode::existing);
+  std::barrier line_up(2);
+  auto racer = [&](Store& db, int k, SessionEvent event) {
+    for (int i = 0; i < rounds; ++i) {
+      line_up.arrive_and_wait();
+      out[static_cast<std::size_t>(i)][static_cast<std::size_t>(k)] =
+          attempt(db, prefix + std::to_string(i), event);
+    }
+  };
+  std::thread t0(racer, std::ref(*a), 0, event0);
+  std::thread t1(racer, std::ref(*b), 1, event1);
+  t0.join();
+  t1.join();
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("concurrency: two writers race turn_started on a booting agent; exactly one wins") {
+  test::TempDir dir;
+  const auto path = dir.path / "drover.db";
+  constexpr int kRounds = 200;
+  {
+    auto setup = test::open_store(path, OpenMode::create);
+    test::must_write(*setup, [&](Tx& tx) {
+      for (int i = 0; i < kRounds; ++i) {
+        auto r = tx.sessions().insert(make_session("racer-" + std::to_string(i)));
+        if (!r.ok()) FAIL(r.error().message);
+      }
+      return Unit{};
+    });
+  }
+
+  auto outcomes = race(path, kRounds, "racer-", SessionEvent::turn_started,
+                       SessionEvent::turn_started);
+
+  auto check = test::open_store(path, OpenMode::existing);
+  int wins[2] = {0, 0};
+  for (int i = 0; i < kRounds; ++i) {
+    CAPTURE(i);
+    const auto& round = outcomes[static_cast<std::size_t>(i)];
+    CHECK(round[0].ok + round[1].ok == 1);
+    for (int k = 0; k < 2; ++k) {
+      if (round[static_cast<std::size_t>(k)].ok) {
+        ++wins[k];
+      } else {
+        CHECK(round[static_cast<std::size_t>(k)].code == Errc::conflict);
+        CHECK(round[static_cast<std::size_t>(k)].message.find("illegal transition") !=
+              std::string::npos);
+      }
+    }
+    auto s = test::get_session(*check, "racer-" + std::to_string(i));
+    REQUIRE(s.has_value());
+    CHECK(s->state == SessionState::in_turn);
+  }
+  CHECK(wins[0] + wins[1] == kRounds);
+  MESSAGE("wins: " << wins[0] << " / " << wins[1]);
+}
+
+TEST_CASE("concurrency: stop races turn_completed on an in_turn agent; exactly one wins") {
+  test::TempDir dir;
+  const auto path = dir.path / "drover.db";
+  constexpr int kRounds = 100;
+  {
+    auto setup = test::open_store(path, OpenMode::create);
+    test::must_write(*setup, [&](Tx& tx) {
+      for (int i = 0; i < kRounds; ++i) {
+        auto r = tx.sessions().insert(make_session("busy-" + std::to_string(i), SessionState::in_turn));
+        if (!r.ok()) FAIL(r.error().message);
+      }
+      return Unit{};
+    });
+  }
+
+  auto outcomes = race(path, kRounds, "busy-", SessionEvent::stop,
+                       SessionEvent::turn_completed);
+
+  auto check = test::open_store(path, OpenMode::existing);
+  for (int i = 0; i < kRounds; ++i) {
+    CAPTURE(i);
+    const auto& round = outcomes[static_cast<std::size_t>(i)];
+    REQUIRE(round[0].ok + round[1].ok == 1);
+    const auto& loser = round[0].ok ? round[1] : round[0];
+    CHECK(loser.code == Errc::conflict);
+    auto s = test::get_session(*check, "busy-" + std::to_string(i));
+    REQUIRE(s.has_value());
+    // The final state is the winner's target, never a mix.
+    CHECK(s->state == (round[0].ok ? SessionState::stopped : SessionState::completed));
+  }
+}
+
+TEST_CASE("concurrency: many writers appending mail lose nothing") {
+  test::TempDir dir;
+  const auto path = dir.path / "drover.db";
+  test::open_store(path, OpenMode::create);
+  constexpr int kThreads = 4, kEach = 50;
+  std::vector<int> failures(kThreads, 0);
+  std::barrier start(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      auto r = Store::open(path, OpenMode::existing);
+      if (!r.ok()) {
+        failures[static_cast<std::size_t>(t)] = kEach;
+        start.arrive_and_drop();
+        return;
+      }
+      auto& db = **r;
+      start.arrive_and_wait();
+      for (int i = 0; i < kEach; ++i) {
+        auto w = db.write<std::int64_t>([&](Tx& tx) -> Result<std::int64_t> {
+          MailMessage m;
+          m.from = "w" + std::to_string(t);
+          m.to = "sink";
+          m.subject = std::to_string(i);
+          return tx.mail().insert(m);
+        });
+        if (!w.ok()) ++failures[static_cast<std::size_t>(t)];
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < kThreads; ++t) CHECK(failures[static_cast<std::size_t>(t)] == 0);
+  auto db = test::open_store(path, OpenMode::existing);
+  CHECK(test::must_read(*db, [](Tx& tx) { return tx.mail().unread_count("sink"); }) ==
+        kThreads * kEach);
+}

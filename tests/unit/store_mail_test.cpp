@@ -1,0 +1,258 @@
+#include <doctest/doctest.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "store_test_support.h"
+
+using namespace drover;
+using namespace drover::store;
+using drover::test::StoreFixture;
+using Ids = std::vector<std::int64_t>;
+
+namespace {
+
+MailMessage letter(const std::string& from, const std::string& to, const std::string& type = "status",
+                   const std::string& created_at = "") {
+  MailMessage m;
+  m.from = from;
+  m.to = to;
+  m.subject = "from " + from;
+  m.body = "body";
+  m.type = type;
+  m.created_at = created_at;
+  return m;
+}
+
+std::int64_t send(Store& db, const MailMessage& m) {
+  return test::must_write(db, [&](Tx& tx) { return tx.mail().insert(m); });
+}
+
+Ids ids_of(const std::vector<MailMessage>& v) {
+  Ids out;
+  for (const auto& m : v) out.push_back(m.id);
+  return out;
+}
+
+Ids listed(Store& db, const MailFilter& f) {
+  return ids_of(test::must_read(db, [&](Tx& tx) { return tx.mail().list(f); }));
+}
+
+}  // namespace
+
+TEST_CASE_FIXTURE(StoreFixture, "mail: insert and get round-trip every field") {
+  MailMessage m = letter("alice", "bob", "merge_ready");
+  m.subject = "Subject \xe2\x9c\x93";
+  m.priority = "urgent";
+  m.thread_id = 7;
+  m.reply_to = 8;
+  m.payload = R"({"branch":"main"})";
+  m.created_at = "2026-05-05T05:05:05.555Z";
+  auto id = send(*db, m);
+  CHECK(id == 1);
+  auto got = test::must_read(*db, [&](Tx& tx) { return tx.mail().get(id); });
+  REQUIRE(got.has_value());
+  CHECK(got->id == id);
+  CHECK(got->from == "alice");
+  CHECK(got->to == "bob");
+  CHECK(got->subject == m.subject);
+  CHECK(got->body == "body");
+  CHECK(got->type == "merge_ready");
+  CHECK(got->priority == "urgent");
+  CHECK(got->thread_id == 7);
+  CHECK(got->reply_to == 8);
+  CHECK(got->payload == m.payload);
+  CHECK(got->created_at == "2026-05-05T05:05:05.555Z");
+  CHECK_FALSE(got->read_at.has_value());
+  CHECK_FALSE(got->claimed_turn.has_value());
+  CHECK_FALSE(test::must_read(*db, [](Tx& tx) { return tx.mail().get(999); }).has_value());
+}
+
+TEST_CASE_FIXTURE(StoreFixture, "mail: ids increase and created_at is assigned when empty") {
+  auto a = send(*db, letter("x", "y"));
+  auto b = send(*db, letter("x", "y"));
+  CHECK(b == a + 1);
+  CHECK(test::must_read(*db, [](Tx& tx) { return tx.mail().max_id(); }) == b);
+  auto got = test::must_read(*db, [&](Tx& tx) { return tx.mail().get(a); });
+  REQUIRE(got.has_value());
+  CHECK(got->created_at.size() == 24);
+  CHECK(got->created_at.back() == 'Z');
+  CHECK_FALSE(got->thread_id.has_value());
+  CHECK_FALSE(got->payload.has_value());
+}
+
+TEST_CASE_FIXTURE(StoreFixture, "mail: bodies and subjects are stored byte for byte") {
+  static const char raw[] = "nul\0inside\0\x1b[31m\xff\xfe\xc3(\r\n\xc2\x9b end";
+  const std::string body(raw, sizeof raw - 1);
+  REQUIRE(body.size() == 28);
+  MailMessage m = letter("alice", "bob");
+  m.body = body;
+  m.subject = std::string("s\0\xff", 3);
+  auto id = send(*db, m);
+  auto got = test::must_read(*db, [&](Tx& tx) { return tx.mail().get(id); });
+  REQUIRE(got.has_value());
+  CHECK(got->body.size() == body.size());
+  CHECK(got->body == body);
+  CHECK(got->subject == m.subject);
+  auto via_list = test::must_read(*db, [](Tx& tx) { return tx.mail().unread_for("bob"); });
+  REQUIRE(via_list.size() == 1);
+  CHECK(via_list[0].body == body);
+}
+
+TEST_CASE_FIXTURE(StoreFixture, "mail: list filters, newest first") {
+  auto m1 = send(*db, letter("alice", "bob", "status", "2026-01-01T00:00:01.000Z"));
+  auto m2 = send(*db, letter("carol", "bob", "question", "2026-01-01T00:00:02.000Z"));
+  auto m3 = send(*db, letter("alice", "operator", "result", "2026-01-01T00:00:03.000Z"));
+  auto m4 = send(*db, letter("bob", "alice", "status", "2026-01-01T00:00:04.000Z"));
+  auto m5 = send(*db, letter("alice", "bob", "question", "2026-01-01T00:00:05.000Z"));
+  test::must_write(*db, [&](Tx& tx) {
+    tx.mail().mark_read(m2, "2026-01-02T00:00:00.000Z");
+    return Unit{};
+  });
+
+  CHECK(listed(*db, {}) == Ids{m5, m4, m3, m2, m1});
+  CHECK(listed(*db, {.to = "bob"}) == Ids{m5, m2, m1});
+  CHECK(listed(*db, {.from = "alice"}) == Ids{m5, m3, m1});
+  CHECK(listed(*db, {.to = "bob", .from = "alice"}) == Ids{m5, m1});
+  CHECK(listed(*db, {.to = "bob", .unread_only = true}) == Ids{m5, m1});
+  CHECK(listed(*db, {.unread_only = true}) == Ids{m5, m4, m3, m1});
+  CHECK(listed(*db, {.type = "question"}) == Ids{m5, m2});
+  CHECK(listed(*db, {.type = "merged"}).empty());
+  CHECK(listed(*db, {.since = "2026-01-01T00:00:03.000Z"}) == Ids{m5, m4, m3});  // inclusive
+  CHECK(listed(*db, {.since = "2026-01-01T00:00:05.001Z"}).empty());
+  CHECK(listed(*db, {.to = "nobody"}).empty());
+  CHECK(listed(*db, {.limit = 2}) == Ids{m5, m4});
+  CHECK(listed(*db, {.limit = 1}) == Ids{m5});
+  CHECK(listed(*db, {.to = "bob", .limit = 2}) == Ids{m5, m2});
+  CHECK(listed(*db, {.limit = 0}) == Ids{m5, m4, m3, m2, m1});
+}
+
+TEST_CASE_FIXTURE(StoreFixture, "mail: the default limit is 100 and limit 0 lists everything") {
+  test::must_write(*db, [](Tx& tx) {
+    for (int i = 0; i < 130; ++i) tx.mail().insert(letter("a", "b"));
+    return Unit{};
+  });
+  CHECK(MailFilter{}.limit == 100);
+  auto hundred = listed(*db, {});
+  REQUIRE(hundred.size() == 100);
+  CHECK(hundred.front() == 130);
+  CHECK(hundred.back() == 31);
+  CHECK(listed(*db, {.limit = 0}).size() == 130);
+}
+
+TEST_CASE_FIXTURE(StoreFixture, "mail: unread_for, mark_read and unread_count") {
+  auto a = send(*db, letter("x", "bob"));
+  send(*db, letter("x", "carol"));
+  auto c = send(*db, letter("y", "bob"));
+  CHECK(test::must_read(*db, [](Tx& tx) { return tx.mail().unread_count("bob"); }) == 2);
+  CHECK(test::must_read(*db, [](Tx& tx) { return tx.mail().unread_count("nobody"); }) == 0);
+  CHECK(ids_of(test::must_read(*db, [](Tx& tx) { return tx.mail().unread_for("bob"); })) == Ids{a, c});
+  test::must_write(*db, [&](Tx& tx) {
+    tx.mail().mark_read(a, "2026-06-06T06:06:06.000Z");
+    tx.mail().mark_read(a, "2027-01-01T00:00:00.000Z");  // the first read time stays
+    return Unit{};
+  });
+  CHECK(test::must_read(*db, [](Tx& tx) { return tx.mail().unread_count("bob"); }) == 1);
+  CHECK(ids_of(test::must_read(*db, [](Tx& tx) { return tx.mail().unread_for("bob"); })) == Ids{c});
+  auto got = test::must_read(*db, [&](Tx& tx) { return tx.mail().get(a); });
+  CHECK(got->read_at == "2026-06-06T06:06:06.000Z");
+}
+
+TEST_CASE_FIXTURE(StoreFixture, "mail: claim, mark read on a clean turn, release otherwise") {
+  auto m1 = send(*db, letter("op", "w"));
+  auto m2 = send(*db, letter("op", "w"));
+  auto other = send(*db, letter("op", "someone-else"));
+  auto already_read = send(*db, letter("op", "w"));
+  test::must_write(*db, [&](Tx& tx) {
+    tx.mail().mark_read(already_read, "2026-01-01T00:00:00.000Z");
+    return Unit{};
+  });
+
+  // Turn 10 claims both unread messages for w, nothing else.
+  CHECK(test::must_write(*db, [](Tx& tx) { return tx.mail().claim_pending("w", 10); }) == 2);
+  CHECK(ids_of(test::must_read(*db, [](Tx& tx) { return tx.mail().claimed_by(10); })) == Ids{m1, m2});
+  CHECK(test::must_read(*db, [](Tx& tx) { return tx.mail().pending_for("w"); }).empty());
+  CHECK(test::must_read(*db, [&](Tx& tx) { return tx.mail().get(other); })->claimed_turn ==
+        std::nullopt);
+  // Claimed mail is still unread.
+  CHECK(test::must_read(*db, [](Tx& tx) { return tx.mail().unread_count("w"); }) == 2);
+
+  // Mail arriving during the turn is not claimed by it; a second claim takes only that.
+  auto m3 = send(*db, letter("op", "w"));
+  CHECK(ids_of(test::must_read(*db, [](Tx& tx) { return tx.mail().pending_for("w"); })) == Ids{m3});
+
+  // The turn fails: its mail goes back to pending, in order with the new one.
+  CHECK(test::must_write(*db, [](Tx& tx) { return tx.mail().release_turn(10); }) == 2);
+  CHECK(test::must_read(*db, [](Tx& tx) { return tx.mail().claimed_by(10); }).empty());
+  CHECK(ids_of(test::must_read(*db, [](Tx& tx) { return tx.mail().pending_for("w"); })) ==
+        Ids{m1, m2, m3});
+
+  // Turn 11 claims all three and ends cleanly.
+  CHECK(test::must_write(*db, [](Tx& tx) { return tx.mail().claim_pending("w", 11); }) == 3);
+  CHECK(test::must_write(*db, [](Tx& tx) { return tx.mail().claim_pending("w", 12); }) == 0);
+  CHECK(test::must_write(*db, [](Tx& tx) {
+          return tx.mail().mark_turn_read(11, "2026-07-07T07:07:07.000Z");
+        }) == 3);
+  CHECK(test::must_read(*db, [](Tx& tx) { return tx.mail().unread_count("w"); }) == 0);
+  for (auto id : {m1, m2, m3}) {
+    auto m = test::must_read(*db, [&](Tx& tx) { return tx.mail().get(id); });
+    CHECK(m->read_at == "2026-07-07T07:07:07.000Z");
+    CHECK(m->claimed_turn == 11);
+  }
+  // Releasing a turn whose mail was read changes nothing; read mail is not re-marked.
+  CHECK(test::must_write(*db, [](Tx& tx) { return tx.mail().release_turn(11); }) == 0);
+  CHECK(test::must_write(*db, [](Tx& tx) {
+          return tx.mail().mark_turn_read(11, "2030-01-01T00:00:00.000Z");
+        }) == 0);
+  CHECK(test::must_read(*db, [&](Tx& tx) { return tx.mail().get(m1); })->read_at ==
+        "2026-07-07T07:07:07.000Z");
+  CHECK(test::must_write(*db, [](Tx& tx) { return tx.mail().release_turn(999); }) == 0);
+}
+
+TEST_CASE_FIXTURE(StoreFixture, "mail: sent_since looks strictly after the mark, at the given types") {
+  auto before = send(*db, letter("w", "lead", "worker_done"));
+  auto mark = test::must_read(*db, [](Tx& tx) { return tx.mail().max_id(); });
+  CHECK(mark == before);
+  auto sent = [&](const std::vector<std::string>& types, std::int64_t after) {
+    return test::must_read(*db, [&](Tx& tx) { return tx.mail().sent_since("w", types, after); });
+  };
+  const std::vector<std::string> terminal = {"worker_done", "result"};
+  // Only mail from before the turn: not counted.
+  CHECK_FALSE(sent(terminal, mark));
+  CHECK(sent(terminal, mark - 1));
+
+  send(*db, letter("w", "lead", "status"));         // wrong type
+  send(*db, letter("other", "lead", "result"));     // wrong sender
+  send(*db, letter("lead", "w", "worker_done"));    // sent to w, not by w
+  CHECK_FALSE(sent(terminal, mark));
+  auto done = send(*db, letter("w", "lead", "result"));
+  CHECK(sent(terminal, mark));
+  CHECK(sent({"result"}, done - 1));
+  CHECK_FALSE(sent({"result"}, done));  // boundary: id > after_id
+  CHECK_FALSE(sent({"merged", "merge_failed"}, 0));
+  CHECK_FALSE(sent({}, 0));  // no terminal types: never
+}
+
+TEST_CASE_FIXTURE(StoreFixture, "mail: arrived_since counts unread, unclaimed mail after the mark") {
+  send(*db, letter("op", "w"));
+  auto mark = test::must_read(*db, [](Tx& tx) { return tx.mail().max_id(); });
+  auto arrived = [&](std::int64_t after) {
+    return test::must_read(*db, [&](Tx& tx) { return tx.mail().arrived_since("w", after); });
+  };
+  CHECK(arrived(mark) == 0);
+  CHECK(arrived(0) == 1);
+  auto a = send(*db, letter("op", "w"));
+  auto b = send(*db, letter("op", "w"));
+  send(*db, letter("op", "not-w"));
+  CHECK(arrived(mark) == 2);
+  CHECK(arrived(a) == 1);
+  CHECK(arrived(b) == 0);
+  test::must_write(*db, [&](Tx& tx) {
+    tx.mail().mark_read(a, "2026-01-01T00:00:00.000Z");
+    return Unit{};
+  });
+  CHECK(arrived(mark) == 1);
+  test::must_write(*db, [](Tx& tx) { return tx.mail().claim_pending("w", 5); });
+  CHECK(arrived(mark) == 0);
+}

@@ -1,0 +1,93 @@
+#pragma once
+// Shared fixtures for the store tests: a temporary directory and a fresh database in it.
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "core/session.h"
+#include "store/events.h"
+#include "store/mail.h"
+#include "store/sessions.h"
+#include "store/store.h"
+#include "store/turns.h"
+
+namespace drover::test {
+
+struct TempDir {
+  std::filesystem::path path;
+  TempDir() {
+    std::string tmpl = "/tmp/drover-store-test-XXXXXX";
+    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
+    path = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+};
+
+inline std::unique_ptr<store::Store> open_store(const std::filesystem::path& db,
+                                                store::OpenMode mode = store::OpenMode::create) {
+  auto r = store::Store::open(db, mode);
+  if (!r.ok()) FAIL(r.error().message);
+  return std::move(r).value();
+}
+
+// A temp dir with a freshly created database.
+struct StoreFixture {
+  TempDir dir;
+  std::filesystem::path db_path = dir.path / "drover.db";
+  std::unique_ptr<store::Store> db = open_store(db_path);
+};
+
+inline Session make_session(const std::string& name, SessionState state = SessionState::booting,
+                            const std::string& capability = "builder") {
+  Session s;
+  s.name = name;
+  s.capability = capability;
+  s.runtime = "claude";
+  s.task = "task of " + name;
+  s.state = state;
+  s.created_at = "2026-01-01T00:00:00.000Z";
+  s.last_activity = "2026-01-01T00:00:00.000Z";
+  return s;
+}
+
+// Runs fn in a write transaction and requires it to succeed.
+template <class F>
+auto must_write(store::Store& db, F fn) {
+  using T = decltype(fn(std::declval<store::Tx&>()));
+  auto r = db.write<T>([&](store::Tx& tx) -> Result<T> { return fn(tx); });
+  if (!r.ok()) FAIL(r.error().message);
+  return std::move(r).value();
+}
+
+template <class F>
+auto must_read(store::Store& db, F fn) {
+  using T = decltype(fn(std::declval<store::Tx&>()));
+  auto r = db.read<T>([&](store::Tx& tx) -> Result<T> { return fn(tx); });
+  if (!r.ok()) FAIL(r.error().message);
+  return std::move(r).value();
+}
+
+inline void insert_session(store::Store& db, const Session& s) {
+  must_write(db, [&](store::Tx& tx) {
+    auto r = tx.sessions().insert(s);
+    if (!r.ok()) FAIL(r.error().message);
+    return Unit{};
+  });
+}
+
+inline std::optional<Session> get_session(store::Store& db, const std::string& name) {
+  return must_read(db, [&](store::Tx& tx) { return tx.sessions().get(name); });
+}
+
+}  // namespace drover::test

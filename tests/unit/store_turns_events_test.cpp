@@ -1,0 +1,228 @@
+#include <doctest/doctest.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "store_test_support.h"
+
+using namespace drover;
+using namespace drover::store;
+using drover::test::StoreFixture;
+using Ids = std::vector<std::int64_t>;
+
+namespace {
+
+std::int64_t new_turn(Store& db, const std::string& agent,
+                      const std::optional<std::string>& resume_id = std::nullopt,
+                      std::int64_t mail_mark = 0) {
+  return test::must_write(db, [&](Tx& tx) {
+    return tx.turns().create(agent, "2026-08-08T08:08:08.000Z", resume_id, mail_mark);
+  });
+}
+
+std::optional<TurnRecord> turn(Store& db, std::int64_t id) {
+  return test::must_read(db, [&](Tx& tx) { return tx.turns().get(id); });
+}
+
+template <class Records>
+Ids ids_of(const Records& v) {
+  Ids out;
+  for (const auto& r : v) out.push_back(r.id);
+  return out;
+}
+
+std::int64_t add_event(Store& db, const std::string& agent, std::optional<std::int64_t> turn_id,
+                       const std::string& kind, const std::string& level = "info",
+                       const std::string& data = "{}") {
+  return test::must_write(db, [&](Tx& tx) {
+    return tx.events().add(agent, turn_id, kind, level, data);
+  });
+}
+
+}  // namespace
+
+TEST_CASE_FIXTURE(StoreFixture, "turns: create records the start, the resume id and the mail mark") {
+  auto id = new_turn(*db, "w", std::string("sid-1"), 41);
+  CHECK(id == 1);
+  auto t = turn(*db, id);
+  REQUIRE(t.has_value());
+  CHECK(t->id == id);
+  CHECK(t->agent == "w");
+  CHECK(t->started_at == "2026-08-08T08:08:08.000Z");
+  CHECK(t->resume_id == "sid-1");
+  CHECK(t->mail_mark == 41);
+  CHECK_FALSE(t->ended_at.has_value());
+  CHECK_FALSE(t->outcome.has_value());
+  CHECK_FALSE(t->exit_code.has_value());
+  CHECK_FALSE(t->signal.has_value());
+  CHECK_FALSE(t->pid.has_value());
+  CHECK_FALSE(t->session_id.has_value());
+  CHECK_FALSE(t->cost_usd.has_value());
+
+  auto fresh = new_turn(*db, "w");
+  CHECK(fresh == id + 1);
+  CHECK_FALSE(turn(*db, fresh)->resume_id.has_value());
+  CHECK_FALSE(turn(*db, 12345).has_value());
+}
+
+TEST_CASE_FIXTURE(StoreFixture, "turns: set_pid and finish") {
+  auto id = new_turn(*db, "w", std::string("sid-old"));
+  test::must_write(*db, [&](Tx& tx) {
+    tx.turns().set_pid(id, 4242);
+    return Unit{};
+  });
+  CHECK(turn(*db, id)->pid == 4242);
+
+  TurnRecord end;
+  end.id = id;
+  end.ended_at = "2026-08-08T08:09:00.000Z";
+  end.outcome = "clean";
+  end.exit_code = 0;
+  end.duration_ms = 52'000;
+  end.cost_usd = 0.0421;
+  end.input_tokens = 12;
+  end.output_tokens = 412;
+  end.session_id = "sid-new";
+  end.detail = "All done \xe2\x9c\x93";
+  test::must_write(*db, [&](Tx& tx) {
+    tx.turns().finish(end);
+    return Unit{};
+  });
+  auto t = turn(*db, id);
+  REQUIRE(t.has_value());
+  CHECK(t->ended_at == end.ended_at);
+  CHECK(t->outcome == "clean");
+  CHECK(t->exit_code == 0);
+  CHECK_FALSE(t->signal.has_value());
+  CHECK(t->duration_ms == 52'000);
+  REQUIRE(t->cost_usd.has_value());
+  CHECK(*t->cost_usd == doctest::Approx(0.0421));
+  CHECK(t->input_tokens == 12);
+  CHECK(t->output_tokens == 412);
+  CHECK(t->session_id == "sid-new");
+  CHECK(t->detail == end.detail);
+  // Columns finish() does not own are kept.
+  CHECK(t->pid == 4242);
+  CHECK(t->resume_id == "sid-old");
+  CHECK(t->agent == "w");
+  CHECK(t->started_at == "2026-08-08T08:08:08.000Z");
+}
+
+TEST_CASE_FIXTURE(StoreFixture, "turns: finish without a session id keeps the one seen earlier") {
+  auto id = new_turn(*db, "w");
+  TurnRecord first;
+  first.id = id;
+  first.session_id = "sid-seen";
+  test::must_write(*db, [&](Tx& tx) {
+    tx.turns().finish(first);
+    return Unit{};
+  });
+  TurnRecord killed;
+  killed.id = id;
+  killed.ended_at = "2026-08-08T08:10:00.000Z";
+  killed.outcome = "killed";
+  killed.signal = 9;
+  test::must_write(*db, [&](Tx& tx) {
+    tx.turns().finish(killed);
+    return Unit{};
+  });
+  auto t = turn(*db, id);
+  CHECK(t->session_id == "sid-seen");
+  CHECK(t->signal == 9);
+  CHECK_FALSE(t->exit_code.has_value());
+  CHECK(t->outcome == "killed");
+}
+
+TEST_CASE_FIXTURE(StoreFixture, "turns: recent is newest first per agent; unfinished lists open turns") {
+  auto a1 = new_turn(*db, "a");
+  auto b1 = new_turn(*db, "b");
+  auto a2 = new_turn(*db, "a");
+  auto a3 = new_turn(*db, "a");
+  auto recent = [&](const std::string& agent, int limit) {
+    return ids_of(test::must_read(*db, [&](Tx& tx) { return tx.turns().recent(agent, limit); }));
+  };
+  CHECK(recent("a", 10) == Ids{a3, a2, a1});
+  CHECK(recent("a", 2) == Ids{a3, a2});
+  CHECK(recent("b", 10) == Ids{b1});
+  CHECK(recent("c", 10).empty());
+
+  auto unfinished = [&] {
+    return ids_of(test::must_read(*db, [](Tx& tx) { return tx.turns().unfinished(); }));
+  };
+  CHECK(unfinished() == Ids{a1, b1, a2, a3});
+  TurnRecord end;
+  end.id = a2;
+  end.ended_at = "2026-08-08T09:00:00.000Z";
+  end.outcome = "interrupted";
+  test::must_write(*db, [&](Tx& tx) {
+    tx.turns().finish(end);
+    return Unit{};
+  });
+  CHECK(unfinished() == Ids{a1, b1, a3});
+}
+
+TEST_CASE_FIXTURE(StoreFixture, "events: add and read back") {
+  auto id = add_event(*db, "w", 3, "assistant_text", "info", R"({"text":"hi"})");
+  auto none = add_event(*db, "w", std::nullopt, "resume_mismatch", "warn", "");
+  auto evs = test::must_read(*db, [](Tx& tx) { return tx.events().for_agent("w", std::nullopt, 0, 0); });
+  REQUIRE(evs.size() == 2);
+  CHECK(evs[0].id == id);
+  CHECK(evs[0].agent == "w");
+  CHECK(evs[0].turn == 3);
+  CHECK(evs[0].kind == "assistant_text");
+  CHECK(evs[0].level == "info");
+  CHECK(evs[0].data == R"({"text":"hi"})");
+  CHECK(evs[0].created_at.size() == 24);
+  CHECK(evs[1].id == none);
+  CHECK_FALSE(evs[1].turn.has_value());
+  CHECK(evs[1].level == "warn");
+  CHECK(evs[1].data == "{}");  // empty data is stored as an empty object
+  for (const char* level : {"debug", "error"}) CHECK(add_event(*db, "w", 3, "k", level) > none);
+}
+
+TEST_CASE_FIXTURE(StoreFixture, "events: an unknown level is refused by the database") {
+  auto r = db->write<std::int64_t>([](Tx& tx) -> Result<std::int64_t> {
+    return tx.events().add("w", std::nullopt, "k", "fatal", "{}");
+  });
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().code == Errc::failed);
+  CHECK(test::must_read(*db, [](Tx& tx) { return tx.events().count("w", "k"); }) == 0);
+}
+
+TEST_CASE_FIXTURE(StoreFixture, "events: for_agent filters by agent, after_id, turn and limit") {
+  auto e1 = add_event(*db, "w", 1, "tool_start");
+  auto e2 = add_event(*db, "w", 1, "tool_end");
+  add_event(*db, "other", 1, "tool_start");
+  auto e4 = add_event(*db, "w", 2, "tool_start");
+  auto e5 = add_event(*db, "w", std::nullopt, "stalled", "error");
+  auto e6 = add_event(*db, "w", 2, "result");
+  auto query = [&](std::optional<std::int64_t> t, std::int64_t after, int limit) {
+    return ids_of(test::must_read(*db, [&](Tx& tx) { return tx.events().for_agent("w", t, after, limit); }));
+  };
+  CHECK(query(std::nullopt, 0, 0) == Ids{e1, e2, e4, e5, e6});  // oldest first
+  CHECK(query(std::nullopt, e2, 0) == Ids{e4, e5, e6});         // strictly after
+  CHECK(query(std::nullopt, e6, 0).empty());
+  CHECK(query(1, 0, 0) == Ids{e1, e2});
+  CHECK(query(2, 0, 0) == Ids{e4, e6});
+  CHECK(query(2, e4, 0) == Ids{e6});
+  CHECK(query(3, 0, 0).empty());
+  CHECK(query(std::nullopt, 0, 2) == Ids{e1, e2});
+  CHECK(query(std::nullopt, e1, 3) == Ids{e2, e4, e5});
+  CHECK(test::must_read(*db, [](Tx& tx) { return tx.events().for_agent("nobody", std::nullopt, 0, 0); }).empty());
+}
+
+TEST_CASE_FIXTURE(StoreFixture, "events: count per agent and kind") {
+  add_event(*db, "w", 1, "malformed_line", "warn");
+  add_event(*db, "w", 2, "malformed_line", "warn");
+  add_event(*db, "w", 2, "line_truncated", "warn");
+  add_event(*db, "x", 2, "malformed_line", "warn");
+  auto count = [&](const std::string& agent, const std::string& kind) {
+    return test::must_read(*db, [&](Tx& tx) { return tx.events().count(agent, kind); });
+  };
+  CHECK(count("w", "malformed_line") == 2);
+  CHECK(count("w", "line_truncated") == 1);
+  CHECK(count("x", "malformed_line") == 1);
+  CHECK(count("w", "stalled") == 0);
+  CHECK(count("nobody", "malformed_line") == 0);
+}
