@@ -63,6 +63,8 @@ std::string zsh_script(const std::vector<Word>& words) {
 std::string fish_script(const std::vector<Word>& words) {
   std::string s = "# fish completion for drover; load with: drover completions fish | source\n"
                   "complete -c drover -f\n";
+  for (const auto& w : words.front().words)  // global flags, valid anywhere
+    if (w.rfind("--", 0) == 0) s += "complete -c drover -l " + w.substr(2) + "\n";
   for (std::size_t i = 1; i < words.size(); ++i)
     s += "complete -c drover -n '__fish_use_subcommand' -a " + words[i].command + "\n";
   for (std::size_t i = 1; i < words.size(); ++i)

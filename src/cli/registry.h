@@ -25,5 +25,13 @@ void install_mail(CLI::App& app, Context& ctx);
 void install_status(CLI::App& app, Context& ctx);
 void install_completions(CLI::App& app, Context& ctx);
 void install_turn(CLI::App& app, Context& ctx);
+void install_sling(CLI::App& app, Context& ctx);
+void install_nudge(CLI::App& app, Context& ctx);
+void install_stop(CLI::App& app, Context& ctx);
+void install_resume(CLI::App& app, Context& ctx);
+void install_log(CLI::App& app, Context& ctx);
+void install_supervise(CLI::App& app, Context& ctx);
+void install_up(CLI::App& app, Context& ctx);
+void install_down(CLI::App& app, Context& ctx);
 
 }  // namespace drover::cli

@@ -185,6 +185,18 @@ void Sessions::set_runtime_session_id(std::string_view name, const std::optional
   q.exec();
 }
 
+std::vector<Candidate> Sessions::runnable() {
+  SQLite::Statement q(db_,
+                      "SELECT s.name, min(m.id), s.retry_after FROM sessions s JOIN messages m "
+                      "ON m.to_agent = s.name AND m.read_at IS NULL AND m.claimed_turn IS NULL "
+                      "WHERE s.state IN ('booting','between_turns') AND s.stop_requested = 0 "
+                      "GROUP BY s.name ORDER BY min(m.id)");
+  std::vector<Candidate> out;
+  while (q.executeStep())
+    out.push_back({q.getColumn(0).getString(), q.getColumn(1).getInt64(), opt_text(q.getColumn(2))});
+  return out;
+}
+
 bool Sessions::request_stop(std::string_view name) {
   SQLite::Statement q(db_, "UPDATE sessions SET stop_requested = 1 WHERE name = ? AND state NOT IN (" +
                                terminal_list() + ")");

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "core/schedule.h"
 #include "core/session.h"
 
 namespace SQLite {
@@ -51,6 +52,8 @@ class Sessions {
   // Field updates that are not state changes (the runner's in-turn facts).
   void set_activity(std::string_view name, const std::string& ts);
   void set_runtime_session_id(std::string_view name, const std::optional<std::string>& id);
+  // booting/between_turns agents with pending mail and no stop request (SPEC §7).
+  std::vector<Candidate> runnable();
   // Records the operator's stop intent; false if there is no such live agent.
   bool request_stop(std::string_view name);
 

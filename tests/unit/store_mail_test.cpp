@@ -35,7 +35,19 @@ Ids ids_of(const std::vector<MailMessage>& v) {
   return out;
 }
 
-Ids listed(Store& db, const MailFilter& f) {
+// MailFilter built one field at a time (designated initializers trip -Wextra in g++ 12).
+struct Filter {
+  MailFilter f;
+  Filter& to(const std::string& v) { f.to = v; return *this; }
+  Filter& from(const std::string& v) { f.from = v; return *this; }
+  Filter& unread() { f.unread_only = true; return *this; }
+  Filter& type(const std::string& v) { f.type = v; return *this; }
+  Filter& since(const std::string& v) { f.since = v; return *this; }
+  Filter& limit(int v) { f.limit = v; return *this; }
+};
+
+Ids listed(Store& db, const Filter& filter) {
+  const MailFilter& f = filter.f;
   return ids_of(test::must_read(db, [&](Tx& tx) { return tx.mail().list(f); }));
 }
 
@@ -111,21 +123,21 @@ TEST_CASE_FIXTURE(StoreFixture, "mail: list filters, newest first") {
     return Unit{};
   });
 
-  CHECK(listed(*db, {}) == Ids{m5, m4, m3, m2, m1});
-  CHECK(listed(*db, {.to = "bob"}) == Ids{m5, m2, m1});
-  CHECK(listed(*db, {.from = "alice"}) == Ids{m5, m3, m1});
-  CHECK(listed(*db, {.to = "bob", .from = "alice"}) == Ids{m5, m1});
-  CHECK(listed(*db, {.to = "bob", .unread_only = true}) == Ids{m5, m1});
-  CHECK(listed(*db, {.unread_only = true}) == Ids{m5, m4, m3, m1});
-  CHECK(listed(*db, {.type = "question"}) == Ids{m5, m2});
-  CHECK(listed(*db, {.type = "merged"}).empty());
-  CHECK(listed(*db, {.since = "2026-01-01T00:00:03.000Z"}) == Ids{m5, m4, m3});  // inclusive
-  CHECK(listed(*db, {.since = "2026-01-01T00:00:05.001Z"}).empty());
-  CHECK(listed(*db, {.to = "nobody"}).empty());
-  CHECK(listed(*db, {.limit = 2}) == Ids{m5, m4});
-  CHECK(listed(*db, {.limit = 1}) == Ids{m5});
-  CHECK(listed(*db, {.to = "bob", .limit = 2}) == Ids{m5, m2});
-  CHECK(listed(*db, {.limit = 0}) == Ids{m5, m4, m3, m2, m1});
+  CHECK(listed(*db, Filter()) == Ids{m5, m4, m3, m2, m1});
+  CHECK(listed(*db, Filter().to("bob")) == Ids{m5, m2, m1});
+  CHECK(listed(*db, Filter().from("alice")) == Ids{m5, m3, m1});
+  CHECK(listed(*db, Filter().to("bob").from("alice")) == Ids{m5, m1});
+  CHECK(listed(*db, Filter().to("bob").unread()) == Ids{m5, m1});
+  CHECK(listed(*db, Filter().unread()) == Ids{m5, m4, m3, m1});
+  CHECK(listed(*db, Filter().type("question")) == Ids{m5, m2});
+  CHECK(listed(*db, Filter().type("merged")).empty());
+  CHECK(listed(*db, Filter().since("2026-01-01T00:00:03.000Z")) == Ids{m5, m4, m3});  // inclusive
+  CHECK(listed(*db, Filter().since("2026-01-01T00:00:05.001Z")).empty());
+  CHECK(listed(*db, Filter().to("nobody")).empty());
+  CHECK(listed(*db, Filter().limit(2)) == Ids{m5, m4});
+  CHECK(listed(*db, Filter().limit(1)) == Ids{m5});
+  CHECK(listed(*db, Filter().to("bob").limit(2)) == Ids{m5, m2});
+  CHECK(listed(*db, Filter().limit(0)) == Ids{m5, m4, m3, m2, m1});
 }
 
 TEST_CASE_FIXTURE(StoreFixture, "mail: the default limit is 100 and limit 0 lists everything") {
@@ -134,11 +146,11 @@ TEST_CASE_FIXTURE(StoreFixture, "mail: the default limit is 100 and limit 0 list
     return Unit{};
   });
   CHECK(MailFilter{}.limit == 100);
-  auto hundred = listed(*db, {});
+  auto hundred = listed(*db, Filter());
   REQUIRE(hundred.size() == 100);
   CHECK(hundred.front() == 130);
   CHECK(hundred.back() == 31);
-  CHECK(listed(*db, {.limit = 0}).size() == 130);
+  CHECK(listed(*db, Filter().limit(0)).size() == 130);
 }
 
 TEST_CASE_FIXTURE(StoreFixture, "mail: unread_for, mark_read and unread_count") {

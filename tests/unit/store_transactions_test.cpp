@@ -34,7 +34,10 @@ TEST_CASE_FIXTURE(StoreFixture, "transactions: a body that returns an error roll
   auto r = db->write<Unit>([](Tx& tx) -> Status {
     auto s = tx.sessions().insert(make_session("ghost"));
     if (!s.ok()) return s.error();
-    tx.mail().insert(MailMessage{.from = "operator", .to = "ghost", .subject = "s", .body = "b"});
+    MailMessage m;
+    m.from = "operator";
+    m.to = "ghost";
+    tx.mail().insert(m);
     CHECK(tx.sessions().get("ghost").has_value());  // visible inside the transaction
     return make_error(Errc::conflict, "changed my mind");
   });

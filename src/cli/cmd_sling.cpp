@@ -1,0 +1,142 @@
+// drover sling <agent> [TASK…] (SPEC §6.1): create the agent and its dispatch mail in one
+// transaction, make sure the supervisor runs, and return at once (or follow with --wait).
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <iterator>
+#include <memory>
+
+#include "cli/context.h"
+#include "cli/follow.h"
+#include "cli/registry.h"
+#include "cli/wake.h"
+#include "core/clock.h"
+#include "core/names.h"
+#include "core/text.h"
+#include "os/files.h"
+#include "store/mail.h"
+#include "store/sessions.h"
+
+namespace drover::cli {
+
+namespace {
+
+struct SlingOptions {
+  std::string agent;
+  std::vector<std::string> task_words;
+  std::optional<std::string> file, capability, parent, task_id, runtime, model;
+  bool wait = false, no_start = false, replace = false;
+};
+
+Result<std::string> read_task(const SlingOptions& o) {
+  bool from_stdin = o.task_words.size() == 1 && o.task_words[0] == "-";
+  if (o.file && !o.task_words.empty())
+    return make_error(Errc::usage, "give the task once: as arguments, with --file, or '-' for stdin");
+  std::string task;
+  if (o.file) {
+    auto text = os::read_file(*o.file);
+    if (!text) return make_error(text.error().code, "cannot read --file: " + text.error().message);
+    task = *text;
+  } else if (from_stdin) {
+    task.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  } else {
+    for (const auto& w : o.task_words) task += (task.empty() ? "" : " ") + w;
+  }
+  if (task.find_first_not_of(" \t\r\n") == std::string::npos)
+    return make_error(Errc::usage, "the task is empty (drover sling <agent> \"<task>\", --file F, or '-' for stdin)");
+  return task;
+}
+
+Status run_sling(Context& ctx, const SlingOptions& o) {
+  DROVER_TRY(validate_agent_name(o.agent));
+  if (o.parent) DROVER_TRY(validate_mail_sender(*o.parent));
+  auto task = read_task(o);
+  if (!task) return task.error();
+  auto p = ctx.project();
+  if (!p) return p.error();
+  auto cfg = ctx.config();
+  if (!cfg) return cfg.error();
+  std::string capability = o.capability.value_or(cfg->defaults.capability);
+  std::string runtime = o.runtime.value_or(cfg->defaults.runtime);
+  if (auto v = validate_agent_name(capability); !v)
+    return make_error(Errc::usage, "invalid --capability '" + capability + "'");
+  if (!std::filesystem::exists(p->capabilities() / (capability + ".md"))) {
+    std::string known;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(p->capabilities(), ec))
+      if (e.path().extension() == ".md") known += (known.empty() ? "" : ", ") + e.path().stem().string();
+    return make_error(Errc::usage, "unknown capability '" + capability + "' (known: " +
+                                       (known.empty() ? "none; run 'drover init --force'" : known) + ")");
+  }
+  if (!cfg->runtimes.count(runtime))
+    return make_error(Errc::usage, "unknown runtime '" + runtime + "' (add [runtimes." + runtime +
+                                       "] to .drover/config.toml)");
+  auto st = ctx.store();
+  if (!st) return st.error();
+  std::string from = o.parent.value_or(Context::self_name());
+
+  auto dispatch = (*st)->write<std::int64_t>([&](store::Tx& tx) -> Result<std::int64_t> {
+    if (auto old = tx.sessions().get(o.agent)) {
+      if (!is_terminal(old->state))
+        return make_error(Errc::conflict, "agent '" + o.agent + "' already exists and is " +
+                                              std::string(to_string(old->state)) +
+                                              " (send it work with 'drover nudge " + o.agent + " \"…\"')");
+      if (!o.replace)
+        return make_error(Errc::conflict, "agent '" + o.agent + "' already exists and is " +
+                                              std::string(to_string(old->state)) + " (continue it with 'drover resume " +
+                                              o.agent + "', or start over with 'drover sling " + o.agent + " --replace …')");
+      // A replacement starts clean: the old session's unread mail is retired with it.
+      auto now = now_timestamp();
+      for (const auto& m : tx.mail().unread_for(o.agent)) tx.mail().mark_read(m.id, now);
+      tx.sessions().remove(o.agent);
+    }
+    Session s;
+    s.name = o.agent;
+    s.capability = capability;
+    s.runtime = runtime;
+    s.model = o.model;
+    s.task = *task;
+    s.task_id = o.task_id;
+    s.parent = o.parent;
+    if (o.parent)
+      if (auto parent = tx.sessions().get(*o.parent)) s.depth = parent->depth + 1;
+    s.state = SessionState::booting;
+    s.created_at = s.last_activity = now_timestamp();
+    DROVER_TRY(tx.sessions().insert(s));
+    MailMessage m;
+    m.from = from;
+    m.to = o.agent;
+    m.type = "dispatch";
+    m.subject = "dispatch: " + one_line_summary(*task, 60);
+    m.body = *task;
+    return tx.mail().insert(m);
+  });
+  if (!dispatch) return dispatch.error();
+  notify_supervisor(ctx, !o.no_start);
+  ctx.out.info("slung " + o.agent + " (" + capability + ", " + runtime + "); follow it with 'drover status " +
+               o.agent + "' or 'drover log " + o.agent + " --follow'");
+  if (o.wait) return follow_agent(ctx, o.agent, FollowUntil::settled_idle, std::nullopt);
+  ctx.out.document({{"agent", o.agent}, {"state", "booting"}, {"capability", capability},
+                    {"runtime", runtime}, {"dispatch_id", *dispatch}});
+  return ok_status();
+}
+
+}  // namespace
+
+void install_sling(CLI::App& app, Context& ctx) {
+  auto o = std::make_shared<SlingOptions>();
+  CLI::App* cmd = app.add_subcommand("sling", "create an agent with a task and start it");
+  cmd->add_option("agent", o->agent, "agent name")->required();
+  cmd->add_option("task", o->task_words, "the task ('-' reads stdin)");
+  cmd->add_option("--file", o->file, "read the task from a file");
+  cmd->add_option("--capability", o->capability, "builder, scout, reviewer, lead, merger, coordinator");
+  cmd->add_option("--parent", o->parent, "the agent that receives its reports");
+  cmd->add_option("--task-id", o->task_id, "an id of yours for the task");
+  cmd->add_option("--runtime", o->runtime, "a runtime from config.toml");
+  cmd->add_option("--model", o->model, "model passed to the runtime");
+  cmd->add_flag("--wait", o->wait, "follow progress until the agent finishes or idles");
+  cmd->add_flag("--no-start", o->no_start, "do not start the supervisor");
+  cmd->add_flag("--replace", o->replace, "replace a finished agent of the same name");
+  cmd->callback([&ctx, o] { ctx.action = [&ctx, o] { return run_sling(ctx, *o); }; });
+}
+
+}  // namespace drover::cli

@@ -1,0 +1,88 @@
+// drover stop <agent> | --all [--grace D] (SPEC §6.3). Works with or without a supervisor.
+#include <CLI/CLI.hpp>
+#include <memory>
+
+#include "cli/context.h"
+#include "cli/registry.h"
+#include "core/names.h"
+#include "runner/stop_agent.h"
+#include "store/sessions.h"
+
+namespace drover::cli {
+
+namespace {
+
+struct StopOptions {
+  std::optional<std::string> agent;
+  bool all = false;
+  std::optional<std::string> grace;
+};
+
+nlohmann::json report_json(const runner::StopReport& r) {
+  return {{"agent", r.agent}, {"state", r.state}, {"signalled", r.signalled},
+          {"stale_turn_pid", r.stale_turn_pid}, {"settled_by_runner", r.settled_by_runner}};
+}
+
+std::string report_text(const runner::StopReport& r) {
+  std::string s = "stopped " + r.agent;
+  if (r.signalled) s += " (its turn was killed)";
+  if (r.stale_turn_pid) s += " (removed a stale turn.pid; nothing was signalled)";
+  return s;
+}
+
+Status run_stop(Context& ctx, const StopOptions& o) {
+  if (o.all == o.agent.has_value())
+    return make_error(Errc::usage, "name one agent or use --all (drover stop <agent> | drover stop --all)");
+  if (o.agent) DROVER_TRY(validate_agent_name(*o.agent));
+  auto p = ctx.project();
+  if (!p) return p.error();
+  auto cfg = ctx.config();
+  if (!cfg) return cfg.error();
+  Millis grace = cfg->turn.kill_grace;
+  if (o.grace) {
+    auto g = parse_duration(*o.grace);
+    if (!g) return make_error(Errc::usage, "--grace: " + g.error().message);
+    grace = *g;
+  }
+  auto st = ctx.store();
+  if (!st) return st.error();
+  if (o.agent) {
+    auto r = runner::stop_agent(*p, *cfg, **st, *o.agent, grace);
+    if (!r) return r.error();
+    ctx.out.document(report_json(*r));
+    ctx.out.info(report_text(*r));
+    return ok_status();
+  }
+  auto live = (*st)->read<std::vector<Session>>([](store::Tx& tx) -> Result<std::vector<Session>> { return tx.sessions().live(); });
+  if (!live) return live.error();
+  nlohmann::json agents = nlohmann::json::array();
+  std::optional<Error> first_error;
+  for (const auto& s : *live) {
+    auto r = runner::stop_agent(*p, *cfg, **st, s.name, grace);
+    if (!r) {
+      if (r.error().code == Errc::conflict) continue;  // finished by itself meanwhile
+      if (!first_error) first_error = r.error();
+      ctx.out.info("could not stop " + s.name + ": " + r.error().message);
+      continue;
+    }
+    agents.push_back(report_json(*r));
+    ctx.out.info(report_text(*r));
+  }
+  if (first_error) return *first_error;
+  ctx.out.document({{"agents", agents}, {"state", "stopped"}});
+  if (live->empty()) ctx.out.info("no live agents to stop");
+  return ok_status();
+}
+
+}  // namespace
+
+void install_stop(CLI::App& app, Context& ctx) {
+  auto o = std::make_shared<StopOptions>();
+  CLI::App* cmd = app.add_subcommand("stop", "stop an agent (or --all), killing its running turn");
+  cmd->add_option("agent", o->agent, "agent name");
+  cmd->add_flag("--all", o->all, "stop every live agent");
+  cmd->add_option("--grace", o->grace, "SIGTERM to SIGKILL grace (default turn.kill_grace)");
+  cmd->callback([&ctx, o] { ctx.action = [&ctx, o] { return run_stop(ctx, *o); }; });
+}
+
+}  // namespace drover::cli

@@ -1,0 +1,94 @@
+#include "cli/follow.h"
+
+#include <chrono>
+#include <thread>
+
+#include "core/text.h"
+#include "store/events.h"
+#include "store/mail.h"
+#include "store/sessions.h"
+#include "store/turns.h"
+
+namespace drover::cli {
+
+namespace {
+
+constexpr auto kPollEvery = std::chrono::milliseconds(50);
+
+std::string event_line(const store::EventRecord& e) {
+  auto d = nlohmann::json::parse(e.data, nullptr, false);
+  auto str = [&](const char* k) -> std::string {
+    if (d.is_object() && d.contains(k) && d[k].is_string()) return d[k].get<std::string>();
+    return "";
+  };
+  std::string turn = e.turn ? "#" + std::to_string(*e.turn) + " " : "";
+  std::string what;
+  if (e.kind == "assistant_text") what = "text: " + one_line_summary(str("text"), 100);
+  else if (e.kind == "tool_start") what = "tool " + str("tool") + ": " + one_line_summary(str("input"), 80);
+  else if (e.kind == "result") what = std::string("result ") + (d.value("is_error", false) ? "ERROR: " : "ok: ") + one_line_summary(str("text"), 80);
+  else if (e.kind == "turn_start") what = "turn started";
+  else if (e.kind == "turn_end") what = "turn ended: " + str("outcome") + (str("reason").empty() ? "" : " (" + one_line_summary(str("reason"), 80) + ")");
+  else what = e.kind + (e.level == "info" ? "" : " [" + e.level + "]") + " " + one_line_summary(e.data, 100);
+  return e.created_at.substr(11, 12) + " " + e.agent + " " + turn + escape_control(what);
+}
+
+}  // namespace
+
+Status follow_agent(Context& ctx, const std::string& agent, FollowUntil until,
+                    std::optional<std::int64_t> mail_id) {
+  auto st = ctx.store();
+  if (!st) return st.error();
+  std::int64_t after = 0;
+  std::optional<std::int64_t> carrying_turn;
+  nlohmann::json lines = nlohmann::json::array();
+  struct View {
+    std::optional<Session> session;
+    std::vector<store::EventRecord> events;
+    std::size_t pending = 0;
+    std::optional<MailMessage> mail;
+    std::optional<store::TurnRecord> turn;
+  };
+  for (;;) {
+    auto v = (*st)->read<View>([&](store::Tx& tx) -> Result<View> {
+      View v;
+      v.session = tx.sessions().get(agent);
+      v.events = tx.events().for_agent(agent, std::nullopt, after, 0);
+      v.pending = tx.mail().pending_for(agent).size();
+      if (mail_id) v.mail = tx.mail().get(*mail_id);
+      if (carrying_turn) v.turn = tx.turns().get(*carrying_turn);
+      return v;
+    });
+    if (!v) return v.error();
+    if (!v->session) return make_error(Errc::not_found, "no agent named '" + agent + "'");
+    for (const auto& e : v->events) {
+      after = e.id;
+      std::string line = event_line(e);
+      if (ctx.out.json) lines.push_back(line);
+      else ctx.out.info(line);
+    }
+    const Session& s = *v->session;
+    auto finish = [&](bool good, const std::string& why) -> Status {
+      ctx.out.document({{"agent", agent}, {"state", to_string(s.state)}, {"state_reason", s.state_reason ? nlohmann::json(*s.state_reason) : nlohmann::json(nullptr)}, {"progress", lines}});
+      if (good) return ok_status();
+      return make_error(Errc::failed, why);
+    };
+    if (until == FollowUntil::settled_idle) {
+      bool idle = s.state == SessionState::between_turns && v->pending == 0 && !s.current_turn;
+      if (is_terminal(s.state) || idle)
+        return finish(s.state == SessionState::completed,
+                      agent + " is " + std::string(to_string(s.state)) +
+                          (s.state_reason ? " (" + escape_control(*s.state_reason) + ")" : ""));
+    } else if (until == FollowUntil::turn_settled && v->mail) {
+      if (v->mail->read_at) return finish(true, "");
+      if (v->mail->claimed_turn) carrying_turn = v->mail->claimed_turn;
+      if (v->turn && v->turn->ended_at && !v->mail->claimed_turn)
+        return finish(false, "the turn that carried the nudge ended " + v->turn->outcome.value_or("without a result"));
+      if (is_terminal(s.state) && !v->mail->claimed_turn)
+        return finish(false, agent + " is " + std::string(to_string(s.state)) + " and did not take the nudge");
+    }
+    if (until == FollowUntil::forever && is_terminal(s.state)) return finish(true, "");
+    std::this_thread::sleep_for(kPollEvery);  // polling the events table for new rows
+  }
+}
+
+}  // namespace drover::cli

@@ -1,0 +1,21 @@
+#pragma once
+// Following an agent from the shell (sling --wait, nudge --wait, log --follow): a
+// one-line-per-event progress view read from the events table.
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "cli/context.h"
+
+namespace drover::cli {
+
+enum class FollowUntil {
+  settled_idle,  // terminal, or between_turns with no pending mail: exit 0 iff completed
+  turn_settled,  // the turn that carried message `mail_id` has settled: exit 0 iff it had a result
+  forever,       // log --follow: until interrupted
+};
+
+Status follow_agent(Context& ctx, const std::string& agent, FollowUntil until,
+                    std::optional<std::int64_t> mail_id);
+
+}  // namespace drover::cli

@@ -1,0 +1,255 @@
+#include "supervisor/supervisor.h"
+
+#include <spdlog/sinks/rotating_file_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/local/datagram_protocol.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "core/watchdog.h"
+#include "core/worker_died.h"
+#include "os/daemon.h"
+#include "os/file_lock.h"
+#include "os/files.h"
+#include "os/process.h"
+#include "runner/runner.h"
+#include "store/mail.h"
+#include "store/sessions.h"
+#include "store/store.h"
+#include "supervisor/recovery.h"
+
+namespace drover::supervisor {
+
+namespace asio = boost::asio;
+using dgram = asio::local::datagram_protocol;
+
+namespace {
+
+class Supervisor {
+ public:
+  Supervisor(runner::RunnerContext& ctx, const std::filesystem::path& sock_path)
+      : ctx_(ctx), signals_(io_, SIGTERM, SIGINT), socket_(io_), poll_(io_), grace_(io_), sock_path_(sock_path) {}
+
+  Status run() {
+    auto rep = recover(ctx_);
+    ctx_.log->info("recovery: {} interrupted turn(s) settled, {} orphan(s) killed, {} agent(s) resumed, {} stale",
+                   rep.turns_interrupted, rep.orphans_killed, rep.resumed, rep.stale);
+    (void)os::remove_file(sock_path_);
+    boost::system::error_code ec;
+    socket_.open(dgram(), ec);
+    if (!ec) socket_.bind(dgram::endpoint(sock_path_.string()), ec);
+    if (ec) ctx_.log->warn("cannot listen on {}: {}; relying on the {} poll", sock_path_.string(), ec.message(),
+                           format_duration(ctx_.config.supervisor.poll_interval));
+    else receive();
+    signals_.async_wait([this](boost::system::error_code e, int sig) {
+      if (!e) begin_shutdown(std::string("signal ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT"), false);
+    });
+    arm_poll();
+    schedule();
+    io_.run();
+    socket_.close(ec);
+    (void)os::remove_file(sock_path_);
+    ctx_.log->info("supervisor stopped");
+    return ok_status();
+  }
+
+ private:
+  void receive() {
+    socket_.async_receive(asio::buffer(buf_), [this](boost::system::error_code ec, std::size_t n) {
+      if (ec) {
+        if (ec != asio::error::operation_aborted) ctx_.log->warn("wake socket: {}", ec.message());
+        return;
+      }
+      for (std::size_t i = 0; i < n; ++i) {
+        if (buf_[i] == kDown) begin_shutdown("drover down", false);
+        if (buf_[i] == kDownNow) begin_shutdown("drover down --now", true);
+      }
+      schedule();
+      receive();
+    });
+  }
+
+  void arm_poll() {
+    poll_.expires_after(ctx_.config.supervisor.poll_interval);
+    poll_.async_wait([this](boost::system::error_code ec) {
+      if (ec) return;
+      (void)os::reap_children_except(child_pids());
+      schedule();
+      if (!shutting_down_) arm_poll();
+    });
+  }
+
+  std::set<pid_t> child_pids() const {
+    std::set<pid_t> out;
+    for (const auto& [agent, run] : running_) out.insert(run.pid);
+    return out;
+  }
+
+  void schedule() {
+    if (shutting_down_) return;
+    auto candidates = ctx_.store->read<std::vector<Candidate>>(
+        [&](store::Tx& tx) -> Result<std::vector<Candidate>> { return tx.sessions().runnable(); });
+    if (!candidates) {
+      ctx_.log->error("scheduling: {}", candidates.error().message);
+      return;
+    }
+    std::set<std::string> running;
+    for (const auto& [agent, run] : running_) running.insert(agent);
+    auto picks = pick_turns(*candidates, running, ctx_.config.supervisor.max_concurrent_turns,
+                            SystemClock::instance().now());
+    if (picks.empty() && !candidates->empty() && running.size() >= static_cast<std::size_t>(ctx_.config.supervisor.max_concurrent_turns))
+      ctx_.log->debug("{} agent(s) waiting: all {} turn slots busy", candidates->size(), running.size());
+    for (const auto& agent : picks) start(agent);
+  }
+
+  void start(const std::string& agent) {
+    runner::TurnRequest req{agent, false, std::chrono::milliseconds(0)};
+    auto r = runner::start_turn(io_, ctx_, req, [this, agent](const runner::TurnReport& rep) {
+      running_.erase(agent);
+      (void)rep;
+      (void)os::reap_children_except(child_pids());
+      if (shutting_down_) {
+        if (running_.empty()) io_.stop();
+        return;
+      }
+      asio::post(io_, [this] { schedule(); });
+    });
+    using Kind = runner::StartResult::Kind;
+    switch (r.kind) {
+      case Kind::started:
+        running_[agent] = Running{r.handle, pid_of(agent)};
+        ctx_.log->info("started {} turn {} ({} of {} slots)", agent, r.turn_id, running_.size(),
+                       ctx_.config.supervisor.max_concurrent_turns);
+        break;
+      case Kind::busy:
+        ctx_.log->info("skipping {}: its turn lock is held by another runner", agent);
+        break;
+      case Kind::no_work:
+        break;
+      case Kind::spawn_failed:
+        mark_failed(agent, r.message, r.turn_id);
+        break;
+      case Kind::failed:
+        ctx_.log->error("cannot start a turn for {}: {}", agent, r.message);
+        break;
+    }
+  }
+
+  pid_t pid_of(const std::string& agent) {
+    auto text = os::read_file(ctx_.paths.turn_pid(agent));
+    if (!text) return 0;
+    auto id = os::parse_pid_file(*text);
+    return id ? id->pid : 0;
+  }
+
+  // SPEC §5.1.6 / §7: a turn that cannot be started marks the agent failed.
+  void mark_failed(const std::string& agent, const std::string& why, std::int64_t turn) {
+    ctx_.log->error("{}: failed: {}", agent, why);
+    auto r = ctx_.store->write<Unit>([&](store::Tx& tx) -> Result<Unit> {
+      auto s = tx.sessions().get(agent);
+      if (!s) return Unit{};
+      store::StateUpdate u;
+      u.reason = "could not start: " + why;
+      auto moved = tx.sessions().transition(agent, SessionEvent::spawn_failed, u);
+      if (moved && s->parent && !s->parent->empty())
+        tx.mail().insert(make_worker_died(*s, *u.reason, "supervisor", turn ? std::optional<std::int64_t>(turn) : std::nullopt));
+      return Unit{};
+    });
+    if (!r) ctx_.log->error("{}: {}", agent, r.error().message);
+  }
+
+  void begin_shutdown(const std::string& why, bool now) {
+    if (shutting_down_) {
+      if (now) interrupt_all();
+      return;
+    }
+    shutting_down_ = true;
+    poll_.cancel();
+    ctx_.log->info("shutting down ({}): {} turn(s) running", why, running_.size());
+    if (running_.empty()) return io_.stop();
+    if (now || ctx_.config.supervisor.shutdown_grace.count() == 0) return interrupt_all();
+    grace_.expires_after(ctx_.config.supervisor.shutdown_grace);
+    grace_.async_wait([this](boost::system::error_code ec) {
+      if (!ec) interrupt_all();
+    });
+  }
+
+  void interrupt_all() {
+    for (auto& [agent, run] : running_) {
+      ctx_.log->info("interrupting {} turn {}", agent, run.handle->turn_id());
+      run.handle->interrupt();
+    }
+  }
+
+  struct Running {
+    std::shared_ptr<runner::TurnHandle> handle;
+    pid_t pid = 0;
+  };
+
+  runner::RunnerContext& ctx_;
+  asio::io_context io_;
+  asio::signal_set signals_;
+  dgram::socket socket_;
+  asio::steady_timer poll_, grace_;
+  std::filesystem::path sock_path_;
+  std::array<char, 64> buf_{};
+  std::map<std::string, Running> running_;
+  bool shutting_down_ = false;
+};
+
+std::shared_ptr<spdlog::logger> make_logger(const ProjectPaths& paths) {
+  std::vector<spdlog::sink_ptr> sinks;
+  sinks.push_back(std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
+      (paths.logs() / "supervisor.log").string(), 10 * 1024 * 1024, 3));
+  if (::isatty(STDERR_FILENO)) sinks.push_back(std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  auto log = std::make_shared<spdlog::logger>("supervisor", sinks.begin(), sinks.end());
+  log->set_pattern("%Y-%m-%dT%H:%M:%S.%e %l %v");
+  log->set_level(spdlog::level::info);
+  log->flush_on(spdlog::level::info);
+  return log;
+}
+
+}  // namespace
+
+Status run(const ProjectPaths& paths, const Config& config) {
+  auto lock = os::FileLock::try_acquire(paths.supervisor_lock());
+  if (!lock) {
+    std::string who;
+    if (auto text = os::read_file(paths.supervisor_pid()))
+      if (auto id = os::parse_pid_file(*text)) who = " (pid " + std::to_string(id->pid) + ")";
+    return make_error(Errc::conflict, "a supervisor is already running for " + paths.root.string() + who +
+                                          " (stop it with 'drover down')");
+  }
+  os::ignore_sigpipe();
+  if (auto st = os::become_child_subreaper(); !st) return st.error();
+  if (auto st = os::make_private_dirs(paths.logs()); !st) return st.error();
+  auto self = os::read_identity(::getpid());
+  if (!self) return self.error();
+  if (auto st = os::write_file_atomic(paths.supervisor_pid(), os::format_pid_file(*self)); !st) return st.error();
+  auto store = store::Store::open(paths.db(), store::OpenMode::existing);
+  if (!store) return store.error();
+
+  runner::RunnerContext ctx;
+  ctx.paths = paths;
+  ctx.config = config;
+  ctx.store = store->get();
+  ctx.log = make_logger(paths);
+  ctx.log->info("supervisor {} started for {}: max_concurrent_turns {}, poll {}, stall {}, stop policy: {}",
+                ::getpid(), paths.root.string(), config.supervisor.max_concurrent_turns,
+                format_duration(config.supervisor.poll_interval), format_duration(config.turn.stall_timeout),
+                describe(default_stop_policy(config.turn.kill_grace)));
+  Supervisor sup(ctx, paths.supervisor_sock());
+  Status s = sup.run();
+  (void)os::remove_file(paths.supervisor_pid());
+  return s;
+}
+
+}  // namespace drover::supervisor

@@ -1,0 +1,20 @@
+#pragma once
+// The long-lived supervisor (SPEC §7): one per project, an Asio loop that starts turns
+// for agents with pending mail, woken by pokes on supervisor.sock, child output, timers
+// and a fallback poll; recovery at start, graceful shutdown on SIGTERM/SIGINT/`down`.
+#include "core/config.h"
+#include "core/paths.h"
+#include "core/result.h"
+
+namespace drover::supervisor {
+
+// Datagrams the CLI sends on supervisor.sock.
+inline constexpr char kWake = 'w';
+inline constexpr char kDown = 'd';     // shut down gracefully (shutdown_grace)
+inline constexpr char kDownNow = 'D';  // shut down now (grace 0)
+
+// Runs until shut down; returns ok after a clean shutdown. Errc::conflict when another
+// supervisor holds the lock (the message names its pid).
+Status run(const ProjectPaths& paths, const Config& config);
+
+}  // namespace drover::supervisor
