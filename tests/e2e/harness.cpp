@@ -35,6 +35,8 @@ TempProject::TempProject() {
 
 TempProject::~TempProject() {
   std::error_code ec;
+  // Never leave a supervisor (or its agents) behind a test.
+  if (fs::exists(root_ / ".drover/supervisor.lock", ec)) (void)drover({"down", "--now"});
   fs::remove_all(root_, ec);
 }
 
@@ -42,6 +44,44 @@ void TempProject::init() const {
   Run r = drover({"init"});
   INFO(r.err);
   REQUIRE(r.code == 0);
+}
+
+void TempProject::init_scripted(const std::string& extra_toml) const {
+  init();
+  fs::create_directories(record_dir());
+  std::string cfg = read_text(root_ / ".drover/config.toml");
+  auto pos = cfg.find("runtime = \"claude\"");
+  REQUIRE(pos != std::string::npos);
+  cfg.replace(pos, std::string("runtime = \"claude\"").size(), "runtime = \"scripted\"");
+  cfg += "\n[runtimes.scripted]\ncommand = [\"" + agent_bin() + "\"]\nmodel_args = [\"--model\", \"{model}\"]\n"
+         "resume_args = [\"--resume\", \"{session_id}\"]\n";
+  // Appending a [turn] or [supervisor] table twice would be a TOML error: callers pass
+  // keys for those tables as "turn.stall_timeout = ..." lines, spliced in place here.
+  std::size_t start = 0;
+  while (start < extra_toml.size()) {
+    auto nl = extra_toml.find('\n', start);
+    std::string line = extra_toml.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+    start = nl == std::string::npos ? extra_toml.size() : nl + 1;
+    auto dot = line.find('.');
+    auto eq = line.find('=');
+    if (line.empty() || dot == std::string::npos || eq == std::string::npos || dot > eq) continue;
+    std::string table = line.substr(0, dot), key = line.substr(dot + 1, line.find_first_of(" =", dot) - dot - 1);
+    std::string header = "[" + table + "]\n";
+    auto h = cfg.find(header);
+    REQUIRE(h != std::string::npos);
+    auto k = cfg.find("\n" + key + " ", h);
+    REQUIRE(k != std::string::npos);
+    auto end = cfg.find('\n', k + 1);
+    cfg.replace(k + 1, end - k - 1, key + " =" + line.substr(eq + 1));
+  }
+  write_text(root_ / ".drover/config.toml", cfg);
+}
+
+std::map<std::string, std::string> TempProject::agent_env() const {
+  const char* path = std::getenv("PATH");
+  std::string bin_dir = fs::path(drover_bin()).parent_path().string();
+  return {{"PATH", bin_dir + ":" + (path ? path : "/usr/bin:/bin")},
+          {"FIXTURE_RECORD_DIR", record_dir().string()}};
 }
 
 Run TempProject::drover(const std::vector<std::string>& args, const RunOptions& o) const {

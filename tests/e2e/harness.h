@@ -37,6 +37,13 @@ class TempProject {
   static Run command(const std::vector<std::string>& argv, const RunOptions& o = {});
   // drover init, asserting success.
   void init() const;
+  // drover init plus a [runtimes.scripted] runtime (the fixture agent, recording into
+  // record_dir()) made the default, with `extra_toml` appended (e.g. a [turn] table).
+  void init_scripted(const std::string& extra_toml = "") const;
+  std::filesystem::path record_dir() const { return root_ / "records"; }
+  // Environment for drover commands that may start a supervisor or run the agent:
+  // PATH with the build directory first.
+  std::map<std::string, std::string> agent_env() const;
 
  private:
   std::filesystem::path root_;

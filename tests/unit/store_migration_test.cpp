@@ -221,7 +221,7 @@ TEST_CASE("store: a file of garbage is an error, not a crash") {
   std::mt19937 rng(7);
   std::string noise(8192, '\0');
   for (auto& c : noise) c = static_cast<char>(rng() & 0xff);
-  for (const std::string bytes : {noise, std::string("hello, I am not a database\n"),
+  for (const std::string& bytes : {noise, std::string("hello, I am not a database\n"),
                                   std::string("SQLite format 3\0", 16) + std::string(600, '\x01')}) {
     auto path = dir.path / "garbage.db";
     write_bytes(path, bytes);
