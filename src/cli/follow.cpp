@@ -45,6 +45,7 @@ Status follow_agent(Context& ctx, const std::string& agent, FollowUntil until,
     std::optional<Session> session;
     std::vector<store::EventRecord> events;
     std::size_t pending = 0;
+    std::size_t live_children = 0;
     std::optional<MailMessage> mail;
     std::optional<store::TurnRecord> turn;
   };
@@ -54,6 +55,7 @@ Status follow_agent(Context& ctx, const std::string& agent, FollowUntil until,
       v.session = tx.sessions().get(agent);
       v.events = tx.events().for_agent(agent, std::nullopt, after, 0);
       v.pending = tx.mail().pending_for(agent).size();
+      v.live_children = tx.sessions().live_children(agent).size();
       if (mail_id) v.mail = tx.mail().get(*mail_id);
       if (carrying_turn) v.turn = tx.turns().get(*carrying_turn);
       return v;
@@ -73,7 +75,9 @@ Status follow_agent(Context& ctx, const std::string& agent, FollowUntil until,
       return make_error(Errc::failed, why);
     };
     if (until == FollowUntil::settled_idle) {
-      bool idle = s.state == SessionState::between_turns && v->pending == 0 && !s.current_turn;
+      // Waiting for live children is work in progress, not idleness.
+      bool idle = s.state == SessionState::between_turns && v->pending == 0 && !s.current_turn &&
+                  v->live_children == 0;
       if (is_terminal(s.state) || idle)
         return finish(s.state == SessionState::completed,
                       agent + " is " + std::string(to_string(s.state)) +

@@ -46,6 +46,22 @@ bool is_busy(const SQLite::Exception& e) {
   return e.getErrorCode() == SQLITE_BUSY || e.getErrorCode() == SQLITE_LOCKED;
 }
 
+// Switching a new database file to WAL needs an exclusive lock, and SQLite reports
+// SQLITE_BUSY at once, without calling the busy handler, while another connection is
+// opening the same new file. Retry for as long as the busy timeout would have waited.
+void enable_wal(SQLite::Database& db) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
+  for (;;) {
+    try {
+      db.exec("PRAGMA journal_mode=WAL");
+      return;
+    } catch (const SQLite::Exception& e) {
+      if (!is_busy(e) || std::chrono::steady_clock::now() >= deadline) throw;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+}
+
 }  // namespace
 
 Status migrate(SQLite::Database& db) {
@@ -82,7 +98,7 @@ Result<std::unique_ptr<Store>> Store::open(const fs::path& path, OpenMode mode) 
     int flags = SQLite::OPEN_READWRITE | SQLite::OPEN_NOMUTEX;
     if (mode == OpenMode::create) flags |= SQLite::OPEN_CREATE;
     auto db = std::make_unique<SQLite::Database>(path.string(), flags, kBusyTimeoutMs);
-    db->exec("PRAGMA journal_mode=WAL");
+    enable_wal(*db);
     db->exec("PRAGMA synchronous=NORMAL");
     db->exec("PRAGMA foreign_keys=ON");
     DROVER_TRY(migrate(*db));

@@ -40,6 +40,13 @@ inline Run sql(const TempProject& p, const std::string& script) {
   return r;
 }
 
+// `drover init`, then autostart off: tests that create session rows by hand must not
+// have `mail send` start a supervisor that would run (or stale) those agents.
+inline void init_without_autostart(const TempProject& p) {
+  p.init();
+  write_text(p.root() / ".drover/config.toml", "[supervisor]\nautostart = false\n");
+}
+
 // Inserts a session row the way `sling` would leave it, in the given state.
 inline void add_session(const TempProject& p, const std::string& name, const std::string& capability,
                         const std::string& state, const std::string& task = "") {

@@ -313,7 +313,7 @@ TEST_CASE("every mail type and priority is stored as given; payloads come back a
 
 TEST_CASE("group addresses: one message per live recipient, never the sender or finished agents") {
   TempProject p;
-  p.init();
+  e2e::init_without_autostart(p);
   e2e::add_session(p, "alice", "builder", "between_turns");
   e2e::add_session(p, "bob", "builder", "in_turn");
   e2e::add_session(p, "carol", "scout", "booting");
@@ -359,7 +359,7 @@ TEST_CASE("group addresses: one message per live recipient, never the sender or 
 
 TEST_CASE("mail to a finished agent is refused with a resume hint; operator and unknown names are stored") {
   TempProject p;
-  p.init();
+  e2e::init_without_autostart(p);
   for (const char* state : {"completed", "stopped", "zombie", "failed", "stale"})
     e2e::add_session(p, std::string("t-") + state, "builder", state);
   e2e::add_session(p, "live", "builder", "between_turns");
@@ -388,4 +388,18 @@ TEST_CASE("mail to a finished agent is refused with a resume hint; operator and 
   CHECK(send(p, {"--to", "live", "--subject", "to a live agent"}).size() == 1);
   CHECK(e2e::mail_count(p) == 4);
   CHECK(list_json(p, {"--to", "nobody-yet"}).size() == 1);
+}
+
+TEST_CASE("mail to the operator or to a name with no session never starts the supervisor") {
+  TempProject p;
+  p.init();  // autostart = true (the default)
+  send(p, {"--to", "operator", "--subject", "for the operator"});
+  send(p, {"--to", "nobody-yet", "--subject", "for a future agent"});
+  auto id = send(p, {"--to", "operator", "--subject", "again"})[0];
+  REQUIRE(p.drover({"mail", "reply", std::to_string(id), "--body", "self reply"}).code == 0);
+  auto st = p.drover({"status", "--json"});
+  REQUIRE(st.code == 0);
+  CHECK(st.json()["supervisor"]["running"] == false);
+  CHECK_FALSE(std::filesystem::exists(p.root() / ".drover/supervisor.pid"));
+  CHECK_FALSE(std::filesystem::exists(p.root() / ".drover/supervisor.sock"));
 }

@@ -84,7 +84,7 @@ TEST_CASE("status reports max_concurrent_turns from the config") {
 
 TEST_CASE("status lists live agents and counts finished ones in one line unless --all") {
   TempProject p;
-  p.init();
+  e2e::init_without_autostart(p);
   add_fleet(p);
 
   auto r = p.drover({"status"});
@@ -137,7 +137,7 @@ TEST_CASE("status lists live agents and counts finished ones in one line unless 
 
 TEST_CASE("status with only finished agents still counts them") {
   TempProject p;
-  p.init();
+  e2e::init_without_autostart(p);
   e2e::add_session(p, "done1", "builder", "stopped");
   auto r = p.drover({"status"});
   REQUIRE(r.code == 0);
@@ -147,7 +147,7 @@ TEST_CASE("status with only finished agents still counts them") {
 
 TEST_CASE("status AGENT shows one agent in detail, with turns and pending mail") {
   TempProject p;
-  p.init();
+  e2e::init_without_autostart(p);
   add_fleet(p);
   e2e::sql(p, "UPDATE sessions SET parent = 'carol', failed_turns = 2, turn_count = 4, "
               "state_reason = 'it ran out of ideas' WHERE name = 'erin'");
@@ -204,7 +204,7 @@ TEST_CASE("status AGENT shows one agent in detail, with turns and pending mail")
 
 TEST_CASE("status of an unknown agent is not found (exit 3)") {
   TempProject p;
-  p.init();
+  e2e::init_without_autostart(p);
   add_fleet(p);
   auto r = p.drover({"status", "zed"});
   e2e::expect_one_line_error(r, 3, "zed");
@@ -219,7 +219,7 @@ TEST_CASE("status of an unknown agent is not found (exit 3)") {
 
 TEST_CASE("status is read-only: the database is byte-for-byte unchanged") {
   TempProject p;
-  p.init();
+  e2e::init_without_autostart(p);
   add_fleet(p);
   e2e::send(p, {"--to", "alice", "--subject", "pending"});
   e2e::send(p, {"--to", "operator", "--subject", "unread"});
@@ -240,6 +240,7 @@ TEST_CASE("status is read-only: the database is byte-for-byte unchanged") {
   CHECK(e2e::read_text(db) == bytes_before);
   CHECK(e2e::sql(p, "SELECT * FROM sessions; SELECT * FROM messages; SELECT * FROM turns; "
                     "SELECT * FROM events;").out == rows_before);
+  CHECK_FALSE(std::filesystem::exists(p.root() / ".drover/supervisor.pid"));
   // Pending mail shown by `status alice` is still unread.
   CHECK(e2e::sql(p, "SELECT count(*) FROM messages WHERE read_at IS NULL").out == "2\n");
 }
