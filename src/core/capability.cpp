@@ -2,6 +2,8 @@
 
 #include <toml++/toml.h>
 
+#include "core/mail.h"
+
 namespace drover {
 
 Capability default_capability(std::string_view name) {
@@ -43,6 +45,7 @@ Result<Capability> parse_capability(std::string_view name, std::string_view text
       for (const auto& el : *arr) {
         auto s = el.value_exact<std::string>();
         if (!s) return fail("terminal_mail: expected an array of mail types");
+        if (auto v = validate_mail_type(*s); !v) return fail("terminal_mail: " + v.error().message);
         c.terminal_mail.push_back(*s);
       }
     } else if (key == "may_sling") {

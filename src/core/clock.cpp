@@ -36,7 +36,15 @@ std::optional<TimePoint> parse_timestamp(std::string_view text) {
   tm.tm_year -= 1900;
   tm.tm_mon -= 1;
   std::time_t secs = timegm(&tm);
-  return TimePoint(std::chrono::milliseconds(static_cast<long long>(secs) * 1000 + ms));
+  // TimePoint counts nanoseconds in 64 bits (years 1678-2261); stay clear of overflow.
+  constexpr long long kMaxSecs =
+      std::chrono::duration_cast<std::chrono::seconds>(TimePoint::duration::max()).count() - 1;
+  if (secs > kMaxSecs || secs < -kMaxSecs) return std::nullopt;
+  TimePoint when(std::chrono::milliseconds(static_cast<long long>(secs) * 1000 + ms));
+  // sscanf and timegm are lenient (signs, spaces, month 13, Feb 30): accept only text that
+  // is exactly the canonical spelling of the instant it denotes.
+  if (format_timestamp(when) != text) return std::nullopt;
+  return when;
 }
 
 std::string now_timestamp() { return format_timestamp(SystemClock::instance().now()); }

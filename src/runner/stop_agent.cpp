@@ -91,6 +91,9 @@ Result<StopReport> stop_agent(const ProjectPaths& paths, const Config& config, s
 
   StopPolicy policy = default_stop_policy(grace);
   (void)config;
+  // An agent that never ran a turn (e.g. slung with --no-start) has no directory yet, and
+  // its turn lock cannot be taken without one.
+  DROVER_TRY(os::make_private_dirs(paths.agent_dir(agent)));
   for (int attempt = 0; attempt < 50; ++attempt) {
     bool runner_holds = os::is_locked(paths.turn_lock(agent));
     if (auto text = os::read_file(paths.turn_pid(agent))) {
@@ -132,6 +135,7 @@ Result<StopReport> stop_agent(const ProjectPaths& paths, const Config& config, s
         return make_error(Errc::failed, "the runner of '" + agent + "' did not settle its turn in time");
     }
     auto lock = os::FileLock::try_acquire(paths.turn_lock(agent));
+    if (!lock && lock.error().code != Errc::conflict) return lock.error();
     if (!lock) continue;  // a runner took it meanwhile: signal its turn on the next pass
     auto s = current(st, agent);
     if (!s) return s.error();

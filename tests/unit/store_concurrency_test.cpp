@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <barrier>
+#include <chrono>
 #include <optional>
 #include <string>
 #include <thread>
@@ -14,45 +16,91 @@ using drover::test::make_session;
 
 namespace {
 
+using SteadyClock = std::chrono::steady_clock;
+
 struct Outcome {
   bool ok = false;
   std::optional<Errc> code;
   std::string message;
+  SteadyClock::time_point began, ended;
 };
 
 Outcome attempt(Store& db, const std::string& name, SessionEvent event) {
+  Outcome o;
+  o.began = SteadyClock::now();
   auto r = db.write<SessionState>(
       [&](Tx& tx) { return tx.sessions().transition(name, event); });
-  if (r.ok()) return {true, std::nullopt, ""};
-  return {false, r.error().code, r.error().message};
+  o.ended = SteadyClock::now();
+  o.ok = r.ok();
+  if (!r.ok()) {
+    o.code = r.error().code;
+    o.message = r.error().message;
+  }
+  return o;
 }
 
-// Two connections (as two processes would have) race the same event on each of
-// `rounds` fresh agents; returns the outcomes per round and per racer.
+// Rounds in which the two attempts overlapped in time (the loser really waited).
+int overlapping(const std::vector<std::vector<Outcome>>& rounds) {
+  int n = 0;
+  for (const auto& r : rounds)
+    if (r[0].began < r[1].ended && r[1].began < r[0].ended) ++n;
+  return n;
+}
+
+// Two connections (as two processes would have) race an event on each of `rounds` agents
+// (named prefix + round); returns the outcomes per round and per racer.
+//
+// Ungated, both racers spin until both have arrived and then go (a std::barrier would let
+// the last arriver run first). Gated, a third connection holds the write lock while both
+// racers arrive and start their transactions, and releases it once both are on their way,
+// so that both are waiting for the lock when it frees up.
 std::vector<std::vector<Outcome>> race(const std::filesystem::path& db_path, int rounds,
-                                       const std::string& prefix,
-                                       SessionEvent event0, SessionEvent event1) {
+                                       const std::string& prefix, SessionEvent event0,
+                                       SessionEvent event1, bool gated) {
   std::vector<std::vector<Outcome>> out(static_cast<std::size_t>(rounds), std::vector<Outcome>(2));
   auto a = test::open_store(db_path, OpenMode::existing);
   auto b = test::open_store(db_path, OpenMode::existing);
-  std::barrier line_up(2);
+  auto gate = test::open_store(db_path, OpenMode::existing);
+  std::atomic<int> gate_closed{-1}, arrived{0}, done{0};
+  auto wait_for = [](const std::atomic<int>& v, int at_least) {
+    while (v.load() < at_least) std::this_thread::yield();
+  };
   auto racer = [&](Store& db, int k, SessionEvent event) {
     for (int i = 0; i < rounds; ++i) {
-      line_up.arrive_and_wait();
-      out[static_cast<std::size_t>(i)][static_cast<std::size_t>(k)] =
-          attempt(db, prefix + std::to_string(i), event);
+      const std::string name = prefix + std::to_string(i);
+      if (gated) wait_for(gate_closed, i);
+      arrived.fetch_add(1);
+      if (!gated) wait_for(arrived, 2 * (i + 1));
+      out[static_cast<std::size_t>(i)][static_cast<std::size_t>(k)] = attempt(db, name, event);
+      done.fetch_add(1);
     }
   };
   std::thread t0(racer, std::ref(*a), 0, event0);
   std::thread t1(racer, std::ref(*b), 1, event1);
+  int gate_failures = 0;
+  if (gated) {
+    for (int i = 0; i < rounds; ++i) {
+      auto held = gate->write<Unit>([&](Tx&) -> Status {
+        gate_closed.store(i);
+        wait_for(arrived, 2 * (i + 1));
+        return ok_status();
+      });
+      if (!held.ok()) ++gate_failures;
+      wait_for(done, 2 * (i + 1));
+    }
+  }
   t0.join();
   t1.join();
+  CHECK(gate_failures == 0);
   return out;
 }
 
 }  // namespace
 
 TEST_CASE("concurrency: two writers race turn_started on a booting agent; exactly one wins") {
+  bool gated = false;
+  SUBCASE("both start at once") { gated = false; }
+  SUBCASE("both wait for the write lock") { gated = true; }
   test::TempDir dir;
   const auto path = dir.path / "drover.db";
   constexpr int kRounds = 200;
@@ -68,7 +116,7 @@ TEST_CASE("concurrency: two writers race turn_started on a booting agent; exactl
   }
 
   auto outcomes = race(path, kRounds, "racer-", SessionEvent::turn_started,
-                       SessionEvent::turn_started);
+                       SessionEvent::turn_started, gated);
 
   auto check = test::open_store(path, OpenMode::existing);
   int wins[2] = {0, 0};
@@ -90,10 +138,14 @@ TEST_CASE("concurrency: two writers race turn_started on a booting agent; exactl
     CHECK(s->state == SessionState::in_turn);
   }
   CHECK(wins[0] + wins[1] == kRounds);
-  MESSAGE("wins: " << wins[0] << " / " << wins[1]);
+  MESSAGE("wins: " << wins[0] << " / " << wins[1] << "; rounds that overlapped: "
+                    << overlapping(outcomes) << " of " << kRounds);
 }
 
 TEST_CASE("concurrency: stop races turn_completed on an in_turn agent; exactly one wins") {
+  bool gated = false;
+  SUBCASE("both start at once") { gated = false; }
+  SUBCASE("both wait for the write lock") { gated = true; }
   test::TempDir dir;
   const auto path = dir.path / "drover.db";
   constexpr int kRounds = 100;
@@ -109,7 +161,7 @@ TEST_CASE("concurrency: stop races turn_completed on an in_turn agent; exactly o
   }
 
   auto outcomes = race(path, kRounds, "busy-", SessionEvent::stop,
-                       SessionEvent::turn_completed);
+                       SessionEvent::turn_completed, gated);
 
   auto check = test::open_store(path, OpenMode::existing);
   for (int i = 0; i < kRounds; ++i) {

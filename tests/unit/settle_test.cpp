@@ -1,0 +1,167 @@
+#include <doctest/doctest.h>
+
+#include "core/settle.h"
+
+using namespace drover;
+
+namespace {
+TurnObservation clean_result() {
+  TurnObservation o;
+  o.has_result = true;
+  o.exit_code = 0;
+  o.result_text = "ok";
+  return o;
+}
+SettleContext ctx_with_parent() {
+  SettleContext c;
+  c.has_parent = true;
+  return c;
+}
+}  // namespace
+
+TEST_CASE("settle: terminal mail during the turn completes the agent, no worker_died") {
+  auto c = ctx_with_parent();
+  c.terminal_mail_sent = true;
+  auto d = decide_settle(clean_result(), c);
+  CHECK(d.outcome == TurnOutcome::completed);
+  CHECK(d.event == SessionEvent::turn_completed);
+  CHECK(d.mail_read);
+  CHECK_FALSE(d.worker_died);
+  CHECK(d.failed_turns == 0);
+}
+
+TEST_CASE("settle: clean end without terminal mail and nothing to wait for is a contract violation") {
+  auto d = decide_settle(clean_result(), ctx_with_parent());
+  CHECK(d.outcome == TurnOutcome::violation);
+  CHECK(d.event == SessionEvent::turn_completed);
+  CHECK(d.reason == "ended without terminal mail");
+  CHECK(d.worker_died);
+  CHECK(d.terminated_by == "runner");
+  SettleContext orphan;  // no parent: nobody to tell
+  CHECK_FALSE(decide_settle(clean_result(), orphan).worker_died);
+}
+
+TEST_CASE("settle: a clean turn waits when the agent is persistent, has live children or new mail") {
+  for (int which = 0; which < 3; ++which) {
+    auto c = ctx_with_parent();
+    if (which == 0) c.persistent = true;
+    if (which == 1) c.live_children = 2;
+    if (which == 2) c.mail_arrived = 1;
+    auto d = decide_settle(clean_result(), c);
+    CHECK(d.outcome == TurnOutcome::waiting);
+    CHECK(d.event == SessionEvent::turn_waiting);
+    CHECK(d.mail_read);
+    CHECK_FALSE(d.worker_died);
+  }
+}
+
+TEST_CASE("settle: operator stop wins over everything and names the operator") {
+  auto o = clean_result();
+  o.stop_requested = true;
+  o.stalled = true;
+  auto c = ctx_with_parent();
+  auto d = decide_settle(o, c);
+  CHECK(d.outcome == TurnOutcome::stopped);
+  CHECK(d.event == SessionEvent::stop);
+  CHECK(d.worker_died);
+  CHECK(d.terminated_by == "operator");
+  c.terminal_mail_sent = true;  // it reported before the stop: no death notice
+  CHECK_FALSE(decide_settle(o, c).worker_died);
+}
+
+TEST_CASE("settle: a stall makes a zombie, releases mail and tells the parent") {
+  TurnObservation o;
+  o.stalled = true;
+  o.stall_reason = "no output for 10m";
+  o.signal = 15;
+  auto d = decide_settle(o, ctx_with_parent());
+  CHECK(d.outcome == TurnOutcome::stalled);
+  CHECK(d.event == SessionEvent::turn_zombie);
+  CHECK_FALSE(d.mail_read);
+  CHECK(d.worker_died);
+  CHECK(d.reason.find("stalled: no output for 10m") == 0);
+}
+
+TEST_CASE("settle: shutdown interruption is resumable and silent") {
+  TurnObservation o;
+  o.interrupted = true;
+  auto d = decide_settle(o, ctx_with_parent());
+  CHECK(d.outcome == TurnOutcome::interrupted);
+  CHECK(d.event == SessionEvent::turn_interrupted);
+  CHECK_FALSE(d.mail_read);
+  CHECK_FALSE(d.worker_died);
+}
+
+TEST_CASE("settle: error result, no result and non-zero exit are failed turns with backoff") {
+  TurnObservation err = clean_result();
+  err.result_is_error = true;
+  err.result_text = "Not logged in";
+  TurnObservation none;
+  none.exit_code = 0;
+  none.last_stderr_line = "boom";
+  TurnObservation crash;
+  crash.exit_code = 3;
+  for (const auto& o : {err, none, crash}) {
+    SettleContext c = ctx_with_parent();
+    c.failed_turns = 0;
+    c.retry_backoff = Millis(5000);
+    auto d = decide_settle(o, c);
+    CHECK(d.outcome == TurnOutcome::failed);
+    CHECK(d.event == SessionEvent::turn_failed);
+    CHECK(d.failed_turns == 1);
+    CHECK_FALSE(d.mail_read);
+    REQUIRE(d.backoff);
+    CHECK(d.backoff->count() == 5000);
+    CHECK_FALSE(d.worker_died);
+  }
+  CHECK(decide_settle(err, ctx_with_parent()).reason == "error result: Not logged in");
+  CHECK(decide_settle(none, ctx_with_parent()).reason == "no result (exit status 0); stderr: boom");
+  CHECK(decide_settle(crash, ctx_with_parent()).reason == "no result (exit status 3)");
+}
+
+TEST_CASE("settle: reaching max_failed_turns makes a zombie with one worker_died") {
+  TurnObservation o;
+  o.exit_code = 1;
+  auto c = ctx_with_parent();
+  c.failed_turns = 2;
+  c.max_failed_turns = 3;
+  auto d = decide_settle(o, c);
+  CHECK(d.event == SessionEvent::turn_zombie);
+  CHECK(d.failed_turns == 3);
+  CHECK(d.worker_died);
+  CHECK(d.terminated_by == "runner");
+  CHECK(d.reason.find("failed 3 turns in a row") == 0);
+}
+
+TEST_CASE("settle: a lost runtime session clears the id without counting a failure") {
+  TurnObservation o;
+  o.has_result = true;
+  o.result_is_error = true;
+  o.lost_session = true;
+  auto c = ctx_with_parent();
+  c.failed_turns = 1;
+  auto d = decide_settle(o, c);
+  CHECK(d.outcome == TurnOutcome::lost_session);
+  CHECK(d.event == SessionEvent::turn_failed);
+  CHECK(d.clear_session_id);
+  CHECK(d.failed_turns == 1);
+  CHECK_FALSE(d.backoff);
+}
+
+TEST_CASE("settle: backoff doubles per failure and is capped at five minutes") {
+  CHECK(backoff_for(0, Millis(5000)).count() == 0);
+  CHECK(backoff_for(1, Millis(5000)).count() == 5000);
+  CHECK(backoff_for(2, Millis(5000)).count() == 10000);
+  CHECK(backoff_for(3, Millis(5000)).count() == 20000);
+  CHECK(backoff_for(10, Millis(5000)).count() == 300000);
+  CHECK(backoff_for(1000, Millis(5000)).count() == 300000);
+}
+
+TEST_CASE("settle: exits are described for humans") {
+  TurnObservation o;
+  o.signal = 9;
+  CHECK(describe_exit(o) == "killed by SIGKILL");
+  o.signal.reset();
+  o.exit_code = 2;
+  CHECK(describe_exit(o) == "exit status 2");
+}
