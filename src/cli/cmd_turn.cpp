@@ -68,6 +68,15 @@ Status run_turn_cmd(Context& ctx, const TurnOptions& o) {
   }
   io.run();
   if (!report) return make_error(Errc::failed, "the turn of '" + o.agent + "' ended without a report");
+  if (!report->settled) return make_error(Errc::failed, "turn " + std::to_string(report->turn_id) + " could not be settled: " + report->reason);
+  bool good = report->outcome == TurnOutcome::completed || report->outcome == TurnOutcome::waiting;
+  // --json prints exactly one document (SPEC §6): the report for a good turn, else the
+  // error document alone (the turn row in `drover status AGENT --json` has the details).
+  if (!good)
+    return make_error(Errc::failed, "turn " + std::to_string(report->turn_id) + " of '" + o.agent + "' ended " +
+                                        std::string(to_string(report->outcome)) +
+                                        (report->reason.empty() ? "" : ": " + report->reason) +
+                                        (report->state ? " (now " + std::string(to_string(*report->state)) + ")" : ""));
   ctx.out.document({{"agent", o.agent},
                     {"ran", true},
                     {"turn", report->turn_id},
@@ -77,12 +86,6 @@ Status run_turn_cmd(Context& ctx, const TurnOptions& o) {
                     {"exit_code", report->exit_code ? nlohmann::json(*report->exit_code) : nlohmann::json(nullptr)},
                     {"signal", report->signal ? nlohmann::json(*report->signal) : nlohmann::json(nullptr)},
                     {"progress", progress}});
-  if (!report->settled) return make_error(Errc::failed, "turn " + std::to_string(report->turn_id) + " could not be settled: " + report->reason);
-  bool good = report->outcome == TurnOutcome::completed || report->outcome == TurnOutcome::waiting;
-  if (!good)
-    return make_error(Errc::failed, "turn " + std::to_string(report->turn_id) + " of '" + o.agent + "' ended " +
-                                        std::string(to_string(report->outcome)) +
-                                        (report->reason.empty() ? "" : ": " + report->reason));
   return ok_status();
 }
 
