@@ -178,7 +178,7 @@ TEST_CASE("NO_COLOR and --no-color: no escape bytes, even on a terminal") {
   }
 }
 
-TEST_CASE("completions print bash, zsh and fish scripts; an unknown shell is a usage error") {
+TEST_CASE("completions print bash, zsh and fish scripts, an unknown shell is a usage error") {
   TempProject nowhere;  // completions need no project
   for (const char* shell : {"bash", "zsh", "fish"}) {
     auto r = nowhere.drover({"completions", shell});

@@ -22,7 +22,7 @@ TEST_CASE("init creates a private .drover with config, database and capabilities
   CHECK((st.st_mode & 0777) == 0600);
 }
 
-TEST_CASE("init twice is a conflict; --force rewrites the config and keeps mail") {
+TEST_CASE("init twice is a conflict, --force rewrites the config and keeps mail") {
   TempProject p;
   p.init();
   REQUIRE(p.drover({"mail", "send", "--to", "operator", "--subject", "keep me"}).code == 0);

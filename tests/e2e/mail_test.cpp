@@ -39,7 +39,7 @@ json message(const TempProject& p, std::int64_t id) {
 
 }  // namespace
 
-TEST_CASE("mail send reports ids; list shows every key of the message shape, newest first") {
+TEST_CASE("mail send reports ids, list shows every key of the message shape, newest first") {
   TempProject p;
   p.init();
   auto first = send(p, {"--to", "alice", "--subject", "one", "--body", "first body"});
@@ -115,7 +115,7 @@ TEST_CASE("mail list filters: --to, --from, --unread, --type, --since, --limit")
   CHECK(contains(human.out, " o1"));
 }
 
-TEST_CASE("mail list defaults to 100 messages; --limit 0 lists them all") {
+TEST_CASE("mail list defaults to 100 messages, --limit 0 lists them all") {
   TempProject p;
   p.init();
   e2e::sql(p, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 130) "
@@ -282,7 +282,7 @@ TEST_CASE("the sender is --from, else $DROVER_AGENT, else operator") {
   CHECK(message(p, send(p, {"--to", "alice", "--subject", "s", "--from", "supervisor"})[0])["from"] == "supervisor");
 }
 
-TEST_CASE("every mail type and priority is stored as given; payloads come back as JSON") {
+TEST_CASE("every mail type and priority is stored as given, payloads come back as JSON") {
   TempProject p;
   p.init();
   for (const char* type : {"status", "question", "result", "error", "dispatch", "assign", "nudge",
@@ -357,7 +357,7 @@ TEST_CASE("group addresses: one message per live recipient, never the sender or 
   CHECK(e2e::mail_count(p) == before);
 }
 
-TEST_CASE("mail to a finished agent is refused with a resume hint; operator and unknown names are stored") {
+TEST_CASE("mail to a finished agent is refused with a resume hint, operator and unknown names are stored") {
   TempProject p;
   e2e::init_without_autostart(p);
   for (const char* state : {"completed", "stopped", "zombie", "failed", "stale"})

@@ -116,7 +116,7 @@ TEST_CASE("format_mail_for_turn: two messages joined by the separator") {
                     "\nb");
 }
 
-TEST_CASE("format_mail_for_turn: urgent, high, normal, low; oldest first within a priority") {
+TEST_CASE("format_mail_for_turn: urgent, high, normal, low, oldest first within a priority") {
   std::vector<MailMessage> in = {msg(1, "low", "s1"),    msg(2, "normal", "s2"),
                                  msg(3, "urgent", "s3"), msg(4, "high", "s4"),
                                  msg(5, "urgent", "s5"), msg(6, "normal", "s6"),

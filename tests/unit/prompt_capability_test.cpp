@@ -77,7 +77,7 @@ TEST_CASE("prompt: the first turn renders the template with task, name, parent a
   CHECK(text.find("[MAIL #2] From: lead | Type: status | Priority: normal | Subject: also\nuse main") != std::string::npos);
 }
 
-TEST_CASE("prompt: later turns are the carried mail only; the user line is stream-json") {
+TEST_CASE("prompt: later turns are the carried mail only, the user line is stream-json") {
   Session s;
   s.name = "alice";
   Capability c = default_capability("builder");

@@ -100,7 +100,7 @@ std::vector<std::vector<Outcome>> race(const std::filesystem::path& db_path, int
 
 }  // namespace
 
-TEST_CASE("concurrency: two writers race turn_started on a booting agent; exactly one wins") {
+TEST_CASE("concurrency: two writers race turn_started on a booting agent, exactly one wins") {
   bool gated = false;
   SUBCASE("both start at once") { gated = false; }
   SUBCASE("both wait for the write lock") { gated = true; }
@@ -145,7 +145,7 @@ TEST_CASE("concurrency: two writers race turn_started on a booting agent; exactl
   CHECK(wins[0] + wins[1] == kRounds);
 }
 
-TEST_CASE("concurrency: stop races turn_completed on an in_turn agent; exactly one wins") {
+TEST_CASE("concurrency: stop races turn_completed on an in_turn agent, exactly one wins") {
   bool gated = false;
   SUBCASE("both start at once") { gated = false; }
   SUBCASE("both wait for the write lock") { gated = true; }

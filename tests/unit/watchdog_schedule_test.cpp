@@ -23,7 +23,7 @@ TEST_CASE("watchdog: after an event the stall budget counts from that event") {
   CHECK(d.reason == "no output for 5s");
 }
 
-TEST_CASE("watchdog: max_duration caps the turn when it comes first; 0 means none") {
+TEST_CASE("watchdog: max_duration caps the turn when it comes first, 0 means none") {
   StallBudgets b{milliseconds(1000), milliseconds(5000), milliseconds(3000)};
   SteadyPoint t0{};
   auto d = next_deadline(b, t0, t0 + milliseconds(2000));
@@ -52,7 +52,7 @@ TEST_CASE("schedule: oldest pending mail first, up to the free slots") {
   CHECK(pick_turns(c, {"x", "y"}, 2, now).empty());
 }
 
-TEST_CASE("schedule: agents in backoff wait; the earliest retry is reported") {
+TEST_CASE("schedule: agents in backoff wait, the earliest retry is reported") {
   auto now = SystemClock::instance().now();
   auto later = format_timestamp(now + std::chrono::seconds(30));
   auto sooner = format_timestamp(now + std::chrono::seconds(5));
