@@ -40,7 +40,11 @@ std::string describe_exit(const TurnObservation& obs) {
 SettleDecision decide_settle(const TurnObservation& obs, const SettleContext& ctx) {
   SettleDecision d;
   d.failed_turns = ctx.failed_turns;
-  bool clean = obs.has_result && !obs.result_is_error;
+  // A clean turn is a result with is_error=false from a child that then exited 0: a
+  // non-zero exit (or a signal) after a good result is still a failed turn (rule 5).
+  bool result_ok = obs.has_result && !obs.result_is_error;
+  bool exit_ok = !obs.signal && (!obs.exit_code || *obs.exit_code == 0);
+  bool clean = result_ok && exit_ok;
   d.mail_read = clean;
 
   if (obs.stop_requested) {
@@ -67,14 +71,16 @@ SettleDecision decide_settle(const TurnObservation& obs, const SettleContext& ct
     d.terminated_by = "runner";
     return d;
   }
+  if (result_ok && ctx.terminal_mail_sent) {  // rule 3 only asks for is_error=false
+    d.failed_turns = 0;
+    d.mail_read = true;
+    d.outcome = TurnOutcome::completed;
+    d.event = SessionEvent::turn_completed;
+    d.reason = "";
+    return d;
+  }
   if (clean) {
     d.failed_turns = 0;
-    if (ctx.terminal_mail_sent) {
-      d.outcome = TurnOutcome::completed;
-      d.event = SessionEvent::turn_completed;
-      d.reason = "";
-      return d;
-    }
     if (ctx.persistent || ctx.live_children > 0 || ctx.mail_arrived > 0) {
       d.outcome = TurnOutcome::waiting;
       d.event = SessionEvent::turn_waiting;
@@ -98,10 +104,11 @@ SettleDecision decide_settle(const TurnObservation& obs, const SettleContext& ct
     return d;
   }
   std::string what;
-  if (obs.has_result) what = "error result: " + obs.result_text;
+  if (result_ok) what = describe_exit(obs) + " after its result";
+  else if (obs.has_result) what = "error result: " + obs.result_text;
   else what = "no result (" + describe_exit(obs) + ")";
-  if (!obs.has_result && !obs.last_stderr_line.empty()) what += "; stderr: " + obs.last_stderr_line;
-  if (obs.has_result && obs.exit_code && *obs.exit_code != 0) what += " (" + describe_exit(obs) + ")";
+  if ((result_ok || !obs.has_result) && !obs.last_stderr_line.empty()) what += "; stderr: " + obs.last_stderr_line;
+  if (!result_ok && obs.has_result && obs.exit_code && *obs.exit_code != 0) what += " (" + describe_exit(obs) + ")";
   d.outcome = TurnOutcome::failed;
   d.failed_turns = ctx.failed_turns + 1;
   if (d.failed_turns >= ctx.max_failed_turns) {

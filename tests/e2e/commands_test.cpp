@@ -63,7 +63,8 @@ TEST_CASE("log: --json lists the turn's events, --turn filters, --raw prints the
   auto only2 = p.drover({"log", "coord", "--turn", t2, "--json"});
   REQUIRE(only2.code == 0);
   REQUIRE_FALSE(only2.json()["events"].empty());
-  for (const auto& e : only2.json()["events"]) CHECK(e["turn"] == std::stoll(t2));
+  const auto only2_doc = only2.json();  // keep the document alive while iterating it
+  for (const auto& e : only2_doc["events"]) CHECK(e["turn"] == std::stoll(t2));
   CHECK(contains(only2.out, "second-turn-text"));
   CHECK_FALSE(contains(only2.out, "first-turn-text"));
 

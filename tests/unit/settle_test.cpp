@@ -165,3 +165,15 @@ TEST_CASE("settle: exits are described for humans") {
   o.exit_code = 2;
   CHECK(describe_exit(o) == "exit status 2");
 }
+
+TEST_CASE("settle: a clean result followed by a non-zero exit is a failed turn, unless terminal mail was sent") {
+  TurnObservation o = clean_result();
+  o.exit_code = 3;
+  auto d = decide_settle(o, ctx_with_parent());
+  CHECK(d.outcome == TurnOutcome::failed);
+  CHECK_FALSE(d.mail_read);
+  CHECK(d.reason == "exit status 3 after its result");
+  auto c = ctx_with_parent();
+  c.terminal_mail_sent = true;
+  CHECK(decide_settle(o, c).outcome == TurnOutcome::completed);
+}
