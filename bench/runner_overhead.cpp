@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "core/assets.h"
 #include "core/clock.h"
 #include "core/prompt.h"
 #include "os/files.h"
@@ -25,7 +26,7 @@
 
 namespace fs = std::filesystem;
 using namespace drover;
-using Clock = std::chrono::steady_clock;
+using Steady = std::chrono::steady_clock;
 
 static double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -33,7 +34,7 @@ static double median(std::vector<double> v) {
 }
 
 static double bare_run(const std::string& line) {
-  auto t0 = Clock::now();
+  auto t0 = Steady::now();
   os::SpawnRequest req;
   req.argv = {DROVER_AGENT_BIN};
   auto c = os::spawn(req);
@@ -49,7 +50,7 @@ static double bare_run(const std::string& line) {
   int st;
   ::waitpid(c->pid, &st, 0);
   os::close_child_fds(*c);
-  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+  return std::chrono::duration<double, std::milli>(Steady::now() - t0).count();
 }
 
 int main(int argc, char** argv) {
@@ -57,7 +58,8 @@ int main(int argc, char** argv) {
   char tmpl[] = "/tmp/drover-bench-runner-XXXXXX";
   fs::path root = ::mkdtemp(tmpl);
   ProjectPaths paths{root};
-  (void)os::make_private_dirs(paths.dir());
+  (void)os::make_private_dirs(paths.capabilities());
+  (void)os::write_file_atomic(paths.capabilities() / "coordinator.md", *find_asset("agents/coordinator.md"));
   auto store = store::Store::open(paths.db(), store::OpenMode::create);
   if (!store) return 1;
   runner::RunnerContext ctx;
@@ -90,14 +92,14 @@ int main(int argc, char** argv) {
       return Unit{};
     });
     boost::asio::io_context io;
-    auto t0 = Clock::now();
+    auto t0 = Steady::now();
     auto r = runner::start_turn(io, ctx, {"bench", false, {}}, [](const runner::TurnReport&) {});
     if (r.kind != runner::StartResult::Kind::started) {
       std::fprintf(stderr, "turn did not start: %s\n", r.message.c_str());
       return 1;
     }
     io.run();
-    double t = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+    double t = std::chrono::duration<double, std::milli>(Steady::now() - t0).count();
     double b = bare_run(line);
     if (i >= 5) {  // warm-up
       turn_ms.push_back(t);
