@@ -79,7 +79,7 @@ int run(int argc, char** argv) {
   }
   Status s = ctx.action();
   if (!s.ok()) {
-    ctx.out.error(s.error());
+    if (!ctx.error_reported) ctx.out.error(s.error());
     return exit_code(s.error().code);
   }
   return 0;

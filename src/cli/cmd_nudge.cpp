@@ -9,6 +9,7 @@
 #include "cli/wake.h"
 #include "core/clock.h"
 #include "core/names.h"
+#include "os/files.h"
 #include "store/mail.h"
 #include "store/sessions.h"
 
@@ -75,6 +76,11 @@ Status run_resume(Context& ctx, const ResumeOptions& o) {
     if (!is_terminal(s->state))
       return make_error(Errc::conflict, "agent '" + o.agent + "' is " + std::string(to_string(s->state)) +
                                             ", not finished (use 'drover nudge " + o.agent + " \"<message>\"')");
+    // It continues in the same worktree (SPEC §6.5), so that worktree must still be there.
+    if (s->worktree && !os::is_directory(*s->worktree))
+      return make_error(Errc::failed, "the worktree of '" + o.agent + "' is missing: " + *s->worktree +
+                                          " (forget the agent with 'drover clean --agent " + o.agent +
+                                          "', or start over with 'drover sling " + o.agent + " --replace …')");
     store::StateUpdate u;
     u.reason = "resumed by the operator";
     u.failed_turns = 0;

@@ -12,7 +12,9 @@
 #include "core/clock.h"
 #include "core/names.h"
 #include "core/text.h"
+#include "os/file_lock.h"
 #include "os/files.h"
+#include "runner/worktree.h"
 #include "store/mail.h"
 #include "store/sessions.h"
 
@@ -23,9 +25,24 @@ namespace {
 struct SlingOptions {
   std::string agent;
   std::vector<std::string> task_words;
-  std::optional<std::string> file, capability, parent, task_id, runtime, model;
-  bool wait = false, no_start = false, replace = false;
+  std::optional<std::string> file, capability, parent, task_id, runtime, model, base_branch;
+  bool wait = false, no_start = false, replace = false, worktree = false;
 };
+
+// An existing session of the same name is a conflict unless it is finished and --replace
+// was given (SPEC §6.1).
+Status check_existing(const std::optional<Session>& old, const SlingOptions& o) {
+  if (!old) return ok_status();
+  if (!is_terminal(old->state))
+    return make_error(Errc::conflict, "agent '" + o.agent + "' already exists and is " +
+                                          std::string(to_string(old->state)) +
+                                          " (send it work with 'drover nudge " + o.agent + " \"…\"')");
+  if (!o.replace)
+    return make_error(Errc::conflict, "agent '" + o.agent + "' already exists and is " +
+                                          std::string(to_string(old->state)) + " (continue it with 'drover resume " +
+                                          o.agent + "', or start over with 'drover sling " + o.agent + " --replace …')");
+  return ok_status();
+}
 
 Result<std::string> read_task(const SlingOptions& o) {
   bool from_stdin = o.task_words.size() == 1 && o.task_words[0] == "-";
@@ -48,6 +65,9 @@ Result<std::string> read_task(const SlingOptions& o) {
 
 Status run_sling(Context& ctx, const SlingOptions& o) {
   DROVER_TRY(validate_agent_name(o.agent));
+  if (o.base_branch && !o.worktree)
+    return make_error(Errc::usage, "--base-branch needs --worktree (drover sling " + o.agent +
+                                       " --worktree --base-branch B …)");
   if (o.parent) DROVER_TRY(validate_mail_sender(*o.parent));
   auto task = read_task(o);
   if (!task) return task.error();
@@ -74,16 +94,30 @@ Status run_sling(Context& ctx, const SlingOptions& o) {
   if (!st) return st.error();
   std::string from = o.parent.value_or(Context::self_name());
 
+  // The worktree comes first (git never runs inside a transaction); if the session cannot
+  // be written it is removed again, so a failed sling leaves nothing behind.
+  std::optional<runner::CreatedWorktree> wt;
+  os::FileLock orphan_guard;  // until the session exists, `clean --all` must not take it for an orphan
+  if (o.worktree) {
+    DROVER_TRY(os::make_private_dirs(p->worktrees()));
+    auto guard = os::FileLock::acquire(p->worktrees_lock(), std::chrono::seconds(30));
+    if (!guard) return guard.error();
+    orphan_guard = std::move(*guard);
+    auto pre = (*st)->read<Unit>([&](store::Tx& tx) -> Result<Unit> {
+      DROVER_TRY(check_existing(tx.sessions().get(o.agent), o));
+      return Unit{};
+    });
+    if (!pre) return pre.error();
+    auto created = runner::create_worktree(*p, o.agent, o.base_branch);
+    if (!created) return created.error();
+    wt = *created;
+  }
+
+  std::optional<std::string> old_worktree;  // of a replaced session: it stays, as an orphan
   auto dispatch = (*st)->write<std::int64_t>([&](store::Tx& tx) -> Result<std::int64_t> {
     if (auto old = tx.sessions().get(o.agent)) {
-      if (!is_terminal(old->state))
-        return make_error(Errc::conflict, "agent '" + o.agent + "' already exists and is " +
-                                              std::string(to_string(old->state)) +
-                                              " (send it work with 'drover nudge " + o.agent + " \"…\"')");
-      if (!o.replace)
-        return make_error(Errc::conflict, "agent '" + o.agent + "' already exists and is " +
-                                              std::string(to_string(old->state)) + " (continue it with 'drover resume " +
-                                              o.agent + "', or start over with 'drover sling " + o.agent + " --replace …')");
+      DROVER_TRY(check_existing(old, o));
+      old_worktree = old->worktree;
       // A replacement starts clean: the old session's unread mail is retired with it.
       auto now = now_timestamp();
       for (const auto& m : tx.mail().unread_for(o.agent)) tx.mail().mark_read(m.id, now);
@@ -100,6 +134,12 @@ Status run_sling(Context& ctx, const SlingOptions& o) {
     if (o.parent)
       if (auto parent = tx.sessions().get(*o.parent)) s.depth = parent->depth + 1;
     s.state = SessionState::booting;
+    if (wt) {
+      s.worktree = wt->path;
+      s.branch = wt->branch;
+      s.head_sha = wt->base_sha;
+      s.dirty_summary = "clean";
+    }
     s.created_at = s.last_activity = now_timestamp();
     DROVER_TRY(tx.sessions().insert(s));
     MailMessage m;
@@ -110,13 +150,26 @@ Status run_sling(Context& ctx, const SlingOptions& o) {
     m.body = *task;
     return tx.mail().insert(m);
   });
-  if (!dispatch) return dispatch.error();
+  if (!dispatch) {
+    if (wt) {
+      if (auto rm = runner::remove_worktree(*p, wt->path, wt->branch); !rm)
+        return make_error(dispatch.error().code, dispatch.error().message + " (and its new worktree could not be removed: " +
+                                                     rm.error().message + ")");
+    }
+    return dispatch.error();
+  }
+  orphan_guard.release();
+  if (old_worktree && (!wt || wt->path != *old_worktree) && os::is_directory(*old_worktree))
+    ctx.out.info("the replaced session's worktree " + *old_worktree + " stays ('drover clean --all' removes it)");
   notify_supervisor(ctx, !o.no_start);
-  ctx.out.info("slung " + o.agent + " (" + capability + ", " + runtime + "); follow it with 'drover status " +
+  ctx.out.info("slung " + o.agent + " (" + capability + ", " + runtime + ")" +
+               (wt ? " in " + wt->path + " on branch " + wt->branch : "") + "; follow it with 'drover status " +
                o.agent + "' or 'drover log " + o.agent + " --follow'");
   if (o.wait) return follow_agent(ctx, o.agent, FollowUntil::settled_idle, std::nullopt);
   ctx.out.document({{"agent", o.agent}, {"state", "booting"}, {"capability", capability},
-                    {"runtime", runtime}, {"dispatch_id", *dispatch}});
+                    {"runtime", runtime}, {"dispatch_id", *dispatch},
+                    {"worktree", wt ? nlohmann::json(wt->path) : nlohmann::json(nullptr)},
+                    {"branch", wt ? nlohmann::json(wt->branch) : nlohmann::json(nullptr)}});
   return ok_status();
 }
 
@@ -136,6 +189,8 @@ void install_sling(CLI::App& app, Context& ctx) {
   cmd->add_flag("--wait", o->wait, "follow progress until the agent finishes or idles");
   cmd->add_flag("--no-start", o->no_start, "do not start the supervisor");
   cmd->add_flag("--replace", o->replace, "replace a finished agent of the same name");
+  cmd->add_flag("--worktree", o->worktree, "run the agent in its own git worktree on branch drover/<agent>");
+  cmd->add_option("--base-branch", o->base_branch, "branch or commit the worktree starts from (default: HEAD)");
   cmd->callback([&ctx, o] { ctx.action = [&ctx, o] { return run_sling(ctx, *o); }; });
 }
 

@@ -1,9 +1,11 @@
-// drover stop <agent> | --all [--grace D] (SPEC §6.3). Works with or without a supervisor.
+// drover stop <agent> | --all [--grace D] [--clean-worktree] (SPEC §6.3). Works with or
+// without a supervisor.
 #include <CLI/CLI.hpp>
 #include <memory>
 
 #include "cli/context.h"
 #include "cli/registry.h"
+#include "cli/worktree_cleanup.h"
 #include "core/names.h"
 #include "runner/stop_agent.h"
 #include "store/sessions.h"
@@ -16,6 +18,7 @@ struct StopOptions {
   std::optional<std::string> agent;
   bool all = false;
   std::optional<std::string> grace;
+  bool clean_worktree = false;
 };
 
 nlohmann::json report_json(const runner::StopReport& r) {
@@ -28,6 +31,25 @@ std::string report_text(const runner::StopReport& r) {
   if (r.signalled) s += " (its turn was killed)";
   if (r.stale_turn_pid) s += " (removed a stale turn.pid; nothing was signalled)";
   return s;
+}
+
+// --clean-worktree, after the agent is stopped: its worktree and branch go, unless another
+// agent uses them.
+Status clean_after_stop(const ProjectPaths& p, store::Store& st, const std::string& agent,
+                        nlohmann::json& j, std::string& text) {
+  auto sessions = st.read<std::vector<Session>>([](store::Tx& tx) -> Result<std::vector<Session>> {
+    return tx.sessions().list();
+  });
+  if (!sessions) return sessions.error();
+  for (const auto& s : *sessions) {
+    if (s.name != agent) continue;
+    auto c = remove_agent_worktree(p, s, *sessions);
+    if (!c) return make_error(c.error().code, "stopped " + agent + ", but " + c.error().message);
+    add_cleanup_json(j, *c);
+    text += cleanup_text(*c);
+    if (!s.worktree) text += " (it has no worktree)";
+  }
+  return ok_status();
 }
 
 Status run_stop(Context& ctx, const StopOptions& o) {
@@ -49,8 +71,11 @@ Status run_stop(Context& ctx, const StopOptions& o) {
   if (o.agent) {
     auto r = runner::stop_agent(*p, *cfg, **st, *o.agent, grace);
     if (!r) return r.error();
-    ctx.out.document(report_json(*r));
-    ctx.out.info(report_text(*r));
+    nlohmann::json j = report_json(*r);
+    std::string text = report_text(*r);
+    if (o.clean_worktree) DROVER_TRY(clean_after_stop(*p, **st, *o.agent, j, text));
+    ctx.out.document(j);
+    ctx.out.info(text);
     return ok_status();
   }
   auto live = (*st)->read<std::vector<Session>>([](store::Tx& tx) -> Result<std::vector<Session>> { return tx.sessions().live(); });
@@ -65,8 +90,16 @@ Status run_stop(Context& ctx, const StopOptions& o) {
       ctx.out.info("could not stop " + s.name + ": " + r.error().message);
       continue;
     }
-    agents.push_back(report_json(*r));
-    ctx.out.info(report_text(*r));
+    nlohmann::json j = report_json(*r);
+    std::string text = report_text(*r);
+    if (o.clean_worktree) {
+      if (auto c = clean_after_stop(*p, **st, s.name, j, text); !c) {
+        if (!first_error) first_error = c.error();
+        ctx.out.info(c.error().message);
+      }
+    }
+    agents.push_back(j);
+    ctx.out.info(text);
   }
   if (first_error) return *first_error;
   ctx.out.document({{"agents", agents}, {"state", "stopped"}});
@@ -82,6 +115,7 @@ void install_stop(CLI::App& app, Context& ctx) {
   cmd->add_option("agent", o->agent, "agent name");
   cmd->add_flag("--all", o->all, "stop every live agent");
   cmd->add_option("--grace", o->grace, "SIGTERM to SIGKILL grace (default turn.kill_grace)");
+  cmd->add_flag("--clean-worktree", o->clean_worktree, "then remove the agent's worktree and branch drover/<agent>");
   cmd->callback([&ctx, o] { ctx.action = [&ctx, o] { return run_stop(ctx, *o); }; });
 }
 

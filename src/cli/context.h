@@ -26,6 +26,9 @@ class Context {
   Output out;
   // The command selected by parsing; run after the command line is fully parsed.
   std::function<Status()> action;
+  // Set by a command whose failing Status follows a report it already printed (doctor):
+  // the error then only sets the exit code, so --json still prints one document.
+  bool error_reported = false;
 
   Result<ProjectPaths> project();
   Result<Config> config();

@@ -12,10 +12,12 @@ const CommandEntry kCommands[] = {
     {"stop", "stop an agent (or --all)", install_stop},
     {"resume", "continue a finished agent", install_resume},
     {"log", "an agent's timeline", install_log},
+    {"clean", "remove finished agents' worktrees, branches, logs and rows", install_clean},
     {"supervise", "run the supervisor in the foreground", install_supervise},
     {"up", "start the supervisor in the background", install_up},
     {"down", "stop the supervisor", install_down},
     {"turn", "run one turn of an agent in the foreground", install_turn},
+    {"doctor", "check the installation and the project's files", install_doctor},
     {"completions", "print a shell completion script", install_completions},
 };
 }  // namespace

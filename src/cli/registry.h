@@ -30,8 +30,10 @@ void install_nudge(CLI::App& app, Context& ctx);
 void install_stop(CLI::App& app, Context& ctx);
 void install_resume(CLI::App& app, Context& ctx);
 void install_log(CLI::App& app, Context& ctx);
+void install_clean(CLI::App& app, Context& ctx);
 void install_supervise(CLI::App& app, Context& ctx);
 void install_up(CLI::App& app, Context& ctx);
 void install_down(CLI::App& app, Context& ctx);
+void install_doctor(CLI::App& app, Context& ctx);
 
 }  // namespace drover::cli

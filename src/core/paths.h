@@ -20,6 +20,10 @@ struct ProjectPaths {
   std::filesystem::path turn_pid(const std::string& agent) const { return agent_dir(agent) / "turn.pid"; }
   std::filesystem::path agent_logs(const std::string& agent) const { return logs() / agent; }
   std::filesystem::path worktrees() const { return dir() / "worktrees"; }
+  std::filesystem::path worktree(const std::string& agent) const { return worktrees() / agent; }
+  // Held while a worktree exists without its session (sling) and while clean looks for
+  // worktrees no session owns. Agent names never start with '.', so it is no worktree.
+  std::filesystem::path worktrees_lock() const { return worktrees() / ".lock"; }
 };
 
 }  // namespace drover

@@ -139,4 +139,17 @@ Status remove_file(const std::filesystem::path& path) {
   return errno_error("cannot remove", path, errno);
 }
 
+Status remove_tree(const std::filesystem::path& path) {
+  std::error_code ec;
+  std::filesystem::remove_all(path, ec);
+  if (ec && ec != std::errc::no_such_file_or_directory)
+    return make_error(Errc::failed, "cannot remove " + path.string() + ": " + ec.message());
+  return ok_status();
+}
+
+bool is_directory(const std::filesystem::path& path) {
+  std::error_code ec;
+  return std::filesystem::is_directory(path, ec);
+}
+
 }  // namespace drover::os

@@ -18,5 +18,10 @@ Result<std::string> read_file(const std::filesystem::path& path);
 Status make_private_dirs(const std::filesystem::path& path);
 // Removes a file; succeeds if it does not exist.
 Status remove_file(const std::filesystem::path& path);
+// Removes a directory and everything in it (symlinks are removed, never followed);
+// succeeds if it does not exist.
+Status remove_tree(const std::filesystem::path& path);
+// Whether `path` names a directory (false on any error).
+bool is_directory(const std::filesystem::path& path);
 
 }  // namespace drover::os

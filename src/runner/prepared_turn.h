@@ -10,6 +10,7 @@
 #include "os/process.h"
 #include "os/spawn.h"
 #include "runner/runner.h"
+#include "runner/worktree.h"
 
 namespace drover::runner {
 
@@ -31,11 +32,14 @@ struct PreparedTurn {
 };
 
 // Settles the turn in one transaction and returns the report (runner/settle_turn.cpp).
+// `worktree`: head and uncommitted changes of the agent's worktree, observed before the
+// transaction (git never runs inside it); nullopt for agents without one.
 TurnReport settle_turn(RunnerContext& ctx, const PreparedTurn& t, TurnObservation obs,
                        std::int64_t duration_ms, const std::optional<double>& cost,
                        const std::optional<std::int64_t>& input_tokens,
                        const std::optional<std::int64_t>& output_tokens,
-                       const std::optional<std::string>& observed_session_id);
+                       const std::optional<std::string>& observed_session_id,
+                       const std::optional<WorktreeSnapshot>& worktree);
 
 // The end of every path: remove turn.pid, release the lock (runner/settle_turn.cpp).
 void cleanup_turn_files(RunnerContext& ctx, PreparedTurn& t);

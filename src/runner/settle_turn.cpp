@@ -19,7 +19,8 @@ TurnReport settle_turn(RunnerContext& ctx, const PreparedTurn& t, TurnObservatio
                        std::int64_t duration_ms, const std::optional<double>& cost,
                        const std::optional<std::int64_t>& input_tokens,
                        const std::optional<std::int64_t>& output_tokens,
-                       const std::optional<std::string>& observed_session_id) {
+                       const std::optional<std::string>& observed_session_id,
+                       const std::optional<WorktreeSnapshot>& worktree) {
   TurnReport report;
   report.agent = t.agent;
   report.turn_id = t.turn_id;
@@ -68,6 +69,8 @@ TurnReport settle_turn(RunnerContext& ctx, const PreparedTurn& t, TurnObservatio
                         ? std::optional<std::string>(format_timestamp(SystemClock::instance().now() + *d.backoff))
                         : std::optional<std::string>();
     if (d.clear_session_id) u.runtime_session_id = std::optional<std::string>();
+    if (worktree && worktree->head_sha) u.head_sha = worktree->head_sha;
+    if (worktree && worktree->dirty_summary) u.dirty_summary = worktree->dirty_summary;
     auto moved = tx.sessions().transition(t.agent, d.event, u);
     nlohmann::json data = {{"outcome", to_string(d.outcome)}, {"reason", d.reason},
                            {"exit", describe_exit(obs)}, {"duration_ms", duration_ms}};

@@ -9,6 +9,7 @@
 #include "os/file_lock.h"
 #include "os/files.h"
 #include "os/process.h"
+#include "runner/worktree.h"
 #include "store/mail.h"
 #include "store/sessions.h"
 #include "store/store.h"
@@ -44,8 +45,9 @@ Result<Session> current(store::Store& st, const std::string& agent) {
   });
 }
 
-// No runner holds the lock: we are the one writer.
-Status settle_ourselves(store::Store& st, const std::string& agent) {
+// No runner holds the lock: we are the one writer. `worktree` was observed before the
+// transaction (git never runs inside it).
+Status settle_ourselves(store::Store& st, const std::string& agent, const std::optional<WorktreeSnapshot>& worktree) {
   auto r = st.write<Unit>([&](store::Tx& tx) -> Result<Unit> {
     auto s = tx.sessions().get(agent);
     if (!s) return make_error(Errc::not_found, "no agent named '" + agent + "'");
@@ -63,6 +65,8 @@ Status settle_ourselves(store::Store& st, const std::string& agent) {
     store::StateUpdate u;
     u.reason = "stopped by the operator";
     u.current_turn = std::optional<std::int64_t>();
+    if (worktree && worktree->head_sha) u.head_sha = worktree->head_sha;
+    if (worktree && worktree->dirty_summary) u.dirty_summary = worktree->dirty_summary;
     auto moved = tx.sessions().transition(agent, SessionEvent::stop, u);
     if (!moved) return moved.error();
     if (s->parent && !s->parent->empty())
@@ -139,7 +143,11 @@ Result<StopReport> stop_agent(const ProjectPaths& paths, const Config& config, s
     if (!lock) continue;  // a runner took it meanwhile: signal its turn on the next pass
     auto s = current(st, agent);
     if (!s) return s.error();
-    if (!is_terminal(s->state)) DROVER_TRY(settle_ourselves(st, agent));
+    if (!is_terminal(s->state)) {
+      std::optional<WorktreeSnapshot> worktree;
+      if (s->worktree) worktree = snapshot_worktree(*s->worktree);
+      DROVER_TRY(settle_ourselves(st, agent, worktree));
+    }
     (void)os::remove_file(paths.turn_pid(agent));
     auto after = current(st, agent);
     if (!after) return after.error();

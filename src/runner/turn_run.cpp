@@ -332,7 +332,15 @@ class TurnRun final : public TurnHandle, public std::enable_shared_from_this<Tur
     }
     obs_.lost_session = t_.resume_id && obs_.has_result && obs_.result_is_error && !saw_init_;
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t_.spawned_at).count();
-    TurnReport report = settle_turn(ctx_, t_, obs_, ms, cost_, input_tokens_, output_tokens_, observed_session_);
+    // The worktree is observed before the settle transaction: git never runs inside it.
+    std::optional<WorktreeSnapshot> worktree;
+    if (t_.session.worktree) {
+      worktree = snapshot_worktree(*t_.session.worktree);
+      if (!worktree->error.empty())
+        ctx_.log->warn("{}: cannot observe the worktree after turn {}: {}", t_.agent, t_.turn_id, worktree->error);
+    }
+    TurnReport report =
+        settle_turn(ctx_, t_, obs_, ms, cost_, input_tokens_, output_tokens_, observed_session_, worktree);
     os::close_fd(t_.transcript_fd);
     os::close_fd(t_.stderr_log_fd);
     cleanup_turn_files(ctx_, t_);

@@ -98,6 +98,30 @@ void Sessions::remove(std::string_view name) {
   q.exec();
 }
 
+Status Sessions::purge(std::string_view name, const std::string& now) {
+  auto s = get(name);
+  if (!s) return make_error(Errc::not_found, "no agent named '" + std::string(name) + "'");
+  if (!is_terminal(s->state))
+    return make_error(Errc::conflict, "agent '" + std::string(name) + "' is " +
+                                          std::string(to_string(s->state)) + ", not finished");
+  std::string agent(name);
+  SQLite::Statement unclaim(db_, "UPDATE messages SET claimed_turn = NULL "
+                                 "WHERE claimed_turn IN (SELECT id FROM turns WHERE agent = ?)");
+  unclaim.bind(1, agent);
+  unclaim.exec();
+  SQLite::Statement retire(db_, "UPDATE messages SET read_at = ? WHERE to_agent = ? AND read_at IS NULL");
+  retire.bind(1, now);
+  retire.bind(2, agent);
+  retire.exec();
+  for (const char* sql : {"DELETE FROM events WHERE agent = ?", "DELETE FROM turns WHERE agent = ?",
+                          "DELETE FROM sessions WHERE name = ?"}) {
+    SQLite::Statement q(db_, sql);
+    q.bind(1, agent);
+    q.exec();
+  }
+  return ok_status();
+}
+
 std::optional<Session> Sessions::get(std::string_view name) {
   SQLite::Statement q(db_, std::string("SELECT ") + kColumns + " FROM sessions WHERE name = ?");
   q.bind(1, std::string(name));

@@ -38,6 +38,11 @@ class Sessions {
   Status insert(const Session& s);
   // Deletes the row (for sling --replace and clean).
   void remove(std::string_view name);
+  // Forgets a terminal agent (drover clean): deletes its session row, turns and events.
+  // Its mail stays (the record of what was said) but is retired: unread mail to it is
+  // marked read at `now`, and no message stays claimed by one of the deleted turns (their
+  // ids may be reused). not_found without a row; conflict when it is not terminal.
+  Status purge(std::string_view name, const std::string& now);
   std::optional<Session> get(std::string_view name);
   std::vector<Session> list();
   // Applies `event`: UPDATE … WHERE name=? AND state IN (predecessors). Returns the new

@@ -1,0 +1,199 @@
+// drover clean [--agent A | --terminal | --all] (SPEC §6.9): forgets finished agents — their
+// worktrees, branches, logs and rows — and never touches a live one (docs/decisions.md).
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <memory>
+
+#include "cli/context.h"
+#include "cli/registry.h"
+#include "cli/worktree_cleanup.h"
+#include "core/clock.h"
+#include "core/names.h"
+#include "core/worktree_users.h"
+#include "os/file_lock.h"
+#include "os/files.h"
+#include "runner/worktree.h"
+#include "store/sessions.h"
+
+namespace drover::cli {
+
+namespace {
+
+struct CleanOptions {
+  std::optional<std::string> agent;
+  bool terminal = false, all = false;
+};
+
+struct Outcome {
+  nlohmann::json cleaned = nlohmann::json::array();
+  nlohmann::json skipped = nlohmann::json::array();
+  std::optional<Error> first_error;
+  std::vector<std::string> attempted;  // worktree paths already handled with their agent
+  void fail(Context& ctx, const Error& e) {
+    if (!first_error) first_error = e;
+    ctx.out.info(e.message);
+  }
+};
+
+Result<std::vector<Session>> all_sessions(store::Store& st) {
+  return st.read<std::vector<Session>>([](store::Tx& tx) -> Result<std::vector<Session>> { return tx.sessions().list(); });
+}
+
+// The finished agents this run may forget. A named agent that is live, or whose turn lock
+// a runner still holds (it is settling), is a conflict; with --terminal/--all it is skipped.
+Result<std::vector<Session>> choose(const ProjectPaths& p, const CleanOptions& o, const std::vector<Session>& sessions,
+                                    Outcome& out) {
+  std::vector<Session> chosen;
+  if (o.agent) {
+    const Session* s = nullptr;
+    for (const auto& x : sessions)
+      if (x.name == *o.agent) s = &x;
+    if (!s)
+      return make_error(Errc::not_found, "no agent named '" + *o.agent +
+                                             "' (see 'drover status --all'; 'drover clean --all' also removes "
+                                             "worktrees no agent owns)");
+    if (!is_terminal(s->state))
+      return make_error(Errc::conflict, "agent '" + *o.agent + "' is " + std::string(to_string(s->state)) +
+                                            ": clean only removes finished agents (stop it first with 'drover stop " +
+                                            *o.agent + "')");
+    if (os::is_locked(p.turn_lock(s->name)))
+      return make_error(Errc::conflict, "a runner still holds the turn lock of '" + *o.agent + "' (try again in a moment)");
+    chosen.push_back(*s);
+    return chosen;
+  }
+  for (const auto& s : sessions) {
+    if (!is_terminal(s.state)) continue;
+    if (os::is_locked(p.turn_lock(s.name))) {
+      out.skipped.push_back({{"agent", s.name}, {"reason", "a runner holds its turn lock"}});
+      continue;
+    }
+    chosen.push_back(s);
+  }
+  return chosen;
+}
+
+// Rows first: once they are gone nobody can resume the agent, so nothing removed after
+// this can come back into use by it. An agent that became live meanwhile is kept.
+Result<std::vector<Session>> purge_rows(store::Store& st, const CleanOptions& o, const std::vector<Session>& chosen,
+                                        Outcome& out) {
+  return st.write<std::vector<Session>>([&](store::Tx& tx) -> Result<std::vector<Session>> {
+    std::vector<Session> gone;
+    std::string now = now_timestamp();
+    for (const auto& s : chosen) {
+      auto r = tx.sessions().purge(s.name, now);
+      if (r) {
+        gone.push_back(s);
+        continue;
+      }
+      if (o.agent) return r.error();
+      out.skipped.push_back({{"agent", s.name}, {"reason", r.error().message}});
+    }
+    return gone;
+  });
+}
+
+void remove_files(Context& ctx, const ProjectPaths& p, const Session& s, const std::vector<Session>& remaining,
+                  Outcome& out) {
+  nlohmann::json j = {{"agent", s.name}, {"orphan", false}};
+  std::string text = "cleaned " + s.name;
+  if (s.worktree) out.attempted.push_back(*s.worktree);
+  auto c = remove_agent_worktree(p, s, remaining);
+  if (c) {
+    add_cleanup_json(j, *c);
+    text += cleanup_text(*c);
+  } else {
+    add_cleanup_json(j, WorktreeCleanup{});
+    out.fail(ctx, make_error(c.error().code, "cleaned " + s.name + ", but " + c.error().message));
+  }
+  for (const auto& dir : {p.agent_logs(s.name), p.agent_dir(s.name)})
+    if (auto r = os::remove_tree(dir); !r) out.fail(ctx, r.error());
+  out.cleaned.push_back(j);
+  ctx.out.info(text);
+}
+
+// --all: directories under .drover/worktrees/ that no session names (left by `sling
+// --replace` without --worktree, a crash, or a worktree whose row was deleted by hand).
+void remove_orphans(Context& ctx, const ProjectPaths& p, const std::vector<Session>& remaining, Outcome& out) {
+  std::error_code ec;
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(p.worktrees(), ec)) {
+    std::string name = e.path().filename().string();
+    if (!os::is_directory(e.path()) || !validate_agent_name(name)) continue;  // ours only
+    names.push_back(name);
+  }
+  std::sort(names.begin(), names.end());
+  for (const auto& name : names) {
+    std::string path = p.worktree(name).lexically_normal().string();
+    if (!other_worktree_users(remaining, "", path, std::nullopt).empty()) continue;
+    if (std::find(out.attempted.begin(), out.attempted.end(), path) != out.attempted.end()) continue;
+    // The branch checked out there goes too, when it is one of ours and nobody uses it.
+    std::optional<std::string> branch = runner::checked_out_branch(path);
+    if (branch && (branch->rfind("drover/", 0) != 0 || !other_worktree_users(remaining, "", std::nullopt, branch).empty()))
+      branch.reset();
+    Session orphan;
+    orphan.name = name;
+    orphan.worktree = path;
+    orphan.branch = branch;
+    nlohmann::json j = {{"agent", name}, {"orphan", true}};
+    auto c = remove_agent_worktree(p, orphan, {});
+    if (!c) {
+      out.fail(ctx, c.error());
+      continue;
+    }
+    add_cleanup_json(j, *c);
+    out.cleaned.push_back(j);
+    ctx.out.info("removed orphan worktree " + name + cleanup_text(*c));
+  }
+}
+
+Status run_clean(Context& ctx, const CleanOptions& o) {
+  if (int(o.agent.has_value()) + int(o.terminal) + int(o.all) != 1)
+    return make_error(Errc::usage, "say what to clean: --agent A, --terminal (every finished agent) or --all "
+                                   "(finished agents and worktrees no agent owns)");
+  if (o.agent) DROVER_TRY(validate_agent_name(*o.agent));
+  auto p = ctx.project();
+  if (!p) return p.error();
+  auto st = ctx.store();
+  if (!st) return st.error();
+
+  // --all looks for worktrees without a session: no sling may be between creating one
+  // and writing its session meanwhile.
+  os::FileLock guard;
+  if (o.all) {
+    DROVER_TRY(os::make_private_dirs(p->worktrees()));
+    auto g = os::FileLock::acquire(p->worktrees_lock(), std::chrono::seconds(30));
+    if (!g) return g.error();
+    guard = std::move(*g);
+  }
+  auto sessions = all_sessions(**st);
+  if (!sessions) return sessions.error();
+  Outcome out;
+  auto chosen = choose(*p, o, *sessions, out);
+  if (!chosen) return chosen.error();
+  auto gone = purge_rows(**st, o, *chosen, out);
+  if (!gone) return gone.error();
+  auto remaining = all_sessions(**st);
+  if (!remaining) return remaining.error();
+  for (const auto& s : *gone) remove_files(ctx, *p, s, *remaining, out);
+  if (o.all) remove_orphans(ctx, *p, *remaining, out);
+
+  if (out.first_error) return *out.first_error;
+  ctx.out.document({{"cleaned", out.cleaned}, {"skipped", out.skipped}});
+  for (const auto& s : out.skipped)
+    ctx.out.info("kept " + s["agent"].get<std::string>() + ": " + s["reason"].get<std::string>());
+  if (out.cleaned.empty()) ctx.out.info("nothing to clean");
+  return ok_status();
+}
+
+}  // namespace
+
+void install_clean(CLI::App& app, Context& ctx) {
+  auto o = std::make_shared<CleanOptions>();
+  CLI::App* cmd = app.add_subcommand("clean", "remove finished agents: worktrees, branches, logs and rows");
+  cmd->add_option("--agent", o->agent, "one finished agent");
+  cmd->add_flag("--terminal", o->terminal, "every finished agent");
+  cmd->add_flag("--all", o->all, "every finished agent, and worktrees under .drover/worktrees no agent owns");
+  cmd->callback([&ctx, o] { ctx.action = [&ctx, o] { return run_clean(ctx, *o); }; });
+}
+
+}  // namespace drover::cli

@@ -1,0 +1,268 @@
+// doctor: what is left under .drover/ — supervisor files, turn.pid files and orphans,
+// agent directories, worktrees, sessions stuck in_turn (SPEC §1, §6.9, §7).
+// Every repair runs holding the lock that guards the file (turn.lock, supervisor.lock),
+// so no runner or supervisor can start while doctor removes its files; nothing is ever
+// signalled unless its identity (pid + start ticks + boot id) matches turn.pid.
+#include <signal.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <set>
+#include <thread>
+
+#include "cli/doctor_checks.h"
+#include "cli/supervisor_info.h"
+#include "os/file_lock.h"
+#include "os/files.h"
+#include "os/process.h"
+
+namespace drover::cli::doctor_checks {
+
+namespace dr = drover::doctor;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Real directories under .drover/agents/ (a symlink is never followed, nor removed).
+std::vector<std::string> agent_dir_names(const ProjectPaths& p) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (fs::directory_iterator it(p.dir() / "agents", ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code sec;
+    if (it->symlink_status(sec).type() == fs::file_type::directory) names.push_back(it->path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+bool present(const fs::path& p) {
+  std::error_code ec;
+  return fs::symlink_status(p, ec).type() != fs::file_type::not_found && !ec;
+}
+
+bool group_gone_within(pid_t pgid, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (os::group_alive(pgid)) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // polling the process table
+  }
+  return true;
+}
+
+// SIGTERM, up to kill_grace, then SIGKILL (SPEC §5.3) — for a group already verified.
+Result<std::string> kill_group(pid_t pgid, std::chrono::milliseconds grace) {
+  for (int sig : {SIGTERM, SIGKILL}) {
+    auto sent = os::signal_group(pgid, sig);
+    if (!sent) return sent.error();
+    if (group_gone_within(pgid, sig == SIGTERM ? grace : std::chrono::milliseconds(5000)))
+      return std::string(sig == SIGTERM ? "SIGTERM" : "SIGKILL");
+  }
+  return make_error(Errc::failed, "process group " + std::to_string(pgid) + " survived SIGKILL");
+}
+
+struct PidFileView {
+  std::string text;
+  std::optional<os::ProcessIdentity> id;
+  std::string problem;                       // why it does not parse (or cannot be read)
+  os::Liveness liveness = os::Liveness::gone;
+};
+
+PidFileView read_pid_file(const fs::path& path) {
+  PidFileView v;
+  auto text = os::read_file(path);
+  if (!text) {
+    v.problem = text.error().message;
+    return v;
+  }
+  v.text = *text;
+  auto id = os::parse_pid_file(*text);
+  if (!id) {
+    v.problem = id.error().message;
+    return v;
+  }
+  v.id = *id;
+  v.liveness = os::check_identity(*id);
+  return v;
+}
+
+// The repair of one turn.pid, under the agent's turn lock; `seen` is what the check read.
+void fix_turn_pid(const Facts& f, const std::string& agent, const PidFileView& seen, Check& c) {
+  auto fail = [&](std::string why) { c.fix_state = dr::FixState::failed; c.fix = std::move(why); };
+  auto lock = os::FileLock::try_acquire(f.paths.turn_lock(agent));
+  if (!lock) return fail("a runner took the turn lock meanwhile");
+  auto now = read_pid_file(f.paths.turn_pid(agent));
+  if (now.text != seen.text) return fail("turn.pid changed meanwhile; run 'drover doctor' again");
+  std::string done = "removed turn.pid";
+  if (now.id && now.liveness == os::Liveness::alive) {
+    // The very process named (start ticks and boot id match) — and still in the group
+    // turn.pid names, or the group is not ours to signal.
+    auto live = os::read_identity(now.id->pid);
+    if (!live || live->pgid != now.id->pgid)
+      return fail("process " + std::to_string(now.id->pid) + " left process group " +
+                  std::to_string(now.id->pgid) + "; not signalled");
+    auto killed = kill_group(now.id->pgid, f.config.turn.kill_grace);
+    if (!killed) return fail(killed.error().message);
+    done = "killed process group " + std::to_string(now.id->pgid) + " (" + *killed + ") and removed turn.pid";
+  }
+  if (auto rm = os::remove_file(f.paths.turn_pid(agent)); !rm) return fail(rm.error().message);
+  c.fix_state = dr::FixState::fixed;
+  c.fix = done;
+}
+
+Check turn_pid_check(const Facts& f, const std::string& agent) {
+  const std::string name = "turn.pid " + agent;
+  PidFileView v = read_pid_file(f.paths.turn_pid(agent));
+  bool alive = v.id && v.liveness == os::Liveness::alive;
+  auto verdict = dr::judge_turn_pid(v.id.has_value(), alive, os::is_locked(f.paths.turn_lock(agent)));
+  std::string pid = v.id ? std::to_string(v.id->pid) : "";
+  Check c;
+  switch (verdict) {
+    case dr::TurnPidVerdict::running:
+      return dr::pass(name, "a runner holds the turn lock" + (v.id ? " (turn process " + pid + ")" : std::string()));
+    case dr::TurnPidVerdict::orphan:
+      c = dr::with_fix(dr::fail(name, "orphan process " + pid + " (group " + std::to_string(v.id->pgid) +
+                                          ") is alive but no runner holds the turn lock"),
+                       "kill its process group and remove turn.pid");
+      break;
+    case dr::TurnPidVerdict::stale: {
+      std::string why = !v.id ? v.problem
+                        : v.liveness == os::Liveness::reused
+                            ? "pid " + pid + " now belongs to another process (never signalled)"
+                            : "process " + pid + " is gone";
+      c = dr::with_fix(dr::warn(name, "stale: " + why + "; no runner holds the turn lock"), "remove turn.pid");
+      break;
+    }
+  }
+  if (f.fix) fix_turn_pid(f, agent, v, c);
+  return c;
+}
+
+void fix_agent_dir(const Facts& f, const std::string& agent, Check& c) {
+  auto fail = [&](std::string why) { c.fix_state = dr::FixState::failed; c.fix = std::move(why); };
+  auto lock = os::FileLock::try_acquire(f.paths.turn_lock(agent));
+  if (!lock) return fail("a process took its turn lock meanwhile");
+  auto pid = read_pid_file(f.paths.turn_pid(agent));
+  if (pid.id && pid.liveness == os::Liveness::alive)
+    return fail("its turn.pid names live process " + std::to_string(pid.id->pid));
+  std::error_code ec;
+  fs::remove_all(f.paths.agent_dir(agent), ec);
+  if (ec) return fail("cannot remove " + f.paths.agent_dir(agent).string() + ": " + ec.message());
+  c.fix_state = dr::FixState::fixed;
+  c.fix = "removed " + f.paths.agent_dir(agent).string();
+}
+
+Check not_checked(const std::string& name) {
+  return dr::warn(name, "not checked: the database cannot be read");
+}
+
+}  // namespace
+
+void supervisor_files(const Facts& f, std::vector<Check>& out) {
+  SupervisorInfo info = read_supervisor_info(f.paths);
+  if (info.running) {
+    out.push_back(dr::pass("supervisor", "running" + (info.identity ? ", pid " + std::to_string(info.identity->pid)
+                                                                    : std::string(" (supervisor.pid unreadable)"))));
+    return;
+  }
+  out.push_back(dr::pass("supervisor", "not running ('drover up' starts it)"));
+  std::vector<std::string> stale;
+  for (const auto& p : {f.paths.supervisor_pid(), f.paths.supervisor_sock()})
+    if (present(p)) stale.push_back(p.filename().string());
+  if (stale.empty()) {
+    out.push_back(dr::pass("supervisor files", "no stale supervisor.pid or supervisor.sock"));
+    return;
+  }
+  std::string names = stale.size() == 2 ? stale[0] + " and " + stale[1] : stale[0];
+  Check c = dr::with_fix(dr::warn("supervisor files", "stale " + names + ": no supervisor holds supervisor.lock"),
+                         "remove " + names);
+  if (f.fix) {
+    auto lock = os::FileLock::try_acquire(f.paths.supervisor_lock());
+    c.fix_state = dr::FixState::failed;
+    c.fix = "a supervisor started meanwhile";
+    if (lock) {
+      c.fix_state = dr::FixState::fixed;
+      c.fix = "removed " + names;
+      for (const auto& p : {f.paths.supervisor_pid(), f.paths.supervisor_sock()})
+        if (auto rm = os::remove_file(p); !rm) {
+          c.fix_state = dr::FixState::failed;
+          c.fix = rm.error().message;
+        }
+    }
+  }
+  out.push_back(c);
+}
+
+void turn_pids(const Facts& f, std::vector<Check>& out) {
+  int found = 0;
+  for (const auto& agent : agent_dir_names(f.paths)) {
+    if (!present(f.paths.turn_pid(agent))) continue;
+    ++found;
+    out.push_back(turn_pid_check(f, agent));
+  }
+  if (found == 0) out.push_back(dr::pass("turn.pid files", "none (no turn process is recorded)"));
+}
+
+void agent_dirs(const Facts& f, std::vector<Check>& out) {
+  if (!f.sessions) return out.push_back(not_checked("agent directories"));
+  std::set<std::string> known;
+  for (const auto& s : *f.sessions) known.insert(s.name);
+  int leftover = 0;
+  auto names = agent_dir_names(f.paths);
+  for (const auto& agent : names) {
+    if (known.count(agent)) continue;
+    ++leftover;
+    const std::string name = "agent dir " + agent;
+    const std::string what = f.paths.agent_dir(agent).string() + " belongs to no agent (left over)";
+    if (os::is_locked(f.paths.turn_lock(agent))) {
+      out.push_back(dr::warn(name, what + "; a process holds its turn lock, so it is left alone"));
+      continue;
+    }
+    Check c = dr::with_fix(dr::warn(name, what), "remove the directory");
+    if (f.fix) fix_agent_dir(f, agent, c);
+    out.push_back(c);
+  }
+  if (leftover == 0)
+    out.push_back(dr::pass("agent directories", names.empty() ? "none yet"
+                                                : std::to_string(names.size()) + ", each belonging to an agent"));
+}
+
+void worktrees(const Facts& f, std::vector<Check>& out) {
+  if (!f.sessions) return out.push_back(not_checked("worktrees"));
+  int present = 0, missing = 0;
+  for (const auto& s : *f.sessions) {
+    if (!s.worktree) continue;
+    std::error_code ec;
+    if (fs::exists(*s.worktree, ec)) {
+      ++present;
+      continue;
+    }
+    ++missing;
+    std::string next = is_terminal(s.state)
+                           ? "'drover clean --agent " + s.name + "' removes what is left of it"
+                           : "its turns cannot run there; 'drover stop " + s.name + "', then 'drover clean --agent " +
+                                 s.name + "'";
+    out.push_back(dr::warn("worktree " + s.name, "missing worktree " + *s.worktree + "; " + next));
+  }
+  if (missing == 0)
+    out.push_back(dr::pass("worktrees", present == 0 ? "no agent uses a worktree"
+                                                     : std::to_string(present) + " present"));
+}
+
+void stuck_sessions(const Facts& f, std::vector<Check>& out) {
+  if (!f.sessions) return out.push_back(not_checked("sessions in_turn"));
+  if (f.supervisor_running) {
+    out.push_back(dr::pass("sessions in_turn", "the running supervisor recovers any whose runner died"));
+    return;
+  }
+  int stuck = 0;
+  for (const auto& s : *f.sessions) {
+    if (s.state != SessionState::in_turn || os::is_locked(f.paths.turn_lock(s.name))) continue;
+    ++stuck;
+    out.push_back(dr::warn("in_turn " + s.name, "in_turn, but no runner holds its turn lock (its runner died); "
+                                                "'drover up' recovers it"));
+  }
+  if (stuck == 0) out.push_back(dr::pass("sessions in_turn", "none stuck"));
+}
+
+}  // namespace drover::cli::doctor_checks

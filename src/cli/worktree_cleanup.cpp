@@ -1,0 +1,50 @@
+#include "cli/worktree_cleanup.h"
+
+#include "core/worktree_users.h"
+#include "runner/worktree.h"
+
+namespace drover::cli {
+
+namespace {
+
+nlohmann::json opt(const std::optional<std::string>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); }
+
+}  // namespace
+
+Result<WorktreeCleanup> remove_agent_worktree(const ProjectPaths& paths, const Session& s,
+                                              const std::vector<Session>& others) {
+  WorktreeCleanup c;
+  if (!s.worktree && !s.branch) return c;
+  c.kept_for = other_worktree_users(others, s.name, s.worktree, s.branch);
+  if (!c.kept_for.empty()) return c;
+  auto removed = runner::remove_worktree(paths, s.worktree.value_or(""), s.branch);
+  if (!removed) return removed.error();
+  if (removed->worktree_removed) c.worktree = s.worktree;
+  if (removed->branch_removed) c.branch = s.branch;
+  c.branch_head = removed->branch_head;
+  return c;
+}
+
+void add_cleanup_json(nlohmann::json& j, const WorktreeCleanup& c) {
+  j["worktree"] = opt(c.worktree);
+  j["branch"] = opt(c.branch);
+  j["branch_head"] = opt(c.branch_head);
+  if (!c.kept_for.empty()) j["kept_for"] = c.kept_for;
+}
+
+std::string cleanup_text(const WorktreeCleanup& c) {
+  if (!c.kept_for.empty()) {
+    std::string names;
+    for (const auto& n : c.kept_for) names += (names.empty() ? "" : ", ") + n;
+    return " (kept its worktree: " + names + " still use" + (c.kept_for.size() == 1 ? "s" : "") + " it)";
+  }
+  std::string parts;
+  if (c.worktree) parts = "worktree " + *c.worktree;
+  if (c.branch) {
+    parts += (parts.empty() ? "" : " and ") + std::string("branch ") + *c.branch;
+    if (c.branch_head) parts += ", which was at " + c.branch_head->substr(0, 12);
+  }
+  return parts.empty() ? "" : " (removed " + parts + ")";
+}
+
+}  // namespace drover::cli

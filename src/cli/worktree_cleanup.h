@@ -1,0 +1,33 @@
+#pragma once
+// Removing an agent's worktree and branch, shared by `clean` and `stop --clean-worktree`
+// (SPEC §8: never one another agent still uses).
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/paths.h"
+#include "core/result.h"
+#include "core/session.h"
+
+namespace drover::cli {
+
+struct WorktreeCleanup {
+  std::optional<std::string> worktree;     // the directory removed (nullopt: none, or kept)
+  std::optional<std::string> branch;       // the branch deleted (nullopt: none, or kept)
+  std::optional<std::string> branch_head;  // where the deleted branch pointed
+  std::vector<std::string> kept_for;       // other agents using it: nothing was removed
+};
+
+// Removes `s`'s worktree and branch unless a session in `others` (any but `s` itself)
+// uses the same worktree path or branch. Runs git: never call it inside a transaction.
+Result<WorktreeCleanup> remove_agent_worktree(const ProjectPaths& paths, const Session& s,
+                                              const std::vector<Session>& others);
+
+// {"worktree":…,"branch":…,"branch_head":…} (null when nothing was removed), plus
+// "kept_for":[…] when another agent still uses them.
+void add_cleanup_json(nlohmann::json& j, const WorktreeCleanup& c);
+// " (removed worktree W and branch B, which was at SHA)" or "" when nothing was removed.
+std::string cleanup_text(const WorktreeCleanup& c);
+
+}  // namespace drover::cli

@@ -1,0 +1,101 @@
+#include "os/git.h"
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <tuple>
+
+#include "os/fd_io.h"
+#include "os/process.h"
+#include "os/spawn.h"
+
+namespace drover::os {
+
+namespace {
+
+std::string describe(const std::vector<std::string>& args) {
+  std::string s = "git";
+  for (const auto& a : args) s += " " + a;
+  return s;
+}
+
+// Drains stdout and stderr together: git may fill one pipe while we block on the other.
+Status drain(SpawnedChild& child, GitOutput& r) {
+  char buf[65536];
+  while (child.stdout_fd >= 0 || child.stderr_fd >= 0) {
+    pollfd fds[2];
+    int n = 0, out_idx = -1, err_idx = -1;
+    if (child.stdout_fd >= 0) { out_idx = n; fds[n++] = {child.stdout_fd, POLLIN, 0}; }
+    if (child.stderr_fd >= 0) { err_idx = n; fds[n++] = {child.stderr_fd, POLLIN, 0}; }
+    int ready = ::poll(fds, static_cast<nfds_t>(n), -1);
+    if (ready < 0) {
+      if (errno == EINTR) continue;
+      return make_error(Errc::failed, std::string("poll: ") + std::strerror(errno));
+    }
+    for (auto [idx, fd, sink] : {std::tuple{out_idx, &child.stdout_fd, &r.out},
+                                 std::tuple{err_idx, &child.stderr_fd, &r.err}}) {
+      if (idx < 0 || fds[idx].revents == 0) continue;
+      long got = read_some_now(*fd, buf, sizeof buf);
+      if (got > 0) sink->append(buf, static_cast<std::size_t>(got));
+      else close_fd(*fd);
+    }
+  }
+  return ok_status();
+}
+
+}  // namespace
+
+Result<GitOutput> run_git(const std::vector<std::string>& args, const std::filesystem::path& cwd) {
+  SpawnRequest req;
+  req.argv.push_back("git");
+  req.argv.insert(req.argv.end(), args.begin(), args.end());
+  req.cwd = cwd;
+  // Messages in one language, and never a prompt for credentials or an editor.
+  req.env_extra = {{"LC_ALL", "C"}, {"GIT_TERMINAL_PROMPT", "0"}, {"GIT_EDITOR", "true"}};
+  auto child = spawn(req);
+  if (!child) {
+    if (child.error().code == Errc::not_found && !std::filesystem::is_directory(cwd))
+      return child.error();
+    if (child.error().code == Errc::not_found)
+      return make_error(Errc::not_found, "git is not installed (or not on PATH): " + child.error().message);
+    return child.error();
+  }
+  close_fd(child->stdin_fd);
+  GitOutput r;
+  Status drained = drain(*child, r);
+  ExitStatus status = wait_child(child->pid);
+  close_child_fds(*child);
+  if (!drained) return drained.error();
+  r.exit_code = status.exit_code ? *status.exit_code : 128 + status.signal.value_or(0);
+  return r;
+}
+
+Result<std::string> git_stdout(const std::vector<std::string>& args, const std::filesystem::path& cwd) {
+  auto r = run_git(args, cwd);
+  if (!r) return r.error();
+  if (!r->ok()) {
+    std::string line = git_error_line(r->err);
+    return make_error(Errc::failed, describe(args) + " failed" +
+                                        (line.empty() ? " (exit " + std::to_string(r->exit_code) + ")" : ": " + line));
+  }
+  return std::move(r->out);
+}
+
+std::string git_error_line(const std::string& err) {
+  std::string first;
+  std::size_t start = 0;
+  while (start < err.size()) {
+    auto nl = err.find('\n', start);
+    std::string line = err.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+    start = nl == std::string::npos ? err.size() : nl + 1;
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    if (line.empty()) continue;
+    if (line.rfind("fatal:", 0) == 0 || line.rfind("error:", 0) == 0) return line;
+    if (first.empty()) first = line;
+  }
+  return first;
+}
+
+}  // namespace drover::os

@@ -1,0 +1,31 @@
+#pragma once
+// Running the `git` executable (SPEC §8 --worktree). The only place drover starts git.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+
+namespace drover::os {
+
+struct GitOutput {
+  int exit_code = -1;  // 128 + signal when git was killed
+  std::string out;
+  std::string err;
+  bool ok() const { return exit_code == 0; }
+};
+
+// Runs `git ARGS…` in `cwd` with stdin closed, capturing stdout and stderr. Fails only when
+// git cannot be run at all (not_found: "git is not installed …"); a non-zero exit is a
+// GitOutput with that exit code.
+Result<GitOutput> run_git(const std::vector<std::string>& args, const std::filesystem::path& cwd);
+
+// Runs git and requires exit 0: stdout on success, else Errc::failed with
+// "git ARGS… failed: <git's error line>".
+Result<std::string> git_stdout(const std::vector<std::string>& args, const std::filesystem::path& cwd);
+
+// The line of git's stderr that says what went wrong: the first "fatal:" or "error:" line,
+// else the first non-empty line ("" when there is none).
+std::string git_error_line(const std::string& err);
+
+}  // namespace drover::os

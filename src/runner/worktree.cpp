@@ -1,0 +1,178 @@
+#include "runner/worktree.h"
+
+#include <vector>
+
+#include "core/git_status.h"
+#include "os/files.h"
+#include "os/git.h"
+
+namespace drover::runner {
+
+namespace {
+
+std::string trimmed(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+// The commit `rev` names in the repository at `dir`, or nullopt when it names none.
+Result<std::optional<std::string>> resolve_commit(const std::filesystem::path& dir, const std::string& rev) {
+  auto r = os::run_git({"rev-parse", "--verify", "--quiet", rev + "^{commit}"}, dir);
+  if (!r) return r.error();
+  if (!r->ok()) return std::optional<std::string>();
+  return std::optional<std::string>(trimmed(r->out));
+}
+
+Result<bool> branch_exists(const std::filesystem::path& dir, const std::string& branch) {
+  auto r = os::run_git({"show-ref", "--verify", "--quiet", "refs/heads/" + branch}, dir);
+  if (!r) return r.error();
+  return r->ok();
+}
+
+// Whether git lists `path` among the repository's worktrees.
+Result<bool> registered(const std::filesystem::path& root, const std::string& path) {
+  auto out = os::git_stdout({"worktree", "list", "--porcelain"}, root);
+  if (!out) return out.error();
+  std::string want = "worktree " + std::filesystem::path(path).lexically_normal().string();
+  std::size_t pos = 0;
+  while (pos < out->size()) {
+    auto nl = out->find('\n', pos);
+    std::string line = out->substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
+    pos = nl == std::string::npos ? out->size() : nl + 1;
+    if (line == want) return true;
+  }
+  return false;
+}
+
+bool under(const std::filesystem::path& dir, const std::string& path) {
+  auto rel = std::filesystem::path(path).lexically_normal().lexically_relative(dir.lexically_normal());
+  return !rel.empty() && *rel.begin() != ".." && rel != ".";
+}
+
+}  // namespace
+
+std::string worktree_branch(const std::string& agent) { return "drover/" + agent; }
+
+Result<CreatedWorktree> create_worktree(const ProjectPaths& paths, const std::string& agent,
+                                        const std::optional<std::string>& base) {
+  const auto& root = paths.root;
+  auto inside = os::run_git({"rev-parse", "--is-inside-work-tree"}, root);
+  if (!inside) return inside.error();
+  if (!inside->ok() || trimmed(inside->out) != "true")
+    return make_error(Errc::usage, root.string() + " is not a git repository (run 'git init' or sling without --worktree)");
+
+  CreatedWorktree wt;
+  wt.branch = worktree_branch(agent);
+  wt.path = paths.worktree(agent).lexically_normal().string();
+  auto valid = os::run_git({"check-ref-format", "refs/heads/" + wt.branch}, root);
+  if (!valid) return valid.error();
+  if (!valid->ok())
+    return make_error(Errc::usage, "'" + wt.branch + "' is not a valid git branch name (choose another agent name)");
+
+  std::optional<std::string> sha;
+  if (base) {
+    if (base->empty() || (*base)[0] == '-')
+      return make_error(Errc::usage, "--base-branch '" + *base + "' is not a branch or commit name");
+    auto c = resolve_commit(root, *base);
+    if (!c) return c.error();
+    if (!*c)
+      return make_error(Errc::not_found, "base '" + *base + "' is not a branch or commit in " + root.string() +
+                                             " (see 'git branch --list')");
+    sha = *c;
+  } else {
+    auto c = resolve_commit(root, "HEAD");
+    if (!c) return c.error();
+    if (!*c)
+      return make_error(Errc::usage, "the git repository at " + root.string() +
+                                         " has no commits yet (commit something first, e.g. "
+                                         "'git commit --allow-empty -m init')");
+    sha = *c;
+  }
+  wt.base_sha = *sha;
+
+  auto exists = branch_exists(root, wt.branch);
+  if (!exists) return exists.error();
+  if (*exists)
+    return make_error(Errc::conflict, "branch " + wt.branch + " already exists (delete it with 'git branch -D " +
+                                          wt.branch + "', or 'drover clean --agent " + agent +
+                                          "' if it belongs to a finished agent)");
+  if (std::error_code ec; std::filesystem::exists(std::filesystem::symlink_status(wt.path, ec)))
+    return make_error(Errc::conflict, wt.path + " already exists (remove it, or run 'drover clean --all' to "
+                                                "remove worktrees no agent owns)");
+
+  DROVER_TRY(os::make_private_dirs(paths.worktrees()));
+  auto added = os::git_stdout({"worktree", "add", "--quiet", "-b", wt.branch, wt.path, wt.base_sha}, root);
+  if (!added) return make_error(Errc::failed, "cannot create the worktree of '" + agent + "': " + added.error().message);
+  return wt;
+}
+
+Result<RemovedWorktree> remove_worktree(const ProjectPaths& paths, const std::string& path,
+                                        const std::optional<std::string>& branch) {
+  RemovedWorktree out;
+  const auto& root = paths.root;
+  if (os::is_directory(path)) {
+    auto r = os::run_git({"worktree", "remove", "--force", path}, root);
+    if (!r) return r.error();
+    if (!r->ok()) {
+      // A leftover directory git no longer knows (or never knew) is ours to delete.
+      auto known = registered(root, path);
+      if (known && !*known && under(paths.worktrees(), path)) {
+        DROVER_TRY(os::remove_tree(path));
+      } else {
+        std::string line = os::git_error_line(r->err);
+        return make_error(Errc::failed, "cannot remove the worktree " + path + ": " +
+                                            (line.empty() ? "git worktree remove failed" : line));
+      }
+    }
+    out.worktree_removed = true;
+  } else {
+    (void)os::run_git({"worktree", "prune"}, root);  // forget a worktree deleted by hand
+  }
+  if (branch && !branch->empty()) {
+    auto tip = resolve_commit(root, "refs/heads/" + *branch);
+    if (!tip) return tip.error();
+    if (*tip) {
+      auto deleted = os::git_stdout({"branch", "-D", *branch}, root);
+      if (!deleted) return make_error(Errc::failed, "cannot delete branch " + *branch + ": " + deleted.error().message);
+      out.branch_removed = true;
+      out.branch_head = *tip;
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> checked_out_branch(const std::string& worktree) {
+  auto r = os::run_git({"symbolic-ref", "--quiet", "--short", "HEAD"}, worktree);
+  if (!r || !r->ok()) return std::nullopt;
+  std::string b = trimmed(r->out);
+  if (b.empty()) return std::nullopt;
+  return b;
+}
+
+Result<std::string> head_sha(const std::string& worktree) {
+  auto out = os::git_stdout({"rev-parse", "HEAD"}, worktree);
+  if (!out) return out.error();
+  return trimmed(*out);
+}
+
+Result<std::string> dirty_summary(const std::string& worktree) {
+  // --no-optional-locks: observing must not take index.lock from under anyone.
+  auto out = os::git_stdout({"--no-optional-locks", "status", "--porcelain=v1", "-z"}, worktree);
+  if (!out) return out.error();
+  return summarize_porcelain(*out);
+}
+
+WorktreeSnapshot snapshot_worktree(const std::string& worktree) {
+  WorktreeSnapshot s;
+  if (!os::is_directory(worktree)) {
+    s.error = "the worktree " + worktree + " is missing";
+    return s;
+  }
+  if (auto h = head_sha(worktree)) s.head_sha = *h;
+  else s.error = h.error().message;
+  if (auto d = dirty_summary(worktree)) s.dirty_summary = *d;
+  else if (s.error.empty()) s.error = d.error().message;
+  return s;
+}
+
+}  // namespace drover::runner

@@ -1,0 +1,62 @@
+#pragma once
+// Git worktrees of agents slung with --worktree (SPEC §8): created before the agent's
+// session, observed at every settle, removed by `clean` and `stop --clean-worktree`.
+// Every function runs git; none may be called inside a store transaction.
+#include <optional>
+#include <string>
+
+#include "core/paths.h"
+#include "core/result.h"
+
+namespace drover::runner {
+
+// drover/<agent>: the branch an agent's worktree is created on.
+std::string worktree_branch(const std::string& agent);
+
+struct CreatedWorktree {
+  std::string path;      // absolute: <root>/.drover/worktrees/<agent>
+  std::string branch;    // drover/<agent>
+  std::string base_sha;  // the commit it starts from (its first head_sha)
+};
+
+// `git worktree add -b drover/<agent> .drover/worktrees/<agent> <base>` in the project
+// root; `base` nullopt = the project's current HEAD. Errors (each one line that names the
+// object and the next step):
+//   usage     — the root is not a git work tree; the repository has no commit yet;
+//               "drover/<agent>" is not a valid branch name; base starts with '-'
+//   not_found — `base` names no commit
+//   conflict  — branch drover/<agent> or directory .drover/worktrees/<agent> exists
+//   failed    — git could not be run, or failed otherwise (git's error line)
+Result<CreatedWorktree> create_worktree(const ProjectPaths& paths, const std::string& agent,
+                                        const std::optional<std::string>& base);
+
+struct RemovedWorktree {
+  bool worktree_removed = false;           // the directory existed and is gone
+  bool branch_removed = false;             // the branch existed and is deleted
+  std::optional<std::string> branch_head;  // where the deleted branch pointed
+};
+
+// `git worktree remove --force PATH` (or, when the directory is already gone, `git worktree
+// prune`), then `git branch -D BRANCH`. Idempotent. A directory under .drover/worktrees/
+// that git does not know as a worktree is deleted as a plain directory.
+Result<RemovedWorktree> remove_worktree(const ProjectPaths& paths, const std::string& path,
+                                        const std::optional<std::string>& branch);
+
+// The branch checked out in a worktree (nullopt when detached or unreadable).
+std::optional<std::string> checked_out_branch(const std::string& worktree);
+
+// `git rev-parse HEAD` in the worktree.
+Result<std::string> head_sha(const std::string& worktree);
+// `git status --porcelain -z` in the worktree, summarised (core/git_status.h).
+Result<std::string> dirty_summary(const std::string& worktree);
+
+// What a settle records for an agent with a worktree; a fact git could not give is
+// nullopt and explained in `error` (the previous value then stays in the session).
+struct WorktreeSnapshot {
+  std::optional<std::string> head_sha;
+  std::optional<std::string> dirty_summary;
+  std::string error;
+};
+WorktreeSnapshot snapshot_worktree(const std::string& worktree);
+
+}  // namespace drover::runner

@@ -1,0 +1,32 @@
+#include "store/inspect.h"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+namespace drover::store {
+
+namespace {
+// integrity_check lists up to this many problems; the doctor shows a few, not thousands.
+constexpr int kMaxProblems = 10;
+}  // namespace
+
+Result<DatabaseHealth> inspect_database(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec))
+    return make_error(Errc::not_found, "database " + path.string() + " is missing (run 'drover init')");
+  try {
+    // Read-write without CREATE: a WAL database may need its -shm file created to be read.
+    SQLite::Database db(path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_NOMUTEX, 5000);
+    DatabaseHealth h;
+    h.schema_version = db.execAndGet("PRAGMA user_version").getInt();
+    SQLite::Statement q(db, "PRAGMA integrity_check(" + std::to_string(kMaxProblems) + ")");
+    while (q.executeStep()) {
+      if (!h.integrity.empty()) h.integrity += "\n";
+      h.integrity += q.getColumn(0).getString();
+    }
+    return h;
+  } catch (const std::exception& e) {
+    return make_error(Errc::failed, "database " + path.string() + ": " + e.what());
+  }
+}
+
+}  // namespace drover::store

@@ -1,0 +1,278 @@
+// End-to-end: agents in git worktrees (SPEC §8 --worktree, §6.1, §6.3, §6.5, §6.9) with real
+// git in temporary repositories: sling --worktree, turns running there, head and uncommitted
+// changes recorded at settle, the errors that leave nothing behind, clean and
+// stop --clean-worktree.
+#include <doctest/doctest.h>
+
+#include "runner_util.h"
+
+using namespace runner_e2e;
+
+namespace {
+
+const std::string kDone = "#!mail --to operator --type worker_done --subject done --body ok";
+
+// `git ARGS…` in `cwd` (default: the project root), asserting success; stdout trimmed.
+std::string git(const TempProject& p, std::vector<std::string> args, const fs::path& cwd = {}) {
+  args.insert(args.begin(), "git");
+  e2e::RunOptions o;
+  o.cwd = cwd.empty() ? p.root() : cwd;
+  Run r = TempProject::command(args, o);
+  INFO("git " << args[1] << ": " << r.err);
+  REQUIRE(r.code == 0);
+  while (!r.out.empty() && (r.out.back() == '\n' || r.out.back() == ' ')) r.out.pop_back();
+  return r.out;
+}
+
+bool branch_exists(const TempProject& p, const std::string& branch) {
+  e2e::RunOptions o;
+  o.cwd = p.root();
+  return TempProject::command({"git", "show-ref", "--verify", "--quiet", "refs/heads/" + branch}, o).code == 0;
+}
+
+// A drover project that is also a git repository with one (empty) commit.
+void init_repo(const TempProject& p, bool with_commit = true) {
+  init(p);
+  git(p, {"init", "-q"});
+  if (with_commit) git(p, {"-c", "user.email=t@t", "-c", "user.name=t", "commit", "-q", "--allow-empty", "-m", "init"});
+}
+
+fs::path worktree_of(const TempProject& p, const std::string& agent) { return p.root() / ".drover/worktrees" / agent; }
+
+Run sling_run(const TempProject& p, std::vector<std::string> args) {
+  args.insert(args.begin(), "sling");
+  args.push_back("--no-start");
+  return p.drover(args, agent_opts(p));
+}
+
+int line_count(const std::string& s) {
+  int n = 0;
+  for (char c : s) n += c == '\n';
+  return n;
+}
+
+int sessions_named(const TempProject& p, const std::string& agent) {
+  return sql_int(p, "SELECT count(*) FROM sessions WHERE name='" + agent + "'");
+}
+
+// A failed sling: the exit code, one line on stderr naming `needle`, and nothing written.
+void check_refused(const TempProject& p, const Run& r, int code, const std::string& agent, const std::string& needle) {
+  INFO("exit " << r.code << "\nstdout: " << r.out << "\nstderr: " << r.err);
+  CHECK(r.code == code);
+  CHECK(line_count(r.err) == 1);
+  CHECK(has(r.err, needle));
+  CHECK(sessions_named(p, agent) == 0);
+  CHECK(sql_int(p, "SELECT count(*) FROM messages WHERE to_agent='" + agent + "'") == 0);
+  CHECK_FALSE(fs::exists(worktree_of(p, agent)));
+}
+
+}  // namespace
+
+TEST_CASE("worktree: sling --worktree runs the agent on drover/<agent> and records head and changes at settle") {
+  TempProject p;
+  init_repo(p);
+  const std::string base = git(p, {"rev-parse", "HEAD"});
+  const fs::path wt = worktree_of(p, "alice");
+  Run slung = sling_run(p, {"alice", "--json", "--worktree",
+                            "#!sh echo x > f.txt && git add f.txt && git -c user.email=a@b -c user.name=a commit -qm work\n" + kDone});
+  INFO("stderr: " << slung.err);
+  REQUIRE(slung.code == 0);
+  CHECK(slung.json()["worktree"] == wt.string());
+  CHECK(slung.json()["branch"] == "drover/alice");
+  REQUIRE(fs::is_directory(wt));
+  CHECK(git(p, {"symbolic-ref", "--short", "HEAD"}, wt) == "drover/alice");
+  json row = agent_row(p, "alice");
+  CHECK(row["worktree"] == wt.string());
+  CHECK(row["branch"] == "drover/alice");
+  CHECK(row["head_sha"] == base);
+  CHECK(row["dirty_summary"] == "clean");
+
+  json first = turn_json(p, "alice");
+  CHECK(first["state"] == "completed");
+  json rec = record(p, "alice", first["turn"].get<long long>());
+  CHECK(rec["cwd"] == wt.string());
+  CHECK(rec["env"]["DROVER_WORKTREE"] == wt.string());
+  CHECK(rec["env"]["DROVER_PROJECT"] == p.root().string());
+  const std::string work = git(p, {"rev-parse", "HEAD"}, wt);
+  CHECK(work != base);
+  CHECK(git(p, {"rev-parse", "HEAD"}) == base);  // the project's own checkout is untouched
+  CHECK(git(p, {"rev-parse", "drover/alice"}) == work);
+  row = agent_row(p, "alice");
+  CHECK(row["head_sha"] == work);
+  CHECK(row["dirty_summary"] == "clean");
+
+  // resume continues in the same worktree; uncommitted changes show in the summary.
+  Run resumed = p.drover({"resume", "alice", "#!sh echo y > g.txt && echo z >> f.txt\n" + kDone, "--no-start"}, agent_opts(p));
+  INFO("resume: " << resumed.err);
+  REQUIRE(resumed.code == 0);
+  json second = turn_json(p, "alice");
+  CHECK(record(p, "alice", second["turn"].get<long long>())["cwd"] == wt.string());
+  row = agent_row(p, "alice");
+  CHECK(row["head_sha"] == work);
+  CHECK(row["dirty_summary"] == "1 modified, 1 untracked");
+  Run human = p.drover({"status", "alice"});
+  CHECK(has(human.out, work));
+  CHECK(has(human.out, "1 modified, 1 untracked"));
+}
+
+TEST_CASE("worktree: --base-branch starts the worktree from that branch") {
+  TempProject p;
+  init_repo(p);
+  git(p, {"branch", "feature"});
+  git(p, {"-c", "user.email=t@t", "-c", "user.name=t", "commit", "-q", "--allow-empty", "-m", "later"});
+  const std::string feature = git(p, {"rev-parse", "feature"});
+  REQUIRE(feature != git(p, {"rev-parse", "HEAD"}));
+  sling(p, {"bob", "task", "--worktree", "--base-branch", "feature"});
+  CHECK(git(p, {"rev-parse", "HEAD"}, worktree_of(p, "bob")) == feature);
+  CHECK(agent_row(p, "bob")["head_sha"] == feature);
+}
+
+TEST_CASE("worktree: a project that is no git repository, or one without commits, is a usage error (2)") {
+  TempProject plain;
+  init(plain);
+  check_refused(plain, sling_run(plain, {"a", "task", "--worktree"}), 2, "a",
+                "is not a git repository (run 'git init' or sling without --worktree)");
+  TempProject empty;
+  init_repo(empty, false);
+  check_refused(empty, sling_run(empty, {"a", "task", "--worktree"}), 2, "a", "has no commits yet");
+}
+
+TEST_CASE("worktree: bad requests fail with the right exit code and one clear line, writing nothing") {
+  TempProject p;
+  init_repo(p);
+  SUBCASE("the branch exists: conflict (4)") {
+    git(p, {"branch", "drover/a"});
+    check_refused(p, sling_run(p, {"a", "task", "--worktree"}), 4, "a", "branch drover/a already exists");
+  }
+  SUBCASE("the base does not exist: not found (3)") {
+    check_refused(p, sling_run(p, {"a", "task", "--worktree", "--base-branch", "nope"}), 3, "a", "base 'nope'");
+    CHECK_FALSE(branch_exists(p, "drover/a"));
+  }
+  SUBCASE("--base-branch without --worktree: usage (2)") {
+    check_refused(p, sling_run(p, {"a", "task", "--base-branch", "main"}), 2, "a", "--base-branch needs --worktree");
+  }
+  SUBCASE("the agent exists: conflict (4) before any git work") {
+    sling(p, {"a", "task"});
+    Run r = sling_run(p, {"a", "task", "--worktree"});
+    CHECK(r.code == 4);
+    CHECK(has(r.err, "already exists"));
+    CHECK_FALSE(fs::exists(worktree_of(p, "a")));
+    CHECK_FALSE(branch_exists(p, "drover/a"));
+  }
+  SUBCASE("the session cannot be written: the new worktree and branch are removed again") {
+    sql(p, "CREATE TRIGGER refuse BEFORE INSERT ON sessions BEGIN SELECT RAISE(ABORT, 'injected failure'); END;");
+    check_refused(p, sling_run(p, {"a", "task", "--worktree"}), 1, "a", "injected failure");
+    CHECK_FALSE(branch_exists(p, "drover/a"));
+    CHECK(git(p, {"worktree", "list", "--porcelain"}).find(".drover/worktrees") == std::string::npos);
+  }
+}
+
+TEST_CASE("worktree: clean removes finished agents' worktrees, branches, logs and rows, never a live one's") {
+  TempProject p;
+  init_repo(p);
+  sling(p, {"done1", "#!sh echo x > f.txt\n" + kDone, "--worktree"});
+  REQUIRE(turn_json(p, "done1")["state"] == "completed");
+  sling(p, {"live", "task", "--worktree"});  // booting: live
+  const fs::path done_wt = worktree_of(p, "done1"), live_wt = worktree_of(p, "live");
+  REQUIRE(fs::exists(p.root() / ".drover/logs/done1"));
+  REQUIRE(fs::exists(agent_dir(p, "done1")));
+
+  Run none = p.drover({"clean"});
+  CHECK(none.code == 2);
+  Run refused = p.drover({"clean", "--agent", "live"});
+  CHECK(refused.code == 4);
+  CHECK(has(refused.err, "drover stop live"));
+  CHECK(fs::is_directory(live_wt));
+  Run missing = p.drover({"clean", "--agent", "nobody"});
+  CHECK(missing.code == 3);
+
+  Run r = p.drover({"clean", "--agent", "done1", "--json"});
+  INFO("stdout: " << r.out << "\nstderr: " << r.err);
+  REQUIRE(r.code == 0);
+  json cleaned = r.json()["cleaned"];
+  REQUIRE(cleaned.size() == 1);
+  CHECK(cleaned[0]["agent"] == "done1");
+  CHECK(cleaned[0]["worktree"] == done_wt.string());
+  CHECK(cleaned[0]["branch"] == "drover/done1");
+  CHECK_FALSE(fs::exists(done_wt));
+  CHECK_FALSE(branch_exists(p, "drover/done1"));
+  CHECK_FALSE(fs::exists(p.root() / ".drover/logs/done1"));
+  CHECK_FALSE(fs::exists(agent_dir(p, "done1")));
+  CHECK(sessions_named(p, "done1") == 0);
+  CHECK(sql_int(p, "SELECT count(*) FROM turns WHERE agent='done1'") == 0);
+  CHECK(sql_int(p, "SELECT count(*) FROM events WHERE agent='done1'") == 0);
+  CHECK(sql_int(p, "SELECT count(*) FROM messages WHERE from_agent='done1'") == 1);  // what was said stays
+  CHECK(sql_int(p, "SELECT count(*) FROM messages WHERE to_agent='done1' AND read_at IS NULL") == 0);
+  CHECK(sql_int(p, "SELECT count(*) FROM messages WHERE claimed_turn IS NOT NULL") == 0);
+
+  Run again = p.drover({"clean", "--terminal", "--json"});
+  REQUIRE(again.code == 0);
+  CHECK(again.json()["cleaned"].empty());
+  CHECK(fs::is_directory(live_wt));
+  CHECK(branch_exists(p, "drover/live"));
+  CHECK(state_of(p, "live") == "booting");
+}
+
+TEST_CASE("worktree: clean keeps a worktree another agent uses, and --all removes orphans") {
+  TempProject p;
+  init_repo(p);
+  sling(p, {"live", "task", "--worktree"});
+  sling(p, {"orphan", "task", "--worktree"});
+  sling(p, {"sharer", "task"});
+  const fs::path live_wt = worktree_of(p, "live"), orphan_wt = worktree_of(p, "orphan");
+  // A finished agent recorded in the live agent's worktree, and a worktree whose session is gone.
+  sql(p, "UPDATE sessions SET state='completed', worktree='" + live_wt.string() + "', branch='drover/live' WHERE name='sharer'");
+  sql(p, "DELETE FROM sessions WHERE name='orphan'");
+
+  Run terminal = p.drover({"clean", "--terminal", "--json"});
+  INFO("stdout: " << terminal.out << "\nstderr: " << terminal.err);
+  REQUIRE(terminal.code == 0);
+  json cleaned = terminal.json()["cleaned"];
+  REQUIRE(cleaned.size() == 1);
+  CHECK(cleaned[0]["agent"] == "sharer");
+  CHECK(cleaned[0]["worktree"].is_null());
+  CHECK(cleaned[0]["kept_for"] == json::array({"live"}));
+  CHECK(fs::is_directory(live_wt));
+  CHECK(branch_exists(p, "drover/live"));
+  CHECK(fs::is_directory(orphan_wt));  // --terminal leaves orphans alone
+
+  Run all = p.drover({"clean", "--all", "--json"});
+  INFO("stdout: " << all.out << "\nstderr: " << all.err);
+  REQUIRE(all.code == 0);
+  cleaned = all.json()["cleaned"];
+  REQUIRE(cleaned.size() == 1);
+  CHECK(cleaned[0]["agent"] == "orphan");
+  CHECK(cleaned[0]["orphan"] == true);
+  CHECK(cleaned[0]["branch"] == "drover/orphan");
+  CHECK_FALSE(fs::exists(orphan_wt));
+  CHECK_FALSE(branch_exists(p, "drover/orphan"));
+  CHECK(fs::is_directory(live_wt));
+  CHECK(branch_exists(p, "drover/live"));
+}
+
+TEST_CASE("worktree: stop --clean-worktree removes it, and resume then says the worktree is missing") {
+  TempProject p;
+  init_repo(p);
+  sling(p, {"s", "task", "--worktree"});
+  const fs::path wt = worktree_of(p, "s");
+  Run stopped = p.drover({"stop", "s", "--clean-worktree", "--json"}, agent_opts(p));
+  INFO("stdout: " << stopped.out << "\nstderr: " << stopped.err);
+  REQUIRE(stopped.code == 0);
+  CHECK(stopped.json()["state"] == "stopped");
+  CHECK(stopped.json()["worktree"] == wt.string());
+  CHECK(stopped.json()["branch"] == "drover/s");
+  CHECK_FALSE(fs::exists(wt));
+  CHECK_FALSE(branch_exists(p, "drover/s"));
+
+  Run resumed = p.drover({"resume", "s", "--no-start"}, agent_opts(p));
+  CHECK(resumed.code == 1);
+  CHECK(line_count(resumed.err) == 1);
+  CHECK(has(resumed.err, "worktree of 's' is missing"));
+  CHECK(has(resumed.err, "drover clean --agent s"));
+  CHECK(state_of(p, "s") == "stopped");
+
+  Run cleaned = p.drover({"clean", "--agent", "s"});
+  CHECK(cleaned.code == 0);
+  CHECK(sessions_named(p, "s") == 0);
+  CHECK(git(p, {"worktree", "list", "--porcelain"}).find(".drover/worktrees") == std::string::npos);
+}
