@@ -29,9 +29,12 @@ struct Outcome {
   nlohmann::json skipped = nlohmann::json::array();
   std::optional<Error> first_error;
   std::vector<std::string> attempted;  // worktree paths already handled with their agent
-  void fail(Context& ctx, const Error& e) {
+  std::vector<os::FileLock> locks;     // turn locks of the chosen agents, held to the end
+  // A problem with one agent: noted in its entry and on stderr; the others go on.
+  void fail(Context& ctx, nlohmann::json& entry, const Error& e) {
     if (!first_error) first_error = e;
-    ctx.out.info(e.message);
+    entry["error"] = e.message;
+    ctx.out.warn(e.message);
   }
 };
 
@@ -39,8 +42,16 @@ Result<std::vector<Session>> all_sessions(store::Store& st) {
   return st.read<std::vector<Session>>([](store::Tx& tx) -> Result<std::vector<Session>> { return tx.sessions().list(); });
 }
 
+// An agent that never ran has no directory yet: the lock file is created to be held.
+Result<os::FileLock> take_turn_lock(const ProjectPaths& p, const std::string& agent) {
+  DROVER_TRY(os::make_private_dirs(p.agent_dir(agent)));
+  return os::FileLock::try_acquire(p.turn_lock(agent));
+}
+
 // The finished agents this run may forget. A named agent that is live, or whose turn lock
 // a runner still holds (it is settling), is a conflict; with --terminal/--all it is skipped.
+// The turn lock of each chosen agent is taken and held until its files are gone, so no
+// runner (a `sling` reusing the name, a `resume`) can start in them meanwhile.
 Result<std::vector<Session>> choose(const ProjectPaths& p, const CleanOptions& o, const std::vector<Session>& sessions,
                                     Outcome& out) {
   std::vector<Session> chosen;
@@ -56,17 +67,24 @@ Result<std::vector<Session>> choose(const ProjectPaths& p, const CleanOptions& o
       return make_error(Errc::conflict, "agent '" + *o.agent + "' is " + std::string(to_string(s->state)) +
                                             ": clean only removes finished agents (stop it first with 'drover stop " +
                                             *o.agent + "')");
-    if (os::is_locked(p.turn_lock(s->name)))
+    auto lock = take_turn_lock(p, s->name);
+    if (!lock && lock.error().code == Errc::conflict)
       return make_error(Errc::conflict, "a runner still holds the turn lock of '" + *o.agent + "' (try again in a moment)");
+    if (!lock) return lock.error();
+    out.locks.push_back(std::move(*lock));
     chosen.push_back(*s);
     return chosen;
   }
   for (const auto& s : sessions) {
     if (!is_terminal(s.state)) continue;
-    if (os::is_locked(p.turn_lock(s.name))) {
-      out.skipped.push_back({{"agent", s.name}, {"reason", "a runner holds its turn lock"}});
+    auto lock = take_turn_lock(p, s.name);
+    if (!lock) {
+      out.skipped.push_back({{"agent", s.name}, {"reason", lock.error().code == Errc::conflict
+                                                               ? "a runner holds its turn lock"
+                                                               : lock.error().message}});
       continue;
     }
+    out.locks.push_back(std::move(*lock));
     chosen.push_back(s);
   }
   return chosen;
@@ -103,10 +121,10 @@ void remove_files(Context& ctx, const ProjectPaths& p, const Session& s, const s
     text += cleanup_text(*c);
   } else {
     add_cleanup_json(j, WorktreeCleanup{});
-    out.fail(ctx, make_error(c.error().code, "cleaned " + s.name + ", but " + c.error().message));
+    out.fail(ctx, j, make_error(c.error().code, "cleaned " + s.name + ", but " + c.error().message));
   }
   for (const auto& dir : {p.agent_logs(s.name), p.agent_dir(s.name)})
-    if (auto r = os::remove_tree(dir); !r) out.fail(ctx, r.error());
+    if (auto r = os::remove_tree(dir); !r) out.fail(ctx, j, r.error());
   out.cleaned.push_back(j);
   ctx.out.info(text);
 }
@@ -118,8 +136,12 @@ void remove_orphans(Context& ctx, const ProjectPaths& p, const std::vector<Sessi
   std::vector<std::string> names;
   for (const auto& e : std::filesystem::directory_iterator(p.worktrees(), ec)) {
     std::string name = e.path().filename().string();
-    if (!os::is_directory(e.path()) || !validate_agent_name(name)) continue;  // ours only
-    names.push_back(name);
+    // Real directories only: git would follow a symlink into someone else's worktree.
+    if (!e.is_directory(ec) || e.is_symlink(ec) || !validate_agent_name(name)) continue;
+    // A directory named after an agent that still has a session is that agent's, even if
+    // its recorded path is spelled differently (a moved project).
+    bool owned = std::any_of(remaining.begin(), remaining.end(), [&](const Session& s) { return s.name == name; });
+    if (!owned) names.push_back(name);
   }
   std::sort(names.begin(), names.end());
   for (const auto& name : names) {
@@ -137,7 +159,8 @@ void remove_orphans(Context& ctx, const ProjectPaths& p, const std::vector<Sessi
     nlohmann::json j = {{"agent", name}, {"orphan", true}};
     auto c = remove_agent_worktree(p, orphan, {});
     if (!c) {
-      out.fail(ctx, c.error());
+      out.fail(ctx, j, c.error());
+      out.cleaned.push_back(j);
       continue;
     }
     add_cleanup_json(j, *c);
@@ -177,12 +200,14 @@ Status run_clean(Context& ctx, const CleanOptions& o) {
   for (const auto& s : *gone) remove_files(ctx, *p, s, *remaining, out);
   if (o.all) remove_orphans(ctx, *p, *remaining, out);
 
-  if (out.first_error) return *out.first_error;
-  ctx.out.document({{"cleaned", out.cleaned}, {"skipped", out.skipped}});
+  ctx.out.document({{"cleaned", out.cleaned}, {"skipped", out.skipped}, {"ok", !out.first_error}});
   for (const auto& s : out.skipped)
     ctx.out.info("kept " + s["agent"].get<std::string>() + ": " + s["reason"].get<std::string>());
-  if (out.cleaned.empty()) ctx.out.info("nothing to clean");
-  return ok_status();
+  if (out.cleaned.empty() && !out.first_error) ctx.out.info("nothing to clean");
+  if (!out.first_error) return ok_status();
+  // Already said (stderr, or an "error" in the document): the error only sets the exit code.
+  ctx.error_reported = true;
+  return *out.first_error;
 }
 
 }  // namespace

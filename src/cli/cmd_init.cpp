@@ -44,6 +44,8 @@ Status run_init(Context& ctx, const InitOptions& o) {
   auto store = store::Store::open(p.db(), store::OpenMode::create);
   if (!store) return store.error();
   DROVER_TRY(os::write_file_atomic(p.config(), default_config_text(), 0600));
+  // Keeps `git add -A` in the project from taking the database, logs and nested worktrees.
+  DROVER_TRY(os::write_file_atomic(p.dir() / ".gitignore", "# written by drover init: nothing here belongs in git\n*\n", 0600));
   int caps = 0;
   for (const auto& asset : embedded_assets()) {
     fs::path rel(asset.path);

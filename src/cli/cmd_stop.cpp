@@ -7,6 +7,8 @@
 #include "cli/registry.h"
 #include "cli/worktree_cleanup.h"
 #include "core/names.h"
+#include "os/file_lock.h"
+#include "os/files.h"
 #include "runner/stop_agent.h"
 #include "store/sessions.h"
 
@@ -34,15 +36,24 @@ std::string report_text(const runner::StopReport& r) {
 }
 
 // --clean-worktree, after the agent is stopped: its worktree and branch go, unless another
-// agent uses them.
+// agent uses them. Holding its turn lock while it removes them: a runner still settling
+// the last turn, or a `resume` that starts a new one, cannot run in a deleted directory.
 Status clean_after_stop(const ProjectPaths& p, store::Store& st, const std::string& agent,
                         nlohmann::json& j, std::string& text) {
+  DROVER_TRY(os::make_private_dirs(p.agent_dir(agent)));
+  auto lock = os::FileLock::acquire(p.turn_lock(agent), std::chrono::seconds(10));
+  if (!lock)
+    return make_error(Errc::conflict, "stopped " + agent + ", but a runner still holds its turn lock; "
+                                      "remove the worktree later with 'drover clean --agent " + agent + "'");
   auto sessions = st.read<std::vector<Session>>([](store::Tx& tx) -> Result<std::vector<Session>> {
     return tx.sessions().list();
   });
   if (!sessions) return sessions.error();
   for (const auto& s : *sessions) {
     if (s.name != agent) continue;
+    if (!is_terminal(s.state))
+      return make_error(Errc::conflict, "stopped " + agent + ", but it is " + std::string(to_string(s.state)) +
+                                            " again (resumed meanwhile); its worktree was kept");
     auto c = remove_agent_worktree(p, s, *sessions);
     if (!c) return make_error(c.error().code, "stopped " + agent + ", but " + c.error().message);
     add_cleanup_json(j, *c);
@@ -87,7 +98,8 @@ Status run_stop(Context& ctx, const StopOptions& o) {
     if (!r) {
       if (r.error().code == Errc::conflict) continue;  // finished by itself meanwhile
       if (!first_error) first_error = r.error();
-      ctx.out.info("could not stop " + s.name + ": " + r.error().message);
+      ctx.out.warn("could not stop " + s.name + ": " + r.error().message);
+      agents.push_back({{"agent", s.name}, {"error", r.error().message}});
       continue;
     }
     nlohmann::json j = report_json(*r);
@@ -95,16 +107,18 @@ Status run_stop(Context& ctx, const StopOptions& o) {
     if (o.clean_worktree) {
       if (auto c = clean_after_stop(*p, **st, s.name, j, text); !c) {
         if (!first_error) first_error = c.error();
-        ctx.out.info(c.error().message);
+        ctx.out.warn(c.error().message);
+        j["error"] = c.error().message;
       }
     }
     agents.push_back(j);
     ctx.out.info(text);
   }
-  if (first_error) return *first_error;
-  ctx.out.document({{"agents", agents}, {"state", "stopped"}});
+  ctx.out.document({{"agents", agents}, {"state", "stopped"}, {"ok", !first_error}});
   if (live->empty()) ctx.out.info("no live agents to stop");
-  return ok_status();
+  if (!first_error) return ok_status();
+  ctx.error_reported = true;  // each problem is already on stderr or in the document
+  return *first_error;
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 
 #include "cli/doctor_checks.h"
 #include "cli/supervisor_info.h"
+#include "os/stop_group.h"
 #include "os/file_lock.h"
 #include "os/files.h"
 #include "os/process.h"
@@ -39,26 +40,6 @@ std::vector<std::string> agent_dir_names(const ProjectPaths& p) {
 bool present(const fs::path& p) {
   std::error_code ec;
   return fs::symlink_status(p, ec).type() != fs::file_type::not_found && !ec;
-}
-
-bool group_gone_within(pid_t pgid, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (os::group_alive(pgid)) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // polling the process table
-  }
-  return true;
-}
-
-// SIGTERM, up to kill_grace, then SIGKILL (SPEC §5.3) — for a group already verified.
-Result<std::string> kill_group(pid_t pgid, std::chrono::milliseconds grace) {
-  for (int sig : {SIGTERM, SIGKILL}) {
-    auto sent = os::signal_group(pgid, sig);
-    if (!sent) return sent.error();
-    if (group_gone_within(pgid, sig == SIGTERM ? grace : std::chrono::milliseconds(5000)))
-      return std::string(sig == SIGTERM ? "SIGTERM" : "SIGKILL");
-  }
-  return make_error(Errc::failed, "process group " + std::to_string(pgid) + " survived SIGKILL");
 }
 
 struct PidFileView {
@@ -101,9 +82,10 @@ void fix_turn_pid(const Facts& f, const std::string& agent, const PidFileView& s
     if (!live || live->pgid != now.id->pgid)
       return fail("process " + std::to_string(now.id->pid) + " left process group " +
                   std::to_string(now.id->pgid) + "; not signalled");
-    auto killed = kill_group(now.id->pgid, f.config.turn.kill_grace);
-    if (!killed) return fail(killed.error().message);
-    done = "killed process group " + std::to_string(now.id->pgid) + " (" + *killed + ") and removed turn.pid";
+    auto killed = os::stop_group(now.id->pgid, default_stop_policy(f.config.turn.kill_grace));
+    if (!killed) return fail("process group " + std::to_string(now.id->pgid) + " survived SIGKILL");
+    done = "killed process group " + std::to_string(now.id->pgid) + " (" +
+           (*killed == SIGTERM ? "SIGTERM" : "SIGKILL") + ") and removed turn.pid";
   }
   if (auto rm = os::remove_file(f.paths.turn_pid(agent)); !rm) return fail(rm.error().message);
   c.fix_state = dr::FixState::fixed;
@@ -145,9 +127,7 @@ void fix_agent_dir(const Facts& f, const std::string& agent, Check& c) {
   auto pid = read_pid_file(f.paths.turn_pid(agent));
   if (pid.id && pid.liveness == os::Liveness::alive)
     return fail("its turn.pid names live process " + std::to_string(pid.id->pid));
-  std::error_code ec;
-  fs::remove_all(f.paths.agent_dir(agent), ec);
-  if (ec) return fail("cannot remove " + f.paths.agent_dir(agent).string() + ": " + ec.message());
+  if (auto removed = os::remove_tree(f.paths.agent_dir(agent)); !removed) return fail(removed.error().message);
   c.fix_state = dr::FixState::fixed;
   c.fix = "removed " + f.paths.agent_dir(agent).string();
 }

@@ -1,9 +1,9 @@
 #include "cli/follow.h"
 
 #include <chrono>
-#include <thread>
 
 #include "core/text.h"
+#include "os/dir_watch.h"
 #include "store/events.h"
 #include "store/mail.h"
 #include "store/sessions.h"
@@ -13,7 +13,8 @@ namespace drover::cli {
 
 namespace {
 
-constexpr auto kPollEvery = std::chrono::milliseconds(50);
+// A fallback: commits wake us through the watch on .drover/ (the WAL file is written).
+constexpr auto kPollEvery = std::chrono::milliseconds(250);
 
 std::string event_line(const store::EventRecord& e) {
   auto d = nlohmann::json::parse(e.data, nullptr, false);
@@ -38,6 +39,9 @@ Status follow_agent(Context& ctx, const std::string& agent, FollowUntil until,
                     std::optional<std::int64_t> mail_id) {
   auto st = ctx.store();
   if (!st) return st.error();
+  auto project = ctx.project();
+  if (!project) return project.error();
+  os::DirWatch changes(project->dir());
   std::int64_t after = 0;
   std::optional<std::int64_t> carrying_turn;
   nlohmann::json lines = nlohmann::json::array();
@@ -91,7 +95,7 @@ Status follow_agent(Context& ctx, const std::string& agent, FollowUntil until,
         return finish(false, agent + " is " + std::string(to_string(s.state)) + " and did not take the nudge");
     }
     if (until == FollowUntil::forever && is_terminal(s.state)) return finish(true, "");
-    std::this_thread::sleep_for(kPollEvery);  // polling the events table for new rows
+    changes.wait(kPollEvery);  // until a writer commits (or the fallback poll)
   }
 }
 

@@ -26,6 +26,10 @@ void Output::info(std::string_view text) const {
   if (!json && !quiet) write_out(stdout, text);
 }
 
+void Output::warn(std::string_view text) const {
+  if (!json) write_out(stderr, text);
+}
+
 void Output::document(const nlohmann::json& doc) const {
   if (json) write_out(stdout, dump_json(doc, 2));
 }

@@ -22,6 +22,9 @@ class Output {
   void data(std::string_view text) const;
   // Human-mode confirmation ("sent #3 to alice"): suppressed by -q and --json.
   void info(std::string_view text) const;
+  // Human-mode problem that does not end the command ("could not stop x: …"): one line
+  // on stderr unless --json (where the document carries it).
+  void warn(std::string_view text) const;
   // The --json document.
   void document(const nlohmann::json& doc) const;
   // One error line on stderr, or the JSON error document on stdout with --json.

@@ -22,6 +22,7 @@ Result<WorktreeCleanup> remove_agent_worktree(const ProjectPaths& paths, const S
   if (removed->worktree_removed) c.worktree = s.worktree;
   if (removed->branch_removed) c.branch = s.branch;
   c.branch_head = removed->branch_head;
+  c.discarded = removed->discarded;
   return c;
 }
 
@@ -29,6 +30,7 @@ void add_cleanup_json(nlohmann::json& j, const WorktreeCleanup& c) {
   j["worktree"] = opt(c.worktree);
   j["branch"] = opt(c.branch);
   j["branch_head"] = opt(c.branch_head);
+  j["discarded"] = opt(c.discarded);
   if (!c.kept_for.empty()) j["kept_for"] = c.kept_for;
 }
 
@@ -44,6 +46,7 @@ std::string cleanup_text(const WorktreeCleanup& c) {
     parts += (parts.empty() ? "" : " and ") + std::string("branch ") + *c.branch;
     if (c.branch_head) parts += ", which was at " + c.branch_head->substr(0, 12);
   }
+  if (c.discarded) parts += "; discarded uncommitted changes: " + *c.discarded;
   return parts.empty() ? "" : " (removed " + parts + ")";
 }
 

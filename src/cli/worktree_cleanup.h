@@ -16,6 +16,7 @@ struct WorktreeCleanup {
   std::optional<std::string> worktree;     // the directory removed (nullopt: none, or kept)
   std::optional<std::string> branch;       // the branch deleted (nullopt: none, or kept)
   std::optional<std::string> branch_head;  // where the deleted branch pointed
+  std::optional<std::string> discarded;    // uncommitted changes that went with the worktree
   std::vector<std::string> kept_for;       // other agents using it: nothing was removed
 };
 
@@ -24,7 +25,7 @@ struct WorktreeCleanup {
 Result<WorktreeCleanup> remove_agent_worktree(const ProjectPaths& paths, const Session& s,
                                               const std::vector<Session>& others);
 
-// {"worktree":…,"branch":…,"branch_head":…} (null when nothing was removed), plus
+// {"worktree":…,"branch":…,"branch_head":…,"discarded":…} (null when nothing was removed), plus
 // "kept_for":[…] when another agent still uses them.
 void add_cleanup_json(nlohmann::json& j, const WorktreeCleanup& c);
 // " (removed worktree W and branch B, which was at SHA)" or "" when nothing was removed.

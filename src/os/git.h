@@ -16,7 +16,8 @@ struct GitOutput {
 };
 
 // Runs `git ARGS…` in `cwd` with stdin closed, capturing stdout and stderr. Fails only when
-// git cannot be run at all (not_found: "git is not installed …"); a non-zero exit is a
+// git cannot be run at all (failed: "git is not installed …"), or when it runs past
+// its 30 s deadline (killed; failed: "… timed out"); a non-zero exit is a
 // GitOutput with that exit code.
 Result<GitOutput> run_git(const std::vector<std::string>& args, const std::filesystem::path& cwd);
 

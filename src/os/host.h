@@ -7,6 +7,12 @@
 
 namespace drover::os {
 
+// The lookup posix_spawnp does (with our PATH, not the child's), errno-style: 0 with
+// *found set; ENOENT when nothing is found; EACCES when a candidate exists but is not an
+// executable regular file (*found names it); another errno from stat or access.
+int lookup_executable(const std::string& command, const std::filesystem::path& cwd,
+                      std::filesystem::path* found = nullptr);
+
 // Resolves a command the way spawning it would: a name with a '/' is a path (relative to
 // `cwd` when relative), anything else is searched on our PATH. Returns the executable
 // regular file found, or nullopt. `why` (if given) receives the reason on failure.

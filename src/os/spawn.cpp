@@ -1,5 +1,8 @@
 #include "os/spawn.h"
 
+#include "os/host.h"
+
+#include <algorithm>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -56,47 +59,15 @@ Error run_error(const std::string& cmd, int err) {
                     "cannot run '" + cmd + "': " + std::strerror(err));
 }
 
-// Returns 0 if `file` names an executable regular file, else an errno value.
-int check_executable(const std::string& file) {
-  struct stat st {};
-  if (::stat(file.c_str(), &st) != 0) return errno;
-  if (S_ISDIR(st.st_mode)) return EACCES;
-  if (::access(file.c_str(), X_OK) != 0) return errno;
-  return 0;
-}
-
-// Mirrors posix_spawnp's lookup (which uses our PATH, not the child's) so that a missing
-// command is reported clearly before anything is created.
-int resolve_command(const std::string& cmd, const std::filesystem::path& cwd) {
-  if (cmd.empty()) return ENOENT;
-  if (cmd.find('/') != std::string::npos) {
-    std::filesystem::path p(cmd);
-    if (p.is_relative() && !cwd.empty()) p = cwd / p;  // the child chdirs before exec
-    return check_executable(p.string());
-  }
-  const char* path_env = std::getenv("PATH");
-  std::string_view search = path_env != nullptr ? path_env : "/bin:/usr/bin";
-  int result = ENOENT;
-  for (;;) {
-    auto colon = search.find(':');
-    std::string_view dir = search.substr(0, colon);
-    std::string candidate = dir.empty() ? cmd : std::string(dir) + "/" + cmd;
-    int err = check_executable(candidate);
-    if (err == 0) return 0;
-    if (err == EACCES) result = EACCES;  // as execvp: remember a found-but-not-executable
-    if (colon == std::string_view::npos) break;
-    search.remove_prefix(colon + 1);
-  }
-  return result;
-}
-
-std::vector<std::string> build_environment(const std::map<std::string, std::string>& extra) {
+std::vector<std::string> build_environment(const std::map<std::string, std::string>& extra,
+                                           const std::vector<std::string>& remove) {
   std::vector<std::string> env;
   for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
     std::string_view entry(*e);
     auto eq = entry.find('=');
     std::string key(entry.substr(0, eq));
-    if (extra.count(key) == 0) env.emplace_back(entry);
+    if (extra.count(key) != 0 || std::find(remove.begin(), remove.end(), key) != remove.end()) continue;
+    env.emplace_back(entry);
   }
   for (const auto& [key, value] : extra) env.push_back(key + "=" + value);
   return env;
@@ -180,7 +151,7 @@ Result<SpawnedChild> spawn(const SpawnRequest& request) {
                                           "': Not a directory");
     }
   }
-  if (int err = resolve_command(cmd, request.cwd); err != 0) return run_error(cmd, err);
+  if (int err = lookup_executable(cmd, request.cwd); err != 0) return run_error(cmd, err);
 
   Pipes pipes;
   if (!make_pipe(pipes.in) || !make_pipe(pipes.out) || !make_pipe(pipes.err)) {
@@ -192,7 +163,7 @@ Result<SpawnedChild> spawn(const SpawnRequest& request) {
 
   std::vector<std::string> argv_strings = request.argv;
   std::vector<char*> argv = c_strings(argv_strings);
-  std::vector<std::string> env_strings = build_environment(request.env_extra);
+  std::vector<std::string> env_strings = build_environment(request.env_extra, request.env_remove);
   std::vector<char*> envp = c_strings(env_strings);
 
   pid_t pid = -1;

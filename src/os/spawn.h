@@ -17,6 +17,7 @@ struct SpawnRequest {
   std::map<std::string, std::string> env_extra;  // added to (or replacing in) our environ
   std::filesystem::path cwd;                     // empty = inherit
   bool new_session = false;                      // setsid instead of setpgid(0,0)
+  std::vector<std::string> env_remove;           // names dropped from our environ
 };
 
 struct SpawnedChild {

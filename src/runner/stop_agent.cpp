@@ -12,6 +12,7 @@
 #include "runner/worktree.h"
 #include "store/mail.h"
 #include "store/sessions.h"
+#include "os/stop_group.h"
 #include "store/store.h"
 #include "store/turns.h"
 
@@ -22,20 +23,6 @@ namespace {
 using SteadyClock = std::chrono::steady_clock;
 constexpr auto kPoll = std::chrono::milliseconds(2);
 constexpr auto kRunnerSettleWait = std::chrono::seconds(15);
-
-// Runs the stop policy on a verified group; returns once the group is gone.
-bool kill_group(pid_t pgid, const StopPolicy& policy) {
-  for (const auto& step : policy) {
-    (void)os::signal_group(pgid, step.signal);
-    auto deadline = SteadyClock::now() + step.grace;
-    while (os::group_alive(pgid)) {
-      if (SteadyClock::now() >= deadline) break;
-      std::this_thread::sleep_for(kPoll);  // polling the process table for the group's end
-    }
-    if (!os::group_alive(pgid)) return true;
-  }
-  return !os::group_alive(pgid);
-}
 
 Result<Session> current(store::Store& st, const std::string& agent) {
   return st.read<Session>([&](store::Tx& tx) -> Result<Session> {
@@ -103,7 +90,7 @@ Result<StopReport> stop_agent(const ProjectPaths& paths, const Config& config, s
     if (auto text = os::read_file(paths.turn_pid(agent))) {
       auto id = os::parse_pid_file(*text);
       if (id && os::check_identity(*id) == os::Liveness::alive) {
-        if (!kill_group(id->pgid, policy))
+        if (!os::stop_group(id->pgid, policy))
           return make_error(Errc::failed, "the turn of '" + agent + "' (group " + std::to_string(id->pgid) +
                                               ") survived SIGKILL");
         rep.signalled = true;
@@ -128,7 +115,7 @@ Result<StopReport> stop_agent(const ProjectPaths& paths, const Config& config, s
         if (auto text = os::read_file(paths.turn_pid(agent))) {
           auto id = os::parse_pid_file(*text);
           if (id && os::check_identity(*id) == os::Liveness::alive) {
-            if (!kill_group(id->pgid, policy))
+            if (!os::stop_group(id->pgid, policy))
               return make_error(Errc::failed, "the turn of '" + agent + "' survived SIGKILL");
             rep.signalled = true;
           }

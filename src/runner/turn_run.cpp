@@ -302,7 +302,10 @@ class TurnRun final : public TurnHandle, public std::enable_shared_from_this<Tur
       if (Clock::now() < now_d.at) return self->arm_watchdog();
       self->obs_.stalled = true;
       self->obs_.stall_reason = now_d.reason;
-      self->ctx_.log->error("{}: stalled: {} (turn {})", self->t_.agent, now_d.reason, self->t_.turn_id);
+      // How late the timer fired is logged so scripts/bench can measure watchdog precision.
+      auto late = std::chrono::duration<double, std::milli>(Clock::now() - now_d.at).count();
+      self->ctx_.log->error("{}: stalled: {} (turn {}, {:.3f} ms after the deadline)", self->t_.agent,
+                            now_d.reason, self->t_.turn_id, late);
       self->begin_stop("stalled");
     });
   }

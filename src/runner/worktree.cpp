@@ -110,7 +110,19 @@ Result<RemovedWorktree> remove_worktree(const ProjectPaths& paths, const std::st
                                         const std::optional<std::string>& branch) {
   RemovedWorktree out;
   const auto& root = paths.root;
-  if (os::is_directory(path)) {
+  // Only what drover made: a worktree under .drover/worktrees/ and a drover/* branch. A
+  // row edited by hand, or a project moved since, must not point git at anything else.
+  if (!path.empty() && !under(paths.worktrees(), path))
+    return make_error(Errc::conflict, "refusing to remove " + path + ": it is not under " + paths.worktrees().string() +
+                                          " (remove it by hand with 'git worktree remove')");
+  if (branch && !branch->empty() && branch->rfind("drover/", 0) != 0)
+    return make_error(Errc::conflict, "refusing to delete branch " + *branch + ": drover deletes only its own drover/* branches");
+  std::error_code ec;
+  auto kind = path.empty() ? std::filesystem::file_type::not_found : std::filesystem::symlink_status(path, ec).type();
+  if (kind == std::filesystem::file_type::symlink)
+    return make_error(Errc::conflict, "refusing to remove " + path + ": it is a symbolic link, not a worktree drover made");
+  if (kind == std::filesystem::file_type::directory) {
+    if (auto dirty = dirty_summary(path); dirty && *dirty != "clean") out.discarded = *dirty;
     auto r = os::run_git({"worktree", "remove", "--force", path}, root);
     if (!r) return r.error();
     if (!r->ok()) {

@@ -34,11 +34,14 @@ struct RemovedWorktree {
   bool worktree_removed = false;           // the directory existed and is gone
   bool branch_removed = false;             // the branch existed and is deleted
   std::optional<std::string> branch_head;  // where the deleted branch pointed
+  std::optional<std::string> discarded;    // uncommitted changes removed with it ("2 modified")
 };
 
 // `git worktree remove --force PATH` (or, when the directory is already gone, `git worktree
 // prune`), then `git branch -D BRANCH`. Idempotent. A directory under .drover/worktrees/
-// that git does not know as a worktree is deleted as a plain directory.
+// that git does not know as a worktree is deleted as a plain directory. Uncommitted
+// changes go with it (the caller reports `discarded`). Refuses (conflict) anything drover
+// did not make: a path outside .drover/worktrees/, a symlink, a branch not named drover/*.
 Result<RemovedWorktree> remove_worktree(const ProjectPaths& paths, const std::string& path,
                                         const std::optional<std::string>& branch);
 

@@ -4,6 +4,7 @@
 // stop --clean-worktree.
 #include <doctest/doctest.h>
 
+#include "os/file_lock.h"
 #include "runner_util.h"
 
 using namespace runner_e2e;
@@ -255,9 +256,11 @@ TEST_CASE("worktree: stop --clean-worktree removes it, and resume then says the 
   init_repo(p);
   sling(p, {"s", "task", "--worktree"});
   const fs::path wt = worktree_of(p, "s");
+  std::ofstream(wt / "notes.txt") << "work in progress\n";
   Run stopped = p.drover({"stop", "s", "--clean-worktree", "--json"}, agent_opts(p));
   INFO("stdout: " << stopped.out << "\nstderr: " << stopped.err);
   REQUIRE(stopped.code == 0);
+  CHECK(has(stopped.json()["discarded"].get<std::string>(), "untracked"));
   CHECK(stopped.json()["state"] == "stopped");
   CHECK(stopped.json()["worktree"] == wt.string());
   CHECK(stopped.json()["branch"] == "drover/s");
@@ -275,4 +278,65 @@ TEST_CASE("worktree: stop --clean-worktree removes it, and resume then says the 
   CHECK(cleaned.code == 0);
   CHECK(sessions_named(p, "s") == 0);
   CHECK(git(p, {"worktree", "list", "--porcelain"}).find(".drover/worktrees") == std::string::npos);
+}
+
+TEST_CASE("worktree: clean never follows a symlink, never takes a live agent's directory as an orphan, never deletes a branch drover did not make") {
+  TempProject p;
+  init_repo(p);
+  sling(p, {"live", "task", "--worktree"});
+  sling(p, {"done1", "task", "--worktree"});
+  // The user's own worktree elsewhere, linked under .drover/worktrees/ with an agent-like name.
+  const fs::path mine = p.root() / "mine";
+  git(p, {"worktree", "add", "-q", "-b", "mine", mine.string()});
+  fs::create_directory_symlink(mine, worktree_of(p, "linked"));
+  // A live agent whose recorded path is spelled differently (as after a move).
+  sql(p, "UPDATE sessions SET worktree='/elsewhere/.drover/worktrees/live' WHERE name='live'");
+  // A finished agent whose row names a branch drover did not make.
+  const std::string main_branch = git(p, {"symbolic-ref", "--short", "HEAD"});
+  sql(p, "UPDATE sessions SET state='completed', branch='" + main_branch + "' WHERE name='done1'");
+
+  Run all = p.drover({"clean", "--all", "--json"});
+  INFO("stdout: " << all.out << "\nstderr: " << all.err);
+  CHECK(all.code == 4);
+  CHECK(all.json()["ok"] == false);
+  CHECK(has(all.json()["cleaned"][0]["error"].get<std::string>(), "drover deletes only its own drover/* branches"));
+  CHECK(branch_exists(p, main_branch));
+  CHECK(fs::is_directory(mine));
+  CHECK(fs::is_symlink(worktree_of(p, "linked")));
+  CHECK(branch_exists(p, "mine"));
+  CHECK(fs::is_directory(worktree_of(p, "live")));
+  CHECK(branch_exists(p, "drover/live"));
+}
+
+TEST_CASE("worktree: clean and stop --clean-worktree leave an agent alone while a runner holds its turn lock") {
+  TempProject p;
+  init_repo(p);
+  sling(p, {"busy", "task", "--worktree"});
+  sql(p, "UPDATE sessions SET state='completed' WHERE name='busy'");
+  fs::create_directories(p.root() / ".drover/agents/busy");
+  auto lock = drover::os::FileLock::try_acquire(p.root() / ".drover/agents/busy/turn.lock");
+  REQUIRE(lock.ok());
+
+  Run named = p.drover({"clean", "--agent", "busy"});
+  CHECK(named.code == 4);
+  CHECK(has(named.err, "turn lock"));
+  Run terminal = p.drover({"clean", "--terminal", "--json"});
+  REQUIRE(terminal.code == 0);
+  CHECK(terminal.json()["cleaned"].empty());
+  CHECK(terminal.json()["skipped"][0]["agent"] == "busy");
+  CHECK(fs::is_directory(worktree_of(p, "busy")));
+  CHECK(sessions_named(p, "busy") == 1);
+
+  lock->release();
+  Run cleaned = p.drover({"clean", "--agent", "busy"});
+  CHECK(cleaned.code == 0);
+  CHECK_FALSE(fs::exists(worktree_of(p, "busy")));
+}
+
+TEST_CASE("worktree: init keeps .drover out of git, so the project stays clean with agents in worktrees") {
+  TempProject p;
+  init_repo(p);
+  sling(p, {"w", "task", "--worktree"});
+  CHECK(fs::exists(p.root() / ".drover/.gitignore"));
+  CHECK(git(p, {"status", "--porcelain", "--untracked-files=all"}).empty());
 }

@@ -71,3 +71,16 @@ TEST_CASE("run_git: a missing directory is reported, not taken for a missing git
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().message.find("/nonexistent/drover-git-test") != std::string::npos);
 }
+
+TEST_CASE("run_git: GIT_DIR and GIT_WORK_TREE of the caller (a git hook) do not redirect it") {
+  TempDir repo, other;
+  REQUIRE(os::run_git({"init", "-q"}, repo.path)->ok());
+  REQUIRE(os::run_git({"init", "-q"}, other.path)->ok());
+  REQUIRE(::setenv("GIT_DIR", (other.path / ".git").c_str(), 1) == 0);
+  REQUIRE(::setenv("GIT_WORK_TREE", other.path.c_str(), 1) == 0);
+  auto top = os::git_stdout({"rev-parse", "--show-toplevel"}, repo.path);
+  ::unsetenv("GIT_DIR");
+  ::unsetenv("GIT_WORK_TREE");
+  REQUIRE(top.ok());
+  CHECK(fs::equivalent(fs::path(top->substr(0, top->find('\n'))), repo.path));
+}

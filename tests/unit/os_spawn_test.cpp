@@ -91,7 +91,7 @@ Ran run(SpawnRequest request) {
   return r;
 }
 
-SpawnRequest sh(const std::string& script) { return {{"sh", "-c", script}, {}, {}, false}; }
+SpawnRequest sh(const std::string& script) { return {{"sh", "-c", script}, {}, {}, false, {}}; }
 
 int open_fd_count() {
   int n = 0;
@@ -104,7 +104,7 @@ bool cloexec(int fd) { return (::fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0; }
 }  // namespace
 
 TEST_CASE("stdin to stdout round trip through cat") {
-  auto child = spawn({{"cat"}, {}, {}, false});
+  auto child = spawn({{"cat"}, {}, {}, false, {}});
   REQUIRE(child.ok());
   const std::string message = "hello drover\nsecond line\n";
   REQUIRE(::write(child->stdin_fd, message.data(), message.size()) ==
@@ -128,7 +128,7 @@ TEST_CASE("stderr is its own pipe and exit codes come through") {
 }
 
 TEST_CASE("argv is passed through verbatim") {
-  auto r = run({{"sh", "-c", "printf '[%s]' \"$@\"", "sh", "a b", "", "c'd"}, {}, {}, false});
+  auto r = run({{"sh", "-c", "printf '[%s]' \"$@\"", "sh", "a b", "", "c'd"}, {}, {}, false, {}});
   CHECK(r.out == "[a b][][c'd]");
 }
 
@@ -143,6 +143,17 @@ TEST_CASE("env_extra is added to, and replaces in, our environment") {
   CHECK(r.out == "bar baz|new|kept|1\n");
   ::unsetenv("DROVER_SPAWN_TEST_OLD");
   ::unsetenv("DROVER_SPAWN_TEST_KEEP");
+}
+
+TEST_CASE("env_remove drops names from the child's environment") {
+  REQUIRE(::setenv("DROVER_SPAWN_TEST_GONE", "x", 1) == 0);
+  REQUIRE(::setenv("DROVER_SPAWN_TEST_STAYS", "y", 1) == 0);
+  auto request = sh("printf '[%s|%s]' \"${DROVER_SPAWN_TEST_GONE-unset}\" \"$DROVER_SPAWN_TEST_STAYS\"");
+  request.env_remove = {"DROVER_SPAWN_TEST_GONE"};
+  auto r = run(request);
+  CHECK(r.out == "[unset|y]");
+  ::unsetenv("DROVER_SPAWN_TEST_GONE");
+  ::unsetenv("DROVER_SPAWN_TEST_STAYS");
 }
 
 TEST_CASE("env_extra rejects malformed names") {
@@ -164,7 +175,7 @@ TEST_CASE("cwd is honoured, and a relative command resolves inside it") {
     script << "#!/bin/sh\necho tool ran\n";
   }
   fs::permissions(dir.path / "tool.sh", fs::perms::owner_all);
-  auto rel = run({{"./tool.sh"}, {}, dir.path, false});
+  auto rel = run({{"./tool.sh"}, {}, dir.path, false, {}});
   CHECK(rel.out == "tool ran\n");
 }
 
@@ -177,7 +188,7 @@ TEST_CASE("the child leads its own process group, or its own session") {
   REQUIRE(wait_exit(child->pid).has_value());
   close_child_fds(child.value());
 
-  auto leader = spawn({{"sh", "-c", "read x"}, {}, {}, true});
+  auto leader = spawn({{"sh", "-c", "read x"}, {}, {}, true, {}});
   REQUIRE(leader.ok());
   CHECK(::getpgid(leader->pid) == leader->pid);
   CHECK(::getsid(leader->pid) == leader->pid);
@@ -277,7 +288,7 @@ TEST_CASE("a missing executable is not_found and names the command") {
   int fds_before = open_fd_count();
   for (const char* cmd : {"drover-no-such-command-xyz", "/nonexistent/dir/agent"}) {
     CAPTURE(cmd);
-    auto child = spawn({{cmd, "--flag"}, {}, {}, false});
+    auto child = spawn({{cmd, "--flag"}, {}, {}, false, {}});
     REQUIRE_FALSE(child.ok());
     CHECK(child.error().code == Errc::not_found);
     CHECK(child.error().message ==
@@ -294,7 +305,7 @@ TEST_CASE("a file that cannot be executed fails with the errno text") {
   int fds_before = open_fd_count();
   for (const fs::path& cmd : {plain, dir.path}) {
     CAPTURE(cmd);
-    auto child = spawn({{cmd.string()}, {}, {}, false});
+    auto child = spawn({{cmd.string()}, {}, {}, false, {}});
     REQUIRE_FALSE(child.ok());
     CHECK(child.error().code == Errc::failed);
     CHECK(child.error().message.find(cmd.string()) != std::string::npos);
@@ -309,7 +320,7 @@ TEST_CASE("a file exec() rejects is reported by posix_spawnp, without leaking fd
   { std::ofstream(bogus) << std::string("\x7f" "ELF garbage", 12); }
   fs::permissions(bogus, fs::perms::owner_all);
   int fds_before = open_fd_count();
-  auto child = spawn({{bogus.string()}, {}, {}, false});
+  auto child = spawn({{bogus.string()}, {}, {}, false, {}});
   if (child.ok()) {  // glibc falls back to running it with /bin/sh on ENOEXEC
     ::close(child->stdin_fd);
     child->stdin_fd = -1;
