@@ -22,4 +22,9 @@ Result<pid_t> spawn_detached(const std::vector<std::string>& argv, const std::fi
 // the runner). Uses WNOWAIT to look before reaping. Returns how many were reaped.
 int reap_children_except(const std::set<pid_t>& keep);
 
+// Raises the soft RLIMIT_NOFILE towards the hard limit, to at most 65536 (each running turn
+// holds about eight descriptors; the usual soft limit of 1024 would cap the supervisor near
+// 120 turns). Agents inherit it. Returns the soft limit now in force.
+long raise_fd_limit();
+
 }  // namespace drover::os

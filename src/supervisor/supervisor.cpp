@@ -229,6 +229,7 @@ Status run(const ProjectPaths& paths, const Config& config) {
                                           " (stop it with 'drover down')");
   }
   os::ignore_sigpipe();
+  long fd_limit = os::raise_fd_limit();
   if (auto st = os::become_child_subreaper(); !st) return st.error();
   if (auto st = os::make_private_dirs(paths.logs()); !st) return st.error();
   auto self = os::read_identity(::getpid());
@@ -242,8 +243,8 @@ Status run(const ProjectPaths& paths, const Config& config) {
   ctx.config = config;
   ctx.store = store->get();
   ctx.log = make_logger(paths);
-  ctx.log->info("supervisor {} started for {}: max_concurrent_turns {}, poll {}, stall {}, stop policy: {}",
-                ::getpid(), paths.root.string(), config.supervisor.max_concurrent_turns,
+  ctx.log->info("supervisor {} started for {}: max_concurrent_turns {}, open files {}, poll {}, stall {}, stop policy: {}",
+                ::getpid(), paths.root.string(), config.supervisor.max_concurrent_turns, fd_limit,
                 format_duration(config.supervisor.poll_interval), format_duration(config.turn.stall_timeout),
                 describe(default_stop_policy(config.turn.kill_grace)));
   Supervisor sup(ctx, paths.supervisor_sock());
