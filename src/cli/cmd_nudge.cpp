@@ -11,6 +11,7 @@
 #include "core/names.h"
 #include "os/files.h"
 #include "store/mail.h"
+#include "store/events.h"
 #include "store/sessions.h"
 
 namespace drover::cli {
@@ -37,6 +38,7 @@ Status run_nudge(Context& ctx, const NudgeOptions& o) {
   auto st = ctx.store();
   if (!st) return st.error();
   std::string text = join_words(o.words, "Check your mail and report your status.");
+  std::int64_t events_before = 0;  // --wait shows what the nudge causes, not the past
   auto id = (*st)->write<std::int64_t>([&](store::Tx& tx) -> Result<std::int64_t> {
     auto s = tx.sessions().get(o.agent);
     if (!s) return make_error(Errc::not_found, "no agent named '" + o.agent + "' (see 'drover status')");
@@ -49,11 +51,12 @@ Status run_nudge(Context& ctx, const NudgeOptions& o) {
     m.type = "nudge";
     m.subject = "nudge";
     m.body = text;
+    events_before = tx.events().max_id();
     return tx.mail().insert(m);
   });
   if (!id) return id.error();
   notify_supervisor(ctx, !o.no_start);
-  if (o.wait) return follow_agent(ctx, o.agent, FollowUntil::turn_settled, *id);
+  if (o.wait) return follow_agent(ctx, o.agent, FollowUntil::turn_settled, *id, events_before);
   ctx.out.document({{"agent", o.agent}, {"state", "queued"}, {"message_id", *id}});
   ctx.out.info("nudged " + o.agent + " (#" + std::to_string(*id) + "); it runs now if idle, else at its next turn");
   return ok_status();

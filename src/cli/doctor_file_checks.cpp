@@ -213,16 +213,19 @@ void worktrees(const Facts& f, std::vector<Check>& out) {
   for (const auto& s : *f.sessions) {
     if (!s.worktree) continue;
     std::error_code ec;
-    if (fs::exists(*s.worktree, ec)) {
+    if (fs::is_directory(*s.worktree, ec)) {
       ++present;
       continue;
     }
     ++missing;
-    std::string next = is_terminal(s.state)
-                           ? "'drover clean --agent " + s.name + "' removes what is left of it"
-                           : "its turns cannot run there; 'drover stop " + s.name + "', then 'drover clean --agent " +
-                                 s.name + "'";
-    out.push_back(dr::warn("worktree " + s.name, "missing worktree " + *s.worktree + "; " + next));
+    // A finished agent's leftover is untidy; a live agent's next turn would fail.
+    if (is_terminal(s.state))
+      out.push_back(dr::warn("worktree " + s.name, "missing worktree " + *s.worktree + "; 'drover clean --agent " +
+                                                       s.name + "' removes what is left of it"));
+    else
+      out.push_back(dr::fail("worktree " + s.name, "missing worktree " + *s.worktree + " of live agent " + s.name +
+                                                       ": its turns cannot run; 'drover stop " + s.name +
+                                                       "', then 'drover clean --agent " + s.name + "'"));
   }
   if (missing == 0)
     out.push_back(dr::pass("worktrees", present == 0 ? "no agent uses a worktree"

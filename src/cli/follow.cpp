@@ -36,13 +36,13 @@ std::string event_line(const store::EventRecord& e) {
 }  // namespace
 
 Status follow_agent(Context& ctx, const std::string& agent, FollowUntil until,
-                    std::optional<std::int64_t> mail_id) {
+                    std::optional<std::int64_t> mail_id, std::int64_t events_after) {
   auto st = ctx.store();
   if (!st) return st.error();
   auto project = ctx.project();
   if (!project) return project.error();
   os::DirWatch changes(project->dir());
-  std::int64_t after = 0;
+  std::int64_t after = events_after;
   std::optional<std::int64_t> carrying_turn;
   nlohmann::json lines = nlohmann::json::array();
   struct View {

@@ -15,7 +15,8 @@ enum class FollowUntil {
   forever,       // log --follow: until interrupted
 };
 
+// Prints the agent's events with ids above `events_after` (0: all of them) as they arrive.
 Status follow_agent(Context& ctx, const std::string& agent, FollowUntil until,
-                    std::optional<std::int64_t> mail_id);
+                    std::optional<std::int64_t> mail_id, std::int64_t events_after = 0);
 
 }  // namespace drover::cli

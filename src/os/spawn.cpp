@@ -1,5 +1,6 @@
 #include "os/spawn.h"
 
+#include "os/fd_io.h"
 #include "os/host.h"
 
 #include <algorithm>
@@ -21,11 +22,6 @@ extern char** environ;
 
 namespace drover::os {
 namespace {
-
-void close_fd(int& fd) {
-  if (fd >= 0) ::close(fd);
-  fd = -1;
-}
 
 // Every fd this spawn creates; whatever is still open on an error path gets closed.
 struct Pipes {

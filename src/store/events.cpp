@@ -21,6 +21,12 @@ std::int64_t Events::add(std::string_view agent, std::optional<std::int64_t> tur
   return db_.getLastInsertRowid();
 }
 
+std::int64_t Events::max_id() {
+  SQLite::Statement q(db_, "SELECT coalesce(max(id), 0) FROM events");
+  q.executeStep();
+  return q.getColumn(0).getInt64();
+}
+
 std::vector<EventRecord> Events::for_agent(std::string_view agent, std::optional<std::int64_t> turn,
                                            std::int64_t after_id, int limit) {
   std::string sql = "SELECT id, agent, turn, created_at, kind, level, data FROM events WHERE agent = ? AND id > ?";

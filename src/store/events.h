@@ -31,6 +31,8 @@ class Events {
   // Oldest first, id > after_id, optionally one turn only; limit 0 = all.
   std::vector<EventRecord> for_agent(std::string_view agent, std::optional<std::int64_t> turn,
                                      std::int64_t after_id, int limit);
+  // The newest event id (0 when there are none): where a follower starts.
+  std::int64_t max_id();
   // Events of one kind for an agent (for tests and status).
   int count(std::string_view agent, std::string_view kind);
 

@@ -9,11 +9,11 @@ namespace drover::store {
 
 namespace {
 
-constexpr const char* kColumns =
+constexpr const char* kMailColumns =
     "id, from_agent, to_agent, subject, body, type, priority, thread_id, reply_to, payload, "
     "created_at, read_at, claimed_turn";
 
-MailMessage read_row(SQLite::Statement& q) {
+MailMessage read_message(SQLite::Statement& q) {
   MailMessage m;
   m.id = q.getColumn(0).getInt64();
   m.from = q.getColumn(1).getString();
@@ -33,7 +33,7 @@ MailMessage read_row(SQLite::Statement& q) {
 
 std::vector<MailMessage> collect(SQLite::Statement& q) {
   std::vector<MailMessage> out;
-  while (q.executeStep()) out.push_back(read_row(q));
+  while (q.executeStep()) out.push_back(read_message(q));
   return out;
 }
 
@@ -58,14 +58,14 @@ std::int64_t Mail::insert(const MailMessage& m) {
 }
 
 std::optional<MailMessage> Mail::get(std::int64_t id) {
-  SQLite::Statement q(db_, std::string("SELECT ") + kColumns + " FROM messages WHERE id = ?");
+  SQLite::Statement q(db_, std::string("SELECT ") + kMailColumns + " FROM messages WHERE id = ?");
   q.bind(1, static_cast<int64_t>(id));
   if (!q.executeStep()) return std::nullopt;
-  return read_row(q);
+  return read_message(q);
 }
 
 std::vector<MailMessage> Mail::list(const MailFilter& f) {
-  std::string sql = std::string("SELECT ") + kColumns + " FROM messages WHERE 1=1";
+  std::string sql = std::string("SELECT ") + kMailColumns + " FROM messages WHERE 1=1";
   if (f.to) sql += " AND to_agent = :to";
   if (f.from) sql += " AND from_agent = :from";
   if (f.unread_only) sql += " AND read_at IS NULL";
@@ -82,7 +82,7 @@ std::vector<MailMessage> Mail::list(const MailFilter& f) {
 }
 
 std::vector<MailMessage> Mail::unread_for(std::string_view agent) {
-  SQLite::Statement q(db_, std::string("SELECT ") + kColumns +
+  SQLite::Statement q(db_, std::string("SELECT ") + kMailColumns +
                                " FROM messages WHERE to_agent = ? AND read_at IS NULL ORDER BY id");
   q.bind(1, std::string(agent));
   return collect(q);
@@ -96,7 +96,7 @@ void Mail::mark_read(std::int64_t id, const std::string& ts) {
 }
 
 std::vector<MailMessage> Mail::pending_for(std::string_view agent) {
-  SQLite::Statement q(db_, std::string("SELECT ") + kColumns +
+  SQLite::Statement q(db_, std::string("SELECT ") + kMailColumns +
                                " FROM messages WHERE to_agent = ? AND read_at IS NULL AND "
                                "claimed_turn IS NULL ORDER BY id");
   q.bind(1, std::string(agent));
@@ -123,7 +123,7 @@ int Mail::claim_pending(std::string_view agent, std::int64_t turn) {
 }
 
 std::vector<MailMessage> Mail::claimed_by(std::int64_t turn) {
-  SQLite::Statement q(db_, std::string("SELECT ") + kColumns +
+  SQLite::Statement q(db_, std::string("SELECT ") + kMailColumns +
                                " FROM messages WHERE claimed_turn = ? ORDER BY id");
   q.bind(1, static_cast<int64_t>(turn));
   return collect(q);

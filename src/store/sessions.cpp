@@ -8,12 +8,12 @@ namespace drover::store {
 
 namespace {
 
-constexpr const char* kColumns =
+constexpr const char* kSessionColumns =
     "name, capability, runtime, model, task, task_id, parent, depth, state, state_reason, "
     "worktree, branch, head_sha, dirty_summary, runtime_session_id, created_at, last_activity, "
     "turn_count, failed_turns, current_turn, stop_requested, retry_after";
 
-Session read_row(SQLite::Statement& q) {
+Session read_session(SQLite::Statement& q) {
   Session s;
   s.name = q.getColumn(0).getString();
   s.capability = q.getColumn(1).getString();
@@ -64,7 +64,7 @@ Status Sessions::insert(const Session& s) {
   if (exists.executeStep())
     return make_error(Errc::conflict, "agent '" + s.name + "' already exists (state " +
                                           exists.getColumn(0).getString() + ")");
-  SQLite::Statement q(db_, std::string("INSERT INTO sessions (") + kColumns +
+  SQLite::Statement q(db_, std::string("INSERT INTO sessions (") + kSessionColumns +
                                ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   q.bind(1, s.name);
   q.bind(2, s.capability);
@@ -123,26 +123,26 @@ Status Sessions::purge(std::string_view name, const std::string& now) {
 }
 
 std::optional<Session> Sessions::get(std::string_view name) {
-  SQLite::Statement q(db_, std::string("SELECT ") + kColumns + " FROM sessions WHERE name = ?");
+  SQLite::Statement q(db_, std::string("SELECT ") + kSessionColumns + " FROM sessions WHERE name = ?");
   q.bind(1, std::string(name));
   if (!q.executeStep()) return std::nullopt;
-  return read_row(q);
+  return read_session(q);
 }
 
 std::vector<Session> Sessions::list() {
-  SQLite::Statement q(db_, std::string("SELECT ") + kColumns +
+  SQLite::Statement q(db_, std::string("SELECT ") + kSessionColumns +
                                " FROM sessions ORDER BY created_at, name");
   std::vector<Session> out;
-  while (q.executeStep()) out.push_back(read_row(q));
+  while (q.executeStep()) out.push_back(read_session(q));
   return out;
 }
 
 std::vector<Session> Sessions::live() {
-  SQLite::Statement q(db_, std::string("SELECT ") + kColumns +
+  SQLite::Statement q(db_, std::string("SELECT ") + kSessionColumns +
                                " FROM sessions WHERE state NOT IN (" + terminal_list() +
                                ") ORDER BY created_at, name");
   std::vector<Session> out;
-  while (q.executeStep()) out.push_back(read_row(q));
+  while (q.executeStep()) out.push_back(read_session(q));
   return out;
 }
 

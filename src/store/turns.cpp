@@ -8,11 +8,11 @@ namespace drover::store {
 
 namespace {
 
-constexpr const char* kColumns =
+constexpr const char* kTurnColumns =
     "id, agent, started_at, ended_at, outcome, exit_code, signal, duration_ms, cost_usd, "
     "input_tokens, output_tokens, pid, resume_id, session_id, detail, mail_mark";
 
-TurnRecord read_row(SQLite::Statement& q) {
+TurnRecord read_turn(SQLite::Statement& q) {
   TurnRecord t;
   t.id = q.getColumn(0).getInt64();
   t.agent = q.getColumn(1).getString();
@@ -73,27 +73,27 @@ void Turns::finish(const TurnRecord& e) {
 }
 
 std::optional<TurnRecord> Turns::get(std::int64_t id) {
-  SQLite::Statement q(db_, std::string("SELECT ") + kColumns + " FROM turns WHERE id = ?");
+  SQLite::Statement q(db_, std::string("SELECT ") + kTurnColumns + " FROM turns WHERE id = ?");
   q.bind(1, static_cast<int64_t>(id));
   if (!q.executeStep()) return std::nullopt;
-  return read_row(q);
+  return read_turn(q);
 }
 
 std::vector<TurnRecord> Turns::recent(std::string_view agent, int limit) {
-  SQLite::Statement q(db_, std::string("SELECT ") + kColumns +
+  SQLite::Statement q(db_, std::string("SELECT ") + kTurnColumns +
                                " FROM turns WHERE agent = ? ORDER BY id DESC LIMIT ?");
   q.bind(1, std::string(agent));
   q.bind(2, limit);
   std::vector<TurnRecord> out;
-  while (q.executeStep()) out.push_back(read_row(q));
+  while (q.executeStep()) out.push_back(read_turn(q));
   return out;
 }
 
 std::vector<TurnRecord> Turns::unfinished() {
-  SQLite::Statement q(db_, std::string("SELECT ") + kColumns +
+  SQLite::Statement q(db_, std::string("SELECT ") + kTurnColumns +
                                " FROM turns WHERE ended_at IS NULL ORDER BY id");
   std::vector<TurnRecord> out;
-  while (q.executeStep()) out.push_back(read_row(q));
+  while (q.executeStep()) out.push_back(read_turn(q));
   return out;
 }
 

@@ -289,7 +289,7 @@ TEST_CASE("doctor: stale supervisor files, missing worktrees, agents stuck in_tu
   TempProject p;
   p.init_scripted();
   e2e::write_text(p.root() / ".drover/supervisor.pid", "999999 999999 1 not-a-boot-id\n");
-  add_agent(p, "wendy", "between_turns", ", worktree", ", '/nonexistent/worktrees/wendy'");
+  add_agent(p, "wendy", "stopped", ", worktree", ", '/nonexistent/worktrees/wendy'");
   add_agent(p, "ivan", "in_turn");
 
   auto j = doctor(p, {"--json"});
@@ -325,4 +325,16 @@ TEST_CASE("doctor warns when run as root with a runtime that uses bypassPermissi
     CHECK(c["status"] == "pass");
   }
   CHECK(find_check(j.json(), "runtime claude")["status"] == "pass");
+}
+
+TEST_CASE("doctor: a live agent whose worktree is gone (or is no directory) fails, naming the way out") {
+  TempProject p;
+  p.init_scripted();
+  e2e::write_text(p.root() / "plain-file", "not a worktree\n");
+  add_agent(p, "lara", "between_turns", ", worktree", ", '" + (p.root() / "plain-file").string() + "'");
+  auto j = doctor(p, {"--json"});
+  CHECK(j.code == 1);
+  json wt = find_check(j.json(), "worktree lara");
+  CHECK(wt["status"] == "fail");
+  CHECK(contains(wt["message"].get<std::string>(), "drover stop lara"));
 }

@@ -80,6 +80,8 @@ TEST_CASE("nudge: an idle agent runs now, a busy one gets it at its next turn, -
     auto r = e2e::run(p, {"nudge", "coord", "--wait", "#!say waited"});
     INFO(r.out << r.err);
     CHECK(r.code == 0);
+    CHECK(contains(r.out, "text: waited"));
+    CHECK_FALSE(contains(r.out, "text: hello"));  // only what the nudge caused, not the first turn
     CHECK(e2e::turn_count(p, "coord") == 2);
     CHECK(e2e::q(p, "SELECT count(*) FROM messages WHERE type = 'nudge' AND read_at IS NOT NULL") == "1");
   }
