@@ -1,5 +1,6 @@
 // drover status [AGENT] [--all] (SPEC §6.4). Read-only: it never writes state.
 #include <CLI/CLI.hpp>
+#include <map>
 #include <memory>
 
 #include "cli/context.h"
@@ -34,15 +35,14 @@ struct Snapshot {
   int operator_unread = 0;
 };
 
-nlohmann::json supervisor_json(const SupervisorInfo& sup, const Config& cfg, int running) {
-  nlohmann::json j = {{"running", sup.running},
-                      {"pid", nullptr},
-                      {"started_at", nullptr},
-                      {"turns_running", running},
-                      {"max_concurrent_turns", cfg.supervisor.max_concurrent_turns}};
-  if (sup.identity) j["pid"] = sup.identity->pid;
-  if (sup.started_at) j["started_at"] = *sup.started_at;
-  return j;
+void write_supervisor(JsonWriter& w, const SupervisorInfo& sup, const Config& cfg, int running) {
+  w.begin_object().member("running", sup.running);
+  if (sup.identity) w.member("pid", static_cast<std::int64_t>(sup.identity->pid));
+  else w.key("pid").null();
+  w.member("started_at", sup.started_at)
+      .member("turns_running", running)
+      .member("max_concurrent_turns", cfg.supervisor.max_concurrent_turns)
+      .end_object();
 }
 
 std::string supervisor_line(const SupervisorInfo& sup, const Config& cfg, int running) {
@@ -55,6 +55,8 @@ std::string supervisor_line(const SupervisorInfo& sup, const Config& cfg, int ru
   return line + ", " + turns;
 }
 
+// The JSON document is streamed (JsonWriter): with thousands of agents, building it as a
+// DOM would cost more than reading the database.
 Status run_overview(Context& ctx, const StatusOptions& o, const ProjectPaths& p, const Config& cfg,
                     store::Store& st) {
   auto snap = st.read<Snapshot>([&](store::Tx& tx) -> Result<Snapshot> {
@@ -63,16 +65,31 @@ Status run_overview(Context& ctx, const StatusOptions& o, const ProjectPaths& p,
   if (!snap) return snap.error();
   SupervisorInfo sup = read_supervisor_info(p);
   int running = 0;
-  nlohmann::json agents = nlohmann::json::array();
+  for (const auto& s : snap->sessions) running += s.state == SessionState::in_turn;
+
+  if (ctx.out.json) {
+    JsonWriter w;
+    w.begin_object().key("supervisor");
+    write_supervisor(w, sup, cfg, running);
+    w.key("agents").begin_array();
+    for (const auto& s : snap->sessions) {
+      write_session(w, s);
+      w.key("turn_process");
+      write_probe(w, probe_turn(p, s.name));
+      w.end_object();
+    }
+    w.end_array();
+    w.key("unread").begin_object().member("operator", snap->operator_unread).end_object();
+    w.end_object();
+    ctx.out.document_text(w.str());
+    return ok_status();
+  }
+
   std::vector<std::string> lines;
   std::map<std::string, int> finished;
   int finished_total = 0;
   for (const auto& s : snap->sessions) {
     TurnProbe probe = probe_turn(p, s.name);
-    if (s.state == SessionState::in_turn) ++running;
-    nlohmann::json j = session_json(s);
-    j["turn_process"] = probe_json(probe);
-    agents.push_back(j);
     if (is_terminal(s.state) && !o.all && !probe.orphan) {
       ++finished[std::string(to_string(s.state))];
       ++finished_total;
@@ -88,9 +105,6 @@ Status run_overview(Context& ctx, const StatusOptions& o, const ProjectPaths& p,
     line += "  " + one_line_summary(s.task, 50);
     lines.push_back(line);
   }
-  ctx.out.document({{"supervisor", supervisor_json(sup, cfg, running)},
-                    {"agents", agents},
-                    {"unread", {{"operator", snap->operator_unread}}}});
   std::string text = supervisor_line(sup, cfg, running) + "\n";
   if (snap->sessions.empty()) text += "agents: none (start one with 'drover sling <agent> \"<task>\"')\n";
   for (const auto& l : lines) text += l + "\n";

@@ -34,6 +34,10 @@ void Output::document(const nlohmann::json& doc) const {
   if (json) write_out(stdout, dump_json(doc, 2));
 }
 
+void Output::document_text(std::string_view doc) const {
+  if (json) write_out(stdout, doc);
+}
+
 void Output::error(const Error& e) const {
   if (json) {
     nlohmann::json doc = {{"error", {{"code", error_code_name(e.code)}, {"message", e.message}}}};
@@ -75,29 +79,37 @@ nlohmann::json opt(const std::optional<T>& v) {
 }
 }  // namespace
 
+void write_session(JsonWriter& w, const Session& s) {
+  w.begin_object()
+      .member("name", s.name)
+      .member("capability", s.capability)
+      .member("runtime", s.runtime)
+      .member("model", s.model)
+      .member("state", to_string(s.state))
+      .member("state_reason", s.state_reason)
+      .member("parent", s.parent)
+      .member("depth", s.depth)
+      .member("task", s.task)
+      .member("task_id", s.task_id)
+      .member("worktree", s.worktree)
+      .member("branch", s.branch)
+      .member("head_sha", s.head_sha)
+      .member("dirty_summary", s.dirty_summary)
+      .member("runtime_session_id", s.runtime_session_id)
+      .member("created_at", s.created_at)
+      .member("last_activity", s.last_activity)
+      .member("turn_count", s.turn_count)
+      .member("failed_turns", s.failed_turns)
+      .member("current_turn", s.current_turn)
+      .member("stop_requested", s.stop_requested)
+      .member("retry_after", s.retry_after);
+}
+
 nlohmann::json session_json(const Session& s) {
-  return {{"name", s.name},
-          {"capability", s.capability},
-          {"runtime", s.runtime},
-          {"model", opt(s.model)},
-          {"state", std::string(to_string(s.state))},
-          {"state_reason", opt(s.state_reason)},
-          {"parent", opt(s.parent)},
-          {"depth", s.depth},
-          {"task", s.task},
-          {"task_id", opt(s.task_id)},
-          {"worktree", opt(s.worktree)},
-          {"branch", opt(s.branch)},
-          {"head_sha", opt(s.head_sha)},
-          {"dirty_summary", opt(s.dirty_summary)},
-          {"runtime_session_id", opt(s.runtime_session_id)},
-          {"created_at", s.created_at},
-          {"last_activity", s.last_activity},
-          {"turn_count", s.turn_count},
-          {"failed_turns", s.failed_turns},
-          {"current_turn", opt(s.current_turn)},
-          {"stop_requested", s.stop_requested},
-          {"retry_after", opt(s.retry_after)}};
+  JsonWriter w(0);
+  write_session(w, s);
+  w.end_object();
+  return nlohmann::json::parse(w.str());
 }
 
 nlohmann::json turn_json(const store::TurnRecord& t) {

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/json_writer.h"
 #include "core/mail.h"
 #include "core/session.h"
 #include "store/turns.h"
@@ -27,6 +28,8 @@ class Output {
   void warn(std::string_view text) const;
   // The --json document.
   void document(const nlohmann::json& doc) const;
+  // The --json document, already serialised (a JsonWriter's output).
+  void document_text(std::string_view doc) const;
   // One error line on stderr, or the JSON error document on stdout with --json.
   void error(const Error& e) const;
 
@@ -39,7 +42,9 @@ class Output {
 nlohmann::json message_json(const MailMessage& m);
 // Header line + escaped body for humans.
 std::string message_human(const MailMessage& m, bool with_body);
-// Every session column, absent values as null.
+// Every session column, absent values as null. write_session opens the object and leaves
+// it open, so callers can add members (status adds "turn_process") before end_object().
+void write_session(JsonWriter& w, const Session& s);
 nlohmann::json session_json(const Session& s);
 nlohmann::json turn_json(const store::TurnRecord& t);
 

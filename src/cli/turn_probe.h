@@ -5,6 +5,7 @@
 #include <string>
 
 #include "cli/project.h"
+#include "core/json_writer.h"
 #include "os/process.h"
 
 namespace drover::cli {
@@ -19,6 +20,8 @@ struct TurnProbe {
 };
 
 TurnProbe probe_turn(const ProjectPaths& p, const std::string& agent);
+// {"pid","pgid","alive","lock_held","orphan","problem"}, or null without a turn.pid.
+void write_probe(JsonWriter& w, const TurnProbe& probe);
 nlohmann::json probe_json(const TurnProbe& probe);
 
 }  // namespace drover::cli
