@@ -99,8 +99,9 @@ JsonWriter& JsonWriter::key(std::string_view name) {
   Level& top = stack_.back();
   if (top.count++ > 0) out_ += ',';
   newline(stack_.size());
-  append_json_string(out_, name);
-  out_ += indent_ > 0 ? ": " : ":";
+  out_ += '"';
+  out_ += name;
+  out_ += indent_ > 0 ? "\": " : "\":";
   after_key_ = true;
   return *this;
 }

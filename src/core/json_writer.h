@@ -22,6 +22,7 @@ class JsonWriter {
   JsonWriter& begin_array();
   JsonWriter& end_array();
   // Inside an object: the next member's name (then exactly one value or container).
+  // Names are drover's own identifiers (ASCII, nothing to escape) and are copied as is.
   JsonWriter& key(std::string_view name);
 
   JsonWriter& value(std::string_view s);

@@ -15,15 +15,26 @@ struct ProjectPaths {
   std::filesystem::path supervisor_pid() const { return dir() / "supervisor.pid"; }
   std::filesystem::path supervisor_sock() const { return dir() / "supervisor.sock"; }
   std::filesystem::path logs() const { return dir() / "logs"; }
-  std::filesystem::path agent_dir(const std::string& agent) const { return dir() / "agents" / agent; }
-  std::filesystem::path turn_lock(const std::string& agent) const { return agent_dir(agent) / "turn.lock"; }
-  std::filesystem::path turn_pid(const std::string& agent) const { return agent_dir(agent) / "turn.pid"; }
+  // Built by string concatenation, not path::operator/ (which re-parses every component):
+  // `status` computes these for every agent. Agent names never contain '/'.
+  std::filesystem::path agent_dir(const std::string& agent) const { return agent_file(agent, ""); }
+  std::filesystem::path turn_lock(const std::string& agent) const { return agent_file(agent, "/turn.lock"); }
+  std::filesystem::path turn_pid(const std::string& agent) const { return agent_file(agent, "/turn.pid"); }
   std::filesystem::path agent_logs(const std::string& agent) const { return logs() / agent; }
   std::filesystem::path worktrees() const { return dir() / "worktrees"; }
   std::filesystem::path worktree(const std::string& agent) const { return worktrees() / agent; }
   // Held while a worktree exists without its session (sling) and while clean looks for
   // worktrees no session owns. Agent names never start with '.', so it is no worktree.
   std::filesystem::path worktrees_lock() const { return worktrees() / ".lock"; }
+ private:
+  std::filesystem::path agent_file(const std::string& agent, const char* file) const {
+    std::string p = root.empty() ? std::string(".") : root.native();
+    if (p.size() > 1 && p.back() == '/') p.pop_back();
+    p += p == "/" ? ".drover/agents/" : "/.drover/agents/";
+    p += agent;
+    p += file;
+    return std::filesystem::path(std::move(p));
+  }
 };
 
 }  // namespace drover

@@ -48,7 +48,8 @@ Status fsync_dir(const std::filesystem::path& dir, const std::filesystem::path& 
 }  // namespace
 
 Status write_file_atomic(const std::filesystem::path& path, std::string_view contents,
-                         unsigned mode) {
+                         unsigned mode, Durability durability) {
+  const bool sync = durability == Durability::synced;
   const auto name = path.filename();
   if (name.empty() || name == "." || name == "..") {
     return make_error(Errc::usage, "cannot write " + quoted(path) + ": not a file name");
@@ -71,12 +72,12 @@ Status write_file_atomic(const std::filesystem::path& path, std::string_view con
   int err = 0;
   if (!write_all(fd, contents, err)) return fail("cannot write", err);
   if (::fchmod(fd, static_cast<mode_t>(mode & 07777)) != 0) return fail("cannot chmod", errno);
-  if (::fsync(fd) != 0) return fail("cannot sync", errno);
+  if (sync && ::fsync(fd) != 0) return fail("cannot sync", errno);
   int rc = ::close(fd);
   fd = -1;
   if (rc != 0) return fail("cannot write", errno);
   if (::rename(temp.c_str(), path.c_str()) != 0) return fail("cannot replace", errno);
-  return fsync_dir(dir, path);
+  return sync ? fsync_dir(dir, path) : ok_status();
 }
 
 Result<std::string> read_file(const std::filesystem::path& path) {

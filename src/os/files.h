@@ -8,10 +8,16 @@
 
 namespace drover::os {
 
-// Writes via a temp file in the same directory, fsync, rename, fsync of the directory.
+enum class Durability {
+  synced,    // fsync the file and its directory: survives a power loss (config, init)
+  volatile_, // no fsync: for facts about live processes (pid files), which a reboot
+             // makes moot anyway; readers still never see a half-written file
+};
+
+// Writes via a temp file in the same directory, (fsync,) rename(, fsync of the directory).
 // The file ends with `mode` (default 0600). Never leaves a half-written target.
 Status write_file_atomic(const std::filesystem::path& path, std::string_view contents,
-                         unsigned mode = 0600);
+                         unsigned mode = 0600, Durability durability = Durability::synced);
 // Reads a whole file. not_found if missing; failed (with errno text) otherwise.
 Result<std::string> read_file(const std::filesystem::path& path);
 // mkdir -p with mode 0700 for every directory it creates.

@@ -172,7 +172,8 @@ StartResult start_turn(boost::asio::io_context& io, RunnerContext& ctx, const Tu
 
   // turn.pid right after spawning: an agent nobody can kill must not run.
   auto id = os::read_identity(t.child.pid);
-  Status pid_written = id ? os::write_file_atomic(ctx.paths.turn_pid(agent), os::format_pid_file(*id))
+  Status pid_written = id ? os::write_file_atomic(ctx.paths.turn_pid(agent), os::format_pid_file(*id), 0600,
+                                                  os::Durability::volatile_)
                           : Status(id.error());
   if (!pid_written) {
     (void)os::signal_group(t.child.pid, SIGKILL);

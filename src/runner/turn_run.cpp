@@ -189,7 +189,11 @@ class TurnRun final : public TurnHandle, public std::enable_shared_from_this<Tur
         }
         continue;  // malformed lines do not reset the stall timer
       }
+      bool first_event = !last_event_;
       last_event_ = Clock::now();
+      // The deadline only moves later with each event, except at the first one: it switches
+      // from first_output_timeout to stall_timeout, which may be shorter. Re-arm then.
+      if (first_event && !stopping_ && !exited_) arm_watchdog();
       if (e.kind == StreamEventKind::session_start) saw_init_ = true;
       if (e.kind == StreamEventKind::result) {
         obs_.has_result = true;

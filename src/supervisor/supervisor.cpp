@@ -234,7 +234,7 @@ Status run(const ProjectPaths& paths, const Config& config) {
   if (auto st = os::make_private_dirs(paths.logs()); !st) return st.error();
   auto self = os::read_identity(::getpid());
   if (!self) return self.error();
-  if (auto st = os::write_file_atomic(paths.supervisor_pid(), os::format_pid_file(*self)); !st) return st.error();
+  if (auto st = os::write_file_atomic(paths.supervisor_pid(), os::format_pid_file(*self), 0600, os::Durability::volatile_); !st) return st.error();
   auto store = store::Store::open(paths.db(), store::OpenMode::existing);
   if (!store) return store.error();
 

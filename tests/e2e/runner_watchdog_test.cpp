@@ -49,6 +49,15 @@ TEST_CASE("runner watchdog: a turn that stalls after its first line is stopped, 
   CHECK(has(died[0]["body"].get<std::string>(), "stalled"));
 }
 
+TEST_CASE("runner watchdog: a stall_timeout shorter than first_output_timeout applies from the first event on") {
+  TempProject p;
+  init(p, "turn.stall_timeout = \"1s\"\nturn.first_output_timeout = \"10m\"\nturn.kill_grace = \"500ms\"\n");
+  sling(p, {"alice", "#!slow 3 50ms\n#!sleep 30s"});
+  json doc = failed_turn(p, "alice");
+  expect_stalled(p, "alice", doc);
+  CHECK(has(events(p, "alice", "stalled").at(0)["data"]["reason"].get<std::string>(), "no output for 1s"));
+}
+
 TEST_CASE("runner watchdog: a turn that prints nothing hits first_output_timeout") {
   TempProject p;
   init(p, kFastWatchdog);
