@@ -1,5 +1,7 @@
 #include "store/events.h"
 
+#include "store/statement.h"
+
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include "core/clock.h"
@@ -9,7 +11,7 @@ namespace drover::store {
 
 std::int64_t Events::add(std::string_view agent, std::optional<std::int64_t> turn,
                          std::string_view kind, std::string_view level, std::string_view data) {
-  SQLite::Statement q(db_, "INSERT INTO events (agent, turn, created_at, kind, level, data) "
+  Stmt q(db_, "INSERT INTO events (agent, turn, created_at, kind, level, data) "
                            "VALUES (?,?,?,?,?,?)");
   q.bind(1, std::string(agent));
   bind_opt(q, 2, turn);
@@ -22,7 +24,7 @@ std::int64_t Events::add(std::string_view agent, std::optional<std::int64_t> tur
 }
 
 std::int64_t Events::max_id() {
-  SQLite::Statement q(db_, "SELECT coalesce(max(id), 0) FROM events");
+  Stmt q(db_, "SELECT coalesce(max(id), 0) FROM events");
   q.executeStep();
   return q.getColumn(0).getInt64();
 }
@@ -53,7 +55,7 @@ std::vector<EventRecord> Events::for_agent(std::string_view agent, std::optional
 }
 
 int Events::count(std::string_view agent, std::string_view kind) {
-  SQLite::Statement q(db_, "SELECT count(*) FROM events WHERE agent = ? AND kind = ?");
+  Stmt q(db_, "SELECT count(*) FROM events WHERE agent = ? AND kind = ?");
   q.bind(1, std::string(agent));
   q.bind(2, std::string(kind));
   q.executeStep();

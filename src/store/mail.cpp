@@ -1,5 +1,7 @@
 #include "store/mail.h"
 
+#include "store/statement.h"
+
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include "core/clock.h"
@@ -13,7 +15,8 @@ constexpr const char* kMailColumns =
     "id, from_agent, to_agent, subject, body, type, priority, thread_id, reply_to, payload, "
     "created_at, read_at, claimed_turn";
 
-MailMessage read_message(SQLite::Statement& q) {
+template <class Query>
+MailMessage read_message(Query& q) {
   MailMessage m;
   m.id = q.getColumn(0).getInt64();
   m.from = q.getColumn(1).getString();
@@ -31,7 +34,8 @@ MailMessage read_message(SQLite::Statement& q) {
   return m;
 }
 
-std::vector<MailMessage> collect(SQLite::Statement& q) {
+template <class Query>
+std::vector<MailMessage> collect(Query& q) {
   std::vector<MailMessage> out;
   while (q.executeStep()) out.push_back(read_message(q));
   return out;
@@ -40,7 +44,7 @@ std::vector<MailMessage> collect(SQLite::Statement& q) {
 }  // namespace
 
 std::int64_t Mail::insert(const MailMessage& m) {
-  SQLite::Statement q(db_,
+  Stmt q(db_,
                       "INSERT INTO messages (from_agent, to_agent, subject, body, type, priority, "
                       "thread_id, reply_to, payload, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)");
   q.bind(1, m.from);
@@ -58,7 +62,7 @@ std::int64_t Mail::insert(const MailMessage& m) {
 }
 
 std::optional<MailMessage> Mail::get(std::int64_t id) {
-  SQLite::Statement q(db_, std::string("SELECT ") + kMailColumns + " FROM messages WHERE id = ?");
+  Stmt q(db_, std::string("SELECT ") + kMailColumns + " FROM messages WHERE id = ?");
   q.bind(1, static_cast<int64_t>(id));
   if (!q.executeStep()) return std::nullopt;
   return read_message(q);
@@ -73,7 +77,7 @@ std::vector<MailMessage> Mail::list(const MailFilter& f) {
   if (f.since) sql += " AND created_at >= :since";
   sql += " ORDER BY id DESC";
   if (f.limit > 0) sql += " LIMIT " + std::to_string(f.limit);
-  SQLite::Statement q(db_, sql);
+  Stmt q(db_, sql);
   if (f.to) q.bind(":to", *f.to);
   if (f.from) q.bind(":from", *f.from);
   if (f.type) q.bind(":type", *f.type);
@@ -82,21 +86,21 @@ std::vector<MailMessage> Mail::list(const MailFilter& f) {
 }
 
 std::vector<MailMessage> Mail::unread_for(std::string_view agent) {
-  SQLite::Statement q(db_, std::string("SELECT ") + kMailColumns +
+  Stmt q(db_, std::string("SELECT ") + kMailColumns +
                                " FROM messages WHERE to_agent = ? AND read_at IS NULL ORDER BY id");
   q.bind(1, std::string(agent));
   return collect(q);
 }
 
 void Mail::mark_read(std::int64_t id, const std::string& ts) {
-  SQLite::Statement q(db_, "UPDATE messages SET read_at = ? WHERE id = ? AND read_at IS NULL");
+  Stmt q(db_, "UPDATE messages SET read_at = ? WHERE id = ? AND read_at IS NULL");
   q.bind(1, ts);
   q.bind(2, static_cast<int64_t>(id));
   q.exec();
 }
 
 std::vector<MailMessage> Mail::pending_for(std::string_view agent) {
-  SQLite::Statement q(db_, std::string("SELECT ") + kMailColumns +
+  Stmt q(db_, std::string("SELECT ") + kMailColumns +
                                " FROM messages WHERE to_agent = ? AND read_at IS NULL AND "
                                "claimed_turn IS NULL ORDER BY id");
   q.bind(1, std::string(agent));
@@ -104,7 +108,7 @@ std::vector<MailMessage> Mail::pending_for(std::string_view agent) {
 }
 
 int Mail::unread_count(std::string_view agent) {
-  SQLite::Statement q(db_, "SELECT count(*) FROM messages WHERE to_agent = ? AND read_at IS NULL");
+  Stmt q(db_, "SELECT count(*) FROM messages WHERE to_agent = ? AND read_at IS NULL");
   q.bind(1, std::string(agent));
   q.executeStep();
   return q.getColumn(0).getInt();
@@ -115,7 +119,7 @@ std::int64_t Mail::max_id() {
 }
 
 int Mail::claim_pending(std::string_view agent, std::int64_t turn) {
-  SQLite::Statement q(db_, "UPDATE messages SET claimed_turn = ? WHERE to_agent = ? AND "
+  Stmt q(db_, "UPDATE messages SET claimed_turn = ? WHERE to_agent = ? AND "
                            "read_at IS NULL AND claimed_turn IS NULL");
   q.bind(1, static_cast<int64_t>(turn));
   q.bind(2, std::string(agent));
@@ -123,21 +127,21 @@ int Mail::claim_pending(std::string_view agent, std::int64_t turn) {
 }
 
 std::vector<MailMessage> Mail::claimed_by(std::int64_t turn) {
-  SQLite::Statement q(db_, std::string("SELECT ") + kMailColumns +
+  Stmt q(db_, std::string("SELECT ") + kMailColumns +
                                " FROM messages WHERE claimed_turn = ? ORDER BY id");
   q.bind(1, static_cast<int64_t>(turn));
   return collect(q);
 }
 
 int Mail::mark_turn_read(std::int64_t turn, const std::string& ts) {
-  SQLite::Statement q(db_, "UPDATE messages SET read_at = ? WHERE claimed_turn = ? AND read_at IS NULL");
+  Stmt q(db_, "UPDATE messages SET read_at = ? WHERE claimed_turn = ? AND read_at IS NULL");
   q.bind(1, ts);
   q.bind(2, static_cast<int64_t>(turn));
   return q.exec();
 }
 
 int Mail::release_turn(std::int64_t turn) {
-  SQLite::Statement q(db_, "UPDATE messages SET claimed_turn = NULL WHERE claimed_turn = ? AND read_at IS NULL");
+  Stmt q(db_, "UPDATE messages SET claimed_turn = NULL WHERE claimed_turn = ? AND read_at IS NULL");
   q.bind(1, static_cast<int64_t>(turn));
   return q.exec();
 }
@@ -148,7 +152,7 @@ bool Mail::sent_since(std::string_view agent, const std::vector<std::string>& ty
   std::string sql = "SELECT 1 FROM messages WHERE from_agent = ? AND id > ? AND type IN (";
   for (std::size_t i = 0; i < types.size(); ++i) sql += i ? ",?" : "?";
   sql += ") LIMIT 1";
-  SQLite::Statement q(db_, sql);
+  Stmt q(db_, sql);
   q.bind(1, std::string(agent));
   q.bind(2, static_cast<int64_t>(after_id));
   for (std::size_t i = 0; i < types.size(); ++i) q.bind(static_cast<int>(i + 3), types[i]);
@@ -156,7 +160,7 @@ bool Mail::sent_since(std::string_view agent, const std::vector<std::string>& ty
 }
 
 int Mail::arrived_since(std::string_view agent, std::int64_t after_id) {
-  SQLite::Statement q(db_, "SELECT count(*) FROM messages WHERE to_agent = ? AND id > ? AND "
+  Stmt q(db_, "SELECT count(*) FROM messages WHERE to_agent = ? AND id > ? AND "
                            "read_at IS NULL AND claimed_turn IS NULL");
   q.bind(1, std::string(agent));
   q.bind(2, static_cast<int64_t>(after_id));

@@ -1,5 +1,7 @@
 #include "store/sessions.h"
 
+#include "store/statement.h"
+
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include "store/sqlite_util.h"
@@ -13,7 +15,8 @@ constexpr const char* kSessionColumns =
     "worktree, branch, head_sha, dirty_summary, runtime_session_id, created_at, last_activity, "
     "turn_count, failed_turns, current_turn, stop_requested, retry_after";
 
-Session read_session(SQLite::Statement& q) {
+template <class Query>
+Session read_session(Query& q) {
   Session s;
   s.name = q.getColumn(0).getString();
   s.capability = q.getColumn(1).getString();
@@ -59,12 +62,12 @@ std::string terminal_list() {
 }  // namespace
 
 Status Sessions::insert(const Session& s) {
-  SQLite::Statement exists(db_, "SELECT state FROM sessions WHERE name = ?");
+  Stmt exists(db_, "SELECT state FROM sessions WHERE name = ?");
   exists.bind(1, s.name);
   if (exists.executeStep())
     return make_error(Errc::conflict, "agent '" + s.name + "' already exists (state " +
                                           exists.getColumn(0).getString() + ")");
-  SQLite::Statement q(db_, std::string("INSERT INTO sessions (") + kSessionColumns +
+  Stmt q(db_, std::string("INSERT INTO sessions (") + kSessionColumns +
                                ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   q.bind(1, s.name);
   q.bind(2, s.capability);
@@ -93,7 +96,7 @@ Status Sessions::insert(const Session& s) {
 }
 
 void Sessions::remove(std::string_view name) {
-  SQLite::Statement q(db_, "DELETE FROM sessions WHERE name = ?");
+  Stmt q(db_, "DELETE FROM sessions WHERE name = ?");
   q.bind(1, std::string(name));
   q.exec();
 }
@@ -105,17 +108,17 @@ Status Sessions::purge(std::string_view name, const std::string& now) {
     return make_error(Errc::conflict, "agent '" + std::string(name) + "' is " +
                                           std::string(to_string(s->state)) + ", not finished");
   std::string agent(name);
-  SQLite::Statement unclaim(db_, "UPDATE messages SET claimed_turn = NULL "
+  Stmt unclaim(db_, "UPDATE messages SET claimed_turn = NULL "
                                  "WHERE claimed_turn IN (SELECT id FROM turns WHERE agent = ?)");
   unclaim.bind(1, agent);
   unclaim.exec();
-  SQLite::Statement retire(db_, "UPDATE messages SET read_at = ? WHERE to_agent = ? AND read_at IS NULL");
+  Stmt retire(db_, "UPDATE messages SET read_at = ? WHERE to_agent = ? AND read_at IS NULL");
   retire.bind(1, now);
   retire.bind(2, agent);
   retire.exec();
   for (const char* sql : {"DELETE FROM events WHERE agent = ?", "DELETE FROM turns WHERE agent = ?",
                           "DELETE FROM sessions WHERE name = ?"}) {
-    SQLite::Statement q(db_, sql);
+    Stmt q(db_, sql);
     q.bind(1, agent);
     q.exec();
   }
@@ -123,14 +126,14 @@ Status Sessions::purge(std::string_view name, const std::string& now) {
 }
 
 std::optional<Session> Sessions::get(std::string_view name) {
-  SQLite::Statement q(db_, std::string("SELECT ") + kSessionColumns + " FROM sessions WHERE name = ?");
+  Stmt q(db_, std::string("SELECT ") + kSessionColumns + " FROM sessions WHERE name = ?");
   q.bind(1, std::string(name));
   if (!q.executeStep()) return std::nullopt;
   return read_session(q);
 }
 
 std::vector<Session> Sessions::list() {
-  SQLite::Statement q(db_, std::string("SELECT ") + kSessionColumns +
+  Stmt q(db_, std::string("SELECT ") + kSessionColumns +
                                " FROM sessions ORDER BY created_at, name");
   std::vector<Session> out;
   while (q.executeStep()) out.push_back(read_session(q));
@@ -138,7 +141,7 @@ std::vector<Session> Sessions::list() {
 }
 
 std::vector<Session> Sessions::live() {
-  SQLite::Statement q(db_, std::string("SELECT ") + kSessionColumns +
+  Stmt q(db_, std::string("SELECT ") + kSessionColumns +
                                " FROM sessions WHERE state NOT IN (" + terminal_list() +
                                ") ORDER BY created_at, name");
   std::vector<Session> out;
@@ -161,7 +164,7 @@ Result<SessionState> Sessions::transition(std::string_view name, SessionEvent ev
   if (u.head_sha) sql += ", head_sha = ?";
   if (u.dirty_summary) sql += ", dirty_summary = ?";
   sql += " WHERE name = ? AND state IN (" + in_list(predecessors(event)) + ")";
-  SQLite::Statement q(db_, sql);
+  Stmt q(db_, sql);
   int i = 1;
   q.bind(i++, std::string(to_string(to)));
   if (u.reason) {
@@ -187,7 +190,7 @@ Result<SessionState> Sessions::transition(std::string_view name, SessionEvent ev
 }
 
 std::vector<std::string> Sessions::live_children(std::string_view parent) {
-  SQLite::Statement q(db_, "SELECT name FROM sessions WHERE parent = ? AND state NOT IN (" +
+  Stmt q(db_, "SELECT name FROM sessions WHERE parent = ? AND state NOT IN (" +
                                terminal_list() + ") ORDER BY name");
   q.bind(1, std::string(parent));
   std::vector<std::string> out;
@@ -196,21 +199,21 @@ std::vector<std::string> Sessions::live_children(std::string_view parent) {
 }
 
 void Sessions::set_activity(std::string_view name, const std::string& ts) {
-  SQLite::Statement q(db_, "UPDATE sessions SET last_activity = ? WHERE name = ?");
+  Stmt q(db_, "UPDATE sessions SET last_activity = ? WHERE name = ?");
   q.bind(1, ts);
   q.bind(2, std::string(name));
   q.exec();
 }
 
 void Sessions::set_runtime_session_id(std::string_view name, const std::optional<std::string>& id) {
-  SQLite::Statement q(db_, "UPDATE sessions SET runtime_session_id = ? WHERE name = ?");
+  Stmt q(db_, "UPDATE sessions SET runtime_session_id = ? WHERE name = ?");
   bind_opt(q, 1, id);
   q.bind(2, std::string(name));
   q.exec();
 }
 
 std::vector<Candidate> Sessions::runnable() {
-  SQLite::Statement q(db_,
+  Stmt q(db_,
                       "SELECT s.name, min(m.id), s.retry_after FROM sessions s JOIN messages m "
                       "ON m.to_agent = s.name AND m.read_at IS NULL AND m.claimed_turn IS NULL "
                       "WHERE s.state IN ('booting','between_turns') AND s.stop_requested = 0 "
@@ -222,7 +225,7 @@ std::vector<Candidate> Sessions::runnable() {
 }
 
 bool Sessions::request_stop(std::string_view name) {
-  SQLite::Statement q(db_, "UPDATE sessions SET stop_requested = 1 WHERE name = ? AND state NOT IN (" +
+  Stmt q(db_, "UPDATE sessions SET stop_requested = 1 WHERE name = ? AND state NOT IN (" +
                                terminal_list() + ")");
   q.bind(1, std::string(name));
   return q.exec() == 1;

@@ -1,5 +1,6 @@
 #pragma once
-// Small helpers for binding and reading optional values (store-internal).
+// Small helpers for binding and reading optional values (store-internal). The binders
+// take a SQLite::Statement or a cached Stmt (store/statement.h).
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <cstdint>
@@ -8,13 +9,16 @@
 
 namespace drover::store {
 
-inline void bind_opt(SQLite::Statement& st, int idx, const std::optional<std::string>& v) {
+template <class Query>
+inline void bind_opt(Query& st, int idx, const std::optional<std::string>& v) {
   if (v) st.bind(idx, *v); else st.bind(idx);
 }
-inline void bind_opt(SQLite::Statement& st, int idx, const std::optional<std::int64_t>& v) {
+template <class Query>
+inline void bind_opt(Query& st, int idx, const std::optional<std::int64_t>& v) {
   if (v) st.bind(idx, static_cast<int64_t>(*v)); else st.bind(idx);
 }
-inline void bind_opt(SQLite::Statement& st, int idx, const std::optional<double>& v) {
+template <class Query>
+inline void bind_opt(Query& st, int idx, const std::optional<double>& v) {
   if (v) st.bind(idx, *v); else st.bind(idx);
 }
 inline std::optional<std::string> opt_text(const SQLite::Column& c) {

@@ -1,5 +1,7 @@
 #include "store/store.h"
 
+#include "store/statement.h"
+
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>
 
@@ -110,13 +112,13 @@ Result<std::unique_ptr<Store>> Store::open(const fs::path& path, OpenMode mode) 
 
 Store::Store(std::unique_ptr<SQLite::Database> db, fs::path path)
     : db_(std::move(db)), path_(std::move(path)) {}
-Store::~Store() = default;
+Store::~Store() { forget_statements(*db_); }
 
 Status Store::run(bool immediate, const std::function<Status(Tx&)>& fn) {
   try {
     for (int attempt = 1;; ++attempt) {
       try {
-        db_->exec(immediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
+        Stmt(*db_, immediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED").exec();
         break;
       } catch (const SQLite::Exception& e) {
         if (!is_busy(e) || attempt == kBeginAttempts) throw;
@@ -130,14 +132,14 @@ Status Store::run(bool immediate, const std::function<Status(Tx&)>& fn) {
   try {
     result = fn(tx);
     if (result.ok()) {
-      db_->exec("COMMIT");
+      Stmt(*db_, "COMMIT").exec();
       return result;
     }
   } catch (const std::exception& e) {
     result = db_error(path_, e);
   }
   try {
-    db_->exec("ROLLBACK");
+    Stmt(*db_, "ROLLBACK").exec();
   } catch (const std::exception&) {
     // The transaction is already gone (SQLite rolls back on some errors by itself).
   }

@@ -1,5 +1,7 @@
 #include "store/turns.h"
 
+#include "store/statement.h"
+
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include "store/sqlite_util.h"
@@ -12,7 +14,8 @@ constexpr const char* kTurnColumns =
     "id, agent, started_at, ended_at, outcome, exit_code, signal, duration_ms, cost_usd, "
     "input_tokens, output_tokens, pid, resume_id, session_id, detail, mail_mark";
 
-TurnRecord read_turn(SQLite::Statement& q) {
+template <class Query>
+TurnRecord read_turn(Query& q) {
   TurnRecord t;
   t.id = q.getColumn(0).getInt64();
   t.agent = q.getColumn(1).getString();
@@ -37,7 +40,7 @@ TurnRecord read_turn(SQLite::Statement& q) {
 
 std::int64_t Turns::create(std::string_view agent, const std::string& started_at,
                            const std::optional<std::string>& resume_id, std::int64_t mail_mark) {
-  SQLite::Statement q(db_, "INSERT INTO turns (agent, started_at, resume_id, mail_mark) VALUES (?,?,?,?)");
+  Stmt q(db_, "INSERT INTO turns (agent, started_at, resume_id, mail_mark) VALUES (?,?,?,?)");
   q.bind(1, std::string(agent));
   q.bind(2, started_at);
   bind_opt(q, 3, resume_id);
@@ -47,14 +50,14 @@ std::int64_t Turns::create(std::string_view agent, const std::string& started_at
 }
 
 void Turns::set_pid(std::int64_t id, std::int64_t pid) {
-  SQLite::Statement q(db_, "UPDATE turns SET pid = ? WHERE id = ?");
+  Stmt q(db_, "UPDATE turns SET pid = ? WHERE id = ?");
   q.bind(1, static_cast<int64_t>(pid));
   q.bind(2, static_cast<int64_t>(id));
   q.exec();
 }
 
 void Turns::finish(const TurnRecord& e) {
-  SQLite::Statement q(db_,
+  Stmt q(db_,
                       "UPDATE turns SET ended_at = ?, outcome = ?, exit_code = ?, signal = ?, "
                       "duration_ms = ?, cost_usd = ?, input_tokens = ?, output_tokens = ?, "
                       "session_id = coalesce(?, session_id), detail = ? WHERE id = ?");
@@ -73,14 +76,14 @@ void Turns::finish(const TurnRecord& e) {
 }
 
 std::optional<TurnRecord> Turns::get(std::int64_t id) {
-  SQLite::Statement q(db_, std::string("SELECT ") + kTurnColumns + " FROM turns WHERE id = ?");
+  Stmt q(db_, std::string("SELECT ") + kTurnColumns + " FROM turns WHERE id = ?");
   q.bind(1, static_cast<int64_t>(id));
   if (!q.executeStep()) return std::nullopt;
   return read_turn(q);
 }
 
 std::vector<TurnRecord> Turns::recent(std::string_view agent, int limit) {
-  SQLite::Statement q(db_, std::string("SELECT ") + kTurnColumns +
+  Stmt q(db_, std::string("SELECT ") + kTurnColumns +
                                " FROM turns WHERE agent = ? ORDER BY id DESC LIMIT ?");
   q.bind(1, std::string(agent));
   q.bind(2, limit);
@@ -90,7 +93,7 @@ std::vector<TurnRecord> Turns::recent(std::string_view agent, int limit) {
 }
 
 std::vector<TurnRecord> Turns::unfinished() {
-  SQLite::Statement q(db_, std::string("SELECT ") + kTurnColumns +
+  Stmt q(db_, std::string("SELECT ") + kTurnColumns +
                                " FROM turns WHERE ended_at IS NULL ORDER BY id");
   std::vector<TurnRecord> out;
   while (q.executeStep()) out.push_back(read_turn(q));
