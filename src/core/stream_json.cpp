@@ -325,20 +325,16 @@ void LineSplitter::feed(std::string_view bytes) {
     partial_original_ += piece.size();
     if (newline == std::string_view::npos) return;
 
-    Line line;
-    line.text = std::move(partial_);
-    line.truncated = partial_truncated_;
-    line.original_bytes = partial_original_;
-    ready_.push_back(std::move(line));
-    partial_.clear();
-    partial_original_ = 0;
-    partial_truncated_ = false;
+    emit_partial();
     bytes.remove_prefix(newline + 1);
   }
 }
 
 void LineSplitter::finish() {
-  if (partial_original_ == 0) return;
+  if (partial_original_ != 0) emit_partial();
+}
+
+void LineSplitter::emit_partial() {
   Line line;
   line.text = std::move(partial_);
   line.truncated = partial_truncated_;

@@ -63,6 +63,7 @@ class LineSplitter {
   std::optional<Line> next();
 
  private:
+  void emit_partial();  // the line collected so far becomes ready
   std::size_t max_;
   std::string partial_;
   std::size_t partial_original_ = 0;

@@ -13,6 +13,7 @@
 #include <optional>
 #include <thread>
 
+#include "temp_dir.h"
 #include "os/file_lock.h"
 
 using namespace drover;
@@ -24,18 +25,7 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = "/tmp/drover-lock-test-XXXXXX";
-    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+using drover::test::TempDir;
 
 bool wait_until(const std::function<bool()>& cond, seconds limit) {
   auto deadline = Clock::now() + limit;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "temp_dir.h"
 #include "os/files.h"
 
 using namespace drover;
@@ -15,19 +16,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = "/tmp/drover-files-test-XXXXXX";
-    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::permissions(path, fs::perms::owner_all, fs::perm_options::add, ec);
-    fs::remove_all(path, ec);
-  }
-};
+using drover::test::TempDir;
 
 unsigned mode_of(const fs::path& p) {
   struct stat st {};

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <string>
 
+#include "temp_dir.h"
 #include "os/git.h"
 
 using namespace drover;
@@ -11,18 +12,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = "/tmp/drover-git-test-XXXXXX";
-    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+using drover::test::TempDir;
 
 }  // namespace
 

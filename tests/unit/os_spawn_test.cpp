@@ -16,6 +16,7 @@
 #include <string>
 #include <thread>
 
+#include "temp_dir.h"
 #include "os/spawn.h"
 
 using namespace drover;
@@ -27,18 +28,7 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = "/tmp/drover-spawn-test-XXXXXX";
-    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+using drover::test::TempDir;
 
 // Reads until EOF, giving up after `limit`.
 std::string read_all(int fd, seconds limit = seconds(10)) {

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "core/session.h"
+#include "temp_dir.h"
 #include "store/events.h"
 #include "store/mail.h"
 #include "store/sessions.h"
@@ -19,20 +20,6 @@
 
 namespace drover::test {
 
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    std::string tmpl = "/tmp/drover-store-test-XXXXXX";
-    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-};
 
 inline std::unique_ptr<store::Store> open_store(const std::filesystem::path& db,
                                                 store::OpenMode mode = store::OpenMode::create) {
