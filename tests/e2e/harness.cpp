@@ -23,7 +23,12 @@ nlohmann::json Run::json() const {
   return doc;
 }
 
-std::string drover_bin() { return DROVER_BIN; }
+// $DROVER_TEST_BIN runs these tests against another build of drover (scripts/test uses it
+// for the sanitizer builds); the default is the binary built with the tests.
+std::string drover_bin() {
+  const char* other = std::getenv("DROVER_TEST_BIN");
+  return other != nullptr && *other != '\0' ? std::string(other) : std::string(DROVER_BIN);
+}
 std::string agent_bin() { return DROVER_AGENT_BIN; }
 
 TempProject::TempProject() {

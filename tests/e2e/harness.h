@@ -49,7 +49,7 @@ class TempProject {
   std::filesystem::path root_;
 };
 
-std::string drover_bin();
+std::string drover_bin();  // $DROVER_TEST_BIN, else the drover built with the tests
 std::string agent_bin();
 std::string read_text(const std::filesystem::path& p);
 void write_text(const std::filesystem::path& p, const std::string& text);
