@@ -40,7 +40,8 @@ class Stmt {
   bool* busy_ = nullptr;
 };
 
-// Finalizes every cached statement of `db`; the Store calls it before closing.
+// Finalizes every cached statement of `db`; the Store calls it before closing. No Stmt of
+// `db` may be alive then.
 void forget_statements(SQLite::Database& db);
 
 }  // namespace drover::store

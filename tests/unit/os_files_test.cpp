@@ -43,6 +43,18 @@ TEST_CASE("write_file_atomic then read_file round trip, mode 0600, no temp files
   CHECK(names_in(dir.path) == std::vector<std::string>{"turn.pid"});
 }
 
+TEST_CASE("write_file_atomic without sync (pid files) is still atomic and private") {
+  TempDir dir;
+  auto target = dir.path / "turn.pid";
+  REQUIRE(write_file_atomic(target, "old\n").ok());
+  REQUIRE(write_file_atomic(target, "4 4 9 boot\n", 0600, Durability::volatile_).ok());
+  auto text = read_file(target);
+  REQUIRE(text.ok());
+  CHECK(text.value() == "4 4 9 boot\n");
+  CHECK(mode_of(target) == 0600);
+  CHECK(names_in(dir.path) == std::vector<std::string>{"turn.pid"});
+}
+
 TEST_CASE("write_file_atomic replaces an existing file and applies the mode") {
   TempDir dir;
   auto target = dir.path / "config.toml";
