@@ -340,3 +340,32 @@ TEST_CASE("worktree: init keeps .drover out of git, so the project stays clean w
   CHECK(fs::exists(p.root() / ".drover/.gitignore"));
   CHECK(git(p, {"status", "--porcelain", "--untracked-files=all"}).empty());
 }
+
+TEST_CASE("worktree: clean refuses a recorded worktree outside .drover/worktrees or a symlink there, and keeps both") {
+  TempProject p;
+  init_repo(p);
+  sling(p, {"moved", "task", "--worktree"});
+  sling(p, {"linked", "task", "--worktree"});
+  // As after moving the project: the row names a directory drover did not make.
+  const fs::path elsewhere = p.root() / "elsewhere";
+  fs::create_directory(elsewhere);
+  e2e::write_text(elsewhere / "keep.txt", "user work\n");
+  sql(p, "UPDATE sessions SET state='completed', worktree='" + elsewhere.string() + "' WHERE name='moved'");
+  // A symlink where the worktree should be, pointing at the user's own directory.
+  const fs::path mine = p.root() / "mine";
+  fs::create_directory(mine);
+  e2e::write_text(mine / "keep.txt", "user work\n");
+  const fs::path link = p.root() / ".drover/worktrees/linked-link";
+  fs::create_directory_symlink(mine, link);
+  sql(p, "UPDATE sessions SET state='completed', worktree='" + link.string() + "' WHERE name='linked'");
+
+  Run moved = p.drover({"clean", "--agent", "moved"});
+  CHECK(moved.code == 4);
+  CHECK(has(moved.err, "is not under"));
+  CHECK(fs::exists(elsewhere / "keep.txt"));
+  Run linked = p.drover({"clean", "--agent", "linked"});
+  CHECK(linked.code == 4);
+  CHECK(has(linked.err, "symbolic link"));
+  CHECK(fs::exists(mine / "keep.txt"));
+  CHECK(fs::is_symlink(link));
+}
