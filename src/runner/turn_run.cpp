@@ -2,6 +2,8 @@
 // watchdog and the stop policy (SPEC §5.2–§5.3). Settling is in settle_turn.cpp.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -164,7 +166,8 @@ class TurnRun final : public TurnHandle, public std::enable_shared_from_this<Tur
       transcript_bytes_ += rec.size();
       (void)os::write_all(t_.transcript_fd, rec);
       if (transcript_bytes_ >= kTranscriptCap)
-        batch.push_back({"transcript_capped", "warn", nlohmann::json({{"bytes", transcript_bytes_}}).dump()});
+        batch.push_back({"transcript_capped", "warn",
+                         nlohmann::json({{"stream", "stdout"}, {"bytes", transcript_bytes_}}).dump()});
     }
     if (line.truncated) {
       batch.push_back({"line_truncated", "warn",
@@ -223,10 +226,17 @@ class TurnRun final : public TurnHandle, public std::enable_shared_from_this<Tur
   }
 
   void on_stderr(std::string_view bytes) {
-    if (stderr_bytes_ < kStderrCap) {
-      auto keep = bytes.substr(0, kStderrCap - stderr_bytes_);
+    auto keep = bytes.substr(0, kStderrCap - std::min(stderr_bytes_, kStderrCap));
+    if (!keep.empty()) {
       (void)os::write_all(t_.stderr_log_fd, keep);
       stderr_bytes_ += keep.size();
+    }
+    if (keep.size() < bytes.size() && !stderr_capped_) {
+      // Dropping stderr must leave a trace, as dropping stdout does.
+      stderr_capped_ = true;
+      std::vector<PendingEvent> batch{
+          {"transcript_capped", "warn", nlohmann::json({{"stream", "stderr"}, {"bytes", stderr_bytes_}}).dump()}};
+      flush(batch, std::nullopt);
     }
     stderr_tail_.append(bytes);
     if (stderr_tail_.size() > 8192) stderr_tail_.erase(0, stderr_tail_.size() - 4096);
@@ -376,7 +386,7 @@ class TurnRun final : public TurnHandle, public std::enable_shared_from_this<Tur
   std::size_t transcript_bytes_ = 0, stderr_bytes_ = 0, step_ = 0;
   int malformed_ = 0;
   Clock::time_point step_deadline_{};
-  bool saw_init_ = false, exited_ = false, out_eof_ = false, err_eof_ = false, stopping_ = false,
+  bool saw_init_ = false, stderr_capped_ = false, exited_ = false, out_eof_ = false, err_eof_ = false, stopping_ = false,
        awaiting_eof_ = false, eof_waited_ = false, finished_ = false;
 };
 
