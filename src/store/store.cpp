@@ -40,12 +40,19 @@ constexpr int kBusyTimeoutMs = 5000;
 // that (a long settle under load) is waited for a few more rounds before we give up.
 constexpr int kBeginAttempts = 6;
 
-Error db_error(const fs::path& path, const std::exception& e) {
-  return make_error(Errc::failed, "database " + path.string() + ": " + e.what());
-}
-
 bool is_busy(const SQLite::Exception& e) {
   return e.getErrorCode() == SQLITE_BUSY || e.getErrorCode() == SQLITE_LOCKED;
+}
+
+// SQLite's own "database is locked" names neither the file nor what to do about it. By the
+// time it reaches here the busy timeout (and for writes, several BEGIN attempts) has run
+// out: someone else (a sqlite3 shell, a backup) holds the database.
+Error db_error(const fs::path& path, const std::exception& e) {
+  if (const auto* se = dynamic_cast<const SQLite::Exception*>(&e); se != nullptr && is_busy(*se))
+    return make_error(Errc::failed, "database " + path.string() +
+                                        " is locked by another process and stayed locked while drover "
+                                        "waited; try again once that process has finished");
+  return make_error(Errc::failed, "database " + path.string() + ": " + e.what());
 }
 
 // Switching a new database file to WAL needs an exclusive lock, and SQLite reports
@@ -103,7 +110,8 @@ Result<std::unique_ptr<Store>> Store::open(const fs::path& path, OpenMode mode) 
     enable_wal(*db);
     db->exec("PRAGMA synchronous=NORMAL");
     db->exec("PRAGMA foreign_keys=ON");
-    DROVER_TRY(migrate(*db));
+    if (auto migrated = migrate(*db); !migrated)
+      return make_error(migrated.error().code, "database " + path.string() + ": " + migrated.error().message);
     return std::unique_ptr<Store>(new Store(std::move(db), path));
   } catch (const std::exception& e) {
     return db_error(path, e);
