@@ -111,6 +111,11 @@ Result<std::string> read_file(const std::filesystem::path& path) {
   return out;
 }
 
+Status make_fd_private(int fd) {
+  if (::fchmod(fd, 0600) != 0) return make_error(Errc::failed, std::string("cannot chmod a log file: ") + std::strerror(errno));
+  return ok_status();
+}
+
 Status make_private_dirs(const std::filesystem::path& path) {
   std::filesystem::path prefix;
   for (const auto& part : path) {

@@ -20,6 +20,9 @@ Status write_file_atomic(const std::filesystem::path& path, std::string_view con
                          unsigned mode = 0600, Durability durability = Durability::synced);
 // Reads a whole file. not_found if missing; failed (with errno text) otherwise.
 Result<std::string> read_file(const std::filesystem::path& path);
+// Sets an open file's mode to 0600, whatever the umask made it when it was created
+// (for files another library creates, such as spdlog's logs).
+Status make_fd_private(int fd);
 // mkdir -p with mode 0700 for every directory it creates.
 Status make_private_dirs(const std::filesystem::path& path);
 // Removes a file; succeeds if it does not exist.

@@ -1,4 +1,5 @@
 #include <doctest/doctest.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -132,6 +133,20 @@ TEST_CASE("read_file: missing is not_found, a directory is failed") {
   auto directory = read_file(dir.path);
   REQUIRE_FALSE(directory.ok());
   CHECK(directory.error().code == Errc::failed);
+}
+
+TEST_CASE("make_fd_private sets an open file to 0600 whatever it was created with") {
+  TempDir dir;
+  auto path = dir.path / "supervisor.log";
+  mode_t old = ::umask(0);
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+  ::umask(old);
+  REQUIRE(fd >= 0);
+  CHECK(mode_of(path) == 0666);
+  CHECK(make_fd_private(fd).ok());
+  CHECK(mode_of(path) == 0600);
+  ::close(fd);
+  CHECK_FALSE(make_fd_private(fd).ok());  // closed: an error, not a crash
 }
 
 TEST_CASE("make_private_dirs creates every missing level with mode 0700") {
