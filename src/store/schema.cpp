@@ -96,7 +96,14 @@ constexpr std::string_view kV3 = R"SQL(
 CREATE INDEX messages_to ON messages(to_agent, id);
 )SQL";
 
-constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}};
+// Version 4: the supervisor looks for agents whose runner died (a turn that never ended)
+// on every poll; this partial index holds only the unfinished turns, so that costs the
+// same with 100 turns or 100,000.
+constexpr std::string_view kV4 = R"SQL(
+CREATE INDEX turns_open ON turns(agent) WHERE ended_at IS NULL;
+)SQL";
+
+constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}};
 
 }  // namespace
 

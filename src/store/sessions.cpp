@@ -149,6 +149,14 @@ std::vector<Session> Sessions::live() {
   return out;
 }
 
+std::vector<std::string> Sessions::needing_runner() {
+  Stmt q(db_, "SELECT name FROM sessions WHERE state = 'in_turn' "
+              "UNION SELECT agent FROM turns WHERE ended_at IS NULL");
+  std::vector<std::string> out;
+  while (q.executeStep()) out.push_back(q.getColumn(0).getString());
+  return out;
+}
+
 Result<SessionState> Sessions::transition(std::string_view name, SessionEvent event,
                                           const StateUpdate& u) {
   SessionState to = target(event);

@@ -59,6 +59,9 @@ class Sessions {
   void set_runtime_session_id(std::string_view name, const std::optional<std::string>& id);
   // booting/between_turns agents with pending mail and no stop request (SPEC §7).
   std::vector<Candidate> runnable();
+  // Agents that need a runner: state in_turn, or a turn that never ended. When nobody
+  // holds such an agent's turn lock, its runner died (SPEC §7 recovery applies).
+  std::vector<std::string> needing_runner();
   // Records the operator's stop intent; false if there is no such live agent.
   bool request_stop(std::string_view name);
 

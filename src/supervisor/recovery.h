@@ -1,6 +1,9 @@
 #pragma once
 // Start-up recovery (SPEC §7): settle turns that never ended, kill orphans of dead
 // runners (identity verified), and resume or retire interrupted agents.
+#include <set>
+#include <string>
+
 #include "runner/runner.h"
 
 namespace drover::supervisor {
@@ -12,6 +15,15 @@ struct RecoveryReport {
   int stale = 0;
 };
 
+// At start-up, before anything is scheduled. Each agent is repaired holding its turn lock;
+// agents whose lock a live runner (e.g. `drover turn`) holds are left to it.
 RecoveryReport recover(runner::RunnerContext& ctx);
+
+// While running (each poll): agents that are in_turn or have an unfinished turn, that are
+// not in `own` (the supervisor's running turns) and whose turn lock nobody holds lost their
+// runner (a `drover turn` killed, say). Each is recovered as at start-up, except that an
+// idle agent is never made stale here. Kills a verified orphan synchronously (bounded by
+// kill_grace + 5 s): rare, and the agent must not run twice.
+RecoveryReport adopt_dead_runners(runner::RunnerContext& ctx, const std::set<std::string>& own);
 
 }  // namespace drover::supervisor

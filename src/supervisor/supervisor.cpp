@@ -82,6 +82,14 @@ class Supervisor {
     poll_.async_wait([this](boost::system::error_code ec) {
       if (ec) return;
       (void)os::reap_children_except(child_pids());
+      if (!shutting_down_) {
+        std::set<std::string> own;
+        for (const auto& [agent, run] : running_) own.insert(agent);
+        auto rep = adopt_dead_runners(ctx_, own);
+        if (rep.turns_interrupted + rep.orphans_killed + rep.resumed + rep.stale > 0)
+          ctx_.log->info("recovered after a dead runner: {} turn(s) settled, {} orphan(s) killed, {} resumed",
+                         rep.turns_interrupted, rep.orphans_killed, rep.resumed);
+      }
       schedule();
       if (!shutting_down_) arm_poll();
     });

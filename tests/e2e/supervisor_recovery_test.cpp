@@ -2,7 +2,10 @@
 // several points of a turn, stale agents, and `drover down` during a turn. After each restart
 // no mail is lost and no mail is delivered by two turns at once.
 #include <doctest/doctest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include "os/spawn.h"
 #include "supervisor_util.h"
 
 using e2e::contains;
@@ -246,4 +249,48 @@ TEST_CASE("drover down during a turn settles it as interrupted and the next up r
     CHECK(e2e::mail(p, {"--to", "boss", "--type", "worker_done"}).size() == 1);
     e2e::check_mail_invariants(p, "w4");
   }
+}
+
+TEST_CASE("a drover turn runner SIGKILLed mid-turn: the running supervisor kills the orphan and resumes the agent") {
+  TempProject p;
+  p.init_scripted("supervisor.poll_interval = \"200ms\"\n");
+  auto flag = p.root() / "flag";
+  e2e::sling(p, {"w1", "--no-start", "--parent", "boss",
+                 "#!say started\n#!sh test -f " + flag.string() + " || sleep 60\n" + kReport});
+  // A foreground runner takes the turn before any supervisor exists.
+  drover::os::SpawnRequest req;
+  req.argv = {e2e::drover_bin(), "turn", "w1"};
+  req.cwd = p.root();
+  req.env_extra = p.agent_env();
+  req.env_extra["DROVER_AGENT"] = "";
+  auto runner = drover::os::spawn(req);
+  REQUIRE(runner.ok());
+  ::close(runner->stdin_fd);
+  runner->stdin_fd = -1;
+  wait_in_sh_step(p, "w1");
+  long long pgid = first_pgid(p, "w1");
+  (void)e2e::ok(p, {"up"});  // its start-up recovery must leave the runner's turn alone
+  CHECK(e2e::group_alive(pgid));
+  CHECK(e2e::state_of(p, "w1") == "in_turn");
+
+  e2e::write_text(flag, "");  // the orphan already sleeps; its retry will find the flag
+  REQUIRE(::kill(runner->pid, SIGKILL) == 0);
+  int status = 0;
+  REQUIRE(::waitpid(runner->pid, &status, 0) == runner->pid);
+  drover::os::close_child_fds(*runner);
+  // The supervisor notices at its next poll: orphan killed, turn interrupted, agent resumed.
+  REQUIRE(e2e::wait_until([&] { return events_of(p, "w1", "orphan_killed") == 1; }, e2e::kDeadline));
+  CHECK(e2e::wait_until([&] { return !e2e::group_alive(pgid); }, e2e::kDeadline));
+  CHECK(first_turn_outcome(p, "w1") == "interrupted");
+  bool done = e2e::wait_state(p, "w1", "completed");
+  INFO(e2e::q(p, "SELECT state || ' ' || ifnull(state_reason, '') FROM sessions WHERE name = 'w1'"));
+  INFO(e2e::q(p, "SELECT id || ' ' || ifnull(outcome, 'running') || ' ' || ifnull(detail, '') FROM turns"));
+  INFO(e2e::read_text(p.root() / ".drover/logs/supervisor.log"));
+  REQUIRE(done);
+  auto notes = e2e::mail(p, {"--to", "w1", "--from", "supervisor"});
+  REQUIRE(notes.size() == 1);
+  CHECK(notes[0]["subject"] == "runner died");
+  CHECK(e2e::qn(p, "SELECT count(*) FROM messages WHERE type = 'worker_died'") == 0);
+  e2e::check_mail_invariants(p, "w1");
+  (void)e2e::ok(p, {"down"});
 }

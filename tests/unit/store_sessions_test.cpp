@@ -1,5 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -292,4 +295,32 @@ TEST_CASE_FIXTURE(StoreFixture, "sessions: a refused transition writes none of i
   CHECK_FALSE(got->state_reason.has_value());
   CHECK(got->failed_turns == 0);
   CHECK(got->turn_count == 0);
+}
+
+TEST_CASE_FIXTURE(StoreFixture, "sessions: needing_runner lists in_turn agents and agents with an unfinished turn") {
+  test::must_write(*db, [&](Tx& tx) {
+    for (auto [name, state] : {std::pair{"busy", SessionState::in_turn}, std::pair{"idle", SessionState::between_turns},
+                               std::pair{"half", SessionState::booting}, std::pair{"done", SessionState::completed}})
+      REQUIRE(tx.sessions().insert(make_session(name, state)).ok());
+    auto open = tx.turns().create("half", "2026-01-01T00:00:01.000Z", std::nullopt, 0);  // runner died before in_turn
+    (void)open;
+    auto ended = tx.turns().create("idle", "2026-01-01T00:00:01.000Z", std::nullopt, 0);
+    TurnRecord end;
+    end.id = ended;
+    end.ended_at = "2026-01-01T00:00:02.000Z";
+    end.outcome = "completed";
+    tx.turns().finish(end);
+    return Unit{};
+  });
+  auto names = test::must_read(*db, [&](Tx& tx) { return tx.sessions().needing_runner(); });
+  std::sort(names.begin(), names.end());
+  CHECK(names == Names{"busy", "half"});
+}
+
+TEST_CASE_FIXTURE(StoreFixture, "schema: the unfinished-turn lookup reads the partial index, not the whole table") {
+  SQLite::Database raw(db_path.string(), SQLite::OPEN_READONLY);
+  SQLite::Statement plan(raw, "EXPLAIN QUERY PLAN SELECT agent FROM turns WHERE ended_at IS NULL");
+  std::string detail;
+  while (plan.executeStep()) detail += plan.getColumn(3).getString() + "\n";
+  CHECK(detail.find("turns_open") != std::string::npos);
 }
