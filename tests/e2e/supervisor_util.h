@@ -159,7 +159,7 @@ inline void check_mail_invariants(const TempProject& p, const std::string& agent
               "(SELECT id FROM turns WHERE agent = " + a + " AND ended_at IS NULL)") == 0);
   CHECK(qn(p, "SELECT count(*) FROM messages WHERE to_agent = " + a + " AND read_at IS NOT NULL AND "
               "(claimed_turn IS NULL OR claimed_turn NOT IN (SELECT id FROM turns WHERE agent = " + a +
-              " AND outcome IN ('completed', 'waiting', 'violation')))") == 0);
+              " AND outcome IN ('completed', 'waiting', 'contract_violation')))") == 0);
   // Each message id appears in the text of turns that are pairwise disjoint in time: with
   // no overlapping turns that holds; here check that no read message was also carried by a
   // later turn (it would have been delivered twice after it was consumed).

@@ -1,0 +1,344 @@
+// Crash torture (issue 8): a seeded random mix of scripted agents under a running
+// supervisor, with parallel shells slinging, mailing, nudging, stopping and running
+// `drover turn`, while a killer SIGKILLs the supervisor, foreground runners and agents at
+// random moments. After each iteration the project is brought to rest and the invariants
+// are checked; after `drover down` no process of the run may be alive.
+//
+// DROVER_TORTURE_ITERATIONS (default 2), DROVER_TORTURE_SEED (default: from the clock,
+// printed), DROVER_TORTURE_SECONDS (chaos per iteration, default 4). ./scripts/torture
+// sets them from its flags.
+#include <doctest/doctest.h>
+#include <signal.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <iostream>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "../e2e/supervisor_util.h"
+#include "procs.h"
+
+namespace {
+
+using namespace e2e;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+long env_number(const char* name, long fallback) {
+  const char* v = std::getenv(name);
+  return v != nullptr && *v != '\0' ? std::strtol(v, nullptr, 10) : fallback;
+}
+
+// What each agent does in a turn: directives for the scripted agent. Builders report with
+// worker_done, so "answer" completes; coordinators never complete by themselves.
+struct Behaviour {
+  const char* name;
+  const char* text;
+};
+constexpr Behaviour kBehaviours[] = {
+    {"answer", "#!say done\n#!mail --to hub --type worker_done --subject done --body finished"},
+    {"chat", "#!say thinking about it"},
+    {"slow", "#!slow 6 150ms"},
+    {"mail", "#!mail --to hub --subject note --body \"a note from a worker\"\n#!say mailed"},
+    {"stall", "#!say starting\n#!sleep 30s"},
+    {"deaf", "#!ignore-sigterm\n#!say not listening\n#!sleep 30s"},
+    {"grandchild", "#!grandchild 30s\n#!say left a child behind"},
+    {"garbage", "#!garbage\n#!say after the garbage"},
+    {"fail", "#!stderr something broke\n#!exit 3"},
+    {"no-result", "#!say no result follows\n#!no-result"},
+};
+
+struct Tally {
+  std::mutex mu;
+  std::vector<std::string> agents;           // slung successfully
+  std::vector<std::string> live;             // not terminal at the last status --json
+  std::vector<std::string> tokens;           // subjects/bodies of mail whose command exited 0
+  std::vector<std::string> errors;           // unexpected exit codes, busy errors
+  std::map<std::string, long> commands;      // per kind, run
+  std::map<std::string, long> kills;         // per target, SIGKILLs sent
+
+  // Mostly a live agent (so that mail makes turns), sometimes any agent.
+  std::string random_agent(std::mt19937_64& rng) {
+    std::lock_guard g(mu);
+    const auto& from = !live.empty() && std::uniform_int_distribution<int>(0, 4)(rng) > 0 ? live : agents;
+    if (from.empty()) return "hub";
+    return from[std::uniform_int_distribution<std::size_t>(0, from.size() - 1)(rng)];
+  }
+};
+
+class Torture {
+ public:
+  Torture(const TempProject& p, std::string mark) : p_(p), mark_(std::move(mark)) {
+    opts_ = agent_opts(p);
+    opts_.env["DROVER_TORTURE_MARK"] = mark_;
+  }
+
+  Run drover(std::vector<std::string> args) const { return p_.drover(args, opts_); }
+
+  // One command from a shell: records it and flags any exit code not in `allowed` and any
+  // busy error that reached the user.
+  void shell_command(const std::string& kind, const std::vector<std::string>& args, std::initializer_list<int> allowed,
+                     const std::string& token = "") {
+    Run r;
+    try {
+      r = drover(args);
+    } catch (...) {
+      r.code = -1;
+      r.err = "could not run the command";
+    }
+    std::lock_guard g(tally_.mu);
+    ++tally_.commands[kind];
+    bool fine = std::find(allowed.begin(), allowed.end(), r.code) != allowed.end();
+    // A foreground runner the killer SIGKILLed.
+    if (kind == "turn" && r.code == 128 + SIGKILL) fine = true;
+    bool busy = r.err.find("database is locked") != std::string::npos || r.err.find("SQLITE_BUSY") != std::string::npos;
+    if (!fine || busy)
+      tally_.errors.push_back("drover " + args.at(0) + " " + (args.size() > 1 ? args[1] : "") + " -> exit " +
+                              std::to_string(r.code) + ": " + r.err.substr(0, 300));
+    if (r.code == 0 && kind == "sling") tally_.agents.push_back(args.at(1));
+    if (r.code == 0 && kind == "status") {
+      auto doc = nlohmann::json::parse(r.out, nullptr, false);
+      if (doc.is_discarded() || !doc.contains("agents")) {
+        tally_.errors.push_back("status --json printed no agents document: " + r.out.substr(0, 200));
+      } else {
+        tally_.live.clear();
+        for (const auto& a : doc["agents"]) {
+          std::string st = a.value("state", "");
+          if (st == "booting" || st == "in_turn" || st == "between_turns") tally_.live.push_back(a.value("name", ""));
+        }
+      }
+    }
+    if (r.code == 0 && !token.empty()) tally_.tokens.push_back(token);
+  }
+
+  void shell(std::uint64_t seed, int iteration, int index, const std::atomic<bool>& stop) {
+    std::mt19937_64 rng(seed);
+    int n = 0;
+    auto pick = [&](int k) { return std::uniform_int_distribution<int>(0, k - 1)(rng); };
+    while (!stop) {
+      std::string id = "i" + std::to_string(iteration) + "s" + std::to_string(index) + "n" + std::to_string(n++);
+      const Behaviour& b = kBehaviours[pick(static_cast<int>(std::size(kBehaviours)))];
+      int action = pick(100);
+      if (action < 18) {
+        std::string cap = pick(3) == 0 ? "coordinator" : "builder";
+        shell_command("sling", {"sling", "w" + id, "--capability", cap, "--parent", "hub",
+                                std::string("task ") + id + " (" + b.name + ")\n" + b.text},
+                      {0});
+      } else if (action < 48) {
+        std::string to = tally_.random_agent(rng);
+        std::string token = "mail-" + id;
+        shell_command("mail", {"mail", "send", "--to", to, "--subject", token, "--body",
+                               std::string(b.name) + "\n" + b.text},
+                      {0, 4}, token);
+      } else if (action < 60) {
+        std::string token = "nudge-" + id;
+        shell_command("nudge", {"nudge", tally_.random_agent(rng), token}, {0, 4}, token);
+      } else if (action < 66) {
+        std::string victim = tally_.random_agent(rng);
+        if (victim != "hub") shell_command("stop", {"stop", victim, "--grace", "300ms"}, {0, 4});
+      } else if (action < 82) {
+        shell_command("status", {"status", "--json"}, {0});
+      } else {
+        // A foreground runner racing the supervisor for the turn lock, with slow work to
+        // give the killer a window.
+        std::string to = tally_.random_agent(rng);
+        std::string token = "mail-" + id;
+        shell_command("mail", {"mail", "send", "--to", to, "--subject", token, "--body", "#!slow 8 150ms"}, {0, 4},
+                      token);
+        shell_command("turn", {"turn", to, "--lock-timeout", "1s"}, {0, 1, 4});
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20 + pick(150)));  // pacing, not waiting
+    }
+  }
+
+  void killer(std::uint64_t seed, const std::atomic<bool>& stop) {
+    std::mt19937_64 rng(seed);
+    auto pick = [&](int k) { return std::uniform_int_distribution<int>(0, k - 1)(rng); };
+    while (!stop) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(150 + pick(500)));  // pacing
+      int what = pick(100);
+      auto procs = torture::marked_processes(mark_);
+      std::vector<torture::Proc> targets;
+      std::string kind;
+      if (what < 30) {
+        kind = "supervisor";
+        pid_t pid = supervisor_pid(p_);
+        for (const auto& pr : procs)
+          if (pr.pid == pid) targets.push_back(pr);
+      } else if (what < 55) {
+        kind = "runner";
+        for (const auto& pr : procs)
+          if (torture::is_runner(pr)) targets.push_back(pr);
+      } else {
+        kind = "agent";
+        for (const auto& pr : procs)
+          if (torture::is_agent(pr)) targets.push_back(pr);
+      }
+      if (targets.empty()) continue;
+      const auto& t = targets[static_cast<std::size_t>(pick(static_cast<int>(targets.size())))];
+      if (::kill(t.pid, SIGKILL) == 0) {
+        std::lock_guard g(tally_.mu);
+        ++tally_.kills[kind];
+      }
+    }
+  }
+
+  // Quiet: no turn in progress and no live agent with mail it could take.
+  bool at_rest() const {
+    return qn(p_, "SELECT (SELECT count(*) FROM sessions WHERE state = 'in_turn') + "
+                  "(SELECT count(*) FROM turns WHERE ended_at IS NULL) + "
+                  "(SELECT count(*) FROM messages m JOIN sessions s ON s.name = m.to_agent "
+                  " WHERE m.read_at IS NULL AND s.state IN ('booting', 'between_turns'))") == 0;
+  }
+
+  void check_invariants(const std::string& when) {
+    INFO("after " << when);
+    CHECK(q(p_, "PRAGMA integrity_check") == "ok");
+    // Every message a shell sent is stored exactly once (read, or still pending).
+    std::vector<std::string> tokens;
+    {
+      std::lock_guard g(tally_.mu);
+      tokens = tally_.tokens;
+    }
+    for (const auto& t : tokens) {
+      bool nudge = t.rfind("nudge-", 0) == 0;
+      long long n = qn(p_, std::string("SELECT count(*) FROM messages WHERE ") + (nudge ? "body" : "subject") +
+                               " = '" + t + "'");
+      INFO("message " << t);
+      CHECK(n == 1);
+    }
+    // No message was carried by two turns at once, and read mail was read by a clean turn.
+    for (const auto& name : split_lines(q(p_, "SELECT name FROM sessions"))) check_mail_invariants(p_, name);
+    // Exactly one worker_died per death (no agent is resumed here, so at most one death).
+    auto rows = split_lines(q(p_,
+        "SELECT s.name || '|' || s.state || '|' || coalesce(s.state_reason, '') || '|' || "
+        "(SELECT count(*) FROM messages m WHERE m.type = 'worker_died' AND m.from_agent = s.name) "
+        "FROM sessions s WHERE s.name <> 'hub'"));
+    for (const auto& row : rows) {
+      auto parts = split(row, '|');
+      REQUIRE(parts.size() == 4);
+      const std::string& state = parts[1];
+      bool died = state == "zombie" || state == "stopped" || state == "failed" || state == "stale" ||
+                  (state == "completed" && parts[2].find("without terminal mail") != std::string::npos);
+      INFO("agent " << parts[0] << " is " << state << " (" << parts[2] << ")");
+      CHECK(std::stoll(parts[3]) == (died ? 1 : 0));
+    }
+    // No two turns of one agent ever overlapped (also covered per agent above) and nothing
+    // is left claimed by a finished turn without being read.
+    CHECK(qn(p_, "SELECT count(*) FROM messages m JOIN turns t ON t.id = m.claimed_turn "
+                 "WHERE m.read_at IS NULL AND t.ended_at IS NOT NULL") == 0);
+  }
+
+  // Every agent that is in_turn has a live runner holding its turn lock (eventually: a
+  // turn may be starting or ending while we look).
+  bool in_turn_agents_have_runners() const {
+    for (const auto& name : split_lines(q(p_, "SELECT name FROM sessions WHERE state = 'in_turn'")))
+      if (!drover::os::is_locked(p_.root() / ".drover/agents" / name / "turn.lock")) return false;
+    return true;
+  }
+
+  Tally& tally() { return tally_; }
+
+  static std::vector<std::string> split(const std::string& s, char sep) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (true) {
+      auto end = s.find(sep, start);
+      out.push_back(s.substr(start, end == std::string::npos ? std::string::npos : end - start));
+      if (end == std::string::npos) return out;
+      start = end + 1;
+    }
+  }
+  static std::vector<std::string> split_lines(const std::string& s) {
+    std::vector<std::string> out;
+    for (auto& l : split(s, '\n'))
+      if (!l.empty()) out.push_back(l);
+    return out;
+  }
+
+ private:
+  const TempProject& p_;
+  std::string mark_;
+  RunOptions opts_;
+  Tally tally_;
+};
+
+}  // namespace
+
+TEST_CASE("torture: random SIGKILLs of the supervisor, runners and agents lose no mail and leave no process") {
+  const long iterations = env_number("DROVER_TORTURE_ITERATIONS", 2);
+  const long seconds = env_number("DROVER_TORTURE_SECONDS", 4);
+  const auto seed = static_cast<std::uint64_t>(
+      env_number("DROVER_TORTURE_SEED", static_cast<long>(Clock::now().time_since_epoch().count() % 1000000007)));
+  std::cout << "torture: seed " << seed << ", " << iterations << " iteration(s) of " << seconds << " s"
+            << " (rerun with DROVER_TORTURE_SEED=" << seed << ")" << std::endl;
+  INFO("seed " << seed);
+
+  TempProject p;
+  p.init_scripted(
+      "supervisor.poll_interval = \"200ms\"\n"
+      "supervisor.shutdown_grace = \"1s\"\n"
+      "supervisor.retry_backoff = \"100ms\"\n"
+      "turn.first_output_timeout = \"5s\"\n"
+      "turn.stall_timeout = \"1500ms\"\n"
+      "turn.kill_grace = \"300ms\"\n");
+  const std::string mark = "t" + std::to_string(seed) + "-" + std::to_string(::getpid());
+  Torture t(p, mark);
+  {
+    Run r = t.drover({"sling", "hub", "--capability", "coordinator", "#!say hub here"});
+    INFO(r.err);
+    REQUIRE(r.code == 0);
+  }
+
+  std::mt19937_64 seeds(seed);
+  for (long it = 0; it < iterations; ++it) {
+    std::atomic<bool> stop{false};
+    std::vector<std::thread> threads;
+    for (int s = 0; s < 3; ++s) threads.emplace_back([&, s, sd = seeds()] { t.shell(sd, static_cast<int>(it), s, stop); });
+    threads.emplace_back([&, sd = seeds()] { t.killer(sd, stop); });
+    std::this_thread::sleep_for(std::chrono::seconds(seconds));  // the length of the chaos
+    stop = true;
+    for (auto& th : threads) th.join();
+
+    // Bring it to rest: a supervisor (it may have been killed last), then no work left.
+    Run up = t.drover({"up"});
+    INFO(up.err);
+    REQUIRE(up.code == 0);
+    CHECK(wait_until([&] { return t.in_turn_agents_have_runners(); }, 15s));
+    bool rest = wait_until([&] { return t.at_rest(); }, 90s);
+    if (!rest)
+      MESSAGE("not at rest: " << q(p, "SELECT name || ' ' || state || ' ' || coalesce(state_reason,'') FROM sessions "
+                                      "WHERE state NOT IN ('completed','zombie','stopped','failed','stale')"));
+    CHECK(rest);
+    t.check_invariants("iteration " + std::to_string(it + 1));
+  }
+
+  Run down = t.drover({"down"});
+  INFO(down.err);
+  CHECK(down.code == 0);
+  REQUIRE(wait_until([&] { return !drover::os::is_locked(supervisor_lock(p)); }, 30s));
+  bool none_left = wait_until([&] { return torture::marked_processes(mark).empty(); }, 10s);
+  if (!none_left)
+    for (const auto& pr : torture::marked_processes(mark)) {
+      MESSAGE("left behind: " << torture::describe(pr));
+      ::kill(pr.pid, SIGKILL);
+    }
+  CHECK(none_left);
+  t.check_invariants("drover down");
+
+  auto& tally = t.tally();
+  long commands = 0, kills = 0;
+  std::string by_kind, by_target;
+  for (const auto& [k, n] : tally.commands) commands += n, by_kind += " " + k + "=" + std::to_string(n);
+  for (const auto& [k, n] : tally.kills) kills += n, by_target += " " + k + "=" + std::to_string(n);
+  long long deaths = qn(p, "SELECT count(*) FROM messages WHERE type = 'worker_died'");
+  std::cout << "torture: seed " << seed << ": " << iterations << " iteration(s), " << tally.agents.size()
+            << " agents, " << commands << " commands (" << by_kind << " ), " << kills << " SIGKILLs (" << by_target
+            << " ), " << tally.tokens.size() << " messages checked, " << deaths << " worker_died, "
+            << tally.errors.size() << " command errors, " << (none_left ? 0 : 1) << " runs with processes left"
+            << std::endl;
+  for (const auto& e : tally.errors) MESSAGE(e);
+  CHECK(tally.errors.empty());
+}
