@@ -1,15 +1,21 @@
-// Hostile input (issue 8): pid files that lie, bodies that are huge or binary or SQL, and
-// a project directory drover may not write. Each case gets a clear answer and nobody's
-// process is signalled by mistake.
+// Hostile input (issue 8): pid files that lie, bodies that are huge or binary or SQL, a
+// project directory drover may not write, agent names that try to be paths or terminal
+// escapes, and databases that are locked, old or too new. Each case gets a clear answer,
+// nothing is half-written and nobody's process is signalled by mistake. Hostile agents
+// (floods, closed stdout, forks, file modes) are in hostile_runtime_test.cpp.
+#include <SQLiteCpp/SQLiteCpp.h>
 #include <doctest/doctest.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <fstream>
+#include <future>
 
+#include "core/text.h"
 #include "os/process.h"
 #include "os/spawn.h"
+#include "store/schema.h"
 #include "supervisor_util.h"
 
 using e2e::TempProject;
@@ -129,4 +135,151 @@ TEST_CASE("hostile: init in a directory drover may not write fails with one line
   CHECK(r.code != 0);
   CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
   CHECK_FALSE(std::filesystem::exists(ro / ".drover"));
+}
+
+TEST_CASE("hostile: agent names with '..', '/', blanks, control characters or 1,000 characters are refused by every command") {
+  TempProject p;
+  p.init_scripted("supervisor.autostart = false\n");
+  const std::vector<std::string> names{"..",   "../../etc/passwd", "a/b",      "/tmp/x",   "a b",
+                                       " alice", "\x1b[31m",       "red\x1b[31m", "a\nb",   "\n",
+                                       "tab\there", "del\x7f",     std::string(1000, 'a')};
+  for (const auto& name : names) {
+    const std::string shown = drover::escape_control(name.substr(0, 40));
+    CAPTURE(shown);
+    for (const auto& args : {std::vector<std::string>{"sling", name, "#!say hi", "--no-start"},
+                             std::vector<std::string>{"mail", "send", "--to", name, "--subject", "s", "--body", "b"},
+                             std::vector<std::string>{"nudge", name}, std::vector<std::string>{"stop", name},
+                             std::vector<std::string>{"status", name}}) {
+      CAPTURE(args[0]);
+      auto r = e2e::run(p, args);
+      e2e::expect_one_line_error(r, 2, "agent name");
+      CHECK(e2e::contains(r.err, "1-63 characters of a-z, 0-9"));  // the rule itself
+      CHECK_FALSE(e2e::has_esc(r.err));
+    }
+  }
+  auto j = e2e::run(p, {"sling", "\x1b[31m", "task", "--no-start", "--json"});
+  CHECK(j.code == 2);
+  CHECK(j.json()["error"]["code"] == "usage");
+  CHECK(e2e::contains(e2e::run(p, {"status", std::string(1000, 'a')}).err, "1000 characters long"));
+  // Nothing was stored or created anywhere.
+  CHECK(e2e::qn(p, "SELECT count(*) FROM sessions") == 0);
+  CHECK(e2e::qn(p, "SELECT count(*) FROM messages") == 0);
+  CHECK(e2e::qn(p, "SELECT count(*) FROM turns") == 0);
+  CHECK(e2e::qn(p, "SELECT count(*) FROM events") == 0);
+  for (const char* dir : {".drover/agents", ".drover/logs", ".drover/worktrees"}) {
+    CAPTURE(dir);
+    CHECK(std::filesystem::is_empty(p.root() / dir));
+  }
+  CHECK_FALSE(std::filesystem::exists(p.root() / "a"));
+}
+
+TEST_CASE("hostile: a database another process keeps locked: one line naming it, nothing half-written, then it works") {
+  TempProject p;
+  p.init_scripted("supervisor.autostart = false\n");
+  e2e::ok(p, {"mail", "send", "--to", "operator", "--subject", "before"});
+  const auto db = e2e::db_path(p);
+  const std::string half_written =
+      "INSERT INTO messages (from_agent, to_agent, subject, body, type, priority, created_at) "
+      "VALUES ('ghost', 'operator', 'half-written', '', 'status', 'normal', '2026-01-01T00:00:00.000Z')";
+  {
+    // An ordinary writer (a sqlite3 shell in a transaction): in WAL mode readers go on.
+    SQLite::Database holder(db.string(), SQLite::OPEN_READWRITE);
+    holder.exec("BEGIN EXCLUSIVE");
+    holder.exec(half_written);
+    auto status = e2e::run(p, {"status", "--json"});
+    INFO(status.err);
+    CHECK(status.code == 0);
+    CHECK(status.json()["unread"]["operator"] == 1);
+    holder.exec("ROLLBACK");
+  }
+  {
+    // A writer in exclusive locking mode shuts readers out too, for longer than drover waits.
+    SQLite::Database holder(db.string(), SQLite::OPEN_READWRITE);
+    holder.exec("PRAGMA locking_mode = EXCLUSIVE");
+    holder.exec("BEGIN EXCLUSIVE");
+    holder.exec(half_written);
+    auto in_background = [&](std::vector<std::string> args) {
+      return std::async(std::launch::async, [&p, args] { return p.drover(args); });
+    };
+    auto send = in_background({"mail", "send", "--to", "operator", "--subject", "during"});
+    auto send_json = in_background({"mail", "send", "--to", "operator", "--subject", "during", "--json"});
+    auto status = in_background({"status"});
+    for (auto* f : {&send, &status}) {
+      auto r = f->get();
+      e2e::expect_one_line_error(r, 1, "is locked by another process");
+      CHECK(e2e::contains(r.err, db.string()));
+      CHECK_FALSE(e2e::contains(r.err, "database is locked"));  // SQLite's words alone say nothing
+    }
+    auto j = send_json.get();
+    CHECK(j.code == 1);
+    CHECK(j.json()["error"]["code"] == "failed");
+    CHECK(e2e::contains(j.json()["error"]["message"], "is locked by another process"));
+    holder.exec("ROLLBACK");
+  }
+  // Released: nothing of the failed commands or of the holder's transaction is there, and
+  // the same commands succeed.
+  CHECK(e2e::q(p, "SELECT group_concat(subject) FROM messages") == "before");
+  e2e::ok(p, {"mail", "send", "--to", "operator", "--subject", "during"});
+  CHECK(e2e::ok(p, {"status", "--json"}).json()["unread"]["operator"] == 2);
+  CHECK(e2e::q(p, "PRAGMA integrity_check") == "ok");
+}
+
+TEST_CASE("hostile: a database from every older schema version is migrated on first use and keeps its data") {
+  const int current = drover::store::current_schema_version();
+  for (int version = 1; version < current; ++version) {
+    CAPTURE(version);
+    TempProject p;
+    p.init_scripted("supervisor.autostart = false\n");
+    const auto db = e2e::db_path(p);
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db.string() + suffix);
+    {
+      // The database exactly as a drover of that version left it.
+      SQLite::Database raw(db.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+      for (const auto& m : drover::store::migrations())
+        if (m.to_version <= version) raw.exec(std::string(m.sql));
+      raw.exec("PRAGMA user_version = " + std::to_string(version));
+      raw.exec("INSERT INTO sessions (name, capability, runtime, task, state, created_at, last_activity, turn_count) "
+               "VALUES ('veteran', 'builder', 'scripted', 'old work', 'between_turns', "
+               "'2025-05-05T05:05:05.005Z', '2025-05-06T06:06:06.006Z', 7)");
+      raw.exec("INSERT INTO messages (from_agent, to_agent, subject, body, type, priority, created_at) "
+               "VALUES ('veteran', 'operator', 'old news', 'kept', 'result', 'high', '2025-05-06T06:06:06.006Z')");
+    }
+    ::chmod(db.c_str(), 0600);
+
+    auto status = e2e::ok(p, {"status", "--json"}).json();
+    CHECK(e2e::qn(p, "PRAGMA user_version") == current);
+    REQUIRE(status["agents"].size() == 1);
+    CHECK(status["agents"][0]["name"] == "veteran");
+    CHECK(status["agents"][0]["state"] == "between_turns");
+    CHECK(status["unread"]["operator"] == 1);
+    e2e::ok(p, {"mail", "send", "--to", "veteran", "--subject", "new news"});
+    CHECK(e2e::q(p, "SELECT group_concat(m, ',') FROM (SELECT subject || '/' || body || '/' || priority AS m "
+                    "FROM messages ORDER BY id)") == "old news/kept/high,new news//normal");
+    CHECK(e2e::q(p, "SELECT task || '/' || turn_count FROM sessions") == "old work/7");
+    CHECK(e2e::q(p, "PRAGMA integrity_check") == "ok");
+  }
+}
+
+TEST_CASE("hostile: a database newer than this drover is refused with one line and left as it was") {
+  TempProject p;
+  p.init_scripted("supervisor.autostart = false\n");
+  e2e::ok(p, {"mail", "send", "--to", "operator", "--subject", "kept"});
+  const int newer = drover::store::current_schema_version() + 1;
+  e2e::q(p, "PRAGMA user_version = " + std::to_string(newer));
+  const auto db = e2e::db_path(p);
+  REQUIRE_FALSE(std::filesystem::exists(db.string() + "-wal"));  // the sqlite3 shell checkpointed it
+  const std::string bytes = e2e::read_text(db);
+  for (const auto& args : {std::vector<std::string>{"status"},
+                           std::vector<std::string>{"mail", "send", "--to", "operator", "--subject", "lost"},
+                           std::vector<std::string>{"mail", "list"}}) {
+    CAPTURE(args[0]);
+    auto r = e2e::run(p, args);
+    e2e::expect_one_line_error(r, 1, "newer than this drover supports");
+    CHECK(e2e::contains(r.err, db.string()));
+    CHECK(e2e::contains(r.err, "schema version " + std::to_string(newer)));
+    CHECK(e2e::contains(r.err, "upgrade drover"));
+  }
+  CHECK(e2e::read_text(db) == bytes);
+  CHECK(e2e::qn(p, "PRAGMA user_version") == newer);
+  CHECK(e2e::q(p, "SELECT group_concat(subject) FROM messages") == "kept");
 }
