@@ -10,6 +10,7 @@
 #include <sstream>
 #include <thread>
 
+#include "os/process.h"
 #include "os/spawn.h"
 
 namespace e2e {
@@ -105,6 +106,9 @@ Run TempProject::command(const std::vector<std::string>& argv, const RunOptions&
   // Tests must not inherit an agent identity or project from the environment.
   if (!req.env_extra.count("DROVER_AGENT")) req.env_extra["DROVER_AGENT"] = "";
   if (!req.env_extra.count("DROVER_PROJECT")) req.env_extra["DROVER_PROJECT"] = "";
+  // A command that exits without reading its stdin (a usage error) must give us EPIPE,
+  // not kill the test process with SIGPIPE. os::spawn resets the child's dispositions.
+  drover::os::ignore_sigpipe();
   auto child = drover::os::spawn(req);
   REQUIRE(child.ok());
   Run r;
