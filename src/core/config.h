@@ -3,6 +3,7 @@
 // Config or an error naming the key and file out.
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
