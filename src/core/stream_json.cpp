@@ -66,9 +66,49 @@ std::string short_view(std::string_view text) {
   return out;
 }
 
-// Compact JSON; invalid UTF-8 (impossible after a successful parse) is replaced.
-std::string compact(const json& value) {
+std::string dump_scalar(const json& value) {
+  // Invalid UTF-8 (impossible after a successful parse) is replaced.
   return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+// Compact JSON, the same text as dump(), but written with an explicit stack: dump()
+// recurses once per nesting level, and a line of 100,000 '[' (200 KB, well under the line
+// cap) exhausted the stack. The parser and the destructor are iterative already.
+std::string compact(const json& value) {
+  struct Level {
+    json::const_iterator next, end;
+    bool object;
+    bool first = true;
+  };
+  std::vector<Level> open;
+  std::string out;
+  auto write = [&](const json& v) {
+    if (!v.is_structured()) {
+      out += dump_scalar(v);
+      return;
+    }
+    out.push_back(v.is_object() ? '{' : '[');
+    open.push_back(Level{v.cbegin(), v.cend(), v.is_object()});
+  };
+  write(value);
+  while (!open.empty()) {
+    Level& level = open.back();
+    if (level.next == level.end) {
+      out.push_back(level.object ? '}' : ']');
+      open.pop_back();
+      continue;
+    }
+    if (!level.first) out.push_back(',');
+    level.first = false;
+    if (level.object) {
+      out += dump_scalar(json(level.next.key()));
+      out.push_back(':');
+    }
+    const json& child = *level.next;
+    ++level.next;  // before write(), which may reallocate `open`
+    write(child);
+  }
+  return out;
 }
 
 const json* member(const json& object, std::string_view key) {

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "core/stream_json.h"
 
 using drover::ParsedLine;
@@ -359,4 +361,36 @@ TEST_CASE("stream_json: deep nesting does not crash") {
   for (int i = 0; i < 50000; ++i) obj += R"({"a":)";
   obj += "1" + std::string(50001, '}');
   CHECK(parse_stream_line(obj).ignored);
+}
+
+// Found with fuzz/stream_json_fuzz.cpp (fixtures/fuzz/stream_json/regression-deep-*): the
+// short views and the joined errors re-serialised the value with nlohmann's dump(), which
+// recurses once per level, so one 200 KB line from an agent overflowed the stack.
+TEST_CASE("stream_json: deeply nested tool input, tool result and errors are rendered") {
+  const int depth = 200000;
+  std::string brackets = std::string(depth, '[') + std::string(depth, ']');
+  std::string input = tool_input_of("Custom", brackets);
+  CHECK(input.size() <= 200);
+  CHECK(input.rfind("[[[[", 0) == 0);
+  std::string result = tool_result_text(R"({"x":)" + brackets + "}");
+  CHECK(result.rfind(R"({"x":[[[)", 0) == 0);
+
+  std::string nested;
+  for (int i = 0; i < depth; ++i) nested += R"({"a":)";
+  nested += "1" + std::string(depth, '}');
+  StreamEvent e = only_event(parse_stream_line(R"({"type":"result","errors":["first",)" + nested + "]}"));
+  CHECK(e.kind == Kind::result);
+  CHECK(e.text == "first; " + nested);
+}
+
+TEST_CASE("stream_json: the compact view is exactly nlohmann's compact dump") {
+  for (std::string value : {R"({})", R"([])", R"([{}, [], {"": []}])", R"({"b": 1, "a": [1, -2, 3.5e300]})",
+                            R"({"k\"ey": "v\\al", "e": "\u001b[31m", "u": "caf\u00e9\ud83d\ude00"})",
+                            R"([true, false, null, 0, -0.0, 1e-7, 18446744073709551615, -9223372036854775808])",
+                            R"({"nested": {"deeper": {"deepest": [[1], [2, [3]]]}}})"}) {
+    CAPTURE(value);
+    std::string dumped = nlohmann::json::parse(value).dump();
+    REQUIRE(dumped.size() <= 200);  // short enough to be shown whole
+    CHECK(tool_input_of("Custom", value) == dumped);
+  }
 }
