@@ -39,10 +39,24 @@ int priority_rank(std::string_view p) {
 }
 
 Result<std::string> normalize_payload(std::string_view text) {
-  auto doc = nlohmann::json::parse(text, nullptr, false);
+  // Serialising JSON recurses once per level (nlohmann's dump(), here and wherever the
+  // stored payload is shown): a payload of 100,000 '[' overflowed the stack.
+  constexpr int kMaxDepth = 128;  // objects and arrays inside each other
+  using Event = nlohmann::json::parse_event_t;
+  bool too_deep = false;
+  auto note_depth = [&](int depth, Event event, nlohmann::json&) {
+    // `depth` counts the containers around the one that starts.
+    if ((event == Event::object_start || event == Event::array_start) && depth >= kMaxDepth)
+      too_deep = true;
+    return true;
+  };
+  auto doc = nlohmann::json::parse(text, note_depth, false);
   if (doc.is_discarded())
     return make_error(Errc::usage, "invalid --payload: not a JSON document (for example "
                                    "--payload '{\"branch\":\"main\"}')");
+  if (too_deep)
+    return make_error(Errc::usage, "invalid --payload: JSON nested deeper than " +
+                                       std::to_string(kMaxDepth) + " levels");
   return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 

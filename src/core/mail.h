@@ -37,7 +37,8 @@ Status validate_mail_type(std::string_view type);
 Status validate_priority(std::string_view priority);
 // urgent 0, high 1, normal 2, low 3 (delivery order).
 int priority_rank(std::string_view priority);
-// Checks that text is a JSON document; returns it compacted.
+// Checks that text is a JSON document nested at most 128 levels deep (deeper ones would
+// exhaust the stack of whatever serialises them); returns it compacted.
 Result<std::string> normalize_payload(std::string_view text);
 
 // "[MAIL #<id>] From: … | Type: … | Priority: … | Subject: …\n<body>" joined by

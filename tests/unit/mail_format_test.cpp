@@ -97,6 +97,28 @@ TEST_CASE("mail: payloads are validated and compacted") {
   }
 }
 
+// Seen while writing fuzz/mail_prompt_fuzz.cpp, reproduced with it
+// (fixtures/fuzz/mail_prompt/regression-deep-payload):
+// compacting re-serialises the value, which recurses once per level: 100,000 '[' overflowed
+// the stack (12,000 under ASan). A --payload argument (at most 128 KiB) stays just under
+// that, but every reader that re-serialises the stored payload adds frames.
+TEST_CASE("mail: payloads nested deeper than 128 levels are refused") {
+  auto arrays = [](int n) { return std::string(n, '[') + std::string(n, ']'); };
+  auto objects = [](int n) {
+    std::string s;
+    for (int i = 0; i < n; ++i) s += R"({"a":)";
+    return s + "1" + std::string(n, '}');
+  };
+  CHECK(normalize_payload(arrays(128)).value() == arrays(128));
+  CHECK(normalize_payload(objects(128)).value() == objects(128));
+  for (const std::string& deep : {arrays(129), objects(129), arrays(200000), "[" + objects(200000) + "]"}) {
+    auto r = normalize_payload(deep);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code == Errc::usage);
+    CHECK(r.error().message == "invalid --payload: JSON nested deeper than 128 levels");
+  }
+}
+
 TEST_CASE("format_mail_for_turn: one message, exact format") {
   MailMessage m = msg(42, "high", "Build the parser", "Line one\nLine two");
   m.from = "lead-1";

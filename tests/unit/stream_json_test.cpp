@@ -363,7 +363,8 @@ TEST_CASE("stream_json: deep nesting does not crash") {
   CHECK(parse_stream_line(obj).ignored);
 }
 
-// Found with fuzz/stream_json_fuzz.cpp (fixtures/fuzz/stream_json/regression-deep-*): the
+// Seen while writing fuzz/stream_json_fuzz.cpp, reproduced with it
+// (fixtures/fuzz/stream_json/regression-deep-*): the
 // short views and the joined errors re-serialised the value with nlohmann's dump(), which
 // recurses once per level, so one 200 KB line from an agent overflowed the stack.
 TEST_CASE("stream_json: deeply nested tool input, tool result and errors are rendered") {
