@@ -5,6 +5,7 @@
 #include "cli/context.h"
 #include "cli/follow.h"
 #include "cli/registry.h"
+#include "core/json_bounded.h"
 #include "core/names.h"
 #include "core/text.h"
 #include "os/files.h"
@@ -53,8 +54,9 @@ Status run_log(Context& ctx, const LogOptions& o) {
       while (start < all.size()) {
         auto nl = all.find('\n', start);
         auto line = all.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
-        auto j = nlohmann::json::parse(line, nullptr, false);
-        lines.push_back(j.is_discarded() ? nlohmann::json(line) : j);
+        // A line that is not JSON, or nests too deep to print safely, is kept as text.
+        auto j = parse_json_bounded(line);
+        lines.push_back(j.status == BoundedJson::Status::ok ? std::move(j.value) : nlohmann::json(line));
         if (nl == std::string::npos) break;
         start = nl + 1;
       }

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "core/json_bounded.h"
+
 namespace drover {
 
 namespace {
@@ -39,25 +41,14 @@ int priority_rank(std::string_view p) {
 }
 
 Result<std::string> normalize_payload(std::string_view text) {
-  // Serialising JSON recurses once per level (nlohmann's dump(), here and wherever the
-  // stored payload is shown): a payload of 100,000 '[' overflowed the stack.
-  constexpr int kMaxDepth = 128;  // objects and arrays inside each other
-  using Event = nlohmann::json::parse_event_t;
-  bool too_deep = false;
-  auto note_depth = [&](int depth, Event event, nlohmann::json&) {
-    // `depth` counts the containers around the one that starts.
-    if ((event == Event::object_start || event == Event::array_start) && depth >= kMaxDepth)
-      too_deep = true;
-    return true;
-  };
-  auto doc = nlohmann::json::parse(text, note_depth, false);
-  if (doc.is_discarded())
+  auto doc = parse_json_bounded(text);
+  if (doc.status == BoundedJson::Status::too_deep)
+    return make_error(Errc::usage, "invalid --payload: JSON nested deeper than " +
+                                       std::to_string(kMaxJsonDepth) + " levels");
+  if (doc.status != BoundedJson::Status::ok)
     return make_error(Errc::usage, "invalid --payload: not a JSON document (for example "
                                    "--payload '{\"branch\":\"main\"}')");
-  if (too_deep)
-    return make_error(Errc::usage, "invalid --payload: JSON nested deeper than " +
-                                       std::to_string(kMaxDepth) + " levels");
-  return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return doc.value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 void sort_for_delivery(std::vector<MailMessage>& messages) {

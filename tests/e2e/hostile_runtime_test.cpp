@@ -141,6 +141,42 @@ TEST_CASE("hostile: an agent that forks and exits: the turn settles normally and
   CHECK(runner_e2e::live_agent_processes(p, "fork").empty());
 }
 
+TEST_CASE("hostile: a tool input nested 100,000 deep is stored and shown by every view without crashing") {
+  TempProject p;
+  runner_e2e::init(p);
+  runner_e2e::sling(p, {"deep", "--capability", "coordinator", "#!deep 100000\n#!say after"});
+  auto r = runner_e2e::turn(p, "deep");
+  INFO("stderr: " << r.err);
+  CHECK(r.code == 0);
+  CHECK(runner_e2e::last_turn(p, "deep")["outcome"] == "waiting");
+  auto tools = runner_e2e::events(p, "deep", "tool_start");
+  REQUIRE(tools.size() == 1);
+  CHECK(tools[0]["data"]["tool"] == "Deep");
+  CHECK(tools[0]["data"]["input"].get<std::string>().rfind("[[[[", 0) == 0);  // kept as text
+  for (std::vector<std::string> view : {std::vector<std::string>{"log", "deep"},
+                                        {"log", "deep", "--json"},
+                                        {"log", "deep", "--raw"},
+                                        {"status", "deep"},
+                                        {"status", "deep", "--json"}}) {
+    auto v = p.drover(view);
+    INFO(view[0] << " " << view.back() << ": " << v.err);
+    CHECK(v.code == 0);
+  }
+  // --raw --json gives each transcript line as JSON, but this one as text: printing it as
+  // JSON again would recurse 100,000 levels.
+  auto raw = p.drover({"log", "deep", "--raw", "--json"});
+  INFO("stderr: " << raw.err);
+  REQUIRE(raw.code == 0);
+  int as_text = 0, as_json = 0;
+  const json doc = raw.json();
+  for (const auto& line : doc["lines"]) {
+    if (line.is_string() && runner_e2e::has(line.get<std::string>(), std::string(1000, '['))) ++as_text;
+    if (line.is_object()) ++as_json;
+  }
+  CHECK(as_text == 1);
+  CHECK(as_json >= 4);  // init, the tool result, the text and the result
+}
+
 TEST_CASE("hostile: with umask 000, every directory drover makes under .drover/ is 0700 and every file 0600") {
   Umask open_to_all(0);
   TempProject p;
