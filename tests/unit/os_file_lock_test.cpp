@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "temp_dir.h"
+#include "wait_for.h"
 #include "os/file_lock.h"
 
 using namespace drover;
@@ -27,23 +28,15 @@ namespace {
 
 using drover::test::TempDir;
 
-bool wait_until(const std::function<bool()>& cond, seconds limit) {
-  auto deadline = Clock::now() + limit;
-  while (!cond()) {
-    if (Clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(milliseconds(5));
-  }
-  return true;
-}
+using drover::test::wait_until;
 
-std::optional<int> wait_exit(pid_t pid, seconds limit) {
+// Reaps `pid`, killing it if it has not exited within `limit` (then nullopt).
+std::optional<int> reap_or_kill(pid_t pid, seconds limit) {
+  if (auto status = drover::test::wait_exit(pid, limit)) return status;
   int status = 0;
-  if (!wait_until([&] { return ::waitpid(pid, &status, WNOHANG) == pid; }, limit)) {
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, &status, 0);
-    return std::nullopt;
-  }
-  return status;
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, &status, 0);
+  return std::nullopt;
 }
 
 // Runs `body` in a forked child and returns its exit code (-1 if it did not exit).
@@ -51,7 +44,7 @@ int in_child(const std::function<int()>& body) {
   pid_t pid = ::fork();
   REQUIRE(pid >= 0);
   if (pid == 0) ::_exit(body());
-  auto status = wait_exit(pid, seconds(20));
+  auto status = reap_or_kill(pid, seconds(20));
   if (!status || !WIFEXITED(*status)) return -1;
   return WEXITSTATUS(*status);
 }
@@ -137,7 +130,7 @@ TEST_CASE("release() frees the lock even when a forked child still has the fd") 
   CHECK_FALSE(is_locked(path));
   CHECK(FileLock::try_acquire(path).ok());
   ::kill(pid, SIGKILL);
-  (void)wait_exit(pid, seconds(10));
+  (void)reap_or_kill(pid, seconds(10));
 }
 
 TEST_CASE("the kernel drops the lock when the holder dies") {
@@ -162,7 +155,7 @@ TEST_CASE("the kernel drops the lock when the holder dies") {
   CHECK(is_locked(path));
   CHECK_FALSE(FileLock::try_acquire(path).ok());
   ::kill(pid, SIGKILL);
-  REQUIRE(wait_exit(pid, seconds(10)).has_value());
+  REQUIRE(reap_or_kill(pid, seconds(10)).has_value());
   CHECK_FALSE(is_locked(path));
   CHECK(FileLock::try_acquire(path).ok());
 }

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "os/process.h"
+#include "wait_for.h"
 #include "os/spawn.h"
 
 using namespace drover;
@@ -22,22 +23,8 @@ using namespace drover::os;
 
 namespace {
 
-bool wait_until(const std::function<bool()>& cond, std::chrono::seconds limit) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!cond()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return true;
-}
-
-// Reaps `pid`, waiting at most `limit`; nullopt if it is still running by then.
-std::optional<int> wait_exit(pid_t pid, std::chrono::seconds limit) {
-  int status = 0;
-  bool done = wait_until([&] { return ::waitpid(pid, &status, WNOHANG) == pid; }, limit);
-  if (!done) return std::nullopt;
-  return status;
-}
+using drover::test::wait_exit;
+using drover::test::wait_until;
 
 bool pidfd_readable(int pidfd, std::chrono::seconds limit) {
   pollfd p{pidfd, POLLIN, 0};

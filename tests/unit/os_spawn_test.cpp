@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "temp_dir.h"
+#include "wait_for.h"
 #include "os/spawn.h"
 
 using namespace drover;
@@ -48,15 +49,7 @@ std::string read_all(int fd, seconds limit = seconds(10)) {
   return out;
 }
 
-std::optional<int> wait_exit(pid_t pid, seconds limit = seconds(10)) {
-  auto deadline = Clock::now() + limit;
-  int status = 0;
-  while (::waitpid(pid, &status, WNOHANG) != pid) {
-    if (Clock::now() >= deadline) return std::nullopt;
-    std::this_thread::sleep_for(milliseconds(5));
-  }
-  return status;
-}
+using drover::test::wait_exit;
 
 struct Ran {
   std::string out;

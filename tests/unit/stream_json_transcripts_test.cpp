@@ -2,6 +2,7 @@
 // Claude Code captures, and the splitter's own edge cases.
 #include <doctest/doctest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -24,7 +25,7 @@ namespace {
 constexpr std::size_t kDefaultCap = 16u << 20;
 
 std::string read_fixture(const std::string& relative) {
-  std::ifstream in(std::string(DROVER_FIXTURES_DIR) + "/transcripts/" + relative, std::ios::binary);
+  std::ifstream in(std::filesystem::path(DROVER_FIXTURES_DIR) / "transcripts" / relative, std::ios::binary);
   REQUIRE_MESSAGE(in.good(), "missing fixture " << relative);
   std::ostringstream buffer;
   buffer << in.rdbuf();
