@@ -175,20 +175,23 @@ TEST_CASE("a corrupt database is a failure (exit 1) that names the database") {
 }
 
 TEST_CASE("a read-only database refuses writes with an error naming the database") {
-  if (::geteuid() == 0) {
-    MESSAGE("running as root: chmod does not stop root from writing, so the read-only "
-            "database case cannot be provoked here; skipped");
-    return;
-  }
   TempProject p;
   p.init();
   e2e::send(p, {"--to", "operator", "--subject", "before"});
   auto dir = p.root() / ".drover";
   auto db = e2e::db_path(p);
+  e2e::hand_to_unprivileged(p.root());  // as root, the sends below run as nobody
   REQUIRE(::chmod(db.c_str(), 0400) == 0);
   REQUIRE(::chmod(dir.c_str(), 0500) == 0);
-  auto r = p.drover({"mail", "send", "--to", "operator", "--subject", "after"});
-  auto j = p.drover({"mail", "send", "--to", "operator", "--subject", "after", "--json"});
+  e2e::RunOptions o;
+  o.cwd = p.root();
+  auto send = [&](std::vector<std::string> extra) {
+    std::vector<std::string> argv{e2e::drover_bin(), "mail", "send", "--to", "operator", "--subject", "after"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return TempProject::command(e2e::as_unprivileged(argv), o);
+  };
+  auto r = send({});
+  auto j = send({"--json"});
   ::chmod(dir.c_str(), 0700);
   ::chmod(db.c_str(), 0600);
   expect_one_line_error(r, 1, "database");

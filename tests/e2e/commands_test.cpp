@@ -10,8 +10,6 @@ using e2e::TempProject;
 
 namespace {
 
-const std::string kReport = "#!mail --to operator --type worker_done --subject done --body ok";
-
 std::vector<std::string> kinds(const Json& events) {
   std::vector<std::string> out;
   for (const auto& e : events) out.push_back(e["kind"]);
@@ -97,7 +95,7 @@ TEST_CASE("log: --json lists the turn's events, --turn filters, --raw prints the
 TEST_CASE("sling --wait exits 0 when the agent completes and 1 when it ends otherwise") {
   TempProject p;
   p.init_scripted();
-  auto done = e2e::run(p, {"sling", "ok1", "--wait", "--json", "#!say working\n" + kReport});
+  auto done = e2e::run(p, {"sling", "ok1", "--wait", "--json", "#!say working\n" + e2e::kReportToOperator});
   INFO(done.out << done.err);
   CHECK(done.code == 0);
   CHECK(done.json()["state"] == "completed");
@@ -110,7 +108,7 @@ TEST_CASE("sling --wait exits 0 when the agent completes and 1 when it ends othe
   CHECK(contains(idle.err, "between_turns"));
   CHECK(e2e::state_of(p, "idle1") == "between_turns");
 
-  auto human = e2e::run(p, {"sling", "ok2", "--wait", "#!say progress-line\n" + kReport});
+  auto human = e2e::run(p, {"sling", "ok2", "--wait", "#!say progress-line\n" + e2e::kReportToOperator});
   CHECK(human.code == 0);
   CHECK(contains(human.out + human.err, "progress-line"));
 }
@@ -126,20 +124,20 @@ TEST_CASE("sling of an existing name is a conflict and --replace starts a finish
   CHECK(replace_live.code == 4);
   CHECK(e2e::q(p, "SELECT task FROM sessions WHERE name = 'live1'") == "first task");
 
-  e2e::sling(p, {"done1", "#!say original\n" + kReport});
+  e2e::sling(p, {"done1", "#!say original\n" + e2e::kReportToOperator});
   REQUIRE(e2e::wait_state(p, "done1", "completed"));
   auto again = e2e::run(p, {"sling", "done1", "new task"});
   CHECK(again.code == 4);
   CHECK(contains(again.err, "resume"));
   CHECK(contains(again.err, "--replace"));
 
-  auto r = e2e::ok(p, {"sling", "done1", "--replace", "--json", "#!say replaced\n" + kReport});
+  auto r = e2e::ok(p, {"sling", "done1", "--replace", "--json", "#!say replaced\n" + e2e::kReportToOperator});
   CHECK(r.json()["state"] == "booting");
   REQUIRE(e2e::wait_until([&] {
     return e2e::records(p, "done1").size() == 2 && e2e::state_of(p, "done1") == "completed";
   }, e2e::kDeadline));
   CHECK(e2e::q(p, "SELECT turn_count || ' ' || task FROM sessions WHERE name = 'done1'") ==
-        "1 #!say replaced\n" + kReport);
+        "1 #!say replaced\n" + e2e::kReportToOperator);
   auto recs = e2e::records(p, "done1");
   CHECK_FALSE(e2e::argv_has(recs[1], "--resume"));  // a new session, not the old one
   CHECK(contains(recs[1]["text"].get<std::string>(), "#!say replaced"));
@@ -153,7 +151,7 @@ TEST_CASE("resume: a zombie goes back to between_turns with failed_turns 0 and r
   // Until `fixed` exists the turn kills its own agent process: a crash, so one failure
   // (max_failed_turns = 1) makes it a zombie.
   e2e::sling(p, {"z1", "--parent", "boss",
-                 "#!say trying\n#!sh test -f " + flag.string() + " || kill -9 $PPID\n" + kReport});
+                 "#!say trying\n#!sh test -f " + flag.string() + " || kill -9 $PPID\n" + e2e::kReportToOperator});
   REQUIRE(e2e::wait_state(p, "z1", "zombie"));
   CHECK(e2e::q(p, "SELECT failed_turns FROM sessions WHERE name = 'z1'") == "1");
   CHECK(e2e::mail(p, {"--to", "boss", "--type", "worker_died"}).size() == 1);
@@ -192,7 +190,7 @@ TEST_CASE("status during a turn shows it running and status AGENT shows its turn
   TempProject p;
   p.init_scripted();
   auto gate = p.root() / "gate";
-  e2e::sling(p, {"s1", "#!say started\n#!sh while [ ! -e " + gate.string() + " ]; do sleep 0.05; done\n" + kReport});
+  e2e::sling(p, {"s1", "#!say started\n#!sh while [ ! -e " + gate.string() + " ]; do sleep 0.05; done\n" + e2e::kReportToOperator});
   REQUIRE(e2e::wait_records(p, "s1", 1));
   REQUIRE(e2e::wait_state(p, "s1", "in_turn"));
   auto rec = e2e::records(p, "s1")[0];

@@ -98,6 +98,25 @@ Run TempProject::drover(const std::vector<std::string>& args, const RunOptions& 
   return command(argv, opts);
 }
 
+namespace {
+constexpr unsigned kNobody = 65534;
+}  // namespace
+
+void hand_to_unprivileged(const fs::path& tree) {
+  if (::geteuid() != 0) return;
+  REQUIRE(::lchown(tree.c_str(), kNobody, kNobody) == 0);
+  if (!fs::is_directory(fs::symlink_status(tree))) return;
+  for (const auto& e : fs::recursive_directory_iterator(tree))
+    REQUIRE(::lchown(e.path().c_str(), kNobody, kNobody) == 0);
+}
+
+std::vector<std::string> as_unprivileged(std::vector<std::string> argv) {
+  if (::geteuid() != 0) return argv;
+  const std::string id = std::to_string(kNobody);
+  argv.insert(argv.begin(), {"setpriv", "--reuid=" + id, "--regid=" + id, "--clear-groups", "--"});
+  return argv;
+}
+
 Run TempProject::command(const std::vector<std::string>& argv, const RunOptions& o) {
   drover::os::SpawnRequest req;
   req.argv = argv;

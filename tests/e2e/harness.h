@@ -54,6 +54,12 @@ std::string agent_bin();
 std::string read_text(const std::filesystem::path& p);
 void write_text(const std::filesystem::path& p, const std::string& text);
 
+// Permission bits do not stop root, and the tests run as root on CI. A test about a
+// directory or file drover may not write hands the tree to an unprivileged user (uid and
+// gid 65534, "nobody") and runs the command as that user; as anyone else both are no-ops.
+void hand_to_unprivileged(const std::filesystem::path& tree);  // chown -R when root
+std::vector<std::string> as_unprivileged(std::vector<std::string> argv);  // setpriv when root
+
 // Polls `cond` until it holds or `timeout` passes; returns whether it held.
 bool wait_until(const std::function<bool()>& cond,
                 std::chrono::milliseconds timeout = std::chrono::seconds(20));

@@ -108,33 +108,34 @@ TEST_CASE("hostile: a 10 MiB body with NUL bytes and SQL metacharacters is store
 }
 
 TEST_CASE("hostile: init in a directory drover may not write fails with one line and leaves nothing") {
-  if (::geteuid() == 0) {
-    // root ignores directory permissions; the same refusal is covered for the database
-    // file by "a read-only database refuses writes".
-    TempProject p;
-    const auto ro = p.root() / "ro";
-    std::filesystem::create_directory(ro);
-    std::filesystem::create_directory(ro / ".drover");  // a file where a directory must be made
-    e2e::write_text(ro / ".drover/agents", "not a directory");
-    e2e::RunOptions o;
-    o.cwd = ro;
-    auto r = TempProject::command({e2e::drover_bin(), "init"}, o);
-    CHECK(r.code != 0);
-    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
-    CHECK(r.err.find("agents") != std::string::npos);
-    return;
-  }
   TempProject p;
   const auto ro = p.root() / "ro";
   std::filesystem::create_directory(ro);
+  e2e::hand_to_unprivileged(p.root());  // as root, init runs as nobody
   ::chmod(ro.c_str(), 0555);
   e2e::RunOptions o;
   o.cwd = ro;
-  auto r = TempProject::command({e2e::drover_bin(), "init"}, o);
+  auto r = TempProject::command(e2e::as_unprivileged({e2e::drover_bin(), "init"}), o);
   ::chmod(ro.c_str(), 0755);
+  INFO("stderr: " << r.err);
+  CHECK(r.code == 1);
+  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  CHECK(r.err.find("ro") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(ro / ".drover"));
+}
+
+TEST_CASE("hostile: init where a directory must be made but a file is fails with one line naming it") {
+  TempProject p;
+  const auto dir = p.root() / "blocked";
+  std::filesystem::create_directories(dir / ".drover");
+  e2e::write_text(dir / ".drover/agents", "not a directory");
+  e2e::RunOptions o;
+  o.cwd = dir;
+  auto r = TempProject::command({e2e::drover_bin(), "init"}, o);
+  INFO("stderr: " << r.err);
   CHECK(r.code != 0);
   CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
-  CHECK_FALSE(std::filesystem::exists(ro / ".drover"));
+  CHECK(r.err.find("agents") != std::string::npos);
 }
 
 TEST_CASE("hostile: agent names with '..', '/', blanks, control characters or 1,000 characters are refused by every command") {

@@ -58,7 +58,7 @@ class Umask {
 TEST_CASE("hostile: an agent flooding stdout past the transcript cap: the turn ends, the transcript is capped and says so") {
   TempProject p;
   runner_e2e::init(p);
-  runner_e2e::sling(p, {"gush", "--capability", "coordinator", "#!flood " + flood_bytes(300u << 20) + "\n#!say done"});
+  runner_e2e::sling_parked(p, {"gush", "--capability", "coordinator", "#!flood " + flood_bytes(300u << 20) + "\n#!say done"});
   auto r = runner_e2e::turn(p, "gush");
   INFO("stderr: " << r.err);
   CHECK(r.code == 0);
@@ -66,7 +66,7 @@ TEST_CASE("hostile: an agent flooding stdout past the transcript cap: the turn e
   const long long id = turn["id"].get<long long>();
   CHECK(turn["outcome"] == "waiting");  // the result after the flood was still read
   CHECK(turn["exit_code"] == 0);
-  CHECK(runner_e2e::state_of(p, "gush") == "between_turns");
+  CHECK(e2e::state_of(p, "gush") == "between_turns");
 
   const auto size = fs::file_size(turn_log(p, "gush", id, ".stdout.ndjson"));
   CHECK(size >= kTranscriptCap);
@@ -85,14 +85,14 @@ TEST_CASE("hostile: an agent flooding stdout past the transcript cap: the turn e
 TEST_CASE("hostile: an agent flooding stderr past its cap: the turn ends, the stderr log is capped and says so") {
   TempProject p;
   runner_e2e::init(p);
-  runner_e2e::sling(p, {"shout", "--capability", "coordinator", "#!flood-stderr " + flood_bytes(40u << 20) + "\n#!say done"});
+  runner_e2e::sling_parked(p, {"shout", "--capability", "coordinator", "#!flood-stderr " + flood_bytes(40u << 20) + "\n#!say done"});
   auto r = runner_e2e::turn(p, "shout");
   INFO("stderr: " << r.err.substr(0, 2000));
   CHECK(r.code == 0);
   const json turn = runner_e2e::last_turn(p, "shout");
   const long long id = turn["id"].get<long long>();
   CHECK(turn["outcome"] == "waiting");
-  CHECK(runner_e2e::state_of(p, "shout") == "between_turns");
+  CHECK(e2e::state_of(p, "shout") == "between_turns");
 
   const auto size = fs::file_size(turn_log(p, "shout", id, ".stderr.log"));
   CHECK(size <= kStderrCap);
@@ -108,7 +108,7 @@ TEST_CASE("hostile: an agent flooding stderr past its cap: the turn ends, the st
 TEST_CASE("hostile: an agent that closes stdout and keeps running is stopped by the stall watchdog, group and all") {
   TempProject p;
   runner_e2e::init(p, "turn.stall_timeout = \"1s\"\n");
-  runner_e2e::sling(p, {"mute", "--capability", "coordinator", "#!close-stdout 120s"});
+  runner_e2e::sling_parked(p, {"mute", "--capability", "coordinator", "#!close-stdout 120s"});
   auto r = runner_e2e::turn(p, "mute");  // returns long before the agent's 120 s are up
   INFO("stderr: " << r.err);
   CHECK(r.code == 1);
@@ -116,7 +116,7 @@ TEST_CASE("hostile: an agent that closes stdout and keeps running is stopped by 
   const json turn = runner_e2e::last_turn(p, "mute");
   CHECK(turn["outcome"] == "stalled");
   CHECK(turn["signal"] == 15);  // SIGTERM was enough
-  CHECK(runner_e2e::state_of(p, "mute") == "zombie");
+  CHECK(e2e::state_of(p, "mute") == "zombie");
   CHECK(runner_e2e::events(p, "mute", "stalled").size() == 1);
   CHECK_FALSE(e2e::group_alive(recorded_pgid(p, "mute", turn["id"].get<long long>())));
   CHECK(runner_e2e::live_agent_processes(p, "mute").empty());
@@ -126,7 +126,7 @@ TEST_CASE("hostile: an agent that closes stdout and keeps running is stopped by 
 TEST_CASE("hostile: an agent that forks and exits: the turn settles normally and nothing of its group survives") {
   TempProject p;
   runner_e2e::init(p);
-  runner_e2e::sling(p, {"fork", "--capability", "coordinator", "#!fork-exit"});
+  runner_e2e::sling_parked(p, {"fork", "--capability", "coordinator", "#!fork-exit"});
   auto r = runner_e2e::turn(p, "fork");
   INFO("stderr: " << r.err);
   CHECK(r.code == 0);
@@ -135,7 +135,7 @@ TEST_CASE("hostile: an agent that forks and exits: the turn settles normally and
   CHECK(turn["outcome"] == "waiting");
   CHECK(turn["exit_code"] == 0);
   CHECK(turn["signal"].is_null());
-  CHECK(runner_e2e::state_of(p, "fork") == "between_turns");
+  CHECK(e2e::state_of(p, "fork") == "between_turns");
   // Right when the turn has settled, not eventually: the 2 s sleeper was killed, not waited for.
   CHECK_FALSE(e2e::group_alive(recorded_pgid(p, "fork", turn["id"].get<long long>())));
   CHECK(runner_e2e::live_agent_processes(p, "fork").empty());
@@ -144,7 +144,7 @@ TEST_CASE("hostile: an agent that forks and exits: the turn settles normally and
 TEST_CASE("hostile: a tool input nested 100,000 deep is stored and shown by every view without crashing") {
   TempProject p;
   runner_e2e::init(p);
-  runner_e2e::sling(p, {"deep", "--capability", "coordinator", "#!deep 100000\n#!say after"});
+  runner_e2e::sling_parked(p, {"deep", "--capability", "coordinator", "#!deep 100000\n#!say after"});
   auto r = runner_e2e::turn(p, "deep");
   INFO("stderr: " << r.err);
   CHECK(r.code == 0);

@@ -12,8 +12,6 @@ using namespace runner_e2e;
 
 namespace {
 
-const std::string kDone = "#!mail --to operator --type worker_done --subject done --body ok";
-
 // A failed turn: between_turns, one more failure, mail back in the queue, a backoff.
 void expect_failed_once(const TempProject& p, const std::string& agent, const std::string& reason_part) {
   json row = agent_row(p, agent);
@@ -33,7 +31,7 @@ void expect_failed_once(const TempProject& p, const std::string& agent, const st
 TEST_CASE("runner failures: an error result fails the turn, and max_failed_turns makes a zombie with one worker_died") {
   TempProject p;
   init(p, "supervisor.max_failed_turns = 2\n");
-  sling(p, {"alice", "#!error-result boom: not logged in", "--parent", "lead"});
+  sling_parked(p, {"alice", "#!error-result boom: not logged in", "--parent", "lead"});
   CHECK(failed_turn(p, "alice")["outcome"] == "failed");
   expect_failed_once(p, "alice", "boom: not logged in");
   CHECK(worker_died_to(p, "lead").empty());
@@ -55,23 +53,23 @@ TEST_CASE("runner failures: an error result fails the turn, and max_failed_turns
   // A zombie gets no more turns.
   json third = turn_json(p, "alice");
   CHECK(third["ran"] == false);
-  CHECK(sql(p, "SELECT count(*) FROM turns WHERE agent='alice'") == "2");
+  CHECK(q(p, "SELECT count(*) FROM turns WHERE agent='alice'") == "2");
   CHECK(worker_died_to(p, "lead").size() == 1);
 }
 
 TEST_CASE("runner failures: no result and a non-zero exit are failed turns with the mail released") {
   TempProject p;
   init(p);
-  sling(p, {"quiet", "#!say partial work\n#!no-result"});
+  sling_parked(p, {"quiet", "#!say partial work\n#!no-result"});
   CHECK(failed_turn(p, "quiet")["outcome"] == "failed");
   expect_failed_once(p, "quiet", "no result");
 
-  sling(p, {"crash", "#!say almost\n#!exit 3"});
+  sling_parked(p, {"crash", "#!say almost\n#!exit 3"});
   json crashed = failed_turn(p, "crash");
   CHECK(crashed["outcome"] == "failed");
   CHECK(crashed["exit_code"] == 3);
   expect_failed_once(p, "crash", "exit status 3");
-  CHECK(mail(p, {"--type", "worker_died"}).empty());
+  CHECK(mail_list(p, {"--type", "worker_died"}).empty());
 }
 
 TEST_CASE("runner failures: two concurrent drover turn processes for one agent never overlap") {
@@ -79,7 +77,7 @@ TEST_CASE("runner failures: two concurrent drover turn processes for one agent n
   init(p);
   // The first turn queues more work for the agent, then takes a while; whoever waits on
   // the lock finds either nothing (the mail was claimed) or that follow-up mail.
-  sling(p, {"alice", "#!mail --to alice --subject again --body \"#!say second\"\n#!sleep 1s",
+  sling_parked(p, {"alice", "#!mail --to alice --subject again --body \"#!say second\"\n#!sleep 1s",
             "--capability", "coordinator"});
   auto a = std::async(std::launch::async, [&p] { return turn(p, "alice", {"--json"}); });
   auto b = std::async(std::launch::async, [&p] { return turn(p, "alice", {"--json"}); });
@@ -90,7 +88,7 @@ TEST_CASE("runner failures: two concurrent drover turn processes for one agent n
   int ran = (ra.json()["ran"] == true) + (rb.json()["ran"] == true);
   CHECK(ran >= 1);
 
-  const std::string rows = sql(p, "SELECT started_at || ' ' || ended_at FROM turns WHERE agent='alice' ORDER BY id");
+  const std::string rows = q(p, "SELECT started_at || ' ' || ended_at FROM turns WHERE agent='alice' ORDER BY id");
   std::vector<std::pair<std::string, std::string>> spans;
   std::istringstream lines(rows);
   for (std::string start, end; lines >> start >> end;) spans.emplace_back(start, end);
@@ -116,7 +114,7 @@ TEST_CASE("runner failures: a spawn failure names the command, releases lock and
   cfg.replace(at, e2e::agent_bin().size(), missing);
   e2e::write_text(cfg_path, cfg);
 
-  sling(p, {"alice", kDone});
+  sling_parked(p, {"alice", e2e::kReportToOperator});
   const std::string dispatch = dispatch_id(p, "alice");
   Run r = turn(p, "alice");
   INFO(r.err);
@@ -128,7 +126,7 @@ TEST_CASE("runner failures: a spawn failure names the command, releases lock and
   CHECK(row["state"] == "booting");
   CHECK(row["failed_turns"] == 0);
   CHECK(released_flags(p, dispatch) == "1|1");
-  CHECK(sql(p, "SELECT outcome FROM turns WHERE agent='alice'") == "spawn_failed");
+  CHECK(q(p, "SELECT outcome FROM turns WHERE agent='alice'") == "spawn_failed");
 
   // The lock was released: a second attempt fails the same way instead of "busy".
   Run again = turn(p, "alice", {"--lock-timeout", "200ms"});
@@ -143,7 +141,7 @@ TEST_CASE("runner failures: a spawn failure names the command, releases lock and
 TEST_CASE("runner failures: a turn.pid that cannot be written kills the child and releases the mail") {
   TempProject p;
   init(p);
-  sling(p, {"alice", "#!say started\n#!sleep 300s\n" + kDone});
+  sling_parked(p, {"alice", "#!say started\n#!sleep 300s\n" + e2e::kReportToOperator});
   const std::string dispatch = dispatch_id(p, "alice");
   fs::create_directories(agent_dir(p, "alice") / "turn.pid");  // a directory in its place
 
@@ -164,16 +162,16 @@ TEST_CASE("runner failures: a turn.pid that cannot be written kills the child an
   json row = agent_row(p, "alice");
   CHECK(row["state"] == "booting");
   CHECK(row["current_turn"].is_null());
-  CHECK(sql(p, "SELECT outcome FROM turns WHERE agent='alice'") == "failed");
+  CHECK(q(p, "SELECT outcome FROM turns WHERE agent='alice'") == "failed");
   CHECK(lock_free(p, "alice"));
-  CHECK(mail(p, {"--from", "alice"}).empty());  // it never got to report
+  CHECK(mail_list(p, {"--from", "alice"}).empty());  // it never got to report
   CHECK(fs::is_directory(agent_dir(p, "alice") / "turn.pid"));  // ours, left alone
 }
 
 TEST_CASE("runner failures: a turn lock held by another process makes drover turn exit 4 after --lock-timeout") {
   TempProject p;
   init(p);
-  sling(p, {"alice", kDone});
+  sling_parked(p, {"alice", e2e::kReportToOperator});
   const std::string dispatch = dispatch_id(p, "alice");
   {
     HeldLock other(p, "alice");
@@ -181,7 +179,7 @@ TEST_CASE("runner failures: a turn lock held by another process makes drover tur
     INFO(r.err);
     CHECK(r.code == 4);
     CHECK(has(r.err, "alice"));
-    CHECK(sql(p, "SELECT count(*) FROM turns") == "0");
+    CHECK(q(p, "SELECT count(*) FROM turns") == "0");
     CHECK(released_flags(p, dispatch) == "1|1");
     CHECK(state_of(p, "alice") == "booting");
     CHECK_FALSE(turn_pid_exists(p, "alice"));

@@ -8,20 +8,14 @@
 
 using namespace runner_e2e;
 
-namespace {
-
-const std::string kDone = "#!mail --to operator --type worker_done --subject done --body ok";
-
-}  // namespace
-
 TEST_CASE("runner: an agent with no pending mail is a no-op (no lock, no turn row, no state change)") {
   TempProject p;
   init(p);
-  sling(p, {"alice", "#!say hello", "--capability", "coordinator"});
+  sling_parked(p, {"alice", "#!say hello", "--capability", "coordinator"});
   REQUIRE(turn(p, "alice").code == 0);
   const json before = agent_row(p, "alice");
   REQUIRE(before["state"] == "between_turns");
-  REQUIRE(sql(p, "SELECT count(*) FROM turns") == "1");
+  REQUIRE(q(p, "SELECT count(*) FROM turns") == "1");
   auto lock_path = agent_dir(p, "alice") / "turn.lock";
   REQUIRE(fs::exists(lock_path));
   auto lock_mtime = fs::last_write_time(lock_path);
@@ -38,7 +32,7 @@ TEST_CASE("runner: an agent with no pending mail is a no-op (no lock, no turn ro
   CHECK(again.code == 0);
   CHECK(again.json()["ran"] == false);
 
-  CHECK(sql(p, "SELECT count(*) FROM turns") == "1");
+  CHECK(q(p, "SELECT count(*) FROM turns") == "1");
   CHECK(fs::last_write_time(lock_path) == lock_mtime);
   CHECK(agent_row(p, "alice") == before);
   CHECK_FALSE(fs::exists(record_path(p, "alice", 2)));
@@ -48,7 +42,7 @@ TEST_CASE("runner: an agent with no pending mail is a no-op (no lock, no turn ro
 TEST_CASE("runner: first turn starts fresh, the next resumes the stored session id with DROVER_* env and cwd") {
   TempProject p;
   init(p);
-  sling(p, {"alice", "#!say hello", "--capability", "coordinator", "--parent", "lead", "--task-id", "T-7"});
+  sling_parked(p, {"alice", "#!say hello", "--capability", "coordinator", "--parent", "lead", "--task-id", "T-7"});
   json first = turn_json(p, "alice");
   REQUIRE(first["ran"] == true);
   CHECK(first["state"] == "between_turns");
@@ -94,7 +88,7 @@ TEST_CASE("runner: first turn starts fresh, the next resumes the stored session 
 TEST_CASE("runner: a resume answered with another session id stores it and records resume_mismatch") {
   TempProject p;
   init(p);
-  sling(p, {"alice", "#!say hello", "--capability", "coordinator"});
+  sling_parked(p, {"alice", "#!say hello", "--capability", "coordinator"});
   REQUIRE(turn(p, "alice").code == 0);
   const std::string first_id = agent_row(p, "alice")["runtime_session_id"].get<std::string>();
 
@@ -121,12 +115,12 @@ TEST_CASE("runner: a resume answered with another session id stores it and recor
 TEST_CASE("runner: a lost runtime session clears the id, records resume_failed and starts fresh from the template") {
   TempProject p;
   init(p);
-  sling(p, {"alice", "#!say hello", "--capability", "coordinator"});
+  sling_parked(p, {"alice", "#!say hello", "--capability", "coordinator"});
   REQUIRE(turn(p, "alice").code == 0);
   const std::string first_id = agent_row(p, "alice")["runtime_session_id"].get<std::string>();
 
   nudge(p, "alice", "#!lost-session");
-  const std::string lost_mail = sql(p, "SELECT max(id) FROM messages WHERE to_agent='alice'");
+  const std::string lost_mail = q(p, "SELECT max(id) FROM messages WHERE to_agent='alice'");
   json lost = failed_turn(p, "alice");
   CHECK(lost["outcome"] == "lost_session");
   const long long t2 = lost["id"].get<long long>();
@@ -171,7 +165,7 @@ TEST_CASE("runner: terminal mail per capability decides completion") {
                         {"m-failed", "merger", "merge_failed", "completed"}};
   for (const Case& c : cases) {
     CAPTURE(c.agent);
-    sling(p, {c.agent, std::string("#!mail --to operator --type ") + c.type + " --subject report --body ok",
+    sling_parked(p, {c.agent, std::string("#!mail --to operator --type ") + c.type + " --subject report --body ok",
               "--capability", c.capability});
     bool violation = std::string(c.outcome) == "contract_violation";
     Run run = turn(p, c.agent);
@@ -183,7 +177,7 @@ TEST_CASE("runner: terminal mail per capability decides completion") {
     CHECK(events(p, c.agent, "contract_violation").size() == (violation ? 1u : 0u));
     if (violation) CHECK(row["state_reason"] == "ended without terminal mail");
     else CHECK((row["state_reason"].is_null() || row["state_reason"] == ""));
-    CHECK(mail(p, {"--from", c.agent, "--type", c.type}).size() == 1);
+    CHECK(mail_list(p, {"--from", c.agent, "--type", c.type}).size() == 1);
     CHECK_FALSE(turn_pid_exists(p, c.agent));
   }
 }
@@ -191,7 +185,7 @@ TEST_CASE("runner: terminal mail per capability decides completion") {
 TEST_CASE("runner: a terminal mail sent in an earlier turn does not complete a later turn") {
   TempProject p;
   init(p);
-  sling(p, {"alice", "#!say working\n" + kDone, "--parent", "lead"});
+  sling_parked(p, {"alice", "#!say working\n" + e2e::kReportToOperator, "--parent", "lead"});
   json first = turn_json(p, "alice");
   REQUIRE(first["outcome"] == "completed");
   CHECK(worker_died_to(p, "lead").empty());
@@ -214,7 +208,7 @@ TEST_CASE("runner: a terminal mail sent in an earlier turn does not complete a l
 TEST_CASE("runner: a clean end without terminal mail is a contract violation with one worker_died to the parent") {
   TempProject p;
   init(p);
-  sling(p, {"alice", "#!say finished but told nobody", "--parent", "lead", "--task-id", "T-1"});
+  sling_parked(p, {"alice", "#!say finished but told nobody", "--parent", "lead", "--task-id", "T-1"});
   const std::string dispatch = dispatch_id(p, "alice");
   Run r = turn(p, "alice", {"--json"});
   INFO(r.err);
@@ -230,7 +224,7 @@ TEST_CASE("runner: a clean end without terminal mail is a contract violation wit
   auto violations = events(p, "alice", "contract_violation");
   REQUIRE(violations.size() == 1);
   CHECK(violations[0]["level"] == "error");
-  CHECK(sql(p, "SELECT read_at IS NOT NULL FROM messages WHERE id=" + dispatch) == "1");  // clean result
+  CHECK(q(p, "SELECT read_at IS NOT NULL FROM messages WHERE id=" + dispatch) == "1");  // clean result
 
   auto died = worker_died_to(p, "lead");
   REQUIRE(died.size() == 1);
@@ -250,31 +244,31 @@ TEST_CASE("runner: a clean end without terminal mail is a contract violation wit
   CHECK(pl["last_activity"].is_string());
   CHECK(pl["terminated_by"] == "runner");
   CHECK(pl["turn"] == t);
-  CHECK(mail(p, {"--type", "worker_died"}).size() == 1);
+  CHECK(mail_list(p, {"--type", "worker_died"}).size() == 1);
   CHECK_FALSE(turn_pid_exists(p, "alice"));
 }
 
 TEST_CASE("runner: no worker_died without a parent, nor when the terminal mail was seen") {
   TempProject p;
   init(p);
-  sling(p, {"orphan", "#!say finished, no report"});
+  sling_parked(p, {"orphan", "#!say finished, no report"});
   CHECK(failed_turn(p, "orphan")["outcome"] == "contract_violation");
   CHECK(state_of(p, "orphan") == "completed");
   CHECK(events(p, "orphan", "contract_violation").size() == 1);
 
-  sling(p, {"dutiful", "#!say done\n#!mail --to lead --type worker_done --subject done --body ok", "--parent", "lead"});
+  sling_parked(p, {"dutiful", "#!say done\n#!mail --to lead --type worker_done --subject done --body ok", "--parent", "lead"});
   CHECK(turn_json(p, "dutiful")["outcome"] == "completed");
   CHECK(events(p, "dutiful", "contract_violation").empty());
 
-  CHECK(mail(p, {"--type", "worker_died"}).empty());
-  CHECK(mail(p, {"--to", "lead", "--type", "worker_done"}).size() == 1);
+  CHECK(mail_list(p, {"--type", "worker_died"}).empty());
+  CHECK(mail_list(p, {"--to", "lead", "--type", "worker_done"}).size() == 1);
 }
 
 TEST_CASE("runner: an agent with a live child that ends cleanly without terminal mail is waiting") {
   TempProject p;
   init(p);
-  sling(p, {"boss", "#!say waiting for my worker", "--capability", "lead"});
-  sling(p, {"kid", "some work", "--parent", "boss"});
+  sling_parked(p, {"boss", "#!say waiting for my worker", "--capability", "lead"});
+  sling_parked(p, {"kid", "some work", "--parent", "boss"});
   json r = turn_json(p, "boss");
   REQUIRE(r["ran"] == true);
   CHECK(r["outcome"] == "waiting");
@@ -282,7 +276,7 @@ TEST_CASE("runner: an agent with a live child that ends cleanly without terminal
   CHECK(row["state"] == "between_turns");
   CHECK(row["failed_turns"] == 0);
   CHECK(events(p, "boss", "contract_violation").empty());
-  CHECK(mail(p, {"--type", "worker_died"}).empty());
+  CHECK(mail_list(p, {"--type", "worker_died"}).empty());
   CHECK(state_of(p, "kid") == "booting");
   CHECK_FALSE(turn_pid_exists(p, "boss"));
 }

@@ -16,8 +16,14 @@
 #include <vector>
 
 #include "harness.h"
+#include "supervisor_util.h"
 
 namespace runner_e2e {
+
+using e2e::agent_opts;
+using e2e::argv_has;
+using e2e::q;
+using e2e::state_of;
 
 namespace fs = std::filesystem;
 using e2e::Run;
@@ -28,12 +34,6 @@ using nlohmann::json;
 // must not start a supervisor that would run the turns this test runs by hand).
 inline void init(const TempProject& p, const std::string& extra = "") {
   p.init_scripted("supervisor.autostart = false\n" + extra);
-}
-
-inline e2e::RunOptions agent_opts(const TempProject& p) {
-  e2e::RunOptions o;
-  o.env = p.agent_env();
-  return o;
 }
 
 inline bool has(const std::string& haystack, const std::string& needle) {
@@ -57,7 +57,7 @@ inline json turn_json(const TempProject& p, const std::string& agent) {
 }
 
 // `drover sling ARGS… --no-start`, asserting success.
-inline void sling(const TempProject& p, std::vector<std::string> args) {
+inline void sling_parked(const TempProject& p, std::vector<std::string> args) {
   args.insert(args.begin(), "sling");
   args.push_back("--no-start");
   Run r = p.drover(args, agent_opts(p));
@@ -72,17 +72,7 @@ inline void nudge(const TempProject& p, const std::string& agent, const std::str
   REQUIRE(r.code == 0);
 }
 
-// One SQL query through the sqlite3 CLI; the output without its trailing newline
-// (NULL prints as an empty string).
-inline std::string sql(const TempProject& p, const std::string& query) {
-  Run r = TempProject::command({"sqlite3", "-batch", (p.root() / ".drover/drover.db").string(), query});
-  INFO("sqlite3: " << query << "\nstderr: " << r.err);
-  REQUIRE(r.code == 0);
-  while (!r.out.empty() && r.out.back() == '\n') r.out.pop_back();
-  return r.out;
-}
-
-inline int sql_int(const TempProject& p, const std::string& query) { return std::stoi(sql(p, query)); }
+inline int sql_int(const TempProject& p, const std::string& query) { return std::stoi(q(p, query)); }
 
 // `drover status AGENT --json`: {"agent":{…},"turns":[…],"pending_mail":[…]}.
 inline json status(const TempProject& p, const std::string& agent) {
@@ -110,9 +100,6 @@ inline json failed_turn(const TempProject& p, const std::string& agent) {
 }
 
 inline json agent_row(const TempProject& p, const std::string& agent) { return status(p, agent)["agent"]; }
-inline std::string state_of(const TempProject& p, const std::string& agent) {
-  return agent_row(p, agent)["state"].get<std::string>();
-}
 
 // The agent's events from `drover log AGENT --json`, optionally only one kind.
 inline std::vector<json> events(const TempProject& p, const std::string& agent, const std::string& kind = "") {
@@ -127,7 +114,7 @@ inline std::vector<json> events(const TempProject& p, const std::string& agent, 
 }
 
 // `drover mail list --json --limit 0 FILTER…`: the messages, newest first.
-inline json mail(const TempProject& p, std::vector<std::string> filter = {}) {
+inline json mail_list(const TempProject& p, std::vector<std::string> filter = {}) {
   filter.insert(filter.begin(), {"mail", "list", "--json", "--limit", "0"});
   Run r = p.drover(filter);
   INFO("stderr: " << r.err);
@@ -137,17 +124,17 @@ inline json mail(const TempProject& p, std::vector<std::string> filter = {}) {
 
 // worker_died mail addressed to `parent`.
 inline json worker_died_to(const TempProject& p, const std::string& parent) {
-  return mail(p, {"--to", parent, "--type", "worker_died"});
+  return mail_list(p, {"--to", parent, "--type", "worker_died"});
 }
 
 // The dispatch mail `sling` queued for the agent.
 inline std::string dispatch_id(const TempProject& p, const std::string& agent) {
-  return sql(p, "SELECT id FROM messages WHERE to_agent='" + agent + "' AND type='dispatch'");
+  return q(p, "SELECT id FROM messages WHERE to_agent='" + agent + "' AND type='dispatch'");
 }
 
 // "unread|unclaimed" flags of one message: "1|1" means it went back to the queue.
 inline std::string released_flags(const TempProject& p, const std::string& id) {
-  return sql(p, "SELECT read_at IS NULL, claimed_turn IS NULL FROM messages WHERE id=" + id);
+  return q(p, "SELECT read_at IS NULL, claimed_turn IS NULL FROM messages WHERE id=" + id);
 }
 
 // What the fixture agent recorded for one turn (argv, env, stdin, text, cwd, pid, pgid).
@@ -161,11 +148,6 @@ inline json record(const TempProject& p, const std::string& agent, long long tur
   auto doc = json::parse(e2e::read_text(path), nullptr, false);
   REQUIRE_FALSE(doc.is_discarded());
   return doc;
-}
-inline bool argv_has(const json& rec, const std::string& arg) {
-  for (const auto& a : rec["argv"])
-    if (a == arg) return true;
-  return false;
 }
 // The value after `flag` in the recorded argv, or "" when absent.
 inline std::string argv_after(const json& rec, const std::string& flag) {

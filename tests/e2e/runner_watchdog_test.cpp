@@ -12,7 +12,6 @@ using namespace runner_e2e;
 
 namespace {
 
-const std::string kDone = "#!mail --to operator --type worker_done --subject done --body ok";
 const std::string kFastWatchdog =
     "turn.stall_timeout = \"1s\"\nturn.first_output_timeout = \"1s\"\nturn.kill_grace = \"500ms\"\n";
 
@@ -38,7 +37,7 @@ void expect_stalled(const TempProject& p, const std::string& agent, const json& 
 TEST_CASE("runner watchdog: a turn that stalls after its first line is stopped, zombied and reported to the parent") {
   TempProject p;
   init(p, kFastWatchdog);
-  sling(p, {"alice", "#!say started\n#!sleep 30s", "--parent", "lead"});
+  sling_parked(p, {"alice", "#!say started\n#!sleep 30s", "--parent", "lead"});
   json doc = failed_turn(p, "alice");
   expect_stalled(p, "alice", doc);
   CHECK(doc["signal"] == 15);  // SIGTERM to the group was enough
@@ -52,7 +51,7 @@ TEST_CASE("runner watchdog: a turn that stalls after its first line is stopped, 
 TEST_CASE("runner watchdog: a stall_timeout shorter than first_output_timeout applies from the first event on") {
   TempProject p;
   init(p, "turn.stall_timeout = \"1s\"\nturn.first_output_timeout = \"10m\"\nturn.kill_grace = \"500ms\"\n");
-  sling(p, {"alice", "#!slow 3 50ms\n#!sleep 30s"});
+  sling_parked(p, {"alice", "#!slow 3 50ms\n#!sleep 30s"});
   json doc = failed_turn(p, "alice");
   expect_stalled(p, "alice", doc);
   CHECK(has(events(p, "alice", "stalled").at(0)["data"]["reason"].get<std::string>(), "no output for 1s"));
@@ -61,17 +60,17 @@ TEST_CASE("runner watchdog: a stall_timeout shorter than first_output_timeout ap
 TEST_CASE("runner watchdog: a turn that prints nothing hits first_output_timeout") {
   TempProject p;
   init(p, kFastWatchdog);
-  sling(p, {"alice", "#!sleep-before 30s"});
+  sling_parked(p, {"alice", "#!sleep-before 30s"});
   json doc = failed_turn(p, "alice");
   expect_stalled(p, "alice", doc);
   CHECK(events(p, "alice", "session_start").empty());
-  CHECK(mail(p, {"--type", "worker_died"}).empty());  // no parent
+  CHECK(mail_list(p, {"--type", "worker_died"}).empty());  // no parent
 }
 
 TEST_CASE("runner watchdog: an agent that ignores SIGTERM is SIGKILLed after kill_grace") {
   TempProject p;
   init(p, kFastWatchdog);
-  sling(p, {"alice", "#!ignore-sigterm\n#!say started\n#!sleep 30s"});
+  sling_parked(p, {"alice", "#!ignore-sigterm\n#!say started\n#!sleep 30s"});
   json doc = failed_turn(p, "alice");
   expect_stalled(p, "alice", doc);
   CHECK(doc["signal"] == 9);
@@ -80,7 +79,7 @@ TEST_CASE("runner watchdog: an agent that ignores SIGTERM is SIGKILLed after kil
 TEST_CASE("runner watchdog: events keep a slow but live turn alive past stall_timeout") {
   TempProject p;
   init(p, kFastWatchdog);
-  sling(p, {"alice", "#!slow 6 400ms\n" + kDone});
+  sling_parked(p, {"alice", "#!slow 6 400ms\n" + e2e::kReportToOperator});
   json doc = turn_json(p, "alice");
   CHECK(doc["outcome"] == "completed");
   CHECK(state_of(p, "alice") == "completed");
@@ -95,7 +94,7 @@ TEST_CASE("runner watchdog: events keep a slow but live turn alive past stall_ti
 TEST_CASE("runner watchdog: a grandchild holding stdout neither keeps the turn open nor survives it") {
   TempProject p;
   init(p);
-  sling(p, {"alice", "#!grandchild 60s\n#!say leaving a sleeper behind\n" + kDone});
+  sling_parked(p, {"alice", "#!grandchild 60s\n#!say leaving a sleeper behind\n" + e2e::kReportToOperator});
   auto running = std::async(std::launch::async, [&p] { return turn(p, "alice", {"--json"}); });
   // Deadline for the test, not a speed requirement: the grandchild sleeps 60 s.
   REQUIRE(running.wait_for(std::chrono::seconds(40)) == std::future_status::ready);
@@ -118,7 +117,7 @@ TEST_CASE("runner watchdog: a grandchild holding stdout neither keeps the turn o
 TEST_CASE("runner output: malformed lines are warned about and the turn still settles by its result") {
   TempProject p;
   init(p);
-  sling(p, {"alice", "#!garbage\n#!say still here\n" + kDone});
+  sling_parked(p, {"alice", "#!garbage\n#!say still here\n" + e2e::kReportToOperator});
   json doc = turn_json(p, "alice");
   CHECK(doc["outcome"] == "completed");
   CHECK(state_of(p, "alice") == "completed");
@@ -135,7 +134,7 @@ TEST_CASE("runner output: malformed lines are warned about and the turn still se
 TEST_CASE("runner output: a line over turn.max_line_bytes is truncated in the transcript and recorded") {
   TempProject p;
   init(p, "turn.max_line_bytes = 1024\n");
-  sling(p, {"alice", "#!huge 5000\n#!say after the huge line\n" + kDone});
+  sling_parked(p, {"alice", "#!huge 5000\n#!say after the huge line\n" + e2e::kReportToOperator});
   json doc = turn_json(p, "alice");
   CHECK(doc["outcome"] == "completed");
   CHECK(state_of(p, "alice") == "completed");

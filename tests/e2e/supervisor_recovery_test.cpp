@@ -15,7 +15,7 @@ using e2e::TempProject;
 namespace {
 
 constexpr const char* kNote = "interrupted by a supervisor restart";
-const std::string kReport = "#!mail --to boss --type worker_done --subject done --body ok";
+const std::string kReportToBoss = "#!mail --to boss --type worker_done --subject done --body ok";
 
 // Waits until the agent's first turn is inside its `#!sh` step (its tool_use line has been
 // read and stored), so that the orphan writes nothing more until the step ends.
@@ -49,7 +49,7 @@ TEST_CASE("SIGKILL mid-stream: the orphan is killed, the agent resumes with the 
   TempProject p;
   p.init_scripted();
   auto flag = p.root() / "flag";
-  e2e::sling(p, {"w1", "--parent", "boss", "#!say started\n#!sh test -f " + flag.string() + " || sleep 60\n" + kReport});
+  e2e::sling(p, {"w1", "--parent", "boss", "#!say started\n#!sh test -f " + flag.string() + " || sleep 60\n" + kReportToBoss});
   wait_in_sh_step(p, "w1");
   auto sid = e2e::q(p, "SELECT ifnull(runtime_session_id, '') FROM sessions WHERE name = 'w1'");
   REQUIRE_FALSE(sid.empty());
@@ -99,7 +99,7 @@ TEST_CASE("after SIGKILL, agents whose last activity is older than resume_max_ag
     TempProject p;
     p.init_scripted(real_time ? "supervisor.resume_max_age = \"1s\"" : "supervisor.resume_max_age = \"1h\"");
     (void)e2e::ok(p, {"up"});  // before slinging: its own start-up recovery sees no agent
-    e2e::sling(p, {"old1", "--parent", "boss", "#!say started\n#!sh sleep 60\n" + kReport});
+    e2e::sling(p, {"old1", "--parent", "boss", "#!say started\n#!sh sleep 60\n" + kReportToBoss});
     wait_in_sh_step(p, "old1");
     long long pgid = first_pgid(p, "old1");
     e2e::kill_supervisor(p);
@@ -146,7 +146,7 @@ TEST_CASE("after SIGKILL, agents whose last activity is older than resume_max_ag
 TEST_CASE("SIGKILL before the agent's first output: the orphan is killed, the retry is a fresh session, no mail lost") {
   TempProject p;
   p.init_scripted();
-  e2e::sling(p, {"w2", "--parent", "boss", "#!sleep-before 30s\n" + kReport});
+  e2e::sling(p, {"w2", "--parent", "boss", "#!sleep-before 30s\n" + kReportToBoss});
   REQUIRE(e2e::wait_records(p, "w2", 1));  // written before the sleep
   REQUIRE(e2e::wait_state(p, "w2", "in_turn"));
   CHECK(e2e::q(p, "SELECT ifnull(runtime_session_id, '') FROM sessions WHERE name = 'w2'").empty());
@@ -190,7 +190,7 @@ TEST_CASE("the turn ends while the supervisor is dead: its stale turn.pid is dro
   p.init_scripted();
   auto gate = p.root() / "gate";
   e2e::sling(p, {"w3", "--parent", "boss",
-                 "#!say started\n#!sh while [ ! -e " + gate.string() + " ]; do sleep 0.05; done\n" + kReport});
+                 "#!say started\n#!sh while [ ! -e " + gate.string() + " ]; do sleep 0.05; done\n" + kReportToBoss});
   wait_in_sh_step(p, "w3");
   long long pgid = first_pgid(p, "w3");
   e2e::kill_supervisor(p);
@@ -222,7 +222,7 @@ TEST_CASE("drover down during a turn settles it as interrupted and the next up r
     // Without --now, a zero shutdown_grace interrupts running turns at once too.
     p.init_scripted(now ? "" : "supervisor.shutdown_grace = \"0s\"");
     auto flag = p.root() / "flag";
-    e2e::sling(p, {"w4", "--parent", "boss", "#!say started\n#!sh test -f " + flag.string() + " || sleep 60\n" + kReport});
+    e2e::sling(p, {"w4", "--parent", "boss", "#!say started\n#!sh test -f " + flag.string() + " || sleep 60\n" + kReportToBoss});
     wait_in_sh_step(p, "w4");
     long long pgid = first_pgid(p, "w4");
     auto down = now ? p.drover({"down", "--now"}) : p.drover({"down"});
@@ -256,7 +256,7 @@ TEST_CASE("a drover turn runner SIGKILLed mid-turn: the running supervisor kills
   p.init_scripted("supervisor.poll_interval = \"200ms\"\n");
   auto flag = p.root() / "flag";
   e2e::sling(p, {"w1", "--no-start", "--parent", "boss",
-                 "#!say started\n#!sh test -f " + flag.string() + " || sleep 60\n" + kReport});
+                 "#!say started\n#!sh test -f " + flag.string() + " || sleep 60\n" + kReportToBoss});
   // A foreground runner takes the turn before any supervisor exists.
   drover::os::SpawnRequest req;
   req.argv = {e2e::drover_bin(), "turn", "w1"};

@@ -25,6 +25,8 @@ namespace e2e {
 
 using Json = nlohmann::json;
 inline constexpr std::chrono::seconds kDeadline{20};
+// Scripted-agent directive: report worker_done to the operator (a builder's terminal mail).
+inline const std::string kReportToOperator = "#!mail --to operator --type worker_done --subject done --body ok";
 
 inline RunOptions agent_opts(const TempProject& p) {
   RunOptions o;

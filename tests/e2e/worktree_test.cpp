@@ -11,8 +11,6 @@ using namespace runner_e2e;
 
 namespace {
 
-const std::string kDone = "#!mail --to operator --type worker_done --subject done --body ok";
-
 // `git ARGS…` in `cwd` (default: the project root), asserting success; stdout trimmed.
 std::string git(const TempProject& p, std::vector<std::string> args, const fs::path& cwd = {}) {
   args.insert(args.begin(), "git");
@@ -75,7 +73,7 @@ TEST_CASE("worktree: sling --worktree runs the agent on drover/<agent> and recor
   const std::string base = git(p, {"rev-parse", "HEAD"});
   const fs::path wt = worktree_of(p, "alice");
   Run slung = sling_run(p, {"alice", "--json", "--worktree",
-                            "#!sh echo x > f.txt && git add f.txt && git -c user.email=a@b -c user.name=a commit -qm work\n" + kDone});
+                            "#!sh echo x > f.txt && git add f.txt && git -c user.email=a@b -c user.name=a commit -qm work\n" + e2e::kReportToOperator});
   INFO("stderr: " << slung.err);
   REQUIRE(slung.code == 0);
   CHECK(slung.json()["worktree"] == wt.string());
@@ -103,7 +101,7 @@ TEST_CASE("worktree: sling --worktree runs the agent on drover/<agent> and recor
   CHECK(row["dirty_summary"] == "clean");
 
   // resume continues in the same worktree; uncommitted changes show in the summary.
-  Run resumed = p.drover({"resume", "alice", "#!sh echo y > g.txt && echo z >> f.txt\n" + kDone, "--no-start"}, agent_opts(p));
+  Run resumed = p.drover({"resume", "alice", "#!sh echo y > g.txt && echo z >> f.txt\n" + e2e::kReportToOperator, "--no-start"}, agent_opts(p));
   INFO("resume: " << resumed.err);
   REQUIRE(resumed.code == 0);
   json second = turn_json(p, "alice");
@@ -123,7 +121,7 @@ TEST_CASE("worktree: --base-branch starts the worktree from that branch") {
   git(p, {"-c", "user.email=t@t", "-c", "user.name=t", "commit", "-q", "--allow-empty", "-m", "later"});
   const std::string feature = git(p, {"rev-parse", "feature"});
   REQUIRE(feature != git(p, {"rev-parse", "HEAD"}));
-  sling(p, {"bob", "task", "--worktree", "--base-branch", "feature"});
+  sling_parked(p, {"bob", "task", "--worktree", "--base-branch", "feature"});
   CHECK(git(p, {"rev-parse", "HEAD"}, worktree_of(p, "bob")) == feature);
   CHECK(agent_row(p, "bob")["head_sha"] == feature);
 }
@@ -153,7 +151,7 @@ TEST_CASE("worktree: bad requests fail with the right exit code and one clear li
     check_refused(p, sling_run(p, {"a", "task", "--base-branch", "main"}), 2, "a", "--base-branch needs --worktree");
   }
   SUBCASE("the agent exists: conflict (4) before any git work") {
-    sling(p, {"a", "task"});
+    sling_parked(p, {"a", "task"});
     Run r = sling_run(p, {"a", "task", "--worktree"});
     CHECK(r.code == 4);
     CHECK(has(r.err, "already exists"));
@@ -161,7 +159,7 @@ TEST_CASE("worktree: bad requests fail with the right exit code and one clear li
     CHECK_FALSE(branch_exists(p, "drover/a"));
   }
   SUBCASE("the session cannot be written: the new worktree and branch are removed again") {
-    sql(p, "CREATE TRIGGER refuse BEFORE INSERT ON sessions BEGIN SELECT RAISE(ABORT, 'injected failure'); END;");
+    q(p, "CREATE TRIGGER refuse BEFORE INSERT ON sessions BEGIN SELECT RAISE(ABORT, 'injected failure'); END;");
     check_refused(p, sling_run(p, {"a", "task", "--worktree"}), 1, "a", "injected failure");
     CHECK_FALSE(branch_exists(p, "drover/a"));
     CHECK(git(p, {"worktree", "list", "--porcelain"}).find(".drover/worktrees") == std::string::npos);
@@ -171,9 +169,9 @@ TEST_CASE("worktree: bad requests fail with the right exit code and one clear li
 TEST_CASE("worktree: clean removes finished agents' worktrees, branches, logs and rows, never a live one's") {
   TempProject p;
   init_repo(p);
-  sling(p, {"done1", "#!sh echo x > f.txt\n" + kDone, "--worktree"});
+  sling_parked(p, {"done1", "#!sh echo x > f.txt\n" + e2e::kReportToOperator, "--worktree"});
   REQUIRE(turn_json(p, "done1")["state"] == "completed");
-  sling(p, {"live", "task", "--worktree"});  // booting: live
+  sling_parked(p, {"live", "task", "--worktree"});  // booting: live
   const fs::path done_wt = worktree_of(p, "done1"), live_wt = worktree_of(p, "live");
   REQUIRE(fs::exists(p.root() / ".drover/logs/done1"));
   REQUIRE(fs::exists(agent_dir(p, "done1")));
@@ -217,13 +215,13 @@ TEST_CASE("worktree: clean removes finished agents' worktrees, branches, logs an
 TEST_CASE("worktree: clean keeps a worktree another agent uses, and --all removes orphans") {
   TempProject p;
   init_repo(p);
-  sling(p, {"live", "task", "--worktree"});
-  sling(p, {"orphan", "task", "--worktree"});
-  sling(p, {"sharer", "task"});
+  sling_parked(p, {"live", "task", "--worktree"});
+  sling_parked(p, {"orphan", "task", "--worktree"});
+  sling_parked(p, {"sharer", "task"});
   const fs::path live_wt = worktree_of(p, "live"), orphan_wt = worktree_of(p, "orphan");
   // A finished agent recorded in the live agent's worktree, and a worktree whose session is gone.
-  sql(p, "UPDATE sessions SET state='completed', worktree='" + live_wt.string() + "', branch='drover/live' WHERE name='sharer'");
-  sql(p, "DELETE FROM sessions WHERE name='orphan'");
+  q(p, "UPDATE sessions SET state='completed', worktree='" + live_wt.string() + "', branch='drover/live' WHERE name='sharer'");
+  q(p, "DELETE FROM sessions WHERE name='orphan'");
 
   Run terminal = p.drover({"clean", "--terminal", "--json"});
   INFO("stdout: " << terminal.out << "\nstderr: " << terminal.err);
@@ -254,7 +252,7 @@ TEST_CASE("worktree: clean keeps a worktree another agent uses, and --all remove
 TEST_CASE("worktree: stop --clean-worktree removes it, and resume then says the worktree is missing") {
   TempProject p;
   init_repo(p);
-  sling(p, {"s", "task", "--worktree"});
+  sling_parked(p, {"s", "task", "--worktree"});
   const fs::path wt = worktree_of(p, "s");
   std::ofstream(wt / "notes.txt") << "work in progress\n";
   Run stopped = p.drover({"stop", "s", "--clean-worktree", "--json"}, agent_opts(p));
@@ -283,17 +281,17 @@ TEST_CASE("worktree: stop --clean-worktree removes it, and resume then says the 
 TEST_CASE("worktree: clean never follows a symlink, never takes a live agent's directory as an orphan, never deletes a branch drover did not make") {
   TempProject p;
   init_repo(p);
-  sling(p, {"live", "task", "--worktree"});
-  sling(p, {"done1", "task", "--worktree"});
+  sling_parked(p, {"live", "task", "--worktree"});
+  sling_parked(p, {"done1", "task", "--worktree"});
   // The user's own worktree elsewhere, linked under .drover/worktrees/ with an agent-like name.
   const fs::path mine = p.root() / "mine";
   git(p, {"worktree", "add", "-q", "-b", "mine", mine.string()});
   fs::create_directory_symlink(mine, worktree_of(p, "linked"));
   // A live agent whose recorded path is spelled differently (as after a move).
-  sql(p, "UPDATE sessions SET worktree='/elsewhere/.drover/worktrees/live' WHERE name='live'");
+  q(p, "UPDATE sessions SET worktree='/elsewhere/.drover/worktrees/live' WHERE name='live'");
   // A finished agent whose row names a branch drover did not make.
   const std::string main_branch = git(p, {"symbolic-ref", "--short", "HEAD"});
-  sql(p, "UPDATE sessions SET state='completed', branch='" + main_branch + "' WHERE name='done1'");
+  q(p, "UPDATE sessions SET state='completed', branch='" + main_branch + "' WHERE name='done1'");
 
   Run all = p.drover({"clean", "--all", "--json"});
   INFO("stdout: " << all.out << "\nstderr: " << all.err);
@@ -311,8 +309,8 @@ TEST_CASE("worktree: clean never follows a symlink, never takes a live agent's d
 TEST_CASE("worktree: clean and stop --clean-worktree leave an agent alone while a runner holds its turn lock") {
   TempProject p;
   init_repo(p);
-  sling(p, {"busy", "task", "--worktree"});
-  sql(p, "UPDATE sessions SET state='completed' WHERE name='busy'");
+  sling_parked(p, {"busy", "task", "--worktree"});
+  q(p, "UPDATE sessions SET state='completed' WHERE name='busy'");
   fs::create_directories(p.root() / ".drover/agents/busy");
   auto lock = drover::os::FileLock::try_acquire(p.root() / ".drover/agents/busy/turn.lock");
   REQUIRE(lock.ok());
@@ -336,7 +334,7 @@ TEST_CASE("worktree: clean and stop --clean-worktree leave an agent alone while 
 TEST_CASE("worktree: init keeps .drover out of git, so the project stays clean with agents in worktrees") {
   TempProject p;
   init_repo(p);
-  sling(p, {"w", "task", "--worktree"});
+  sling_parked(p, {"w", "task", "--worktree"});
   CHECK(fs::exists(p.root() / ".drover/.gitignore"));
   CHECK(git(p, {"status", "--porcelain", "--untracked-files=all"}).empty());
 }
@@ -344,20 +342,20 @@ TEST_CASE("worktree: init keeps .drover out of git, so the project stays clean w
 TEST_CASE("worktree: clean refuses a recorded worktree outside .drover/worktrees or a symlink there, and keeps both") {
   TempProject p;
   init_repo(p);
-  sling(p, {"moved", "task", "--worktree"});
-  sling(p, {"linked", "task", "--worktree"});
+  sling_parked(p, {"moved", "task", "--worktree"});
+  sling_parked(p, {"linked", "task", "--worktree"});
   // As after moving the project: the row names a directory drover did not make.
   const fs::path elsewhere = p.root() / "elsewhere";
   fs::create_directory(elsewhere);
   e2e::write_text(elsewhere / "keep.txt", "user work\n");
-  sql(p, "UPDATE sessions SET state='completed', worktree='" + elsewhere.string() + "' WHERE name='moved'");
+  q(p, "UPDATE sessions SET state='completed', worktree='" + elsewhere.string() + "' WHERE name='moved'");
   // A symlink where the worktree should be, pointing at the user's own directory.
   const fs::path mine = p.root() / "mine";
   fs::create_directory(mine);
   e2e::write_text(mine / "keep.txt", "user work\n");
   const fs::path link = p.root() / ".drover/worktrees/linked-link";
   fs::create_directory_symlink(mine, link);
-  sql(p, "UPDATE sessions SET state='completed', worktree='" + link.string() + "' WHERE name='linked'");
+  q(p, "UPDATE sessions SET state='completed', worktree='" + link.string() + "' WHERE name='linked'");
 
   Run moved = p.drover({"clean", "--agent", "moved"});
   CHECK(moved.code == 4);
