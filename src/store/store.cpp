@@ -52,6 +52,10 @@ Error db_error(const fs::path& path, const std::exception& e) {
     return make_error(Errc::failed, "database " + path.string() +
                                         " is locked by another process and stayed locked while drover "
                                         "waited; try again once that process has finished");
+  if (const auto* se = dynamic_cast<const SQLite::Exception*>(&e);
+      se != nullptr && (se->getErrorCode() & 0xff) == SQLITE_READONLY)
+    return make_error(Errc::failed, "database " + path.string() + " is read-only for this user: " +
+                                        "drover needs to write it and the directory it is in");
   return make_error(Errc::failed, "database " + path.string() + ": " + e.what());
 }
 

@@ -194,7 +194,7 @@ TEST_CASE("a read-only database refuses writes with an error naming the database
   auto j = send({"--json"});
   ::chmod(dir.c_str(), 0700);
   ::chmod(db.c_str(), 0600);
-  expect_one_line_error(r, 1, "database");
+  expect_one_line_error(r, 1, "is read-only for this user");
   CHECK(j.code == 1);
   CHECK(j.json()["error"]["code"] == "failed");
   CHECK(e2e::mail_count(p) == 1);
