@@ -46,14 +46,15 @@ bool is_busy(const SQLite::Exception& e) {
 
 // SQLite's own "database is locked" names neither the file nor what to do about it. By the
 // time it reaches here the busy timeout (and for writes, several BEGIN attempts) has run
-// out: someone else (a sqlite3 shell, a backup) holds the database.
+// out: someone else (a sqlite3 shell, a backup) holds the database. Its "attempt to write
+// a readonly database" does not say what to fix either.
 Error db_error(const fs::path& path, const std::exception& e) {
-  if (const auto* se = dynamic_cast<const SQLite::Exception*>(&e); se != nullptr && is_busy(*se))
+  const auto* se = dynamic_cast<const SQLite::Exception*>(&e);
+  if (se != nullptr && is_busy(*se))
     return make_error(Errc::failed, "database " + path.string() +
                                         " is locked by another process and stayed locked while drover "
                                         "waited; try again once that process has finished");
-  if (const auto* se = dynamic_cast<const SQLite::Exception*>(&e);
-      se != nullptr && (se->getErrorCode() & 0xff) == SQLITE_READONLY)
+  if (se != nullptr && (se->getErrorCode() & 0xff) == SQLITE_READONLY)
     return make_error(Errc::failed, "database " + path.string() + " is read-only for this user: " +
                                         "drover needs to write it and the directory it is in");
   return make_error(Errc::failed, "database " + path.string() + ": " + e.what());

@@ -59,9 +59,7 @@ TEST_CASE("hostile: an agent flooding stdout past the transcript cap: the turn e
   TempProject p;
   runner_e2e::init(p);
   runner_e2e::sling_parked(p, {"gush", "--capability", "coordinator", "#!flood " + flood_bytes(300u << 20) + "\n#!say done"});
-  auto r = runner_e2e::turn(p, "gush");
-  INFO("stderr: " << r.err);
-  CHECK(r.code == 0);
+  runner_e2e::turn_ok(p, "gush");
   const json turn = runner_e2e::last_turn(p, "gush");
   const long long id = turn["id"].get<long long>();
   CHECK(turn["outcome"] == "waiting");  // the result after the flood was still read
@@ -86,9 +84,7 @@ TEST_CASE("hostile: an agent flooding stderr past its cap: the turn ends, the st
   TempProject p;
   runner_e2e::init(p);
   runner_e2e::sling_parked(p, {"shout", "--capability", "coordinator", "#!flood-stderr " + flood_bytes(40u << 20) + "\n#!say done"});
-  auto r = runner_e2e::turn(p, "shout");
-  INFO("stderr: " << r.err.substr(0, 2000));
-  CHECK(r.code == 0);
+  runner_e2e::turn_ok(p, "shout");
   const json turn = runner_e2e::last_turn(p, "shout");
   const long long id = turn["id"].get<long long>();
   CHECK(turn["outcome"] == "waiting");
@@ -127,9 +123,7 @@ TEST_CASE("hostile: an agent that forks and exits: the turn settles normally and
   TempProject p;
   runner_e2e::init(p);
   runner_e2e::sling_parked(p, {"fork", "--capability", "coordinator", "#!fork-exit"});
-  auto r = runner_e2e::turn(p, "fork");
-  INFO("stderr: " << r.err);
-  CHECK(r.code == 0);
+  auto r = runner_e2e::turn_ok(p, "fork");
   CHECK(runner_e2e::has(r.err, "leftover processes after the agent exited"));  // the child was there
   const json turn = runner_e2e::last_turn(p, "fork");
   CHECK(turn["outcome"] == "waiting");
@@ -145,9 +139,7 @@ TEST_CASE("hostile: a tool input nested 100,000 deep is stored and shown by ever
   TempProject p;
   runner_e2e::init(p);
   runner_e2e::sling_parked(p, {"deep", "--capability", "coordinator", "#!deep 100000\n#!say after"});
-  auto r = runner_e2e::turn(p, "deep");
-  INFO("stderr: " << r.err);
-  CHECK(r.code == 0);
+  runner_e2e::turn_ok(p, "deep");
   CHECK(runner_e2e::last_turn(p, "deep")["outcome"] == "waiting");
   auto tools = runner_e2e::events(p, "deep", "tool_start");
   REQUIRE(tools.size() == 1);

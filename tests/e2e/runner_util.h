@@ -47,6 +47,15 @@ inline Run turn(const TempProject& p, const std::string& agent, const std::vecto
   return p.drover(args, agent_opts(p));
 }
 
+// `drover turn AGENT` for a turn expected to end well (exit 0); its stderr (the start of
+// it) goes with any failure that follows.
+inline Run turn_ok(const TempProject& p, const std::string& agent) {
+  Run r = turn(p, agent);
+  INFO("stderr: " << r.err.substr(0, 4000));
+  CHECK(r.code == 0);
+  return r;
+}
+
 // `drover --json turn AGENT` for a turn expected to end well (or not to run): the report
 // document (ran, turn, outcome, state, …). Failed turns print only the error document.
 inline json turn_json(const TempProject& p, const std::string& agent) {
