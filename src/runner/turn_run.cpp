@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/clock.h"
+#include "core/stream_event_record.h"
 #include "core/text.h"
 #include "os/fd_io.h"
 #include "runner/prepared_turn.h"
@@ -31,50 +32,6 @@ constexpr int kMalformedEventCap = 100;             // malformed_line events per
 constexpr auto kActivityEvery = std::chrono::seconds(2);
 constexpr auto kEofWait = std::chrono::seconds(1);  // after the group is gone
 constexpr auto kGroupPoll = std::chrono::milliseconds(5);
-
-std::string event_summary(const StreamEvent& e) {
-  switch (e.kind) {
-    case StreamEventKind::session_start: return "session " + e.session_id + (e.model.empty() ? "" : " (" + e.model + ")");
-    case StreamEventKind::assistant_text: return "text: " + one_line_summary(e.text, 100);
-    case StreamEventKind::tool_start: return "tool " + e.tool_name + ": " + one_line_summary(e.tool_input, 80);
-    case StreamEventKind::tool_end: return std::string("tool done") + (e.is_error ? " (error)" : "");
-    case StreamEventKind::result: return std::string("result ") + (e.is_error ? "ERROR: " : "ok: ") + one_line_summary(e.text, 80);
-    case StreamEventKind::malformed: return "malformed line: " + e.error;
-  }
-  return "";
-}
-
-nlohmann::json event_data(const StreamEvent& e) {
-  switch (e.kind) {
-    case StreamEventKind::session_start: return {{"session_id", e.session_id}, {"model", e.model}};
-    case StreamEventKind::assistant_text: return {{"text", e.text.substr(0, 4000)}};
-    case StreamEventKind::tool_start: return {{"tool", e.tool_name}, {"id", e.tool_id}, {"input", e.tool_input}};
-    case StreamEventKind::tool_end: return {{"id", e.tool_id}, {"is_error", e.is_error}, {"text", e.text}};
-    case StreamEventKind::result: {
-      nlohmann::json j = {{"is_error", e.is_error}, {"text", e.text.substr(0, 4000)}, {"subtype", e.subtype}};
-      if (e.total_cost_usd) j["cost_usd"] = *e.total_cost_usd;
-      if (e.input_tokens) j["input_tokens"] = *e.input_tokens;
-      if (e.output_tokens) j["output_tokens"] = *e.output_tokens;
-      if (e.duration_ms) j["duration_ms"] = *e.duration_ms;
-      if (e.num_turns) j["num_turns"] = *e.num_turns;
-      return j;
-    }
-    case StreamEventKind::malformed: return {{"error", e.error}};
-  }
-  return nlohmann::json::object();
-}
-
-std::string_view event_kind(StreamEventKind k) {
-  switch (k) {
-    case StreamEventKind::session_start: return "session_start";
-    case StreamEventKind::assistant_text: return "assistant_text";
-    case StreamEventKind::tool_start: return "tool_start";
-    case StreamEventKind::tool_end: return "tool_end";
-    case StreamEventKind::result: return "result";
-    case StreamEventKind::malformed: return "malformed_line";
-  }
-  return "unknown";
-}
 
 struct PendingEvent {
   std::string kind, level, data;
@@ -186,7 +143,7 @@ class TurnRun final : public TurnHandle, public std::enable_shared_from_this<Tur
     for (const auto& e : parsed.events) {
       if (e.kind == StreamEventKind::malformed) {
         if (++malformed_ <= kMalformedEventCap) {
-          nlohmann::json d = event_data(e);
+          nlohmann::json d = stream_event_data(e);
           d["preview"] = one_line_summary(line.text, 120);
           batch.push_back({"malformed_line", "warn", d.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
         }
@@ -206,9 +163,9 @@ class TurnRun final : public TurnHandle, public std::enable_shared_from_this<Tur
         input_tokens_ = e.input_tokens;
         output_tokens_ = e.output_tokens;
       }
-      batch.push_back({std::string(event_kind(e.kind)), e.kind == StreamEventKind::result && e.is_error ? "warn" : "info",
-                       event_data(e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
-      if (ctx_.on_progress) ctx_.on_progress(t_.agent, event_summary(e));
+      batch.push_back({std::string(stream_event_kind(e.kind)), e.kind == StreamEventKind::result && e.is_error ? "warn" : "info",
+                       stream_event_data(e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
+      if (ctx_.on_progress) ctx_.on_progress(t_.agent, stream_event_summary(e));
     }
   }
 
