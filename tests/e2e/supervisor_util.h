@@ -149,7 +149,8 @@ inline void kill_supervisor(const TempProject& p) {
 
 // Mail invariants for one agent (SPEC §4, §5.1, §7): at most one unfinished turn and turns
 // never overlap; a claimed unread message belongs to that unfinished turn; a read message was
-// read by a turn that ended with a clean result; no turn's text carried a message that an
+// read by a turn that ended with a clean result (completed, waiting, a contract violation, or
+// stopped only after the agent had given a clean result and exited 0); no turn's text carried a message that an
 // overlapping turn also carried (covered by the no-overlap rule plus the records).
 inline void check_mail_invariants(const TempProject& p, const std::string& agent) {
   std::string a = "'" + agent + "'";
@@ -159,9 +160,17 @@ inline void check_mail_invariants(const TempProject& p, const std::string& agent
   CHECK(qn(p, "SELECT count(*) FROM messages WHERE to_agent = " + a + " AND read_at IS NULL AND "
               "claimed_turn IS NOT NULL AND claimed_turn NOT IN "
               "(SELECT id FROM turns WHERE agent = " + a + " AND ended_at IS NULL)") == 0);
-  CHECK(qn(p, "SELECT count(*) FROM messages WHERE to_agent = " + a + " AND read_at IS NOT NULL AND "
-              "(claimed_turn IS NULL OR claimed_turn NOT IN (SELECT id FROM turns WHERE agent = " + a +
-              " AND outcome IN ('completed', 'waiting', 'contract_violation')))") == 0);
+  {
+    const std::string bad_reads =
+        " FROM messages m LEFT JOIN turns t ON t.id = m.claimed_turn WHERE m.to_agent = " + a +
+        " AND m.read_at IS NOT NULL AND (t.id IS NULL OR (t.outcome NOT IN "
+        "('completed', 'waiting', 'contract_violation') AND NOT (t.outcome = 'stopped' AND "
+        "t.exit_code = 0 AND t.signal IS NULL AND EXISTS (SELECT 1 FROM events e WHERE "
+        "e.turn = t.id AND e.kind = 'result' AND json_extract(e.data, '$.is_error') = 0))))";
+    INFO("read without a clean turn (message|type|claimed turn|outcome|exit|signal|detail): "
+         << q(p, "SELECT m.id, m.type, m.claimed_turn, t.outcome, t.exit_code, t.signal, t.detail" + bad_reads));
+    CHECK(qn(p, "SELECT count(*)" + bad_reads) == 0);
+  }
   // Each message id appears in the text of turns that are pairwise disjoint in time: with
   // no overlapping turns that holds; here check that no read message was also carried by a
   // later turn (it would have been delivered twice after it was consumed).

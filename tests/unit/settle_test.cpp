@@ -69,6 +69,24 @@ TEST_CASE("settle: operator stop wins over everything and names the operator") {
   CHECK_FALSE(decide_settle(o, c).worker_died);
 }
 
+TEST_CASE("settle: a stop keeps the mail read only if the agent had given a clean result and exited 0") {
+  // SPEC §4: mail is read when the turn that carried it ended with a clean result, and a
+  // stop that lands after the agent finished does not undo that; a killed agent releases it.
+  auto o = clean_result();
+  o.stop_requested = true;
+  auto d = decide_settle(o, ctx_with_parent());
+  CHECK(d.outcome == TurnOutcome::stopped);
+  CHECK(d.mail_read);
+  o.signal = 15;
+  CHECK_FALSE(decide_settle(o, ctx_with_parent()).mail_read);
+  o.signal.reset();
+  o.exit_code = 1;
+  CHECK_FALSE(decide_settle(o, ctx_with_parent()).mail_read);
+  TurnObservation none;
+  none.stop_requested = true;
+  CHECK_FALSE(decide_settle(none, ctx_with_parent()).mail_read);
+}
+
 TEST_CASE("settle: a stall makes a zombie, releases mail and tells the parent") {
   TurnObservation o;
   o.stalled = true;
