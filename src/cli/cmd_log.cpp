@@ -31,7 +31,7 @@ Status run_log(Context& ctx, const LogOptions& o) {
   if (!st) return st.error();
   struct Data {
     std::vector<store::EventRecord> events;
-    std::vector<store::TurnRecord> turns;
+    std::vector<TurnRecord> turns;
   };
   auto d = (*st)->read<Data>([&](store::Tx& tx) -> Result<Data> {
     if (!tx.sessions().get(o.agent)) return make_error(Errc::not_found, "no agent named '" + o.agent + "' (see 'drover status')");

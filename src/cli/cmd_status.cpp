@@ -121,7 +121,7 @@ Status run_overview(Context& ctx, const StatusOptions& o, const ProjectPaths& p,
 
 struct Detail {
   Session session;
-  std::vector<store::TurnRecord> turns;
+  std::vector<TurnRecord> turns;
   std::vector<MailMessage> pending;
 };
 
@@ -165,7 +165,7 @@ Status run_detail(Context& ctx, const std::string& name, const ProjectPaths& p, 
                                       (!probe.alive ? " — stale turn.pid (process gone)" : ""));
   if (!d->turns.empty()) text += "  recent turns:\n";
   for (const auto& t : d->turns) {
-    text += "    #" + std::to_string(t.id) + " " + t.started_at + " " + t.outcome.value_or("running");
+    text += "    #" + std::to_string(t.id) + " " + t.started_at + " " + t.outcome_name.value_or("running");
     if (t.duration_ms) text += " " + format_age(Millis(*t.duration_ms));
     if (t.cost_usd) {
       char buf[32];

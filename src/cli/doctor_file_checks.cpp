@@ -13,10 +13,10 @@
 
 #include "cli/doctor_checks.h"
 #include "cli/supervisor_info.h"
-#include "os/stop_group.h"
 #include "os/file_lock.h"
 #include "os/files.h"
 #include "os/process.h"
+#include "runner/turn_lease.h"
 
 namespace drover::cli::doctor_checks {
 
@@ -42,73 +42,47 @@ bool present(const fs::path& p) {
   return fs::symlink_status(p, ec).type() != fs::file_type::not_found && !ec;
 }
 
-struct PidFileView {
-  std::string text;
-  std::optional<os::ProcessIdentity> id;
-  std::string problem;                       // why it does not parse (or cannot be read)
-  os::Liveness liveness = os::Liveness::gone;
-};
-
-PidFileView read_pid_file(const fs::path& path) {
-  PidFileView v;
-  auto text = os::read_file(path);
-  if (!text) {
-    v.problem = text.error().message;
-    return v;
-  }
-  v.text = *text;
-  auto id = os::parse_pid_file(*text);
-  if (!id) {
-    v.problem = id.error().message;
-    return v;
-  }
-  v.id = *id;
-  v.liveness = os::check_identity(*id);
-  return v;
-}
-
 // The repair of one turn.pid, under the agent's turn lock; `seen` is what the check read.
-void fix_turn_pid(const Facts& f, const std::string& agent, const PidFileView& seen, Check& c) {
+void fix_turn_pid(const Facts& f, const std::string& agent, const runner::TurnPid& seen, Check& c) {
   auto fail = [&](std::string why) { c.fix_state = dr::FixState::failed; c.fix = std::move(why); };
-  auto lock = os::FileLock::try_acquire(f.paths.turn_lock(agent));
-  if (!lock) return fail("a runner took the turn lock meanwhile");
-  auto now = read_pid_file(f.paths.turn_pid(agent));
+  auto lease = runner::TurnLease::take(f.paths, agent);
+  if (!lease) return fail("a runner took the turn lock meanwhile");
+  auto now = runner::read_turn_pid(f.paths, agent);
   if (now.text != seen.text) return fail("turn.pid changed meanwhile; run 'drover doctor' again");
   std::string done = "removed turn.pid";
-  if (now.id && now.liveness == os::Liveness::alive) {
+  if (now.alive()) {
     // The very process named (start ticks and boot id match) — and still in the group
     // turn.pid names, or the group is not ours to signal.
-    auto live = os::read_identity(now.id->pid);
-    if (!live || live->pgid != now.id->pgid)
-      return fail("process " + std::to_string(now.id->pid) + " left process group " +
-                  std::to_string(now.id->pgid) + "; not signalled");
-    auto killed = os::stop_group(now.id->pgid, default_stop_policy(f.config.turn.kill_grace));
-    if (!killed) return fail("process group " + std::to_string(now.id->pgid) + " survived SIGKILL");
-    done = "killed process group " + std::to_string(now.id->pgid) + " (" +
-           (*killed == SIGTERM ? "SIGTERM" : "SIGKILL") + ") and removed turn.pid";
+    auto stopped = runner::stop_turn_group(*now.identity, default_stop_policy(f.config.turn.kill_grace));
+    if (stopped.kind == runner::GroupStop::Kind::not_ours)
+      return fail("process " + std::to_string(now.identity->pid) + " left process group " +
+                  std::to_string(now.identity->pgid) + "; not signalled");
+    if (stopped.kind == runner::GroupStop::Kind::survived)
+      return fail("process group " + std::to_string(now.identity->pgid) + " survived SIGKILL");
+    done = "killed process group " + std::to_string(now.identity->pgid) + " (" +
+           (stopped.last_signal == SIGTERM ? "SIGTERM" : "SIGKILL") + ") and removed turn.pid";
   }
-  if (auto rm = os::remove_file(f.paths.turn_pid(agent)); !rm) return fail(rm.error().message);
+  if (auto rm = runner::remove_turn_pid(f.paths, agent); !rm) return fail(rm.error().message);
   c.fix_state = dr::FixState::fixed;
   c.fix = done;
 }
 
 Check turn_pid_check(const Facts& f, const std::string& agent) {
   const std::string name = "turn.pid " + agent;
-  PidFileView v = read_pid_file(f.paths.turn_pid(agent));
-  bool alive = v.id && v.liveness == os::Liveness::alive;
-  auto verdict = dr::judge_turn_pid(v.id.has_value(), alive, os::is_locked(f.paths.turn_lock(agent)));
-  std::string pid = v.id ? std::to_string(v.id->pid) : "";
+  runner::TurnPid v = runner::read_turn_pid(f.paths, agent);
+  auto verdict = dr::judge_turn_pid(v.identity.has_value(), v.alive(), runner::lease_held(f.paths, agent));
+  std::string pid = v.identity ? std::to_string(v.identity->pid) : "";
   Check c;
   switch (verdict) {
     case dr::TurnPidVerdict::running:
-      return dr::pass(name, "a runner holds the turn lock" + (v.id ? " (turn process " + pid + ")" : std::string()));
+      return dr::pass(name, "a runner holds the turn lock" + (v.identity ? " (turn process " + pid + ")" : std::string()));
     case dr::TurnPidVerdict::orphan:
-      c = dr::with_fix(dr::fail(name, "orphan process " + pid + " (group " + std::to_string(v.id->pgid) +
+      c = dr::with_fix(dr::fail(name, "orphan process " + pid + " (group " + std::to_string(v.identity->pgid) +
                                           ") is alive but no runner holds the turn lock"),
                        "kill its process group and remove turn.pid");
       break;
     case dr::TurnPidVerdict::stale: {
-      std::string why = !v.id ? v.problem
+      std::string why = !v.identity ? v.problem
                         : v.liveness == os::Liveness::reused
                             ? "pid " + pid + " now belongs to another process (never signalled)"
                             : "process " + pid + " is gone";
@@ -122,11 +96,10 @@ Check turn_pid_check(const Facts& f, const std::string& agent) {
 
 void fix_agent_dir(const Facts& f, const std::string& agent, Check& c) {
   auto fail = [&](std::string why) { c.fix_state = dr::FixState::failed; c.fix = std::move(why); };
-  auto lock = os::FileLock::try_acquire(f.paths.turn_lock(agent));
-  if (!lock) return fail("a process took its turn lock meanwhile");
-  auto pid = read_pid_file(f.paths.turn_pid(agent));
-  if (pid.id && pid.liveness == os::Liveness::alive)
-    return fail("its turn.pid names live process " + std::to_string(pid.id->pid));
+  auto lease = runner::TurnLease::take(f.paths, agent);
+  if (!lease) return fail("a process took its turn lock meanwhile");
+  auto pid = runner::read_turn_pid(f.paths, agent);
+  if (pid.alive()) return fail("its turn.pid names live process " + std::to_string(pid.identity->pid));
   if (auto removed = os::remove_tree(f.paths.agent_dir(agent)); !removed) return fail(removed.error().message);
   c.fix_state = dr::FixState::fixed;
   c.fix = "removed " + f.paths.agent_dir(agent).string();
@@ -194,7 +167,7 @@ void agent_dirs(const Facts& f, std::vector<Check>& out) {
     ++leftover;
     const std::string name = "agent dir " + agent;
     const std::string what = f.paths.agent_dir(agent).string() + " belongs to no agent (left over)";
-    if (os::is_locked(f.paths.turn_lock(agent))) {
+    if (runner::lease_held(f.paths, agent)) {
       out.push_back(dr::warn(name, what + "; a process holds its turn lock, so it is left alone"));
       continue;
     }
@@ -240,7 +213,7 @@ void stuck_sessions(const Facts& f, std::vector<Check>& out) {
   }
   int stuck = 0;
   for (const auto& s : *f.sessions) {
-    if (s.state != SessionState::in_turn || os::is_locked(f.paths.turn_lock(s.name))) continue;
+    if (s.state != SessionState::in_turn || runner::lease_held(f.paths, s.name)) continue;
     ++stuck;
     out.push_back(dr::warn("in_turn " + s.name, "in_turn, but no runner holds its turn lock (its runner died); "
                                                 "'drover up' recovers it"));

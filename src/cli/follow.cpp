@@ -51,7 +51,7 @@ Status follow_agent(Context& ctx, const std::string& agent, FollowUntil until,
     std::size_t pending = 0;
     std::size_t live_children = 0;
     std::optional<MailMessage> mail;
-    std::optional<store::TurnRecord> turn;
+    std::optional<TurnRecord> turn;
   };
   for (;;) {
     auto v = (*st)->read<View>([&](store::Tx& tx) -> Result<View> {
@@ -90,7 +90,7 @@ Status follow_agent(Context& ctx, const std::string& agent, FollowUntil until,
       if (v->mail->read_at) return finish(true, "");
       if (v->mail->claimed_turn) carrying_turn = v->mail->claimed_turn;
       if (v->turn && v->turn->ended_at && !v->mail->claimed_turn)
-        return finish(false, "the turn that carried the nudge ended " + v->turn->outcome.value_or("without a result"));
+        return finish(false, "the turn that carried the nudge ended " + v->turn->outcome_name.value_or("without a result"));
       if (is_terminal(s.state) && !v->mail->claimed_turn)
         return finish(false, agent + " is " + std::string(to_string(s.state)) + " and did not take the nudge");
     }

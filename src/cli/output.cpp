@@ -112,12 +112,12 @@ nlohmann::json session_json(const Session& s) {
   return nlohmann::json::parse(w.str());
 }
 
-nlohmann::json turn_json(const store::TurnRecord& t) {
+nlohmann::json turn_json(const TurnRecord& t) {
   return {{"id", t.id},
           {"agent", t.agent},
           {"started_at", t.started_at},
           {"ended_at", opt(t.ended_at)},
-          {"outcome", opt(t.outcome)},
+          {"outcome", opt(t.outcome_name)},
           {"exit_code", opt(t.exit_code)},
           {"signal", opt(t.signal)},
           {"duration_ms", opt(t.duration_ms)},

@@ -46,7 +46,7 @@ std::string message_human(const MailMessage& m, bool with_body);
 // it open, so callers can add members (status adds "turn_process") before end_object().
 void write_session(JsonWriter& w, const Session& s);
 nlohmann::json session_json(const Session& s);
-nlohmann::json turn_json(const store::TurnRecord& t);
+nlohmann::json turn_json(const TurnRecord& t);
 
 // JSON text that never throws on invalid UTF-8 (bytes become U+FFFD).
 std::string dump_json(const nlohmann::json& doc, int indent = -1);

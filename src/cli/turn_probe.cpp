@@ -1,30 +1,23 @@
 #include "cli/turn_probe.h"
 
-#include "os/file_lock.h"
-#include "os/files.h"
+#include "runner/turn_lease.h"
 
 namespace drover::cli {
 
 TurnProbe probe_turn(const ProjectPaths& p, const std::string& agent) {
   TurnProbe probe;
-  auto dir = p.agent_dir(agent);
   // turn.pid first: without one (most agents, most of the time) nothing else matters,
   // and status over thousands of agents pays one failed open each.
-  auto text = os::read_file(dir / "turn.pid");
-  if (!text && text.error().code == Errc::not_found) return probe;
+  auto pid = runner::read_turn_pid(p, agent);
+  if (!pid.present) return probe;
   probe.has_pid_file = true;
-  probe.lock_held = os::is_locked(dir / "turn.lock");
-  if (!text) {
-    probe.problem = text.error().message;
+  probe.lock_held = runner::lease_held(p, agent);
+  if (!pid.identity) {
+    probe.problem = pid.problem;
     return probe;
   }
-  auto id = os::parse_pid_file(*text);
-  if (!id) {
-    probe.problem = id.error().message;
-    return probe;
-  }
-  probe.identity = *id;
-  probe.alive = os::check_identity(*id) == os::Liveness::alive;
+  probe.identity = pid.identity;
+  probe.alive = pid.alive();
   probe.orphan = probe.alive && !probe.lock_held;
   return probe;
 }

@@ -10,6 +10,11 @@ const SystemClock& SystemClock::instance() {
   return clock;
 }
 
+const SteadyClock& SteadyClock::instance() {
+  static const SteadyClock clock;
+  return clock;
+}
+
 std::string format_timestamp(TimePoint t) {
   using namespace std::chrono;
   auto ms = duration_cast<milliseconds>(t.time_since_epoch()).count();

@@ -6,20 +6,6 @@
 
 namespace drover {
 
-std::string_view to_string(TurnOutcome o) {
-  switch (o) {
-    case TurnOutcome::completed: return "completed";
-    case TurnOutcome::waiting: return "waiting";
-    case TurnOutcome::violation: return "contract_violation";
-    case TurnOutcome::failed: return "failed";
-    case TurnOutcome::stalled: return "stalled";
-    case TurnOutcome::stopped: return "stopped";
-    case TurnOutcome::interrupted: return "interrupted";
-    case TurnOutcome::lost_session: return "lost_session";
-  }
-  return "failed";
-}
-
 Millis backoff_for(int failed_turns, Millis base) {
   constexpr Millis kCap{5 * 60 * 1000};
   if (failed_turns <= 0 || base.count() <= 0) return Millis(0);

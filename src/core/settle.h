@@ -6,6 +6,7 @@
 
 #include "core/duration.h"
 #include "core/session_state.h"
+#include "core/turn_record.h"
 
 namespace drover {
 
@@ -35,9 +36,6 @@ struct SettleContext {
   Millis retry_backoff{5000};
   bool has_parent = false;
 };
-
-enum class TurnOutcome { completed, waiting, violation, failed, stalled, stopped, interrupted, lost_session };
-std::string_view to_string(TurnOutcome o);
 
 struct SettleDecision {
   TurnOutcome outcome = TurnOutcome::failed;

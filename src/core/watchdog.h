@@ -6,11 +6,10 @@
 #include <string>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/duration.h"
 
 namespace drover {
-
-using SteadyPoint = std::chrono::steady_clock::time_point;
 
 struct StallBudgets {
   Millis first_output_timeout{600'000};

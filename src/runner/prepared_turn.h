@@ -1,18 +1,35 @@
 #pragma once
-// What preparation hands to the streaming phase (runner-internal).
+// What preparation (start_turn.cpp) hands to the streaming phase (turn_run.cpp), and the
+// pieces they share (runner-internal).
 #include <optional>
 #include <string>
 
 #include "core/capability.h"
 #include "core/session.h"
 #include "core/watchdog.h"
-#include "os/file_lock.h"
 #include "os/process.h"
 #include "os/spawn.h"
 #include "runner/runner.h"
-#include "runner/worktree.h"
+#include "runner/turn_ends.h"
+#include "runner/turn_lease.h"
 
 namespace drover::runner {
+
+// An owned file descriptor: closed when dropped.
+class OwnedFd {
+ public:
+  OwnedFd() = default;
+  explicit OwnedFd(int fd) : fd_(fd) {}
+  OwnedFd(OwnedFd&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+  OwnedFd& operator=(OwnedFd&& o) noexcept;
+  OwnedFd(const OwnedFd&) = delete;
+  OwnedFd& operator=(const OwnedFd&) = delete;
+  ~OwnedFd();
+  int get() const { return fd_; }
+
+ private:
+  int fd_ = -1;
+};
 
 struct PreparedTurn {
   std::string agent;
@@ -23,23 +40,24 @@ struct PreparedTurn {
   std::string user_line;                  // the NDJSON line for stdin
   os::SpawnedChild child;
   os::ProcessIdentity identity;
-  os::FileLock lock;
+  TurnLease lease;
   StallBudgets budgets;
   StopPolicy stop_policy;
-  int transcript_fd = -1;
-  int stderr_log_fd = -1;
-  std::chrono::steady_clock::time_point spawned_at;
+  OwnedFd transcript, stderr_log;         // .drover/logs/<agent>/<turn>.{stdout.ndjson,stderr.log}
+  SteadyPoint spawned_at;
 };
 
-// Settles the turn in one transaction and returns the report (runner/settle_turn.cpp).
-// `worktree`: head and uncommitted changes of the agent's worktree, observed before the
-// transaction (git never runs inside it); nullopt for agents without one.
-TurnReport settle_turn(RunnerContext& ctx, const PreparedTurn& t, TurnObservation obs,
-                       std::int64_t duration_ms, const std::optional<double>& cost,
-                       const std::optional<std::int64_t>& input_tokens,
-                       const std::optional<std::int64_t>& output_tokens,
-                       const std::optional<std::string>& observed_session_id,
-                       const std::optional<WorktreeSnapshot>& worktree);
+// What the streaming phase observed, when the turn is over (runner/settle_turn.cpp).
+struct Streamed {
+  TurnObservation how;
+  std::optional<double> cost_usd;
+  std::optional<std::int64_t> input_tokens, output_tokens;
+  std::optional<std::string> session_id;  // the id the runtime reported
+};
+
+// Observes the worktree, settles the turn in one transaction (runner/turn_ends.h), logs
+// it and returns the report.
+TurnReport settle_turn(RunnerContext& ctx, const PreparedTurn& t, const Streamed& s);
 
 // The end of every path: remove turn.pid, release the lock (runner/settle_turn.cpp).
 void cleanup_turn_files(RunnerContext& ctx, PreparedTurn& t);

@@ -9,11 +9,13 @@
 #include <optional>
 #include <string>
 
+#include "core/clock.h"
 #include "core/config.h"
 #include "core/paths.h"
 #include "core/session_state.h"
 #include "core/settle.h"
 #include "core/stream_json.h"
+#include "runner/spawner.h"
 
 namespace boost::asio {
 class io_context;
@@ -33,6 +35,10 @@ struct RunnerContext {
   Config config;
   store::Store* store = nullptr;
   std::shared_ptr<spdlog::logger> log;
+  // Seams: monotonic time for the watchdog and stop policy, and how children are started
+  // and signalled. Tests put fakes here.
+  const MonotonicClock* clock = &SteadyClock::instance();
+  Spawner* spawner = &os_spawner();
   // Progress view: called on the loop thread for each parsed event and lifecycle step.
   std::function<void(const std::string& agent, const std::string& line)> on_progress;
 };
@@ -74,6 +80,7 @@ struct StartResult {
   Kind kind = Kind::no_work;
   std::shared_ptr<TurnHandle> handle;
   std::int64_t turn_id = 0;
+  pid_t pid = 0;  // started: the child (the leader of the turn's process group)
   std::string message;
 };
 

@@ -21,7 +21,8 @@ TurnRecord read_turn(Query& q) {
   t.agent = q.getColumn(1).getString();
   t.started_at = q.getColumn(2).getString();
   t.ended_at = opt_text(q.getColumn(3));
-  t.outcome = opt_text(q.getColumn(4));
+  t.outcome_name = opt_text(q.getColumn(4));
+  if (t.outcome_name) t.outcome = parse_turn_outcome(*t.outcome_name);
   t.exit_code = opt_int(q.getColumn(5));
   t.signal = opt_int(q.getColumn(6));
   t.duration_ms = opt_int(q.getColumn(7));
@@ -62,7 +63,7 @@ void Turns::finish(const TurnRecord& e) {
                       "duration_ms = ?, cost_usd = ?, input_tokens = ?, output_tokens = ?, "
                       "session_id = coalesce(?, session_id), detail = ? WHERE id = ?");
   bind_opt(q, 1, e.ended_at);
-  bind_opt(q, 2, e.outcome);
+  bind_opt(q, 2, e.outcome ? std::optional<std::string>(to_string(*e.outcome)) : std::nullopt);
   bind_opt(q, 3, e.exit_code);
   bind_opt(q, 4, e.signal);
   bind_opt(q, 5, e.duration_ms);

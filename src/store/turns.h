@@ -6,30 +6,13 @@
 #include <string_view>
 #include <vector>
 
+#include "core/turn_record.h"
+
 namespace SQLite {
 class Database;
 }
 
 namespace drover::store {
-
-struct TurnRecord {
-  std::int64_t id = 0;
-  std::string agent;
-  std::string started_at;
-  std::optional<std::string> ended_at;
-  std::optional<std::string> outcome;  // see core/settle.h TurnOutcome names
-  std::optional<std::int64_t> exit_code;
-  std::optional<std::int64_t> signal;
-  std::optional<std::int64_t> duration_ms;
-  std::optional<double> cost_usd;
-  std::optional<std::int64_t> input_tokens;
-  std::optional<std::int64_t> output_tokens;
-  std::optional<std::int64_t> pid;
-  std::optional<std::string> resume_id;   // the session id the turn was started with
-  std::optional<std::string> session_id;  // the session id it reported
-  std::optional<std::string> detail;      // result text or failure description
-  std::int64_t mail_mark = 0;             // highest message id when the turn began
-};
 
 class Turns {
  public:

@@ -15,12 +15,12 @@
 #include <set>
 
 #include "core/watchdog.h"
-#include "core/worker_died.h"
 #include "os/daemon.h"
 #include "os/file_lock.h"
 #include "os/files.h"
 #include "os/process.h"
 #include "runner/runner.h"
+#include "runner/turn_ends.h"
 #include "store/mail.h"
 #include "store/sessions.h"
 #include "store/store.h"
@@ -133,7 +133,7 @@ class Supervisor {
     using Kind = runner::StartResult::Kind;
     switch (r.kind) {
       case Kind::started:
-        running_[agent] = Running{r.handle, pid_of(agent)};
+        running_[agent] = Running{r.handle, r.pid};
         ctx_.log->info("started {} turn {} ({} of {} slots)", agent, r.turn_id, running_.size(),
                        ctx_.config.supervisor.max_concurrent_turns);
         break;
@@ -151,27 +151,11 @@ class Supervisor {
     }
   }
 
-  pid_t pid_of(const std::string& agent) {
-    auto text = os::read_file(ctx_.paths.turn_pid(agent));
-    if (!text) return 0;
-    auto id = os::parse_pid_file(*text);
-    return id ? id->pid : 0;
-  }
-
   // SPEC §5.1.6 / §7: a turn that cannot be started marks the agent failed.
   void mark_failed(const std::string& agent, const std::string& why, std::int64_t turn) {
     ctx_.log->error("{}: failed: {}", agent, why);
-    auto r = ctx_.store->write<Unit>([&](store::Tx& tx) -> Result<Unit> {
-      auto s = tx.sessions().get(agent);
-      if (!s) return Unit{};
-      store::StateUpdate u;
-      u.reason = "could not start: " + why;
-      auto moved = tx.sessions().transition(agent, SessionEvent::spawn_failed, u);
-      if (moved && s->parent && !s->parent->empty())
-        tx.mail().insert(make_worker_died(*s, *u.reason, "supervisor", turn ? std::optional<std::int64_t>(turn) : std::nullopt));
-      return Unit{};
-    });
-    if (!r) ctx_.log->error("{}: {}", agent, r.error().message);
+    auto st = runner::fail_agent_start(*ctx_.store, agent, why, turn ? std::optional<std::int64_t>(turn) : std::nullopt);
+    if (!st) ctx_.log->error("{}: {}", agent, st.error().message);
   }
 
   void begin_shutdown(const std::string& why, bool now) {

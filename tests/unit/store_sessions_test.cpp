@@ -308,7 +308,7 @@ TEST_CASE_FIXTURE(StoreFixture, "sessions: needing_runner lists in_turn agents a
     TurnRecord end;
     end.id = ended;
     end.ended_at = "2026-01-01T00:00:02.000Z";
-    end.outcome = "completed";
+    end.outcome = TurnOutcome::completed;
     tx.turns().finish(end);
     return Unit{};
   });

@@ -77,7 +77,7 @@ TEST_CASE_FIXTURE(StoreFixture, "turns: set_pid and finish") {
   TurnRecord end;
   end.id = id;
   end.ended_at = "2026-08-08T08:09:00.000Z";
-  end.outcome = "clean";
+  end.outcome = TurnOutcome::completed;
   end.exit_code = 0;
   end.duration_ms = 52'000;
   end.cost_usd = 0.0421;
@@ -92,7 +92,7 @@ TEST_CASE_FIXTURE(StoreFixture, "turns: set_pid and finish") {
   auto t = turn(*db, id);
   REQUIRE(t.has_value());
   CHECK(t->ended_at == end.ended_at);
-  CHECK(t->outcome == "clean");
+  CHECK(t->outcome == TurnOutcome::completed);
   CHECK(t->exit_code == 0);
   CHECK_FALSE(t->signal.has_value());
   CHECK(t->duration_ms == 52'000);
@@ -121,7 +121,7 @@ TEST_CASE_FIXTURE(StoreFixture, "turns: finish without a session id keeps the on
   TurnRecord killed;
   killed.id = id;
   killed.ended_at = "2026-08-08T08:10:00.000Z";
-  killed.outcome = "killed";
+  killed.outcome = TurnOutcome::stalled;
   killed.signal = 9;
   test::must_write(*db, [&](Tx& tx) {
     tx.turns().finish(killed);
@@ -131,7 +131,7 @@ TEST_CASE_FIXTURE(StoreFixture, "turns: finish without a session id keeps the on
   CHECK(t->session_id == "sid-seen");
   CHECK(t->signal == 9);
   CHECK_FALSE(t->exit_code.has_value());
-  CHECK(t->outcome == "killed");
+  CHECK(t->outcome == TurnOutcome::stalled);
 }
 
 TEST_CASE_FIXTURE(StoreFixture, "turns: recent is newest first per agent; unfinished lists open turns") {
@@ -154,7 +154,7 @@ TEST_CASE_FIXTURE(StoreFixture, "turns: recent is newest first per agent; unfini
   TurnRecord end;
   end.id = a2;
   end.ended_at = "2026-08-08T09:00:00.000Z";
-  end.outcome = "interrupted";
+  end.outcome = TurnOutcome::interrupted;
   test::must_write(*db, [&](Tx& tx) {
     tx.turns().finish(end);
     return Unit{};

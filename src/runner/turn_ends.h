@@ -1,0 +1,84 @@
+#pragma once
+// Every way a turn or an agent ends, each in one transaction that writes the turn row, the
+// session state, the mail (marked read or released) and at most one worker_died to the
+// parent. This is the one place those side effects are written (SPEC §5.4–§5.6, §6.3, §7):
+//   settle_run            the runner settles the turn it ran
+//   abandon_turn          a turn that never reached in_turn (spawn failure, aborted start)
+//   fail_agent_start      the supervisor could not start an agent's turn: failed
+//   settle_operator_stop  `drover stop` of an agent no runner holds
+//   settle_recovered      recovery of an agent whose runner died (restart or dead runner)
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/duration.h"
+#include "core/result.h"
+#include "core/session_state.h"
+#include "core/settle.h"
+#include "core/turn_record.h"
+#include "runner/worktree.h"
+
+namespace drover::store {
+class Store;
+}
+
+namespace drover::runner {
+
+// What the runner observed of a finished turn.
+struct RunEnd {
+  std::string agent;
+  std::int64_t turn_id = 0;
+  std::vector<std::string> terminal_mail;  // the capability's terminal mail types
+  std::optional<std::string> resume_id;    // the session id the turn was started with
+  TurnObservation how;
+  std::int64_t duration_ms = 0;
+  std::optional<double> cost_usd;
+  std::optional<std::int64_t> input_tokens, output_tokens;
+  std::optional<std::string> session_id;     // the session id the runtime reported
+  std::optional<WorktreeSnapshot> worktree;  // observed before the transaction
+};
+struct SettlePolicy {
+  int max_failed_turns = 3;
+  Millis retry_backoff{5000};
+};
+struct RunSettled {
+  SettleDecision decision;
+  std::optional<SessionState> state;  // nullopt: the transition lost (recorded as an error)
+  std::string transition_error;
+};
+Result<RunSettled> settle_run(store::Store& store, const SettlePolicy& policy, const RunEnd& end);
+
+// The turn row records why; its mail goes back; the session is not touched.
+Status abandon_turn(store::Store& store, std::int64_t turn_id, TurnOutcome outcome, const std::string& detail);
+
+// The agent moves to failed ("could not start: <why>") and its parent is told.
+Status fail_agent_start(store::Store& store, const std::string& agent, const std::string& why,
+                        std::optional<std::int64_t> turn);
+
+// Its unfinished turns end as stopped (mail released), the agent is stopped, its parent
+// told. `worktree` was observed before the transaction.
+Status settle_operator_stop(store::Store& store, const std::string& agent,
+                            const std::optional<WorktreeSnapshot>& worktree);
+
+// Why an agent is being recovered: the words for its turn, its state_reason and its note.
+struct RecoveryCause {
+  const char* subject;  // of the note, e.g. "supervisor restart"
+  const char* detail;   // turns.detail of the interrupted turn
+  const char* reason;   // state_reason when it resumes
+  const char* note;     // body of the note its next turn reads
+};
+struct Recovered {
+  int turns_interrupted = 0;
+  bool resumed = false;                    // interrupted: back to between_turns with a note
+  std::optional<std::string> stale;        // too old to resume: the reason it went stale
+  std::optional<std::int64_t> interrupted_turn;  // the session's current turn, for the log
+  std::string last_activity;
+};
+// Its unfinished turns end as interrupted (mail released); an agent that was in_turn
+// resumes with the cause's note, or goes stale when its last activity is older than
+// `resume_max_age`; so does an idle one with pending mail when `idle_too`.
+Result<Recovered> settle_recovered(store::Store& store, const std::string& agent, const RecoveryCause& why,
+                                   bool idle_too, Millis resume_max_age);
+
+}  // namespace drover::runner

@@ -1,0 +1,88 @@
+#pragma once
+// The turn lease (SPEC §5.1, §6.3, §7): the one owner of an agent's turn.lock and
+// turn.pid, of "is this process group still the turn's, and does it still have members",
+// and of signalling it. The runner, `stop`, recovery, the doctor and `status` all go
+// through here: no other file parses turn.pid or sends a signal to an agent's processes.
+//
+// turn.lock is held by whoever runs or repairs the agent's turn (a runner for the whole
+// turn; `stop`, recovery and `doctor --fix` while they repair it). turn.pid names the
+// turn's child — pid, process group, start ticks, boot id — and is written right after
+// the spawn, by the lock holder.
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+
+#include "core/clock.h"
+#include "core/paths.h"
+#include "core/result.h"
+#include "core/watchdog.h"
+#include "os/file_lock.h"
+#include "os/process.h"
+
+namespace drover::runner {
+
+class TurnLease {
+ public:
+  TurnLease() = default;
+  // Takes the agent's turn lock at once (no `wait`) or within `wait`; Errc::conflict when
+  // another process holds it. The agent's directory must exist.
+  static Result<TurnLease> take(const ProjectPaths& paths, const std::string& agent,
+                                std::optional<Millis> wait = std::nullopt);
+
+  // Writes turn.pid naming the turn's child (0600, atomically).
+  Status publish(const os::ProcessIdentity& child) const;
+  // Removes turn.pid (a missing file is fine).
+  Status unpublish() const;
+  // Releases the lock (turn.pid is left as it is).
+  void release() { lock_.release(); }
+  bool held() const { return lock_.held(); }
+
+ private:
+  TurnLease(ProjectPaths paths, std::string agent, os::FileLock lock)
+      : paths_(std::move(paths)), agent_(std::move(agent)), lock_(std::move(lock)) {}
+  ProjectPaths paths_;
+  std::string agent_;
+  os::FileLock lock_;
+};
+
+// True when some process holds the agent's turn lock now (read-only probe).
+bool lease_held(const ProjectPaths& paths, const std::string& agent);
+
+// What an agent's turn.pid says, read by anyone.
+struct TurnPid {
+  bool present = false;                         // the file exists (readable or not)
+  bool readable = false;                        // and could be read
+  std::string text;                             // as read
+  std::optional<os::ProcessIdentity> identity;  // when it parses
+  std::string problem;                          // why it cannot be read or parsed
+  os::Liveness liveness = os::Liveness::gone;   // of `identity`
+  bool alive() const { return identity && liveness == os::Liveness::alive; }
+};
+TurnPid read_turn_pid(const ProjectPaths& paths, const std::string& agent);
+Status remove_turn_pid(const ProjectPaths& paths, const std::string& agent);
+
+// Whether the group named by a turn.pid identity is still the turn's to signal: its
+// leader is the very process named (start ticks and boot id match) and still in that group.
+enum class GroupOwnership { ours, gone, reused, left_group };
+GroupOwnership check_group(const os::ProcessIdentity& id);
+
+// Running a stop policy synchronously on a turn's group (`stop`, the doctor, recovery).
+// The group is checked to be ours before the first signal; later steps signal it only
+// while it still has members (a process group id is not reused while it has members).
+struct GroupStop {
+  enum class Kind { gone, survived, not_ours };
+  Kind kind = Kind::gone;
+  int last_signal = 0;           // gone: the signal after which it was gone
+  GroupOwnership ownership = GroupOwnership::ours;  // not_ours: why
+};
+GroupStop stop_turn_group(const os::ProcessIdentity& id, const StopPolicy& policy,
+                          const MonotonicClock& clock = SteadyClock::instance());
+
+// Signals a group this process knows is the turn's (the runner: the leader is its own
+// child). Sending to a group that is gone is not an error.
+void signal_turn_group(pid_t pgid, int sig);
+// True while any process other than zombies remains in the group.
+bool turn_group_alive(pid_t pgid);
+
+}  // namespace drover::runner

@@ -1,0 +1,163 @@
+// start_turn and the streaming phase with a fake spawner and a fake clock over a real
+// database: how a turn is claimed, launched, cleaned up when launching fails, and settled.
+#include <doctest/doctest.h>
+#include <signal.h>
+#include <spdlog/sinks/null_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/io_context.hpp>
+#include <filesystem>
+
+#include "fake_spawner.h"
+#include "runner/runner.h"
+#include "runner/turn_lease.h"
+#include "store_test_support.h"
+
+using namespace drover;
+using namespace drover::test;
+namespace fs = std::filesystem;
+using StartKind = runner::StartResult::Kind;
+
+namespace {
+
+struct RunnerFixture {
+  TempDir dir;
+  ProjectPaths paths{dir.path};
+  std::unique_ptr<store::Store> db;
+  FakeClock clock;
+  FakeSpawner spawner;
+  runner::RunnerContext ctx;
+  boost::asio::io_context io;
+  std::optional<runner::TurnReport> report;
+
+  RunnerFixture() {
+    fs::create_directories(paths.dir());
+    db = open_store(paths.db());
+    ctx.paths = paths;
+    ctx.store = db.get();
+    ctx.log = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
+    ctx.clock = &clock;
+    ctx.spawner = &spawner;
+    insert_session(*db, make_session("alice"));
+    must_write(*db, [](store::Tx& tx) {
+      MailMessage m;
+      m.from = "operator";
+      m.to = "alice";
+      m.type = "dispatch";
+      m.subject = "dispatch: fix it";
+      m.body = "fix the login bug";
+      return tx.mail().insert(m);
+    });
+  }
+
+  runner::StartResult start() {
+    return runner::start_turn(io, ctx, {"alice", false, std::chrono::milliseconds(0)},
+                              [this](const runner::TurnReport& r) { report = r; });
+  }
+  std::size_t pending() {
+    return must_read(*db, [](store::Tx& tx) { return tx.mail().pending_for("alice").size(); });
+  }
+  std::optional<TurnRecord> turn(std::int64_t id) {
+    return must_read(*db, [&](store::Tx& tx) { return tx.turns().get(id); });
+  }
+  bool lease_free() { return runner::TurnLease::take(paths, "alice").ok(); }
+};
+
+const char* kInit = R"({"type":"system","subtype":"init","session_id":"s-1"})" "\n";
+const char* kResult =
+    R"({"type":"result","subtype":"success","is_error":false,"result":"done","session_id":"s-1","total_cost_usd":0.5})" "\n";
+
+}  // namespace
+
+TEST_CASE("start_turn: a spawn failure releases the mail, records spawn_failed, leaves no lock or turn.pid") {
+  RunnerFixture f;
+  f.spawner.spawn_error = make_error(Errc::not_found, "cannot run 'claude': No such file or directory");
+  auto r = f.start();
+  CHECK(r.kind == StartKind::spawn_failed);
+  CHECK(r.message == "cannot run 'claude': No such file or directory");
+  auto t = f.turn(r.turn_id);
+  REQUIRE(t);
+  CHECK(t->outcome == TurnOutcome::spawn_failed);
+  CHECK(f.pending() == 1);
+  CHECK(get_session(*f.db, "alice")->state == SessionState::booting);
+  CHECK_FALSE(fs::exists(f.paths.turn_pid("alice")));
+  CHECK(f.lease_free());
+}
+
+TEST_CASE("start_turn: a turn.pid that cannot be published kills the child once and releases the mail") {
+  RunnerFixture f;
+  f.spawner.identity_fails = true;
+  auto r = f.start();
+  CHECK(r.kind == StartKind::failed);
+  CHECK(r.message.find("failed to write turn.pid") != std::string::npos);
+  CHECK(f.spawner.kills == 1);
+  CHECK(f.turn(r.turn_id)->outcome == TurnOutcome::failed);
+  CHECK(f.pending() == 1);
+  CHECK(get_session(*f.db, "alice")->state == SessionState::booting);
+  CHECK(f.lease_free());
+}
+
+TEST_CASE("start_turn: no pending mail is no work, and nothing is spawned") {
+  RunnerFixture f;
+  must_write(*f.db, [](store::Tx& tx) { return tx.mail().claim_pending("alice", 99); });
+  auto r = f.start();
+  CHECK(r.kind == StartKind::no_work);
+  CHECK(f.spawner.spawned.empty());
+}
+
+TEST_CASE("start_turn: a turn runs through its phases to a settle, on the fake child") {
+  RunnerFixture f;
+  auto r = f.start();
+  REQUIRE(r.kind == StartKind::started);
+  CHECK(r.pid == FakeSpawner::kPid);
+  CHECK(get_session(*f.db, "alice")->state == SessionState::in_turn);
+  auto published = runner::read_turn_pid(f.paths, "alice");
+  REQUIRE(published.identity);
+  CHECK(published.identity->pid == FakeSpawner::kPid);
+  CHECK_FALSE(f.lease_free());  // the runner holds it for the whole turn
+  REQUIRE(f.spawner.spawned.size() == 1);
+  CHECK(f.spawner.spawned[0].env_extra.at("DROVER_AGENT") == "alice");
+
+  f.spawner.write_stdout(kInit);
+  f.spawner.write_stdout(kResult);
+  f.clock.t += std::chrono::milliseconds(1500);
+  f.spawner.exit({0, std::nullopt});
+  f.io.run();  // returns once the turn has settled: no timer is left waiting
+
+  REQUIRE(f.report);
+  CHECK(f.report->settled);
+  // A clean result without the builder's terminal mail, and no parent or children.
+  CHECK(f.report->outcome == TurnOutcome::violation);
+  CHECK(f.report->state == SessionState::completed);
+  CHECK(f.spawner.signals.empty());
+  auto input = f.spawner.read_stdin();
+  CAPTURE(input);
+  CHECK(input.find("## Your task\\n\\ntask of alice") != std::string::npos);  // the first-turn prompt
+  auto t = f.turn(f.report->turn_id);
+  REQUIRE(t);
+  CHECK(t->duration_ms == 1500);  // measured on the fake clock
+  CHECK(t->cost_usd == doctest::Approx(0.5));
+  CHECK(t->session_id == "s-1");
+  CHECK_FALSE(fs::exists(f.paths.turn_pid("alice")));
+  CHECK(f.lease_free());
+}
+
+TEST_CASE("start_turn: interrupt runs the stop policy through the spawner and settles interrupted") {
+  RunnerFixture f;
+  auto r = f.start();
+  REQUIRE(r.kind == StartKind::started);
+  f.spawner.on_signal = [&](int sig) {
+    if (sig == SIGTERM) f.spawner.exit({std::nullopt, SIGTERM});
+  };
+  f.spawner.write_stdout(kInit);
+  f.io.poll();  // the init event is read
+  r.handle->interrupt();
+  f.io.run();
+  REQUIRE(f.report);
+  CHECK(f.spawner.signals == std::vector<int>{SIGTERM});
+  CHECK(f.report->outcome == TurnOutcome::interrupted);
+  CHECK(f.report->state == SessionState::between_turns);
+  CHECK(f.report->signal == SIGTERM);
+  CHECK(f.pending() == 1);  // the mail goes back for the resumed turn
+  CHECK(f.lease_free());
+}

@@ -1,0 +1,117 @@
+// The ends of turns and agents (runner/turn_ends.h) over a real database: each writes the
+// turn rows, the state and the mail in one transaction, with at most one worker_died.
+#include <doctest/doctest.h>
+
+#include "core/clock.h"
+#include "runner/turn_ends.h"
+#include "store_test_support.h"
+
+using namespace drover;
+using namespace drover::runner;
+using namespace drover::test;
+
+namespace {
+
+struct EndsFixture : StoreFixture {
+  std::int64_t turn = 0;
+  EndsFixture() {
+    auto lead = make_session("lead");
+    insert_session(*db, lead);
+    auto s = make_session("worker", SessionState::in_turn);
+    s.parent = "lead";
+    s.last_activity = now_timestamp();
+    insert_session(*db, s);
+    turn = must_write(*db, [](store::Tx& tx) {
+      MailMessage m;
+      m.from = "lead";
+      m.to = "worker";
+      m.subject = "dispatch";
+      m.body = "go";
+      m.type = "dispatch";
+      tx.mail().insert(m);
+      auto id = tx.turns().create("worker", now_timestamp(), std::nullopt, 0);
+      tx.mail().claim_pending("worker", id);
+      return id;
+    });
+  }
+  int worker_died() {
+    return must_read(*db, [](store::Tx& tx) {
+      int n = 0;
+      for (const auto& m : tx.mail().unread_for("lead")) n += m.type == "worker_died";
+      return n;
+    });
+  }
+  std::size_t pending() {
+    return must_read(*db, [](store::Tx& tx) { return tx.mail().pending_for("worker").size(); });
+  }
+  std::optional<TurnOutcome> outcome() {
+    return must_read(*db, [&](store::Tx& tx) { return tx.turns().get(turn)->outcome; });
+  }
+};
+
+constexpr RecoveryCause kCause{"restart", "the runner died", "resumed", "continue"};
+
+}  // namespace
+
+TEST_CASE("turn ends: abandon releases the mail and records the outcome, touching nothing else") {
+  EndsFixture f;
+  REQUIRE(abandon_turn(*f.db, f.turn, TurnOutcome::aborted, "could not record the start").ok());
+  CHECK(f.outcome() == TurnOutcome::aborted);
+  CHECK(f.pending() == 1);
+  CHECK(get_session(*f.db, "worker")->state == SessionState::in_turn);
+  CHECK(f.worker_died() == 0);
+}
+
+TEST_CASE("turn ends: an operator stop without a runner stops, releases and tells the parent once") {
+  EndsFixture f;
+  REQUIRE(settle_operator_stop(*f.db, "worker", std::nullopt).ok());
+  CHECK(f.outcome() == TurnOutcome::stopped);
+  CHECK(f.pending() == 1);
+  CHECK(get_session(*f.db, "worker")->state == SessionState::stopped);
+  CHECK(f.worker_died() == 1);
+  CHECK_FALSE(settle_operator_stop(*f.db, "worker", std::nullopt).ok());  // already stopped
+  CHECK(f.worker_died() == 1);
+}
+
+TEST_CASE("turn ends: a failed start marks the agent failed and tells the parent once") {
+  EndsFixture f;
+  must_write(*f.db, [](store::Tx& tx) {
+    store::StateUpdate u;
+    return tx.sessions().transition("worker", SessionEvent::turn_interrupted, u).ok();
+  });
+  REQUIRE(fail_agent_start(*f.db, "worker", "cannot run 'x'", std::nullopt).ok());
+  CHECK(get_session(*f.db, "worker")->state == SessionState::failed);
+  CHECK(*get_session(*f.db, "worker")->state_reason == "could not start: cannot run 'x'");
+  CHECK(f.worker_died() == 1);
+  REQUIRE(fail_agent_start(*f.db, "worker", "again", std::nullopt).ok());  // the transition refuses
+  CHECK(f.worker_died() == 1);
+}
+
+TEST_CASE("turn ends: recovery interrupts the turn and resumes a recent agent with a note, no worker_died") {
+  EndsFixture f;
+  auto r = settle_recovered(*f.db, "worker", kCause, true, std::chrono::hours(1));
+  REQUIRE(r.ok());
+  CHECK(r.value().turns_interrupted == 1);
+  CHECK(r.value().resumed);
+  CHECK_FALSE(r.value().stale);
+  CHECK(f.outcome() == TurnOutcome::interrupted);
+  CHECK(get_session(*f.db, "worker")->state == SessionState::between_turns);
+  CHECK(f.pending() == 2);  // the released dispatch and the supervisor's note
+  CHECK(f.worker_died() == 0);
+}
+
+TEST_CASE("turn ends: recovery of an agent idle too long makes it stale and tells the parent once") {
+  EndsFixture f;
+  must_write(*f.db, [](store::Tx& tx) {
+    tx.sessions().set_activity("worker", "2020-01-01T00:00:00.000Z");
+    return Unit{};
+  });
+  auto r = settle_recovered(*f.db, "worker", kCause, true, std::chrono::hours(1));
+  REQUIRE(r.ok());
+  CHECK(r.value().stale);
+  CHECK_FALSE(r.value().resumed);
+  CHECK(get_session(*f.db, "worker")->state == SessionState::stale);
+  CHECK(f.worker_died() == 1);
+  REQUIRE(settle_recovered(*f.db, "worker", kCause, true, std::chrono::hours(1)).ok());
+  CHECK(f.worker_died() == 1);
+}
