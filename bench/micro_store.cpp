@@ -15,7 +15,7 @@
 #include "core/clock.h"
 #include "core/mail.h"
 #include "core/session.h"
-#include "runner/prepared_turn.h"
+#include "runner/turn_ends.h"
 #include "store/mail.h"
 #include "store/sessions.h"
 #include "store/store.h"
@@ -105,31 +105,30 @@ void BM_ClaimPending(benchmark::State& state) {
 }
 BENCHMARK(BM_ClaimPending);
 
-// The runner's settle transaction (runner/settle_turn.cpp) for a clean turn that read two
-// messages and sent its terminal mail.
+// The runner's settle transaction (settle_run in runner/turn_ends.cpp) for a clean turn
+// that read two messages and sent its terminal mail.
 void BM_SettleTurn(benchmark::State& state) {
   Db db;
-  runner::RunnerContext ctx;
-  ctx.store = db.store.get();
-  ctx.paths.root = db.dir;
-  ctx.log = std::make_shared<spdlog::logger>("bench", std::make_shared<spdlog::sinks::null_sink_mt>());
-  runner::PreparedTurn t;
-  t.agent = "alice";
-  t.capability.name = "builder";
-  t.capability.terminal_mail = {"worker_done"};
+  runner::RunEnd end;
+  end.agent = "alice";
+  end.terminal_mail = {"worker_done"};
+  end.how.exit_code = 0;
+  end.how.has_result = true;
+  end.how.result_text = "done";
+  end.duration_ms = 5;
+  end.cost_usd = 0.01;
+  end.input_tokens = 100;
+  end.output_tokens = 20;
+  end.session_id = "sess-1";
   must_write(*db.store, [&](store::Tx& tx) { (void)tx.sessions().insert(make_session("alice", SessionState::between_turns)); });
-  TurnObservation obs;
-  obs.exit_code = 0;
-  obs.has_result = true;
-  obs.result_text = "done";
   for (auto _ : state) {
     state.PauseTiming();
     must_write(*db.store, [&](store::Tx& tx) {
       (void)tx.sessions().transition("alice", SessionEvent::resume);
       tx.mail().insert(make_mail("alice", 1));
       tx.mail().insert(make_mail("alice", 2));
-      t.turn_id = tx.turns().create("alice", now_timestamp(), std::nullopt, tx.mail().max_id() - 2);
-      tx.mail().claim_pending("alice", t.turn_id);
+      end.turn_id = tx.turns().create("alice", now_timestamp(), std::nullopt, tx.mail().max_id() - 2);
+      tx.mail().claim_pending("alice", end.turn_id);
       (void)tx.sessions().transition("alice", SessionEvent::turn_started);
       MailMessage done = make_mail("lead", 3);
       done.from = "alice";
@@ -137,8 +136,8 @@ void BM_SettleTurn(benchmark::State& state) {
       tx.mail().insert(done);
     });
     state.ResumeTiming();
-    auto rep = runner::settle_turn(ctx, t, obs, 5, 0.01, 100, 20, std::string("sess-1"), std::nullopt);
-    benchmark::DoNotOptimize(rep);
+    auto settled = runner::settle_run(*db.store, runner::SettlePolicy{}, end);
+    benchmark::DoNotOptimize(settled);
   }
   state.SetItemsProcessed(state.iterations());
 }
