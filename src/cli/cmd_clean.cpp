@@ -218,7 +218,7 @@ void install_clean(CLI::App& app, Context& ctx) {
   cmd->add_option("--agent", o->agent, "one finished agent");
   cmd->add_flag("--terminal", o->terminal, "every finished agent");
   cmd->add_flag("--all", o->all, "every finished agent, and worktrees under .drover/worktrees no agent owns");
-  cmd->callback([&ctx, o] { ctx.action = [&ctx, o] { return run_clean(ctx, *o); }; });
+  on_run(cmd, ctx, [&ctx, o] { return run_clean(ctx, *o); });
 }
 
 }  // namespace drover::cli

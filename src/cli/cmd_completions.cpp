@@ -95,7 +95,7 @@ void install_completions(CLI::App& app, Context& ctx) {
   auto shell = std::make_shared<std::string>();
   CLI::App* cmd = app.add_subcommand("completions", "print a completion script: bash, zsh or fish");
   cmd->add_option("shell", *shell, "bash, zsh or fish")->required();
-  cmd->callback([&ctx, &app, shell] { ctx.action = [&ctx, &app, shell] { return run_completions(ctx, app, *shell); }; });
+  on_run(cmd, ctx, [&ctx, &app, shell] { return run_completions(ctx, app, *shell); });
 }
 
 }  // namespace drover::cli

@@ -91,7 +91,7 @@ void install_log(CLI::App& app, Context& ctx) {
   cmd->add_option("--turn", o->turn, "only this turn");
   cmd->add_flag("--follow", o->follow, "keep printing new events until the agent finishes");
   cmd->add_flag("--raw", o->raw, "print the raw stream-json transcript");
-  cmd->callback([&ctx, o] { ctx.action = [&ctx, o] { return run_log(ctx, *o); }; });
+  on_run(cmd, ctx, [&ctx, o] { return run_log(ctx, *o); });
 }
 
 }  // namespace drover::cli

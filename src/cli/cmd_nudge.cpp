@@ -65,7 +65,7 @@ void install_nudge(CLI::App& app, Context& ctx) {
   cmd->add_option("--from", o->from, "sender (default $DROVER_AGENT, else operator)");
   cmd->add_flag("--wait", o->wait, "wait until the turn that carries the nudge has settled");
   cmd->add_flag("--no-start", o->no_start, "do not start the supervisor");
-  cmd->callback([&ctx, o] { ctx.action = [&ctx, o] { return run_nudge(ctx, *o); }; });
+  on_run(cmd, ctx, [&ctx, o] { return run_nudge(ctx, *o); });
 }
 
 }  // namespace drover::cli

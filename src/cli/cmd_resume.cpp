@@ -71,7 +71,7 @@ void install_resume(CLI::App& app, Context& ctx) {
   cmd->add_option("agent", o->agent, "agent name")->required();
   cmd->add_option("message", o->words, "instructions (default: Continue your task.)");
   cmd->add_flag("--no-start", o->no_start, "do not start the supervisor");
-  cmd->callback([&ctx, o] { ctx.action = [&ctx, o] { return run_resume(ctx, *o); }; });
+  on_run(cmd, ctx, [&ctx, o] { return run_resume(ctx, *o); });
 }
 
 }  // namespace drover::cli

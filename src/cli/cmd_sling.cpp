@@ -191,7 +191,7 @@ void install_sling(CLI::App& app, Context& ctx) {
   cmd->add_flag("--replace", o->replace, "replace a finished agent of the same name");
   cmd->add_flag("--worktree", o->worktree, "run the agent in its own git worktree on branch drover/<agent>");
   cmd->add_option("--base-branch", o->base_branch, "branch or commit the worktree starts from (default: HEAD)");
-  cmd->callback([&ctx, o] { ctx.action = [&ctx, o] { return run_sling(ctx, *o); }; });
+  on_run(cmd, ctx, [&ctx, o] { return run_sling(ctx, *o); });
 }
 
 }  // namespace drover::cli

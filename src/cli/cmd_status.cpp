@@ -202,7 +202,7 @@ void install_status(CLI::App& app, Context& ctx) {
   CLI::App* cmd = app.add_subcommand("status", "show the supervisor, agents and unread mail");
   cmd->add_option("agent", o->agent, "show one agent in detail");
   cmd->add_flag("--all", o->all, "list finished agents too");
-  cmd->callback([&ctx, o] { ctx.action = [&ctx, o] { return run_status(ctx, *o); }; });
+  on_run(cmd, ctx, [&ctx, o] { return run_status(ctx, *o); });
 }
 
 }  // namespace drover::cli

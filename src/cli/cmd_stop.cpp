@@ -130,7 +130,7 @@ void install_stop(CLI::App& app, Context& ctx) {
   cmd->add_flag("--all", o->all, "stop every live agent");
   cmd->add_option("--grace", o->grace, "SIGTERM to SIGKILL grace (default turn.kill_grace)");
   cmd->add_flag("--clean-worktree", o->clean_worktree, "then remove the agent's worktree and branch drover/<agent>");
-  cmd->callback([&ctx, o] { ctx.action = [&ctx, o] { return run_stop(ctx, *o); }; });
+  on_run(cmd, ctx, [&ctx, o] { return run_stop(ctx, *o); });
 }
 
 }  // namespace drover::cli

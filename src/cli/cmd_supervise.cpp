@@ -21,7 +21,7 @@ Status run_supervise(Context& ctx) {
 
 void install_supervise(CLI::App& app, Context& ctx) {
   CLI::App* cmd = app.add_subcommand("supervise", "run the supervisor in the foreground");
-  cmd->callback([&ctx] { ctx.action = [&ctx] { return run_supervise(ctx); }; });
+  on_run(cmd, ctx, [&ctx] { return run_supervise(ctx); });
 }
 
 }  // namespace drover::cli

@@ -96,7 +96,7 @@ void install_turn(CLI::App& app, Context& ctx) {
   CLI::App* cmd = app.add_subcommand("turn", "run one turn of an agent in the foreground");
   cmd->add_option("agent", o->agent, "agent name")->required();
   cmd->add_option("--lock-timeout", o->lock_timeout, "wait this long for a running turn (default 60s)");
-  cmd->callback([&ctx, o] { ctx.action = [&ctx, o] { return run_turn_cmd(ctx, *o); }; });
+  on_run(cmd, ctx, [&ctx, o] { return run_turn_cmd(ctx, *o); });
 }
 
 }  // namespace drover::cli

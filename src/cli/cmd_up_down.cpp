@@ -62,14 +62,14 @@ Status run_down(Context& ctx, bool now) {
 
 void install_up(CLI::App& app, Context& ctx) {
   CLI::App* cmd = app.add_subcommand("up", "start the supervisor in the background");
-  cmd->callback([&ctx] { ctx.action = [&ctx] { return run_up(ctx); }; });
+  on_run(cmd, ctx, [&ctx] { return run_up(ctx); });
 }
 
 void install_down(CLI::App& app, Context& ctx) {
   auto now = std::make_shared<bool>(false);
   CLI::App* cmd = app.add_subcommand("down", "stop the supervisor (running turns resume next time)");
   cmd->add_flag("--now", *now, "interrupt running turns at once");
-  cmd->callback([&ctx, now] { ctx.action = [&ctx, now] { return run_down(ctx, *now); }; });
+  on_run(cmd, ctx, [&ctx, now] { return run_down(ctx, *now); });
 }
 
 }  // namespace drover::cli

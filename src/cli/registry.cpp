@@ -1,5 +1,9 @@
 #include "cli/registry.h"
 
+#include <CLI/CLI.hpp>
+
+#include "cli/context.h"
+
 namespace drover::cli {
 
 namespace {
@@ -23,5 +27,9 @@ const CommandEntry kCommands[] = {
 }  // namespace
 
 std::span<const CommandEntry> commands() { return kCommands; }
+
+void on_run(CLI::App* cmd, Context& ctx, std::function<Status()> action) {
+  cmd->callback([&ctx, action = std::move(action)] { ctx.action = action; });
+}
 
 }  // namespace drover::cli

@@ -1,7 +1,10 @@
 #pragma once
 // The one table of commands. Each command lives in its own file and installs its
-// CLI11 subcommand; its callback stores the action to run in Context::action.
+// CLI11 subcommand; with on_run it names the action to run in Context::action.
+#include <functional>
 #include <span>
+
+#include "core/result.h"
 
 namespace CLI {
 class App;
@@ -18,6 +21,10 @@ struct CommandEntry {
 };
 
 std::span<const CommandEntry> commands();
+
+// When `cmd` is the subcommand selected on the command line, `action` becomes
+// Context::action, run once the whole command line is parsed.
+void on_run(CLI::App* cmd, Context& ctx, std::function<Status()> action);
 
 // Installers, one per file in src/cli/.
 void install_init(CLI::App& app, Context& ctx);
