@@ -162,8 +162,7 @@ void add_body_options(CLI::App* cmd, std::optional<std::string>& body,
 
 }  // namespace
 
-void install_mail(CLI::App& app, Context& ctx) {
-  CLI::App* mail = app.add_subcommand("mail", "send, list, read and reply to mail");
+void install_mail(CLI::App* mail, Context& ctx) {
   mail->require_subcommand(1);
 
   auto s = std::make_shared<SendOptions>();

@@ -57,9 +57,8 @@ Status run_nudge(Context& ctx, const NudgeOptions& o) {
 
 }  // namespace
 
-void install_nudge(CLI::App& app, Context& ctx) {
+void install_nudge(CLI::App* cmd, Context& ctx) {
   auto o = std::make_shared<NudgeOptions>();
-  CLI::App* cmd = app.add_subcommand("nudge", "queue a nudge for an agent (never waits for a running turn)");
   cmd->add_option("agent", o->agent, "agent name")->required();
   cmd->add_option("message", o->words, "the nudge text");
   cmd->add_option("--from", o->from, "sender (default $DROVER_AGENT, else operator)");

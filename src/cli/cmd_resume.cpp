@@ -65,9 +65,8 @@ Status run_resume(Context& ctx, const ResumeOptions& o) {
 
 }  // namespace
 
-void install_resume(CLI::App& app, Context& ctx) {
+void install_resume(CLI::App* cmd, Context& ctx) {
   auto o = std::make_shared<ResumeOptions>();
-  CLI::App* cmd = app.add_subcommand("resume", "continue a finished agent in its stored session");
   cmd->add_option("agent", o->agent, "agent name")->required();
   cmd->add_option("message", o->words, "instructions (default: Continue your task.)");
   cmd->add_flag("--no-start", o->no_start, "do not start the supervisor");

@@ -175,9 +175,8 @@ Status run_sling(Context& ctx, const SlingOptions& o) {
 
 }  // namespace
 
-void install_sling(CLI::App& app, Context& ctx) {
+void install_sling(CLI::App* cmd, Context& ctx) {
   auto o = std::make_shared<SlingOptions>();
-  CLI::App* cmd = app.add_subcommand("sling", "create an agent with a task and start it");
   cmd->add_option("agent", o->agent, "agent name")->required();
   cmd->add_option("task", o->task_words, "the task ('-' reads stdin)");
   cmd->add_option("--file", o->file, "read the task from a file");

@@ -123,9 +123,8 @@ Status run_stop(Context& ctx, const StopOptions& o) {
 
 }  // namespace
 
-void install_stop(CLI::App& app, Context& ctx) {
+void install_stop(CLI::App* cmd, Context& ctx) {
   auto o = std::make_shared<StopOptions>();
-  CLI::App* cmd = app.add_subcommand("stop", "stop an agent (or --all), killing its running turn");
   cmd->add_option("agent", o->agent, "agent name");
   cmd->add_flag("--all", o->all, "stop every live agent");
   cmd->add_option("--grace", o->grace, "SIGTERM to SIGKILL grace (default turn.kill_grace)");

@@ -19,8 +19,7 @@ Status run_supervise(Context& ctx) {
 
 }  // namespace
 
-void install_supervise(CLI::App& app, Context& ctx) {
-  CLI::App* cmd = app.add_subcommand("supervise", "run the supervisor in the foreground");
+void install_supervise(CLI::App* cmd, Context& ctx) {
   on_run(cmd, ctx, [&ctx] { return run_supervise(ctx); });
 }
 

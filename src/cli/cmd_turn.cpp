@@ -91,9 +91,8 @@ Status run_turn_cmd(Context& ctx, const TurnOptions& o) {
 
 }  // namespace
 
-void install_turn(CLI::App& app, Context& ctx) {
+void install_turn(CLI::App* cmd, Context& ctx) {
   auto o = std::make_shared<TurnOptions>();
-  CLI::App* cmd = app.add_subcommand("turn", "run one turn of an agent in the foreground");
   cmd->add_option("agent", o->agent, "agent name")->required();
   cmd->add_option("--lock-timeout", o->lock_timeout, "wait this long for a running turn (default 60s)");
   on_run(cmd, ctx, [&ctx, o] { return run_turn_cmd(ctx, *o); });

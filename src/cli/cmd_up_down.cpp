@@ -60,14 +60,12 @@ Status run_down(Context& ctx, bool now) {
 
 }  // namespace
 
-void install_up(CLI::App& app, Context& ctx) {
-  CLI::App* cmd = app.add_subcommand("up", "start the supervisor in the background");
+void install_up(CLI::App* cmd, Context& ctx) {
   on_run(cmd, ctx, [&ctx] { return run_up(ctx); });
 }
 
-void install_down(CLI::App& app, Context& ctx) {
+void install_down(CLI::App* cmd, Context& ctx) {
   auto now = std::make_shared<bool>(false);
-  CLI::App* cmd = app.add_subcommand("down", "stop the supervisor (running turns resume next time)");
   cmd->add_flag("--now", *now, "interrupt running turns at once");
   on_run(cmd, ctx, [&ctx, now] { return run_down(ctx, *now); });
 }
