@@ -53,7 +53,7 @@ int run(int argc, char** argv) {
   app.add_flag("--json", ctx.opts.json, "print exactly one JSON document");
   app.add_flag("-q,--quiet", ctx.opts.quiet, "print only what was asked for");
   app.add_flag("--no-color", ctx.opts.no_color, "no ANSI colours (also NO_COLOR)");
-  for (const auto& c : commands()) c.install(app, ctx);
+  for (const auto& c : commands()) c.install(app.add_subcommand(c.name, c.summary), ctx);
   allow_globals_after(app);
 
   try {

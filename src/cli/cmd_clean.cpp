@@ -212,13 +212,12 @@ Status run_clean(Context& ctx, const CleanOptions& o) {
 
 }  // namespace
 
-void install_clean(CLI::App& app, Context& ctx) {
+void install_clean(CLI::App* cmd, Context& ctx) {
   auto o = std::make_shared<CleanOptions>();
-  CLI::App* cmd = app.add_subcommand("clean", "remove finished agents: worktrees, branches, logs and rows");
   cmd->add_option("--agent", o->agent, "one finished agent");
   cmd->add_flag("--terminal", o->terminal, "every finished agent");
   cmd->add_flag("--all", o->all, "every finished agent, and worktrees under .drover/worktrees no agent owns");
-  cmd->callback([&ctx, o] { ctx.action = [&ctx, o] { return run_clean(ctx, *o); }; });
+  on_run(cmd, ctx, [&ctx, o] { return run_clean(ctx, *o); });
 }
 
 }  // namespace drover::cli

@@ -91,11 +91,11 @@ Status run_completions(Context& ctx, const CLI::App& app, const std::string& she
 
 }  // namespace
 
-void install_completions(CLI::App& app, Context& ctx) {
+void install_completions(CLI::App* cmd, Context& ctx) {
   auto shell = std::make_shared<std::string>();
-  CLI::App* cmd = app.add_subcommand("completions", "print a completion script: bash, zsh or fish");
   cmd->add_option("shell", *shell, "bash, zsh or fish")->required();
-  cmd->callback([&ctx, &app, shell] { ctx.action = [&ctx, &app, shell] { return run_completions(ctx, app, *shell); }; });
+  const CLI::App* app = cmd->get_parent();  // the top level: the script covers every command
+  on_run(cmd, ctx, [&ctx, app, shell] { return run_completions(ctx, *app, *shell); });
 }
 
 }  // namespace drover::cli

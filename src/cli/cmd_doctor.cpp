@@ -79,11 +79,10 @@ Status run_doctor(Context& ctx, const DoctorOptions& o) {
 
 }  // namespace
 
-void install_doctor(CLI::App& app, Context& ctx) {
+void install_doctor(CLI::App* cmd, Context& ctx) {
   auto o = std::make_shared<DoctorOptions>();
-  CLI::App* cmd = app.add_subcommand("doctor", "check the installation and the project's files");
   cmd->add_flag("--fix", o->fix, "repair what is safe to repair (stale files, verified orphans, leftovers)");
-  cmd->callback([&ctx, o] { ctx.action = [&ctx, o] { return run_doctor(ctx, *o); }; });
+  on_run(cmd, ctx, [&ctx, o] { return run_doctor(ctx, *o); });
 }
 
 }  // namespace drover::cli

@@ -68,11 +68,10 @@ Status run_init(Context& ctx, const InitOptions& o) {
 
 }  // namespace
 
-void install_init(CLI::App& app, Context& ctx) {
+void install_init(CLI::App* cmd, Context& ctx) {
   auto o = std::make_shared<InitOptions>();
-  CLI::App* cmd = app.add_subcommand("init", "create .drover/ here (or in --project DIR)");
   cmd->add_flag("--force", o->force, "rewrite config.toml and capabilities (keeps the database)");
-  cmd->callback([&ctx, o] { ctx.action = [&ctx, o] { return run_init(ctx, *o); }; });
+  on_run(cmd, ctx, [&ctx, o] { return run_init(ctx, *o); });
 }
 
 }  // namespace drover::cli

@@ -84,14 +84,13 @@ Status run_log(Context& ctx, const LogOptions& o) {
 
 }  // namespace
 
-void install_log(CLI::App& app, Context& ctx) {
+void install_log(CLI::App* cmd, Context& ctx) {
   auto o = std::make_shared<LogOptions>();
-  CLI::App* cmd = app.add_subcommand("log", "an agent's timeline: turns, tools, text, results, warnings");
   cmd->add_option("agent", o->agent, "agent name")->required();
   cmd->add_option("--turn", o->turn, "only this turn");
   cmd->add_flag("--follow", o->follow, "keep printing new events until the agent finishes");
   cmd->add_flag("--raw", o->raw, "print the raw stream-json transcript");
-  cmd->callback([&ctx, o] { ctx.action = [&ctx, o] { return run_log(ctx, *o); }; });
+  on_run(cmd, ctx, [&ctx, o] { return run_log(ctx, *o); });
 }
 
 }  // namespace drover::cli

@@ -162,8 +162,7 @@ void add_body_options(CLI::App* cmd, std::optional<std::string>& body,
 
 }  // namespace
 
-void install_mail(CLI::App& app, Context& ctx) {
-  CLI::App* mail = app.add_subcommand("mail", "send, list, read and reply to mail");
+void install_mail(CLI::App* mail, Context& ctx) {
   mail->require_subcommand(1);
 
   auto s = std::make_shared<SendOptions>();
@@ -175,12 +174,12 @@ void install_mail(CLI::App& app, Context& ctx) {
   send->add_option("--priority", s->priority, "low, normal, high, urgent");
   send->add_option("--payload", s->payload, "JSON payload");
   send->add_option("--from", s->from, "sender (default $DROVER_AGENT, else operator)");
-  send->callback([&ctx, s] { ctx.action = [&ctx, s] { return run_send(ctx, *s); }; });
+  on_run(send, ctx, [&ctx, s] { return run_send(ctx, *s); });
 
   auto c = std::make_shared<CheckOptions>();
   CLI::App* check = mail->add_subcommand("check", "print unread mail and mark it read");
   check->add_option("--agent", c->agent, "whose mail (default $DROVER_AGENT, else operator)");
-  check->callback([&ctx, c] { ctx.action = [&ctx, c] { return run_check(ctx, *c); }; });
+  on_run(check, ctx, [&ctx, c] { return run_check(ctx, *c); });
 
   auto l = std::make_shared<ListOptions>();
   CLI::App* list = mail->add_subcommand("list", "list mail, newest first (does not mark read)");
@@ -190,12 +189,12 @@ void install_mail(CLI::App& app, Context& ctx) {
   list->add_option("--type", l->type, "only this type");
   list->add_option("--since", l->since, "only mail newer than DURATION (e.g. 10m)");
   list->add_option("--limit", l->limit, "at most N messages (default 100, 0 = all)");
-  list->callback([&ctx, l] { ctx.action = [&ctx, l] { return run_list(ctx, *l); }; });
+  on_run(list, ctx, [&ctx, l] { return run_list(ctx, *l); });
 
   auto id = std::make_shared<std::int64_t>(0);
   CLI::App* read = mail->add_subcommand("read", "print one message and mark it read");
   read->add_option("id", *id, "message id")->required();
-  read->callback([&ctx, id] { ctx.action = [&ctx, id] { return run_read(ctx, *id); }; });
+  on_run(read, ctx, [&ctx, id] { return run_read(ctx, *id); });
 
   auto r = std::make_shared<ReplyOptions>();
   CLI::App* reply = mail->add_subcommand("reply", "reply to a message in its thread");
@@ -204,7 +203,7 @@ void install_mail(CLI::App& app, Context& ctx) {
   reply->add_option("--type", r->type, "message type (default status)");
   reply->add_option("--priority", r->priority, "low, normal, high, urgent");
   reply->add_option("--from", r->from, "sender (default $DROVER_AGENT, else operator)");
-  reply->callback([&ctx, r] { ctx.action = [&ctx, r] { return run_reply(ctx, *r); }; });
+  on_run(reply, ctx, [&ctx, r] { return run_reply(ctx, *r); });
 }
 
 }  // namespace drover::cli

@@ -63,121 +63,170 @@ Result<std::string> read_task(const SlingOptions& o) {
   return task;
 }
 
-Status run_sling(Context& ctx, const SlingOptions& o) {
+Status check_sling_options(const SlingOptions& o) {
   DROVER_TRY(validate_agent_name(o.agent));
   if (o.base_branch && !o.worktree)
     return make_error(Errc::usage, "--base-branch needs --worktree (drover sling " + o.agent +
                                        " --worktree --base-branch B …)");
   if (o.parent) DROVER_TRY(validate_mail_sender(*o.parent));
+  return ok_status();
+}
+
+// What one sling writes, settled before its transaction.
+struct SlingPlan {
+  std::string task, capability, runtime, from;
+  std::optional<runner::CreatedWorktree> wt;
+};
+
+// The capability (a file under .drover/capabilities) and the runtime (a table in config),
+// from the options or the config's defaults.
+Status choose_capability_and_runtime(const SlingOptions& o, const ProjectPaths& p, const Config& cfg,
+                                     SlingPlan& plan) {
+  plan.capability = o.capability.value_or(cfg.defaults.capability);
+  plan.runtime = o.runtime.value_or(cfg.defaults.runtime);
+  if (auto v = validate_agent_name(plan.capability); !v)
+    return make_error(Errc::usage, "invalid --capability '" + plan.capability + "'");
+  if (!std::filesystem::exists(p.capabilities() / (plan.capability + ".md"))) {
+    std::string known;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(p.capabilities(), ec))
+      if (e.path().extension() == ".md") known += (known.empty() ? "" : ", ") + e.path().stem().string();
+    return make_error(Errc::usage, "unknown capability '" + plan.capability + "' (known: " +
+                                       (known.empty() ? "none; run 'drover init --force'" : known) + ")");
+  }
+  if (!cfg.runtimes.count(plan.runtime))
+    return make_error(Errc::usage, "unknown runtime '" + plan.runtime + "' (add [runtimes." + plan.runtime +
+                                       "] to .drover/config.toml)");
+  return ok_status();
+}
+
+// --worktree: the worktree comes before the session (git never runs inside a transaction).
+// `orphan_guard` gets the worktrees lock: until the session exists, `clean --all` must not
+// take the new worktree for an orphan.
+Status create_sling_worktree(const ProjectPaths& p, store::Store& st, const SlingOptions& o, SlingPlan& plan,
+                             os::FileLock& orphan_guard) {
+  if (!o.worktree) return ok_status();
+  DROVER_TRY(os::make_private_dirs(p.worktrees()));
+  auto guard = os::FileLock::acquire(p.worktrees_lock(), std::chrono::seconds(30));
+  if (!guard) return guard.error();
+  orphan_guard = std::move(*guard);
+  auto pre = st.read<Unit>([&](store::Tx& tx) -> Result<Unit> {
+    DROVER_TRY(check_existing(tx.sessions().get(o.agent), o));
+    return Unit{};
+  });
+  if (!pre) return pre.error();
+  auto created = runner::create_worktree(p, o.agent, o.base_branch);
+  if (!created) return created.error();
+  plan.wt = *created;
+  return ok_status();
+}
+
+// A finished session of the same name goes (--replace); its worktree is not removed and
+// is returned, so the operator can be told it stays.
+Result<std::optional<std::string>> retire_replaced_session(store::Tx& tx, const SlingOptions& o) {
+  auto old = tx.sessions().get(o.agent);
+  if (!old) return std::optional<std::string>();
+  DROVER_TRY(check_existing(old, o));
+  // A replacement starts clean: the old session's unread mail is retired with it.
+  auto now = now_timestamp();
+  for (const auto& m : tx.mail().unread_for(o.agent)) tx.mail().mark_read(m.id, now);
+  tx.sessions().remove(o.agent);
+  return old->worktree;
+}
+
+Session slung_session(store::Tx& tx, const SlingOptions& o, const SlingPlan& plan) {
+  Session s;
+  s.name = o.agent;
+  s.capability = plan.capability;
+  s.runtime = plan.runtime;
+  s.model = o.model;
+  s.task = plan.task;
+  s.task_id = o.task_id;
+  s.parent = o.parent;
+  if (o.parent)
+    if (auto parent = tx.sessions().get(*o.parent)) s.depth = parent->depth + 1;
+  s.state = SessionState::booting;
+  if (plan.wt) {
+    s.worktree = plan.wt->path;
+    s.branch = plan.wt->branch;
+    s.head_sha = plan.wt->base_sha;
+    s.dirty_summary = "clean";
+  }
+  s.created_at = s.last_activity = now_timestamp();
+  return s;
+}
+
+// One transaction: the session (replacing a finished one) and its dispatch mail; returns
+// the dispatch mail's id.
+Result<std::int64_t> write_slung_agent(store::Tx& tx, const SlingOptions& o, const SlingPlan& plan,
+                                       std::optional<std::string>& old_worktree) {
+  auto replaced = retire_replaced_session(tx, o);
+  if (!replaced) return replaced.error();
+  old_worktree = *replaced;
+  DROVER_TRY(tx.sessions().insert(slung_session(tx, o, plan)));
+  MailMessage m;
+  m.from = plan.from;
+  m.to = o.agent;
+  m.type = "dispatch";
+  m.subject = "dispatch: " + one_line_summary(plan.task, 60);
+  m.body = plan.task;
+  return tx.mail().insert(m);
+}
+
+// A sling whose session could not be written leaves nothing behind: its new worktree goes.
+Error undo_sling_worktree(const ProjectPaths& p, const SlingPlan& plan, const Error& e) {
+  if (!plan.wt) return e;
+  if (auto rm = runner::remove_worktree(p, plan.wt->path, plan.wt->branch); !rm)
+    return make_error(e.code, e.message + " (and its new worktree could not be removed: " + rm.error().message + ")");
+  return e;
+}
+
+Status report_slung(Context& ctx, const SlingOptions& o, const SlingPlan& plan, std::int64_t dispatch_id,
+                    const std::optional<std::string>& old_worktree) {
+  const auto& wt = plan.wt;
+  if (old_worktree && (!wt || wt->path != *old_worktree) && os::is_directory(*old_worktree))
+    ctx.out.info("the replaced session's worktree " + *old_worktree + " stays ('drover clean --all' removes it)");
+  notify_supervisor(ctx, !o.no_start);
+  ctx.out.info("slung " + o.agent + " (" + plan.capability + ", " + plan.runtime + ")" +
+               (wt ? " in " + wt->path + " on branch " + wt->branch : "") + "; follow it with 'drover status " +
+               o.agent + "' or 'drover log " + o.agent + " --follow'");
+  if (o.wait) return follow_agent(ctx, o.agent, FollowUntil::settled_idle, std::nullopt);
+  ctx.out.document({{"agent", o.agent}, {"state", "booting"}, {"capability", plan.capability},
+                    {"runtime", plan.runtime}, {"dispatch_id", dispatch_id},
+                    {"worktree", wt ? nlohmann::json(wt->path) : nlohmann::json(nullptr)},
+                    {"branch", wt ? nlohmann::json(wt->branch) : nlohmann::json(nullptr)}});
+  return ok_status();
+}
+
+Status run_sling(Context& ctx, const SlingOptions& o) {
+  DROVER_TRY(check_sling_options(o));
   auto task = read_task(o);
   if (!task) return task.error();
   auto p = ctx.project();
   if (!p) return p.error();
   auto cfg = ctx.config();
   if (!cfg) return cfg.error();
-  std::string capability = o.capability.value_or(cfg->defaults.capability);
-  std::string runtime = o.runtime.value_or(cfg->defaults.runtime);
-  if (auto v = validate_agent_name(capability); !v)
-    return make_error(Errc::usage, "invalid --capability '" + capability + "'");
-  if (!std::filesystem::exists(p->capabilities() / (capability + ".md"))) {
-    std::string known;
-    std::error_code ec;
-    for (const auto& e : std::filesystem::directory_iterator(p->capabilities(), ec))
-      if (e.path().extension() == ".md") known += (known.empty() ? "" : ", ") + e.path().stem().string();
-    return make_error(Errc::usage, "unknown capability '" + capability + "' (known: " +
-                                       (known.empty() ? "none; run 'drover init --force'" : known) + ")");
-  }
-  if (!cfg->runtimes.count(runtime))
-    return make_error(Errc::usage, "unknown runtime '" + runtime + "' (add [runtimes." + runtime +
-                                       "] to .drover/config.toml)");
+  SlingPlan plan;
+  plan.task = std::move(*task);
+  DROVER_TRY(choose_capability_and_runtime(o, *p, *cfg, plan));
   auto st = ctx.store();
   if (!st) return st.error();
-  std::string from = o.parent.value_or(Context::self_name());
+  plan.from = o.parent.value_or(Context::self_name());
 
-  // The worktree comes first (git never runs inside a transaction); if the session cannot
-  // be written it is removed again, so a failed sling leaves nothing behind.
-  std::optional<runner::CreatedWorktree> wt;
-  os::FileLock orphan_guard;  // until the session exists, `clean --all` must not take it for an orphan
-  if (o.worktree) {
-    DROVER_TRY(os::make_private_dirs(p->worktrees()));
-    auto guard = os::FileLock::acquire(p->worktrees_lock(), std::chrono::seconds(30));
-    if (!guard) return guard.error();
-    orphan_guard = std::move(*guard);
-    auto pre = (*st)->read<Unit>([&](store::Tx& tx) -> Result<Unit> {
-      DROVER_TRY(check_existing(tx.sessions().get(o.agent), o));
-      return Unit{};
-    });
-    if (!pre) return pre.error();
-    auto created = runner::create_worktree(*p, o.agent, o.base_branch);
-    if (!created) return created.error();
-    wt = *created;
-  }
-
+  os::FileLock orphan_guard;
+  DROVER_TRY(create_sling_worktree(*p, **st, o, plan, orphan_guard));
   std::optional<std::string> old_worktree;  // of a replaced session: it stays, as an orphan
-  auto dispatch = (*st)->write<std::int64_t>([&](store::Tx& tx) -> Result<std::int64_t> {
-    if (auto old = tx.sessions().get(o.agent)) {
-      DROVER_TRY(check_existing(old, o));
-      old_worktree = old->worktree;
-      // A replacement starts clean: the old session's unread mail is retired with it.
-      auto now = now_timestamp();
-      for (const auto& m : tx.mail().unread_for(o.agent)) tx.mail().mark_read(m.id, now);
-      tx.sessions().remove(o.agent);
-    }
-    Session s;
-    s.name = o.agent;
-    s.capability = capability;
-    s.runtime = runtime;
-    s.model = o.model;
-    s.task = *task;
-    s.task_id = o.task_id;
-    s.parent = o.parent;
-    if (o.parent)
-      if (auto parent = tx.sessions().get(*o.parent)) s.depth = parent->depth + 1;
-    s.state = SessionState::booting;
-    if (wt) {
-      s.worktree = wt->path;
-      s.branch = wt->branch;
-      s.head_sha = wt->base_sha;
-      s.dirty_summary = "clean";
-    }
-    s.created_at = s.last_activity = now_timestamp();
-    DROVER_TRY(tx.sessions().insert(s));
-    MailMessage m;
-    m.from = from;
-    m.to = o.agent;
-    m.type = "dispatch";
-    m.subject = "dispatch: " + one_line_summary(*task, 60);
-    m.body = *task;
-    return tx.mail().insert(m);
-  });
-  if (!dispatch) {
-    if (wt) {
-      if (auto rm = runner::remove_worktree(*p, wt->path, wt->branch); !rm)
-        return make_error(dispatch.error().code, dispatch.error().message + " (and its new worktree could not be removed: " +
-                                                     rm.error().message + ")");
-    }
-    return dispatch.error();
-  }
+  auto dispatch = (*st)->write<std::int64_t>(
+      [&](store::Tx& tx) -> Result<std::int64_t> { return write_slung_agent(tx, o, plan, old_worktree); });
+  if (!dispatch) return undo_sling_worktree(*p, plan, dispatch.error());
   orphan_guard.release();
-  if (old_worktree && (!wt || wt->path != *old_worktree) && os::is_directory(*old_worktree))
-    ctx.out.info("the replaced session's worktree " + *old_worktree + " stays ('drover clean --all' removes it)");
-  notify_supervisor(ctx, !o.no_start);
-  ctx.out.info("slung " + o.agent + " (" + capability + ", " + runtime + ")" +
-               (wt ? " in " + wt->path + " on branch " + wt->branch : "") + "; follow it with 'drover status " +
-               o.agent + "' or 'drover log " + o.agent + " --follow'");
-  if (o.wait) return follow_agent(ctx, o.agent, FollowUntil::settled_idle, std::nullopt);
-  ctx.out.document({{"agent", o.agent}, {"state", "booting"}, {"capability", capability},
-                    {"runtime", runtime}, {"dispatch_id", *dispatch},
-                    {"worktree", wt ? nlohmann::json(wt->path) : nlohmann::json(nullptr)},
-                    {"branch", wt ? nlohmann::json(wt->branch) : nlohmann::json(nullptr)}});
-  return ok_status();
+  return report_slung(ctx, o, plan, *dispatch, old_worktree);
 }
 
 }  // namespace
 
-void install_sling(CLI::App& app, Context& ctx) {
+void install_sling(CLI::App* cmd, Context& ctx) {
   auto o = std::make_shared<SlingOptions>();
-  CLI::App* cmd = app.add_subcommand("sling", "create an agent with a task and start it");
   cmd->add_option("agent", o->agent, "agent name")->required();
   cmd->add_option("task", o->task_words, "the task ('-' reads stdin)");
   cmd->add_option("--file", o->file, "read the task from a file");
@@ -191,7 +240,7 @@ void install_sling(CLI::App& app, Context& ctx) {
   cmd->add_flag("--replace", o->replace, "replace a finished agent of the same name");
   cmd->add_flag("--worktree", o->worktree, "run the agent in its own git worktree on branch drover/<agent>");
   cmd->add_option("--base-branch", o->base_branch, "branch or commit the worktree starts from (default: HEAD)");
-  cmd->callback([&ctx, o] { ctx.action = [&ctx, o] { return run_sling(ctx, *o); }; });
+  on_run(cmd, ctx, [&ctx, o] { return run_sling(ctx, *o); });
 }
 
 }  // namespace drover::cli

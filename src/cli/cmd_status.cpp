@@ -197,12 +197,11 @@ Status run_status(Context& ctx, const StatusOptions& o) {
 
 }  // namespace
 
-void install_status(CLI::App& app, Context& ctx) {
+void install_status(CLI::App* cmd, Context& ctx) {
   auto o = std::make_shared<StatusOptions>();
-  CLI::App* cmd = app.add_subcommand("status", "show the supervisor, agents and unread mail");
   cmd->add_option("agent", o->agent, "show one agent in detail");
   cmd->add_flag("--all", o->all, "list finished agents too");
-  cmd->callback([&ctx, o] { ctx.action = [&ctx, o] { return run_status(ctx, *o); }; });
+  on_run(cmd, ctx, [&ctx, o] { return run_status(ctx, *o); });
 }
 
 }  // namespace drover::cli

@@ -123,14 +123,13 @@ Status run_stop(Context& ctx, const StopOptions& o) {
 
 }  // namespace
 
-void install_stop(CLI::App& app, Context& ctx) {
+void install_stop(CLI::App* cmd, Context& ctx) {
   auto o = std::make_shared<StopOptions>();
-  CLI::App* cmd = app.add_subcommand("stop", "stop an agent (or --all), killing its running turn");
   cmd->add_option("agent", o->agent, "agent name");
   cmd->add_flag("--all", o->all, "stop every live agent");
   cmd->add_option("--grace", o->grace, "SIGTERM to SIGKILL grace (default turn.kill_grace)");
   cmd->add_flag("--clean-worktree", o->clean_worktree, "then remove the agent's worktree and branch drover/<agent>");
-  cmd->callback([&ctx, o] { ctx.action = [&ctx, o] { return run_stop(ctx, *o); }; });
+  on_run(cmd, ctx, [&ctx, o] { return run_stop(ctx, *o); });
 }
 
 }  // namespace drover::cli

@@ -1,15 +1,8 @@
-// drover supervise / up / down [--now] (SPEC §6.8, §7).
+// drover supervise (SPEC §6.8, §7): run the supervisor in the foreground.
 #include <CLI/CLI.hpp>
-#include <chrono>
-#include <memory>
-#include <thread>
 
 #include "cli/context.h"
 #include "cli/registry.h"
-#include "cli/supervisor_info.h"
-#include "cli/wake.h"
-#include "os/file_lock.h"
-#include "os/wake_socket.h"
 #include "supervisor/supervisor.h"
 
 namespace drover::cli {
@@ -24,64 +17,10 @@ Status run_supervise(Context& ctx) {
   return supervisor::run(*p, *cfg);
 }
 
-Status run_up(Context& ctx) {
-  auto p = ctx.project();
-  if (!p) return p.error();
-  auto cfg = ctx.config();
-  if (!cfg) return cfg.error();
-  bool was_running = read_supervisor_info(*p).running;
-  DROVER_TRY(start_supervisor(ctx));
-  auto info = read_supervisor_info(*p);
-  nlohmann::json pid = info.identity ? nlohmann::json(info.identity->pid) : nlohmann::json(nullptr);
-  ctx.out.document({{"running", true}, {"pid", pid}, {"already_running", was_running}});
-  ctx.out.info(std::string(was_running ? "supervisor already running" : "supervisor started") +
-               (info.identity ? " (pid " + std::to_string(info.identity->pid) + ")" : ""));
-  return ok_status();
-}
-
-Status run_down(Context& ctx, bool now) {
-  auto p = ctx.project();
-  if (!p) return p.error();
-  auto cfg = ctx.config();
-  if (!cfg) return cfg.error();
-  if (!read_supervisor_info(*p).running) {
-    ctx.out.document({{"running", false}, {"was_running", false}});
-    ctx.out.info("supervisor is not running");
-    return ok_status();
-  }
-  const char msg[] = {now ? supervisor::kDownNow : supervisor::kDown};
-  DROVER_TRY(os::poke_with(p->supervisor_sock(), std::string_view(msg, 1)));
-  auto limit = (now ? std::chrono::milliseconds(0) : cfg->supervisor.shutdown_grace) +
-               cfg->turn.kill_grace + std::chrono::seconds(15);
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (os::is_locked(p->supervisor_lock())) {
-    if (std::chrono::steady_clock::now() > deadline)
-      return make_error(Errc::failed, "the supervisor did not stop in time (see " +
-                                          (p->logs() / "supervisor.log").string() + ")");
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // waiting for its lock to drop
-  }
-  ctx.out.document({{"running", false}, {"was_running", true}});
-  ctx.out.info("supervisor stopped");
-  return ok_status();
-}
-
 }  // namespace
 
-void install_supervise(CLI::App& app, Context& ctx) {
-  CLI::App* cmd = app.add_subcommand("supervise", "run the supervisor in the foreground");
-  cmd->callback([&ctx] { ctx.action = [&ctx] { return run_supervise(ctx); }; });
-}
-
-void install_up(CLI::App& app, Context& ctx) {
-  CLI::App* cmd = app.add_subcommand("up", "start the supervisor in the background");
-  cmd->callback([&ctx] { ctx.action = [&ctx] { return run_up(ctx); }; });
-}
-
-void install_down(CLI::App& app, Context& ctx) {
-  auto now = std::make_shared<bool>(false);
-  CLI::App* cmd = app.add_subcommand("down", "stop the supervisor (running turns resume next time)");
-  cmd->add_flag("--now", *now, "interrupt running turns at once");
-  cmd->callback([&ctx, now] { ctx.action = [&ctx, now] { return run_down(ctx, *now); }; });
+void install_supervise(CLI::App* cmd, Context& ctx) {
+  on_run(cmd, ctx, [&ctx] { return run_supervise(ctx); });
 }
 
 }  // namespace drover::cli

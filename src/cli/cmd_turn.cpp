@@ -22,6 +22,48 @@ struct TurnOptions {
   std::string lock_timeout = "60s";
 };
 
+// The runner of a foreground turn: warnings go to stderr; progress lines are printed as
+// they come, or collected in `progress` for the --json document.
+runner::RunnerContext foreground_runner(Context& ctx, const ProjectPaths& p, const Config& cfg, store::Store* st,
+                                        nlohmann::json& progress) {
+  runner::RunnerContext rc;
+  rc.paths = p;
+  rc.config = cfg;
+  rc.store = st;
+  rc.log = std::make_shared<spdlog::logger>("drover", std::make_shared<spdlog::sinks::stderr_sink_st>());
+  rc.log->set_level(ctx.opts.quiet ? spdlog::level::err : spdlog::level::warn);
+  rc.log->set_pattern("drover: %l: %v");
+  rc.on_progress = [&ctx, &progress](const std::string& agent, const std::string& line) {
+    if (ctx.out.json) progress.push_back(line);
+    else ctx.out.info("[" + escape_control(agent) + "] " + escape_control(line));
+  };
+  return rc;
+}
+
+Status report_turn(Context& ctx, const std::string& agent, const std::optional<runner::TurnReport>& report,
+                   const nlohmann::json& progress) {
+  if (!report) return make_error(Errc::failed, "the turn of '" + agent + "' ended without a report");
+  if (!report->settled) return make_error(Errc::failed, "turn " + std::to_string(report->turn_id) + " could not be settled: " + report->reason);
+  bool good = report->outcome == TurnOutcome::completed || report->outcome == TurnOutcome::waiting;
+  // --json prints exactly one document (SPEC §6): the report for a good turn, else the
+  // error document alone (the turn row in `drover status AGENT --json` has the details).
+  if (!good)
+    return make_error(Errc::failed, "turn " + std::to_string(report->turn_id) + " of '" + agent + "' ended " +
+                                        std::string(to_string(report->outcome)) +
+                                        (report->reason.empty() ? "" : ": " + report->reason) +
+                                        (report->state ? " (now " + std::string(to_string(*report->state)) + ")" : ""));
+  ctx.out.document({{"agent", agent},
+                    {"ran", true},
+                    {"turn", report->turn_id},
+                    {"outcome", to_string(report->outcome)},
+                    {"state", report->state ? nlohmann::json(to_string(*report->state)) : nlohmann::json(nullptr)},
+                    {"reason", report->reason},
+                    {"exit_code", report->exit_code ? nlohmann::json(*report->exit_code) : nlohmann::json(nullptr)},
+                    {"signal", report->signal ? nlohmann::json(*report->signal) : nlohmann::json(nullptr)},
+                    {"progress", progress}});
+  return ok_status();
+}
+
 Status run_turn_cmd(Context& ctx, const TurnOptions& o) {
   DROVER_TRY(validate_agent_name(o.agent));
   auto timeout = parse_duration(o.lock_timeout);
@@ -33,19 +75,8 @@ Status run_turn_cmd(Context& ctx, const TurnOptions& o) {
   auto st = ctx.store();
   if (!st) return st.error();
 
-  runner::RunnerContext rc;
-  rc.paths = *p;
-  rc.config = *cfg;
-  rc.store = *st;
-  rc.log = std::make_shared<spdlog::logger>("drover", std::make_shared<spdlog::sinks::stderr_sink_st>());
-  rc.log->set_level(ctx.opts.quiet ? spdlog::level::err : spdlog::level::warn);
-  rc.log->set_pattern("drover: %l: %v");
   nlohmann::json progress = nlohmann::json::array();
-  rc.on_progress = [&](const std::string& agent, const std::string& line) {
-    if (ctx.out.json) progress.push_back(line);
-    else ctx.out.info("[" + escape_control(agent) + "] " + escape_control(line));
-  };
-
+  runner::RunnerContext rc = foreground_runner(ctx, *p, *cfg, *st, progress);
   boost::asio::io_context io;
   std::optional<runner::TurnReport> report;
   runner::TurnRequest req{o.agent, true, *timeout};
@@ -67,36 +98,16 @@ Status run_turn_cmd(Context& ctx, const TurnOptions& o) {
       break;
   }
   io.run();
-  if (!report) return make_error(Errc::failed, "the turn of '" + o.agent + "' ended without a report");
-  if (!report->settled) return make_error(Errc::failed, "turn " + std::to_string(report->turn_id) + " could not be settled: " + report->reason);
-  bool good = report->outcome == TurnOutcome::completed || report->outcome == TurnOutcome::waiting;
-  // --json prints exactly one document (SPEC §6): the report for a good turn, else the
-  // error document alone (the turn row in `drover status AGENT --json` has the details).
-  if (!good)
-    return make_error(Errc::failed, "turn " + std::to_string(report->turn_id) + " of '" + o.agent + "' ended " +
-                                        std::string(to_string(report->outcome)) +
-                                        (report->reason.empty() ? "" : ": " + report->reason) +
-                                        (report->state ? " (now " + std::string(to_string(*report->state)) + ")" : ""));
-  ctx.out.document({{"agent", o.agent},
-                    {"ran", true},
-                    {"turn", report->turn_id},
-                    {"outcome", to_string(report->outcome)},
-                    {"state", report->state ? nlohmann::json(to_string(*report->state)) : nlohmann::json(nullptr)},
-                    {"reason", report->reason},
-                    {"exit_code", report->exit_code ? nlohmann::json(*report->exit_code) : nlohmann::json(nullptr)},
-                    {"signal", report->signal ? nlohmann::json(*report->signal) : nlohmann::json(nullptr)},
-                    {"progress", progress}});
-  return ok_status();
+  return report_turn(ctx, o.agent, report, progress);
 }
 
 }  // namespace
 
-void install_turn(CLI::App& app, Context& ctx) {
+void install_turn(CLI::App* cmd, Context& ctx) {
   auto o = std::make_shared<TurnOptions>();
-  CLI::App* cmd = app.add_subcommand("turn", "run one turn of an agent in the foreground");
   cmd->add_option("agent", o->agent, "agent name")->required();
   cmd->add_option("--lock-timeout", o->lock_timeout, "wait this long for a running turn (default 60s)");
-  cmd->callback([&ctx, o] { ctx.action = [&ctx, o] { return run_turn_cmd(ctx, *o); }; });
+  on_run(cmd, ctx, [&ctx, o] { return run_turn_cmd(ctx, *o); });
 }
 
 }  // namespace drover::cli

@@ -1,27 +1,35 @@
 #include "cli/registry.h"
 
+#include <CLI/CLI.hpp>
+
+#include "cli/context.h"
+
 namespace drover::cli {
 
 namespace {
 const CommandEntry kCommands[] = {
-    {"init", "create .drover/ in this directory", install_init},
+    {"init", "create .drover/ here (or in --project DIR)", install_init},
     {"mail", "send, list, read and reply to mail", install_mail},
     {"status", "show the supervisor, agents and unread mail", install_status},
     {"sling", "create an agent with a task and start it", install_sling},
-    {"nudge", "queue a nudge for an agent", install_nudge},
-    {"stop", "stop an agent (or --all)", install_stop},
-    {"resume", "continue a finished agent", install_resume},
-    {"log", "an agent's timeline", install_log},
-    {"clean", "remove finished agents' worktrees, branches, logs and rows", install_clean},
+    {"nudge", "queue a nudge for an agent (never waits for a running turn)", install_nudge},
+    {"stop", "stop an agent (or --all), killing its running turn", install_stop},
+    {"resume", "continue a finished agent in its stored session", install_resume},
+    {"log", "an agent's timeline: turns, tools, text, results, warnings", install_log},
+    {"clean", "remove finished agents: worktrees, branches, logs and rows", install_clean},
     {"supervise", "run the supervisor in the foreground", install_supervise},
     {"up", "start the supervisor in the background", install_up},
-    {"down", "stop the supervisor", install_down},
+    {"down", "stop the supervisor (running turns resume next time)", install_down},
     {"turn", "run one turn of an agent in the foreground", install_turn},
     {"doctor", "check the installation and the project's files", install_doctor},
-    {"completions", "print a shell completion script", install_completions},
+    {"completions", "print a completion script: bash, zsh or fish", install_completions},
 };
 }  // namespace
 
 std::span<const CommandEntry> commands() { return kCommands; }
+
+void on_run(CLI::App* cmd, Context& ctx, std::function<Status()> action) {
+  cmd->callback([&ctx, action = std::move(action)] { ctx.action = action; });
+}
 
 }  // namespace drover::cli

@@ -1,7 +1,11 @@
 #pragma once
-// The one table of commands. Each command lives in its own file and installs its
-// CLI11 subcommand; its callback stores the action to run in Context::action.
+// The one table of commands: each entry's name and summary make the subcommand (and its
+// line in `drover --help`); the command's own file then installs its options and, with
+// on_run, the action to run in Context::action.
+#include <functional>
 #include <span>
+
+#include "core/result.h"
 
 namespace CLI {
 class App;
@@ -14,26 +18,30 @@ class Context;
 struct CommandEntry {
   const char* name;
   const char* summary;
-  void (*install)(CLI::App& app, Context& ctx);
+  void (*install)(CLI::App* cmd, Context& ctx);  // cmd: the subcommand made from this entry
 };
 
 std::span<const CommandEntry> commands();
 
-// Installers, one per file in src/cli/.
-void install_init(CLI::App& app, Context& ctx);
-void install_mail(CLI::App& app, Context& ctx);
-void install_status(CLI::App& app, Context& ctx);
-void install_completions(CLI::App& app, Context& ctx);
-void install_turn(CLI::App& app, Context& ctx);
-void install_sling(CLI::App& app, Context& ctx);
-void install_nudge(CLI::App& app, Context& ctx);
-void install_stop(CLI::App& app, Context& ctx);
-void install_resume(CLI::App& app, Context& ctx);
-void install_log(CLI::App& app, Context& ctx);
-void install_clean(CLI::App& app, Context& ctx);
-void install_supervise(CLI::App& app, Context& ctx);
-void install_up(CLI::App& app, Context& ctx);
-void install_down(CLI::App& app, Context& ctx);
-void install_doctor(CLI::App& app, Context& ctx);
+// When `cmd` is the subcommand selected on the command line, `action` becomes
+// Context::action, run once the whole command line is parsed.
+void on_run(CLI::App* cmd, Context& ctx, std::function<Status()> action);
+
+// Installers, one per command file in src/cli/.
+void install_init(CLI::App* cmd, Context& ctx);
+void install_mail(CLI::App* cmd, Context& ctx);
+void install_status(CLI::App* cmd, Context& ctx);
+void install_completions(CLI::App* cmd, Context& ctx);
+void install_turn(CLI::App* cmd, Context& ctx);
+void install_sling(CLI::App* cmd, Context& ctx);
+void install_nudge(CLI::App* cmd, Context& ctx);
+void install_stop(CLI::App* cmd, Context& ctx);
+void install_resume(CLI::App* cmd, Context& ctx);
+void install_log(CLI::App* cmd, Context& ctx);
+void install_clean(CLI::App* cmd, Context& ctx);
+void install_supervise(CLI::App* cmd, Context& ctx);
+void install_up(CLI::App* cmd, Context& ctx);
+void install_down(CLI::App* cmd, Context& ctx);
+void install_doctor(CLI::App* cmd, Context& ctx);
 
 }  // namespace drover::cli

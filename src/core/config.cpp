@@ -113,92 +113,122 @@ Result<const toml::table*> section(const toml::table& root, const char* name, Re
   return n->as_table();
 }
 
-}  // namespace
-
-Result<Config> parse_config(std::string_view text, std::string_view file_label) {
-  toml::table root;
+Result<toml::table> parse_toml(std::string_view text, std::string_view file_label) {
   try {
-    root = toml::parse(text, file_label);
+    return toml::parse(text, file_label);
   } catch (const toml::parse_error& e) {
     const auto& where = e.source().begin;
     return make_error(Errc::project, std::string(file_label) + ":" + std::to_string(where.line) +
                                          ":" + std::to_string(where.column) + ": " +
                                          std::string(e.description()));
   }
-  Config c;
-  Reader r(file_label);
-  DROVER_TRY(r.known_keys(root, "", {"supervisor", "turn", "defaults", "runtimes"}));
+}
 
+Status parse_supervisor_table(const toml::table& root, Reader& r, Config& c) {
   auto sup = section(root, "supervisor", r);
   if (!sup) return sup.error();
-  if (const toml::table* t = *sup) {
-    const std::string n = "supervisor";
-    DROVER_TRY(r.known_keys(*t, n, {"max_concurrent_turns", "autostart", "poll_interval",
-                                    "resume_max_age", "shutdown_grace", "max_failed_turns",
-                                    "retry_backoff"}));
-    DROVER_TRY(r.integer(*t, n, "max_concurrent_turns", 1, 1024, c.supervisor.max_concurrent_turns));
-    DROVER_TRY(r.boolean(*t, n, "autostart", c.supervisor.autostart));
-    DROVER_TRY(r.duration(*t, n, "poll_interval", c.supervisor.poll_interval, false));
-    DROVER_TRY(r.duration(*t, n, "resume_max_age", c.supervisor.resume_max_age, true));
-    DROVER_TRY(r.duration(*t, n, "shutdown_grace", c.supervisor.shutdown_grace, true));
-    DROVER_TRY(r.integer(*t, n, "max_failed_turns", 1, 1000, c.supervisor.max_failed_turns));
-    DROVER_TRY(r.duration(*t, n, "retry_backoff", c.supervisor.retry_backoff, true));
-  }
+  const toml::table* t = *sup;
+  if (!t) return ok_status();
+  const std::string n = "supervisor";
+  DROVER_TRY(r.known_keys(*t, n, {"max_concurrent_turns", "autostart", "poll_interval",
+                                  "resume_max_age", "shutdown_grace", "max_failed_turns",
+                                  "retry_backoff"}));
+  DROVER_TRY(r.integer(*t, n, "max_concurrent_turns", 1, 1024, c.supervisor.max_concurrent_turns));
+  DROVER_TRY(r.boolean(*t, n, "autostart", c.supervisor.autostart));
+  DROVER_TRY(r.duration(*t, n, "poll_interval", c.supervisor.poll_interval, false));
+  DROVER_TRY(r.duration(*t, n, "resume_max_age", c.supervisor.resume_max_age, true));
+  DROVER_TRY(r.duration(*t, n, "shutdown_grace", c.supervisor.shutdown_grace, true));
+  DROVER_TRY(r.integer(*t, n, "max_failed_turns", 1, 1000, c.supervisor.max_failed_turns));
+  DROVER_TRY(r.duration(*t, n, "retry_backoff", c.supervisor.retry_backoff, true));
+  return ok_status();
+}
 
+Status parse_turn_table(const toml::table& root, Reader& r, Config& c) {
   auto turn = section(root, "turn", r);
   if (!turn) return turn.error();
-  if (const toml::table* t = *turn) {
-    const std::string n = "turn";
-    DROVER_TRY(r.known_keys(*t, n, {"first_output_timeout", "stall_timeout", "max_duration",
-                                    "kill_grace", "max_line_bytes"}));
-    DROVER_TRY(r.duration(*t, n, "first_output_timeout", c.turn.first_output_timeout, false));
-    DROVER_TRY(r.duration(*t, n, "stall_timeout", c.turn.stall_timeout, false));
-    DROVER_TRY(r.duration(*t, n, "max_duration", c.turn.max_duration, true));
-    DROVER_TRY(r.duration(*t, n, "kill_grace", c.turn.kill_grace, true));
-    DROVER_TRY(r.integer(*t, n, "max_line_bytes", 1024, std::int64_t{1} << 30, c.turn.max_line_bytes));
-  }
+  const toml::table* t = *turn;
+  if (!t) return ok_status();
+  const std::string n = "turn";
+  DROVER_TRY(r.known_keys(*t, n, {"first_output_timeout", "stall_timeout", "max_duration",
+                                  "kill_grace", "max_line_bytes"}));
+  DROVER_TRY(r.duration(*t, n, "first_output_timeout", c.turn.first_output_timeout, false));
+  DROVER_TRY(r.duration(*t, n, "stall_timeout", c.turn.stall_timeout, false));
+  DROVER_TRY(r.duration(*t, n, "max_duration", c.turn.max_duration, true));
+  DROVER_TRY(r.duration(*t, n, "kill_grace", c.turn.kill_grace, true));
+  DROVER_TRY(r.integer(*t, n, "max_line_bytes", 1024, std::int64_t{1} << 30, c.turn.max_line_bytes));
+  return ok_status();
+}
 
+Status parse_defaults_table(const toml::table& root, Reader& r, Config& c) {
   auto defaults = section(root, "defaults", r);
   if (!defaults) return defaults.error();
-  if (const toml::table* t = *defaults) {
-    DROVER_TRY(r.known_keys(*t, "defaults", {"runtime", "capability"}));
-    DROVER_TRY(r.string(*t, "defaults", "runtime", c.defaults.runtime));
-    DROVER_TRY(r.string(*t, "defaults", "capability", c.defaults.capability));
-  }
+  const toml::table* t = *defaults;
+  if (!t) return ok_status();
+  DROVER_TRY(r.known_keys(*t, "defaults", {"runtime", "capability"}));
+  DROVER_TRY(r.string(*t, "defaults", "runtime", c.defaults.runtime));
+  DROVER_TRY(r.string(*t, "defaults", "capability", c.defaults.capability));
+  return ok_status();
+}
 
-  auto runtimes = section(root, "runtimes", r);
-  if (!runtimes) return runtimes.error();
-  if (const toml::table* t = *runtimes) {
-    for (const auto& [k, v] : *t) {
-      std::string name(k.str());
-      std::string base = "runtimes." + name;
-      if (!v.is_table()) return r.fail(base, "expected a table ([" + base + "])");
-      const toml::table& rt = *v.as_table();
-      DROVER_TRY(r.known_keys(rt, base, {"command", "model_args", "resume_args"}));
-      RuntimeConfig out;
-      if (name == "claude") out = c.runtimes["claude"];
-      if (const toml::node* cmd = rt.get("command")) {
-        auto argv = r.strings(*cmd, base + ".command");
-        if (!argv) return argv.error();
-        out.command = *argv;
-      } else if (name != "claude") {
-        return r.fail(base + ".command", "is required (the argv of one turn, e.g. command = [\"/path/to/agent\"])");
-      }
-      if (out.command.empty() || out.command[0].empty())
-        return r.fail(base + ".command", "must name an executable");
-      for (auto [key, field] : {std::pair{"model_args", &out.model_args},
-                                std::pair{"resume_args", &out.resume_args}}) {
-        if (const toml::node* a = rt.get(key)) {
-          auto list = r.strings(*a, base + "." + key);
-          if (!list) return list.error();
-          *field = *list;
-        } else if (name != "claude") {
-          field->clear();
-        }
-      }
-      c.runtimes[name] = std::move(out);
+// One [runtimes.NAME] table. The built-in claude runtime is the starting point for a
+// table of that name (any key may be left out); any other runtime must give its command,
+// and its argument lists default to empty.
+Result<RuntimeConfig> parse_runtime_table(const std::string& name, const toml::node& v, Reader& r,
+                                          const Config& c) {
+  std::string base = "runtimes." + name;
+  if (!v.is_table()) return r.fail(base, "expected a table ([" + base + "])");
+  const toml::table& rt = *v.as_table();
+  DROVER_TRY(r.known_keys(rt, base, {"command", "model_args", "resume_args"}));
+  RuntimeConfig out;
+  if (name == "claude") out = c.runtimes.at("claude");
+  if (const toml::node* cmd = rt.get("command")) {
+    auto argv = r.strings(*cmd, base + ".command");
+    if (!argv) return argv.error();
+    out.command = *argv;
+  } else if (name != "claude") {
+    return r.fail(base + ".command", "is required (the argv of one turn, e.g. command = [\"/path/to/agent\"])");
+  }
+  if (out.command.empty() || out.command[0].empty())
+    return r.fail(base + ".command", "must name an executable");
+  for (auto [key, field] : {std::pair{"model_args", &out.model_args},
+                            std::pair{"resume_args", &out.resume_args}}) {
+    if (const toml::node* a = rt.get(key)) {
+      auto list = r.strings(*a, base + "." + key);
+      if (!list) return list.error();
+      *field = *list;
+    } else if (name != "claude") {
+      field->clear();
     }
   }
+  return out;
+}
+
+Status parse_runtimes_table(const toml::table& root, Reader& r, Config& c) {
+  auto runtimes = section(root, "runtimes", r);
+  if (!runtimes) return runtimes.error();
+  const toml::table* t = *runtimes;
+  if (!t) return ok_status();
+  for (const auto& [k, v] : *t) {
+    std::string name(k.str());
+    auto runtime = parse_runtime_table(name, v, r, c);
+    if (!runtime) return runtime.error();
+    c.runtimes[name] = std::move(*runtime);
+  }
+  return ok_status();
+}
+
+}  // namespace
+
+Result<Config> parse_config(std::string_view text, std::string_view file_label) {
+  auto root = parse_toml(text, file_label);
+  if (!root) return root.error();
+  Config c;
+  Reader r(file_label);
+  DROVER_TRY(r.known_keys(*root, "", {"supervisor", "turn", "defaults", "runtimes"}));
+  DROVER_TRY(parse_supervisor_table(*root, r, c));
+  DROVER_TRY(parse_turn_table(*root, r, c));
+  DROVER_TRY(parse_defaults_table(*root, r, c));
+  DROVER_TRY(parse_runtimes_table(*root, r, c));
   if (!c.runtimes.count(c.defaults.runtime))
     return r.fail("defaults.runtime", "names runtime '" + c.defaults.runtime +
                                           "', which has no [runtimes." + c.defaults.runtime + "] table");
