@@ -12,6 +12,7 @@
 #include "core/worktree_users.h"
 #include "os/file_lock.h"
 #include "os/files.h"
+#include "runner/turn_lease.h"
 #include "runner/worktree.h"
 #include "store/sessions.h"
 
@@ -29,7 +30,7 @@ struct Outcome {
   nlohmann::json skipped = nlohmann::json::array();
   std::optional<Error> first_error;
   std::vector<std::string> attempted;  // worktree paths already handled with their agent
-  std::vector<os::FileLock> locks;     // turn locks of the chosen agents, held to the end
+  std::vector<runner::TurnLease> locks;  // turn leases of the chosen agents, held to the end
   // A problem with one agent: noted in its entry and on stderr; the others go on.
   void fail(Context& ctx, nlohmann::json& entry, const Error& e) {
     if (!first_error) first_error = e;
@@ -43,9 +44,9 @@ Result<std::vector<Session>> all_sessions(store::Store& st) {
 }
 
 // An agent that never ran has no directory yet: the lock file is created to be held.
-Result<os::FileLock> take_turn_lock(const ProjectPaths& p, const std::string& agent) {
+Result<runner::TurnLease> take_turn_lock(const ProjectPaths& p, const std::string& agent) {
   DROVER_TRY(os::make_private_dirs(p.agent_dir(agent)));
-  return os::FileLock::try_acquire(p.turn_lock(agent));
+  return runner::TurnLease::take(p, agent);
 }
 
 // The finished agents this run may forget. A named agent that is live, or whose turn lock

@@ -7,9 +7,9 @@
 #include "cli/registry.h"
 #include "cli/worktree_cleanup.h"
 #include "core/names.h"
-#include "os/file_lock.h"
 #include "os/files.h"
 #include "runner/stop_agent.h"
+#include "runner/turn_lease.h"
 #include "store/sessions.h"
 
 namespace drover::cli {
@@ -41,7 +41,7 @@ std::string report_text(const runner::StopReport& r) {
 Status clean_after_stop(const ProjectPaths& p, store::Store& st, const std::string& agent,
                         nlohmann::json& j, std::string& text) {
   DROVER_TRY(os::make_private_dirs(p.agent_dir(agent)));
-  auto lock = os::FileLock::acquire(p.turn_lock(agent), std::chrono::seconds(10));
+  auto lock = runner::TurnLease::take(p, agent, std::chrono::seconds(10));
   if (!lock)
     return make_error(Errc::conflict, "stopped " + agent + ", but a runner still holds its turn lock; "
                                       "remove the worktree later with 'drover clean --agent " + agent + "'");
