@@ -215,12 +215,19 @@ std::shared_ptr<spdlog::logger> make_logger(const ProjectPaths& paths) {
 
 }  // namespace
 
+std::optional<os::ProcessIdentity> read_supervisor_pid(const ProjectPaths& paths) {
+  auto text = os::read_file(paths.supervisor_pid());
+  if (!text) return std::nullopt;
+  auto id = os::parse_pid_file(*text);
+  if (!id) return std::nullopt;
+  return *id;
+}
+
 Status run(const ProjectPaths& paths, const Config& config) {
   auto lock = os::FileLock::try_acquire(paths.supervisor_lock());
   if (!lock) {
     std::string who;
-    if (auto text = os::read_file(paths.supervisor_pid()))
-      if (auto id = os::parse_pid_file(*text)) who = " (pid " + std::to_string(id->pid) + ")";
+    if (auto id = read_supervisor_pid(paths)) who = " (pid " + std::to_string(id->pid) + ")";
     return make_error(Errc::conflict, "a supervisor is already running for " + paths.root.string() + who +
                                           " (stop it with 'drover down')");
   }
