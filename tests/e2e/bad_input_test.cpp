@@ -8,8 +8,10 @@
 #include <filesystem>
 #include <string>
 
-#include "foundation_util.h"
-#include "harness.h"
+#include "support/command.h"
+#include "support/database.h"
+#include "support/mail.h"
+#include "support/project.h"
 
 using e2e::contains;
 using e2e::expect_one_line_error;
@@ -105,7 +107,7 @@ TEST_CASE("message ids: unknown ids are not found (3), non-numeric ids are usage
                                   (p.root() / "missing.txt").string()}), 3, "--body-file");
   CHECK(e2e::mail_count(p) == 1);
   // A failed read does not mark anything read.
-  CHECK(e2e::sql(p, "SELECT count(*) FROM messages WHERE read_at IS NULL").out == "1\n");
+  CHECK(e2e::sql(p, "SELECT count(*) FROM messages WHERE read_at IS NULL") == "1");
 }
 
 TEST_CASE("a config with an unknown key or a wrong type is refused naming the key and the file") {
@@ -188,7 +190,7 @@ TEST_CASE("a read-only database refuses writes with an error naming the database
   auto send = [&](std::vector<std::string> extra) {
     std::vector<std::string> argv{e2e::drover_bin(), "mail", "send", "--to", "operator", "--subject", "after"};
     argv.insert(argv.end(), extra.begin(), extra.end());
-    return TempProject::command(e2e::as_unprivileged(argv), o);
+    return e2e::command(e2e::as_unprivileged(argv), o);
   };
   auto r = send({});
   auto j = send({"--json"});
@@ -254,7 +256,7 @@ TEST_CASE("an invalid UTF-8 body is stored byte for byte and --json stays valid 
   auto id = e2e::send(p, {"--to", "operator", "--subject", "bytes", "--body-file",
                           (p.root() / "body.bin").string()})[0];
   auto hex = e2e::sql(p, "SELECT hex(body) FROM messages WHERE id = " + std::to_string(id));
-  CHECK(hex.out == "6F6B20FFFE2062616420C32820656E6420E282\n");
+  CHECK(hex == "6F6B20FFFE2062616420C32820656E6420E282");
 
   for (const auto& args : {std::vector<std::string>{"mail", "check", "--json"},  // first: it marks read
                            std::vector<std::string>{"mail", "list", "--json"},
@@ -272,5 +274,5 @@ TEST_CASE("an invalid UTF-8 body is stored byte for byte and --json stays valid 
   REQUIRE(human.code == 0);
   CHECK(contains(human.out, "ok \\xff\\xfe bad \\xc3( end \\xe2\\x82"));
   // Reading it did not rewrite the stored bytes.
-  CHECK(e2e::sql(p, "SELECT hex(body) FROM messages WHERE id = " + std::to_string(id)).out == hex.out);
+  CHECK(e2e::sql(p, "SELECT hex(body) FROM messages WHERE id = " + std::to_string(id)) == hex);
 }

@@ -7,7 +7,8 @@
 #include <cstdlib>
 #include <sstream>
 
-#include "harness.h"
+#include "support/command.h"
+#include "support/project.h"
 
 using e2e::TempProject;
 
@@ -30,7 +31,7 @@ TEST_CASE("claude client: the argv drover builds uses flags the installed claude
     MESSAGE("no claude executable on PATH: skipped (npm install -g @anthropic-ai/claude-code to run it)");
     return;
   }
-  auto help = TempProject::command({claude, "--help"});
+  auto help = e2e::command({claude, "--help"});
   REQUIRE(help.code == 0);
   for (const char* flag : {"--print", "--output-format", "--input-format", "--verbose",
                            "--permission-mode", "--resume", "--model"})

@@ -5,8 +5,10 @@
 
 #include <filesystem>
 
-#include "foundation_util.h"
-#include "harness.h"
+#include "support/command.h"
+#include "support/database.h"
+#include "support/mail.h"
+#include "support/project.h"
 
 using e2e::contains;
 using e2e::RunOptions;
@@ -161,18 +163,17 @@ TEST_CASE("NO_COLOR and --no-color: no escape bytes, even on a terminal") {
     CHECK_FALSE(e2e::has_esc(b.out + b.err));
   }
   // On a pseudo-terminal (where colour would be allowed) through script(1).
-  if (TempProject::command({"sh", "-c", "command -v script"}).code != 0) {
+  if (e2e::command({"sh", "-c", "command -v script"}).code != 0) {
     MESSAGE("script(1) is not installed; skipping the terminal sub-case");
     return;
   }
   std::string base = e2e::drover_bin() + " --project " + p.root().string() + " ";
   for (const std::string& cmd : {base + "status", base + "mail list", base + "status alice"}) {
-    auto env = TempProject::command({"script", "-qec", cmd, "/dev/null"},
-                                    e2e::with_env({{"NO_COLOR", "1"}}));
+    auto env = e2e::command({"script", "-qec", cmd, "/dev/null"}, e2e::with_env({{"NO_COLOR", "1"}}));
     CHECK(env.code == 0);
     CHECK_FALSE(env.out.empty());
     CHECK_FALSE(e2e::has_esc(env.out));
-    auto flag = TempProject::command({"script", "-qec", cmd + " --no-color", "/dev/null"});
+    auto flag = e2e::command({"script", "-qec", cmd + " --no-color", "/dev/null"});
     CHECK(flag.code == 0);
     CHECK_FALSE(e2e::has_esc(flag.out));
   }
@@ -194,8 +195,8 @@ TEST_CASE("completions print bash, zsh and fish scripts, an unknown shell is a u
   CHECK(contains(nowhere.drover({"completions", "bash"}).out, "complete -F"));
   CHECK(contains(nowhere.drover({"completions", "zsh"}).out, "#compdef drover"));
   CHECK(contains(nowhere.drover({"completions", "fish"}).out, "complete -c drover"));
-  if (TempProject::command({"sh", "-c", "command -v bash"}).code == 0) {
-    auto sourced = TempProject::command(
+  if (e2e::command({"sh", "-c", "command -v bash"}).code == 0) {
+    auto sourced = e2e::command(
         {"bash", "-c", "source <(" + e2e::drover_bin() + " completions bash) && complete -p drover"});
     CHECK(sourced.code == 0);
     CHECK(contains(sourced.out, "_drover"));

@@ -2,7 +2,11 @@
 // log, sling --wait / conflicts / --replace, resume, and status during and after a turn.
 #include <doctest/doctest.h>
 
-#include "supervisor_util.h"
+#include "support/agents.h"
+#include "support/command.h"
+#include "support/database.h"
+#include "support/mail.h"
+#include "support/project.h"
 
 using e2e::contains;
 using e2e::Json;
@@ -18,8 +22,8 @@ std::vector<std::string> kinds(const Json& events) {
 
 bool idle_after(const TempProject& p, const std::string& agent, long long turns) {
   return e2e::wait_until([&] {
-    return e2e::q(p, "SELECT state || ' ' || turn_count || ' ' || ifnull(current_turn, '-') FROM sessions "
-                     "WHERE name = '" + agent + "'") == "between_turns " + std::to_string(turns) + " -";
+    return e2e::sql(p, "SELECT state || ' ' || turn_count || ' ' || ifnull(current_turn, '-') FROM sessions "
+                       "WHERE name = '" + agent + "'") == "between_turns " + std::to_string(turns) + " -";
   }, e2e::kDeadline);
 }
 
@@ -32,7 +36,7 @@ TEST_CASE("log: --json lists the turn's events, --turn filters, --raw prints the
   REQUIRE(idle_after(p, "coord", 1));
   e2e::ok(p, {"nudge", "coord", "#!say second-turn-text"});
   REQUIRE(idle_after(p, "coord", 2));
-  auto turns = e2e::q(p, "SELECT id FROM turns WHERE agent = 'coord' ORDER BY id");
+  auto turns = e2e::sql(p, "SELECT id FROM turns WHERE agent = 'coord' ORDER BY id");
   std::string t1 = turns.substr(0, turns.find('\n')), t2 = turns.substr(turns.find('\n') + 1);
 
   auto all = p.drover({"log", "coord", "--json"});
@@ -122,7 +126,7 @@ TEST_CASE("sling of an existing name is a conflict and --replace starts a finish
   CHECK(contains(twice.err, "nudge"));
   auto replace_live = e2e::run(p, {"sling", "live1", "--no-start", "--replace", "second task"});
   CHECK(replace_live.code == 4);
-  CHECK(e2e::q(p, "SELECT task FROM sessions WHERE name = 'live1'") == "first task");
+  CHECK(e2e::sql(p, "SELECT task FROM sessions WHERE name = 'live1'") == "first task");
 
   e2e::sling(p, {"done1", "#!say original\n" + e2e::kReportToOperator});
   REQUIRE(e2e::wait_state(p, "done1", "completed"));
@@ -136,12 +140,12 @@ TEST_CASE("sling of an existing name is a conflict and --replace starts a finish
   REQUIRE(e2e::wait_until([&] {
     return e2e::records(p, "done1").size() == 2 && e2e::state_of(p, "done1") == "completed";
   }, e2e::kDeadline));
-  CHECK(e2e::q(p, "SELECT turn_count || ' ' || task FROM sessions WHERE name = 'done1'") ==
+  CHECK(e2e::sql(p, "SELECT turn_count || ' ' || task FROM sessions WHERE name = 'done1'") ==
         "1 #!say replaced\n" + e2e::kReportToOperator);
   auto recs = e2e::records(p, "done1");
   CHECK_FALSE(e2e::argv_has(recs[1], "--resume"));  // a new session, not the old one
   CHECK(contains(recs[1]["text"].get<std::string>(), "#!say replaced"));
-  CHECK(e2e::mail(p, {"--to", "operator", "--from", "done1"}).size() == 2);
+  CHECK(e2e::mail_list(p, {"--to", "operator", "--from", "done1"}).size() == 2);
 }
 
 TEST_CASE("resume: a zombie goes back to between_turns with failed_turns 0 and runs a new turn") {
@@ -153,8 +157,8 @@ TEST_CASE("resume: a zombie goes back to between_turns with failed_turns 0 and r
   e2e::sling(p, {"z1", "--parent", "boss",
                  "#!say trying\n#!sh test -f " + flag.string() + " || kill -9 $PPID\n" + e2e::kReportToOperator});
   REQUIRE(e2e::wait_state(p, "z1", "zombie"));
-  CHECK(e2e::q(p, "SELECT failed_turns FROM sessions WHERE name = 'z1'") == "1");
-  CHECK(e2e::mail(p, {"--to", "boss", "--type", "worker_died"}).size() == 1);
+  CHECK(e2e::sql(p, "SELECT failed_turns FROM sessions WHERE name = 'z1'") == "1");
+  CHECK(e2e::mail_list(p, {"--to", "boss", "--type", "worker_died"}).size() == 1);
 
   // Stop the supervisor so the state right after resume can be observed.
   REQUIRE(p.drover({"down"}).code == 0);
@@ -163,8 +167,8 @@ TEST_CASE("resume: a zombie goes back to between_turns with failed_turns 0 and r
   CHECK(r.json()["agent"] == "z1");
   CHECK(r.json()["state"] == "between_turns");
   CHECK(r.json()["previous_state"] == "zombie");
-  CHECK(e2e::q(p, "SELECT state || ' ' || failed_turns FROM sessions WHERE name = 'z1'") == "between_turns 0");
-  auto sid = e2e::q(p, "SELECT runtime_session_id FROM sessions WHERE name = 'z1'");
+  CHECK(e2e::sql(p, "SELECT state || ' ' || failed_turns FROM sessions WHERE name = 'z1'") == "between_turns 0");
+  auto sid = e2e::sql(p, "SELECT runtime_session_id FROM sessions WHERE name = 'z1'");
 
   (void)e2e::ok(p, {"up"});
   REQUIRE(e2e::wait_state(p, "z1", "completed"));
@@ -173,9 +177,9 @@ TEST_CASE("resume: a zombie goes back to between_turns with failed_turns 0 and r
   CHECK(e2e::argv_has(recs[1], "--resume"));
   CHECK(e2e::argv_has(recs[1], sid));
   CHECK(contains(recs[1]["text"].get<std::string>(), "resumed-message"));
-  CHECK(e2e::q(p, "SELECT failed_turns FROM sessions WHERE name = 'z1'") == "0");
-  CHECK(e2e::mail(p, {"--to", "operator", "--from", "z1", "--type", "worker_done"}).size() == 1);
-  CHECK(e2e::mail(p, {"--to", "boss", "--type", "worker_died"}).size() == 1);  // none for the resumed run
+  CHECK(e2e::sql(p, "SELECT failed_turns FROM sessions WHERE name = 'z1'") == "0");
+  CHECK(e2e::mail_list(p, {"--to", "operator", "--from", "z1", "--type", "worker_done"}).size() == 1);
+  CHECK(e2e::mail_list(p, {"--to", "boss", "--type", "worker_died"}).size() == 1);  // none for the resumed run
 
   // Resuming a live agent is a conflict that points at nudge; an unknown one is not found.
   e2e::sling(p, {"coord", "--capability", "coordinator", "#!say hi"});

@@ -11,7 +11,10 @@
 #include <iostream>
 #include <thread>
 
-#include "supervisor_util.h"
+#include "support/agents.h"
+#include "support/command.h"
+#include "support/database.h"
+#include "support/project.h"
 
 namespace {
 
@@ -82,12 +85,12 @@ TEST_CASE("concurrency: 8 shells sending mail, with status and nudge in a loop, 
   std::cout << "concurrency: " << runs << " commands (" << kShells << " shells x " << kSendsPerShell
             << " mail sends, " << outcomes[kShells].runs << " status/nudge), " << failures << " failed" << std::endl;
   // Every message stored once: as many rows as sends, and no subject twice.
-  CHECK(e2e::qn(p, "SELECT count(*) FROM messages WHERE subject LIKE 'shell%-msg%'") == kShells * kSendsPerShell);
-  CHECK(e2e::qn(p, "SELECT count(DISTINCT subject) FROM messages WHERE subject LIKE 'shell%-msg%'") ==
+  CHECK(e2e::sql_int(p, "SELECT count(*) FROM messages WHERE subject LIKE 'shell%-msg%'") == kShells * kSendsPerShell);
+  CHECK(e2e::sql_int(p, "SELECT count(DISTINCT subject) FROM messages WHERE subject LIKE 'shell%-msg%'") ==
         kShells * kSendsPerShell);
-  CHECK(e2e::q(p, "PRAGMA integrity_check") == "ok");
+  CHECK(e2e::sql(p, "PRAGMA integrity_check") == "ok");
   // The supervisor kept working through it: busy1's 500 messages all reach it in turns.
   CHECK(e2e::wait_until(
-      [&] { return e2e::qn(p, "SELECT count(*) FROM messages WHERE to_agent = 'busy1' AND read_at IS NULL") == 0; },
+      [&] { return e2e::sql_int(p, "SELECT count(*) FROM messages WHERE to_agent = 'busy1' AND read_at IS NULL") == 0; },
       std::chrono::seconds(60)));
 }

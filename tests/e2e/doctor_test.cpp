@@ -7,11 +7,14 @@
 
 #include <cstdlib>
 
-#include "foundation_util.h"
-#include "harness.h"
 #include "os/process.h"
 #include "os/spawn.h"
+#include "support/agents.h"
+#include "support/command.h"
+#include "support/database.h"
+#include "support/project.h"
 
+using e2e::agent_dir;
 using e2e::contains;
 using e2e::TempProject;
 using nlohmann::json;
@@ -36,8 +39,6 @@ void add_agent(const TempProject& p, const std::string& name, const std::string&
                   ") VALUES ('" + name + "','builder','scripted','" + state +
                   "','2026-01-01T00:00:00.000Z','2026-01-01T00:00:00.000Z'" + extra_vals + ")");
 }
-
-fs::path agent_dir(const TempProject& p, const std::string& agent) { return p.root() / ".drover/agents" / agent; }
 
 void write_turn_pid(const TempProject& p, const std::string& agent, const std::string& text) {
   fs::create_directories(agent_dir(p, agent));

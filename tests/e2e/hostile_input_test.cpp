@@ -16,7 +16,10 @@
 #include "os/process.h"
 #include "os/spawn.h"
 #include "store/schema.h"
-#include "supervisor_util.h"
+#include "support/agents.h"
+#include "support/command.h"
+#include "support/database.h"
+#include "support/project.h"
 
 using e2e::TempProject;
 
@@ -25,7 +28,7 @@ namespace {
 // An agent recorded as in a turn, with no runner and no supervisor.
 void agent_in_turn(const TempProject& p, const std::string& agent) {
   e2e::ok(p, {"sling", agent, "#!say hi", "--no-start"});
-  e2e::q(p, "UPDATE sessions SET state = 'in_turn' WHERE name = '" + agent + "'");
+  e2e::sql(p, "UPDATE sessions SET state = 'in_turn' WHERE name = '" + agent + "'");
   std::filesystem::create_directories(p.root() / ".drover/agents" / agent);
 }
 
@@ -99,9 +102,9 @@ TEST_CASE("hostile: a 10 MiB body with NUL bytes and SQL metacharacters is store
                            "--body-file", file.string(), "--json"});
   INFO(sent.err);
   REQUIRE(sent.code == 0);
-  CHECK(e2e::qn(p, "SELECT length(CAST(body AS BLOB)) FROM messages") == static_cast<long long>(body.size()));
-  CHECK(e2e::q(p, "SELECT subject FROM messages") == "x'; DELETE FROM sessions; --");
-  CHECK(e2e::qn(p, "SELECT count(*) FROM sqlite_master WHERE name = 'messages'") == 1);
+  CHECK(e2e::sql_int(p, "SELECT length(CAST(body AS BLOB)) FROM messages") == static_cast<long long>(body.size()));
+  CHECK(e2e::sql(p, "SELECT subject FROM messages") == "x'; DELETE FROM sessions; --");
+  CHECK(e2e::sql_int(p, "SELECT count(*) FROM sqlite_master WHERE name = 'messages'") == 1);
   auto read = e2e::run(p, {"mail", "read", std::to_string(sent.json()["ids"][0].get<long long>()), "--json"});
   REQUIRE(read.code == 0);
   CHECK(read.json()["body"].get<std::string>().size() == body.size());
@@ -115,7 +118,7 @@ TEST_CASE("hostile: init in a directory drover may not write fails with one line
   ::chmod(ro.c_str(), 0555);
   e2e::RunOptions o;
   o.cwd = ro;
-  auto r = TempProject::command(e2e::as_unprivileged({e2e::drover_bin(), "init"}), o);
+  auto r = e2e::command(e2e::as_unprivileged({e2e::drover_bin(), "init"}), o);
   ::chmod(ro.c_str(), 0755);
   INFO("stderr: " << r.err);
   CHECK(r.code == 1);
@@ -131,7 +134,7 @@ TEST_CASE("hostile: init where a directory must be made but a file is fails with
   e2e::write_text(dir / ".drover/agents", "not a directory");
   e2e::RunOptions o;
   o.cwd = dir;
-  auto r = TempProject::command({e2e::drover_bin(), "init"}, o);
+  auto r = e2e::command({e2e::drover_bin(), "init"}, o);
   INFO("stderr: " << r.err);
   CHECK(r.code != 0);
   CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
@@ -163,10 +166,10 @@ TEST_CASE("hostile: agent names with '..', '/', blanks, control characters or 1,
   CHECK(j.json()["error"]["code"] == "usage");
   CHECK(e2e::contains(e2e::run(p, {"status", std::string(1000, 'a')}).err, "1000 characters long"));
   // Nothing was stored or created anywhere.
-  CHECK(e2e::qn(p, "SELECT count(*) FROM sessions") == 0);
-  CHECK(e2e::qn(p, "SELECT count(*) FROM messages") == 0);
-  CHECK(e2e::qn(p, "SELECT count(*) FROM turns") == 0);
-  CHECK(e2e::qn(p, "SELECT count(*) FROM events") == 0);
+  CHECK(e2e::sql_int(p, "SELECT count(*) FROM sessions") == 0);
+  CHECK(e2e::sql_int(p, "SELECT count(*) FROM messages") == 0);
+  CHECK(e2e::sql_int(p, "SELECT count(*) FROM turns") == 0);
+  CHECK(e2e::sql_int(p, "SELECT count(*) FROM events") == 0);
   for (const char* dir : {".drover/agents", ".drover/logs", ".drover/worktrees"}) {
     CAPTURE(dir);
     CHECK(std::filesystem::is_empty(p.root() / dir));
@@ -219,10 +222,10 @@ TEST_CASE("hostile: a database another process keeps locked: one line naming it,
   }
   // Released: nothing of the failed commands or of the holder's transaction is there, and
   // the same commands succeed.
-  CHECK(e2e::q(p, "SELECT group_concat(subject) FROM messages") == "before");
+  CHECK(e2e::sql(p, "SELECT group_concat(subject) FROM messages") == "before");
   e2e::ok(p, {"mail", "send", "--to", "operator", "--subject", "during"});
   CHECK(e2e::ok(p, {"status", "--json"}).json()["unread"]["operator"] == 2);
-  CHECK(e2e::q(p, "PRAGMA integrity_check") == "ok");
+  CHECK(e2e::sql(p, "PRAGMA integrity_check") == "ok");
 }
 
 TEST_CASE("hostile: a database from every older schema version is migrated on first use and keeps its data") {
@@ -248,16 +251,16 @@ TEST_CASE("hostile: a database from every older schema version is migrated on fi
     ::chmod(db.c_str(), 0600);
 
     auto status = e2e::ok(p, {"status", "--json"}).json();
-    CHECK(e2e::qn(p, "PRAGMA user_version") == current);
+    CHECK(e2e::sql_int(p, "PRAGMA user_version") == current);
     REQUIRE(status["agents"].size() == 1);
     CHECK(status["agents"][0]["name"] == "veteran");
     CHECK(status["agents"][0]["state"] == "between_turns");
     CHECK(status["unread"]["operator"] == 1);
     e2e::ok(p, {"mail", "send", "--to", "veteran", "--subject", "new news"});
-    CHECK(e2e::q(p, "SELECT group_concat(m, ',') FROM (SELECT subject || '/' || body || '/' || priority AS m "
-                    "FROM messages ORDER BY id)") == "old news/kept/high,new news//normal");
-    CHECK(e2e::q(p, "SELECT task || '/' || turn_count FROM sessions") == "old work/7");
-    CHECK(e2e::q(p, "PRAGMA integrity_check") == "ok");
+    CHECK(e2e::sql(p, "SELECT group_concat(m, ',') FROM (SELECT subject || '/' || body || '/' || priority AS m "
+                      "FROM messages ORDER BY id)") == "old news/kept/high,new news//normal");
+    CHECK(e2e::sql(p, "SELECT task || '/' || turn_count FROM sessions") == "old work/7");
+    CHECK(e2e::sql(p, "PRAGMA integrity_check") == "ok");
   }
 }
 
@@ -266,7 +269,7 @@ TEST_CASE("hostile: a database newer than this drover is refused with one line a
   p.init_scripted("supervisor.autostart = false\n");
   e2e::ok(p, {"mail", "send", "--to", "operator", "--subject", "kept"});
   const int newer = drover::store::current_schema_version() + 1;
-  e2e::q(p, "PRAGMA user_version = " + std::to_string(newer));
+  e2e::sql(p, "PRAGMA user_version = " + std::to_string(newer));
   const auto db = e2e::db_path(p);
   REQUIRE_FALSE(std::filesystem::exists(db.string() + "-wal"));  // the sqlite3 shell checkpointed it
   const std::string bytes = e2e::read_text(db);
@@ -281,6 +284,6 @@ TEST_CASE("hostile: a database newer than this drover is refused with one line a
     CHECK(e2e::contains(r.err, "upgrade drover"));
   }
   CHECK(e2e::read_text(db) == bytes);
-  CHECK(e2e::qn(p, "PRAGMA user_version") == newer);
-  CHECK(e2e::q(p, "SELECT group_concat(subject) FROM messages") == "kept");
+  CHECK(e2e::sql_int(p, "PRAGMA user_version") == newer);
+  CHECK(e2e::sql(p, "SELECT group_concat(subject) FROM messages") == "kept");
 }

@@ -10,12 +10,14 @@
 #include <future>
 #include <string>
 
-#include "runner_util.h"
-#include "supervisor_util.h"
+#include "support/agents.h"
+#include "support/command.h"
+#include "support/processes.h"
+#include "support/project.h"
 
 namespace fs = std::filesystem;
 using e2e::TempProject;
-using runner_e2e::json;
+using nlohmann::json;
 
 namespace {
 
@@ -38,7 +40,7 @@ fs::path turn_log(const TempProject& p, const std::string& agent, long long turn
 
 // The turn's process group, from what the fixture agent recorded.
 long long recorded_pgid(const TempProject& p, const std::string& agent, long long turn) {
-  return runner_e2e::record(p, agent, turn)["pgid"].get<long long>();
+  return e2e::record(p, agent, turn)["pgid"].get<long long>();
 }
 
 // Sets the umask of this test process (inherited by every command it runs) for one scope.
@@ -57,10 +59,10 @@ class Umask {
 
 TEST_CASE("hostile: an agent flooding stdout past the transcript cap: the turn ends, the transcript is capped and says so") {
   TempProject p;
-  runner_e2e::init(p);
-  runner_e2e::sling_parked(p, {"gush", "--capability", "coordinator", "#!flood " + flood_bytes(300u << 20) + "\n#!say done"});
-  runner_e2e::turn_ok(p, "gush");
-  const json turn = runner_e2e::last_turn(p, "gush");
+  e2e::init_for_manual_turns(p);
+  e2e::sling_parked(p, {"gush", "--capability", "coordinator", "#!flood " + flood_bytes(300u << 20) + "\n#!say done"});
+  e2e::turn_ok(p, "gush");
+  const json turn = e2e::last_turn(p, "gush");
   const long long id = turn["id"].get<long long>();
   CHECK(turn["outcome"] == "waiting");  // the result after the flood was still read
   CHECK(turn["exit_code"] == 0);
@@ -69,23 +71,23 @@ TEST_CASE("hostile: an agent flooding stdout past the transcript cap: the turn e
   const auto size = fs::file_size(turn_log(p, "gush", id, ".stdout.ndjson"));
   CHECK(size >= kTranscriptCap);
   CHECK(size <= kTranscriptCap + kFloodLine);  // at most the line that crossed the cap
-  auto capped = runner_e2e::events(p, "gush", "transcript_capped");
+  auto capped = e2e::events(p, "gush", "transcript_capped");
   REQUIRE(capped.size() == 1);
   CHECK(capped[0]["level"] == "warn");
-  CHECK(runner_e2e::has(capped[0]["data"].dump(), "stdout"));
-  CHECK(runner_e2e::events(p, "gush", "malformed_line").size() == 100);  // capped too
-  auto results = runner_e2e::events(p, "gush", "result");
+  CHECK(e2e::contains(capped[0]["data"].dump(), "stdout"));
+  CHECK(e2e::events(p, "gush", "malformed_line").size() == 100);  // capped too
+  auto results = e2e::events(p, "gush", "result");
   REQUIRE(results.size() == 1);
-  CHECK(runner_e2e::has(results[0]["data"].dump(), "done"));
+  CHECK(e2e::contains(results[0]["data"].dump(), "done"));
   CHECK_FALSE(e2e::group_alive(recorded_pgid(p, "gush", id)));
 }
 
 TEST_CASE("hostile: an agent flooding stderr past its cap: the turn ends, the stderr log is capped and says so") {
   TempProject p;
-  runner_e2e::init(p);
-  runner_e2e::sling_parked(p, {"shout", "--capability", "coordinator", "#!flood-stderr " + flood_bytes(40u << 20) + "\n#!say done"});
-  runner_e2e::turn_ok(p, "shout");
-  const json turn = runner_e2e::last_turn(p, "shout");
+  e2e::init_for_manual_turns(p);
+  e2e::sling_parked(p, {"shout", "--capability", "coordinator", "#!flood-stderr " + flood_bytes(40u << 20) + "\n#!say done"});
+  e2e::turn_ok(p, "shout");
+  const json turn = e2e::last_turn(p, "shout");
   const long long id = turn["id"].get<long long>();
   CHECK(turn["outcome"] == "waiting");
   CHECK(e2e::state_of(p, "shout") == "between_turns");
@@ -93,55 +95,55 @@ TEST_CASE("hostile: an agent flooding stderr past its cap: the turn ends, the st
   const auto size = fs::file_size(turn_log(p, "shout", id, ".stderr.log"));
   CHECK(size <= kStderrCap);
   CHECK(size > kStderrCap - kFloodLine);
-  auto capped = runner_e2e::events(p, "shout", "transcript_capped");
+  auto capped = e2e::events(p, "shout", "transcript_capped");
   REQUIRE(capped.size() == 1);
   CHECK(capped[0]["level"] == "warn");
-  CHECK(runner_e2e::has(capped[0]["data"].dump(), "stderr"));
+  CHECK(e2e::contains(capped[0]["data"].dump(), "stderr"));
   CHECK(fs::file_size(turn_log(p, "shout", id, ".stdout.ndjson")) < 64 * 1024);
   CHECK_FALSE(e2e::group_alive(recorded_pgid(p, "shout", id)));
 }
 
 TEST_CASE("hostile: an agent that closes stdout and keeps running is stopped by the stall watchdog, group and all") {
   TempProject p;
-  runner_e2e::init(p, "turn.stall_timeout = \"1s\"\n");
-  runner_e2e::sling_parked(p, {"mute", "--capability", "coordinator", "#!close-stdout 120s"});
-  auto r = runner_e2e::turn(p, "mute");  // returns long before the agent's 120 s are up
+  e2e::init_for_manual_turns(p, "turn.stall_timeout = \"1s\"\n");
+  e2e::sling_parked(p, {"mute", "--capability", "coordinator", "#!close-stdout 120s"});
+  auto r = e2e::turn(p, "mute");  // returns long before the agent's 120 s are up
   INFO("stderr: " << r.err);
   CHECK(r.code == 1);
-  CHECK(runner_e2e::has(r.err, "stalled: no output for 1s"));
-  const json turn = runner_e2e::last_turn(p, "mute");
+  CHECK(e2e::contains(r.err, "stalled: no output for 1s"));
+  const json turn = e2e::last_turn(p, "mute");
   CHECK(turn["outcome"] == "stalled");
   CHECK(turn["signal"] == 15);  // SIGTERM was enough
   CHECK(e2e::state_of(p, "mute") == "zombie");
-  CHECK(runner_e2e::events(p, "mute", "stalled").size() == 1);
+  CHECK(e2e::events(p, "mute", "stalled").size() == 1);
   CHECK_FALSE(e2e::group_alive(recorded_pgid(p, "mute", turn["id"].get<long long>())));
-  CHECK(runner_e2e::live_agent_processes(p, "mute").empty());
-  CHECK_FALSE(runner_e2e::turn_pid_exists(p, "mute"));
+  CHECK(e2e::live_agent_processes(p, "mute").empty());
+  CHECK_FALSE(e2e::turn_pid_exists(p, "mute"));
 }
 
 TEST_CASE("hostile: an agent that forks and exits: the turn settles normally and nothing of its group survives") {
   TempProject p;
-  runner_e2e::init(p);
-  runner_e2e::sling_parked(p, {"fork", "--capability", "coordinator", "#!fork-exit"});
-  auto r = runner_e2e::turn_ok(p, "fork");
-  CHECK(runner_e2e::has(r.err, "leftover processes after the agent exited"));  // the child was there
-  const json turn = runner_e2e::last_turn(p, "fork");
+  e2e::init_for_manual_turns(p);
+  e2e::sling_parked(p, {"fork", "--capability", "coordinator", "#!fork-exit"});
+  auto r = e2e::turn_ok(p, "fork");
+  CHECK(e2e::contains(r.err, "leftover processes after the agent exited"));  // the child was there
+  const json turn = e2e::last_turn(p, "fork");
   CHECK(turn["outcome"] == "waiting");
   CHECK(turn["exit_code"] == 0);
   CHECK(turn["signal"].is_null());
   CHECK(e2e::state_of(p, "fork") == "between_turns");
   // Right when the turn has settled, not eventually: the 2 s sleeper was killed, not waited for.
   CHECK_FALSE(e2e::group_alive(recorded_pgid(p, "fork", turn["id"].get<long long>())));
-  CHECK(runner_e2e::live_agent_processes(p, "fork").empty());
+  CHECK(e2e::live_agent_processes(p, "fork").empty());
 }
 
 TEST_CASE("hostile: a tool input nested 100,000 deep is stored and shown by every view without crashing") {
   TempProject p;
-  runner_e2e::init(p);
-  runner_e2e::sling_parked(p, {"deep", "--capability", "coordinator", "#!deep 100000\n#!say after"});
-  runner_e2e::turn_ok(p, "deep");
-  CHECK(runner_e2e::last_turn(p, "deep")["outcome"] == "waiting");
-  auto tools = runner_e2e::events(p, "deep", "tool_start");
+  e2e::init_for_manual_turns(p);
+  e2e::sling_parked(p, {"deep", "--capability", "coordinator", "#!deep 100000\n#!say after"});
+  e2e::turn_ok(p, "deep");
+  CHECK(e2e::last_turn(p, "deep")["outcome"] == "waiting");
+  auto tools = e2e::events(p, "deep", "tool_start");
   REQUIRE(tools.size() == 1);
   CHECK(tools[0]["data"]["tool"] == "Deep");
   CHECK(tools[0]["data"]["input"].get<std::string>().rfind("[[[[", 0) == 0);  // kept as text
@@ -162,7 +164,7 @@ TEST_CASE("hostile: a tool input nested 100,000 deep is stored and shown by ever
   int as_text = 0, as_json = 0;
   const json doc = raw.json();
   for (const auto& line : doc["lines"]) {
-    if (line.is_string() && runner_e2e::has(line.get<std::string>(), std::string(1000, '['))) ++as_text;
+    if (line.is_string() && e2e::contains(line.get<std::string>(), std::string(1000, '['))) ++as_text;
     if (line.is_object()) ++as_json;
   }
   CHECK(as_text == 1);

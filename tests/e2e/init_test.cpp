@@ -1,7 +1,8 @@
 #include <doctest/doctest.h>
 #include <sys/stat.h>
 
-#include "harness.h"
+#include "support/command.h"
+#include "support/project.h"
 
 using e2e::TempProject;
 
@@ -39,7 +40,7 @@ TEST_CASE("init twice is a conflict, --force rewrites the config and keeps mail"
 }
 
 TEST_CASE("--version prints the version and exits 0") {
-  auto r = TempProject::command({e2e::drover_bin(), "--version"});
+  auto r = e2e::command({e2e::drover_bin(), "--version"});
   CHECK(r.code == 0);
   CHECK(r.out.find("drover ") == 0);
 }

@@ -3,8 +3,10 @@
 
 #include <set>
 
-#include "foundation_util.h"
-#include "harness.h"
+#include "support/command.h"
+#include "support/database.h"
+#include "support/mail.h"
+#include "support/project.h"
 
 using e2e::contains;
 using e2e::RunOptions;
@@ -308,7 +310,7 @@ TEST_CASE("every mail type and priority is stored as given, payloads come back a
   CHECK(message(p, num)["payload"] == 42);
   // Stored as JSON text in the payload column.
   auto stored = e2e::sql(p, "SELECT payload FROM messages WHERE id = " + std::to_string(obj));
-  CHECK(json::parse(stored.out) == m["payload"]);
+  CHECK(json::parse(stored) == m["payload"]);
 }
 
 TEST_CASE("group addresses: one message per live recipient, never the sender or finished agents") {
@@ -376,7 +378,7 @@ TEST_CASE("mail to a finished agent is refused with a resume hint, operator and 
   CHECK(j.json()["error"]["code"] == "conflict");
   CHECK(contains(j.json()["error"]["message"], "drover resume"));
   CHECK(e2e::mail_count(p) == 0);
-  CHECK(e2e::sql(p, "SELECT count(*) FROM messages").out == "0\n");
+  CHECK(e2e::sql(p, "SELECT count(*) FROM messages") == "0");
 
   // A reply that would land on a finished agent is refused the same way.
   auto from_done = send(p, {"--to", "operator", "--subject", "report", "--from", "t-completed"})[0];

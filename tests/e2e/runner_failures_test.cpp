@@ -6,9 +6,16 @@
 
 #include <future>
 
-#include "runner_util.h"
+#include "support/agents.h"
+#include "support/command.h"
+#include "support/database.h"
+#include "support/mail.h"
+#include "support/processes.h"
+#include "support/project.h"
 
-using namespace runner_e2e;
+using namespace e2e;
+using nlohmann::json;
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -18,7 +25,7 @@ void expect_failed_once(const TempProject& p, const std::string& agent, const st
   CHECK(row["state"] == "between_turns");
   CHECK(row["failed_turns"] == 1);
   REQUIRE(row["state_reason"].is_string());
-  CHECK(has(row["state_reason"].get<std::string>(), reason_part));
+  CHECK(contains(row["state_reason"].get<std::string>(), reason_part));
   CHECK(row["retry_after"].is_string());
   CHECK(released_flags(p, dispatch_id(p, agent)) == "1|1");
   CHECK(status(p, agent)["pending_mail"].size() == 1);
@@ -30,7 +37,7 @@ void expect_failed_once(const TempProject& p, const std::string& agent, const st
 
 TEST_CASE("runner failures: an error result fails the turn, and max_failed_turns makes a zombie with one worker_died") {
   TempProject p;
-  init(p, "supervisor.max_failed_turns = 2\n");
+  init_for_manual_turns(p, "supervisor.max_failed_turns = 2\n");
   sling_parked(p, {"alice", "#!error-result boom: not logged in", "--parent", "lead"});
   CHECK(failed_turn(p, "alice")["outcome"] == "failed");
   expect_failed_once(p, "alice", "boom: not logged in");
@@ -42,7 +49,7 @@ TEST_CASE("runner failures: an error result fails the turn, and max_failed_turns
   json row = agent_row(p, "alice");
   CHECK(row["state"] == "zombie");
   CHECK(row["failed_turns"] == 2);
-  CHECK(has(row["state_reason"].get<std::string>(), "failed 2 turns in a row"));
+  CHECK(contains(row["state_reason"].get<std::string>(), "failed 2 turns in a row"));
   CHECK(released_flags(p, dispatch_id(p, "alice")) == "1|1");
   auto died = worker_died_to(p, "lead");
   REQUIRE(died.size() == 1);
@@ -53,13 +60,13 @@ TEST_CASE("runner failures: an error result fails the turn, and max_failed_turns
   // A zombie gets no more turns.
   json third = turn_json(p, "alice");
   CHECK(third["ran"] == false);
-  CHECK(q(p, "SELECT count(*) FROM turns WHERE agent='alice'") == "2");
+  CHECK(sql(p, "SELECT count(*) FROM turns WHERE agent='alice'") == "2");
   CHECK(worker_died_to(p, "lead").size() == 1);
 }
 
 TEST_CASE("runner failures: no result and a non-zero exit are failed turns with the mail released") {
   TempProject p;
-  init(p);
+  init_for_manual_turns(p);
   sling_parked(p, {"quiet", "#!say partial work\n#!no-result"});
   CHECK(failed_turn(p, "quiet")["outcome"] == "failed");
   expect_failed_once(p, "quiet", "no result");
@@ -74,7 +81,7 @@ TEST_CASE("runner failures: no result and a non-zero exit are failed turns with 
 
 TEST_CASE("runner failures: two concurrent drover turn processes for one agent never overlap") {
   TempProject p;
-  init(p);
+  init_for_manual_turns(p);
   // The first turn queues more work for the agent, then takes a while; whoever waits on
   // the lock finds either nothing (the mail was claimed) or that follow-up mail.
   sling_parked(p, {"alice", "#!mail --to alice --subject again --body \"#!say second\"\n#!sleep 1s",
@@ -88,7 +95,7 @@ TEST_CASE("runner failures: two concurrent drover turn processes for one agent n
   int ran = (ra.json()["ran"] == true) + (rb.json()["ran"] == true);
   CHECK(ran >= 1);
 
-  const std::string rows = q(p, "SELECT started_at || ' ' || ended_at FROM turns WHERE agent='alice' ORDER BY id");
+  const std::string rows = sql(p, "SELECT started_at || ' ' || ended_at FROM turns WHERE agent='alice' ORDER BY id");
   std::vector<std::pair<std::string, std::string>> spans;
   std::istringstream lines(rows);
   for (std::string start, end; lines >> start >> end;) spans.emplace_back(start, end);
@@ -105,7 +112,7 @@ TEST_CASE("runner failures: two concurrent drover turn processes for one agent n
 
 TEST_CASE("runner failures: a spawn failure names the command, releases lock and mail and leaves the state") {
   TempProject p;
-  init(p);
+  init_for_manual_turns(p);
   const std::string missing = "/nonexistent/drover-no-such-agent";
   auto cfg_path = p.root() / ".drover/config.toml";
   std::string cfg = e2e::read_text(cfg_path);
@@ -119,28 +126,28 @@ TEST_CASE("runner failures: a spawn failure names the command, releases lock and
   Run r = turn(p, "alice");
   INFO(r.err);
   CHECK(r.code == 1);
-  CHECK(has(r.err, missing));
+  CHECK(contains(r.err, missing));
   CHECK_FALSE(turn_pid_exists(p, "alice"));
   CHECK(lock_free(p, "alice"));
   json row = agent_row(p, "alice");
   CHECK(row["state"] == "booting");
   CHECK(row["failed_turns"] == 0);
   CHECK(released_flags(p, dispatch) == "1|1");
-  CHECK(q(p, "SELECT outcome FROM turns WHERE agent='alice'") == "spawn_failed");
+  CHECK(sql(p, "SELECT outcome FROM turns WHERE agent='alice'") == "spawn_failed");
 
   // The lock was released: a second attempt fails the same way instead of "busy".
   Run again = turn(p, "alice", {"--lock-timeout", "200ms"});
   INFO(again.err);
   CHECK(again.code == 1);
-  CHECK(has(again.err, missing));
-  CHECK_FALSE(has(again.err, "another process"));
+  CHECK(contains(again.err, missing));
+  CHECK_FALSE(contains(again.err, "another process"));
   CHECK(state_of(p, "alice") == "booting");
   CHECK_FALSE(turn_pid_exists(p, "alice"));
 }
 
 TEST_CASE("runner failures: a turn.pid that cannot be written kills the child and releases the mail") {
   TempProject p;
-  init(p);
+  init_for_manual_turns(p);
   sling_parked(p, {"alice", "#!say started\n#!sleep 300s\n" + e2e::kReportToOperator});
   const std::string dispatch = dispatch_id(p, "alice");
   fs::create_directories(agent_dir(p, "alice") / "turn.pid");  // a directory in its place
@@ -151,7 +158,7 @@ TEST_CASE("runner failures: a turn.pid that cannot be written kills the child an
   Run r = running.get();
   INFO(r.err);
   CHECK(r.code == 1);
-  CHECK(has(r.err, "failed to write turn.pid"));
+  CHECK(contains(r.err, "failed to write turn.pid"));
   // The child was SIGKILLed and reaped before `drover turn` returned.
   CHECK(live_agent_processes(p, "alice").empty());
   if (fs::exists(record_path(p, "alice", 1))) {
@@ -162,7 +169,7 @@ TEST_CASE("runner failures: a turn.pid that cannot be written kills the child an
   json row = agent_row(p, "alice");
   CHECK(row["state"] == "booting");
   CHECK(row["current_turn"].is_null());
-  CHECK(q(p, "SELECT outcome FROM turns WHERE agent='alice'") == "failed");
+  CHECK(sql(p, "SELECT outcome FROM turns WHERE agent='alice'") == "failed");
   CHECK(lock_free(p, "alice"));
   CHECK(mail_list(p, {"--from", "alice"}).empty());  // it never got to report
   CHECK(fs::is_directory(agent_dir(p, "alice") / "turn.pid"));  // ours, left alone
@@ -170,7 +177,7 @@ TEST_CASE("runner failures: a turn.pid that cannot be written kills the child an
 
 TEST_CASE("runner failures: a turn lock held by another process makes drover turn exit 4 after --lock-timeout") {
   TempProject p;
-  init(p);
+  init_for_manual_turns(p);
   sling_parked(p, {"alice", e2e::kReportToOperator});
   const std::string dispatch = dispatch_id(p, "alice");
   {
@@ -178,8 +185,8 @@ TEST_CASE("runner failures: a turn lock held by another process makes drover tur
     Run r = turn(p, "alice", {"--lock-timeout", "200ms"});
     INFO(r.err);
     CHECK(r.code == 4);
-    CHECK(has(r.err, "alice"));
-    CHECK(q(p, "SELECT count(*) FROM turns") == "0");
+    CHECK(contains(r.err, "alice"));
+    CHECK(sql(p, "SELECT count(*) FROM turns") == "0");
     CHECK(released_flags(p, dispatch) == "1|1");
     CHECK(state_of(p, "alice") == "booting");
     CHECK_FALSE(turn_pid_exists(p, "alice"));

@@ -4,18 +4,24 @@
 // worker_died and waiting for children.
 #include <doctest/doctest.h>
 
-#include "runner_util.h"
+#include "support/agents.h"
+#include "support/command.h"
+#include "support/database.h"
+#include "support/mail.h"
+#include "support/project.h"
 
-using namespace runner_e2e;
+using namespace e2e;
+using nlohmann::json;
+namespace fs = std::filesystem;
 
 TEST_CASE("runner: an agent with no pending mail is a no-op (no lock, no turn row, no state change)") {
   TempProject p;
-  init(p);
+  init_for_manual_turns(p);
   sling_parked(p, {"alice", "#!say hello", "--capability", "coordinator"});
   REQUIRE(turn(p, "alice").code == 0);
   const json before = agent_row(p, "alice");
   REQUIRE(before["state"] == "between_turns");
-  REQUIRE(q(p, "SELECT count(*) FROM turns") == "1");
+  REQUIRE(sql(p, "SELECT count(*) FROM turns") == "1");
   auto lock_path = agent_dir(p, "alice") / "turn.lock";
   REQUIRE(fs::exists(lock_path));
   auto lock_mtime = fs::last_write_time(lock_path);
@@ -26,13 +32,13 @@ TEST_CASE("runner: an agent with no pending mail is a no-op (no lock, no turn ro
     Run r = turn(p, "alice", {"--lock-timeout", "200ms"});
     INFO(r.err);
     CHECK(r.code == 0);
-    CHECK(has(r.out + r.err, "nothing to do"));
+    CHECK(contains(r.out + r.err, "nothing to do"));
   }
   Run again = turn(p, "alice", {"--json"});
   CHECK(again.code == 0);
   CHECK(again.json()["ran"] == false);
 
-  CHECK(q(p, "SELECT count(*) FROM turns") == "1");
+  CHECK(sql(p, "SELECT count(*) FROM turns") == "1");
   CHECK(fs::last_write_time(lock_path) == lock_mtime);
   CHECK(agent_row(p, "alice") == before);
   CHECK_FALSE(fs::exists(record_path(p, "alice", 2)));
@@ -41,7 +47,7 @@ TEST_CASE("runner: an agent with no pending mail is a no-op (no lock, no turn ro
 
 TEST_CASE("runner: first turn starts fresh, the next resumes the stored session id with DROVER_* env and cwd") {
   TempProject p;
-  init(p);
+  init_for_manual_turns(p);
   sling_parked(p, {"alice", "#!say hello", "--capability", "coordinator", "--parent", "lead", "--task-id", "T-7"});
   json first = turn_json(p, "alice");
   REQUIRE(first["ran"] == true);
@@ -58,7 +64,7 @@ TEST_CASE("runner: first turn starts fresh, the next resumes the stored session 
   CHECK(env["DROVER_TASK_ID"] == "T-7");
   CHECK(env["DROVER_WORKTREE"] == p.root().string());
   CHECK(rec1["cwd"] == p.root().string());
-  CHECK(has(rec1["text"].get<std::string>(), "Your task"));
+  CHECK(contains(rec1["text"].get<std::string>(), "Your task"));
   CHECK_FALSE(turn_pid_exists(p, "alice"));
 
   const json row = agent_row(p, "alice");
@@ -66,7 +72,7 @@ TEST_CASE("runner: first turn starts fresh, the next resumes the stored session 
   const std::string session = row["runtime_session_id"].get<std::string>();
   CHECK_FALSE(session.empty());
 
-  nudge(p, "alice", "#!say again");
+  nudge_parked(p, "alice", "#!say again");
   json second = turn_json(p, "alice");
   REQUIRE(second["ran"] == true);
   const long long t2 = second["turn"].get<long long>();
@@ -75,9 +81,9 @@ TEST_CASE("runner: first turn starts fresh, the next resumes the stored session 
   CHECK(argv_after(rec2, "--resume") == session);
   CHECK(rec2["env"]["DROVER_TURN"] == std::to_string(t2));
   const std::string text2 = rec2["text"].get<std::string>();
-  CHECK(has(text2, "[MAIL #"));
-  CHECK(has(text2, "#!say again"));
-  CHECK_FALSE(has(text2, "Your task"));
+  CHECK(contains(text2, "[MAIL #"));
+  CHECK(contains(text2, "#!say again"));
+  CHECK_FALSE(contains(text2, "Your task"));
   // A matching resume records no mismatch and keeps the id.
   CHECK(events(p, "alice", "resume_mismatch").empty());
   CHECK(agent_row(p, "alice")["runtime_session_id"] == session);
@@ -87,12 +93,12 @@ TEST_CASE("runner: first turn starts fresh, the next resumes the stored session 
 
 TEST_CASE("runner: a resume answered with another session id stores it and records resume_mismatch") {
   TempProject p;
-  init(p);
+  init_for_manual_turns(p);
   sling_parked(p, {"alice", "#!say hello", "--capability", "coordinator"});
   REQUIRE(turn(p, "alice").code == 0);
   const std::string first_id = agent_row(p, "alice")["runtime_session_id"].get<std::string>();
 
-  nudge(p, "alice", "#!session other-id");
+  nudge_parked(p, "alice", "#!session other-id");
   json second = turn_json(p, "alice");
   REQUIRE(second["ran"] == true);
   CHECK(argv_after(record(p, "alice", second["turn"].get<long long>()), "--resume") == first_id);
@@ -105,7 +111,7 @@ TEST_CASE("runner: a resume answered with another session id stores it and recor
   CHECK(mismatches[0]["data"]["observed_session_id"] == "other-id");
 
   // The next turn resumes the new id, and that match adds no warning.
-  nudge(p, "alice", "#!say fine");
+  nudge_parked(p, "alice", "#!say fine");
   json third = turn_json(p, "alice");
   CHECK(argv_after(record(p, "alice", third["turn"].get<long long>()), "--resume") == "other-id");
   CHECK(events(p, "alice", "resume_mismatch").size() == 1);
@@ -114,13 +120,13 @@ TEST_CASE("runner: a resume answered with another session id stores it and recor
 
 TEST_CASE("runner: a lost runtime session clears the id, records resume_failed and starts fresh from the template") {
   TempProject p;
-  init(p);
+  init_for_manual_turns(p);
   sling_parked(p, {"alice", "#!say hello", "--capability", "coordinator"});
   REQUIRE(turn(p, "alice").code == 0);
   const std::string first_id = agent_row(p, "alice")["runtime_session_id"].get<std::string>();
 
-  nudge(p, "alice", "#!lost-session");
-  const std::string lost_mail = q(p, "SELECT max(id) FROM messages WHERE to_agent='alice'");
+  nudge_parked(p, "alice", "#!lost-session");
+  const std::string lost_mail = sql(p, "SELECT max(id) FROM messages WHERE to_agent='alice'");
   json lost = failed_turn(p, "alice");
   CHECK(lost["outcome"] == "lost_session");
   const long long t2 = lost["id"].get<long long>();
@@ -135,23 +141,23 @@ TEST_CASE("runner: a lost runtime session clears the id, records resume_failed a
   CHECK(released_flags(p, lost_mail) == "1|1");
   CHECK_FALSE(turn_pid_exists(p, "alice"));
 
-  nudge(p, "alice", "#!say fresh start");
+  nudge_parked(p, "alice", "#!say fresh start");
   json fresh = turn_json(p, "alice");
   REQUIRE(fresh["ran"] == true);
   json rec3 = record(p, "alice", fresh["turn"].get<long long>());
   CHECK_FALSE(argv_has(rec3, "--resume"));
   const std::string text = rec3["text"].get<std::string>();
-  CHECK(has(text, "Your task"));
-  CHECK(has(text, "#!say hello"));          // the task, rendered again
-  CHECK(has(text, "[MAIL #" + lost_mail));  // the released mail follows
-  CHECK(has(text, "#!say fresh start"));
+  CHECK(contains(text, "Your task"));
+  CHECK(contains(text, "#!say hello"));          // the task, rendered again
+  CHECK(contains(text, "[MAIL #" + lost_mail));  // the released mail follows
+  CHECK(contains(text, "#!say fresh start"));
   CHECK(agent_row(p, "alice")["runtime_session_id"].is_string());
   CHECK(state_of(p, "alice") == "between_turns");
 }
 
 TEST_CASE("runner: terminal mail per capability decides completion") {
   TempProject p;
-  init(p);
+  init_for_manual_turns(p);
   struct Case {
     const char* agent;
     const char* capability;
@@ -184,7 +190,7 @@ TEST_CASE("runner: terminal mail per capability decides completion") {
 
 TEST_CASE("runner: a terminal mail sent in an earlier turn does not complete a later turn") {
   TempProject p;
-  init(p);
+  init_for_manual_turns(p);
   sling_parked(p, {"alice", "#!say working\n" + e2e::kReportToOperator, "--parent", "lead"});
   json first = turn_json(p, "alice");
   REQUIRE(first["outcome"] == "completed");
@@ -207,7 +213,7 @@ TEST_CASE("runner: a terminal mail sent in an earlier turn does not complete a l
 
 TEST_CASE("runner: a clean end without terminal mail is a contract violation with one worker_died to the parent") {
   TempProject p;
-  init(p);
+  init_for_manual_turns(p);
   sling_parked(p, {"alice", "#!say finished but told nobody", "--parent", "lead", "--task-id", "T-1"});
   const std::string dispatch = dispatch_id(p, "alice");
   Run r = turn(p, "alice", {"--json"});
@@ -224,7 +230,7 @@ TEST_CASE("runner: a clean end without terminal mail is a contract violation wit
   auto violations = events(p, "alice", "contract_violation");
   REQUIRE(violations.size() == 1);
   CHECK(violations[0]["level"] == "error");
-  CHECK(q(p, "SELECT read_at IS NOT NULL FROM messages WHERE id=" + dispatch) == "1");  // clean result
+  CHECK(sql(p, "SELECT read_at IS NOT NULL FROM messages WHERE id=" + dispatch) == "1");  // clean result
 
   auto died = worker_died_to(p, "lead");
   REQUIRE(died.size() == 1);
@@ -240,7 +246,7 @@ TEST_CASE("runner: a clean end without terminal mail is a contract violation wit
   CHECK(pl["agent"] == "alice");
   CHECK(pl["capability"] == "builder");
   CHECK(pl["task_id"] == "T-1");
-  CHECK(has(pl["reason"].get<std::string>(), "ended without terminal mail"));
+  CHECK(contains(pl["reason"].get<std::string>(), "ended without terminal mail"));
   CHECK(pl["last_activity"].is_string());
   CHECK(pl["terminated_by"] == "runner");
   CHECK(pl["turn"] == t);
@@ -250,7 +256,7 @@ TEST_CASE("runner: a clean end without terminal mail is a contract violation wit
 
 TEST_CASE("runner: no worker_died without a parent, nor when the terminal mail was seen") {
   TempProject p;
-  init(p);
+  init_for_manual_turns(p);
   sling_parked(p, {"orphan", "#!say finished, no report"});
   CHECK(failed_turn(p, "orphan")["outcome"] == "contract_violation");
   CHECK(state_of(p, "orphan") == "completed");
@@ -266,7 +272,7 @@ TEST_CASE("runner: no worker_died without a parent, nor when the terminal mail w
 
 TEST_CASE("runner: an agent with a live child that ends cleanly without terminal mail is waiting") {
   TempProject p;
-  init(p);
+  init_for_manual_turns(p);
   sling_parked(p, {"boss", "#!say waiting for my worker", "--capability", "lead"});
   sling_parked(p, {"kid", "some work", "--parent", "boss"});
   json r = turn_json(p, "boss");

@@ -6,9 +6,15 @@
 
 #include <future>
 
-#include "runner_util.h"
+#include "support/agents.h"
+#include "support/command.h"
+#include "support/mail.h"
+#include "support/processes.h"
+#include "support/project.h"
 
-using namespace runner_e2e;
+using namespace e2e;
+using nlohmann::json;
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -21,7 +27,7 @@ void expect_stalled(const TempProject& p, const std::string& agent, const json& 
   CHECK(report["ended_at"].is_string());
   json row = agent_row(p, agent);
   CHECK(row["state"] == "zombie");
-  CHECK(has(row["state_reason"].get<std::string>(), "stalled"));
+  CHECK(contains(row["state_reason"].get<std::string>(), "stalled"));
   auto stalled = events(p, agent, "stalled");
   REQUIRE(stalled.size() == 1);
   CHECK(stalled[0]["level"] == "error");
@@ -36,30 +42,30 @@ void expect_stalled(const TempProject& p, const std::string& agent, const json& 
 
 TEST_CASE("runner watchdog: a turn that stalls after its first line is stopped, zombied and reported to the parent") {
   TempProject p;
-  init(p, kFastWatchdog);
+  init_for_manual_turns(p, kFastWatchdog);
   sling_parked(p, {"alice", "#!say started\n#!sleep 30s", "--parent", "lead"});
   json doc = failed_turn(p, "alice");
   expect_stalled(p, "alice", doc);
   CHECK(doc["signal"] == 15);  // SIGTERM to the group was enough
   auto died = worker_died_to(p, "lead");
   REQUIRE(died.size() == 1);
-  CHECK(has(died[0]["payload"]["reason"].get<std::string>(), "stalled"));
+  CHECK(contains(died[0]["payload"]["reason"].get<std::string>(), "stalled"));
   CHECK(died[0]["payload"]["terminated_by"] == "runner");
-  CHECK(has(died[0]["body"].get<std::string>(), "stalled"));
+  CHECK(contains(died[0]["body"].get<std::string>(), "stalled"));
 }
 
 TEST_CASE("runner watchdog: a stall_timeout shorter than first_output_timeout applies from the first event on") {
   TempProject p;
-  init(p, "turn.stall_timeout = \"1s\"\nturn.first_output_timeout = \"10m\"\nturn.kill_grace = \"500ms\"\n");
+  init_for_manual_turns(p, "turn.stall_timeout = \"1s\"\nturn.first_output_timeout = \"10m\"\nturn.kill_grace = \"500ms\"\n");
   sling_parked(p, {"alice", "#!slow 3 50ms\n#!sleep 30s"});
   json doc = failed_turn(p, "alice");
   expect_stalled(p, "alice", doc);
-  CHECK(has(events(p, "alice", "stalled").at(0)["data"]["reason"].get<std::string>(), "no output for 1s"));
+  CHECK(contains(events(p, "alice", "stalled").at(0)["data"]["reason"].get<std::string>(), "no output for 1s"));
 }
 
 TEST_CASE("runner watchdog: a turn that prints nothing hits first_output_timeout") {
   TempProject p;
-  init(p, kFastWatchdog);
+  init_for_manual_turns(p, kFastWatchdog);
   sling_parked(p, {"alice", "#!sleep-before 30s"});
   json doc = failed_turn(p, "alice");
   expect_stalled(p, "alice", doc);
@@ -69,7 +75,7 @@ TEST_CASE("runner watchdog: a turn that prints nothing hits first_output_timeout
 
 TEST_CASE("runner watchdog: an agent that ignores SIGTERM is SIGKILLed after kill_grace") {
   TempProject p;
-  init(p, kFastWatchdog);
+  init_for_manual_turns(p, kFastWatchdog);
   sling_parked(p, {"alice", "#!ignore-sigterm\n#!say started\n#!sleep 30s"});
   json doc = failed_turn(p, "alice");
   expect_stalled(p, "alice", doc);
@@ -78,7 +84,7 @@ TEST_CASE("runner watchdog: an agent that ignores SIGTERM is SIGKILLed after kil
 
 TEST_CASE("runner watchdog: events keep a slow but live turn alive past stall_timeout") {
   TempProject p;
-  init(p, kFastWatchdog);
+  init_for_manual_turns(p, kFastWatchdog);
   sling_parked(p, {"alice", "#!slow 6 400ms\n" + e2e::kReportToOperator});
   json doc = turn_json(p, "alice");
   CHECK(doc["outcome"] == "completed");
@@ -86,14 +92,14 @@ TEST_CASE("runner watchdog: events keep a slow but live turn alive past stall_ti
   CHECK(events(p, "alice", "stalled").empty());
   int slow = 0;
   for (const auto& e : events(p, "alice", "assistant_text"))
-    if (has(e["data"]["text"].get<std::string>(), "/6")) ++slow;
+    if (contains(e["data"]["text"].get<std::string>(), "/6")) ++slow;
   CHECK(slow == 6);
   CHECK_FALSE(turn_pid_exists(p, "alice"));
 }
 
 TEST_CASE("runner watchdog: a grandchild holding stdout neither keeps the turn open nor survives it") {
   TempProject p;
-  init(p);
+  init_for_manual_turns(p);
   sling_parked(p, {"alice", "#!grandchild 60s\n#!say leaving a sleeper behind\n" + e2e::kReportToOperator});
   auto running = std::async(std::launch::async, [&p] { return turn(p, "alice", {"--json"}); });
   // Deadline for the test, not a speed requirement: the grandchild sleeps 60 s.
@@ -116,7 +122,7 @@ TEST_CASE("runner watchdog: a grandchild holding stdout neither keeps the turn o
 
 TEST_CASE("runner output: malformed lines are warned about and the turn still settles by its result") {
   TempProject p;
-  init(p);
+  init_for_manual_turns(p);
   sling_parked(p, {"alice", "#!garbage\n#!say still here\n" + e2e::kReportToOperator});
   json doc = turn_json(p, "alice");
   CHECK(doc["outcome"] == "completed");
@@ -133,7 +139,7 @@ TEST_CASE("runner output: malformed lines are warned about and the turn still se
 
 TEST_CASE("runner output: a line over turn.max_line_bytes is truncated in the transcript and recorded") {
   TempProject p;
-  init(p, "turn.max_line_bytes = 1024\n");
+  init_for_manual_turns(p, "turn.max_line_bytes = 1024\n");
   sling_parked(p, {"alice", "#!huge 5000\n#!say after the huge line\n" + e2e::kReportToOperator});
   json doc = turn_json(p, "alice");
   CHECK(doc["outcome"] == "completed");
@@ -145,7 +151,7 @@ TEST_CASE("runner output: a line over turn.max_line_bytes is truncated in the tr
   auto transcript = p.root() / ".drover/logs/alice" / (std::to_string(doc["turn"].get<long long>()) + ".stdout.ndjson");
   REQUIRE(fs::exists(transcript));
   const std::string text = e2e::read_text(transcript);
-  CHECK(has(text, "\"type\":\"result\""));
+  CHECK(contains(text, "\"type\":\"result\""));
   std::size_t start = 0, longest = 0;
   while (start < text.size()) {
     auto nl = text.find('\n', start);

@@ -3,8 +3,10 @@
 
 #include <set>
 
-#include "foundation_util.h"
-#include "harness.h"
+#include "support/command.h"
+#include "support/database.h"
+#include "support/mail.h"
+#include "support/project.h"
 
 using e2e::contains;
 using e2e::TempProject;
@@ -225,7 +227,7 @@ TEST_CASE("status is read-only: the database is byte-for-byte unchanged") {
   e2e::send(p, {"--to", "operator", "--subject", "unread"});
   auto db = e2e::db_path(p);
   const std::string rows_before = e2e::sql(p, "SELECT * FROM sessions; SELECT * FROM messages; "
-                                              "SELECT * FROM turns; SELECT * FROM events;").out;
+                                              "SELECT * FROM turns; SELECT * FROM events;");
   const std::string bytes_before = e2e::read_text(db);
   REQUIRE_FALSE(bytes_before.empty());
 
@@ -239,8 +241,8 @@ TEST_CASE("status is read-only: the database is byte-for-byte unchanged") {
   }
   CHECK(e2e::read_text(db) == bytes_before);
   CHECK(e2e::sql(p, "SELECT * FROM sessions; SELECT * FROM messages; SELECT * FROM turns; "
-                    "SELECT * FROM events;").out == rows_before);
+                    "SELECT * FROM events;") == rows_before);
   CHECK_FALSE(std::filesystem::exists(p.root() / ".drover/supervisor.pid"));
   // Pending mail shown by `status alice` is still unread.
-  CHECK(e2e::sql(p, "SELECT count(*) FROM messages WHERE read_at IS NULL").out == "2\n");
+  CHECK(e2e::sql(p, "SELECT count(*) FROM messages WHERE read_at IS NULL") == "2");
 }

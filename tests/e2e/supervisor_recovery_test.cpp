@@ -6,7 +6,13 @@
 #include <unistd.h>
 
 #include "os/spawn.h"
-#include "supervisor_util.h"
+#include "os/file_lock.h"
+#include "support/agents.h"
+#include "support/command.h"
+#include "support/database.h"
+#include "support/mail.h"
+#include "support/processes.h"
+#include "support/project.h"
 
 using e2e::contains;
 using e2e::Json;
@@ -22,7 +28,7 @@ const std::string kReportToBoss = "#!mail --to boss --type worker_done --subject
 void wait_in_sh_step(const TempProject& p, const std::string& agent) {
   REQUIRE(e2e::wait_records(p, agent, 1));
   REQUIRE(e2e::wait_until([&] {
-    return e2e::qn(p, "SELECT count(*) FROM events WHERE agent = '" + agent + "' AND kind = 'tool_start'") >= 1;
+    return e2e::sql_int(p, "SELECT count(*) FROM events WHERE agent = '" + agent + "' AND kind = 'tool_start'") >= 1;
   }, e2e::kDeadline));
   REQUIRE(e2e::state_of(p, agent) == "in_turn");
 }
@@ -32,11 +38,11 @@ long long first_pgid(const TempProject& p, const std::string& agent) {
 }
 
 std::string first_turn_outcome(const TempProject& p, const std::string& agent) {
-  return e2e::q(p, "SELECT ifnull(outcome, 'running') FROM turns WHERE agent = '" + agent + "' ORDER BY id LIMIT 1");
+  return e2e::sql(p, "SELECT ifnull(outcome, 'running') FROM turns WHERE agent = '" + agent + "' ORDER BY id LIMIT 1");
 }
 
 long long events_of(const TempProject& p, const std::string& agent, const std::string& kind) {
-  return e2e::qn(p, "SELECT count(*) FROM events WHERE agent = '" + agent + "' AND kind = '" + kind + "'");
+  return e2e::sql_int(p, "SELECT count(*) FROM events WHERE agent = '" + agent + "' AND kind = '" + kind + "'");
 }
 
 void send_to(const TempProject& p, const std::string& agent, const std::string& body) {
@@ -51,7 +57,7 @@ TEST_CASE("SIGKILL mid-stream: the orphan is killed, the agent resumes with the 
   auto flag = p.root() / "flag";
   e2e::sling(p, {"w1", "--parent", "boss", "#!say started\n#!sh test -f " + flag.string() + " || sleep 60\n" + kReportToBoss});
   wait_in_sh_step(p, "w1");
-  auto sid = e2e::q(p, "SELECT ifnull(runtime_session_id, '') FROM sessions WHERE name = 'w1'");
+  auto sid = e2e::sql(p, "SELECT ifnull(runtime_session_id, '') FROM sessions WHERE name = 'w1'");
   REQUIRE_FALSE(sid.empty());
   long long pgid = first_pgid(p, "w1");
   send_to(p, "w1", "#!say extra-one");  // queued behind the running turn
@@ -70,7 +76,7 @@ TEST_CASE("SIGKILL mid-stream: the orphan is killed, the agent resumes with the 
   // Recovery ran before `up` returned: the orphan's group is gone and the turn is settled.
   CHECK_FALSE(e2e::group_alive(pgid));
   CHECK(events_of(p, "w1", "orphan_killed") == 1);
-  CHECK(e2e::qn(p, "SELECT json_extract(data, '$.pgid') FROM events WHERE kind = 'orphan_killed'") == pgid);
+  CHECK(e2e::sql_int(p, "SELECT json_extract(data, '$.pgid') FROM events WHERE kind = 'orphan_killed'") == pgid);
   CHECK(first_turn_outcome(p, "w1") == "interrupted");
   CHECK(contains(e2e::read_text(p.root() / ".drover/logs/supervisor.log"), "resuming w1 (interrupted turn"));
 
@@ -84,10 +90,10 @@ TEST_CASE("SIGKILL mid-stream: the orphan is killed, the agent resumes with the 
   CHECK(contains(text, "extra-one"));
   CHECK(contains(text, "extra-two"));
   CHECK(contains(text, "Type: dispatch"));  // the interrupted turn's mail was released
-  CHECK(e2e::mail(p, {"--to", "boss", "--type", "worker_done"}).size() == 1);
-  CHECK(e2e::mail(p, {"--to", "boss", "--type", "worker_died"}).empty());
-  CHECK(e2e::q(p, "SELECT count(*) FROM messages WHERE to_agent = 'w1' AND read_at IS NULL") == "0");
-  CHECK(e2e::q(p, "SELECT count(*) FROM messages WHERE to_agent = 'w1'") == "4");  // dispatch, 2 extra, note
+  CHECK(e2e::mail_list(p, {"--to", "boss", "--type", "worker_done"}).size() == 1);
+  CHECK(e2e::mail_list(p, {"--to", "boss", "--type", "worker_died"}).empty());
+  CHECK(e2e::sql(p, "SELECT count(*) FROM messages WHERE to_agent = 'w1' AND read_at IS NULL") == "0");
+  CHECK(e2e::sql(p, "SELECT count(*) FROM messages WHERE to_agent = 'w1'") == "4");  // dispatch, 2 extra, note
   e2e::check_mail_invariants(p, "w1");
 }
 
@@ -108,11 +114,11 @@ TEST_CASE("after SIGKILL, agents whose last activity is older than resume_max_ag
     // The supervisor is dead: nothing refreshes last_activity.
     if (real_time)
       REQUIRE(e2e::wait_until([&] {
-        return e2e::q(p, "SELECT count(*) FROM sessions WHERE (julianday('now') - julianday(last_activity)) "
-                         "* 86400 > 1.5") == "2";
+        return e2e::sql(p, "SELECT count(*) FROM sessions WHERE (julianday('now') - julianday(last_activity)) "
+                           "* 86400 > 1.5") == "2";
       }, e2e::kDeadline));
     else
-      e2e::q(p, "UPDATE sessions SET last_activity = '2020-01-01T00:00:00.000Z' WHERE name IN ('old1', 'old2')");
+      e2e::sql(p, "UPDATE sessions SET last_activity = '2020-01-01T00:00:00.000Z' WHERE name IN ('old1', 'old2')");
     (void)e2e::ok(p, {"up"});
 
     CHECK_FALSE(e2e::group_alive(pgid));
@@ -120,24 +126,24 @@ TEST_CASE("after SIGKILL, agents whose last activity is older than resume_max_ag
     for (const char* name : {"old1", "old2"}) {
       CAPTURE(name);
       CHECK(e2e::state_of(p, name) == "stale");
-      CHECK(contains(e2e::q(p, std::string("SELECT state_reason FROM sessions WHERE name = '") + name + "'"),
+      CHECK(contains(e2e::sql(p, std::string("SELECT state_reason FROM sessions WHERE name = '") + name + "'"),
                      "older than"));
     }
     CHECK(first_turn_outcome(p, "old1") == "interrupted");
-    CHECK(e2e::q(p, "SELECT count(*) FROM turns WHERE agent = 'old1'") == "1");
-    CHECK(e2e::q(p, "SELECT count(*) FROM turns WHERE agent = 'old2'") == "0");
+    CHECK(e2e::sql(p, "SELECT count(*) FROM turns WHERE agent = 'old1'") == "1");
+    CHECK(e2e::sql(p, "SELECT count(*) FROM turns WHERE agent = 'old2'") == "0");
     CHECK(e2e::records(p, "old1").size() == 1);
     auto log = e2e::read_text(p.root() / ".drover/logs/supervisor.log");
     CHECK(contains(log, "not resuming old1: last activity "));
     CHECK(contains(log, real_time ? "is older than 1s" : "2020-01-01T00:00:00.000Z is older than 1h"));
     CHECK(contains(log, "not resuming old2"));
 
-    auto died = e2e::mail(p, {"--to", "boss", "--type", "worker_died"});
+    auto died = e2e::mail_list(p, {"--to", "boss", "--type", "worker_died"});
     REQUIRE(died.size() == 2);
     for (const auto& m : died) CHECK(m["payload"]["terminated_by"] == "supervisor");
     // Their mail is kept, released and unread: `drover resume` would deliver it.
-    CHECK(e2e::q(p, "SELECT count(*) FROM messages WHERE to_agent IN ('old1','old2') AND read_at IS NULL "
-                    "AND claimed_turn IS NULL") == "2");
+    CHECK(e2e::sql(p, "SELECT count(*) FROM messages WHERE to_agent IN ('old1','old2') AND read_at IS NULL "
+                      "AND claimed_turn IS NULL") == "2");
     e2e::check_mail_invariants(p, "old1");
     CHECK(e2e::run(p, {"nudge", "old1"}).code == 4);
   }
@@ -149,7 +155,7 @@ TEST_CASE("SIGKILL before the agent's first output: the orphan is killed, the re
   e2e::sling(p, {"w2", "--parent", "boss", "#!sleep-before 30s\n" + kReportToBoss});
   REQUIRE(e2e::wait_records(p, "w2", 1));  // written before the sleep
   REQUIRE(e2e::wait_state(p, "w2", "in_turn"));
-  CHECK(e2e::q(p, "SELECT ifnull(runtime_session_id, '') FROM sessions WHERE name = 'w2'").empty());
+  CHECK(e2e::sql(p, "SELECT ifnull(runtime_session_id, '') FROM sessions WHERE name = 'w2'").empty());
   long long pgid = first_pgid(p, "w2");
   send_to(p, "w2", "queued while silent");
 
@@ -164,7 +170,7 @@ TEST_CASE("SIGKILL before the agent's first output: the orphan is killed, the re
   // the task, the note and the queued mail, each exactly once.
   REQUIRE(e2e::wait_records(p, "w2", 2));
   REQUIRE(e2e::wait_until([&] {
-    return e2e::q(p, "SELECT count(*) FROM turns WHERE agent = 'w2' AND ended_at IS NULL") == "1";
+    return e2e::sql(p, "SELECT count(*) FROM turns WHERE agent = 'w2' AND ended_at IS NULL") == "1";
   }, e2e::kDeadline));
   auto recs = e2e::records(p, "w2");
   REQUIRE(recs.size() == 2);
@@ -173,15 +179,15 @@ TEST_CASE("SIGKILL before the agent's first output: the orphan is killed, the re
   CHECK(contains(text, "#!sleep-before 30s"));
   CHECK(contains(text, kNote));
   CHECK(contains(text, "queued while silent"));
-  CHECK(e2e::q(p, "SELECT count(*) FROM messages WHERE to_agent = 'w2' AND claimed_turn = "
-                  "(SELECT max(id) FROM turns WHERE agent = 'w2')") == "3");
+  CHECK(e2e::sql(p, "SELECT count(*) FROM messages WHERE to_agent = 'w2' AND claimed_turn = "
+                    "(SELECT max(id) FROM turns WHERE agent = 'w2')") == "3");
   e2e::check_mail_invariants(p, "w2");
 
   // Stopping the retried turn releases its mail again: all of it is pending, none read.
   (void)e2e::ok(p, {"stop", "w2"});
-  CHECK(e2e::q(p, "SELECT count(*) || ' ' || sum(read_at IS NULL AND claimed_turn IS NULL) FROM messages "
-                  "WHERE to_agent = 'w2'") == "3 3");
-  CHECK(e2e::mail(p, {"--to", "boss", "--type", "worker_died"}).size() == 1);
+  CHECK(e2e::sql(p, "SELECT count(*) || ' ' || sum(read_at IS NULL AND claimed_turn IS NULL) FROM messages "
+                    "WHERE to_agent = 'w2'") == "3 3");
+  CHECK(e2e::mail_list(p, {"--to", "boss", "--type", "worker_died"}).size() == 1);
   e2e::check_mail_invariants(p, "w2");
 }
 
@@ -198,7 +204,7 @@ TEST_CASE("the turn ends while the supervisor is dead: its stale turn.pid is dro
   // before it could report.
   e2e::write_text(gate, "");
   REQUIRE(e2e::wait_until([&] { return !e2e::group_alive(pgid); }, e2e::kDeadline));
-  CHECK(e2e::mail(p, {"--to", "boss"}).empty());
+  CHECK(e2e::mail_list(p, {"--to", "boss"}).empty());
   CHECK(e2e::state_of(p, "w3") == "in_turn");
 
   (void)e2e::ok(p, {"up"});
@@ -210,8 +216,8 @@ TEST_CASE("the turn ends while the supervisor is dead: its stale turn.pid is dro
   REQUIRE(recs.size() == 2);
   CHECK(e2e::argv_has(recs[1], "--resume"));
   CHECK(contains(recs[1]["text"].get<std::string>(), kNote));
-  CHECK(e2e::mail(p, {"--to", "boss", "--type", "worker_done"}).size() == 1);
-  CHECK(e2e::q(p, "SELECT count(*) FROM messages WHERE to_agent = 'w3' AND read_at IS NULL") == "0");
+  CHECK(e2e::mail_list(p, {"--to", "boss", "--type", "worker_done"}).size() == 1);
+  CHECK(e2e::sql(p, "SELECT count(*) FROM messages WHERE to_agent = 'w3' AND read_at IS NULL") == "0");
   e2e::check_mail_invariants(p, "w3");
 }
 
@@ -232,12 +238,12 @@ TEST_CASE("drover down during a turn settles it as interrupted and the next up r
     CHECK_FALSE(drover::os::is_locked(e2e::supervisor_lock(p)));
     CHECK_FALSE(e2e::group_alive(pgid));
     CHECK(first_turn_outcome(p, "w4") == "interrupted");
-    CHECK(e2e::q(p, "SELECT state || ' ' || ifnull(current_turn, '-') FROM sessions WHERE name = 'w4'") ==
+    CHECK(e2e::sql(p, "SELECT state || ' ' || ifnull(current_turn, '-') FROM sessions WHERE name = 'w4'") ==
           "between_turns -");
-    CHECK(e2e::q(p, "SELECT count(*) FROM messages WHERE to_agent = 'w4' AND read_at IS NULL AND "
-                    "claimed_turn IS NULL") == "1");
+    CHECK(e2e::sql(p, "SELECT count(*) FROM messages WHERE to_agent = 'w4' AND read_at IS NULL AND "
+                      "claimed_turn IS NULL") == "1");
     CHECK_FALSE(std::filesystem::exists(p.root() / ".drover/agents/w4/turn.pid"));
-    CHECK(e2e::mail(p, {"--to", "boss"}).empty());  // an interruption is not a death
+    CHECK(e2e::mail_list(p, {"--to", "boss"}).empty());  // an interruption is not a death
 
     e2e::write_text(flag, "");
     (void)e2e::ok(p, {"up"});
@@ -246,7 +252,7 @@ TEST_CASE("drover down during a turn settles it as interrupted and the next up r
     REQUIRE(recs.size() == 2);
     CHECK(e2e::argv_has(recs[1], "--resume"));
     CHECK(contains(recs[1]["text"].get<std::string>(), "Type: dispatch"));
-    CHECK(e2e::mail(p, {"--to", "boss", "--type", "worker_done"}).size() == 1);
+    CHECK(e2e::mail_list(p, {"--to", "boss", "--type", "worker_done"}).size() == 1);
     e2e::check_mail_invariants(p, "w4");
   }
 }
@@ -283,14 +289,14 @@ TEST_CASE("a drover turn runner SIGKILLed mid-turn: the running supervisor kills
   CHECK(e2e::wait_until([&] { return !e2e::group_alive(pgid); }, e2e::kDeadline));
   CHECK(first_turn_outcome(p, "w1") == "interrupted");
   bool done = e2e::wait_state(p, "w1", "completed");
-  INFO(e2e::q(p, "SELECT state || ' ' || ifnull(state_reason, '') FROM sessions WHERE name = 'w1'"));
-  INFO(e2e::q(p, "SELECT id || ' ' || ifnull(outcome, 'running') || ' ' || ifnull(detail, '') FROM turns"));
+  INFO(e2e::sql(p, "SELECT state || ' ' || ifnull(state_reason, '') FROM sessions WHERE name = 'w1'"));
+  INFO(e2e::sql(p, "SELECT id || ' ' || ifnull(outcome, 'running') || ' ' || ifnull(detail, '') FROM turns"));
   INFO(e2e::read_text(p.root() / ".drover/logs/supervisor.log"));
   REQUIRE(done);
-  auto notes = e2e::mail(p, {"--to", "w1", "--from", "supervisor"});
+  auto notes = e2e::mail_list(p, {"--to", "w1", "--from", "supervisor"});
   REQUIRE(notes.size() == 1);
   CHECK(notes[0]["subject"] == "runner died");
-  CHECK(e2e::qn(p, "SELECT count(*) FROM messages WHERE type = 'worker_died'") == 0);
+  CHECK(e2e::sql_int(p, "SELECT count(*) FROM messages WHERE type = 'worker_died'") == 0);
   e2e::check_mail_invariants(p, "w1");
   (void)e2e::ok(p, {"down"});
 }

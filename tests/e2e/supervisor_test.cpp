@@ -2,7 +2,13 @@
 // a lead and its children, nudge, stop, a missing runtime, a crash loop, one supervisor.
 #include <doctest/doctest.h>
 
-#include "supervisor_util.h"
+#include "os/file_lock.h"
+#include "support/agents.h"
+#include "support/command.h"
+#include "support/database.h"
+#include "support/mail.h"
+#include "support/processes.h"
+#include "support/project.h"
 
 using e2e::contains;
 using e2e::Json;
@@ -38,19 +44,19 @@ TEST_CASE("a lead slings two children from its turn, is woken by their worker_do
   REQUIRE(e2e::wait_state(p, "lead", "completed"));
   CHECK(e2e::state_of(p, "kid1") == "completed");
   CHECK(e2e::state_of(p, "kid2") == "completed");
-  CHECK(e2e::q(p, "SELECT parent || ' ' || depth FROM sessions WHERE name IN ('kid1','kid2')") == "lead 1\nlead 1");
+  CHECK(e2e::sql(p, "SELECT parent || ' ' || depth FROM sessions WHERE name IN ('kid1','kid2')") == "lead 1\nlead 1");
   // The lead's first turn ended waiting (it had children), a later one carried their mail.
   CHECK(e2e::turn_count(p, "lead") >= 2);
-  CHECK(e2e::q(p, "SELECT outcome FROM turns WHERE agent = 'lead' ORDER BY id LIMIT 1") == "waiting");
-  CHECK(e2e::mail(p, {"--to", "lead", "--type", "worker_done"}).size() == 2);
-  auto to_operator = e2e::mail(p, {"--to", "operator"});
+  CHECK(e2e::sql(p, "SELECT outcome FROM turns WHERE agent = 'lead' ORDER BY id LIMIT 1") == "waiting");
+  CHECK(e2e::mail_list(p, {"--to", "lead", "--type", "worker_done"}).size() == 2);
+  auto to_operator = e2e::mail_list(p, {"--to", "operator"});
   REQUIRE(to_operator.size() == 1);
   CHECK(to_operator[0]["from"] == "lead");
   CHECK(to_operator[0]["type"] == "worker_done");
   // It came last: after both children's reports.
-  for (const auto& m : e2e::mail(p, {"--to", "lead"})) CHECK(m["id"].get<long long>() < to_operator[0]["id"].get<long long>());
-  CHECK(e2e::mail(p, {"--type", "worker_died"}).empty());
-  CHECK(e2e::q(p, "SELECT count(*) FROM turns WHERE ended_at IS NULL") == "0");
+  for (const auto& m : e2e::mail_list(p, {"--to", "lead"})) CHECK(m["id"].get<long long>() < to_operator[0]["id"].get<long long>());
+  CHECK(e2e::mail_list(p, {"--type", "worker_died"}).empty());
+  CHECK(e2e::sql(p, "SELECT count(*) FROM turns WHERE ended_at IS NULL") == "0");
 }
 
 TEST_CASE("nudge: an idle agent runs now, a busy one gets it at its next turn, --wait follows the turn") {
@@ -60,8 +66,8 @@ TEST_CASE("nudge: an idle agent runs now, a busy one gets it at its next turn, -
   e2e::sling(p, {"coord", "--capability", "coordinator", "#!say hello"});
   auto idle_after = [&](long long turns) {
     return e2e::wait_until([&] {
-      return e2e::q(p, "SELECT state || ' ' || turn_count || ' ' || ifnull(current_turn, '-') FROM sessions "
-                       "WHERE name = 'coord'") == "between_turns " + std::to_string(turns) + " -";
+      return e2e::sql(p, "SELECT state || ' ' || turn_count || ' ' || ifnull(current_turn, '-') FROM sessions "
+                         "WHERE name = 'coord'") == "between_turns " + std::to_string(turns) + " -";
     }, e2e::kDeadline);
   };
   REQUIRE(idle_after(1));
@@ -83,7 +89,7 @@ TEST_CASE("nudge: an idle agent runs now, a busy one gets it at its next turn, -
     CHECK(contains(r.out, "text: waited"));
     CHECK_FALSE(contains(r.out, "text: hello"));  // only what the nudge caused, not the first turn
     CHECK(e2e::turn_count(p, "coord") == 2);
-    CHECK(e2e::q(p, "SELECT count(*) FROM messages WHERE type = 'nudge' AND read_at IS NOT NULL") == "1");
+    CHECK(e2e::sql(p, "SELECT count(*) FROM messages WHERE type = 'nudge' AND read_at IS NOT NULL") == "1");
   }
 
   SUBCASE("busy") {
@@ -94,7 +100,7 @@ TEST_CASE("nudge: an idle agent runs now, a busy one gets it at its next turn, -
     auto r = e2e::ok(p, {"nudge", "coord", "#!say busy-nudge"});
     // It returned while the turn still runs (the gate is closed), and the nudge is queued.
     CHECK(e2e::state_of(p, "coord") == "in_turn");
-    CHECK(e2e::q(p, "SELECT count(*) FROM messages WHERE body = '#!say busy-nudge' AND claimed_turn IS NULL") == "1");
+    CHECK(e2e::sql(p, "SELECT count(*) FROM messages WHERE body = '#!say busy-nudge' AND claimed_turn IS NULL") == "1");
     e2e::write_text(gate, "");
     REQUIRE(idle_after(3));
     auto recs = e2e::records(p, "coord");
@@ -110,7 +116,7 @@ TEST_CASE("nudge: an idle agent runs now, a busy one gets it at its next turn, -
     CHECK(r.code == 4);
     CHECK(contains(r.err, "resume"));
     CHECK(e2e::run(p, {"nudge", "nobody", "hello"}).code == 3);
-    CHECK(e2e::mail(p, {"--type", "nudge"}).empty());
+    CHECK(e2e::mail_list(p, {"--type", "nudge"}).empty());
   }
 }
 
@@ -131,9 +137,9 @@ TEST_CASE("stop during a long turn: stopped, one worker_died, nothing of the tur
   CHECK(e2e::state_of(p, "sleeper") == "stopped");
   CHECK_FALSE(e2e::group_alive(pgid));
   CHECK_FALSE(std::filesystem::exists(p.root() / ".drover/agents/sleeper/turn.pid"));
-  CHECK(e2e::q(p, "SELECT outcome FROM turns WHERE agent = 'sleeper'") == "stopped");
+  CHECK(e2e::sql(p, "SELECT outcome FROM turns WHERE agent = 'sleeper'") == "stopped");
 
-  auto died = e2e::mail(p, {"--to", "boss", "--type", "worker_died"});
+  auto died = e2e::mail_list(p, {"--to", "boss", "--type", "worker_died"});
   REQUIRE(died.size() == 1);
   CHECK(died[0]["from"] == "sleeper");
   CHECK(died[0]["priority"] == "high");
@@ -143,7 +149,7 @@ TEST_CASE("stop during a long turn: stopped, one worker_died, nothing of the tur
   auto again = e2e::run(p, {"stop", "sleeper"});
   CHECK(again.code == 4);
   CHECK(contains(again.err, "stopped"));
-  CHECK(e2e::mail(p, {"--to", "boss", "--type", "worker_died"}).size() == 1);
+  CHECK(e2e::mail_list(p, {"--to", "boss", "--type", "worker_died"}).size() == 1);
 }
 
 TEST_CASE("stop works with no supervisor running and still sends worker_died") {
@@ -155,11 +161,11 @@ TEST_CASE("stop works with no supervisor running and still sends worker_died") {
   CHECK(r.json()["state"] == "stopped");
   CHECK(r.json()["signalled"] == false);
   CHECK(e2e::state_of(p, "idle") == "stopped");
-  auto died = e2e::mail(p, {"--to", "boss", "--type", "worker_died"});
+  auto died = e2e::mail_list(p, {"--to", "boss", "--type", "worker_died"});
   REQUIRE(died.size() == 1);
   CHECK(died[0]["payload"]["terminated_by"] == "operator");
   CHECK_FALSE(std::filesystem::exists(p.root() / ".drover/supervisor.pid"));
-  CHECK(e2e::q(p, "SELECT count(*) FROM turns") == "0");
+  CHECK(e2e::sql(p, "SELECT count(*) FROM turns") == "0");
 }
 
 TEST_CASE("stop --all stops every live agent and kills their turns") {
@@ -180,7 +186,7 @@ TEST_CASE("stop --all stops every live agent and kills their turns") {
   CHECK(e2e::state_of(p, "s2") == "stopped");
   CHECK(e2e::state_of(p, "done1") == "completed");
   for (long long g : groups) CHECK_FALSE(e2e::group_alive(g));
-  CHECK(e2e::mail(p, {"--to", "boss", "--type", "worker_died"}).size() == 2);
+  CHECK(e2e::mail_list(p, {"--to", "boss", "--type", "worker_died"}).size() == 2);
   // Nothing live is left: a second --all stops nothing and succeeds.
   auto again = e2e::ok(p, {"stop", "--all", "--json"});
   CHECK(again.json()["agents"].empty());
@@ -197,14 +203,14 @@ TEST_CASE("a runtime whose command is missing fails that agent while another age
 
   REQUIRE(e2e::wait_state(p, "broken1", "failed"));
   REQUIRE(e2e::wait_state(p, "fine1", "completed"));
-  auto reason = e2e::q(p, "SELECT state_reason FROM sessions WHERE name = 'broken1'");
+  auto reason = e2e::sql(p, "SELECT state_reason FROM sessions WHERE name = 'broken1'");
   CHECK(contains(reason, missing));
-  CHECK(e2e::q(p, "SELECT outcome FROM turns WHERE agent = 'broken1'") == "spawn_failed");
+  CHECK(e2e::sql(p, "SELECT outcome FROM turns WHERE agent = 'broken1'") == "spawn_failed");
   CHECK_FALSE(std::filesystem::exists(p.root() / ".drover/agents/broken1/turn.pid"));
   // Its dispatch was released, not consumed.
-  CHECK(e2e::q(p, "SELECT count(*) FROM messages WHERE to_agent = 'broken1' AND read_at IS NULL "
-                  "AND claimed_turn IS NULL") == "1");
-  auto died = e2e::mail(p, {"--to", "boss", "--type", "worker_died"});
+  CHECK(e2e::sql(p, "SELECT count(*) FROM messages WHERE to_agent = 'broken1' AND read_at IS NULL "
+                    "AND claimed_turn IS NULL") == "1");
+  auto died = e2e::mail_list(p, {"--to", "boss", "--type", "worker_died"});
   REQUIRE(died.size() == 1);
   CHECK(died[0]["payload"]["terminated_by"] == "supervisor");
   auto detail = p.drover({"status", "broken1"});
@@ -220,24 +226,24 @@ TEST_CASE("a crash loop backs off and ends zombie after max_failed_turns, with o
   // `#!exit 1` alone, counts as a clean result under SPEC §5.4's first-match order.)
   e2e::sling(p, {"crasher", "--parent", "boss", "#!say trying\n#!error-result it broke"});
   REQUIRE(e2e::wait_state(p, "crasher", "zombie"));
-  CHECK(e2e::q(p, "SELECT turn_count || ' ' || failed_turns FROM sessions WHERE name = 'crasher'") == "3 3");
-  CHECK(e2e::q(p, "SELECT count(*) FROM turns WHERE agent = 'crasher' AND outcome = 'failed'") == "3");
+  CHECK(e2e::sql(p, "SELECT turn_count || ' ' || failed_turns FROM sessions WHERE name = 'crasher'") == "3 3");
+  CHECK(e2e::sql(p, "SELECT count(*) FROM turns WHERE agent = 'crasher' AND outcome = 'failed'") == "3");
   // Each retry waited for its backoff (100 ms, then 200 ms) after the failed turn settled.
-  auto gaps = e2e::q(p, "SELECT CAST(round((julianday(b.started_at) - julianday(a.ended_at)) * 86400000) AS INTEGER) "
-                        "FROM turns a JOIN turns b ON b.agent = a.agent AND b.id = "
-                        "(SELECT min(id) FROM turns WHERE agent = a.agent AND id > a.id) "
-                        "WHERE a.agent = 'crasher' ORDER BY a.id");
+  auto gaps = e2e::sql(p, "SELECT CAST(round((julianday(b.started_at) - julianday(a.ended_at)) * 86400000) AS INTEGER) "
+                          "FROM turns a JOIN turns b ON b.agent = a.agent AND b.id = "
+                          "(SELECT min(id) FROM turns WHERE agent = a.agent AND id > a.id) "
+                          "WHERE a.agent = 'crasher' ORDER BY a.id");
   auto nl = gaps.find('\n');
   REQUIRE(nl != std::string::npos);
   CHECK(std::stoll(gaps.substr(0, nl)) >= 90);
   CHECK(std::stoll(gaps.substr(nl + 1)) >= 190);
-  auto reason = e2e::q(p, "SELECT state_reason FROM sessions WHERE name = 'crasher'");
+  auto reason = e2e::sql(p, "SELECT state_reason FROM sessions WHERE name = 'crasher'");
   CHECK(contains(reason, "it broke"));
-  auto died = e2e::mail(p, {"--to", "boss", "--type", "worker_died"});
+  auto died = e2e::mail_list(p, {"--to", "boss", "--type", "worker_died"});
   REQUIRE(died.size() == 1);
   CHECK(died[0]["payload"]["terminated_by"] == "runner");
   CHECK(died[0]["payload"]["agent"] == "crasher");
-  CHECK(e2e::q(p, "SELECT count(*) FROM turns WHERE ended_at IS NULL") == "0");
+  CHECK(e2e::sql(p, "SELECT count(*) FROM turns WHERE ended_at IS NULL") == "0");
 }
 
 TEST_CASE("one supervisor per project: a second supervise exits 4 naming the pid, up twice is fine, down with none running is 0") {

@@ -4,10 +4,17 @@
 // stop --clean-worktree.
 #include <doctest/doctest.h>
 
-#include "os/file_lock.h"
-#include "runner_util.h"
+#include <fstream>
 
-using namespace runner_e2e;
+#include "os/file_lock.h"
+#include "support/agents.h"
+#include "support/command.h"
+#include "support/database.h"
+#include "support/project.h"
+
+using namespace e2e;
+using nlohmann::json;
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -16,7 +23,7 @@ std::string git(const TempProject& p, std::vector<std::string> args, const fs::p
   args.insert(args.begin(), "git");
   e2e::RunOptions o;
   o.cwd = cwd.empty() ? p.root() : cwd;
-  Run r = TempProject::command(args, o);
+  Run r = e2e::command(args, o);
   INFO("git " << args[1] << ": " << r.err);
   REQUIRE(r.code == 0);
   while (!r.out.empty() && (r.out.back() == '\n' || r.out.back() == ' ')) r.out.pop_back();
@@ -26,12 +33,12 @@ std::string git(const TempProject& p, std::vector<std::string> args, const fs::p
 bool branch_exists(const TempProject& p, const std::string& branch) {
   e2e::RunOptions o;
   o.cwd = p.root();
-  return TempProject::command({"git", "show-ref", "--verify", "--quiet", "refs/heads/" + branch}, o).code == 0;
+  return e2e::command({"git", "show-ref", "--verify", "--quiet", "refs/heads/" + branch}, o).code == 0;
 }
 
 // A drover project that is also a git repository with one (empty) commit.
 void init_repo(const TempProject& p, bool with_commit = true) {
-  init(p);
+  init_for_manual_turns(p);
   git(p, {"init", "-q"});
   if (with_commit) git(p, {"-c", "user.email=t@t", "-c", "user.name=t", "commit", "-q", "--allow-empty", "-m", "init"});
 }
@@ -59,7 +66,7 @@ void check_refused(const TempProject& p, const Run& r, int code, const std::stri
   INFO("exit " << r.code << "\nstdout: " << r.out << "\nstderr: " << r.err);
   CHECK(r.code == code);
   CHECK(line_count(r.err) == 1);
-  CHECK(has(r.err, needle));
+  CHECK(contains(r.err, needle));
   CHECK(sessions_named(p, agent) == 0);
   CHECK(sql_int(p, "SELECT count(*) FROM messages WHERE to_agent='" + agent + "'") == 0);
   CHECK_FALSE(fs::exists(worktree_of(p, agent)));
@@ -110,8 +117,8 @@ TEST_CASE("worktree: sling --worktree runs the agent on drover/<agent> and recor
   CHECK(row["head_sha"] == work);
   CHECK(row["dirty_summary"] == "1 modified, 1 untracked");
   Run human = p.drover({"status", "alice"});
-  CHECK(has(human.out, work));
-  CHECK(has(human.out, "1 modified, 1 untracked"));
+  CHECK(contains(human.out, work));
+  CHECK(contains(human.out, "1 modified, 1 untracked"));
 }
 
 TEST_CASE("worktree: --base-branch starts the worktree from that branch") {
@@ -128,7 +135,7 @@ TEST_CASE("worktree: --base-branch starts the worktree from that branch") {
 
 TEST_CASE("worktree: a project that is no git repository, or one without commits, is a usage error (2)") {
   TempProject plain;
-  init(plain);
+  init_for_manual_turns(plain);
   check_refused(plain, sling_run(plain, {"a", "task", "--worktree"}), 2, "a",
                 "is not a git repository (run 'git init' or sling without --worktree)");
   TempProject empty;
@@ -154,12 +161,12 @@ TEST_CASE("worktree: bad requests fail with the right exit code and one clear li
     sling_parked(p, {"a", "task"});
     Run r = sling_run(p, {"a", "task", "--worktree"});
     CHECK(r.code == 4);
-    CHECK(has(r.err, "already exists"));
+    CHECK(contains(r.err, "already exists"));
     CHECK_FALSE(fs::exists(worktree_of(p, "a")));
     CHECK_FALSE(branch_exists(p, "drover/a"));
   }
   SUBCASE("the session cannot be written: the new worktree and branch are removed again") {
-    q(p, "CREATE TRIGGER refuse BEFORE INSERT ON sessions BEGIN SELECT RAISE(ABORT, 'injected failure'); END;");
+    sql(p, "CREATE TRIGGER refuse BEFORE INSERT ON sessions BEGIN SELECT RAISE(ABORT, 'injected failure'); END;");
     check_refused(p, sling_run(p, {"a", "task", "--worktree"}), 1, "a", "injected failure");
     CHECK_FALSE(branch_exists(p, "drover/a"));
     CHECK(git(p, {"worktree", "list", "--porcelain"}).find(".drover/worktrees") == std::string::npos);
@@ -180,7 +187,7 @@ TEST_CASE("worktree: clean removes finished agents' worktrees, branches, logs an
   CHECK(none.code == 2);
   Run refused = p.drover({"clean", "--agent", "live"});
   CHECK(refused.code == 4);
-  CHECK(has(refused.err, "drover stop live"));
+  CHECK(contains(refused.err, "drover stop live"));
   CHECK(fs::is_directory(live_wt));
   Run missing = p.drover({"clean", "--agent", "nobody"});
   CHECK(missing.code == 3);
@@ -220,8 +227,8 @@ TEST_CASE("worktree: clean keeps a worktree another agent uses, and --all remove
   sling_parked(p, {"sharer", "task"});
   const fs::path live_wt = worktree_of(p, "live"), orphan_wt = worktree_of(p, "orphan");
   // A finished agent recorded in the live agent's worktree, and a worktree whose session is gone.
-  q(p, "UPDATE sessions SET state='completed', worktree='" + live_wt.string() + "', branch='drover/live' WHERE name='sharer'");
-  q(p, "DELETE FROM sessions WHERE name='orphan'");
+  sql(p, "UPDATE sessions SET state='completed', worktree='" + live_wt.string() + "', branch='drover/live' WHERE name='sharer'");
+  sql(p, "DELETE FROM sessions WHERE name='orphan'");
 
   Run terminal = p.drover({"clean", "--terminal", "--json"});
   INFO("stdout: " << terminal.out << "\nstderr: " << terminal.err);
@@ -258,7 +265,7 @@ TEST_CASE("worktree: stop --clean-worktree removes it, and resume then says the 
   Run stopped = p.drover({"stop", "s", "--clean-worktree", "--json"}, agent_opts(p));
   INFO("stdout: " << stopped.out << "\nstderr: " << stopped.err);
   REQUIRE(stopped.code == 0);
-  CHECK(has(stopped.json()["discarded"].get<std::string>(), "untracked"));
+  CHECK(contains(stopped.json()["discarded"].get<std::string>(), "untracked"));
   CHECK(stopped.json()["state"] == "stopped");
   CHECK(stopped.json()["worktree"] == wt.string());
   CHECK(stopped.json()["branch"] == "drover/s");
@@ -268,8 +275,8 @@ TEST_CASE("worktree: stop --clean-worktree removes it, and resume then says the 
   Run resumed = p.drover({"resume", "s", "--no-start"}, agent_opts(p));
   CHECK(resumed.code == 1);
   CHECK(line_count(resumed.err) == 1);
-  CHECK(has(resumed.err, "worktree of 's' is missing"));
-  CHECK(has(resumed.err, "drover clean --agent s"));
+  CHECK(contains(resumed.err, "worktree of 's' is missing"));
+  CHECK(contains(resumed.err, "drover clean --agent s"));
   CHECK(state_of(p, "s") == "stopped");
 
   Run cleaned = p.drover({"clean", "--agent", "s"});
@@ -288,16 +295,16 @@ TEST_CASE("worktree: clean never follows a symlink, never takes a live agent's d
   git(p, {"worktree", "add", "-q", "-b", "mine", mine.string()});
   fs::create_directory_symlink(mine, worktree_of(p, "linked"));
   // A live agent whose recorded path is spelled differently (as after a move).
-  q(p, "UPDATE sessions SET worktree='/elsewhere/.drover/worktrees/live' WHERE name='live'");
+  sql(p, "UPDATE sessions SET worktree='/elsewhere/.drover/worktrees/live' WHERE name='live'");
   // A finished agent whose row names a branch drover did not make.
   const std::string main_branch = git(p, {"symbolic-ref", "--short", "HEAD"});
-  q(p, "UPDATE sessions SET state='completed', branch='" + main_branch + "' WHERE name='done1'");
+  sql(p, "UPDATE sessions SET state='completed', branch='" + main_branch + "' WHERE name='done1'");
 
   Run all = p.drover({"clean", "--all", "--json"});
   INFO("stdout: " << all.out << "\nstderr: " << all.err);
   CHECK(all.code == 4);
   CHECK(all.json()["ok"] == false);
-  CHECK(has(all.json()["cleaned"][0]["error"].get<std::string>(), "drover deletes only its own drover/* branches"));
+  CHECK(contains(all.json()["cleaned"][0]["error"].get<std::string>(), "drover deletes only its own drover/* branches"));
   CHECK(branch_exists(p, main_branch));
   CHECK(fs::is_directory(mine));
   CHECK(fs::is_symlink(worktree_of(p, "linked")));
@@ -310,14 +317,14 @@ TEST_CASE("worktree: clean and stop --clean-worktree leave an agent alone while 
   TempProject p;
   init_repo(p);
   sling_parked(p, {"busy", "task", "--worktree"});
-  q(p, "UPDATE sessions SET state='completed' WHERE name='busy'");
+  sql(p, "UPDATE sessions SET state='completed' WHERE name='busy'");
   fs::create_directories(p.root() / ".drover/agents/busy");
   auto lock = drover::os::FileLock::try_acquire(p.root() / ".drover/agents/busy/turn.lock");
   REQUIRE(lock.ok());
 
   Run named = p.drover({"clean", "--agent", "busy"});
   CHECK(named.code == 4);
-  CHECK(has(named.err, "turn lock"));
+  CHECK(contains(named.err, "turn lock"));
   Run terminal = p.drover({"clean", "--terminal", "--json"});
   REQUIRE(terminal.code == 0);
   CHECK(terminal.json()["cleaned"].empty());
@@ -348,22 +355,22 @@ TEST_CASE("worktree: clean refuses a recorded worktree outside .drover/worktrees
   const fs::path elsewhere = p.root() / "elsewhere";
   fs::create_directory(elsewhere);
   e2e::write_text(elsewhere / "keep.txt", "user work\n");
-  q(p, "UPDATE sessions SET state='completed', worktree='" + elsewhere.string() + "' WHERE name='moved'");
+  sql(p, "UPDATE sessions SET state='completed', worktree='" + elsewhere.string() + "' WHERE name='moved'");
   // A symlink where the worktree should be, pointing at the user's own directory.
   const fs::path mine = p.root() / "mine";
   fs::create_directory(mine);
   e2e::write_text(mine / "keep.txt", "user work\n");
   const fs::path link = p.root() / ".drover/worktrees/linked-link";
   fs::create_directory_symlink(mine, link);
-  q(p, "UPDATE sessions SET state='completed', worktree='" + link.string() + "' WHERE name='linked'");
+  sql(p, "UPDATE sessions SET state='completed', worktree='" + link.string() + "' WHERE name='linked'");
 
   Run moved = p.drover({"clean", "--agent", "moved"});
   CHECK(moved.code == 4);
-  CHECK(has(moved.err, "is not under"));
+  CHECK(contains(moved.err, "is not under"));
   CHECK(fs::exists(elsewhere / "keep.txt"));
   Run linked = p.drover({"clean", "--agent", "linked"});
   CHECK(linked.code == 4);
-  CHECK(has(linked.err, "symbolic link"));
+  CHECK(contains(linked.err, "symbolic link"));
   CHECK(fs::exists(mine / "keep.txt"));
   CHECK(fs::is_symlink(link));
 }

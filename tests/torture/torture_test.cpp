@@ -17,8 +17,13 @@
 #include <random>
 #include <thread>
 
-#include "../e2e/supervisor_util.h"
+#include "os/file_lock.h"
 #include "procs.h"
+#include "support/command.h"
+#include "support/database.h"
+#include "support/mail.h"
+#include "support/processes.h"
+#include "support/project.h"
 
 namespace {
 
@@ -187,15 +192,15 @@ class Torture {
 
   // Quiet: no turn in progress and no live agent with mail it could take.
   bool at_rest() const {
-    return qn(p_, "SELECT (SELECT count(*) FROM sessions WHERE state = 'in_turn') + "
-                  "(SELECT count(*) FROM turns WHERE ended_at IS NULL) + "
-                  "(SELECT count(*) FROM messages m JOIN sessions s ON s.name = m.to_agent "
-                  " WHERE m.read_at IS NULL AND s.state IN ('booting', 'between_turns'))") == 0;
+    return sql_int(p_, "SELECT (SELECT count(*) FROM sessions WHERE state = 'in_turn') + "
+                       "(SELECT count(*) FROM turns WHERE ended_at IS NULL) + "
+                       "(SELECT count(*) FROM messages m JOIN sessions s ON s.name = m.to_agent "
+                       " WHERE m.read_at IS NULL AND s.state IN ('booting', 'between_turns'))") == 0;
   }
 
   void check_invariants(const std::string& when) {
     INFO("after " << when);
-    CHECK(q(p_, "PRAGMA integrity_check") == "ok");
+    CHECK(sql(p_, "PRAGMA integrity_check") == "ok");
     // Every message a shell sent is stored exactly once (read, or still pending).
     std::vector<std::string> tokens;
     {
@@ -204,15 +209,15 @@ class Torture {
     }
     for (const auto& t : tokens) {
       bool nudge = t.rfind("nudge-", 0) == 0;
-      long long n = qn(p_, std::string("SELECT count(*) FROM messages WHERE ") + (nudge ? "body" : "subject") +
-                               " = '" + t + "'");
+      long long n = sql_int(p_, std::string("SELECT count(*) FROM messages WHERE ") + (nudge ? "body" : "subject") +
+                                    " = '" + t + "'");
       INFO("message " << t);
       CHECK(n == 1);
     }
     // No message was carried by two turns at once, and read mail was read by a clean turn.
-    for (const auto& name : split_lines(q(p_, "SELECT name FROM sessions"))) check_mail_invariants(p_, name);
+    for (const auto& name : split_lines(sql(p_, "SELECT name FROM sessions"))) check_mail_invariants(p_, name);
     // Exactly one worker_died per death (no agent is resumed here, so at most one death).
-    auto rows = split_lines(q(p_,
+    auto rows = split_lines(sql(p_,
         "SELECT s.name || '|' || s.state || '|' || coalesce(s.state_reason, '') || '|' || "
         "(SELECT count(*) FROM messages m WHERE m.type = 'worker_died' AND m.from_agent = s.name) "
         "FROM sessions s WHERE s.name <> 'hub'"));
@@ -227,14 +232,14 @@ class Torture {
     }
     // No two turns of one agent ever overlapped (also covered per agent above) and nothing
     // is left claimed by a finished turn without being read.
-    CHECK(qn(p_, "SELECT count(*) FROM messages m JOIN turns t ON t.id = m.claimed_turn "
-                 "WHERE m.read_at IS NULL AND t.ended_at IS NOT NULL") == 0);
+    CHECK(sql_int(p_, "SELECT count(*) FROM messages m JOIN turns t ON t.id = m.claimed_turn "
+                      "WHERE m.read_at IS NULL AND t.ended_at IS NOT NULL") == 0);
   }
 
   // Every agent that is in_turn has a live runner holding its turn lock (eventually: a
   // turn may be starting or ending while we look).
   bool in_turn_agents_have_runners() const {
-    for (const auto& name : split_lines(q(p_, "SELECT name FROM sessions WHERE state = 'in_turn'")))
+    for (const auto& name : split_lines(sql(p_, "SELECT name FROM sessions WHERE state = 'in_turn'")))
       if (!drover::os::is_locked(p_.root() / ".drover/agents" / name / "turn.lock")) return false;
     return true;
   }
@@ -309,8 +314,8 @@ TEST_CASE("torture: random SIGKILLs of the supervisor, runners and agents lose n
     CHECK(wait_until([&] { return t.in_turn_agents_have_runners(); }, 15s));
     bool rest = wait_until([&] { return t.at_rest(); }, 90s);
     if (!rest)
-      MESSAGE("not at rest: " << q(p, "SELECT name || ' ' || state || ' ' || coalesce(state_reason,'') FROM sessions "
-                                      "WHERE state NOT IN ('completed','zombie','stopped','failed','stale')"));
+      MESSAGE("not at rest: " << sql(p, "SELECT name || ' ' || state || ' ' || coalesce(state_reason,'') FROM sessions "
+                                        "WHERE state NOT IN ('completed','zombie','stopped','failed','stale')"));
     CHECK(rest);
     t.check_invariants("iteration " + std::to_string(it + 1));
   }
@@ -333,7 +338,7 @@ TEST_CASE("torture: random SIGKILLs of the supervisor, runners and agents lose n
   std::string by_kind, by_target;
   for (const auto& [k, n] : tally.commands) commands += n, by_kind += " " + k + "=" + std::to_string(n);
   for (const auto& [k, n] : tally.kills) kills += n, by_target += " " + k + "=" + std::to_string(n);
-  long long deaths = qn(p, "SELECT count(*) FROM messages WHERE type = 'worker_died'");
+  long long deaths = sql_int(p, "SELECT count(*) FROM messages WHERE type = 'worker_died'");
   std::cout << "torture: seed " << seed << ": " << iterations << " iteration(s), " << tally.agents.size()
             << " agents, " << commands << " commands (" << by_kind << " ), " << kills << " SIGKILLs (" << by_target
             << " ), " << tally.tokens.size() << " messages checked, " << deaths << " worker_died, "
