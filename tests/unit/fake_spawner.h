@@ -19,7 +19,7 @@
 
 namespace drover::test {
 
-class FakeClock final : public MonotonicClock {
+class FakeMonotonicClock final : public MonotonicClock {
  public:
   SteadyPoint now() const override { return t; }
   SteadyPoint t{};

@@ -24,7 +24,7 @@ struct RunnerFixture {
   TempDir dir;
   ProjectPaths paths{dir.path};
   std::unique_ptr<store::Store> db;
-  FakeClock clock;
+  FakeMonotonicClock clock;
   FakeSpawner spawner;
   runner::RunnerContext ctx;
   boost::asio::io_context io;
