@@ -40,9 +40,10 @@ void BM_ParseStreamLine(benchmark::State& state) {
     }
   }
   state.SetBytesProcessed(static_cast<int64_t>(bytes));
-  state.counters["events/s"] = benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
-  state.counters["lines/s"] =
-      benchmark::Counter(static_cast<double>(state.iterations() * lines.size()), benchmark::Counter::kIsRate);
+  state.counters["events/s"] =
+      benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
+  state.counters["lines/s"] = benchmark::Counter(
+      static_cast<double>(state.iterations() * lines.size()), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_ParseStreamLine);
 
@@ -52,8 +53,9 @@ void BM_ParseStreamLineLargeToolResult(benchmark::State& state) {
   for (std::size_t i = 80; i < body.size(); i += 81) body[i] = '\n';
   std::string escaped;
   for (char c : body) escaped += c == '\n' ? std::string("\\n") : std::string(1, c);
-  std::string line = R"({"type":"user","message":{"role":"user","content":[{"tool_use_id":"toolu_01ABC","type":"tool_result","content":")" +
-                     escaped + R"(","is_error":false}]},"session_id":"4f1c2a9e-8d7b-4e2a-9c1d-2b3e4f5a6b7c"})";
+  std::string line =
+      R"({"type":"user","message":{"role":"user","content":[{"tool_use_id":"toolu_01ABC","type":"tool_result","content":")" +
+      escaped + R"(","is_error":false}]},"session_id":"4f1c2a9e-8d7b-4e2a-9c1d-2b3e4f5a6b7c"})";
   for (auto _ : state) benchmark::DoNotOptimize(parse_stream_line(line));
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * (line.size() + 1)));
 }
@@ -85,7 +87,9 @@ void BM_FormatMailForTurn(benchmark::State& state) {
     m.from = "lead";
     m.to = "alice";
     m.subject = "follow-up " + std::to_string(i);
-    m.body = "Please also cover the expired-token path in the login handler and report with worker_done.";
+    m.body =
+        "Please also cover the expired-token path in the login handler and report with "
+        "worker_done.";
     m.type = i % 3 == 0 ? "dispatch" : "status";
     m.priority = i % 4 == 0 ? "high" : "normal";
     m.created_at = "2026-12-02T10:00:00.000Z";

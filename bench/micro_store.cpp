@@ -79,7 +79,8 @@ MailMessage make_mail(const std::string& to, int i) {
 void BM_MailInsert(benchmark::State& state) {
   Db db;
   int i = 0;
-  for (auto _ : state) must_write(*db.store, [&](store::Tx& tx) { tx.mail().insert(make_mail("alice", ++i)); });
+  for (auto _ : state)
+    must_write(*db.store, [&](store::Tx& tx) { tx.mail().insert(make_mail("alice", ++i)); });
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_MailInsert);
@@ -120,14 +121,17 @@ void BM_SettleTurn(benchmark::State& state) {
   end.input_tokens = 100;
   end.output_tokens = 20;
   end.session_id = "sess-1";
-  must_write(*db.store, [&](store::Tx& tx) { (void)tx.sessions().insert(make_session("alice", SessionState::between_turns)); });
+  must_write(*db.store, [&](store::Tx& tx) {
+    (void)tx.sessions().insert(make_session("alice", SessionState::between_turns));
+  });
   for (auto _ : state) {
     state.PauseTiming();
     must_write(*db.store, [&](store::Tx& tx) {
       (void)tx.sessions().transition("alice", SessionEvent::resume);
       tx.mail().insert(make_mail("alice", 1));
       tx.mail().insert(make_mail("alice", 2));
-      end.turn_id = tx.turns().create("alice", now_timestamp(), std::nullopt, tx.mail().max_id() - 2);
+      end.turn_id =
+          tx.turns().create("alice", now_timestamp(), std::nullopt, tx.mail().max_id() - 2);
       tx.mail().claim_pending("alice", end.turn_id);
       (void)tx.sessions().transition("alice", SessionEvent::turn_started);
       MailMessage done = make_mail("lead", 3);
@@ -148,12 +152,14 @@ void BM_StatusQuery(benchmark::State& state) {
   Db db;
   must_write(*db.store, [&](store::Tx& tx) {
     for (int i = 0; i < state.range(0); ++i)
-      (void)tx.sessions().insert(make_session("agent" + std::to_string(i),
-                                              i % 4 == 0 ? SessionState::between_turns : SessionState::completed));
+      (void)tx.sessions().insert(
+          make_session("agent" + std::to_string(i),
+                       i % 4 == 0 ? SessionState::between_turns : SessionState::completed));
   });
   for (auto _ : state) {
     auto r = db.store->read<std::size_t>([&](store::Tx& tx) -> Result<std::size_t> {
-      return tx.sessions().list().size() + static_cast<std::size_t>(tx.mail().unread_count("operator"));
+      return tx.sessions().list().size() +
+             static_cast<std::size_t>(tx.mail().unread_count("operator"));
     });
     benchmark::DoNotOptimize(r);
   }
@@ -165,12 +171,14 @@ BENCHMARK(BM_StatusQuery)->Arg(0)->Arg(200)->Arg(10000)->Unit(benchmark::kMicros
 void BM_InboxQuery(benchmark::State& state) {
   Db db;
   must_write(*db.store, [&](store::Tx& tx) {
-    for (int i = 0; i < state.range(0); ++i) tx.mail().insert(make_mail(i % 20 == 0 ? "operator" : "agent" + std::to_string(i % 20), i));
+    for (int i = 0; i < state.range(0); ++i)
+      tx.mail().insert(make_mail(i % 20 == 0 ? "operator" : "agent" + std::to_string(i % 20), i));
   });
   store::MailFilter f;
   f.to = "operator";
   for (auto _ : state) {
-    auto r = db.store->read<std::size_t>([&](store::Tx& tx) -> Result<std::size_t> { return tx.mail().list(f).size(); });
+    auto r = db.store->read<std::size_t>(
+        [&](store::Tx& tx) -> Result<std::size_t> { return tx.mail().list(f).size(); });
     benchmark::DoNotOptimize(r);
   }
 }
@@ -181,10 +189,12 @@ void BM_RunnableQuery(benchmark::State& state) {
   Db db;
   must_write(*db.store, [&](store::Tx& tx) {
     for (int i = 0; i < 1000; ++i)
-      (void)tx.sessions().insert(make_session("idle" + std::to_string(i), SessionState::between_turns));
+      (void)tx.sessions().insert(
+          make_session("idle" + std::to_string(i), SessionState::between_turns));
   });
   for (auto _ : state) {
-    auto r = db.store->read<std::size_t>([&](store::Tx& tx) -> Result<std::size_t> { return tx.sessions().runnable().size(); });
+    auto r = db.store->read<std::size_t>(
+        [&](store::Tx& tx) -> Result<std::size_t> { return tx.sessions().runnable().size(); });
     benchmark::DoNotOptimize(r);
   }
 }

@@ -14,13 +14,13 @@
 //
 // Prints one line: median p10 p90 min max (milliseconds) peak_rss_kib runs, tab separated.
 // A run that exits non-zero is reported on stderr and makes procbench exit 1.
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include <fcntl.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -116,7 +116,10 @@ double pct(const std::vector<double>& sorted, double q) {
 }
 
 [[noreturn]] void usage(const char* why) {
-  std::fprintf(stderr, "procbench: %s\nusage: procbench [--sigterm] [--runs N] [--warmup W] [--stdin FILE] [--before SHELL] -- ARGV…\n", why);
+  std::fprintf(stderr,
+               "procbench: %s\nusage: procbench [--sigterm] [--runs N] [--warmup W] [--stdin FILE] "
+               "[--before SHELL] -- ARGV…\n",
+               why);
   std::exit(2);
 }
 
@@ -130,8 +133,14 @@ int main(int argc, char** argv) {
   int k = 1;
   for (; k < argc; ++k) {
     std::string a = argv[k];
-    if (a == "--") { ++k; break; }
-    if (a == "--sigterm") { sigterm = true; continue; }
+    if (a == "--") {
+      ++k;
+      break;
+    }
+    if (a == "--sigterm") {
+      sigterm = true;
+      continue;
+    }
     if (k + 1 >= argc) usage(("missing value after " + a).c_str());
     if (a == "--runs") runs = std::atoi(argv[++k]);
     else if (a == "--warmup") warmup = std::atoi(argv[++k]);
@@ -166,7 +175,7 @@ int main(int argc, char** argv) {
     rss = std::max(rss, r.rss_kib);
   }
   std::sort(ms.begin(), ms.end());
-  std::printf("%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%ld\t%d\n", pct(ms, 0.5), pct(ms, 0.1), pct(ms, 0.9), ms.front(),
-              ms.back(), rss, runs);
+  std::printf("%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%ld\t%d\n", pct(ms, 0.5), pct(ms, 0.1), pct(ms, 0.9),
+              ms.front(), ms.back(), rss, runs);
   return failed ? 1 : 0;
 }

@@ -59,14 +59,17 @@ int main(int argc, char** argv) {
   fs::path root = ::mkdtemp(tmpl);
   ProjectPaths paths{root};
   (void)os::make_private_dirs(paths.capabilities());
-  (void)os::write_file_atomic(paths.capabilities() / "coordinator.md", *find_asset("agents/coordinator.md"));
+  (void)os::write_file_atomic(paths.capabilities() / "coordinator.md",
+                              *find_asset("agents/coordinator.md"));
   auto store = store::Store::open(paths.db(), store::OpenMode::create);
   if (!store) return 1;
   runner::RunnerContext ctx;
   ctx.paths = paths;
-  ctx.config.runtimes["scripted"] = RuntimeConfig{{DROVER_AGENT_BIN}, {}, {"--resume", "{session_id}"}};
+  ctx.config.runtimes["scripted"] =
+      RuntimeConfig{{DROVER_AGENT_BIN}, {}, {"--resume", "{session_id}"}};
   ctx.store = store->get();
-  ctx.log = std::make_shared<spdlog::logger>("bench", std::make_shared<spdlog::sinks::null_sink_st>());
+  ctx.log =
+      std::make_shared<spdlog::logger>("bench", std::make_shared<spdlog::sinks::null_sink_st>());
   (void)(*store)->write<Unit>([&](store::Tx& tx) -> Result<Unit> {
     Session s;
     s.name = "bench";
@@ -79,7 +82,8 @@ int main(int argc, char** argv) {
     return Unit{};
   });
   std::vector<double> turn_ms, bare_ms;
-  std::string line = user_turn_line("[MAIL #1] From: operator | Type: nudge | Priority: normal | Subject: go\nanswer");
+  std::string line = user_turn_line(
+      "[MAIL #1] From: operator | Type: nudge | Priority: normal | Subject: go\nanswer");
   for (int i = 0; i < n + 5; ++i) {
     (void)(*store)->write<Unit>([&](store::Tx& tx) -> Result<Unit> {
       MailMessage m;

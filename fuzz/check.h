@@ -4,13 +4,12 @@
 #include <cstdio>
 #include <string_view>
 
-#define FUZZ_CHECK(cond)                                                                 \
-  do {                                                                                   \
-    if (!(cond)) {                                                                       \
-      std::fprintf(stderr, "fuzz property violated: %s (%s:%d)\n", #cond, __FILE__,     \
-                   __LINE__);                                                            \
-      __builtin_trap();                                                                  \
-    }                                                                                    \
+#define FUZZ_CHECK(cond)                                                                       \
+  do {                                                                                         \
+    if (!(cond)) {                                                                             \
+      std::fprintf(stderr, "fuzz property violated: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \
+      __builtin_trap();                                                                        \
+    }                                                                                          \
   } while (0)
 
 namespace drover::fuzz {

@@ -100,13 +100,15 @@ void check_sort(const std::vector<MailMessage>& mail) {
 }
 
 void check_vocabulary(const MailMessage& m) {
-  bool known_type = std::find(std::begin(kMailTypes), std::end(kMailTypes), m.type) != std::end(kMailTypes);
+  bool known_type =
+      std::find(std::begin(kMailTypes), std::end(kMailTypes), m.type) != std::end(kMailTypes);
   FUZZ_CHECK(validate_mail_type(m.type).ok() == known_type);
   auto p = std::find(std::begin(kPriorities), std::end(kPriorities), m.priority);
   FUZZ_CHECK(validate_priority(m.priority).ok() == (p != std::end(kPriorities)));
   int rank = priority_rank(m.priority);
   FUZZ_CHECK(rank >= 0 && rank <= 3);
-  if (p != std::end(kPriorities)) FUZZ_CHECK(rank == 3 - static_cast<int>(p - std::begin(kPriorities)));
+  if (p != std::end(kPriorities))
+    FUZZ_CHECK(rank == 3 - static_cast<int>(p - std::begin(kPriorities)));
   else FUZZ_CHECK(rank == 2);
 }
 
@@ -136,7 +138,8 @@ void check_prompt(const std::vector<MailMessage>& mail) {
   std::vector<MailMessage> rest;
   for (const MailMessage& m : mail)
     if (m.type != "dispatch") rest.push_back(m);
-  if (!rest.empty()) FUZZ_CHECK(ends_with(text, std::string(kSeparator) + format_mail_for_turn(rest)));
+  if (!rest.empty())
+    FUZZ_CHECK(ends_with(text, std::string(kSeparator) + format_mail_for_turn(rest)));
 }
 
 void check_template(std::string_view tmpl, const std::string& key, const std::string& value) {

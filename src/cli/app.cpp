@@ -49,7 +49,8 @@ int run(int argc, char** argv) {
   CLI::App app{"drover: a supervisor for swarms of AI coding agents", "drover"};
   app.set_version_flag("--version", std::string("drover ") + DROVER_VERSION);
   app.require_subcommand(0, 1);
-  app.add_option("--project", ctx.opts.project, "project directory (default: nearest with .drover/)");
+  app.add_option("--project", ctx.opts.project,
+                 "project directory (default: nearest with .drover/)");
   app.add_flag("--json", ctx.opts.json, "print exactly one JSON document");
   app.add_flag("-q,--quiet", ctx.opts.quiet, "print only what was asked for");
   app.add_flag("--no-color", ctx.opts.no_color, "no ANSI colours (also NO_COLOR)");

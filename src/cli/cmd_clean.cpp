@@ -29,7 +29,7 @@ struct Outcome {
   nlohmann::json cleaned = nlohmann::json::array();
   nlohmann::json skipped = nlohmann::json::array();
   std::optional<Error> first_error;
-  std::vector<std::string> attempted;  // worktree paths already handled with their agent
+  std::vector<std::string> attempted;    // worktree paths already handled with their agent
   std::vector<runner::TurnLease> locks;  // turn leases of the chosen agents, held to the end
   // A problem with one agent: noted in its entry and on stderr; the others go on.
   void fail(Context& ctx, nlohmann::json& entry, const Error& e) {
@@ -40,7 +40,8 @@ struct Outcome {
 };
 
 Result<std::vector<Session>> all_sessions(store::Store& st) {
-  return st.read<std::vector<Session>>([](store::Tx& tx) -> Result<std::vector<Session>> { return tx.sessions().list(); });
+  return st.read<std::vector<Session>>(
+      [](store::Tx& tx) -> Result<std::vector<Session>> { return tx.sessions().list(); });
 }
 
 // An agent that never ran has no directory yet: the lock file is created to be held.
@@ -53,24 +54,28 @@ Result<runner::TurnLease> take_turn_lock(const ProjectPaths& p, const std::strin
 // a runner still holds (it is settling), is a conflict; with --terminal/--all it is skipped.
 // The turn lock of each chosen agent is taken and held until its files are gone, so no
 // runner (a `sling` reusing the name, a `resume`) can start in them meanwhile.
-Result<std::vector<Session>> choose(const ProjectPaths& p, const CleanOptions& o, const std::vector<Session>& sessions,
-                                    Outcome& out) {
+Result<std::vector<Session>> choose(const ProjectPaths& p, const CleanOptions& o,
+                                    const std::vector<Session>& sessions, Outcome& out) {
   std::vector<Session> chosen;
   if (o.agent) {
     const Session* s = nullptr;
     for (const auto& x : sessions)
       if (x.name == *o.agent) s = &x;
     if (!s)
-      return make_error(Errc::not_found, "no agent named '" + *o.agent +
-                                             "' (see 'drover status --all'; 'drover clean --all' also removes "
-                                             "worktrees no agent owns)");
+      return make_error(Errc::not_found,
+                        "no agent named '" + *o.agent +
+                            "' (see 'drover status --all'; 'drover clean --all' also removes "
+                            "worktrees no agent owns)");
     if (!is_terminal(s->state))
-      return make_error(Errc::conflict, "agent '" + *o.agent + "' is " + std::string(to_string(s->state)) +
-                                            ": clean only removes finished agents (stop it first with 'drover stop " +
-                                            *o.agent + "')");
+      return make_error(
+          Errc::conflict,
+          "agent '" + *o.agent + "' is " + std::string(to_string(s->state)) +
+              ": clean only removes finished agents (stop it first with 'drover stop " + *o.agent +
+              "')");
     auto lock = take_turn_lock(p, s->name);
     if (!lock && lock.error().code == Errc::conflict)
-      return make_error(Errc::conflict, "a runner still holds the turn lock of '" + *o.agent + "' (try again in a moment)");
+      return make_error(Errc::conflict, "a runner still holds the turn lock of '" + *o.agent +
+                                            "' (try again in a moment)");
     if (!lock) return lock.error();
     out.locks.push_back(std::move(*lock));
     chosen.push_back(*s);
@@ -80,9 +85,10 @@ Result<std::vector<Session>> choose(const ProjectPaths& p, const CleanOptions& o
     if (!is_terminal(s.state)) continue;
     auto lock = take_turn_lock(p, s.name);
     if (!lock) {
-      out.skipped.push_back({{"agent", s.name}, {"reason", lock.error().code == Errc::conflict
-                                                               ? "a runner holds its turn lock"
-                                                               : lock.error().message}});
+      out.skipped.push_back(
+          {{"agent", s.name},
+           {"reason", lock.error().code == Errc::conflict ? "a runner holds its turn lock"
+                                                          : lock.error().message}});
       continue;
     }
     out.locks.push_back(std::move(*lock));
@@ -93,8 +99,8 @@ Result<std::vector<Session>> choose(const ProjectPaths& p, const CleanOptions& o
 
 // Rows first: once they are gone nobody can resume the agent, so nothing removed after
 // this can come back into use by it. An agent that became live meanwhile is kept.
-Result<std::vector<Session>> purge_rows(store::Store& st, const CleanOptions& o, const std::vector<Session>& chosen,
-                                        Outcome& out) {
+Result<std::vector<Session>> purge_rows(store::Store& st, const CleanOptions& o,
+                                        const std::vector<Session>& chosen, Outcome& out) {
   return st.write<std::vector<Session>>([&](store::Tx& tx) -> Result<std::vector<Session>> {
     std::vector<Session> gone;
     std::string now = now_timestamp();
@@ -111,8 +117,8 @@ Result<std::vector<Session>> purge_rows(store::Store& st, const CleanOptions& o,
   });
 }
 
-void remove_files(Context& ctx, const ProjectPaths& p, const Session& s, const std::vector<Session>& remaining,
-                  Outcome& out) {
+void remove_files(Context& ctx, const ProjectPaths& p, const Session& s,
+                  const std::vector<Session>& remaining, Outcome& out) {
   nlohmann::json j = {{"agent", s.name}, {"orphan", false}};
   std::string text = "cleaned " + s.name;
   if (s.worktree) out.attempted.push_back(*s.worktree);
@@ -122,7 +128,8 @@ void remove_files(Context& ctx, const ProjectPaths& p, const Session& s, const s
     text += cleanup_text(*c);
   } else {
     add_cleanup_json(j, WorktreeCleanup{});
-    out.fail(ctx, j, make_error(c.error().code, "cleaned " + s.name + ", but " + c.error().message));
+    out.fail(ctx, j,
+             make_error(c.error().code, "cleaned " + s.name + ", but " + c.error().message));
   }
   for (const auto& dir : {p.agent_logs(s.name), p.agent_dir(s.name)})
     if (auto r = os::remove_tree(dir); !r) out.fail(ctx, j, r.error());
@@ -132,7 +139,8 @@ void remove_files(Context& ctx, const ProjectPaths& p, const Session& s, const s
 
 // --all: directories under .drover/worktrees/ that no session names (left by `sling
 // --replace` without --worktree, a crash, or a worktree whose row was deleted by hand).
-void remove_orphans(Context& ctx, const ProjectPaths& p, const std::vector<Session>& remaining, Outcome& out) {
+void remove_orphans(Context& ctx, const ProjectPaths& p, const std::vector<Session>& remaining,
+                    Outcome& out) {
   std::error_code ec;
   std::vector<std::string> names;
   for (const auto& e : std::filesystem::directory_iterator(p.worktrees(), ec)) {
@@ -141,17 +149,20 @@ void remove_orphans(Context& ctx, const ProjectPaths& p, const std::vector<Sessi
     if (!e.is_directory(ec) || e.is_symlink(ec) || !validate_agent_name(name)) continue;
     // A directory named after an agent that still has a session is that agent's, even if
     // its recorded path is spelled differently (a moved project).
-    bool owned = std::any_of(remaining.begin(), remaining.end(), [&](const Session& s) { return s.name == name; });
+    bool owned = std::any_of(remaining.begin(), remaining.end(),
+                             [&](const Session& s) { return s.name == name; });
     if (!owned) names.push_back(name);
   }
   std::sort(names.begin(), names.end());
   for (const auto& name : names) {
     std::string path = p.worktree(name).lexically_normal().string();
     if (!other_worktree_users(remaining, "", path, std::nullopt).empty()) continue;
-    if (std::find(out.attempted.begin(), out.attempted.end(), path) != out.attempted.end()) continue;
+    if (std::find(out.attempted.begin(), out.attempted.end(), path) != out.attempted.end())
+      continue;
     // The branch checked out there goes too, when it is one of ours and nobody uses it.
     std::optional<std::string> branch = runner::checked_out_branch(path);
-    if (branch && (branch->rfind("drover/", 0) != 0 || !other_worktree_users(remaining, "", std::nullopt, branch).empty()))
+    if (branch && (branch->rfind("drover/", 0) != 0 ||
+                   !other_worktree_users(remaining, "", std::nullopt, branch).empty()))
       branch.reset();
     Session orphan;
     orphan.name = name;
@@ -172,8 +183,9 @@ void remove_orphans(Context& ctx, const ProjectPaths& p, const std::vector<Sessi
 
 Status run_clean(Context& ctx, const CleanOptions& o) {
   if (int(o.agent.has_value()) + int(o.terminal) + int(o.all) != 1)
-    return make_error(Errc::usage, "say what to clean: --agent A, --terminal (every finished agent) or --all "
-                                   "(finished agents and worktrees no agent owns)");
+    return make_error(Errc::usage,
+                      "say what to clean: --agent A, --terminal (every finished agent) or --all "
+                      "(finished agents and worktrees no agent owns)");
   if (o.agent) DROVER_TRY(validate_agent_name(*o.agent));
   auto p = ctx.project();
   if (!p) return p.error();
@@ -217,7 +229,8 @@ void install_clean(CLI::App* cmd, Context& ctx) {
   auto o = std::make_shared<CleanOptions>();
   cmd->add_option("--agent", o->agent, "one finished agent");
   cmd->add_flag("--terminal", o->terminal, "every finished agent");
-  cmd->add_flag("--all", o->all, "every finished agent, and worktrees under .drover/worktrees no agent owns");
+  cmd->add_flag("--all", o->all,
+                "every finished agent, and worktrees under .drover/worktrees no agent owns");
   on_run(cmd, ctx, [&ctx, o] { return run_clean(ctx, *o); });
 }
 

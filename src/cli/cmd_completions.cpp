@@ -11,8 +11,8 @@ namespace drover::cli {
 namespace {
 
 struct Word {
-  std::string command;              // "" for top level, "mail" for mail's subcommands
-  std::vector<std::string> words;   // subcommand names and long flags
+  std::string command;             // "" for top level, "mail" for mail's subcommands
+  std::vector<std::string> words;  // subcommand names and long flags
 };
 
 std::vector<Word> collect(const CLI::App& app) {
@@ -39,21 +39,25 @@ std::string join(const std::vector<std::string>& v) {
 }
 
 std::string bash_script(const std::vector<Word>& words) {
-  std::string s = "# bash completion for drover; load with: source <(drover completions bash)\n"
-                  "_drover() {\n  local cur=${COMP_WORDS[COMP_CWORD]} cmd=\"\" i\n"
-                  "  for ((i=1; i<COMP_CWORD; i++)); do\n"
-                  "    case ${COMP_WORDS[i]} in -*) ;; *) cmd=${COMP_WORDS[i]}; break;; esac\n"
-                  "  done\n  local words\n  case $cmd in\n";
+  std::string s =
+      "# bash completion for drover; load with: source <(drover completions bash)\n"
+      "_drover() {\n  local cur=${COMP_WORDS[COMP_CWORD]} cmd=\"\" i\n"
+      "  for ((i=1; i<COMP_CWORD; i++)); do\n"
+      "    case ${COMP_WORDS[i]} in -*) ;; *) cmd=${COMP_WORDS[i]}; break;; esac\n"
+      "  done\n  local words\n  case $cmd in\n";
   for (const auto& w : words)
-    s += "    " + (w.command.empty() ? std::string("\"\"") : w.command) + ") words=\"" + join(w.words) + "\";;\n";
-  s += "  esac\n  COMPREPLY=($(compgen -W \"$words\" -- \"$cur\"))\n}\ncomplete -F _drover drover\n";
+    s += "    " + (w.command.empty() ? std::string("\"\"") : w.command) + ") words=\"" +
+         join(w.words) + "\";;\n";
+  s +=
+      "  esac\n  COMPREPLY=($(compgen -W \"$words\" -- \"$cur\"))\n}\ncomplete -F _drover drover\n";
   return s;
 }
 
 std::string zsh_script(const std::vector<Word>& words) {
-  std::string s = "#compdef drover\n# zsh completion for drover; load with: source <(drover completions zsh)\n"
-                  "_drover() {\n  local cmd=${words[2]}\n  if (( CURRENT == 2 )); then\n    compadd -- " +
-                  join(words.front().words) + "\n    return\n  fi\n  case $cmd in\n";
+  std::string s =
+      "#compdef drover\n# zsh completion for drover; load with: source <(drover completions zsh)\n"
+      "_drover() {\n  local cmd=${words[2]}\n  if (( CURRENT == 2 )); then\n    compadd -- " +
+      join(words.front().words) + "\n    return\n  fi\n  case $cmd in\n";
   for (std::size_t i = 1; i < words.size(); ++i)
     s += "    " + words[i].command + ") compadd -- " + join(words[i].words) + ";;\n";
   s += "  esac\n}\ncompdef _drover drover\n";
@@ -61,8 +65,9 @@ std::string zsh_script(const std::vector<Word>& words) {
 }
 
 std::string fish_script(const std::vector<Word>& words) {
-  std::string s = "# fish completion for drover; load with: drover completions fish | source\n"
-                  "complete -c drover -f\n";
+  std::string s =
+      "# fish completion for drover; load with: drover completions fish | source\n"
+      "complete -c drover -f\n";
   for (const auto& w : words.front().words)  // global flags, valid anywhere
     if (w.rfind("--", 0) == 0) s += "complete -c drover -l " + w.substr(2) + "\n";
   for (std::size_t i = 1; i < words.size(); ++i)
@@ -70,9 +75,11 @@ std::string fish_script(const std::vector<Word>& words) {
   for (std::size_t i = 1; i < words.size(); ++i)
     for (const auto& w : words[i].words) {
       if (w.rfind("--", 0) == 0)
-        s += "complete -c drover -n '__fish_seen_subcommand_from " + words[i].command + "' -l " + w.substr(2) + "\n";
+        s += "complete -c drover -n '__fish_seen_subcommand_from " + words[i].command + "' -l " +
+             w.substr(2) + "\n";
       else
-        s += "complete -c drover -n '__fish_seen_subcommand_from " + words[i].command + "' -a " + w + "\n";
+        s += "complete -c drover -n '__fish_seen_subcommand_from " + words[i].command + "' -a " +
+             w + "\n";
     }
   return s;
 }

@@ -81,7 +81,8 @@ Status run_doctor(Context& ctx, const DoctorOptions& o) {
 
 void install_doctor(CLI::App* cmd, Context& ctx) {
   auto o = std::make_shared<DoctorOptions>();
-  cmd->add_flag("--fix", o->fix, "repair what is safe to repair (stale files, verified orphans, leftovers)");
+  cmd->add_flag("--fix", o->fix,
+                "repair what is safe to repair (stale files, verified orphans, leftovers)");
   on_run(cmd, ctx, [&ctx, o] { return run_doctor(ctx, *o); });
 }
 

@@ -45,7 +45,8 @@ Status run_init(Context& ctx, const InitOptions& o) {
   if (!store) return store.error();
   DROVER_TRY(os::write_file_atomic(p.config(), default_config_text(), 0600));
   // Keeps `git add -A` in the project from taking the database, logs and nested worktrees.
-  DROVER_TRY(os::write_file_atomic(p.dir() / ".gitignore", "# written by drover init: nothing here belongs in git\n*\n", 0600));
+  DROVER_TRY(os::write_file_atomic(
+      p.dir() / ".gitignore", "# written by drover init: nothing here belongs in git\n*\n", 0600));
   int caps = 0;
   for (const auto& asset : embedded_assets()) {
     fs::path rel(asset.path);
@@ -53,7 +54,8 @@ Status run_init(Context& ctx, const InitOptions& o) {
     DROVER_TRY(os::write_file_atomic(p.capabilities() / rel.filename(), asset.content, 0600));
     ++caps;
   }
-  ctx.out.info((exists ? "re-initialised drover in " : "initialised drover in ") + p.dir().string());
+  ctx.out.info((exists ? "re-initialised drover in " : "initialised drover in ") +
+               p.dir().string());
   ctx.out.info("  config:       " + p.config().string());
   ctx.out.info("  database:     " + p.db().string());
   ctx.out.info("  capabilities: " + std::to_string(caps) + " in " + p.capabilities().string());

@@ -34,10 +34,12 @@ Status run_log(Context& ctx, const LogOptions& o) {
     std::vector<TurnRecord> turns;
   };
   auto d = (*st)->read<Data>([&](store::Tx& tx) -> Result<Data> {
-    if (!tx.sessions().get(o.agent)) return make_error(Errc::not_found, "no agent named '" + o.agent + "' (see 'drover status')");
+    if (!tx.sessions().get(o.agent))
+      return make_error(Errc::not_found, "no agent named '" + o.agent + "' (see 'drover status')");
     Data d{tx.events().for_agent(o.agent, o.turn, 0, 0), tx.turns().recent(o.agent, 1 << 20)};
     if (o.turn && !tx.turns().get(*o.turn))
-      return make_error(Errc::not_found, "no turn " + std::to_string(*o.turn) + " for '" + o.agent + "'");
+      return make_error(Errc::not_found,
+                        "no turn " + std::to_string(*o.turn) + " for '" + o.agent + "'");
     return d;
   });
   if (!d) return d.error();
@@ -45,7 +47,8 @@ Status run_log(Context& ctx, const LogOptions& o) {
     std::string all;
     for (auto it = d->turns.rbegin(); it != d->turns.rend(); ++it) {
       if (o.turn && it->id != *o.turn) continue;
-      auto text = os::read_file(p->agent_logs(o.agent) / (std::to_string(it->id) + ".stdout.ndjson"));
+      auto text =
+          os::read_file(p->agent_logs(o.agent) / (std::to_string(it->id) + ".stdout.ndjson"));
       if (text) all += *text;
     }
     if (ctx.out.json) {
@@ -56,7 +59,8 @@ Status run_log(Context& ctx, const LogOptions& o) {
         auto line = all.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
         // A line that is not JSON, or nests too deep to print safely, is kept as text.
         auto j = parse_json_bounded(line);
-        lines.push_back(j.status == BoundedJson::Status::ok ? std::move(j.value) : nlohmann::json(line));
+        lines.push_back(j.status == BoundedJson::Status::ok ? std::move(j.value)
+                                                            : nlohmann::json(line));
         if (nl == std::string::npos) break;
         start = nl + 1;
       }
@@ -66,16 +70,22 @@ Status run_log(Context& ctx, const LogOptions& o) {
     }
     return ok_status();
   }
-  if (o.follow && !ctx.out.json) return follow_agent(ctx, o.agent, FollowUntil::forever, std::nullopt);
+  if (o.follow && !ctx.out.json)
+    return follow_agent(ctx, o.agent, FollowUntil::forever, std::nullopt);
   nlohmann::json events = nlohmann::json::array();
   std::string text;
   for (const auto& e : d->events) {
     auto data = nlohmann::json::parse(e.data, nullptr, false);
-    events.push_back({{"id", e.id}, {"agent", e.agent}, {"turn", e.turn ? nlohmann::json(*e.turn) : nlohmann::json(nullptr)},
-                      {"created_at", e.created_at}, {"kind", e.kind}, {"level", e.level},
+    events.push_back({{"id", e.id},
+                      {"agent", e.agent},
+                      {"turn", e.turn ? nlohmann::json(*e.turn) : nlohmann::json(nullptr)},
+                      {"created_at", e.created_at},
+                      {"kind", e.kind},
+                      {"level", e.level},
                       {"data", data.is_discarded() ? nlohmann::json(e.data) : data}});
     text += e.created_at + " " + (e.turn ? "#" + std::to_string(*e.turn) + " " : "") + e.kind +
-            (e.level == "info" ? "" : " [" + e.level + "]") + " " + one_line_summary(e.data, 160) + "\n";
+            (e.level == "info" ? "" : " [" + e.level + "]") + " " + one_line_summary(e.data, 160) +
+            "\n";
   }
   ctx.out.document({{"agent", o.agent}, {"events", events}});
   ctx.out.data(text.empty() ? "no events for " + o.agent : text);

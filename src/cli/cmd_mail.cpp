@@ -60,8 +60,9 @@ Status run_reply(Context& ctx, const ReplyOptions& o) {
   if (!st) return st.error();
   auto original = (*st)->read<MailMessage>([&](store::Tx& tx) -> Result<MailMessage> {
     auto m = tx.mail().get(o.id);
-    if (!m) return make_error(Errc::not_found, "no message #" + std::to_string(o.id) +
-                                                   " (see 'drover mail list')");
+    if (!m)
+      return make_error(Errc::not_found,
+                        "no message #" + std::to_string(o.id) + " (see 'drover mail list')");
     return *m;
   });
   if (!original) return original.error();
@@ -92,12 +93,13 @@ Status run_check(Context& ctx, const CheckOptions& o) {
   DROVER_TRY(validate_mail_sender(agent));
   auto st = ctx.store();
   if (!st) return st.error();
-  auto msgs = (*st)->write<std::vector<MailMessage>>([&](store::Tx& tx) -> Result<std::vector<MailMessage>> {
-    auto list = tx.mail().unread_for(agent);
-    auto ts = now_timestamp();
-    for (auto& m : list) tx.mail().mark_read(m.id, ts);
-    return list;
-  });
+  auto msgs = (*st)->write<std::vector<MailMessage>>(
+      [&](store::Tx& tx) -> Result<std::vector<MailMessage>> {
+        auto list = tx.mail().unread_for(agent);
+        auto ts = now_timestamp();
+        for (auto& m : list) tx.mail().mark_read(m.id, ts);
+        return list;
+      });
   if (!msgs) return msgs.error();
   print_messages(ctx, *msgs, true, "no unread mail for " + agent);
   return ok_status();
@@ -139,8 +141,9 @@ Status run_read(Context& ctx, std::int64_t id) {
   if (!st) return st.error();
   auto msg = (*st)->write<MailMessage>([&](store::Tx& tx) -> Result<MailMessage> {
     auto m = tx.mail().get(id);
-    if (!m) return make_error(Errc::not_found, "no message #" + std::to_string(id) +
-                                                   " (see 'drover mail list')");
+    if (!m)
+      return make_error(Errc::not_found,
+                        "no message #" + std::to_string(id) + " (see 'drover mail list')");
     if (!m->read_at) {
       m->read_at = now_timestamp();
       tx.mail().mark_read(id, *m->read_at);
@@ -166,7 +169,8 @@ void install_mail(CLI::App* mail, Context& ctx) {
   mail->require_subcommand(1);
 
   auto s = std::make_shared<SendOptions>();
-  CLI::App* send = mail->add_subcommand("send", "send a message (to a name, @all, or @<capability>)");
+  CLI::App* send =
+      mail->add_subcommand("send", "send a message (to a name, @all, or @<capability>)");
   send->add_option("--to", s->to, "recipient: an agent, operator, @all, @<capability>")->required();
   send->add_option("--subject", s->subject, "subject line")->required();
   add_body_options(send, s->body, s->body_file, s->stdin_marker);

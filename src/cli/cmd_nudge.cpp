@@ -9,8 +9,8 @@
 #include "cli/registry.h"
 #include "cli/wake.h"
 #include "core/names.h"
-#include "store/mail.h"
 #include "store/events.h"
+#include "store/mail.h"
 #include "store/sessions.h"
 
 namespace drover::cli {
@@ -34,10 +34,12 @@ Status run_nudge(Context& ctx, const NudgeOptions& o) {
   std::int64_t events_before = 0;  // --wait shows what the nudge causes, not the past
   auto id = (*st)->write<std::int64_t>([&](store::Tx& tx) -> Result<std::int64_t> {
     auto s = tx.sessions().get(o.agent);
-    if (!s) return make_error(Errc::not_found, "no agent named '" + o.agent + "' (see 'drover status')");
+    if (!s)
+      return make_error(Errc::not_found, "no agent named '" + o.agent + "' (see 'drover status')");
     if (is_terminal(s->state))
-      return make_error(Errc::conflict, "agent '" + o.agent + "' is " + std::string(to_string(s->state)) +
-                                            " (run 'drover resume " + o.agent + " \"<message>\"' to continue it)");
+      return make_error(Errc::conflict,
+                        "agent '" + o.agent + "' is " + std::string(to_string(s->state)) +
+                            " (run 'drover resume " + o.agent + " \"<message>\"' to continue it)");
     MailMessage m;
     m.from = from;
     m.to = o.agent;
@@ -51,7 +53,8 @@ Status run_nudge(Context& ctx, const NudgeOptions& o) {
   notify_supervisor(ctx, !o.no_start);
   if (o.wait) return follow_agent(ctx, o.agent, FollowUntil::turn_settled, *id, events_before);
   ctx.out.document({{"agent", o.agent}, {"state", "queued"}, {"message_id", *id}});
-  ctx.out.info("nudged " + o.agent + " (#" + std::to_string(*id) + "); it runs now if idle, else at its next turn");
+  ctx.out.info("nudged " + o.agent + " (#" + std::to_string(*id) +
+               "); it runs now if idle, else at its next turn");
   return ok_status();
 }
 

@@ -30,15 +30,18 @@ Status run_resume(Context& ctx, const ResumeOptions& o) {
   std::string text = message_text(o.words, "Continue your task.");
   auto prior = (*st)->write<std::string>([&](store::Tx& tx) -> Result<std::string> {
     auto s = tx.sessions().get(o.agent);
-    if (!s) return make_error(Errc::not_found, "no agent named '" + o.agent + "' (see 'drover status')");
+    if (!s)
+      return make_error(Errc::not_found, "no agent named '" + o.agent + "' (see 'drover status')");
     if (!is_terminal(s->state))
-      return make_error(Errc::conflict, "agent '" + o.agent + "' is " + std::string(to_string(s->state)) +
-                                            ", not finished (use 'drover nudge " + o.agent + " \"<message>\"')");
+      return make_error(Errc::conflict,
+                        "agent '" + o.agent + "' is " + std::string(to_string(s->state)) +
+                            ", not finished (use 'drover nudge " + o.agent + " \"<message>\"')");
     // It continues in the same worktree (SPEC §6.5), so that worktree must still be there.
     if (s->worktree && !os::is_directory(*s->worktree))
-      return make_error(Errc::failed, "the worktree of '" + o.agent + "' is missing: " + *s->worktree +
-                                          " (forget the agent with 'drover clean --agent " + o.agent +
-                                          "', or start over with 'drover sling " + o.agent + " --replace …')");
+      return make_error(Errc::failed,
+                        "the worktree of '" + o.agent + "' is missing: " + *s->worktree +
+                            " (forget the agent with 'drover clean --agent " + o.agent +
+                            "', or start over with 'drover sling " + o.agent + " --replace …')");
     store::StateUpdate u;
     u.reason = "resumed by the operator";
     u.failed_turns = 0;

@@ -36,18 +36,22 @@ Status check_existing(const std::optional<Session>& old, const SlingOptions& o) 
   if (!is_terminal(old->state))
     return make_error(Errc::conflict, "agent '" + o.agent + "' already exists and is " +
                                           std::string(to_string(old->state)) +
-                                          " (send it work with 'drover nudge " + o.agent + " \"…\"')");
+                                          " (send it work with 'drover nudge " + o.agent +
+                                          " \"…\"')");
   if (!o.replace)
     return make_error(Errc::conflict, "agent '" + o.agent + "' already exists and is " +
-                                          std::string(to_string(old->state)) + " (continue it with 'drover resume " +
-                                          o.agent + "', or start over with 'drover sling " + o.agent + " --replace …')");
+                                          std::string(to_string(old->state)) +
+                                          " (continue it with 'drover resume " + o.agent +
+                                          "', or start over with 'drover sling " + o.agent +
+                                          " --replace …')");
   return ok_status();
 }
 
 Result<std::string> read_task(const SlingOptions& o) {
   bool from_stdin = o.task_words.size() == 1 && o.task_words[0] == "-";
   if (o.file && !o.task_words.empty())
-    return make_error(Errc::usage, "give the task once: as arguments, with --file, or '-' for stdin");
+    return make_error(Errc::usage,
+                      "give the task once: as arguments, with --file, or '-' for stdin");
   std::string task;
   if (o.file) {
     auto text = os::read_file(*o.file);
@@ -59,7 +63,9 @@ Result<std::string> read_task(const SlingOptions& o) {
     for (const auto& w : o.task_words) task += (task.empty() ? "" : " ") + w;
   }
   if (task.find_first_not_of(" \t\r\n") == std::string::npos)
-    return make_error(Errc::usage, "the task is empty (drover sling <agent> \"<task>\", --file F, or '-' for stdin)");
+    return make_error(
+        Errc::usage,
+        "the task is empty (drover sling <agent> \"<task>\", --file F, or '-' for stdin)");
   return task;
 }
 
@@ -80,8 +86,8 @@ struct SlingPlan {
 
 // The capability (a file under .drover/capabilities) and the runtime (a table in config),
 // from the options or the config's defaults.
-Status choose_capability_and_runtime(const SlingOptions& o, const ProjectPaths& p, const Config& cfg,
-                                     SlingPlan& plan) {
+Status choose_capability_and_runtime(const SlingOptions& o, const ProjectPaths& p,
+                                     const Config& cfg, SlingPlan& plan) {
   plan.capability = o.capability.value_or(cfg.defaults.capability);
   plan.runtime = o.runtime.value_or(cfg.defaults.runtime);
   if (auto v = validate_agent_name(plan.capability); !v)
@@ -90,21 +96,23 @@ Status choose_capability_and_runtime(const SlingOptions& o, const ProjectPaths& 
     std::string known;
     std::error_code ec;
     for (const auto& e : std::filesystem::directory_iterator(p.capabilities(), ec))
-      if (e.path().extension() == ".md") known += (known.empty() ? "" : ", ") + e.path().stem().string();
+      if (e.path().extension() == ".md")
+        known += (known.empty() ? "" : ", ") + e.path().stem().string();
     return make_error(Errc::usage, "unknown capability '" + plan.capability + "' (known: " +
-                                       (known.empty() ? "none; run 'drover init --force'" : known) + ")");
+                                       (known.empty() ? "none; run 'drover init --force'" : known) +
+                                       ")");
   }
   if (!cfg.runtimes.count(plan.runtime))
-    return make_error(Errc::usage, "unknown runtime '" + plan.runtime + "' (add [runtimes." + plan.runtime +
-                                       "] to .drover/config.toml)");
+    return make_error(Errc::usage, "unknown runtime '" + plan.runtime + "' (add [runtimes." +
+                                       plan.runtime + "] to .drover/config.toml)");
   return ok_status();
 }
 
 // --worktree: the worktree comes before the session (git never runs inside a transaction).
 // `orphan_guard` gets the worktrees lock: until the session exists, `clean --all` must not
 // take the new worktree for an orphan.
-Status create_sling_worktree(const ProjectPaths& p, store::Store& st, const SlingOptions& o, SlingPlan& plan,
-                             os::FileLock& orphan_guard) {
+Status create_sling_worktree(const ProjectPaths& p, store::Store& st, const SlingOptions& o,
+                             SlingPlan& plan, os::FileLock& orphan_guard) {
   if (!o.worktree) return ok_status();
   DROVER_TRY(os::make_private_dirs(p.worktrees()));
   auto guard = os::FileLock::acquire(p.worktrees_lock(), std::chrono::seconds(30));
@@ -177,22 +185,28 @@ Result<std::int64_t> write_slung_agent(store::Tx& tx, const SlingOptions& o, con
 Error undo_sling_worktree(const ProjectPaths& p, const SlingPlan& plan, const Error& e) {
   if (!plan.wt) return e;
   if (auto rm = runner::remove_worktree(p, plan.wt->path, plan.wt->branch); !rm)
-    return make_error(e.code, e.message + " (and its new worktree could not be removed: " + rm.error().message + ")");
+    return make_error(e.code, e.message + " (and its new worktree could not be removed: " +
+                                  rm.error().message + ")");
   return e;
 }
 
-Status report_slung(Context& ctx, const SlingOptions& o, const SlingPlan& plan, std::int64_t dispatch_id,
-                    const std::optional<std::string>& old_worktree) {
+Status report_slung(Context& ctx, const SlingOptions& o, const SlingPlan& plan,
+                    std::int64_t dispatch_id, const std::optional<std::string>& old_worktree) {
   const auto& wt = plan.wt;
   if (old_worktree && (!wt || wt->path != *old_worktree) && os::is_directory(*old_worktree))
-    ctx.out.info("the replaced session's worktree " + *old_worktree + " stays ('drover clean --all' removes it)");
+    ctx.out.info("the replaced session's worktree " + *old_worktree +
+                 " stays ('drover clean --all' removes it)");
   notify_supervisor(ctx, !o.no_start);
   ctx.out.info("slung " + o.agent + " (" + plan.capability + ", " + plan.runtime + ")" +
-               (wt ? " in " + wt->path + " on branch " + wt->branch : "") + "; follow it with 'drover status " +
-               o.agent + "' or 'drover log " + o.agent + " --follow'");
+               (wt ? " in " + wt->path + " on branch " + wt->branch : "") +
+               "; follow it with 'drover status " + o.agent + "' or 'drover log " + o.agent +
+               " --follow'");
   if (o.wait) return follow_agent(ctx, o.agent, FollowUntil::settled_idle, std::nullopt);
-  ctx.out.document({{"agent", o.agent}, {"state", "booting"}, {"capability", plan.capability},
-                    {"runtime", plan.runtime}, {"dispatch_id", dispatch_id},
+  ctx.out.document({{"agent", o.agent},
+                    {"state", "booting"},
+                    {"capability", plan.capability},
+                    {"runtime", plan.runtime},
+                    {"dispatch_id", dispatch_id},
                     {"worktree", wt ? nlohmann::json(wt->path) : nlohmann::json(nullptr)},
                     {"branch", wt ? nlohmann::json(wt->branch) : nlohmann::json(nullptr)}});
   return ok_status();
@@ -216,8 +230,9 @@ Status run_sling(Context& ctx, const SlingOptions& o) {
   os::FileLock orphan_guard;
   DROVER_TRY(create_sling_worktree(*p, **st, o, plan, orphan_guard));
   std::optional<std::string> old_worktree;  // of a replaced session: it stays, as an orphan
-  auto dispatch = (*st)->write<std::int64_t>(
-      [&](store::Tx& tx) -> Result<std::int64_t> { return write_slung_agent(tx, o, plan, old_worktree); });
+  auto dispatch = (*st)->write<std::int64_t>([&](store::Tx& tx) -> Result<std::int64_t> {
+    return write_slung_agent(tx, o, plan, old_worktree);
+  });
   if (!dispatch) return undo_sling_worktree(*p, plan, dispatch.error());
   orphan_guard.release();
   return report_slung(ctx, o, plan, *dispatch, old_worktree);
@@ -230,7 +245,8 @@ void install_sling(CLI::App* cmd, Context& ctx) {
   cmd->add_option("agent", o->agent, "agent name")->required();
   cmd->add_option("task", o->task_words, "the task ('-' reads stdin)");
   cmd->add_option("--file", o->file, "read the task from a file");
-  cmd->add_option("--capability", o->capability, "builder, scout, reviewer, lead, merger, coordinator");
+  cmd->add_option("--capability", o->capability,
+                  "builder, scout, reviewer, lead, merger, coordinator");
   cmd->add_option("--parent", o->parent, "the agent that receives its reports");
   cmd->add_option("--task-id", o->task_id, "an id of yours for the task");
   cmd->add_option("--runtime", o->runtime, "a runtime from config.toml");
@@ -238,8 +254,10 @@ void install_sling(CLI::App* cmd, Context& ctx) {
   cmd->add_flag("--wait", o->wait, "follow progress until the agent finishes or idles");
   cmd->add_flag("--no-start", o->no_start, "do not start the supervisor");
   cmd->add_flag("--replace", o->replace, "replace a finished agent of the same name");
-  cmd->add_flag("--worktree", o->worktree, "run the agent in its own git worktree on branch drover/<agent>");
-  cmd->add_option("--base-branch", o->base_branch, "branch or commit the worktree starts from (default: HEAD)");
+  cmd->add_flag("--worktree", o->worktree,
+                "run the agent in its own git worktree on branch drover/<agent>");
+  cmd->add_option("--base-branch", o->base_branch,
+                  "branch or commit the worktree starts from (default: HEAD)");
   on_run(cmd, ctx, [&ctx, o] { return run_sling(ctx, *o); });
 }
 

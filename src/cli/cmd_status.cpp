@@ -100,17 +100,20 @@ Status run_overview(Context& ctx, const StatusOptions& o, const ProjectPaths& p,
     if (s.current_turn) line += "  turn " + std::to_string(*s.current_turn);
     line += "  active " + age_since(s.last_activity) + " ago";
     if (s.failed_turns > 0) line += "  failures " + std::to_string(s.failed_turns);
-    if (s.state_reason && is_terminal(s.state)) line += "  (" + one_line_summary(*s.state_reason, 60) + ")";
+    if (s.state_reason && is_terminal(s.state))
+      line += "  (" + one_line_summary(*s.state_reason, 60) + ")";
     if (probe.orphan) line += "  ORPHAN pid " + std::to_string(probe.identity->pid);
     line += "  " + one_line_summary(s.task, 50);
     lines.push_back(line);
   }
   std::string text = supervisor_line(sup, cfg, running) + "\n";
-  if (snap->sessions.empty()) text += "agents: none (start one with 'drover sling <agent> \"<task>\"')\n";
+  if (snap->sessions.empty())
+    text += "agents: none (start one with 'drover sling <agent> \"<task>\"')\n";
   for (const auto& l : lines) text += l + "\n";
   if (finished_total > 0) {
     std::string parts;
-    for (const auto& [state, n] : finished) parts += (parts.empty() ? "" : ", ") + std::to_string(n) + " " + state;
+    for (const auto& [state, n] : finished)
+      parts += (parts.empty() ? "" : ", ") + std::to_string(n) + " " + state;
     text += std::to_string(finished_total) + " finished: " + parts + " — --all to list\n";
   }
   text += "mail: " + std::to_string(snap->operator_unread) + " unread for operator";
@@ -129,7 +132,8 @@ Status run_detail(Context& ctx, const std::string& name, const ProjectPaths& p, 
   DROVER_TRY(validate_agent_name(name));
   auto d = st.read<Detail>([&](store::Tx& tx) -> Result<Detail> {
     auto s = tx.sessions().get(name);
-    if (!s) return make_error(Errc::not_found, "no agent named '" + name + "' (see 'drover status')");
+    if (!s)
+      return make_error(Errc::not_found, "no agent named '" + name + "' (see 'drover status')");
     return Detail{*s, tx.turns().recent(name, 10), tx.mail().pending_for(name)};
   });
   if (!d) return d.error();
@@ -143,12 +147,15 @@ Status run_detail(Context& ctx, const std::string& name, const ProjectPaths& p, 
   ctx.out.document({{"agent", agent}, {"turns", turns}, {"pending_mail", pending}});
 
   const Session& s = d->session;
-  auto field = [](const std::string& k, const std::string& v) { return "  " + k + ": " + v + "\n"; };
+  auto field = [](const std::string& k, const std::string& v) {
+    return "  " + k + ": " + v + "\n";
+  };
   std::string text = escape_control(s.name) + "\n";
   text += field("state", std::string(to_string(s.state)) +
                              (s.state_reason ? " (" + escape_control(*s.state_reason) + ")" : ""));
-  text += field("capability", escape_control(s.capability) + ", runtime " + escape_control(s.runtime) +
-                                  (s.model ? ", model " + escape_control(*s.model) : ""));
+  text +=
+      field("capability", escape_control(s.capability) + ", runtime " + escape_control(s.runtime) +
+                              (s.model ? ", model " + escape_control(*s.model) : ""));
   if (s.parent) text += field("parent", escape_control(*s.parent));
   text += field("task", one_line_summary(s.task, 100));
   text += field("created", s.created_at);
@@ -156,16 +163,23 @@ Status run_detail(Context& ctx, const std::string& name, const ProjectPaths& p, 
   text += field("turns", std::to_string(s.turn_count) + ", consecutive failures " +
                              std::to_string(s.failed_turns));
   if (s.runtime_session_id) text += field("runtime session", escape_control(*s.runtime_session_id));
-  if (s.worktree) text += field("worktree", escape_control(*s.worktree) + (s.branch ? " on " + escape_control(*s.branch) : ""));
-  if (s.head_sha) text += field("head", *s.head_sha + (s.dirty_summary ? " (" + escape_control(*s.dirty_summary) + ")" : ""));
+  if (s.worktree)
+    text += field("worktree", escape_control(*s.worktree) +
+                                  (s.branch ? " on " + escape_control(*s.branch) : ""));
+  if (s.head_sha)
+    text +=
+        field("head",
+              *s.head_sha + (s.dirty_summary ? " (" + escape_control(*s.dirty_summary) + ")" : ""));
   if (probe.identity)
-    text += field("turn process", "pid " + std::to_string(probe.identity->pid) + ", pgid " +
-                                      std::to_string(probe.identity->pgid) +
-                                      (probe.orphan ? " — ORPHAN (no runner holds the turn lock)" : "") +
-                                      (!probe.alive ? " — stale turn.pid (process gone)" : ""));
+    text += field("turn process",
+                  "pid " + std::to_string(probe.identity->pid) + ", pgid " +
+                      std::to_string(probe.identity->pgid) +
+                      (probe.orphan ? " — ORPHAN (no runner holds the turn lock)" : "") +
+                      (!probe.alive ? " — stale turn.pid (process gone)" : ""));
   if (!d->turns.empty()) text += "  recent turns:\n";
   for (const auto& t : d->turns) {
-    text += "    #" + std::to_string(t.id) + " " + t.started_at + " " + t.outcome_name.value_or("running");
+    text += "    #" + std::to_string(t.id) + " " + t.started_at + " " +
+            t.outcome_name.value_or("running");
     if (t.duration_ms) text += " " + format_age(Millis(*t.duration_ms));
     if (t.cost_usd) {
       char buf[32];

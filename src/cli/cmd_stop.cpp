@@ -24,8 +24,11 @@ struct StopOptions {
 };
 
 nlohmann::json report_json(const runner::StopReport& r) {
-  return {{"agent", r.agent}, {"state", r.state}, {"signalled", r.signalled},
-          {"stale_turn_pid", r.stale_turn_pid}, {"settled_by_runner", r.settled_by_runner}};
+  return {{"agent", r.agent},
+          {"state", r.state},
+          {"signalled", r.signalled},
+          {"stale_turn_pid", r.stale_turn_pid},
+          {"settled_by_runner", r.settled_by_runner}};
 }
 
 std::string report_text(const runner::StopReport& r) {
@@ -43,16 +46,18 @@ Status clean_after_stop(const ProjectPaths& p, store::Store& st, const std::stri
   DROVER_TRY(os::make_private_dirs(p.agent_dir(agent)));
   auto lock = runner::TurnLease::take(p, agent, std::chrono::seconds(10));
   if (!lock)
-    return make_error(Errc::conflict, "stopped " + agent + ", but a runner still holds its turn lock; "
-                                      "remove the worktree later with 'drover clean --agent " + agent + "'");
-  auto sessions = st.read<std::vector<Session>>([](store::Tx& tx) -> Result<std::vector<Session>> {
-    return tx.sessions().list();
-  });
+    return make_error(Errc::conflict, "stopped " + agent +
+                                          ", but a runner still holds its turn lock; "
+                                          "remove the worktree later with 'drover clean --agent " +
+                                          agent + "'");
+  auto sessions = st.read<std::vector<Session>>(
+      [](store::Tx& tx) -> Result<std::vector<Session>> { return tx.sessions().list(); });
   if (!sessions) return sessions.error();
   for (const auto& s : *sessions) {
     if (s.name != agent) continue;
     if (!is_terminal(s.state))
-      return make_error(Errc::conflict, "stopped " + agent + ", but it is " + std::string(to_string(s.state)) +
+      return make_error(Errc::conflict, "stopped " + agent + ", but it is " +
+                                            std::string(to_string(s.state)) +
                                             " again (resumed meanwhile); its worktree was kept");
     auto c = remove_agent_worktree(p, s, *sessions);
     if (!c) return make_error(c.error().code, "stopped " + agent + ", but " + c.error().message);
@@ -65,7 +70,8 @@ Status clean_after_stop(const ProjectPaths& p, store::Store& st, const std::stri
 
 Status run_stop(Context& ctx, const StopOptions& o) {
   if (o.all == o.agent.has_value())
-    return make_error(Errc::usage, "name one agent or use --all (drover stop <agent> | drover stop --all)");
+    return make_error(Errc::usage,
+                      "name one agent or use --all (drover stop <agent> | drover stop --all)");
   if (o.agent) DROVER_TRY(validate_agent_name(*o.agent));
   auto p = ctx.project();
   if (!p) return p.error();
@@ -89,7 +95,8 @@ Status run_stop(Context& ctx, const StopOptions& o) {
     ctx.out.info(text);
     return ok_status();
   }
-  auto live = (*st)->read<std::vector<Session>>([](store::Tx& tx) -> Result<std::vector<Session>> { return tx.sessions().live(); });
+  auto live = (*st)->read<std::vector<Session>>(
+      [](store::Tx& tx) -> Result<std::vector<Session>> { return tx.sessions().live(); });
   if (!live) return live.error();
   nlohmann::json agents = nlohmann::json::array();
   std::optional<Error> first_error;
@@ -128,7 +135,8 @@ void install_stop(CLI::App* cmd, Context& ctx) {
   cmd->add_option("agent", o->agent, "agent name");
   cmd->add_flag("--all", o->all, "stop every live agent");
   cmd->add_option("--grace", o->grace, "SIGTERM to SIGKILL grace (default turn.kill_grace)");
-  cmd->add_flag("--clean-worktree", o->clean_worktree, "then remove the agent's worktree and branch drover/<agent>");
+  cmd->add_flag("--clean-worktree", o->clean_worktree,
+                "then remove the agent's worktree and branch drover/<agent>");
   on_run(cmd, ctx, [&ctx, o] { return run_stop(ctx, *o); });
 }
 

@@ -24,13 +24,14 @@ struct TurnOptions {
 
 // The runner of a foreground turn: warnings go to stderr; progress lines are printed as
 // they come, or collected in `progress` for the --json document.
-runner::RunnerContext foreground_runner(Context& ctx, const ProjectPaths& p, const Config& cfg, store::Store* st,
-                                        nlohmann::json& progress) {
+runner::RunnerContext foreground_runner(Context& ctx, const ProjectPaths& p, const Config& cfg,
+                                        store::Store* st, nlohmann::json& progress) {
   runner::RunnerContext rc;
   rc.paths = p;
   rc.config = cfg;
   rc.store = st;
-  rc.log = std::make_shared<spdlog::logger>("drover", std::make_shared<spdlog::sinks::stderr_sink_st>());
+  rc.log =
+      std::make_shared<spdlog::logger>("drover", std::make_shared<spdlog::sinks::stderr_sink_st>());
   rc.log->set_level(ctx.opts.quiet ? spdlog::level::err : spdlog::level::warn);
   rc.log->set_pattern("drover: %l: %v");
   rc.on_progress = [&ctx, &progress](const std::string& agent, const std::string& line) {
@@ -40,27 +41,36 @@ runner::RunnerContext foreground_runner(Context& ctx, const ProjectPaths& p, con
   return rc;
 }
 
-Status report_turn(Context& ctx, const std::string& agent, const std::optional<runner::TurnReport>& report,
+Status report_turn(Context& ctx, const std::string& agent,
+                   const std::optional<runner::TurnReport>& report,
                    const nlohmann::json& progress) {
-  if (!report) return make_error(Errc::failed, "the turn of '" + agent + "' ended without a report");
-  if (!report->settled) return make_error(Errc::failed, "turn " + std::to_string(report->turn_id) + " could not be settled: " + report->reason);
+  if (!report)
+    return make_error(Errc::failed, "the turn of '" + agent + "' ended without a report");
+  if (!report->settled)
+    return make_error(Errc::failed, "turn " + std::to_string(report->turn_id) +
+                                        " could not be settled: " + report->reason);
   bool good = report->outcome == TurnOutcome::completed || report->outcome == TurnOutcome::waiting;
   // --json prints exactly one document (SPEC §6): the report for a good turn, else the
   // error document alone (the turn row in `drover status AGENT --json` has the details).
   if (!good)
-    return make_error(Errc::failed, "turn " + std::to_string(report->turn_id) + " of '" + agent + "' ended " +
-                                        std::string(to_string(report->outcome)) +
-                                        (report->reason.empty() ? "" : ": " + report->reason) +
-                                        (report->state ? " (now " + std::string(to_string(*report->state)) + ")" : ""));
-  ctx.out.document({{"agent", agent},
-                    {"ran", true},
-                    {"turn", report->turn_id},
-                    {"outcome", to_string(report->outcome)},
-                    {"state", report->state ? nlohmann::json(to_string(*report->state)) : nlohmann::json(nullptr)},
-                    {"reason", report->reason},
-                    {"exit_code", report->exit_code ? nlohmann::json(*report->exit_code) : nlohmann::json(nullptr)},
-                    {"signal", report->signal ? nlohmann::json(*report->signal) : nlohmann::json(nullptr)},
-                    {"progress", progress}});
+    return make_error(
+        Errc::failed,
+        "turn " + std::to_string(report->turn_id) + " of '" + agent + "' ended " +
+            std::string(to_string(report->outcome)) +
+            (report->reason.empty() ? "" : ": " + report->reason) +
+            (report->state ? " (now " + std::string(to_string(*report->state)) + ")" : ""));
+  ctx.out.document(
+      {{"agent", agent},
+       {"ran", true},
+       {"turn", report->turn_id},
+       {"outcome", to_string(report->outcome)},
+       {"state",
+        report->state ? nlohmann::json(to_string(*report->state)) : nlohmann::json(nullptr)},
+       {"reason", report->reason},
+       {"exit_code",
+        report->exit_code ? nlohmann::json(*report->exit_code) : nlohmann::json(nullptr)},
+       {"signal", report->signal ? nlohmann::json(*report->signal) : nlohmann::json(nullptr)},
+       {"progress", progress}});
   return ok_status();
 }
 
@@ -84,18 +94,19 @@ Status run_turn_cmd(Context& ctx, const TurnOptions& o) {
   using Kind = runner::StartResult::Kind;
   switch (started.kind) {
     case Kind::no_work:
-      ctx.out.document({{"agent", o.agent}, {"ran", false}, {"reason", started.message}, {"state", nullptr}});
+      ctx.out.document(
+          {{"agent", o.agent}, {"ran", false}, {"reason", started.message}, {"state", nullptr}});
       ctx.out.info(o.agent + ": nothing to do (" + started.message + ")");
       return ok_status();
     case Kind::busy:
-      return make_error(Errc::conflict, "agent '" + o.agent + "' is in a turn run by another process (" +
-                                            started.message + ")");
+      return make_error(
+          Errc::conflict,
+          "agent '" + o.agent + "' is in a turn run by another process (" + started.message + ")");
     case Kind::spawn_failed:
-      return make_error(Errc::failed, "cannot start the turn of '" + o.agent + "': " + started.message);
-    case Kind::failed:
-      return make_error(Errc::failed, started.message);
-    case Kind::started:
-      break;
+      return make_error(Errc::failed,
+                        "cannot start the turn of '" + o.agent + "': " + started.message);
+    case Kind::failed: return make_error(Errc::failed, started.message);
+    case Kind::started: break;
   }
   io.run();
   return report_turn(ctx, o.agent, report, progress);
@@ -106,7 +117,8 @@ Status run_turn_cmd(Context& ctx, const TurnOptions& o) {
 void install_turn(CLI::App* cmd, Context& ctx) {
   auto o = std::make_shared<TurnOptions>();
   cmd->add_option("agent", o->agent, "agent name")->required();
-  cmd->add_option("--lock-timeout", o->lock_timeout, "wait this long for a running turn (default 60s)");
+  cmd->add_option("--lock-timeout", o->lock_timeout,
+                  "wait this long for a running turn (default 60s)");
   on_run(cmd, ctx, [&ctx, o] { return run_turn_cmd(ctx, *o); });
 }
 

@@ -19,7 +19,7 @@ using drover::doctor::Check;
 
 struct Facts {
   ProjectPaths paths;
-  Config config;                               // defaults when config.toml is broken
+  Config config;                                 // defaults when config.toml is broken
   std::optional<std::vector<Session>> sessions;  // nullopt when the database cannot be read
   bool supervisor_running = false;
   bool fix = false;
@@ -33,7 +33,8 @@ void runtimes(const Facts& f, std::vector<Check>& out);
 void root_permissions(const Facts& f, std::vector<Check>& out);
 // Integrity and schema version, then opens the store (migrating an older schema) when the
 // file is sound; `store` stays null otherwise.
-void database(const ProjectPaths& paths, std::unique_ptr<store::Store>& store, std::vector<Check>& out);
+void database(const ProjectPaths& paths, std::unique_ptr<store::Store>& store,
+              std::vector<Check>& out);
 
 // Files under .drover/ (doctor_file_checks.cpp).
 void supervisor_files(const Facts& f, std::vector<Check>& out);

@@ -34,12 +34,14 @@ std::string role(const Facts& f, const std::map<std::string, std::vector<std::st
                  const std::string& runtime) {
   std::vector<std::string> parts;
   if (runtime == f.config.defaults.runtime) parts.push_back("the default runtime");
-  if (auto it = users.find(runtime); it != users.end()) parts.push_back("used by " + join(it->second));
+  if (auto it = users.find(runtime); it != users.end())
+    parts.push_back("used by " + join(it->second));
   return join(parts);
 }
 
 void tool(std::vector<Check>& out, const char* name, const std::string& missing) {
-  if (auto exe = os::find_executable(name, {})) out.push_back(dr::pass(name, "found at " + exe->string()));
+  if (auto exe = os::find_executable(name, {}))
+    out.push_back(dr::pass(name, "found at " + exe->string()));
   else out.push_back(dr::warn(name, missing));
 }
 
@@ -47,7 +49,8 @@ void tool(std::vector<Check>& out, const char* name, const std::string& missing)
 
 void dependencies(std::vector<Check>& out) {
   tool(out, "git", "not found on PATH; 'sling --worktree' and 'clean' need it (install git)");
-  tool(out, "sqlite3", "not found on PATH; only needed to look into .drover/drover.db by hand (install sqlite3)");
+  tool(out, "sqlite3",
+       "not found on PATH; only needed to look into .drover/drover.db by hand (install sqlite3)");
 }
 
 void config(const ProjectPaths& paths, Config& cfg, std::vector<Check>& out) {
@@ -55,14 +58,18 @@ void config(const ProjectPaths& paths, Config& cfg, std::vector<Check>& out) {
   auto text = os::read_file(paths.config());
   if (!text) {
     if (text.error().code == Errc::not_found)
-      out.push_back(dr::warn("config", file + " is missing; every key takes its default ('drover init --force' writes it)"));
+      out.push_back(dr::warn(
+          "config",
+          file + " is missing; every key takes its default ('drover init --force' writes it)"));
     else
-      out.push_back(dr::fail("config", text.error().message + "; the other checks use the defaults"));
+      out.push_back(
+          dr::fail("config", text.error().message + "; the other checks use the defaults"));
     return;
   }
   auto parsed = parse_config(*text, file);
   if (!parsed) {
-    out.push_back(dr::fail("config", parsed.error().message + " (the other checks use the defaults)"));
+    out.push_back(
+        dr::fail("config", parsed.error().message + " (the other checks use the defaults)"));
     return;
   }
   cfg = std::move(*parsed);
@@ -83,14 +90,15 @@ void runtimes(const Facts& f, std::vector<Check>& out) {
     }
     std::string executable = rt.command.empty() ? "" : rt.command[0];
     std::string msg = "cannot run '" + executable + "': " + why + " (" +
-                      (used.empty() ? "not used by the default runtime or a live agent" : used) + "); " +
-                      dr::runtime_fix_hint(name, executable);
+                      (used.empty() ? "not used by the default runtime or a live agent" : used) +
+                      "); " + dr::runtime_fix_hint(name, executable);
     out.push_back(used.empty() ? dr::warn(check, msg) : dr::fail(check, msg));
   }
   for (const auto& [runtime, agents] : users) {
     if (f.config.runtimes.count(runtime)) continue;
-    out.push_back(dr::fail("runtime " + runtime, "used by " + join(agents) + " but not configured; add [runtimes." +
-                                                     runtime + "] with a command to .drover/config.toml"));
+    out.push_back(dr::fail("runtime " + runtime,
+                           "used by " + join(agents) + " but not configured; add [runtimes." +
+                               runtime + "] with a command to .drover/config.toml"));
   }
 }
 
@@ -107,16 +115,19 @@ void root_permissions(const Facts& f, std::vector<Check>& out) {
     out.push_back(dr::pass("root", "running as root; no runtime in use skips permission prompts"));
     return;
   }
-  out.push_back(dr::warn("root", "running as root, and runtime " + join(refused) +
-                                     " uses bypassPermissions, which Claude Code refuses as root "
-                                     "('--dangerously-skip-permissions cannot be used with root/sudo privileges'); "
-                                     "run drover as a normal user"));
+  out.push_back(dr::warn(
+      "root", "running as root, and runtime " + join(refused) +
+                  " uses bypassPermissions, which Claude Code refuses as root "
+                  "('--dangerously-skip-permissions cannot be used with root/sudo privileges'); "
+                  "run drover as a normal user"));
 }
 
-void database(const ProjectPaths& paths, std::unique_ptr<store::Store>& st, std::vector<Check>& out) {
+void database(const ProjectPaths& paths, std::unique_ptr<store::Store>& st,
+              std::vector<Check>& out) {
   const int current = store::current_schema_version();
-  const std::string restore = "restore .drover/drover.db from a backup, or move it aside and run "
-                              "'drover init --force' for an empty one (agents and mail are lost)";
+  const std::string restore =
+      "restore .drover/drover.db from a backup, or move it aside and run "
+      "'drover init --force' for an empty one (agents and mail are lost)";
   auto health = store::inspect_database(paths.db());
   if (!health) {
     out.push_back(dr::fail("database integrity", health.error().message + "; " + restore));
@@ -137,13 +148,16 @@ void database(const ProjectPaths& paths, std::unique_ptr<store::Store>& st, std:
   if (!sound) {
     // Never migrate (write to) a damaged file; say what we saw.
     if (found == current) out.push_back(dr::pass("database schema", versions + " (current)"));
-    else out.push_back(dr::warn("database schema", versions + " is older than " + std::to_string(current) +
-                                                       "; not migrated because the database is damaged"));
+    else
+      out.push_back(
+          dr::warn("database schema", versions + " is older than " + std::to_string(current) +
+                                          "; not migrated because the database is damaged"));
     return;
   }
   auto opened = store::Store::open(paths.db(), store::OpenMode::existing);
   if (!opened) {
-    out.push_back(dr::fail("database schema", versions + ", but opening it failed: " + opened.error().message));
+    out.push_back(dr::fail("database schema",
+                           versions + ", but opening it failed: " + opened.error().message));
     return;
   }
   st = std::move(*opened);
@@ -151,9 +165,10 @@ void database(const ProjectPaths& paths, std::unique_ptr<store::Store>& st, std:
     out.push_back(dr::pass("database schema", versions + " (current)"));
     return;
   }
-  out.push_back(dr::warn("database schema", versions + " was older than " + std::to_string(current) +
-                                                "; migrated to version " + std::to_string(st->schema_version()) +
-                                                " when doctor opened it (every drover command does)"));
+  out.push_back(dr::warn("database schema",
+                         versions + " was older than " + std::to_string(current) +
+                             "; migrated to version " + std::to_string(st->schema_version()) +
+                             " when doctor opened it (every drover command does)"));
 }
 
 }  // namespace drover::cli::doctor_checks

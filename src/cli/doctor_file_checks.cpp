@@ -31,7 +31,8 @@ std::vector<std::string> agent_dir_names(const ProjectPaths& p) {
   std::error_code ec;
   for (fs::directory_iterator it(p.dir() / "agents", ec), end; !ec && it != end; it.increment(ec)) {
     std::error_code sec;
-    if (it->symlink_status(sec).type() == fs::file_type::directory) names.push_back(it->path().filename().string());
+    if (it->symlink_status(sec).type() == fs::file_type::directory)
+      names.push_back(it->path().filename().string());
   }
   std::sort(names.begin(), names.end());
   return names;
@@ -44,7 +45,10 @@ bool present(const fs::path& p) {
 
 // The repair of one turn.pid, under the agent's turn lock; `seen` is what the check read.
 void fix_turn_pid(const Facts& f, const std::string& agent, const runner::TurnPid& seen, Check& c) {
-  auto fail = [&](std::string why) { c.fix_state = dr::FixState::failed; c.fix = std::move(why); };
+  auto fail = [&](std::string why) {
+    c.fix_state = dr::FixState::failed;
+    c.fix = std::move(why);
+  };
   auto lease = runner::TurnLease::take(f.paths, agent);
   if (!lease) return fail("a runner took the turn lock meanwhile");
   auto now = runner::read_turn_pid(f.paths, agent);
@@ -53,7 +57,8 @@ void fix_turn_pid(const Facts& f, const std::string& agent, const runner::TurnPi
   if (now.alive()) {
     // The very process named (start ticks and boot id match) — and still in the group
     // turn.pid names, or the group is not ours to signal.
-    auto stopped = runner::stop_turn_group(*now.identity, default_stop_policy(f.config.turn.kill_grace));
+    auto stopped =
+        runner::stop_turn_group(*now.identity, default_stop_policy(f.config.turn.kill_grace));
     if (stopped.kind == runner::GroupStop::Kind::not_ours)
       return fail("process " + std::to_string(now.identity->pid) + " left process group " +
                   std::to_string(now.identity->pgid) + "; not signalled");
@@ -70,23 +75,27 @@ void fix_turn_pid(const Facts& f, const std::string& agent, const runner::TurnPi
 Check turn_pid_check(const Facts& f, const std::string& agent) {
   const std::string name = "turn.pid " + agent;
   runner::TurnPid v = runner::read_turn_pid(f.paths, agent);
-  auto verdict = dr::judge_turn_pid(v.identity.has_value(), v.alive(), runner::lease_held(f.paths, agent));
+  auto verdict =
+      dr::judge_turn_pid(v.identity.has_value(), v.alive(), runner::lease_held(f.paths, agent));
   std::string pid = v.identity ? std::to_string(v.identity->pid) : "";
   Check c;
   switch (verdict) {
     case dr::TurnPidVerdict::running:
-      return dr::pass(name, "a runner holds the turn lock" + (v.identity ? " (turn process " + pid + ")" : std::string()));
+      return dr::pass(name, "a runner holds the turn lock" +
+                                (v.identity ? " (turn process " + pid + ")" : std::string()));
     case dr::TurnPidVerdict::orphan:
-      c = dr::with_fix(dr::fail(name, "orphan process " + pid + " (group " + std::to_string(v.identity->pgid) +
-                                          ") is alive but no runner holds the turn lock"),
-                       "kill its process group and remove turn.pid");
+      c = dr::with_fix(
+          dr::fail(name, "orphan process " + pid + " (group " + std::to_string(v.identity->pgid) +
+                             ") is alive but no runner holds the turn lock"),
+          "kill its process group and remove turn.pid");
       break;
     case dr::TurnPidVerdict::stale: {
       std::string why = !v.identity ? v.problem
                         : v.liveness == os::Liveness::reused
                             ? "pid " + pid + " now belongs to another process (never signalled)"
                             : "process " + pid + " is gone";
-      c = dr::with_fix(dr::warn(name, "stale: " + why + "; no runner holds the turn lock"), "remove turn.pid");
+      c = dr::with_fix(dr::warn(name, "stale: " + why + "; no runner holds the turn lock"),
+                       "remove turn.pid");
       break;
     }
   }
@@ -95,12 +104,17 @@ Check turn_pid_check(const Facts& f, const std::string& agent) {
 }
 
 void fix_agent_dir(const Facts& f, const std::string& agent, Check& c) {
-  auto fail = [&](std::string why) { c.fix_state = dr::FixState::failed; c.fix = std::move(why); };
+  auto fail = [&](std::string why) {
+    c.fix_state = dr::FixState::failed;
+    c.fix = std::move(why);
+  };
   auto lease = runner::TurnLease::take(f.paths, agent);
   if (!lease) return fail("a process took its turn lock meanwhile");
   auto pid = runner::read_turn_pid(f.paths, agent);
-  if (pid.alive()) return fail("its turn.pid names live process " + std::to_string(pid.identity->pid));
-  if (auto removed = os::remove_tree(f.paths.agent_dir(agent)); !removed) return fail(removed.error().message);
+  if (pid.alive())
+    return fail("its turn.pid names live process " + std::to_string(pid.identity->pid));
+  if (auto removed = os::remove_tree(f.paths.agent_dir(agent)); !removed)
+    return fail(removed.error().message);
   c.fix_state = dr::FixState::fixed;
   c.fix = "removed " + f.paths.agent_dir(agent).string();
 }
@@ -114,8 +128,9 @@ Check not_checked(const std::string& name) {
 void supervisor_files(const Facts& f, std::vector<Check>& out) {
   SupervisorInfo info = read_supervisor_info(f.paths);
   if (info.running) {
-    out.push_back(dr::pass("supervisor", "running" + (info.identity ? ", pid " + std::to_string(info.identity->pid)
-                                                                    : std::string(" (supervisor.pid unreadable)"))));
+    out.push_back(dr::pass(
+        "supervisor", "running" + (info.identity ? ", pid " + std::to_string(info.identity->pid)
+                                                 : std::string(" (supervisor.pid unreadable)"))));
     return;
   }
   out.push_back(dr::pass("supervisor", "not running ('drover up' starts it)"));
@@ -127,8 +142,9 @@ void supervisor_files(const Facts& f, std::vector<Check>& out) {
     return;
   }
   std::string names = stale.size() == 2 ? stale[0] + " and " + stale[1] : stale[0];
-  Check c = dr::with_fix(dr::warn("supervisor files", "stale " + names + ": no supervisor holds supervisor.lock"),
-                         "remove " + names);
+  Check c = dr::with_fix(
+      dr::warn("supervisor files", "stale " + names + ": no supervisor holds supervisor.lock"),
+      "remove " + names);
   if (f.fix) {
     auto lock = os::FileLock::try_acquire(f.paths.supervisor_lock());
     c.fix_state = dr::FixState::failed;
@@ -176,8 +192,10 @@ void agent_dirs(const Facts& f, std::vector<Check>& out) {
     out.push_back(c);
   }
   if (leftover == 0)
-    out.push_back(dr::pass("agent directories", names.empty() ? "none yet"
-                                                : std::to_string(names.size()) + ", each belonging to an agent"));
+    out.push_back(dr::pass("agent directories",
+                           names.empty()
+                               ? "none yet"
+                               : std::to_string(names.size()) + ", each belonging to an agent"));
 }
 
 void worktrees(const Facts& f, std::vector<Check>& out) {
@@ -193,12 +211,14 @@ void worktrees(const Facts& f, std::vector<Check>& out) {
     ++missing;
     // A finished agent's leftover is untidy; a live agent's next turn would fail.
     if (is_terminal(s.state))
-      out.push_back(dr::warn("worktree " + s.name, "missing worktree " + *s.worktree + "; 'drover clean --agent " +
-                                                       s.name + "' removes what is left of it"));
+      out.push_back(dr::warn("worktree " + s.name, "missing worktree " + *s.worktree +
+                                                       "; 'drover clean --agent " + s.name +
+                                                       "' removes what is left of it"));
     else
-      out.push_back(dr::fail("worktree " + s.name, "missing worktree " + *s.worktree + " of live agent " + s.name +
-                                                       ": its turns cannot run; 'drover stop " + s.name +
-                                                       "', then 'drover clean --agent " + s.name + "'"));
+      out.push_back(dr::fail("worktree " + s.name,
+                             "missing worktree " + *s.worktree + " of live agent " + s.name +
+                                 ": its turns cannot run; 'drover stop " + s.name +
+                                 "', then 'drover clean --agent " + s.name + "'"));
   }
   if (missing == 0)
     out.push_back(dr::pass("worktrees", present == 0 ? "no agent uses a worktree"
@@ -208,15 +228,17 @@ void worktrees(const Facts& f, std::vector<Check>& out) {
 void stuck_sessions(const Facts& f, std::vector<Check>& out) {
   if (!f.sessions) return out.push_back(not_checked("sessions in_turn"));
   if (f.supervisor_running) {
-    out.push_back(dr::pass("sessions in_turn", "the running supervisor recovers any whose runner died"));
+    out.push_back(
+        dr::pass("sessions in_turn", "the running supervisor recovers any whose runner died"));
     return;
   }
   int stuck = 0;
   for (const auto& s : *f.sessions) {
     if (s.state != SessionState::in_turn || runner::lease_held(f.paths, s.name)) continue;
     ++stuck;
-    out.push_back(dr::warn("in_turn " + s.name, "in_turn, but no runner holds its turn lock (its runner died); "
-                                                "'drover up' recovers it"));
+    out.push_back(dr::warn("in_turn " + s.name,
+                           "in_turn, but no runner holds its turn lock (its runner died); "
+                           "'drover up' recovers it"));
   }
   if (stuck == 0) out.push_back(dr::pass("sessions in_turn", "none stuck"));
 }

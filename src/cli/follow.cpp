@@ -25,11 +25,18 @@ std::string event_line(const store::EventRecord& e) {
   std::string turn = e.turn ? "#" + std::to_string(*e.turn) + " " : "";
   std::string what;
   if (e.kind == "assistant_text") what = "text: " + one_line_summary(str("text"), 100);
-  else if (e.kind == "tool_start") what = "tool " + str("tool") + ": " + one_line_summary(str("input"), 80);
-  else if (e.kind == "result") what = std::string("result ") + (d.value("is_error", false) ? "ERROR: " : "ok: ") + one_line_summary(str("text"), 80);
+  else if (e.kind == "tool_start")
+    what = "tool " + str("tool") + ": " + one_line_summary(str("input"), 80);
+  else if (e.kind == "result")
+    what = std::string("result ") + (d.value("is_error", false) ? "ERROR: " : "ok: ") +
+           one_line_summary(str("text"), 80);
   else if (e.kind == "turn_start") what = "turn started";
-  else if (e.kind == "turn_end") what = "turn ended: " + str("outcome") + (str("reason").empty() ? "" : " (" + one_line_summary(str("reason"), 80) + ")");
-  else what = e.kind + (e.level == "info" ? "" : " [" + e.level + "]") + " " + one_line_summary(e.data, 100);
+  else if (e.kind == "turn_end")
+    what = "turn ended: " + str("outcome") +
+           (str("reason").empty() ? "" : " (" + one_line_summary(str("reason"), 80) + ")");
+  else
+    what = e.kind + (e.level == "info" ? "" : " [" + e.level + "]") + " " +
+           one_line_summary(e.data, 100);
   return e.created_at.substr(11, 12) + " " + e.agent + " " + turn + escape_control(what);
 }
 
@@ -74,7 +81,11 @@ Status follow_agent(Context& ctx, const std::string& agent, FollowUntil until,
     }
     const Session& s = *v->session;
     auto finish = [&](bool good, const std::string& why) -> Status {
-      ctx.out.document({{"agent", agent}, {"state", to_string(s.state)}, {"state_reason", s.state_reason ? nlohmann::json(*s.state_reason) : nlohmann::json(nullptr)}, {"progress", lines}});
+      ctx.out.document({{"agent", agent},
+                        {"state", to_string(s.state)},
+                        {"state_reason", s.state_reason ? nlohmann::json(*s.state_reason)
+                                                        : nlohmann::json(nullptr)},
+                        {"progress", lines}});
       if (good) return ok_status();
       return make_error(Errc::failed, why);
     };
@@ -90,9 +101,11 @@ Status follow_agent(Context& ctx, const std::string& agent, FollowUntil until,
       if (v->mail->read_at) return finish(true, "");
       if (v->mail->claimed_turn) carrying_turn = v->mail->claimed_turn;
       if (v->turn && v->turn->ended_at && !v->mail->claimed_turn)
-        return finish(false, "the turn that carried the nudge ended " + v->turn->outcome_name.value_or("without a result"));
+        return finish(false, "the turn that carried the nudge ended " +
+                                 v->turn->outcome_name.value_or("without a result"));
       if (is_terminal(s.state) && !v->mail->claimed_turn)
-        return finish(false, agent + " is " + std::string(to_string(s.state)) + " and did not take the nudge");
+        return finish(false, agent + " is " + std::string(to_string(s.state)) +
+                                 " and did not take the nudge");
     }
     if (until == FollowUntil::forever && is_terminal(s.state)) return finish(true, "");
     changes.wait(kPollEvery);  // until a writer commits (or the fallback poll)

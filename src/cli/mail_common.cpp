@@ -3,12 +3,12 @@
 #include <iostream>
 #include <iterator>
 
+#include "cli/wake.h"
 #include "core/addressing.h"
 #include "core/names.h"
 #include "os/files.h"
 #include "store/mail.h"
 #include "store/sessions.h"
-#include "cli/wake.h"
 
 namespace drover::cli {
 
@@ -46,23 +46,24 @@ Result<std::vector<std::int64_t>> send_mail(Context& ctx, const MailMessage& dra
   auto st = ctx.store();
   if (!st) return st.error();
   bool wake = false;
-  auto ids = (*st)->write<std::vector<std::int64_t>>([&](store::Tx& tx) -> Result<std::vector<std::int64_t>> {
-    std::optional<Session> direct;
-    if (!is_group_address(m.to) && m.to != kOperator && validate_agent_name(m.to).ok())
-      direct = tx.sessions().get(m.to);
-    auto live = tx.sessions().live();
-    auto to = resolve_recipients(m.to, m.from, live, direct);
-    if (!to) return to.error();
-    std::vector<std::int64_t> out;
-    for (const auto& name : *to) {
-      MailMessage one = m;
-      one.to = name;
-      out.push_back(tx.mail().insert(one));
-      for (const auto& s : live)
-        if (s.name == name) wake = true;
-    }
-    return out;
-  });
+  auto ids = (*st)->write<std::vector<std::int64_t>>(
+      [&](store::Tx& tx) -> Result<std::vector<std::int64_t>> {
+        std::optional<Session> direct;
+        if (!is_group_address(m.to) && m.to != kOperator && validate_agent_name(m.to).ok())
+          direct = tx.sessions().get(m.to);
+        auto live = tx.sessions().live();
+        auto to = resolve_recipients(m.to, m.from, live, direct);
+        if (!to) return to.error();
+        std::vector<std::int64_t> out;
+        for (const auto& name : *to) {
+          MailMessage one = m;
+          one.to = name;
+          out.push_back(tx.mail().insert(one));
+          for (const auto& s : live)
+            if (s.name == name) wake = true;
+        }
+        return out;
+      });
   if (ids && wake) notify_supervisor(ctx);
   return ids;
 }

@@ -64,10 +64,17 @@ nlohmann::json message_json(const MailMessage& m) {
     payload = nlohmann::json::parse(*m.payload, nullptr, false);
     if (payload.is_discarded()) payload = *m.payload;  // stored by an older tool: keep the text
   }
-  return {{"id", m.id},           {"from", m.from},         {"to", m.to},
-          {"subject", m.subject}, {"body", m.body},         {"type", m.type},
-          {"priority", m.priority}, {"thread_id", opt(m.thread_id)},
-          {"reply_to", opt(m.reply_to)}, {"payload", payload}, {"created_at", m.created_at},
+  return {{"id", m.id},
+          {"from", m.from},
+          {"to", m.to},
+          {"subject", m.subject},
+          {"body", m.body},
+          {"type", m.type},
+          {"priority", m.priority},
+          {"thread_id", opt(m.thread_id)},
+          {"reply_to", opt(m.reply_to)},
+          {"payload", payload},
+          {"created_at", m.created_at},
           {"read_at", opt(m.read_at)}};
 }
 

@@ -7,9 +7,9 @@
 
 #include "core/json_writer.h"
 #include "core/mail.h"
+#include "core/result.h"
 #include "core/session.h"
 #include "store/turns.h"
-#include "core/result.h"
 
 namespace drover::cli {
 

@@ -24,7 +24,8 @@ Result<ProjectPaths> find_project(const std::optional<std::string>& project_flag
     return ProjectPaths{fs::weakly_canonical(root, ec)};
   }
   fs::path dir = fs::current_path(ec);
-  if (ec) return make_error(Errc::project, "not a drover project: cannot read the current directory");
+  if (ec)
+    return make_error(Errc::project, "not a drover project: cannot read the current directory");
   for (fs::path p = dir;; p = p.parent_path()) {
     if (fs::is_directory(p / ".drover", ec)) return ProjectPaths{p};
     if (p == p.root_path() || p.empty()) break;

@@ -19,7 +19,8 @@ SupervisorInfo read_supervisor_info(const ProjectPaths& p) {
   auto mtime = std::filesystem::last_write_time(p.supervisor_pid(), ec);
   if (!ec) {
     auto sys = std::chrono::file_clock::to_sys(mtime);
-    info.started_at = format_timestamp(std::chrono::time_point_cast<std::chrono::system_clock::duration>(sys));
+    info.started_at =
+        format_timestamp(std::chrono::time_point_cast<std::chrono::system_clock::duration>(sys));
   }
   return info;
 }

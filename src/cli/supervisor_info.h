@@ -9,9 +9,9 @@
 namespace drover::cli {
 
 struct SupervisorInfo {
-  bool running = false;                    // supervisor.lock is held
+  bool running = false;                         // supervisor.lock is held
   std::optional<os::ProcessIdentity> identity;  // from supervisor.pid, when readable
-  std::optional<std::string> started_at;   // supervisor.pid's mtime
+  std::optional<std::string> started_at;        // supervisor.pid's mtime
 };
 
 SupervisorInfo read_supervisor_info(const ProjectPaths& p);

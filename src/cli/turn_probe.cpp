@@ -28,9 +28,13 @@ void write_probe(JsonWriter& w, const TurnProbe& probe) {
     return;
   }
   w.begin_object();
-  if (probe.identity) w.member("pid", static_cast<std::int64_t>(probe.identity->pid)).member("pgid", static_cast<std::int64_t>(probe.identity->pgid));
+  if (probe.identity)
+    w.member("pid", static_cast<std::int64_t>(probe.identity->pid))
+        .member("pgid", static_cast<std::int64_t>(probe.identity->pgid));
   else w.member("pid", std::optional<std::int64_t>()).member("pgid", std::optional<std::int64_t>());
-  w.member("alive", probe.alive).member("lock_held", probe.lock_held).member("orphan", probe.orphan);
+  w.member("alive", probe.alive)
+      .member("lock_held", probe.lock_held)
+      .member("orphan", probe.orphan);
   w.member("problem", probe.problem);
   w.end_object();
 }

@@ -13,10 +13,10 @@ namespace drover::cli {
 struct TurnProbe {
   bool has_pid_file = false;
   std::optional<os::ProcessIdentity> identity;  // when turn.pid parses
-  bool alive = false;        // the process named is the same live process
-  bool lock_held = false;    // a runner holds turn.lock
-  bool orphan = false;       // alive while no runner holds the lock
-  std::optional<std::string> problem;  // unreadable or garbage turn.pid
+  bool alive = false;                           // the process named is the same live process
+  bool lock_held = false;                       // a runner holds turn.lock
+  bool orphan = false;                          // alive while no runner holds the lock
+  std::optional<std::string> problem;           // unreadable or garbage turn.pid
 };
 
 TurnProbe probe_turn(const ProjectPaths& p, const std::string& agent);

@@ -7,7 +7,9 @@ namespace drover::cli {
 
 namespace {
 
-nlohmann::json opt(const std::optional<std::string>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); }
+nlohmann::json opt(const std::optional<std::string>& v) {
+  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+}
 
 }  // namespace
 
@@ -38,7 +40,8 @@ std::string cleanup_text(const WorktreeCleanup& c) {
   if (!c.kept_for.empty()) {
     std::string names;
     for (const auto& n : c.kept_for) names += (names.empty() ? "" : ", ") + n;
-    return " (kept its worktree: " + names + " still use" + (c.kept_for.size() == 1 ? "s" : "") + " it)";
+    return " (kept its worktree: " + names + " still use" + (c.kept_for.size() == 1 ? "s" : "") +
+           " it)";
   }
   std::string parts;
   if (c.worktree) parts = "worktree " + *c.worktree;

@@ -10,17 +10,19 @@ Result<std::vector<std::string>> resolve_recipients(std::string_view to, std::st
   if (is_group_address(to)) {
     std::string_view group = to.substr(1);
     if (group.empty())
-      return make_error(Errc::usage, "empty group address '@' (use @all, @<capability> or @<capability>s)");
+      return make_error(Errc::usage,
+                        "empty group address '@' (use @all, @<capability> or @<capability>s)");
     std::vector<std::string> out;
     for (const auto& s : live) {
       if (s.name == sender) continue;
       bool match = group == "all" || s.capability == group ||
-                   (group.size() > 1 && group.back() == 's' && s.capability == group.substr(0, group.size() - 1));
+                   (group.size() > 1 && group.back() == 's' &&
+                    s.capability == group.substr(0, group.size() - 1));
       if (match) out.push_back(s.name);
     }
     if (out.empty())
-      return make_error(Errc::not_found, "no live agent matches '" + std::string(to) +
-                                             "' (see 'drover status')");
+      return make_error(Errc::not_found,
+                        "no live agent matches '" + std::string(to) + "' (see 'drover status')");
     return out;
   }
   if (to == kSupervisor)

@@ -7,7 +7,7 @@
 namespace drover {
 
 struct EmbeddedAsset {
-  std::string_view path;     // relative to the repository root, e.g. "templates/config.toml"
+  std::string_view path;  // relative to the repository root, e.g. "templates/config.toml"
   std::string_view content;
 };
 

@@ -19,7 +19,8 @@ Result<Capability> parse_capability(std::string_view name, std::string_view text
     return make_error(Errc::project, std::string(file) + ": " + what);
   };
   constexpr std::string_view kFence = "+++";
-  if (text.substr(0, kFence.size()) != kFence) return fail("must start with a '+++' front matter line");
+  if (text.substr(0, kFence.size()) != kFence)
+    return fail("must start with a '+++' front matter line");
   auto first_nl = text.find('\n');
   if (first_nl == std::string_view::npos) return fail("front matter is not closed with '+++'");
   auto close = text.find("\n+++", first_nl);
@@ -62,7 +63,8 @@ Result<Capability> parse_capability(std::string_view name, std::string_view text
       auto d = parse_duration(*s);
       if (!d) return fail(key + ": " + d.error().message);
       (key == "first_output_timeout" ? c.first_output_timeout
-                                     : key == "stall_timeout" ? c.stall_timeout : c.max_duration) = *d;
+       : key == "stall_timeout"      ? c.stall_timeout
+                                     : c.max_duration) = *d;
     } else {
       return fail("unknown key '" + key + "'");
     }

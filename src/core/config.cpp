@@ -1,18 +1,18 @@
 #include "core/config.h"
 
-#include <set>
 #include <toml++/toml.h>
+#include <set>
 
 #include "core/assets.h"
 
 namespace drover {
 
 Config::Config() {
-  runtimes["claude"] = RuntimeConfig{
-      {"claude", "-p", "--output-format", "stream-json", "--input-format", "stream-json",
-       "--verbose", "--permission-mode", "bypassPermissions"},
-      {"--model", "{model}"},
-      {"--resume", "{session_id}"}};
+  runtimes["claude"] =
+      RuntimeConfig{{"claude", "-p", "--output-format", "stream-json", "--input-format",
+                     "stream-json", "--verbose", "--permission-mode", "bypassPermissions"},
+                    {"--model", "{model}"},
+                    {"--resume", "{session_id}"}};
 }
 
 std::string_view default_config_text() {
@@ -66,7 +66,8 @@ class Reader {
     return ok_status();
   }
 
-  Status string(const toml::table& t, const std::string& section, const char* key, std::string& out) {
+  Status string(const toml::table& t, const std::string& section, const char* key,
+                std::string& out) {
     const toml::node* n = t.get(key);
     if (!n) return ok_status();
     auto v = n->value_exact<std::string>();
@@ -130,9 +131,9 @@ Status parse_supervisor_table(const toml::table& root, Reader& r, Config& c) {
   const toml::table* t = *sup;
   if (!t) return ok_status();
   const std::string n = "supervisor";
-  DROVER_TRY(r.known_keys(*t, n, {"max_concurrent_turns", "autostart", "poll_interval",
-                                  "resume_max_age", "shutdown_grace", "max_failed_turns",
-                                  "retry_backoff"}));
+  DROVER_TRY(r.known_keys(*t, n,
+                          {"max_concurrent_turns", "autostart", "poll_interval", "resume_max_age",
+                           "shutdown_grace", "max_failed_turns", "retry_backoff"}));
   DROVER_TRY(r.integer(*t, n, "max_concurrent_turns", 1, 1024, c.supervisor.max_concurrent_turns));
   DROVER_TRY(r.boolean(*t, n, "autostart", c.supervisor.autostart));
   DROVER_TRY(r.duration(*t, n, "poll_interval", c.supervisor.poll_interval, false));
@@ -149,13 +150,15 @@ Status parse_turn_table(const toml::table& root, Reader& r, Config& c) {
   const toml::table* t = *turn;
   if (!t) return ok_status();
   const std::string n = "turn";
-  DROVER_TRY(r.known_keys(*t, n, {"first_output_timeout", "stall_timeout", "max_duration",
-                                  "kill_grace", "max_line_bytes"}));
+  DROVER_TRY(r.known_keys(
+      *t, n,
+      {"first_output_timeout", "stall_timeout", "max_duration", "kill_grace", "max_line_bytes"}));
   DROVER_TRY(r.duration(*t, n, "first_output_timeout", c.turn.first_output_timeout, false));
   DROVER_TRY(r.duration(*t, n, "stall_timeout", c.turn.stall_timeout, false));
   DROVER_TRY(r.duration(*t, n, "max_duration", c.turn.max_duration, true));
   DROVER_TRY(r.duration(*t, n, "kill_grace", c.turn.kill_grace, true));
-  DROVER_TRY(r.integer(*t, n, "max_line_bytes", 1024, std::int64_t{1} << 30, c.turn.max_line_bytes));
+  DROVER_TRY(
+      r.integer(*t, n, "max_line_bytes", 1024, std::int64_t{1} << 30, c.turn.max_line_bytes));
   return ok_status();
 }
 
@@ -186,12 +189,13 @@ Result<RuntimeConfig> parse_runtime_table(const std::string& name, const toml::n
     if (!argv) return argv.error();
     out.command = *argv;
   } else if (name != "claude") {
-    return r.fail(base + ".command", "is required (the argv of one turn, e.g. command = [\"/path/to/agent\"])");
+    return r.fail(base + ".command",
+                  "is required (the argv of one turn, e.g. command = [\"/path/to/agent\"])");
   }
   if (out.command.empty() || out.command[0].empty())
     return r.fail(base + ".command", "must name an executable");
-  for (auto [key, field] : {std::pair{"model_args", &out.model_args},
-                            std::pair{"resume_args", &out.resume_args}}) {
+  for (auto [key, field] :
+       {std::pair{"model_args", &out.model_args}, std::pair{"resume_args", &out.resume_args}}) {
     if (const toml::node* a = rt.get(key)) {
       auto list = r.strings(*a, base + "." + key);
       if (!list) return list.error();
@@ -231,7 +235,8 @@ Result<Config> parse_config(std::string_view text, std::string_view file_label) 
   DROVER_TRY(parse_runtimes_table(*root, r, c));
   if (!c.runtimes.count(c.defaults.runtime))
     return r.fail("defaults.runtime", "names runtime '" + c.defaults.runtime +
-                                          "', which has no [runtimes." + c.defaults.runtime + "] table");
+                                          "', which has no [runtimes." + c.defaults.runtime +
+                                          "] table");
   return c;
 }
 

@@ -34,9 +34,15 @@ std::string plural(int n, const char* one, const char* many) {
 }
 }  // namespace
 
-Check pass(std::string name, std::string message) { return make(CheckStatus::pass, std::move(name), std::move(message)); }
-Check warn(std::string name, std::string message) { return make(CheckStatus::warn, std::move(name), std::move(message)); }
-Check fail(std::string name, std::string message) { return make(CheckStatus::fail, std::move(name), std::move(message)); }
+Check pass(std::string name, std::string message) {
+  return make(CheckStatus::pass, std::move(name), std::move(message));
+}
+Check warn(std::string name, std::string message) {
+  return make(CheckStatus::warn, std::move(name), std::move(message));
+}
+Check fail(std::string name, std::string message) {
+  return make(CheckStatus::fail, std::move(name), std::move(message));
+}
 
 Check with_fix(Check c, std::string action) {
   c.fix_state = FixState::available;
@@ -85,18 +91,21 @@ TurnPidVerdict judge_turn_pid(bool parsed, bool alive, bool lock_held) {
 
 bool skips_permissions(const std::vector<std::string>& command) {
   for (const auto& arg : command)
-    if (arg.find("bypassPermissions") != std::string::npos || arg == "--dangerously-skip-permissions")
+    if (arg.find("bypassPermissions") != std::string::npos ||
+        arg == "--dangerously-skip-permissions")
       return true;
   return false;
 }
 
 std::string runtime_fix_hint(std::string_view runtime, std::string_view executable) {
   auto slash = executable.rfind('/');
-  std::string_view base = slash == std::string_view::npos ? executable : executable.substr(slash + 1);
+  std::string_view base =
+      slash == std::string_view::npos ? executable : executable.substr(slash + 1);
   std::string install = runtime == "claude" || base == "claude"
                             ? "install Claude Code ('npm install -g @anthropic-ai/claude-code')"
                             : "install '" + std::string(executable) + "' (or put it on PATH)";
-  return install + ", or change [runtimes." + std::string(runtime) + "].command in .drover/config.toml";
+  return install + ", or change [runtimes." + std::string(runtime) +
+         "].command in .drover/config.toml";
 }
 
 }  // namespace drover::doctor

@@ -19,7 +19,7 @@ enum class FixState {
 };
 
 struct Check {
-  std::string name;     // "database integrity", "turn.pid alice", …
+  std::string name;  // "database integrity", "turn.pid alice", …
   CheckStatus status = CheckStatus::pass;
   std::string message;
   FixState fix_state = FixState::none;

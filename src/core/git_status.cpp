@@ -8,8 +8,8 @@ namespace {
 
 enum Kind { modified, added, deleted, renamed, copied, conflicted, untracked, kKinds };
 
-constexpr std::array<const char*, kKinds> kNames = {"modified", "added", "deleted", "renamed",
-                                                    "copied", "conflicted", "untracked"};
+constexpr std::array<const char*, kKinds> kNames = {"modified", "added",      "deleted",  "renamed",
+                                                    "copied",   "conflicted", "untracked"};
 
 bool unmerged(char x, char y) {
   // git status: DD, AU, UD, UA, DU, AA, UU are the unmerged combinations.
@@ -36,7 +36,8 @@ std::string summarize_porcelain(std::string_view in) {
   std::size_t pos = 0;
   while (pos < in.size()) {
     auto end = in.find('\0', pos);
-    std::string_view entry = in.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
+    std::string_view entry =
+        in.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
     pos = end == std::string_view::npos ? in.size() : end + 1;
     // "XY PATH"; anything shorter is not an entry (e.g. a trailing newline).
     if (entry.size() < 4 || entry[2] != ' ') continue;

@@ -50,13 +50,34 @@ void append_json_string(std::string& out, std::string_view s) {
       continue;
     }
     switch (c) {
-      case '"': out += "\\\""; ++i; continue;
-      case '\\': out += "\\\\"; ++i; continue;
-      case '\b': out += "\\b"; ++i; continue;
-      case '\f': out += "\\f"; ++i; continue;
-      case '\n': out += "\\n"; ++i; continue;
-      case '\r': out += "\\r"; ++i; continue;
-      case '\t': out += "\\t"; ++i; continue;
+      case '"':
+        out += "\\\"";
+        ++i;
+        continue;
+      case '\\':
+        out += "\\\\";
+        ++i;
+        continue;
+      case '\b':
+        out += "\\b";
+        ++i;
+        continue;
+      case '\f':
+        out += "\\f";
+        ++i;
+        continue;
+      case '\n':
+        out += "\\n";
+        ++i;
+        continue;
+      case '\r':
+        out += "\\r";
+        ++i;
+        continue;
+      case '\t':
+        out += "\\t";
+        ++i;
+        continue;
       default: break;
     }
     if (c < 0x20) {
@@ -159,7 +180,9 @@ JsonWriter& JsonWriter::value(double d) {
   auto r = std::to_chars(buf, buf + sizeof buf, d);  // the shortest form that reads back exactly
   out_.append(buf, r.ptr);
   // Keep it a floating-point number for readers that care ("2" would read as an integer).
-  if (std::string_view(buf, static_cast<std::size_t>(r.ptr - buf)).find_first_of(".eEn") == std::string_view::npos) out_ += ".0";
+  if (std::string_view(buf, static_cast<std::size_t>(r.ptr - buf)).find_first_of(".eEn") ==
+      std::string_view::npos)
+    out_ += ".0";
   return *this;
 }
 

@@ -46,8 +46,9 @@ Result<std::string> normalize_payload(std::string_view text) {
     return make_error(Errc::usage, "invalid --payload: JSON nested deeper than " +
                                        std::to_string(kMaxJsonDepth) + " levels");
   if (doc.status != BoundedJson::Status::ok)
-    return make_error(Errc::usage, "invalid --payload: not a JSON document (for example "
-                                   "--payload '{\"branch\":\"main\"}')");
+    return make_error(Errc::usage,
+                      "invalid --payload: not a JSON document (for example "
+                      "--payload '{\"branch\":\"main\"}')");
   return doc.value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 

@@ -29,15 +29,16 @@ Status validate_agent_name(std::string_view name) {
   for (char c : name)
     if (!name_char(c)) {
       std::string shown = c >= 'A' && c <= 'Z' ? "uppercase '" + std::string(1, c) + "'"
-                                                : quote_for_message(std::string_view(&c, 1));
+                                               : quote_for_message(std::string_view(&c, 1));
       return make_error(Errc::usage, "agent name " + quote_for_message(name) +
                                          " contains an invalid character " + shown + rule);
     }
   if (!alnum(name[0]))
-    return make_error(Errc::usage,
-                      "agent name " + quote_for_message(name) + " must start with a letter or digit" + rule);
+    return make_error(Errc::usage, "agent name " + quote_for_message(name) +
+                                       " must start with a letter or digit" + rule);
   if (name.find("..") != std::string_view::npos)
-    return make_error(Errc::usage, "agent name " + quote_for_message(name) + " contains '..'" + rule);
+    return make_error(Errc::usage,
+                      "agent name " + quote_for_message(name) + " contains '..'" + rule);
   if (name == kOperator || name == kSupervisor)
     return make_error(Errc::usage, "agent name '" + std::string(name) +
                                        "' is reserved for mail; choose another name");

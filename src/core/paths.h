@@ -18,14 +18,19 @@ struct ProjectPaths {
   // Built by string concatenation, not path::operator/ (which re-parses every component):
   // `status` computes these for every agent. Agent names never contain '/'.
   std::filesystem::path agent_dir(const std::string& agent) const { return agent_file(agent, ""); }
-  std::filesystem::path turn_lock(const std::string& agent) const { return agent_file(agent, "/turn.lock"); }
-  std::filesystem::path turn_pid(const std::string& agent) const { return agent_file(agent, "/turn.pid"); }
+  std::filesystem::path turn_lock(const std::string& agent) const {
+    return agent_file(agent, "/turn.lock");
+  }
+  std::filesystem::path turn_pid(const std::string& agent) const {
+    return agent_file(agent, "/turn.pid");
+  }
   std::filesystem::path agent_logs(const std::string& agent) const { return logs() / agent; }
   std::filesystem::path worktrees() const { return dir() / "worktrees"; }
   std::filesystem::path worktree(const std::string& agent) const { return worktrees() / agent; }
   // Held while a worktree exists without its session (sling) and while clean looks for
   // worktrees no session owns. Agent names never start with '.', so it is no worktree.
   std::filesystem::path worktrees_lock() const { return worktrees() / ".lock"; }
+
  private:
   std::filesystem::path agent_file(const std::string& agent, const char* file) const {
     std::string p = root.empty() ? std::string(".") : root.native();

@@ -49,8 +49,10 @@ std::string render_turn_text(const PromptInput& in) {
   const Capability& c = *in.capability;
   std::string report_line;
   if (c.terminal_mail.empty()) {
-    report_line = "You are persistent: you never finish by yourself. Report progress with `status` "
-                  "mail to " + s.parent.value_or("operator") + ".";
+    report_line =
+        "You are persistent: you never finish by yourself. Report progress with `status` "
+        "mail to " +
+        s.parent.value_or("operator") + ".";
   } else {
     std::string types;
     for (const auto& t : c.terminal_mail) types += (types.empty() ? "`" : "` or `") + t;
@@ -62,7 +64,8 @@ std::string render_turn_text(const PromptInput& in) {
   std::string text = fill_template(
       tmpl, {{"name", s.name},
              {"capability", s.capability},
-             {"parent_line", s.parent ? "Your parent agent is " + *s.parent + "." : "You report to the operator."},
+             {"parent_line",
+              s.parent ? "Your parent agent is " + *s.parent + "." : "You report to the operator."},
              {"worktree", in.workdir},
              {"instructions", c.instructions.empty() ? "Do the task below." : c.instructions},
              {"task", s.task},
@@ -72,8 +75,9 @@ std::string render_turn_text(const PromptInput& in) {
 }
 
 std::string user_turn_line(const std::string& text) {
-  nlohmann::json j = {{"type", "user"},
-                      {"message", {{"role", "user"}, {"content", {{{"type", "text"}, {"text", text}}}}}}};
+  nlohmann::json j = {
+      {"type", "user"},
+      {"message", {{"role", "user"}, {"content", {{{"type", "text"}, {"text", text}}}}}}};
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 

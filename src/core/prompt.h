@@ -13,9 +13,9 @@ namespace drover {
 struct PromptInput {
   const Session* session = nullptr;
   const Capability* capability = nullptr;
-  std::string workdir;                // the agent's worktree or the project root
-  std::vector<MailMessage> mail;      // the mail this turn carries
-  bool fresh_session = false;         // no stored runtime session id: render the template
+  std::string workdir;            // the agent's worktree or the project root
+  std::vector<MailMessage> mail;  // the mail this turn carries
+  bool fresh_session = false;     // no stored runtime session id: render the template
 };
 
 // The exact command that sends the terminal mail, e.g.

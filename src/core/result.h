@@ -49,8 +49,8 @@ inline Status ok_status() { return Unit{}; }
 }  // namespace drover
 
 // Propagate an error from an expression returning Result<...>.
-#define DROVER_TRY(expr)                          \
-  do {                                            \
-    auto drover_try_r_ = (expr);                  \
+#define DROVER_TRY(expr)                                   \
+  do {                                                     \
+    auto drover_try_r_ = (expr);                           \
     if (!drover_try_r_.ok()) return drover_try_r_.error(); \
   } while (0)

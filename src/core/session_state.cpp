@@ -9,7 +9,9 @@ using E = SessionEvent;
 
 constexpr unsigned bit(S s) { return 1u << static_cast<unsigned>(s); }
 template <class... Ss>
-constexpr unsigned set(Ss... s) { return (bit(s) | ...); }
+constexpr unsigned set(Ss... s) {
+  return (bit(s) | ...);
+}
 
 struct Rule {
   E event;

@@ -9,12 +9,23 @@
 
 namespace drover {
 
-enum class SessionState { booting, in_turn, between_turns, completed, stopped, zombie, failed, stale };
-inline constexpr SessionState kAllStates[] = {
-    SessionState::booting,   SessionState::in_turn, SessionState::between_turns,
-    SessionState::completed, SessionState::stopped, SessionState::zombie,
-    SessionState::failed,    SessionState::stale};
+enum class SessionState {
+  booting,
+  in_turn,
+  between_turns,
+  completed,
+  stopped,
+  zombie,
+  failed,
+  stale
+};
+inline constexpr SessionState kAllStates[] = {SessionState::booting,       SessionState::in_turn,
+                                              SessionState::between_turns, SessionState::completed,
+                                              SessionState::stopped,       SessionState::zombie,
+                                              SessionState::failed,        SessionState::stale};
 
+// The table of transitions reads as columns.
+// clang-format off
 enum class SessionEvent {
   turn_started,     // the runner spawned the child                booting|between_turns → in_turn
   turn_waiting,     // clean turn, agent waits for mail or children in_turn → between_turns
@@ -27,11 +38,13 @@ enum class SessionEvent {
   went_stale,       // too old to resume after a restart           any live → stale
   resume,           // the operator resumed it                     any terminal → between_turns
 };
+// clang-format on
 inline constexpr SessionEvent kAllEvents[] = {
-    SessionEvent::turn_started,     SessionEvent::turn_waiting,   SessionEvent::turn_failed,
-    SessionEvent::turn_interrupted, SessionEvent::turn_completed, SessionEvent::turn_zombie,
-    SessionEvent::stop,             SessionEvent::spawn_failed,   SessionEvent::went_stale,
-    SessionEvent::resume};
+    SessionEvent::turn_started,   SessionEvent::turn_waiting,
+    SessionEvent::turn_failed,    SessionEvent::turn_interrupted,
+    SessionEvent::turn_completed, SessionEvent::turn_zombie,
+    SessionEvent::stop,           SessionEvent::spawn_failed,
+    SessionEvent::went_stale,     SessionEvent::resume};
 
 std::string_view to_string(SessionState s);
 std::string_view to_string(SessionEvent e);

@@ -17,7 +17,8 @@ Millis backoff_for(int failed_turns, Millis base) {
 std::string describe_exit(const TurnObservation& obs) {
   if (obs.signal) {
     const char* name = sigabbrev_np(*obs.signal);
-    return "killed by " + (name ? "SIG" + std::string(name) : "signal " + std::to_string(*obs.signal));
+    return "killed by " +
+           (name ? "SIG" + std::string(name) : "signal " + std::to_string(*obs.signal));
   }
   if (obs.exit_code) return "exit status " + std::to_string(*obs.exit_code);
   return "unknown exit";
@@ -93,8 +94,10 @@ SettleDecision decide_settle(const TurnObservation& obs, const SettleContext& ct
   if (result_ok) what = describe_exit(obs) + " after its result";
   else if (obs.has_result) what = "error result: " + obs.result_text;
   else what = "no result (" + describe_exit(obs) + ")";
-  if ((result_ok || !obs.has_result) && !obs.last_stderr_line.empty()) what += "; stderr: " + obs.last_stderr_line;
-  if (!result_ok && obs.has_result && obs.exit_code && *obs.exit_code != 0) what += " (" + describe_exit(obs) + ")";
+  if ((result_ok || !obs.has_result) && !obs.last_stderr_line.empty())
+    what += "; stderr: " + obs.last_stderr_line;
+  if (!result_ok && obs.has_result && obs.exit_code && *obs.exit_code != 0)
+    what += " (" + describe_exit(obs) + ")";
   d.outcome = TurnOutcome::failed;
   d.failed_turns = ctx.failed_turns + 1;
   if (d.failed_turns >= ctx.max_failed_turns) {

@@ -22,16 +22,16 @@ struct TurnObservation {
   std::optional<int> exit_code;  // normal exit
   std::optional<int> signal;     // killed by a signal
   std::string last_stderr_line;
-  bool lost_session = false;     // --resume id unknown to the runtime (SPEC §5.2)
+  bool lost_session = false;  // --resume id unknown to the runtime (SPEC §5.2)
 };
 
 // Facts from the store, read inside the settle transaction.
 struct SettleContext {
-  bool terminal_mail_sent = false;      // one of the capability's terminal types, this turn
-  bool persistent = false;              // the capability has no terminal mail types
+  bool terminal_mail_sent = false;  // one of the capability's terminal types, this turn
+  bool persistent = false;          // the capability has no terminal mail types
   int live_children = 0;
-  int mail_arrived = 0;                 // unread mail for the agent that arrived this turn
-  int failed_turns = 0;                 // consecutive, before this turn
+  int mail_arrived = 0;  // unread mail for the agent that arrived this turn
+  int failed_turns = 0;  // consecutive, before this turn
   int max_failed_turns = 3;
   Millis retry_backoff{5000};
   bool has_parent = false;
@@ -40,13 +40,13 @@ struct SettleContext {
 struct SettleDecision {
   TurnOutcome outcome = TurnOutcome::failed;
   SessionEvent event = SessionEvent::turn_failed;
-  std::string reason;            // state_reason
-  bool mail_read = false;        // mark the carried mail read (else release it)
-  int failed_turns = 0;          // new consecutive failure count
-  std::optional<Millis> backoff; // delay before the next attempt
-  bool worker_died = false;      // send worker_died to the parent
-  std::string terminated_by;     // runner | operator
-  bool clear_session_id = false; // lost session: start fresh next turn
+  std::string reason;             // state_reason
+  bool mail_read = false;         // mark the carried mail read (else release it)
+  int failed_turns = 0;           // new consecutive failure count
+  std::optional<Millis> backoff;  // delay before the next attempt
+  bool worker_died = false;       // send worker_died to the parent
+  std::string terminated_by;      // runner | operator
+  bool clear_session_id = false;  // lost session: start fresh next turn
 };
 
 SettleDecision decide_settle(const TurnObservation& obs, const SettleContext& ctx);

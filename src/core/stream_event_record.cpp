@@ -6,11 +6,16 @@ namespace drover {
 
 std::string stream_event_summary(const StreamEvent& e) {
   switch (e.kind) {
-    case StreamEventKind::session_start: return "session " + e.session_id + (e.model.empty() ? "" : " (" + e.model + ")");
+    case StreamEventKind::session_start:
+      return "session " + e.session_id + (e.model.empty() ? "" : " (" + e.model + ")");
     case StreamEventKind::assistant_text: return "text: " + one_line_summary(e.text, 100);
-    case StreamEventKind::tool_start: return "tool " + e.tool_name + ": " + one_line_summary(e.tool_input, 80);
-    case StreamEventKind::tool_end: return std::string("tool done") + (e.is_error ? " (error)" : "");
-    case StreamEventKind::result: return std::string("result ") + (e.is_error ? "ERROR: " : "ok: ") + one_line_summary(e.text, 80);
+    case StreamEventKind::tool_start:
+      return "tool " + e.tool_name + ": " + one_line_summary(e.tool_input, 80);
+    case StreamEventKind::tool_end:
+      return std::string("tool done") + (e.is_error ? " (error)" : "");
+    case StreamEventKind::result:
+      return std::string("result ") + (e.is_error ? "ERROR: " : "ok: ") +
+             one_line_summary(e.text, 80);
     case StreamEventKind::malformed: return "malformed line: " + e.error;
   }
   return "";
@@ -20,10 +25,13 @@ nlohmann::json stream_event_data(const StreamEvent& e) {
   switch (e.kind) {
     case StreamEventKind::session_start: return {{"session_id", e.session_id}, {"model", e.model}};
     case StreamEventKind::assistant_text: return {{"text", e.text.substr(0, 4000)}};
-    case StreamEventKind::tool_start: return {{"tool", e.tool_name}, {"id", e.tool_id}, {"input", e.tool_input}};
-    case StreamEventKind::tool_end: return {{"id", e.tool_id}, {"is_error", e.is_error}, {"text", e.text}};
+    case StreamEventKind::tool_start:
+      return {{"tool", e.tool_name}, {"id", e.tool_id}, {"input", e.tool_input}};
+    case StreamEventKind::tool_end:
+      return {{"id", e.tool_id}, {"is_error", e.is_error}, {"text", e.text}};
     case StreamEventKind::result: {
-      nlohmann::json j = {{"is_error", e.is_error}, {"text", e.text.substr(0, 4000)}, {"subtype", e.subtype}};
+      nlohmann::json j = {
+          {"is_error", e.is_error}, {"text", e.text.substr(0, 4000)}, {"subtype", e.subtype}};
       if (e.total_cost_usd) j["cost_usd"] = *e.total_cost_usd;
       if (e.input_tokens) j["input_tokens"] = *e.input_tokens;
       if (e.output_tokens) j["output_tokens"] = *e.output_tokens;

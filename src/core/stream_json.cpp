@@ -30,9 +30,7 @@ bool is_blank(std::string_view line) {
   });
 }
 
-bool is_continuation_byte(char c) {
-  return (static_cast<unsigned char>(c) & 0xC0U) == 0x80U;
-}
+bool is_continuation_byte(char c) { return (static_cast<unsigned char>(c) & 0xC0U) == 0x80U; }
 
 // One line, at most kShortViewBytes bytes: control characters and runs of whitespace
 // become one space, the ends are trimmed, and a cut never splits a UTF-8 sequence.
@@ -297,8 +295,7 @@ void map_result(const json& root, ParsedLine& out) {
   event.subtype = string_member(root, "subtype");
   if (const json* result = member(root, "result"); result != nullptr && result->is_string()) {
     event.text = result->get<std::string>();
-  } else if (const json* errors = member(root, "errors");
-             errors != nullptr && errors->is_array()) {
+  } else if (const json* errors = member(root, "errors"); errors != nullptr && errors->is_array()) {
     for (const json& error : *errors) {
       if (!event.text.empty()) event.text += "; ";
       event.text += error.is_string() ? error.get<std::string>() : compact(error);

@@ -28,8 +28,7 @@ struct StreamEvent {
   bool is_error = false;   // result / tool_end
   std::optional<std::int64_t> duration_ms, num_turns;
   std::optional<double> total_cost_usd;
-  std::optional<std::int64_t> input_tokens, output_tokens, cache_read_tokens,
-      cache_creation_tokens;
+  std::optional<std::int64_t> input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens;
   std::string subtype;  // result / system subtype
   std::string error;    // malformed: why
 };
@@ -50,7 +49,7 @@ class LineSplitter {
   explicit LineSplitter(std::size_t max_line_bytes) : max_(max_line_bytes) {}
 
   struct Line {
-    std::string text;      // without the trailing '\n'; cut to max_line_bytes if truncated
+    std::string text;  // without the trailing '\n'; cut to max_line_bytes if truncated
     bool truncated = false;
     std::size_t original_bytes = 0;  // full length before truncation
   };

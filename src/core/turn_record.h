@@ -20,11 +20,11 @@ enum class TurnOutcome {
   spawn_failed,  // the agent's command could not be started
   aborted,       // spawned, but could not be recorded as started: killed at once
 };
-inline constexpr TurnOutcome kAllOutcomes[] = {
-    TurnOutcome::completed, TurnOutcome::waiting,     TurnOutcome::violation,
-    TurnOutcome::failed,    TurnOutcome::stalled,     TurnOutcome::stopped,
-    TurnOutcome::interrupted, TurnOutcome::lost_session, TurnOutcome::spawn_failed,
-    TurnOutcome::aborted};
+inline constexpr TurnOutcome kAllOutcomes[] = {TurnOutcome::completed,    TurnOutcome::waiting,
+                                               TurnOutcome::violation,    TurnOutcome::failed,
+                                               TurnOutcome::stalled,      TurnOutcome::stopped,
+                                               TurnOutcome::interrupted,  TurnOutcome::lost_session,
+                                               TurnOutcome::spawn_failed, TurnOutcome::aborted};
 
 std::string_view to_string(TurnOutcome o);
 std::optional<TurnOutcome> parse_turn_outcome(std::string_view name);

@@ -24,13 +24,14 @@ MailMessage make_worker_died(const Session& s, const std::string& reason,
   m.body = body_for(s, reason, terminated_by);
   m.type = "worker_died";
   m.priority = "high";
-  nlohmann::json payload = {{"agent", s.name},
-                            {"capability", s.capability},
-                            {"task_id", s.task_id ? nlohmann::json(*s.task_id) : nlohmann::json(nullptr)},
-                            {"reason", reason},
-                            {"last_activity", s.last_activity},
-                            {"terminated_by", terminated_by},
-                            {"turn", turn ? nlohmann::json(*turn) : nlohmann::json(nullptr)}};
+  nlohmann::json payload = {
+      {"agent", s.name},
+      {"capability", s.capability},
+      {"task_id", s.task_id ? nlohmann::json(*s.task_id) : nlohmann::json(nullptr)},
+      {"reason", reason},
+      {"last_activity", s.last_activity},
+      {"terminated_by", terminated_by},
+      {"turn", turn ? nlohmann::json(*turn) : nlohmann::json(nullptr)}};
   m.payload = payload.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return m;
 }

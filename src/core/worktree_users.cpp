@@ -18,7 +18,8 @@ bool same_path(const std::string& a, const std::string& b) {
 
 }  // namespace
 
-std::vector<std::string> other_worktree_users(const std::vector<Session>& sessions, std::string_view self,
+std::vector<std::string> other_worktree_users(const std::vector<Session>& sessions,
+                                              std::string_view self,
                                               const std::optional<std::string>& path,
                                               const std::optional<std::string>& branch) {
   std::vector<std::string> out;

@@ -11,7 +11,8 @@ namespace drover {
 
 // Names of the sessions other than `self` whose worktree is `path` (compared as normalised
 // paths) or whose branch is `branch`, in the order given. Empty `path`/`branch` match nothing.
-std::vector<std::string> other_worktree_users(const std::vector<Session>& sessions, std::string_view self,
+std::vector<std::string> other_worktree_users(const std::vector<Session>& sessions,
+                                              std::string_view self,
                                               const std::optional<std::string>& path,
                                               const std::optional<std::string>& branch);
 

@@ -21,12 +21,14 @@ Result<std::filesystem::path> self_exe() {
   return p;
 }
 
-Result<pid_t> spawn_detached(const std::vector<std::string>& argv, const std::filesystem::path& log_path) {
+Result<pid_t> spawn_detached(const std::vector<std::string>& argv,
+                             const std::filesystem::path& log_path) {
   posix_spawn_file_actions_t fa;
   posix_spawnattr_t attr;
   posix_spawn_file_actions_init(&fa);
   posix_spawnattr_init(&attr);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  posix_spawnattr_setflags(&attr,
+                           POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   sigset_t none, all;
   sigemptyset(&none);
   sigfillset(&all);
@@ -43,7 +45,8 @@ Result<pid_t> spawn_detached(const std::vector<std::string>& argv, const std::fi
   int rc = posix_spawn(&pid, args[0], &fa, &attr, args.data(), environ);
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
-  if (rc != 0) return make_error(Errc::failed, "cannot start " + argv[0] + ": " + std::strerror(rc));
+  if (rc != 0)
+    return make_error(Errc::failed, "cannot start " + argv[0] + ": " + std::strerror(rc));
   return pid;
 }
 

@@ -16,7 +16,8 @@ Result<std::filesystem::path> self_exe();
 
 // posix_spawn in a new session: stdin /dev/null, stdout and stderr appended to log_path,
 // no other fds. The caller does not wait for it.
-Result<pid_t> spawn_detached(const std::vector<std::string>& argv, const std::filesystem::path& log_path);
+Result<pid_t> spawn_detached(const std::vector<std::string>& argv,
+                             const std::filesystem::path& log_path);
 
 // Reaps exited children that are not in `keep` (those are reaped through their pidfd by
 // the runner). Uses WNOWAIT to look before reaping. Returns how many were reaped.

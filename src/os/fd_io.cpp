@@ -10,7 +10,8 @@ namespace drover::os {
 
 Result<int> open_append(const std::filesystem::path& path, unsigned mode) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, mode);
-  if (fd < 0) return make_error(Errc::failed, "cannot open " + path.string() + ": " + std::strerror(errno));
+  if (fd < 0)
+    return make_error(Errc::failed, "cannot open " + path.string() + ": " + std::strerror(errno));
   return fd;
 }
 

@@ -61,15 +61,14 @@ Result<FileLock> FileLock::try_acquire(const std::filesystem::path& path) {
   for (int attempt = 0;; ++attempt) {
     int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) {
-      return make_error(Errc::failed, "cannot open lock file " + path.string() + ": " +
-                                          std::strerror(errno));
+      return make_error(Errc::failed,
+                        "cannot open lock file " + path.string() + ": " + std::strerror(errno));
     }
     if (flock_retrying(fd, LOCK_EX | LOCK_NB) != 0) {
       int err = errno;
       ::close(fd);
       if (err == EWOULDBLOCK) return conflict_error(path);
-      return make_error(Errc::failed,
-                        "cannot lock " + path.string() + ": " + std::strerror(err));
+      return make_error(Errc::failed, "cannot lock " + path.string() + ": " + std::strerror(err));
     }
     if (still_linked(fd, path) || attempt >= 10) return FileLock(fd);
     ::close(fd);  // locked a file that was just replaced; lock the new one

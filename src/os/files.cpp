@@ -85,8 +85,7 @@ Result<std::string> read_file(const std::filesystem::path& path) {
   if (fd < 0) {
     int err = errno;
     if (err == ENOENT) {
-      return make_error(Errc::not_found,
-                        "cannot read " + quoted(path) + ": " + std::strerror(err));
+      return make_error(Errc::not_found, "cannot read " + quoted(path) + ": " + std::strerror(err));
     }
     return errno_error("cannot read", path, err);
   }
@@ -112,7 +111,9 @@ Result<std::string> read_file(const std::filesystem::path& path) {
 }
 
 Status make_fd_private(int fd) {
-  if (::fchmod(fd, 0600) != 0) return make_error(Errc::failed, std::string("cannot chmod a log file: ") + std::strerror(errno));
+  if (::fchmod(fd, 0600) != 0)
+    return make_error(Errc::failed,
+                      std::string("cannot chmod a log file: ") + std::strerror(errno));
   return ok_status();
 }
 
@@ -131,9 +132,8 @@ Status make_private_dirs(const std::filesystem::path& path) {
     struct stat st {};
     if (err == EEXIST && ::stat(prefix.c_str(), &st) == 0) {
       if (S_ISDIR(st.st_mode)) continue;
-      return make_error(Errc::failed,
-                        "cannot create directory " + quoted(prefix) +
-                            ": a file of that name exists");
+      return make_error(Errc::failed, "cannot create directory " + quoted(prefix) +
+                                          ": a file of that name exists");
     }
     return errno_error("cannot create directory", prefix, err);
   }

@@ -9,9 +9,9 @@
 namespace drover::os {
 
 enum class Durability {
-  synced,    // fsync the file and its directory: survives a power loss (config, init)
-  volatile_, // no fsync: for facts about live processes (pid files), which a reboot
-             // makes moot anyway; readers still never see a half-written file
+  synced,     // fsync the file and its directory: survives a power loss (config, init)
+  volatile_,  // no fsync: for facts about live processes (pid files), which a reboot
+              // makes moot anyway; readers still never see a half-written file
 };
 
 // Writes via a temp file in the same directory, (fsync,) rename(, fsync of the directory).

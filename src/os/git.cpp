@@ -34,11 +34,19 @@ Status drain(SpawnedChild& child, GitOutput& r, std::chrono::steady_clock::time_
   while (child.stdout_fd >= 0 || child.stderr_fd >= 0) {
     pollfd fds[2];
     int n = 0, out_idx = -1, err_idx = -1;
-    if (child.stdout_fd >= 0) { out_idx = n; fds[n++] = {child.stdout_fd, POLLIN, 0}; }
-    if (child.stderr_fd >= 0) { err_idx = n; fds[n++] = {child.stderr_fd, POLLIN, 0}; }
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (child.stdout_fd >= 0) {
+      out_idx = n;
+      fds[n++] = {child.stdout_fd, POLLIN, 0};
+    }
+    if (child.stderr_fd >= 0) {
+      err_idx = n;
+      fds[n++] = {child.stderr_fd, POLLIN, 0};
+    }
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0)
-      return make_error(Errc::failed, "timed out after " + std::to_string(kGitDeadline.count()) + "s");
+      return make_error(Errc::failed,
+                        "timed out after " + std::to_string(kGitDeadline.count()) + "s");
     int ready = ::poll(fds, static_cast<nfds_t>(n), static_cast<int>(left.count()));
     if (ready < 0) {
       if (errno == EINTR) continue;
@@ -65,14 +73,16 @@ Result<GitOutput> run_git(const std::vector<std::string>& args, const std::files
   // Messages in one language, and never a prompt for credentials or an editor.
   req.env_extra = {{"LC_ALL", "C"}, {"GIT_TERMINAL_PROMPT", "0"}, {"GIT_EDITOR", "true"}};
   // Run from a git hook, these would point every command at another repository.
-  req.env_remove = {"GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "GIT_OBJECT_DIRECTORY",
-                    "GIT_NAMESPACE", "GIT_PREFIX"};
+  req.env_remove = {"GIT_DIR",        "GIT_WORK_TREE",        "GIT_INDEX_FILE",
+                    "GIT_COMMON_DIR", "GIT_OBJECT_DIRECTORY", "GIT_NAMESPACE",
+                    "GIT_PREFIX"};
   auto child = spawn(req);
   if (!child) {
     if (child.error().code == Errc::not_found && !std::filesystem::is_directory(cwd))
       return child.error();
     if (child.error().code == Errc::not_found)
-      return make_error(Errc::failed, "git is not installed (or not on PATH): " + child.error().message);
+      return make_error(Errc::failed,
+                        "git is not installed (or not on PATH): " + child.error().message);
     return child.error();
   }
   close_fd(child->stdin_fd);
@@ -86,13 +96,16 @@ Result<GitOutput> run_git(const std::vector<std::string>& args, const std::files
   return r;
 }
 
-Result<std::string> git_stdout(const std::vector<std::string>& args, const std::filesystem::path& cwd) {
+Result<std::string> git_stdout(const std::vector<std::string>& args,
+                               const std::filesystem::path& cwd) {
   auto r = run_git(args, cwd);
   if (!r) return r.error();
   if (!r->ok()) {
     std::string line = git_error_line(r->err);
-    return make_error(Errc::failed, describe(args) + " failed" +
-                                        (line.empty() ? " (exit " + std::to_string(r->exit_code) + ")" : ": " + line));
+    return make_error(
+        Errc::failed,
+        describe(args) + " failed" +
+            (line.empty() ? " (exit " + std::to_string(r->exit_code) + ")" : ": " + line));
   }
   return std::move(r->out);
 }

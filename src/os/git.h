@@ -23,7 +23,8 @@ Result<GitOutput> run_git(const std::vector<std::string>& args, const std::files
 
 // Runs git and requires exit 0: stdout on success, else Errc::failed with
 // "git ARGS… failed: <git's error line>".
-Result<std::string> git_stdout(const std::vector<std::string>& args, const std::filesystem::path& cwd);
+Result<std::string> git_stdout(const std::vector<std::string>& args,
+                               const std::filesystem::path& cwd);
 
 // The line of git's stderr that says what went wrong: the first "fatal:" or "error:" line,
 // else the first non-empty line ("" when there is none).

@@ -39,8 +39,8 @@ int lookup_executable(const std::string& command, const std::filesystem::path& c
   for (;;) {
     auto colon = search.find(':');
     std::string_view dir = search.substr(0, colon);
-    std::filesystem::path candidate = dir.empty() ? std::filesystem::path(command)
-                                                  : std::filesystem::path(dir) / command;
+    std::filesystem::path candidate =
+        dir.empty() ? std::filesystem::path(command) : std::filesystem::path(dir) / command;
     int err = executable_error(candidate);
     if (err == 0) {
       if (found) *found = candidate;
@@ -57,14 +57,18 @@ int lookup_executable(const std::string& command, const std::filesystem::path& c
 }
 
 std::optional<std::filesystem::path> find_executable(const std::string& command,
-                                                     const std::filesystem::path& cwd, std::string* why) {
+                                                     const std::filesystem::path& cwd,
+                                                     std::string* why) {
   std::filesystem::path p;
   int err = lookup_executable(command, cwd, &p);
   if (err == 0) return p;
   if (why) {
     if (command.empty()) *why = "the command is empty";
     else if (command.find('/') != std::string::npos)
-      *why = (cwd.empty() || std::filesystem::path(command).is_absolute() ? std::filesystem::path(command) : cwd / command).string() +
+      *why = (cwd.empty() || std::filesystem::path(command).is_absolute()
+                  ? std::filesystem::path(command)
+                  : cwd / command)
+                 .string() +
              ": " + std::strerror(err);
     else if (err == EACCES) *why = p.string() + " is not executable";
     else *why = "not found on PATH";

@@ -77,8 +77,8 @@ std::optional<StatFields> parse_stat(std::string_view text) {
   if (fields.size() < 20 || fields[0].size() != 1) return std::nullopt;
   StatFields f;
   f.state = fields[0][0];
-  if (!parse_decimal(fields[2], f.pgid)) return std::nullopt;           // field 5
-  if (!parse_decimal(fields[19], f.start_ticks)) return std::nullopt;   // field 22
+  if (!parse_decimal(fields[2], f.pgid)) return std::nullopt;          // field 5
+  if (!parse_decimal(fields[19], f.start_ticks)) return std::nullopt;  // field 22
   return f;
 }
 
@@ -183,8 +183,8 @@ Result<bool> signal_group(pid_t pgid, int sig) {
   if (::kill(-pgid, sig) == 0) return true;
   int err = errno;
   if (err == ESRCH) return false;
-  return make_error(Errc::failed, "cannot signal process group " + std::to_string(pgid) + ": " +
-                                      errno_text(err));
+  return make_error(Errc::failed,
+                    "cannot signal process group " + std::to_string(pgid) + ": " + errno_text(err));
 }
 
 bool group_alive(pid_t pgid) {

@@ -24,7 +24,8 @@ ExitStatus from_siginfo(const siginfo_t& info) {
 std::optional<ExitStatus> reap_pidfd(int pidfd) {
   siginfo_t info{};
   for (;;) {
-    int rc = ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd), &info, WEXITED | WNOHANG);
+    int rc = ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd), &info,
+                      WEXITED | WNOHANG);
     if (rc < 0 && errno == EINTR) continue;
     if (rc < 0) return ExitStatus{};  // already reaped elsewhere: status unknown
     if (info.si_pid == 0) return std::nullopt;

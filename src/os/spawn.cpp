@@ -3,13 +3,13 @@
 #include "os/fd_io.h"
 #include "os/host.h"
 
-#include <algorithm>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <algorithm>
 
 #include <cerrno>
 #include <cstdlib>
@@ -62,7 +62,8 @@ std::vector<std::string> build_environment(const std::map<std::string, std::stri
     std::string_view entry(*e);
     auto eq = entry.find('=');
     std::string key(entry.substr(0, eq));
-    if (extra.count(key) != 0 || std::find(remove.begin(), remove.end(), key) != remove.end()) continue;
+    if (extra.count(key) != 0 || std::find(remove.begin(), remove.end(), key) != remove.end())
+      continue;
     env.emplace_back(entry);
   }
   for (const auto& [key, value] : extra) env.push_back(key + "=" + value);
@@ -130,17 +131,17 @@ Result<SpawnedChild> spawn(const SpawnRequest& request) {
   const std::string& cmd = request.argv[0];
   for (const auto& [key, value] : request.env_extra) {
     if (key.empty() || key.find('=') != std::string::npos) {
-      return make_error(Errc::usage, "cannot run '" + cmd + "': bad environment name '" +
-                                         key + "'");
+      return make_error(Errc::usage,
+                        "cannot run '" + cmd + "': bad environment name '" + key + "'");
     }
   }
   if (!request.cwd.empty()) {
     struct stat st {};
     if (::stat(request.cwd.c_str(), &st) != 0) {
       int err = errno;
-      return make_error(err == ENOENT ? Errc::not_found : Errc::failed,
-                        "cannot run '" + cmd + "' in '" + request.cwd.string() +
-                            "': " + std::strerror(err));
+      return make_error(
+          err == ENOENT ? Errc::not_found : Errc::failed,
+          "cannot run '" + cmd + "' in '" + request.cwd.string() + "': " + std::strerror(err));
     }
     if (!S_ISDIR(st.st_mode)) {
       return make_error(Errc::failed, "cannot run '" + cmd + "' in '" + request.cwd.string() +
@@ -163,8 +164,7 @@ Result<SpawnedChild> spawn(const SpawnRequest& request) {
   std::vector<char*> envp = c_strings(env_strings);
 
   pid_t pid = -1;
-  int rc = ::posix_spawnp(&pid, cmd.c_str(), &setup.actions, &setup.attr, argv.data(),
-                          envp.data());
+  int rc = ::posix_spawnp(&pid, cmd.c_str(), &setup.actions, &setup.attr, argv.data(), envp.data());
   if (rc != 0) return run_error(cmd, rc);
 
   SpawnedChild child;

@@ -21,7 +21,7 @@ struct SpawnRequest {
 };
 
 struct SpawnedChild {
-  pid_t pid = -1;  // also the process group id
+  pid_t pid = -1;      // also the process group id
   int stdin_fd = -1;   // write end, O_CLOEXEC
   int stdout_fd = -1;  // read end, O_CLOEXEC
   int stderr_fd = -1;  // read end, O_CLOEXEC

@@ -34,16 +34,16 @@ class OwnedFd {
 struct PreparedTurn {
   std::string agent;
   std::int64_t turn_id = 0;
-  Session session;                        // as re-read under the lock
+  Session session;  // as re-read under the lock
   Capability capability;
-  std::optional<std::string> resume_id;   // the session id the turn was started with
-  std::string user_line;                  // the NDJSON line for stdin
+  std::optional<std::string> resume_id;  // the session id the turn was started with
+  std::string user_line;                 // the NDJSON line for stdin
   os::SpawnedChild child;
   os::ProcessIdentity identity;
   TurnLease lease;
   StallBudgets budgets;
   StopPolicy stop_policy;
-  OwnedFd transcript, stderr_log;         // .drover/logs/<agent>/<turn>.{stdout.ndjson,stderr.log}
+  OwnedFd transcript, stderr_log;  // .drover/logs/<agent>/<turn>.{stdout.ndjson,stderr.log}
   SteadyPoint spawned_at;
 };
 

@@ -45,8 +45,8 @@ struct RunnerContext {
 
 struct TurnRequest {
   std::string agent;
-  bool wait_for_lock = false;                  // false: try-lock (the supervisor skips busy agents)
-  std::chrono::milliseconds lock_timeout{0};   // with wait_for_lock
+  bool wait_for_lock = false;                 // false: try-lock (the supervisor skips busy agents)
+  std::chrono::milliseconds lock_timeout{0};  // with wait_for_lock
 };
 
 struct TurnReport {
@@ -56,7 +56,7 @@ struct TurnReport {
   std::optional<SessionState> state;  // after settle (nullopt when the transition lost)
   std::string reason;
   std::optional<int> exit_code, signal;
-  bool settled = false;               // false: the settle transaction failed (logged)
+  bool settled = false;  // false: the settle transaction failed (logged)
 };
 
 // A running turn. Methods must be called on the loop thread.

@@ -37,28 +37,32 @@ TurnReport settle_turn(RunnerContext& ctx, const PreparedTurn& t, const Streamed
   if (t.session.worktree) {
     end.worktree = snapshot_worktree(*t.session.worktree);
     if (!end.worktree->error.empty())
-      ctx.log->warn("{}: cannot observe the worktree after turn {}: {}", t.agent, t.turn_id, end.worktree->error);
+      ctx.log->warn("{}: cannot observe the worktree after turn {}: {}", t.agent, t.turn_id,
+                    end.worktree->error);
   }
   TurnReport report;
   report.agent = t.agent;
   report.turn_id = t.turn_id;
   report.exit_code = s.how.exit_code;
   report.signal = s.how.signal;
-  auto r = settle_run(*ctx.store, {ctx.config.supervisor.max_failed_turns, ctx.config.supervisor.retry_backoff}, end);
+  auto r = settle_run(*ctx.store,
+                      {ctx.config.supervisor.max_failed_turns, ctx.config.supervisor.retry_backoff},
+                      end);
   if (!r) {
     ctx.log->error("{}: could not settle turn {}: {}", t.agent, t.turn_id, r.error().message);
     report.reason = r.error().message;
     return report;
   }
   const SettleDecision& d = r->decision;
-  if (!r->state) ctx.log->error("{}: settle of turn {} lost: {}", t.agent, t.turn_id, r->transition_error);
+  if (!r->state)
+    ctx.log->error("{}: settle of turn {} lost: {}", t.agent, t.turn_id, r->transition_error);
   report.settled = true;
   report.state = r->state;
   report.outcome = d.outcome;
   report.reason = d.reason;
   if (d.outcome == TurnOutcome::violation)
-    ctx.log->error("{}: contract violation: turn {} ended cleanly without terminal mail ({})", t.agent, t.turn_id,
-                   fmt::join(t.capability.terminal_mail, ", "));
+    ctx.log->error("{}: contract violation: turn {} ended cleanly without terminal mail ({})",
+                   t.agent, t.turn_id, fmt::join(t.capability.terminal_mail, ", "));
   else if (d.outcome == TurnOutcome::stalled)
     ctx.log->error("{}: stalled: {}", t.agent, s.how.stall_reason);
   ctx.log->info("{}: turn {} settled: {} -> {}{}", t.agent, t.turn_id, to_string(d.outcome),
@@ -68,7 +72,8 @@ TurnReport settle_turn(RunnerContext& ctx, const PreparedTurn& t, const Streamed
 }
 
 void cleanup_turn_files(RunnerContext& ctx, PreparedTurn& t) {
-  if (auto st = t.lease.unpublish(); !st) ctx.log->error("{}: cannot remove turn.pid: {}", t.agent, st.error().message);
+  if (auto st = t.lease.unpublish(); !st)
+    ctx.log->error("{}: cannot remove turn.pid: {}", t.agent, st.error().message);
   t.lease.release();
 }
 

@@ -10,7 +10,9 @@ namespace {
 
 class OsSpawner final : public Spawner {
  public:
-  Result<os::SpawnedChild> spawn(const os::SpawnRequest& request) override { return os::spawn(request); }
+  Result<os::SpawnedChild> spawn(const os::SpawnRequest& request) override {
+    return os::spawn(request);
+  }
   Result<os::ProcessIdentity> identity(pid_t pid) override { return os::read_identity(pid); }
   std::optional<os::ExitStatus> reap(int pidfd) override { return os::reap_pidfd(pidfd); }
   void signal_group(pid_t pgid, int sig) override { signal_turn_group(pgid, sig); }

@@ -82,10 +82,13 @@ Result<Claimed> claim(RunnerContext& ctx, const std::string& agent) {
   return ctx.store->write<Claimed>([&](store::Tx& tx) -> Result<Claimed> {
     auto s = tx.sessions().get(agent);
     if (!s) return make_error(Errc::not_found, "no agent named '" + agent + "'");
-    if (s->stop_requested || (s->state != SessionState::booting && s->state != SessionState::between_turns))
-      return make_error(Errc::conflict, "agent '" + agent + "' is " + std::string(to_string(s->state)));
+    if (s->stop_requested ||
+        (s->state != SessionState::booting && s->state != SessionState::between_turns))
+      return make_error(Errc::conflict,
+                        "agent '" + agent + "' is " + std::string(to_string(s->state)));
     auto id = tx.turns().create(agent, now_timestamp(), s->runtime_session_id, tx.mail().max_id());
-    if (tx.mail().claim_pending(agent, id) == 0) return make_error(Errc::conflict, "no pending mail");  // rolls back
+    if (tx.mail().claim_pending(agent, id) == 0)
+      return make_error(Errc::conflict, "no pending mail");  // rolls back
     return Claimed{*s, id, tx.mail().claimed_by(id)};
   });
 }
@@ -100,7 +103,8 @@ void prepare(RunnerContext& ctx, PreparedTurn& t, Claimed& c) {
   PromptInput in{&t.session, &t.capability, workdir, c.mail, !t.resume_id.has_value()};
   t.user_line = user_turn_line(render_turn_text(in));
   const auto& turn = ctx.config.turn;
-  t.budgets.first_output_timeout = t.capability.first_output_timeout.value_or(turn.first_output_timeout);
+  t.budgets.first_output_timeout =
+      t.capability.first_output_timeout.value_or(turn.first_output_timeout);
   t.budgets.stall_timeout = t.capability.stall_timeout.value_or(turn.stall_timeout);
   t.budgets.max_duration = t.capability.max_duration.value_or(turn.max_duration);
   t.stop_policy = default_stop_policy(turn.kill_grace);
@@ -134,7 +138,8 @@ std::optional<LaunchFailure> open_logs(RunnerContext& ctx, PreparedTurn& t) {
 }
 
 // The session moves to in_turn, the turn row gets its pid, turn_start is recorded.
-Status record_started(RunnerContext& ctx, const PreparedTurn& t, const os::SpawnRequest& spawn, std::size_t mail) {
+Status record_started(RunnerContext& ctx, const PreparedTurn& t, const os::SpawnRequest& spawn,
+                      std::size_t mail) {
   auto r = ctx.store->write<Unit>([&](store::Tx& tx) -> Result<Unit> {
     store::StateUpdate u;
     u.reason = "";
@@ -144,10 +149,11 @@ Status record_started(RunnerContext& ctx, const PreparedTurn& t, const os::Spawn
     auto moved = tx.sessions().transition(t.agent, SessionEvent::turn_started, u);
     if (!moved) return moved.error();
     tx.turns().set_pid(t.turn_id, t.child.pid);
-    nlohmann::json data = {{"pid", t.child.pid},
-                           {"argv", spawn.argv},
-                           {"resume_id", t.resume_id ? nlohmann::json(*t.resume_id) : nlohmann::json(nullptr)},
-                           {"mail", mail}};
+    nlohmann::json data = {
+        {"pid", t.child.pid},
+        {"argv", spawn.argv},
+        {"resume_id", t.resume_id ? nlohmann::json(*t.resume_id) : nlohmann::json(nullptr)},
+        {"mail", mail}};
     tx.events().add(t.agent, t.turn_id, "turn_start", "info", data.dump());
     return Unit{};
   });
@@ -161,8 +167,8 @@ std::optional<LaunchFailure> launch(RunnerContext& ctx, PreparedTurn& t, std::si
   auto spawn = spawn_request(ctx, t);
   if (!spawn)
     return LaunchFailure{Kind::spawn_failed, TurnOutcome::spawn_failed,
-                         "runtime '" + t.session.runtime + "' is not configured (add [runtimes." + t.session.runtime +
-                             "] to .drover/config.toml)"};
+                         "runtime '" + t.session.runtime + "' is not configured (add [runtimes." +
+                             t.session.runtime + "] to .drover/config.toml)"};
   if (auto failed = open_logs(ctx, t)) return failed;
   auto spawned = ctx.spawner->spawn(*spawn);
   if (!spawned) {
@@ -195,7 +201,8 @@ Capability load_capability(RunnerContext& ctx, const std::string& name) {
   if (!text) return default_capability(name);
   auto cap = parse_capability(name, *text, path.string());
   if (!cap) {
-    ctx.log->error("{}; using the default terminal mail (worker_done, result)", cap.error().message);
+    ctx.log->error("{}; using the default terminal mail (worker_done, result)",
+                   cap.error().message);
     return default_capability(name);
   }
   return *cap;
@@ -213,12 +220,17 @@ StartResult start_turn(boost::asio::io_context& io, RunnerContext& ctx, const Tu
 
   PreparedTurn t;
   t.agent = agent;
-  auto lease = TurnLease::take(ctx.paths, agent, req.wait_for_lock ? std::optional<Millis>(req.lock_timeout) : std::nullopt);
-  if (!lease) return result(lease.error().code == Errc::conflict ? Kind::busy : Kind::failed, lease.error().message);
+  auto lease = TurnLease::take(
+      ctx.paths, agent, req.wait_for_lock ? std::optional<Millis>(req.lock_timeout) : std::nullopt);
+  if (!lease)
+    return result(lease.error().code == Errc::conflict ? Kind::busy : Kind::failed,
+                  lease.error().message);
   t.lease = std::move(*lease);
 
   auto claimed = claim(ctx, agent);
-  if (!claimed) return result(claimed.error().code == Errc::conflict ? Kind::no_work : Kind::failed, claimed.error().message);
+  if (!claimed)
+    return result(claimed.error().code == Errc::conflict ? Kind::no_work : Kind::failed,
+                  claimed.error().message);
   prepare(ctx, t, *claimed);
   if (auto failed = launch(ctx, t, claimed->mail.size())) {
     (void)t.lease.unpublish();
@@ -226,10 +238,12 @@ StartResult start_turn(boost::asio::io_context& io, RunnerContext& ctx, const Tu
       ctx.log->error("could not record the end of turn {}: {}", t.turn_id, st.error().message);
     return result(failed->kind, failed->message, t.turn_id);
   }
-  ctx.log->info("{}: turn {} started, pid {}, {} message(s){}", agent, t.turn_id, t.child.pid, claimed->mail.size(),
+  ctx.log->info("{}: turn {} started, pid {}, {} message(s){}", agent, t.turn_id, t.child.pid,
+                claimed->mail.size(),
                 t.resume_id ? ", resuming " + *t.resume_id : ", fresh session");
   if (ctx.on_progress)
-    ctx.on_progress(agent, "turn " + std::to_string(t.turn_id) + " started (pid " + std::to_string(t.child.pid) + ")");
+    ctx.on_progress(agent, "turn " + std::to_string(t.turn_id) + " started (pid " +
+                               std::to_string(t.child.pid) + ")");
   StartResult r = result(Kind::started, "", t.turn_id);
   r.pid = t.child.pid;
   r.handle = run_streaming(io, ctx, std::move(t), std::move(done));

@@ -21,20 +21,22 @@ constexpr auto kRunnerSettleWait = std::chrono::seconds(15);
 Result<Session> current(store::Store& st, const std::string& agent) {
   return st.read<Session>([&](store::Tx& tx) -> Result<Session> {
     auto s = tx.sessions().get(agent);
-    if (!s) return make_error(Errc::not_found, "no agent named '" + agent + "' (see 'drover status')");
+    if (!s)
+      return make_error(Errc::not_found, "no agent named '" + agent + "' (see 'drover status')");
     return *s;
   });
 }
 
 // Runs the stop policy on the group turn.pid names, when that group is the turn's.
 // Returns whether one was stopped; a stale turn.pid no runner holds is removed.
-Result<bool> stop_published_turn(const ProjectPaths& paths, const std::string& agent, const StopPolicy& policy,
-                                 bool runner_holds, StopReport& rep) {
+Result<bool> stop_published_turn(const ProjectPaths& paths, const std::string& agent,
+                                 const StopPolicy& policy, bool runner_holds, StopReport& rep) {
   auto pid = read_turn_pid(paths, agent);
   if (pid.alive()) {
     auto stopped = stop_turn_group(*pid.identity, policy);
     if (stopped.kind == GroupStop::Kind::survived)
-      return make_error(Errc::failed, "the turn of '" + agent + "' (group " + std::to_string(pid.identity->pgid) +
+      return make_error(Errc::failed, "the turn of '" + agent + "' (group " +
+                                          std::to_string(pid.identity->pgid) +
                                           ") survived SIGKILL");
     if (stopped.kind == GroupStop::Kind::gone) {
       rep.signalled = true;
@@ -51,8 +53,9 @@ Result<bool> stop_published_turn(const ProjectPaths& paths, const std::string& a
 enum class RunnerWait { settled, runner_gone, timed_out };
 
 // A runner holds the lock: it settles its turn as stopped once the group is gone.
-Result<RunnerWait> wait_for_runner(const ProjectPaths& paths, store::Store& st, const std::string& agent,
-                                   const StopPolicy& policy, StopReport& rep) {
+Result<RunnerWait> wait_for_runner(const ProjectPaths& paths, store::Store& st,
+                                   const std::string& agent, const StopPolicy& policy,
+                                   StopReport& rep) {
   auto deadline = std::chrono::steady_clock::now() + kRunnerSettleWait;
   while (std::chrono::steady_clock::now() < deadline) {
     auto s = current(st, agent);
@@ -71,8 +74,8 @@ Result<RunnerWait> wait_for_runner(const ProjectPaths& paths, store::Store& st, 
 }
 
 // No runner holds the lock and we hold it: we are the one writer.
-Result<StopReport> settle_without_runner(const ProjectPaths& paths, store::Store& st, const std::string& agent,
-                                         StopReport rep) {
+Result<StopReport> settle_without_runner(const ProjectPaths& paths, store::Store& st,
+                                         const std::string& agent, StopReport rep) {
   auto s = current(st, agent);
   if (!s) return s.error();
   if (!is_terminal(s->state)) {
@@ -98,12 +101,15 @@ Result<StopReport> stop_agent(const ProjectPaths& paths, const Config& config, s
   auto before = current(st, agent);
   if (!before) return before.error();
   if (is_terminal(before->state))
-    return make_error(Errc::conflict, "agent '" + agent + "' is already " + std::string(to_string(before->state)) +
-                                          " (nothing to stop; 'drover resume " + agent + "' continues it)");
+    return make_error(Errc::conflict,
+                      "agent '" + agent + "' is already " + std::string(to_string(before->state)) +
+                          " (nothing to stop; 'drover resume " + agent + "' continues it)");
   // The intent first: no runner starts a new turn for this agent from now on.
-  auto marked = st.write<bool>([&](store::Tx& tx) -> Result<bool> { return tx.sessions().request_stop(agent); });
+  auto marked = st.write<bool>(
+      [&](store::Tx& tx) -> Result<bool> { return tx.sessions().request_stop(agent); });
   if (!marked) return marked.error();
-  if (!*marked) return make_error(Errc::conflict, "agent '" + agent + "' finished while stopping it");
+  if (!*marked)
+    return make_error(Errc::conflict, "agent '" + agent + "' finished while stopping it");
 
   StopPolicy policy = default_stop_policy(grace);
   // An agent that never ran a turn (e.g. slung with --no-start) has no directory yet, and
@@ -117,14 +123,16 @@ Result<StopReport> stop_agent(const ProjectPaths& paths, const Config& config, s
       if (!waited) return waited.error();
       if (*waited == RunnerWait::settled) return rep;
       if (*waited == RunnerWait::timed_out)
-        return make_error(Errc::failed, "the runner of '" + agent + "' did not settle its turn in time");
+        return make_error(Errc::failed,
+                          "the runner of '" + agent + "' did not settle its turn in time");
     }
     auto lease = TurnLease::take(paths, agent);
     if (!lease && lease.error().code != Errc::conflict) return lease.error();
     if (!lease) continue;  // a runner took it meanwhile: signal its turn on the next pass
     return settle_without_runner(paths, st, agent, rep);
   }
-  return make_error(Errc::failed, "could not stop '" + agent + "': its turn lock kept changing hands");
+  return make_error(Errc::failed,
+                    "could not stop '" + agent + "': its turn lock kept changing hands");
 }
 
 }  // namespace drover::runner

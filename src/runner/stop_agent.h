@@ -17,10 +17,10 @@ namespace drover::runner {
 
 struct StopReport {
   std::string agent;
-  bool signalled = false;        // a live, identity-verified turn group was signalled
-  bool stale_turn_pid = false;   // turn.pid named a dead or reused pid: removed, nothing signalled
+  bool signalled = false;       // a live, identity-verified turn group was signalled
+  bool stale_turn_pid = false;  // turn.pid named a dead or reused pid: removed, nothing signalled
   bool settled_by_runner = false;
-  std::string state;             // "stopped"
+  std::string state;  // "stopped"
 };
 
 // Errors: not_found (no agent), conflict (already terminal: the message names the state),

@@ -16,15 +16,15 @@ namespace {
 
 // The one place a worker_died mail is composed and sent; an agent without a parent has
 // nobody to tell.
-void tell_parent_worker_died(store::Tx& tx, const Session& s, const std::string& reason, const std::string& by,
-                             std::optional<std::int64_t> turn) {
+void tell_parent_worker_died(store::Tx& tx, const Session& s, const std::string& reason,
+                             const std::string& by, std::optional<std::int64_t> turn) {
   if (!s.parent || s.parent->empty()) return;
   tx.mail().insert(make_worker_died(s, reason, by, turn));
 }
 
 // Ends one turn row that carried mail: the row records how, the mail goes back.
-void end_turn_releasing_mail(store::Tx& tx, std::int64_t turn_id, TurnOutcome outcome, const std::string& detail,
-                             const std::string& now) {
+void end_turn_releasing_mail(store::Tx& tx, std::int64_t turn_id, TurnOutcome outcome,
+                             const std::string& detail, const std::string& now) {
   tx.mail().release_turn(turn_id);
   TurnRecord end;
   end.id = turn_id;
@@ -35,7 +35,8 @@ void end_turn_releasing_mail(store::Tx& tx, std::int64_t turn_id, TurnOutcome ou
 }
 
 // "End the agent's unfinished turns and release their mail"; returns how many.
-int end_unfinished_turns(store::Tx& tx, const std::string& agent, TurnOutcome outcome, const std::string& detail) {
+int end_unfinished_turns(store::Tx& tx, const std::string& agent, TurnOutcome outcome,
+                         const std::string& detail) {
   std::string now = now_timestamp();
   int n = 0;
   for (const auto& t : tx.turns().unfinished()) {
@@ -76,7 +77,8 @@ void add_outcome_events(store::Tx& tx, const RunEnd& e, const SettleDecision& d)
     add("contract_violation", "error", {{"reason", d.reason}, {"expected", e.terminal_mail}});
   if (d.outcome == TurnOutcome::stalled) add("stalled", "error", {{"reason", e.how.stall_reason}});
   if (d.outcome == TurnOutcome::lost_session)
-    add("resume_failed", "warn", {{"requested_session_id", e.resume_id.value_or("")}, {"result", e.how.result_text}});
+    add("resume_failed", "warn",
+        {{"requested_session_id", e.resume_id.value_or("")}, {"result", e.how.result_text}});
 }
 
 }  // namespace
@@ -113,13 +115,16 @@ Result<RunSettled> settle_run(store::Store& store, const SettlePolicy& policy, c
     u.failed_turns = d.failed_turns;
     u.current_turn = std::optional<std::int64_t>();
     u.retry_after = d.backoff && d.backoff->count() > 0
-                        ? std::optional<std::string>(format_timestamp(SystemClock::instance().now() + *d.backoff))
+                        ? std::optional<std::string>(
+                              format_timestamp(SystemClock::instance().now() + *d.backoff))
                         : std::optional<std::string>();
     if (d.clear_session_id) u.runtime_session_id = std::optional<std::string>();
     set_worktree(u, e.worktree);
     auto moved = tx.sessions().transition(e.agent, d.event, u);
-    nlohmann::json data = {{"outcome", to_string(d.outcome)}, {"reason", d.reason},
-                           {"exit", describe_exit(how)}, {"duration_ms", e.duration_ms}};
+    nlohmann::json data = {{"outcome", to_string(d.outcome)},
+                           {"reason", d.reason},
+                           {"exit", describe_exit(how)},
+                           {"duration_ms", e.duration_ms}};
     if (!moved) {
       // Someone else settled the session (it should not happen while the runner holds the
       // lock): the turn and its mail are still recorded, and no second worker_died is sent.
@@ -136,7 +141,8 @@ Result<RunSettled> settle_run(store::Store& store, const SettlePolicy& policy, c
   });
 }
 
-Status abandon_turn(store::Store& store, std::int64_t turn_id, TurnOutcome outcome, const std::string& detail) {
+Status abandon_turn(store::Store& store, std::int64_t turn_id, TurnOutcome outcome,
+                    const std::string& detail) {
   auto r = store.write<Unit>([&](store::Tx& tx) -> Result<Unit> {
     end_turn_releasing_mail(tx, turn_id, outcome, detail, now_timestamp());
     return Unit{};
@@ -199,8 +205,8 @@ MailMessage recovery_note(const std::string& agent, const RecoveryCause& why) {
 
 }  // namespace
 
-Result<Recovered> settle_recovered(store::Store& store, const std::string& agent, const RecoveryCause& why,
-                                   bool idle_too, Millis resume_max_age) {
+Result<Recovered> settle_recovered(store::Store& store, const std::string& agent,
+                                   const RecoveryCause& why, bool idle_too, Millis resume_max_age) {
   return store.write<Recovered>([&](store::Tx& tx) -> Result<Recovered> {
     Recovered out;
     out.turns_interrupted = end_unfinished_turns(tx, agent, TurnOutcome::interrupted, why.detail);
@@ -214,7 +220,8 @@ Result<Recovered> settle_recovered(store::Store& store, const std::string& agent
     store::StateUpdate u;
     u.current_turn = std::optional<std::int64_t>();
     if (too_old(*s, resume_max_age)) {
-      u.reason = "not resumed: last activity " + s->last_activity + " is older than " + format_duration(resume_max_age);
+      u.reason = "not resumed: last activity " + s->last_activity + " is older than " +
+                 format_duration(resume_max_age);
       if (!tx.sessions().transition(agent, SessionEvent::went_stale, u)) return out;
       tell_parent_worker_died(tx, *s, *u.reason, "supervisor", s->current_turn);
       out.stale = *u.reason;

@@ -50,7 +50,8 @@ struct RunSettled {
 Result<RunSettled> settle_run(store::Store& store, const SettlePolicy& policy, const RunEnd& end);
 
 // The turn row records why; its mail goes back; the session is not touched.
-Status abandon_turn(store::Store& store, std::int64_t turn_id, TurnOutcome outcome, const std::string& detail);
+Status abandon_turn(store::Store& store, std::int64_t turn_id, TurnOutcome outcome,
+                    const std::string& detail);
 
 // The agent moves to failed ("could not start: <why>") and its parent is told.
 Status fail_agent_start(store::Store& store, const std::string& agent, const std::string& why,
@@ -70,15 +71,15 @@ struct RecoveryCause {
 };
 struct Recovered {
   int turns_interrupted = 0;
-  bool resumed = false;                    // interrupted: back to between_turns with a note
-  std::optional<std::string> stale;        // too old to resume: the reason it went stale
+  bool resumed = false;                          // interrupted: back to between_turns with a note
+  std::optional<std::string> stale;              // too old to resume: the reason it went stale
   std::optional<std::int64_t> interrupted_turn;  // the session's current turn, for the log
   std::string last_activity;
 };
 // Its unfinished turns end as interrupted (mail released); an agent that was in_turn
 // resumes with the cause's note, or goes stale when its last activity is older than
 // `resume_max_age`; so does an idle one with pending mail when `idle_too`.
-Result<Recovered> settle_recovered(store::Store& store, const std::string& agent, const RecoveryCause& why,
-                                   bool idle_too, Millis resume_max_age);
+Result<Recovered> settle_recovered(store::Store& store, const std::string& agent,
+                                   const RecoveryCause& why, bool idle_too, Millis resume_max_age);
 
 }  // namespace drover::runner

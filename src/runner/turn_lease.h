@@ -73,7 +73,7 @@ GroupOwnership check_group(const os::ProcessIdentity& id);
 struct GroupStop {
   enum class Kind { gone, survived, not_ours };
   Kind kind = Kind::gone;
-  int last_signal = 0;           // gone: the signal after which it was gone
+  int last_signal = 0;                              // gone: the signal after which it was gone
   GroupOwnership ownership = GroupOwnership::ours;  // not_ours: why
 };
 GroupStop stop_turn_group(const os::ProcessIdentity& id, const StopPolicy& policy,

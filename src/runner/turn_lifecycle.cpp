@@ -2,9 +2,12 @@
 
 namespace drover::runner {
 
-TurnLifecycle::TurnLifecycle(StallBudgets budgets, StopPolicy policy, SteadyPoint spawned_at, Millis eof_wait,
-                             Millis group_poll)
-    : budgets_(budgets), policy_(std::move(policy)), spawned_at_(spawned_at), eof_wait_(eof_wait),
+TurnLifecycle::TurnLifecycle(StallBudgets budgets, StopPolicy policy, SteadyPoint spawned_at,
+                             Millis eof_wait, Millis group_poll)
+    : budgets_(budgets),
+      policy_(std::move(policy)),
+      spawned_at_(spawned_at),
+      eof_wait_(eof_wait),
       group_poll_(group_poll) {}
 
 void TurnLifecycle::move(PhaseStep step) {
@@ -26,7 +29,8 @@ LifecycleAction TurnLifecycle::on_event(SteadyPoint now) {
   // The deadline only moves later with each event, so the timer is left alone (it re-arms
   // itself when it fires early), except at the first event: the budget switches from
   // first_output_timeout to stall_timeout, which may be shorter.
-  if (first && phase_ == TurnPhase::running) a.wake_at = next_deadline(budgets_, spawned_at_, last_event_).at;
+  if (first && phase_ == TurnPhase::running)
+    a.wake_at = next_deadline(budgets_, spawned_at_, last_event_).at;
   return a;
 }
 
@@ -104,9 +108,7 @@ void TurnLifecycle::step_stop(SteadyPoint now, bool group_alive, LifecycleAction
         a.signals.push_back(n.signal);
         continue;  // then ask again: a zero grace sends the next step at once
       case Kind::wait: a.wake_at = n.until; return;
-      case Kind::gone:
-        move(PhaseStep::group_empty);
-        return begin_drain(now, a);
+      case Kind::gone: move(PhaseStep::group_empty); return begin_drain(now, a);
       case Kind::survived:
         a.gave_up = true;
         move(PhaseStep::gave_up);

@@ -17,13 +17,13 @@
 namespace drover::runner {
 
 struct LifecycleAction {
-  std::vector<int> signals;            // send these to the turn's group now, in order
-  std::optional<SteadyPoint> wake_at;  // (re)arm the timer for this time
-  std::optional<std::string> stopping; // the stop policy began, and why (for the log)
-  std::optional<std::string> stalled;  // a watchdog budget ran out: its reason
+  std::vector<int> signals;             // send these to the turn's group now, in order
+  std::optional<SteadyPoint> wake_at;   // (re)arm the timer for this time
+  std::optional<std::string> stopping;  // the stop policy began, and why (for the log)
+  std::optional<std::string> stalled;   // a watchdog budget ran out: its reason
   std::chrono::duration<double, std::milli> stalled_late{0};  // how late the timer fired
-  bool gave_up = false;                // the group outlived every step of the stop policy
-  bool settle = false;                 // settle the turn now
+  bool gave_up = false;  // the group outlived every step of the stop policy
+  bool settle = false;   // settle the turn now
 };
 
 enum class Pipe { stdout_, stderr_ };

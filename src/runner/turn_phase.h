@@ -15,14 +15,16 @@ enum class TurnPhase {
 inline constexpr TurnPhase kAllPhases[] = {TurnPhase::running, TurnPhase::stopping,
                                            TurnPhase::draining, TurnPhase::settled};
 
-enum class PhaseStep {
-  stop,         // a budget ran out, shutdown, or processes outlived the child  running → stopping
-  group_empty,  // the child exited and its group has no members left   running|stopping → draining
-  gave_up,      // the group outlived every step of the stop policy                stopping → draining
-  settle,       // exit seen and the pipes closed (or the EOF wait ran out)        draining → settled
-};
-inline constexpr PhaseStep kAllSteps[] = {PhaseStep::stop, PhaseStep::group_empty, PhaseStep::gave_up,
-                                          PhaseStep::settle};
+// Each step, and the phases it moves between:
+//   stop         running → stopping          a budget ran out, shutdown, or processes
+//                                            outlived the child
+//   group_empty  running|stopping → draining the child exited and its group is empty
+//   gave_up      stopping → draining         the group outlived every step of the policy
+//   settle       draining → settled          exit seen and the pipes closed (or the EOF
+//                                            wait ran out)
+enum class PhaseStep { stop, group_empty, gave_up, settle };
+inline constexpr PhaseStep kAllSteps[] = {PhaseStep::stop, PhaseStep::group_empty,
+                                          PhaseStep::gave_up, PhaseStep::settle};
 
 std::string_view to_string(TurnPhase p);
 std::string_view to_string(PhaseStep s);

@@ -39,13 +39,22 @@ struct PendingEvent {
   std::string kind, level, data;
 };
 
-std::string json_text(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
+std::string json_text(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
 
 class TurnRun final : public TurnHandle, public std::enable_shared_from_this<TurnRun> {
  public:
-  TurnRun(asio::io_context& io, RunnerContext& ctx, PreparedTurn t, std::function<void(const TurnReport&)> done)
-      : ctx_(ctx), t_(std::move(t)), done_(std::move(done)), in_(io, t_.child.stdin_fd), out_(io, t_.child.stdout_fd),
-        err_(io, t_.child.stderr_fd), pidfd_(io, t_.child.pidfd), timer_(io),
+  TurnRun(asio::io_context& io, RunnerContext& ctx, PreparedTurn t,
+          std::function<void(const TurnReport&)> done)
+      : ctx_(ctx),
+        t_(std::move(t)),
+        done_(std::move(done)),
+        in_(io, t_.child.stdin_fd),
+        out_(io, t_.child.stdout_fd),
+        err_(io, t_.child.stderr_fd),
+        pidfd_(io, t_.child.pidfd),
+        timer_(io),
         splitter_(static_cast<std::size_t>(ctx.config.turn.max_line_bytes)),
         life_(t_.budgets, t_.stop_policy, t_.spawned_at, kEofWait, kGroupPoll) {
     // The descriptors own the fds now.
@@ -54,10 +63,11 @@ class TurnRun final : public TurnHandle, public std::enable_shared_from_this<Tur
 
   void start() {
     auto self = shared_from_this();
-    asio::async_write(in_, asio::buffer(t_.user_line), [self](boost::system::error_code, std::size_t) {
-      boost::system::error_code ec;
-      self->in_.close(ec);  // EOF tells the agent its input is complete
-    });
+    asio::async_write(in_, asio::buffer(t_.user_line),
+                      [self](boost::system::error_code, std::size_t) {
+                        boost::system::error_code ec;
+                        self->in_.close(ec);  // EOF tells the agent its input is complete
+                      });
     read(out_, out_buf_, Pipe::stdout_);
     read(err_, err_buf_, Pipe::stderr_);
     wait_exit();
@@ -78,27 +88,30 @@ class TurnRun final : public TurnHandle, public std::enable_shared_from_this<Tur
   template <std::size_t N>
   void read(asio::posix::stream_descriptor& pipe, std::array<char, N>& buf, Pipe which) {
     auto self = shared_from_this();
-    pipe.async_read_some(asio::buffer(buf), [self, &pipe, &buf, which](boost::system::error_code ec, std::size_t n) {
-      if (n > 0) {
-        std::string_view bytes(buf.data(), n);
-        which == Pipe::stdout_ ? self->on_stdout(bytes) : self->on_stderr(bytes);
-      }
-      if (!ec) return self->read(pipe, buf, which);
-      if (self->life_.phase() != TurnPhase::settled) self->apply(self->life_.on_pipe_closed(which, self->now()));
-    });
+    pipe.async_read_some(
+        asio::buffer(buf), [self, &pipe, &buf, which](boost::system::error_code ec, std::size_t n) {
+          if (n > 0) {
+            std::string_view bytes(buf.data(), n);
+            which == Pipe::stdout_ ? self->on_stdout(bytes) : self->on_stderr(bytes);
+          }
+          if (!ec) return self->read(pipe, buf, which);
+          if (self->life_.phase() != TurnPhase::settled)
+            self->apply(self->life_.on_pipe_closed(which, self->now()));
+        });
   }
 
   void wait_exit() {
     auto self = shared_from_this();
-    pidfd_.async_wait(asio::posix::descriptor_base::wait_read, [self](boost::system::error_code ec) {
-      if (ec) return;
-      auto status = self->ctx_.spawner->reap(self->pidfd_.native_handle());
-      if (!status) return self->wait_exit();
-      self->streamed_.how.exit_code = status->exit_code;
-      self->streamed_.how.signal = status->signal;
-      bool leftovers = self->ctx_.spawner->group_alive(self->t_.identity.pgid);
-      self->apply(self->life_.on_exit(self->now(), leftovers));
-    });
+    pidfd_.async_wait(asio::posix::descriptor_base::wait_read,
+                      [self](boost::system::error_code ec) {
+                        if (ec) return;
+                        auto status = self->ctx_.spawner->reap(self->pidfd_.native_handle());
+                        if (!status) return self->wait_exit();
+                        self->streamed_.how.exit_code = status->exit_code;
+                        self->streamed_.how.signal = status->signal;
+                        bool leftovers = self->ctx_.spawner->group_alive(self->t_.identity.pgid);
+                        self->apply(self->life_.on_exit(self->now(), leftovers));
+                      });
   }
 
   // Carries out what the lifecycle answered.
@@ -107,14 +120,16 @@ class TurnRun final : public TurnHandle, public std::enable_shared_from_this<Tur
       streamed_.how.stalled = true;
       streamed_.how.stall_reason = *a.stalled;
       // How late the timer fired is logged so scripts/bench can measure watchdog precision.
-      ctx_.log->error("{}: stalled: {} (turn {}, {:.3f} ms after the deadline)", t_.agent, *a.stalled, t_.turn_id,
-                      a.stalled_late.count());
+      ctx_.log->error("{}: stalled: {} (turn {}, {:.3f} ms after the deadline)", t_.agent,
+                      *a.stalled, t_.turn_id, a.stalled_late.count());
     }
     if (a.stopping)
-      ctx_.log->warn("{}: stopping turn {} ({}): {}", t_.agent, t_.turn_id, *a.stopping, describe(t_.stop_policy));
+      ctx_.log->warn("{}: stopping turn {} ({}): {}", t_.agent, t_.turn_id, *a.stopping,
+                     describe(t_.stop_policy));
     for (int sig : a.signals) ctx_.spawner->signal_group(t_.identity.pgid, sig);
     if (a.gave_up)
-      ctx_.log->error("{}: process group {} still alive after the stop policy", t_.agent, t_.identity.pgid);
+      ctx_.log->error("{}: process group {} still alive after the stop policy", t_.agent,
+                      t_.identity.pgid);
     if (a.settle) return finish();
     if (a.wake_at) arm(*a.wake_at);
   }
@@ -148,15 +163,17 @@ class TurnRun final : public TurnHandle, public std::enable_shared_from_this<Tur
     transcript_bytes_ += rec.size();
     (void)os::write_all(t_.transcript.get(), rec);
     if (transcript_bytes_ >= kTranscriptCap)
-      batch.push_back({"transcript_capped", "warn", json_text({{"stream", "stdout"}, {"bytes", transcript_bytes_}})});
+      batch.push_back({"transcript_capped", "warn",
+                       json_text({{"stream", "stdout"}, {"bytes", transcript_bytes_}})});
   }
 
   void handle_line(const LineSplitter::Line& line, std::vector<PendingEvent>& batch,
                    std::optional<std::string>& new_session) {
     keep_transcript(line, batch);
     if (line.truncated) {
-      batch.push_back({"line_truncated", "warn",
-                       json_text({{"original_bytes", line.original_bytes}, {"kept_bytes", line.text.size()}})});
+      batch.push_back(
+          {"line_truncated", "warn",
+           json_text({{"original_bytes", line.original_bytes}, {"kept_bytes", line.text.size()}})});
       return;
     }
     ParsedLine parsed = parse_stream_line(line.text);
@@ -165,12 +182,14 @@ class TurnRun final : public TurnHandle, public std::enable_shared_from_this<Tur
       new_session = parsed.session_id;
       if (t_.resume_id && *t_.resume_id != parsed.session_id)
         batch.push_back({"resume_mismatch", "warn",
-                         json_text({{"requested_session_id", *t_.resume_id}, {"observed_session_id", parsed.session_id}})});
+                         json_text({{"requested_session_id", *t_.resume_id},
+                                    {"observed_session_id", parsed.session_id}})});
     }
     for (const auto& e : parsed.events) handle_event(e, line, batch);
   }
 
-  void handle_event(const StreamEvent& e, const LineSplitter::Line& line, std::vector<PendingEvent>& batch) {
+  void handle_event(const StreamEvent& e, const LineSplitter::Line& line,
+                    std::vector<PendingEvent>& batch) {
     if (e.kind == StreamEventKind::malformed) {
       if (++malformed_ <= kMalformedEventCap) {
         nlohmann::json d = stream_event_data(e);
@@ -191,12 +210,14 @@ class TurnRun final : public TurnHandle, public std::enable_shared_from_this<Tur
       streamed_.output_tokens = e.output_tokens;
     }
     bool error_result = e.kind == StreamEventKind::result && e.is_error;
-    batch.push_back({std::string(stream_event_kind(e.kind)), error_result ? "warn" : "info", json_text(stream_event_data(e))});
+    batch.push_back({std::string(stream_event_kind(e.kind)), error_result ? "warn" : "info",
+                     json_text(stream_event_data(e))});
     if (ctx_.on_progress) ctx_.on_progress(t_.agent, stream_event_summary(e));
   }
 
   void flush(std::vector<PendingEvent>& batch, const std::optional<std::string>& new_session) {
-    bool refresh = last_event_ && (!last_activity_write_ || now() - *last_activity_write_ >= kActivityEvery);
+    bool refresh =
+        last_event_ && (!last_activity_write_ || now() - *last_activity_write_ >= kActivityEvery);
     if (batch.empty() && !new_session && !refresh) return;
     auto r = ctx_.store->write<Unit>([&](store::Tx& tx) -> Result<Unit> {
       for (const auto& e : batch) tx.events().add(t_.agent, t_.turn_id, e.kind, e.level, e.data);
@@ -204,7 +225,9 @@ class TurnRun final : public TurnHandle, public std::enable_shared_from_this<Tur
       if (refresh) tx.sessions().set_activity(t_.agent, now_timestamp());
       return Unit{};
     });
-    if (!r) ctx_.log->error("{}: cannot record events of turn {}: {}", t_.agent, t_.turn_id, r.error().message);
+    if (!r)
+      ctx_.log->error("{}: cannot record events of turn {}: {}", t_.agent, t_.turn_id,
+                      r.error().message);
     else if (refresh) last_activity_write_ = now();
   }
 
@@ -218,7 +241,8 @@ class TurnRun final : public TurnHandle, public std::enable_shared_from_this<Tur
       // Dropping stderr must leave a trace, as dropping stdout does.
       stderr_capped_ = true;
       std::vector<PendingEvent> batch{
-          {"transcript_capped", "warn", json_text({{"stream", "stderr"}, {"bytes", stderr_bytes_}})}};
+          {"transcript_capped", "warn",
+           json_text({{"stream", "stderr"}, {"bytes", stderr_bytes_}})}};
       flush(batch, std::nullopt);
     }
     stderr_tail_.append(bytes);
@@ -229,7 +253,8 @@ class TurnRun final : public TurnHandle, public std::enable_shared_from_this<Tur
     auto nl = stderr_tail_.find_last_not_of("\r\n");
     if (nl == std::string::npos) return "";
     auto start = stderr_tail_.rfind('\n', nl);
-    return one_line_summary(stderr_tail_.substr(start == std::string::npos ? 0 : start + 1, nl + 1), 200);
+    return one_line_summary(stderr_tail_.substr(start == std::string::npos ? 0 : start + 1, nl + 1),
+                            200);
   }
 
   void finish() {
@@ -246,8 +271,10 @@ class TurnRun final : public TurnHandle, public std::enable_shared_from_this<Tur
     t_.stderr_log = OwnedFd();
     cleanup_turn_files(ctx_, t_);
     if (ctx_.on_progress)
-      ctx_.on_progress(t_.agent, "turn " + std::to_string(t_.turn_id) + " ended: " + std::string(to_string(report.outcome)) +
-                                     (report.state ? " -> " + std::string(to_string(*report.state)) : ""));
+      ctx_.on_progress(t_.agent,
+                       "turn " + std::to_string(t_.turn_id) +
+                           " ended: " + std::string(to_string(report.outcome)) +
+                           (report.state ? " -> " + std::string(to_string(*report.state)) : ""));
     auto done = std::move(done_);
     if (done) done(report);
   }
@@ -271,7 +298,8 @@ class TurnRun final : public TurnHandle, public std::enable_shared_from_this<Tur
 
 }  // namespace
 
-std::shared_ptr<TurnHandle> run_streaming(asio::io_context& io, RunnerContext& ctx, PreparedTurn turn,
+std::shared_ptr<TurnHandle> run_streaming(asio::io_context& io, RunnerContext& ctx,
+                                          PreparedTurn turn,
                                           std::function<void(const TurnReport&)> done) {
   auto run = std::make_shared<TurnRun>(io, ctx, std::move(turn), std::move(done));
   run->start();

@@ -16,7 +16,8 @@ std::string trimmed(std::string s) {
 }
 
 // The commit `rev` names in the repository at `dir`, or nullopt when it names none.
-Result<std::optional<std::string>> resolve_commit(const std::filesystem::path& dir, const std::string& rev) {
+Result<std::optional<std::string>> resolve_commit(const std::filesystem::path& dir,
+                                                  const std::string& rev) {
   auto r = os::run_git({"rev-parse", "--verify", "--quiet", rev + "^{commit}"}, dir);
   if (!r) return r.error();
   if (!r->ok()) return std::optional<std::string>();
@@ -45,7 +46,8 @@ Result<bool> registered(const std::filesystem::path& root, const std::string& pa
 }
 
 bool under(const std::filesystem::path& dir, const std::string& path) {
-  auto rel = std::filesystem::path(path).lexically_normal().lexically_relative(dir.lexically_normal());
+  auto rel =
+      std::filesystem::path(path).lexically_normal().lexically_relative(dir.lexically_normal());
   return !rel.empty() && *rel.begin() != ".." && rel != ".";
 }
 
@@ -59,7 +61,9 @@ Result<CreatedWorktree> create_worktree(const ProjectPaths& paths, const std::st
   auto inside = os::run_git({"rev-parse", "--is-inside-work-tree"}, root);
   if (!inside) return inside.error();
   if (!inside->ok() || trimmed(inside->out) != "true")
-    return make_error(Errc::usage, root.string() + " is not a git repository (run 'git init' or sling without --worktree)");
+    return make_error(
+        Errc::usage,
+        root.string() + " is not a git repository (run 'git init' or sling without --worktree)");
 
   CreatedWorktree wt;
   wt.branch = worktree_branch(agent);
@@ -67,17 +71,20 @@ Result<CreatedWorktree> create_worktree(const ProjectPaths& paths, const std::st
   auto valid = os::run_git({"check-ref-format", "refs/heads/" + wt.branch}, root);
   if (!valid) return valid.error();
   if (!valid->ok())
-    return make_error(Errc::usage, "'" + wt.branch + "' is not a valid git branch name (choose another agent name)");
+    return make_error(
+        Errc::usage,
+        "'" + wt.branch + "' is not a valid git branch name (choose another agent name)");
 
   std::optional<std::string> sha;
   if (base) {
     if (base->empty() || (*base)[0] == '-')
-      return make_error(Errc::usage, "--base-branch '" + *base + "' is not a branch or commit name");
+      return make_error(Errc::usage,
+                        "--base-branch '" + *base + "' is not a branch or commit name");
     auto c = resolve_commit(root, *base);
     if (!c) return c.error();
     if (!*c)
-      return make_error(Errc::not_found, "base '" + *base + "' is not a branch or commit in " + root.string() +
-                                             " (see 'git branch --list')");
+      return make_error(Errc::not_found, "base '" + *base + "' is not a branch or commit in " +
+                                             root.string() + " (see 'git branch --list')");
     sha = *c;
   } else {
     auto c = resolve_commit(root, "HEAD");
@@ -93,16 +100,22 @@ Result<CreatedWorktree> create_worktree(const ProjectPaths& paths, const std::st
   auto exists = branch_exists(root, wt.branch);
   if (!exists) return exists.error();
   if (*exists)
-    return make_error(Errc::conflict, "branch " + wt.branch + " already exists (delete it with 'git branch -D " +
+    return make_error(Errc::conflict, "branch " + wt.branch +
+                                          " already exists (delete it with 'git branch -D " +
                                           wt.branch + "', or 'drover clean --agent " + agent +
                                           "' if it belongs to a finished agent)");
   if (std::error_code ec; std::filesystem::exists(std::filesystem::symlink_status(wt.path, ec)))
-    return make_error(Errc::conflict, wt.path + " already exists (remove it, or run 'drover clean --all' to "
-                                                "remove worktrees no agent owns)");
+    return make_error(Errc::conflict,
+                      wt.path +
+                          " already exists (remove it, or run 'drover clean --all' to "
+                          "remove worktrees no agent owns)");
 
   DROVER_TRY(os::make_private_dirs(paths.worktrees()));
-  auto added = os::git_stdout({"worktree", "add", "--quiet", "-b", wt.branch, wt.path, wt.base_sha}, root);
-  if (!added) return make_error(Errc::failed, "cannot create the worktree of '" + agent + "': " + added.error().message);
+  auto added =
+      os::git_stdout({"worktree", "add", "--quiet", "-b", wt.branch, wt.path, wt.base_sha}, root);
+  if (!added)
+    return make_error(Errc::failed,
+                      "cannot create the worktree of '" + agent + "': " + added.error().message);
   return wt;
 }
 
@@ -113,14 +126,18 @@ Result<RemovedWorktree> remove_worktree(const ProjectPaths& paths, const std::st
   // Only what drover made: a worktree under .drover/worktrees/ and a drover/* branch. A
   // row edited by hand, or a project moved since, must not point git at anything else.
   if (!path.empty() && !under(paths.worktrees(), path))
-    return make_error(Errc::conflict, "refusing to remove " + path + ": it is not under " + paths.worktrees().string() +
+    return make_error(Errc::conflict, "refusing to remove " + path + ": it is not under " +
+                                          paths.worktrees().string() +
                                           " (remove it by hand with 'git worktree remove')");
   if (branch && !branch->empty() && branch->rfind("drover/", 0) != 0)
-    return make_error(Errc::conflict, "refusing to delete branch " + *branch + ": drover deletes only its own drover/* branches");
+    return make_error(Errc::conflict, "refusing to delete branch " + *branch +
+                                          ": drover deletes only its own drover/* branches");
   std::error_code ec;
-  auto kind = path.empty() ? std::filesystem::file_type::not_found : std::filesystem::symlink_status(path, ec).type();
+  auto kind = path.empty() ? std::filesystem::file_type::not_found
+                           : std::filesystem::symlink_status(path, ec).type();
   if (kind == std::filesystem::file_type::symlink)
-    return make_error(Errc::conflict, "refusing to remove " + path + ": it is a symbolic link, not a worktree drover made");
+    return make_error(Errc::conflict, "refusing to remove " + path +
+                                          ": it is a symbolic link, not a worktree drover made");
   if (kind == std::filesystem::file_type::directory) {
     if (auto dirty = dirty_summary(path); dirty && *dirty != "clean") out.discarded = *dirty;
     auto r = os::run_git({"worktree", "remove", "--force", path}, root);
@@ -145,7 +162,9 @@ Result<RemovedWorktree> remove_worktree(const ProjectPaths& paths, const std::st
     if (!tip) return tip.error();
     if (*tip) {
       auto deleted = os::git_stdout({"branch", "-D", *branch}, root);
-      if (!deleted) return make_error(Errc::failed, "cannot delete branch " + *branch + ": " + deleted.error().message);
+      if (!deleted)
+        return make_error(Errc::failed,
+                          "cannot delete branch " + *branch + ": " + deleted.error().message);
       out.branch_removed = true;
       out.branch_head = *tip;
     }

@@ -11,8 +11,9 @@ namespace drover::store {
 
 std::int64_t Events::add(std::string_view agent, std::optional<std::int64_t> turn,
                          std::string_view kind, std::string_view level, std::string_view data) {
-  Stmt q(db_, "INSERT INTO events (agent, turn, created_at, kind, level, data) "
-                           "VALUES (?,?,?,?,?,?)");
+  Stmt q(db_,
+         "INSERT INTO events (agent, turn, created_at, kind, level, data) "
+         "VALUES (?,?,?,?,?,?)");
   q.bind(1, std::string(agent));
   bind_opt(q, 2, turn);
   q.bind(3, now_timestamp());
@@ -31,7 +32,9 @@ std::int64_t Events::max_id() {
 
 std::vector<EventRecord> Events::for_agent(std::string_view agent, std::optional<std::int64_t> turn,
                                            std::int64_t after_id, int limit) {
-  std::string sql = "SELECT id, agent, turn, created_at, kind, level, data FROM events WHERE agent = ? AND id > ?";
+  std::string sql =
+      "SELECT id, agent, turn, created_at, kind, level, data FROM events WHERE agent = ? AND id > "
+      "?";
   if (turn) sql += " AND turn = ?";
   sql += " ORDER BY id";
   if (limit > 0) sql += " LIMIT " + std::to_string(limit);

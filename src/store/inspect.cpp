@@ -12,7 +12,8 @@ constexpr int kMaxProblems = 10;
 Result<DatabaseHealth> inspect_database(const std::filesystem::path& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec))
-    return make_error(Errc::not_found, "database " + path.string() + " is missing (run 'drover init')");
+    return make_error(Errc::not_found,
+                      "database " + path.string() + " is missing (run 'drover init')");
   try {
     // Read-write without CREATE: a WAL database may need its -shm file created to be read.
     SQLite::Database db(path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_NOMUTEX, 5000);

@@ -45,8 +45,8 @@ std::vector<MailMessage> collect(Query& q) {
 
 std::int64_t Mail::insert(const MailMessage& m) {
   Stmt q(db_,
-                      "INSERT INTO messages (from_agent, to_agent, subject, body, type, priority, "
-                      "thread_id, reply_to, payload, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)");
+         "INSERT INTO messages (from_agent, to_agent, subject, body, type, priority, "
+         "thread_id, reply_to, payload, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)");
   q.bind(1, m.from);
   q.bind(2, m.to);
   q.bind(3, m.subject);
@@ -87,7 +87,7 @@ std::vector<MailMessage> Mail::list(const MailFilter& f) {
 
 std::vector<MailMessage> Mail::unread_for(std::string_view agent) {
   Stmt q(db_, std::string("SELECT ") + kMailColumns +
-                               " FROM messages WHERE to_agent = ? AND read_at IS NULL ORDER BY id");
+                  " FROM messages WHERE to_agent = ? AND read_at IS NULL ORDER BY id");
   q.bind(1, std::string(agent));
   return collect(q);
 }
@@ -101,8 +101,8 @@ void Mail::mark_read(std::int64_t id, const std::string& ts) {
 
 std::vector<MailMessage> Mail::pending_for(std::string_view agent) {
   Stmt q(db_, std::string("SELECT ") + kMailColumns +
-                               " FROM messages WHERE to_agent = ? AND read_at IS NULL AND "
-                               "claimed_turn IS NULL ORDER BY id");
+                  " FROM messages WHERE to_agent = ? AND read_at IS NULL AND "
+                  "claimed_turn IS NULL ORDER BY id");
   q.bind(1, std::string(agent));
   return collect(q);
 }
@@ -119,8 +119,9 @@ std::int64_t Mail::max_id() {
 }
 
 int Mail::claim_pending(std::string_view agent, std::int64_t turn) {
-  Stmt q(db_, "UPDATE messages SET claimed_turn = ? WHERE to_agent = ? AND "
-                           "read_at IS NULL AND claimed_turn IS NULL");
+  Stmt q(db_,
+         "UPDATE messages SET claimed_turn = ? WHERE to_agent = ? AND "
+         "read_at IS NULL AND claimed_turn IS NULL");
   q.bind(1, static_cast<int64_t>(turn));
   q.bind(2, std::string(agent));
   return q.exec();
@@ -128,7 +129,7 @@ int Mail::claim_pending(std::string_view agent, std::int64_t turn) {
 
 std::vector<MailMessage> Mail::claimed_by(std::int64_t turn) {
   Stmt q(db_, std::string("SELECT ") + kMailColumns +
-                               " FROM messages WHERE claimed_turn = ? ORDER BY id");
+                  " FROM messages WHERE claimed_turn = ? ORDER BY id");
   q.bind(1, static_cast<int64_t>(turn));
   return collect(q);
 }
@@ -160,8 +161,9 @@ bool Mail::sent_since(std::string_view agent, const std::vector<std::string>& ty
 }
 
 int Mail::arrived_since(std::string_view agent, std::int64_t after_id) {
-  Stmt q(db_, "SELECT count(*) FROM messages WHERE to_agent = ? AND id > ? AND "
-                           "read_at IS NULL AND claimed_turn IS NULL");
+  Stmt q(db_,
+         "SELECT count(*) FROM messages WHERE to_agent = ? AND id > ? AND "
+         "read_at IS NULL AND claimed_turn IS NULL");
   q.bind(1, std::string(agent));
   q.bind(2, static_cast<int64_t>(after_id));
   q.executeStep();

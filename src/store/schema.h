@@ -6,8 +6,8 @@
 namespace drover::store {
 
 struct Migration {
-  int to_version;       // user_version after this step
-  std::string_view sql; // executed inside the migration transaction
+  int to_version;        // user_version after this step
+  std::string_view sql;  // executed inside the migration transaction
 };
 
 // Every migration in order; the last one's to_version is the current schema version.

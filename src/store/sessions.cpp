@@ -68,7 +68,7 @@ Status Sessions::insert(const Session& s) {
     return make_error(Errc::conflict, "agent '" + s.name + "' already exists (state " +
                                           exists.getColumn(0).getString() + ")");
   Stmt q(db_, std::string("INSERT INTO sessions (") + kSessionColumns +
-                               ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                  ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   q.bind(1, s.name);
   q.bind(2, s.capability);
   q.bind(3, s.runtime);
@@ -108,8 +108,9 @@ Status Sessions::purge(std::string_view name, const std::string& now) {
     return make_error(Errc::conflict, "agent '" + std::string(name) + "' is " +
                                           std::string(to_string(s->state)) + ", not finished");
   std::string agent(name);
-  Stmt unclaim(db_, "UPDATE messages SET claimed_turn = NULL "
-                                 "WHERE claimed_turn IN (SELECT id FROM turns WHERE agent = ?)");
+  Stmt unclaim(db_,
+               "UPDATE messages SET claimed_turn = NULL "
+               "WHERE claimed_turn IN (SELECT id FROM turns WHERE agent = ?)");
   unclaim.bind(1, agent);
   unclaim.exec();
   Stmt retire(db_, "UPDATE messages SET read_at = ? WHERE to_agent = ? AND read_at IS NULL");
@@ -133,25 +134,25 @@ std::optional<Session> Sessions::get(std::string_view name) {
 }
 
 std::vector<Session> Sessions::list() {
-  Stmt q(db_, std::string("SELECT ") + kSessionColumns +
-                               " FROM sessions ORDER BY created_at, name");
+  Stmt q(db_,
+         std::string("SELECT ") + kSessionColumns + " FROM sessions ORDER BY created_at, name");
   std::vector<Session> out;
   while (q.executeStep()) out.push_back(read_session(q));
   return out;
 }
 
 std::vector<Session> Sessions::live() {
-  Stmt q(db_, std::string("SELECT ") + kSessionColumns +
-                               " FROM sessions WHERE state NOT IN (" + terminal_list() +
-                               ") ORDER BY created_at, name");
+  Stmt q(db_, std::string("SELECT ") + kSessionColumns + " FROM sessions WHERE state NOT IN (" +
+                  terminal_list() + ") ORDER BY created_at, name");
   std::vector<Session> out;
   while (q.executeStep()) out.push_back(read_session(q));
   return out;
 }
 
 std::vector<std::string> Sessions::needing_runner() {
-  Stmt q(db_, "SELECT name FROM sessions WHERE state = 'in_turn' "
-              "UNION SELECT agent FROM turns WHERE ended_at IS NULL");
+  Stmt q(db_,
+         "SELECT name FROM sessions WHERE state = 'in_turn' "
+         "UNION SELECT agent FROM turns WHERE ended_at IS NULL");
   std::vector<std::string> out;
   while (q.executeStep()) out.push_back(q.getColumn(0).getString());
   return out;
@@ -176,7 +177,8 @@ Result<SessionState> Sessions::transition(std::string_view name, SessionEvent ev
   int i = 1;
   q.bind(i++, std::string(to_string(to)));
   if (u.reason) {
-    if (u.reason->empty()) q.bind(i++); else q.bind(i++, *u.reason);
+    if (u.reason->empty()) q.bind(i++);
+    else q.bind(i++, *u.reason);
   }
   if (u.last_activity) q.bind(i++, *u.last_activity);
   if (u.failed_turns) q.bind(i++, *u.failed_turns);
@@ -198,8 +200,8 @@ Result<SessionState> Sessions::transition(std::string_view name, SessionEvent ev
 }
 
 std::vector<std::string> Sessions::live_children(std::string_view parent) {
-  Stmt q(db_, "SELECT name FROM sessions WHERE parent = ? AND state NOT IN (" +
-                               terminal_list() + ") ORDER BY name");
+  Stmt q(db_, "SELECT name FROM sessions WHERE parent = ? AND state NOT IN (" + terminal_list() +
+                  ") ORDER BY name");
   q.bind(1, std::string(parent));
   std::vector<std::string> out;
   while (q.executeStep()) out.push_back(q.getColumn(0).getString());
@@ -222,19 +224,20 @@ void Sessions::set_runtime_session_id(std::string_view name, const std::optional
 
 std::vector<Candidate> Sessions::runnable() {
   Stmt q(db_,
-                      "SELECT s.name, min(m.id), s.retry_after FROM sessions s JOIN messages m "
-                      "ON m.to_agent = s.name AND m.read_at IS NULL AND m.claimed_turn IS NULL "
-                      "WHERE s.state IN ('booting','between_turns') AND s.stop_requested = 0 "
-                      "GROUP BY s.name ORDER BY min(m.id)");
+         "SELECT s.name, min(m.id), s.retry_after FROM sessions s JOIN messages m "
+         "ON m.to_agent = s.name AND m.read_at IS NULL AND m.claimed_turn IS NULL "
+         "WHERE s.state IN ('booting','between_turns') AND s.stop_requested = 0 "
+         "GROUP BY s.name ORDER BY min(m.id)");
   std::vector<Candidate> out;
   while (q.executeStep())
-    out.push_back({q.getColumn(0).getString(), q.getColumn(1).getInt64(), opt_text(q.getColumn(2))});
+    out.push_back(
+        {q.getColumn(0).getString(), q.getColumn(1).getInt64(), opt_text(q.getColumn(2))});
   return out;
 }
 
 bool Sessions::request_stop(std::string_view name) {
   Stmt q(db_, "UPDATE sessions SET stop_requested = 1 WHERE name = ? AND state NOT IN (" +
-                               terminal_list() + ")");
+                  terminal_list() + ")");
   q.bind(1, std::string(name));
   return q.exec() == 1;
 }

@@ -21,7 +21,7 @@ struct StateUpdate {
   std::optional<std::string> reason;  // state_reason; empty string clears it
   std::optional<std::string> last_activity;
   std::optional<int> failed_turns;
-  bool count_turn = false;                        // turn_count += 1
+  bool count_turn = false;                                  // turn_count += 1
   std::optional<std::optional<std::int64_t>> current_turn;  // set (or clear with nullopt)
   std::optional<std::optional<std::string>> runtime_session_id;
   std::optional<std::optional<std::string>> retry_after;

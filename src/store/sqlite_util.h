@@ -11,15 +11,18 @@ namespace drover::store {
 
 template <class Query>
 inline void bind_opt(Query& st, int idx, const std::optional<std::string>& v) {
-  if (v) st.bind(idx, *v); else st.bind(idx);
+  if (v) st.bind(idx, *v);
+  else st.bind(idx);
 }
 template <class Query>
 inline void bind_opt(Query& st, int idx, const std::optional<std::int64_t>& v) {
-  if (v) st.bind(idx, static_cast<int64_t>(*v)); else st.bind(idx);
+  if (v) st.bind(idx, static_cast<int64_t>(*v));
+  else st.bind(idx);
 }
 template <class Query>
 inline void bind_opt(Query& st, int idx, const std::optional<double>& v) {
-  if (v) st.bind(idx, *v); else st.bind(idx);
+  if (v) st.bind(idx, *v);
+  else st.bind(idx);
 }
 inline std::optional<std::string> opt_text(const SQLite::Column& c) {
   if (c.isNull()) return std::nullopt;

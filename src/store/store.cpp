@@ -51,9 +51,10 @@ bool is_busy(const SQLite::Exception& e) {
 Error db_error(const fs::path& path, const std::exception& e) {
   const auto* se = dynamic_cast<const SQLite::Exception*>(&e);
   if (se != nullptr && is_busy(*se))
-    return make_error(Errc::failed, "database " + path.string() +
-                                        " is locked by another process and stayed locked while drover "
-                                        "waited; try again once that process has finished");
+    return make_error(Errc::failed,
+                      "database " + path.string() +
+                          " is locked by another process and stayed locked while drover "
+                          "waited; try again once that process has finished");
   if (se != nullptr && (se->getErrorCode() & 0xff) == SQLITE_READONLY)
     return make_error(Errc::failed, "database " + path.string() + " is read-only for this user: " +
                                         "drover needs to write it and the directory it is in");
@@ -64,7 +65,8 @@ Error db_error(const fs::path& path, const std::exception& e) {
 // SQLITE_BUSY at once, without calling the busy handler, while another connection is
 // opening the same new file. Retry for as long as the busy timeout would have waited.
 void enable_wal(SQLite::Database& db) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
   for (;;) {
     try {
       db.exec("PRAGMA journal_mode=WAL");
@@ -106,8 +108,8 @@ Status migrate(SQLite::Database& db) {
 Result<std::unique_ptr<Store>> Store::open(const fs::path& path, OpenMode mode) {
   std::error_code ec;
   if (mode == OpenMode::existing && !fs::exists(path, ec))
-    return make_error(Errc::project, "database " + path.string() +
-                                         " is missing (run 'drover init' to create it)");
+    return make_error(Errc::project,
+                      "database " + path.string() + " is missing (run 'drover init' to create it)");
   try {
     int flags = SQLite::OPEN_READWRITE | SQLite::OPEN_NOMUTEX;
     if (mode == OpenMode::create) flags |= SQLite::OPEN_CREATE;
@@ -116,7 +118,8 @@ Result<std::unique_ptr<Store>> Store::open(const fs::path& path, OpenMode mode) 
     db->exec("PRAGMA synchronous=NORMAL");
     db->exec("PRAGMA foreign_keys=ON");
     if (auto migrated = migrate(*db); !migrated)
-      return make_error(migrated.error().code, "database " + path.string() + ": " + migrated.error().message);
+      return make_error(migrated.error().code,
+                        "database " + path.string() + ": " + migrated.error().message);
     return std::unique_ptr<Store>(new Store(std::move(db), path));
   } catch (const std::exception& e) {
     return db_error(path, e);

@@ -59,9 +59,9 @@ void Turns::set_pid(std::int64_t id, std::int64_t pid) {
 
 void Turns::finish(const TurnRecord& e) {
   Stmt q(db_,
-                      "UPDATE turns SET ended_at = ?, outcome = ?, exit_code = ?, signal = ?, "
-                      "duration_ms = ?, cost_usd = ?, input_tokens = ?, output_tokens = ?, "
-                      "session_id = coalesce(?, session_id), detail = ? WHERE id = ?");
+         "UPDATE turns SET ended_at = ?, outcome = ?, exit_code = ?, signal = ?, "
+         "duration_ms = ?, cost_usd = ?, input_tokens = ?, output_tokens = ?, "
+         "session_id = coalesce(?, session_id), detail = ? WHERE id = ?");
   bind_opt(q, 1, e.ended_at);
   bind_opt(q, 2, e.outcome ? std::optional<std::string>(to_string(*e.outcome)) : std::nullopt);
   bind_opt(q, 3, e.exit_code);
@@ -85,7 +85,7 @@ std::optional<TurnRecord> Turns::get(std::int64_t id) {
 
 std::vector<TurnRecord> Turns::recent(std::string_view agent, int limit) {
   Stmt q(db_, std::string("SELECT ") + kTurnColumns +
-                               " FROM turns WHERE agent = ? ORDER BY id DESC LIMIT ?");
+                  " FROM turns WHERE agent = ? ORDER BY id DESC LIMIT ?");
   q.bind(1, std::string(agent));
   q.bind(2, limit);
   std::vector<TurnRecord> out;
@@ -94,8 +94,8 @@ std::vector<TurnRecord> Turns::recent(std::string_view agent, int limit) {
 }
 
 std::vector<TurnRecord> Turns::unfinished() {
-  Stmt q(db_, std::string("SELECT ") + kTurnColumns +
-                               " FROM turns WHERE ended_at IS NULL ORDER BY id");
+  Stmt q(db_,
+         std::string("SELECT ") + kTurnColumns + " FROM turns WHERE ended_at IS NULL ORDER BY id");
   std::vector<TurnRecord> out;
   while (q.executeStep()) out.push_back(read_turn(q));
   return out;

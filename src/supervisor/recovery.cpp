@@ -18,12 +18,14 @@ namespace {
 
 using runner::RecoveryCause;
 
-constexpr RecoveryCause kRestart{"supervisor restart", "the runner died (supervisor restart)",
-                                 "resumed after a supervisor restart",
-                                 "Your previous turn was interrupted by a supervisor restart; continue your task."};
-constexpr RecoveryCause kRunnerDied{"runner died", "the runner died (found by the running supervisor)",
-                                    "resumed after its runner died",
-                                    "Your previous turn was interrupted: the process running it died. Continue your task."};
+constexpr RecoveryCause kRestart{
+    "supervisor restart", "the runner died (supervisor restart)",
+    "resumed after a supervisor restart",
+    "Your previous turn was interrupted by a supervisor restart; continue your task."};
+constexpr RecoveryCause kRunnerDied{
+    "runner died", "the runner died (found by the running supervisor)",
+    "resumed after its runner died",
+    "Your previous turn was interrupted: the process running it died. Continue your task."};
 
 // What turn.pid says for an agent no runner holds: stop a verified orphan with the
 // configured stop policy, drop a stale file; either way an event records it.
@@ -33,15 +35,18 @@ void reconcile_turn_pid(runner::RunnerContext& ctx, const std::string& agent, Re
   std::string kind;
   nlohmann::json data;
   if (pid.alive()) {
-    auto stopped = runner::stop_turn_group(*pid.identity, default_stop_policy(ctx.config.turn.kill_grace));
+    auto stopped =
+        runner::stop_turn_group(*pid.identity, default_stop_policy(ctx.config.turn.kill_grace));
     bool dead = stopped.kind == runner::GroupStop::Kind::gone;
     if (stopped.kind == runner::GroupStop::Kind::survived)
       ctx.log->error("{}: orphan group {} survived SIGKILL", agent, pid.identity->pgid);
     if (stopped.kind == runner::GroupStop::Kind::not_ours)
-      ctx.log->warn("{}: process {} left group {}; not signalled", agent, pid.identity->pid, pid.identity->pgid);
+      ctx.log->warn("{}: process {} left group {}; not signalled", agent, pid.identity->pid,
+                    pid.identity->pgid);
     kind = "orphan_killed";
     data = {{"pid", pid.identity->pid}, {"pgid", pid.identity->pgid}, {"killed", dead}};
-    ctx.log->warn("{}: killed orphan turn process {} (group {})", agent, pid.identity->pid, pid.identity->pgid);
+    ctx.log->warn("{}: killed orphan turn process {} (group {})", agent, pid.identity->pid,
+                  pid.identity->pgid);
     ++rep.orphans_killed;
   } else {
     // Never signal a pid whose identity does not match: it is somebody else's process.
@@ -60,8 +65,8 @@ void reconcile_turn_pid(runner::RunnerContext& ctx, const std::string& agent, Re
 }
 
 // The session side of recovering `name` (runner/turn_ends.h), logged.
-void settle_agent(runner::RunnerContext& ctx, const std::string& name, const RecoveryCause& why, bool idle_too,
-                  RecoveryReport& rep) {
+void settle_agent(runner::RunnerContext& ctx, const std::string& name, const RecoveryCause& why,
+                  bool idle_too, RecoveryReport& rep) {
   Millis max_age = ctx.config.supervisor.resume_max_age;
   auto r = runner::settle_recovered(*ctx.store, name, why, idle_too, max_age);
   if (!r) {
@@ -70,7 +75,8 @@ void settle_agent(runner::RunnerContext& ctx, const std::string& name, const Rec
   }
   rep.turns_interrupted += r->turns_interrupted;
   if (r->stale) {
-    ctx.log->warn("not resuming {}: last activity {} is older than {}", name, r->last_activity, format_duration(max_age));
+    ctx.log->warn("not resuming {}: last activity {} is older than {}", name, r->last_activity,
+                  format_duration(max_age));
     ++rep.stale;
   }
   if (r->resumed) {
@@ -82,8 +88,8 @@ void settle_agent(runner::RunnerContext& ctx, const std::string& name, const Rec
 
 // Recovers one agent if nobody holds its turn lock, holding that lock throughout so that a
 // `drover turn` or `stop` starting meanwhile waits instead of racing the repair.
-bool recover_agent(runner::RunnerContext& ctx, const std::string& name, const RecoveryCause& why, bool idle_too,
-                   RecoveryReport& rep) {
+bool recover_agent(runner::RunnerContext& ctx, const std::string& name, const RecoveryCause& why,
+                   bool idle_too, RecoveryReport& rep) {
   auto lease = runner::TurnLease::take(ctx.paths, name);
   // Held: a live runner owns the agent. Any other failure means there is no lock file to
   // hold (the agent never ran, so it has no directory): no runner can exist either.
@@ -110,7 +116,9 @@ RecoveryReport recover(runner::RunnerContext& ctx) {
   }
   // Turns of agents without a session row (removed by hand) still hold mail.
   auto open = ctx.store->read<std::vector<std::string>>(
-      [&](store::Tx& tx) -> Result<std::vector<std::string>> { return tx.sessions().needing_runner(); });
+      [&](store::Tx& tx) -> Result<std::vector<std::string>> {
+        return tx.sessions().needing_runner();
+      });
   if (open)
     for (const auto& name : *open)
       if (!seen.count(name)) (void)recover_agent(ctx, name, kRestart, true, rep);
@@ -120,7 +128,9 @@ RecoveryReport recover(runner::RunnerContext& ctx) {
 RecoveryReport adopt_dead_runners(runner::RunnerContext& ctx, const std::set<std::string>& own) {
   RecoveryReport rep;
   auto names = ctx.store->read<std::vector<std::string>>(
-      [&](store::Tx& tx) -> Result<std::vector<std::string>> { return tx.sessions().needing_runner(); });
+      [&](store::Tx& tx) -> Result<std::vector<std::string>> {
+        return tx.sessions().needing_runner();
+      });
   if (!names) {
     ctx.log->error("looking for dead runners: {}", names.error().message);
     return rep;

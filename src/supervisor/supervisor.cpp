@@ -36,21 +36,30 @@ namespace {
 class Supervisor {
  public:
   Supervisor(runner::RunnerContext& ctx, const std::filesystem::path& sock_path)
-      : ctx_(ctx), signals_(io_, SIGTERM, SIGINT), socket_(io_), poll_(io_), grace_(io_), sock_path_(sock_path) {}
+      : ctx_(ctx),
+        signals_(io_, SIGTERM, SIGINT),
+        socket_(io_),
+        poll_(io_),
+        grace_(io_),
+        sock_path_(sock_path) {}
 
   Status run() {
     auto rep = recover(ctx_);
-    ctx_.log->info("recovery: {} interrupted turn(s) settled, {} orphan(s) killed, {} agent(s) resumed, {} stale",
-                   rep.turns_interrupted, rep.orphans_killed, rep.resumed, rep.stale);
+    ctx_.log->info(
+        "recovery: {} interrupted turn(s) settled, {} orphan(s) killed, {} agent(s) resumed, {} "
+        "stale",
+        rep.turns_interrupted, rep.orphans_killed, rep.resumed, rep.stale);
     (void)os::remove_file(sock_path_);
     boost::system::error_code ec;
     socket_.open(dgram(), ec);
     if (!ec) socket_.bind(dgram::endpoint(sock_path_.string()), ec);
-    if (ec) ctx_.log->warn("cannot listen on {}: {}; relying on the {} poll", sock_path_.string(), ec.message(),
-                           format_duration(ctx_.config.supervisor.poll_interval));
+    if (ec)
+      ctx_.log->warn("cannot listen on {}: {}; relying on the {} poll", sock_path_.string(),
+                     ec.message(), format_duration(ctx_.config.supervisor.poll_interval));
     else receive();
     signals_.async_wait([this](boost::system::error_code e, int sig) {
-      if (!e) begin_shutdown(std::string("signal ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT"), false);
+      if (!e)
+        begin_shutdown(std::string("signal ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT"), false);
     });
     arm_poll();
     schedule();
@@ -87,8 +96,9 @@ class Supervisor {
         for (const auto& [agent, run] : running_) own.insert(agent);
         auto rep = adopt_dead_runners(ctx_, own);
         if (rep.turns_interrupted + rep.orphans_killed + rep.resumed + rep.stale > 0)
-          ctx_.log->info("recovered after a dead runner: {} turn(s) settled, {} orphan(s) killed, {} resumed",
-                         rep.turns_interrupted, rep.orphans_killed, rep.resumed);
+          ctx_.log->info(
+              "recovered after a dead runner: {} turn(s) settled, {} orphan(s) killed, {} resumed",
+              rep.turns_interrupted, rep.orphans_killed, rep.resumed);
       }
       schedule();
       if (!shutting_down_) arm_poll();
@@ -113,8 +123,10 @@ class Supervisor {
     for (const auto& [agent, run] : running_) running.insert(agent);
     auto picks = pick_turns(*candidates, running, ctx_.config.supervisor.max_concurrent_turns,
                             SystemClock::instance().now());
-    if (picks.empty() && !candidates->empty() && running.size() >= static_cast<std::size_t>(ctx_.config.supervisor.max_concurrent_turns))
-      ctx_.log->debug("{} agent(s) waiting: all {} turn slots busy", candidates->size(), running.size());
+    if (picks.empty() && !candidates->empty() &&
+        running.size() >= static_cast<std::size_t>(ctx_.config.supervisor.max_concurrent_turns))
+      ctx_.log->debug("{} agent(s) waiting: all {} turn slots busy", candidates->size(),
+                      running.size());
     for (const auto& agent : picks) start(agent);
   }
 
@@ -140,21 +152,17 @@ class Supervisor {
       case Kind::busy:
         ctx_.log->info("skipping {}: its turn lock is held by another runner", agent);
         break;
-      case Kind::no_work:
-        break;
-      case Kind::spawn_failed:
-        mark_failed(agent, r.message, r.turn_id);
-        break;
-      case Kind::failed:
-        ctx_.log->error("cannot start a turn for {}: {}", agent, r.message);
-        break;
+      case Kind::no_work: break;
+      case Kind::spawn_failed: mark_failed(agent, r.message, r.turn_id); break;
+      case Kind::failed: ctx_.log->error("cannot start a turn for {}: {}", agent, r.message); break;
     }
   }
 
   // SPEC §5.1.6 / §7: a turn that cannot be started marks the agent failed.
   void mark_failed(const std::string& agent, const std::string& why, std::int64_t turn) {
     ctx_.log->error("{}: failed: {}", agent, why);
-    auto st = runner::fail_agent_start(*ctx_.store, agent, why, turn ? std::optional<std::int64_t>(turn) : std::nullopt);
+    auto st = runner::fail_agent_start(*ctx_.store, agent, why,
+                                       turn ? std::optional<std::int64_t>(turn) : std::nullopt);
     if (!st) ctx_.log->error("{}: {}", agent, st.error().message);
   }
 
@@ -202,7 +210,9 @@ std::shared_ptr<spdlog::logger> make_logger(const ProjectPaths& paths) {
   // spdlog creates the log (and each one after a rotation) with 0666 & ~umask; like
   // everything under .drover/ it is private (it quotes tasks and agents' errors).
   spdlog::file_event_handlers private_mode;
-  private_mode.after_open = [](const spdlog::filename_t&, std::FILE* f) { (void)os::make_fd_private(::fileno(f)); };
+  private_mode.after_open = [](const spdlog::filename_t&, std::FILE* f) {
+    (void)os::make_fd_private(::fileno(f));
+  };
   sinks.push_back(std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
       (paths.logs() / "supervisor.log").string(), 10 * 1024 * 1024, 3, false, private_mode));
   if (::isatty(STDERR_FILENO)) sinks.push_back(std::make_shared<spdlog::sinks::stderr_sink_mt>());
@@ -228,8 +238,8 @@ Status run(const ProjectPaths& paths, const Config& config) {
   if (!lock) {
     std::string who;
     if (auto id = read_supervisor_pid(paths)) who = " (pid " + std::to_string(id->pid) + ")";
-    return make_error(Errc::conflict, "a supervisor is already running for " + paths.root.string() + who +
-                                          " (stop it with 'drover down')");
+    return make_error(Errc::conflict, "a supervisor is already running for " + paths.root.string() +
+                                          who + " (stop it with 'drover down')");
   }
   os::ignore_sigpipe();
   long fd_limit = os::raise_fd_limit();
@@ -237,7 +247,10 @@ Status run(const ProjectPaths& paths, const Config& config) {
   if (auto st = os::make_private_dirs(paths.logs()); !st) return st.error();
   auto self = os::read_identity(::getpid());
   if (!self) return self.error();
-  if (auto st = os::write_file_atomic(paths.supervisor_pid(), os::format_pid_file(*self), 0600, os::Durability::volatile_); !st) return st.error();
+  if (auto st = os::write_file_atomic(paths.supervisor_pid(), os::format_pid_file(*self), 0600,
+                                      os::Durability::volatile_);
+      !st)
+    return st.error();
   auto store = store::Store::open(paths.db(), store::OpenMode::existing);
   if (!store) return store.error();
 
@@ -246,10 +259,12 @@ Status run(const ProjectPaths& paths, const Config& config) {
   ctx.config = config;
   ctx.store = store->get();
   ctx.log = make_logger(paths);
-  ctx.log->info("supervisor {} started for {}: max_concurrent_turns {}, open files {}, poll {}, stall {}, stop policy: {}",
-                ::getpid(), paths.root.string(), config.supervisor.max_concurrent_turns, fd_limit,
-                format_duration(config.supervisor.poll_interval), format_duration(config.turn.stall_timeout),
-                describe(default_stop_policy(config.turn.kill_grace)));
+  ctx.log->info(
+      "supervisor {} started for {}: max_concurrent_turns {}, open files {}, poll {}, stall {}, "
+      "stop policy: {}",
+      ::getpid(), paths.root.string(), config.supervisor.max_concurrent_turns, fd_limit,
+      format_duration(config.supervisor.poll_interval), format_duration(config.turn.stall_timeout),
+      describe(default_stop_policy(config.turn.kill_grace)));
   Supervisor sup(ctx, paths.supervisor_sock());
   Status s = sup.run();
   (void)os::remove_file(paths.supervisor_pid());

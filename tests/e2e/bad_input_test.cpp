@@ -34,9 +34,9 @@ TEST_CASE("bad agent names are usage errors that name the rule, and nothing is s
   TempProject p;
   p.init();
   const std::string too_long(64, 'a');
-  for (const std::string& name : {std::string("../x"), std::string("A B"), std::string(""), too_long,
-                                  std::string("Alice"), std::string("-dash"), std::string("a..b"),
-                                  std::string("a/b"), std::string("@")}) {
+  for (const std::string& name :
+       {std::string("../x"), std::string("A B"), std::string(""), too_long, std::string("Alice"),
+        std::string("-dash"), std::string("a..b"), std::string("a/b"), std::string("@")}) {
     CAPTURE(name);
     auto r = p.drover(send_to(name));
     CHECK(r.code == 2);
@@ -68,7 +68,8 @@ TEST_CASE("invalid type, priority, payload, limit and duration are usage errors"
   auto id = std::to_string(e2e::send(p, {"--to", "alice", "--subject", "exists"})[0]);
   expect_one_line_error(p.drover(send_to("alice", {"--type", "bogus"})), 2, "valid types: status");
   expect_one_line_error(p.drover(send_to("alice", {"--type", "STATUS"})), 2, "invalid mail type");
-  expect_one_line_error(p.drover(send_to("alice", {"--priority", "meh"})), 2, "low, normal, high, urgent");
+  expect_one_line_error(p.drover(send_to("alice", {"--priority", "meh"})), 2,
+                        "low, normal, high, urgent");
   expect_one_line_error(p.drover(send_to("alice", {"--payload", "{bad"})), 2, "JSON");
   expect_one_line_error(p.drover(send_to("alice", {"--payload", ""})), 2, "JSON");
   expect_one_line_error(p.drover(send_to("alice", {"--payload", "{\"a\":1} trailing"})), 2, "JSON");
@@ -78,10 +79,12 @@ TEST_CASE("invalid type, priority, payload, limit and duration are usage errors"
   expect_one_line_error(p.drover({"mail", "list", "--since", "10"}), 2, "unit");
   expect_one_line_error(p.drover({"mail", "list", "--since", "-5m"}), 2, "negative");
   expect_one_line_error(p.drover({"mail", "list", "--type", "nope"}), 2, "valid types");
-  expect_one_line_error(p.drover({"mail", "reply", id, "--body", "x", "--priority", "max"}), 2, "priority");
+  expect_one_line_error(p.drover({"mail", "reply", id, "--body", "x", "--priority", "max"}), 2,
+                        "priority");
   // Body given twice, a stray positional argument, a reply without a body.
   expect_one_line_error(p.drover(send_to("alice", {"-"}), e2e::with_stdin("x")), 2, "once");
-  expect_one_line_error(p.drover({"mail", "send", "--to", "a", "--subject", "s", "oops"}), 2, "oops");
+  expect_one_line_error(p.drover({"mail", "send", "--to", "a", "--subject", "s", "oops"}), 2,
+                        "oops");
   expect_one_line_error(p.drover({"mail", "reply", id}), 2, "body");
   auto j = p.drover(send_to("alice", {"--type", "bogus", "--json"}));
   CHECK(j.code == 2);
@@ -104,7 +107,8 @@ TEST_CASE("message ids: unknown ids are not found (3), non-numeric ids are usage
   expect_one_line_error(p.drover({"mail", "reply", "1x", "--body", "x"}), 2, "1x");
   expect_one_line_error(p.drover({"mail", "read"}), 2, "id");
   expect_one_line_error(p.drover({"mail", "send", "--to", "a", "--subject", "s", "--body-file",
-                                  (p.root() / "missing.txt").string()}), 3, "--body-file");
+                                  (p.root() / "missing.txt").string()}),
+                        3, "--body-file");
   CHECK(e2e::mail_count(p) == 1);
   // A failed read does not mark anything read.
   CHECK(e2e::sql(p, "SELECT count(*) FROM messages WHERE read_at IS NULL") == "1");
@@ -158,9 +162,10 @@ TEST_CASE("a corrupt database is a failure (exit 1) that names the database") {
   e2e::write_text(db, garbage);
   fs::remove(db.string() + "-wal");
   fs::remove(db.string() + "-shm");
-  for (const auto& args : {std::vector<std::string>{"status"}, std::vector<std::string>{"mail", "list"},
-                           std::vector<std::string>{"mail", "check"},
-                           std::vector<std::string>{"mail", "send", "--to", "operator", "--subject", "x"}}) {
+  for (const auto& args :
+       {std::vector<std::string>{"status"}, std::vector<std::string>{"mail", "list"},
+        std::vector<std::string>{"mail", "check"},
+        std::vector<std::string>{"mail", "send", "--to", "operator", "--subject", "x"}}) {
     auto r = p.drover(args);
     expect_one_line_error(r, 1, "database");
     CHECK(contains(r.err, db.string()));
@@ -188,7 +193,8 @@ TEST_CASE("a read-only database refuses writes with an error naming the database
   e2e::RunOptions o;
   o.cwd = p.root();
   auto send = [&](std::vector<std::string> extra) {
-    std::vector<std::string> argv{e2e::drover_bin(), "mail", "send", "--to", "operator", "--subject", "after"};
+    std::vector<std::string> argv{e2e::drover_bin(), "mail",      "send", "--to",
+                                  "operator",        "--subject", "after"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     return e2e::command(e2e::as_unprivileged(argv), o);
   };
@@ -207,12 +213,12 @@ TEST_CASE("terminal escapes in mail are escaped in human output and exact in --j
   p.init();
   const std::string subject = "red \x1b[31mALERT\x1b[0m \x07 bell";
   const std::string body = "line1\n\x1b]0;pwned\x07\x1b[2J clear\r\nend \xc2\x9b";
-  auto id = e2e::send(p, {"--to", "operator", "--subject", subject, "--body", body,
-                          "--from", "alice"})[0];
+  auto id = e2e::send(
+      p, {"--to", "operator", "--subject", subject, "--body", body, "--from", "alice"})[0];
   const std::string sid = std::to_string(id);
-  for (const auto& args : {std::vector<std::string>{"mail", "check"},  // first: it marks read
-                           std::vector<std::string>{"mail", "read", sid},
-                           std::vector<std::string>{"mail", "list"}}) {
+  for (const auto& args :
+       {std::vector<std::string>{"mail", "check"},  // first: it marks read
+        std::vector<std::string>{"mail", "read", sid}, std::vector<std::string>{"mail", "list"}}) {
     auto r = p.drover(args);
     CAPTURE(args[1]);
     CHECK(r.code == 0);
@@ -236,10 +242,13 @@ TEST_CASE("terminal escapes in mail are escaped in human output and exact in --j
   CHECK(list.json()["messages"][0]["subject"] == subject);
 
   // Escapes in the recipient's task and capability show up escaped in status.
-  e2e::sql(p, "INSERT INTO sessions (name, capability, runtime, state, created_at, last_activity, task) "
-              "VALUES ('eve', 'builder', 'claude', 'between_turns', '2026-01-01T00:00:00.000Z', "
-              "'2026-01-01T00:00:00.000Z', 'evil ' || char(27) || '[31m task')");
-  for (const auto& args : {std::vector<std::string>{"status"}, std::vector<std::string>{"status", "eve"}}) {
+  e2e::sql(
+      p,
+      "INSERT INTO sessions (name, capability, runtime, state, created_at, last_activity, task) "
+      "VALUES ('eve', 'builder', 'claude', 'between_turns', '2026-01-01T00:00:00.000Z', "
+      "'2026-01-01T00:00:00.000Z', 'evil ' || char(27) || '[31m task')");
+  for (const auto& args :
+       {std::vector<std::string>{"status"}, std::vector<std::string>{"status", "eve"}}) {
     auto r = p.drover(args);
     CHECK(r.code == 0);
     CHECK_FALSE(e2e::has_esc(r.out));
@@ -258,9 +267,10 @@ TEST_CASE("an invalid UTF-8 body is stored byte for byte and --json stays valid 
   auto hex = e2e::sql(p, "SELECT hex(body) FROM messages WHERE id = " + std::to_string(id));
   CHECK(hex == "6F6B20FFFE2062616420C32820656E6420E282");
 
-  for (const auto& args : {std::vector<std::string>{"mail", "check", "--json"},  // first: it marks read
-                           std::vector<std::string>{"mail", "list", "--json"},
-                           std::vector<std::string>{"mail", "read", std::to_string(id), "--json"}}) {
+  for (const auto& args :
+       {std::vector<std::string>{"mail", "check", "--json"},  // first: it marks read
+        std::vector<std::string>{"mail", "list", "--json"},
+        std::vector<std::string>{"mail", "read", std::to_string(id), "--json"}}) {
     auto r = p.drover(args);
     REQUIRE(r.code == 0);
     auto doc = r.json();  // fails the test if stdout is not one valid JSON document

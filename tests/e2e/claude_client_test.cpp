@@ -28,7 +28,9 @@ std::string find_on_path(const std::string& exe) {
 TEST_CASE("claude client: the argv drover builds uses flags the installed claude accepts") {
   std::string claude = find_on_path("claude");
   if (claude.empty()) {
-    MESSAGE("no claude executable on PATH: skipped (npm install -g @anthropic-ai/claude-code to run it)");
+    MESSAGE(
+        "no claude executable on PATH: skipped (npm install -g @anthropic-ai/claude-code to run "
+        "it)");
     return;
   }
   auto help = e2e::command({claude, "--help"});
@@ -41,7 +43,8 @@ TEST_CASE("claude client: the argv drover builds uses flags the installed claude
   p.init();
   e2e::RunOptions o;
   o.env = p.agent_env();
-  REQUIRE(p.drover({"sling", "alice", "say hello", "--model", "sonnet", "--no-start"}, o).code == 0);
+  REQUIRE(p.drover({"sling", "alice", "say hello", "--model", "sonnet", "--no-start"}, o).code ==
+          0);
   auto turn = p.drover({"turn", "alice", "--json"}, o);
   // No credentials and no network here (and root refuses bypassPermissions): every turn
   // fails, which is exactly the failed-turn path.
@@ -54,9 +57,10 @@ TEST_CASE("claude client: the argv drover builds uses flags the installed claude
     if (e["kind"] != "turn_start") continue;
     saw_start = true;
     std::vector<std::string> argv = e["data"]["argv"];
-    std::vector<std::string> expected = {"claude", "-p", "--output-format", "stream-json", "--input-format",
-                                         "stream-json", "--verbose", "--permission-mode", "bypassPermissions",
-                                         "--model", "sonnet"};
+    std::vector<std::string> expected = {
+        "claude",      "-p",        "--output-format",   "stream-json",       "--input-format",
+        "stream-json", "--verbose", "--permission-mode", "bypassPermissions", "--model",
+        "sonnet"};
     CHECK(argv == expected);
   }
   CHECK(saw_start);

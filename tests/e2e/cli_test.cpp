@@ -55,10 +55,12 @@ TEST_CASE("--project DIR and $DROVER_PROJECT work from another directory") {
   RunOptions away = e2e::with_cwd(elsewhere.root());
 
   auto sent = p.drover({"--project", p.root().string(), "mail", "send", "--to", "operator",
-                        "--subject", "via flag", "--json"}, away);
+                        "--subject", "via flag", "--json"},
+                       away);
   REQUIRE(sent.code == 0);
-  auto after = p.drover({"mail", "send", "--to", "operator", "--subject", "flag after",
-                         "--project", p.root().string()}, away);
+  auto after = p.drover({"mail", "send", "--to", "operator", "--subject", "flag after", "--project",
+                         p.root().string()},
+                        away);
   CHECK(after.code == 0);
 
   RunOptions env = e2e::with_env({{"DROVER_PROJECT", p.root().string()}}, elsewhere.root());
@@ -71,7 +73,8 @@ TEST_CASE("--project DIR and $DROVER_PROJECT work from another directory") {
   // --project wins over $DROVER_PROJECT.
   TempProject other;
   other.init();
-  RunOptions env_other = e2e::with_env({{"DROVER_PROJECT", other.root().string()}}, elsewhere.root());
+  RunOptions env_other =
+      e2e::with_env({{"DROVER_PROJECT", other.root().string()}}, elsewhere.root());
   auto wins = p.drover({"--project", p.root().string(), "status", "--json"}, env_other);
   REQUIRE(wins.code == 0);
   CHECK(wins.json()["unread"]["operator"] == 3);
@@ -99,17 +102,16 @@ TEST_CASE("commands run from a subdirectory find the project") {
 
 TEST_CASE("outside a project: exit 5 with one line, or the JSON error document") {
   TempProject nowhere;
-  for (const auto& args : {std::vector<std::string>{"status"},
-                           std::vector<std::string>{"mail", "list"},
-                           std::vector<std::string>{"mail", "send", "--to", "operator", "--subject", "x"},
-                           std::vector<std::string>{"mail", "check"},
-                           std::vector<std::string>{"mail", "read", "1"}}) {
+  for (const auto& args :
+       {std::vector<std::string>{"status"}, std::vector<std::string>{"mail", "list"},
+        std::vector<std::string>{"mail", "send", "--to", "operator", "--subject", "x"},
+        std::vector<std::string>{"mail", "check"}, std::vector<std::string>{"mail", "read", "1"}}) {
     auto r = nowhere.drover(args);
     e2e::expect_one_line_error(r, 5, "not a drover project (run 'drover init')");
   }
-  for (const auto& args : {std::vector<std::string>{"--json", "status"},
-                           std::vector<std::string>{"status", "--json"},
-                           std::vector<std::string>{"mail", "list", "--json"}}) {
+  for (const auto& args :
+       {std::vector<std::string>{"--json", "status"}, std::vector<std::string>{"status", "--json"},
+        std::vector<std::string>{"mail", "list", "--json"}}) {
     auto r = nowhere.drover(args);
     CHECK(r.code == 5);
     CHECK(r.err.empty());
@@ -169,7 +171,8 @@ TEST_CASE("NO_COLOR and --no-color: no escape bytes, even on a terminal") {
   }
   std::string base = e2e::drover_bin() + " --project " + p.root().string() + " ";
   for (const std::string& cmd : {base + "status", base + "mail list", base + "status alice"}) {
-    auto env = e2e::command({"script", "-qec", cmd, "/dev/null"}, e2e::with_env({{"NO_COLOR", "1"}}));
+    auto env =
+        e2e::command({"script", "-qec", cmd, "/dev/null"}, e2e::with_env({{"NO_COLOR", "1"}}));
     CHECK(env.code == 0);
     CHECK_FALSE(env.out.empty());
     CHECK_FALSE(e2e::has_esc(env.out));
@@ -189,7 +192,8 @@ TEST_CASE("completions print bash, zsh and fish scripts, an unknown shell is a u
     CHECK(contains(r.out, "mail"));
     CHECK(contains(r.out, "status"));
     CHECK(contains(r.out, "completions"));
-    CHECK(contains(r.out, std::string(shell) == "fish" ? "-l json" : "--json"));  // global flags too
+    CHECK(
+        contains(r.out, std::string(shell) == "fish" ? "-l json" : "--json"));  // global flags too
     CHECK(r.err.empty());
   }
   CHECK(contains(nowhere.drover({"completions", "bash"}).out, "complete -F"));
@@ -197,7 +201,8 @@ TEST_CASE("completions print bash, zsh and fish scripts, an unknown shell is a u
   CHECK(contains(nowhere.drover({"completions", "fish"}).out, "complete -c drover"));
   if (e2e::command({"sh", "-c", "command -v bash"}).code == 0) {
     auto sourced = e2e::command(
-        {"bash", "-c", "source <(" + e2e::drover_bin() + " completions bash) && complete -p drover"});
+        {"bash", "-c",
+         "source <(" + e2e::drover_bin() + " completions bash) && complete -p drover"});
     CHECK(sourced.code == 0);
     CHECK(contains(sourced.out, "_drover"));
   }
@@ -211,8 +216,8 @@ TEST_CASE("unknown commands and flags are usage errors with one line on stderr")
   e2e::expect_one_line_error(p.drover({"frobnicate"}), 2, "frobnicate");
   e2e::expect_one_line_error(p.drover({"status", "--bogus"}), 2, "--bogus");
   e2e::expect_one_line_error(p.drover({"--bogus", "status"}), 2, "--bogus");
-  e2e::expect_one_line_error(p.drover({"mail", "send", "--to", "a", "--subject", "s", "--urgent"}), 2,
-                             "--urgent");
+  e2e::expect_one_line_error(p.drover({"mail", "send", "--to", "a", "--subject", "s", "--urgent"}),
+                             2, "--urgent");
   // CLI11 reports a missing subcommand here rather than naming 'frob'.
   e2e::expect_one_line_error(p.drover({"mail", "frob"}), 2, "drover mail --help");
   e2e::expect_one_line_error(p.drover({"mail"}), 2, "subcommand");
@@ -225,15 +230,16 @@ TEST_CASE("unknown commands and flags are usage errors with one line on stderr")
 
 TEST_CASE("--help works on every command and --version needs no project") {
   TempProject nowhere;
-  for (const auto& args : {std::vector<std::string>{"--help"}, std::vector<std::string>{"status", "--help"},
-                           std::vector<std::string>{"mail", "--help"},
-                           std::vector<std::string>{"mail", "send", "--help"},
-                           std::vector<std::string>{"mail", "list", "--help"},
-                           std::vector<std::string>{"mail", "check", "--help"},
-                           std::vector<std::string>{"mail", "read", "--help"},
-                           std::vector<std::string>{"mail", "reply", "--help"},
-                           std::vector<std::string>{"init", "--help"},
-                           std::vector<std::string>{"completions", "--help"}}) {
+  for (const auto& args :
+       {std::vector<std::string>{"--help"}, std::vector<std::string>{"status", "--help"},
+        std::vector<std::string>{"mail", "--help"},
+        std::vector<std::string>{"mail", "send", "--help"},
+        std::vector<std::string>{"mail", "list", "--help"},
+        std::vector<std::string>{"mail", "check", "--help"},
+        std::vector<std::string>{"mail", "read", "--help"},
+        std::vector<std::string>{"mail", "reply", "--help"},
+        std::vector<std::string>{"init", "--help"},
+        std::vector<std::string>{"completions", "--help"}}) {
     auto r = nowhere.drover(args);
     INFO((args.size() > 1 ? args[args.size() - 2] : args[0]));
     CHECK(r.code == 0);

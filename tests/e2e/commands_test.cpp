@@ -21,10 +21,15 @@ std::vector<std::string> kinds(const Json& events) {
 }
 
 bool idle_after(const TempProject& p, const std::string& agent, long long turns) {
-  return e2e::wait_until([&] {
-    return e2e::sql(p, "SELECT state || ' ' || turn_count || ' ' || ifnull(current_turn, '-') FROM sessions "
-                       "WHERE name = '" + agent + "'") == "between_turns " + std::to_string(turns) + " -";
-  }, e2e::kDeadline);
+  return e2e::wait_until(
+      [&] {
+        return e2e::sql(p,
+                        "SELECT state || ' ' || turn_count || ' ' || ifnull(current_turn, '-') "
+                        "FROM sessions "
+                        "WHERE name = '" +
+                            agent + "'") == "between_turns " + std::to_string(turns) + " -";
+      },
+      e2e::kDeadline);
 }
 
 }  // namespace
@@ -56,7 +61,8 @@ TEST_CASE("log: --json lists the turn's events, --turn filters, --raw prints the
   CHECK(std::count(k.begin(), k.end(), "turn_end") == 2);
   bool saw_text = false;
   for (const auto& e : events) {
-    if (e["kind"] == "assistant_text" && e["data"]["text"] == "first-turn-text") saw_text = e["turn"] == std::stoll(t1);
+    if (e["kind"] == "assistant_text" && e["data"]["text"] == "first-turn-text")
+      saw_text = e["turn"] == std::stoll(t1);
     if (e["kind"] == "result") CHECK(e["data"]["is_error"] == false);
     if (e["kind"] == "turn_end") CHECK(e["data"]["outcome"] == "waiting");
   }
@@ -86,7 +92,8 @@ TEST_CASE("log: --json lists the turn's events, --turn filters, --raw prints the
   auto raw_json = p.drover({"log", "coord", "--raw", "--json"});
   REQUIRE(raw_json.code == 0);
   auto lines = raw_json.json()["lines"];
-  CHECK(std::count_if(lines.begin(), lines.end(), [](const Json& l) { return l.value("type", "") == "result"; }) == 2);
+  CHECK(std::count_if(lines.begin(), lines.end(),
+                      [](const Json& l) { return l.value("type", "") == "result"; }) == 2);
 
   CHECK(p.drover({"log", "nobody"}).code == 3);
   CHECK(p.drover({"log", "coord", "--turn", "99999"}).code == 3);
@@ -99,20 +106,23 @@ TEST_CASE("log: --json lists the turn's events, --turn filters, --raw prints the
 TEST_CASE("sling --wait exits 0 when the agent completes and 1 when it ends otherwise") {
   TempProject p;
   p.init_scripted();
-  auto done = e2e::run(p, {"sling", "ok1", "--wait", "--json", "#!say working\n" + e2e::kReportToOperator});
+  auto done =
+      e2e::run(p, {"sling", "ok1", "--wait", "--json", "#!say working\n" + e2e::kReportToOperator});
   INFO(done.out << done.err);
   CHECK(done.code == 0);
   CHECK(done.json()["state"] == "completed");
   CHECK(e2e::state_of(p, "ok1") == "completed");
 
   // A coordinator never completes by itself: it idles between turns, which ends the wait.
-  auto idle = e2e::run(p, {"sling", "idle1", "--wait", "--capability", "coordinator", "#!say idle now"});
+  auto idle =
+      e2e::run(p, {"sling", "idle1", "--wait", "--capability", "coordinator", "#!say idle now"});
   INFO(idle.out << idle.err);
   CHECK(idle.code == 1);
   CHECK(contains(idle.err, "between_turns"));
   CHECK(e2e::state_of(p, "idle1") == "between_turns");
 
-  auto human = e2e::run(p, {"sling", "ok2", "--wait", "#!say progress-line\n" + e2e::kReportToOperator});
+  auto human =
+      e2e::run(p, {"sling", "ok2", "--wait", "#!say progress-line\n" + e2e::kReportToOperator});
   CHECK(human.code == 0);
   CHECK(contains(human.out + human.err, "progress-line"));
 }
@@ -135,11 +145,14 @@ TEST_CASE("sling of an existing name is a conflict and --replace starts a finish
   CHECK(contains(again.err, "resume"));
   CHECK(contains(again.err, "--replace"));
 
-  auto r = e2e::ok(p, {"sling", "done1", "--replace", "--json", "#!say replaced\n" + e2e::kReportToOperator});
+  auto r = e2e::ok(
+      p, {"sling", "done1", "--replace", "--json", "#!say replaced\n" + e2e::kReportToOperator});
   CHECK(r.json()["state"] == "booting");
-  REQUIRE(e2e::wait_until([&] {
-    return e2e::records(p, "done1").size() == 2 && e2e::state_of(p, "done1") == "completed";
-  }, e2e::kDeadline));
+  REQUIRE(e2e::wait_until(
+      [&] {
+        return e2e::records(p, "done1").size() == 2 && e2e::state_of(p, "done1") == "completed";
+      },
+      e2e::kDeadline));
   CHECK(e2e::sql(p, "SELECT turn_count || ' ' || task FROM sessions WHERE name = 'done1'") ==
         "1 #!say replaced\n" + e2e::kReportToOperator);
   auto recs = e2e::records(p, "done1");
@@ -155,7 +168,8 @@ TEST_CASE("resume: a zombie goes back to between_turns with failed_turns 0 and r
   // Until `fixed` exists the turn kills its own agent process: a crash, so one failure
   // (max_failed_turns = 1) makes it a zombie.
   e2e::sling(p, {"z1", "--parent", "boss",
-                 "#!say trying\n#!sh test -f " + flag.string() + " || kill -9 $PPID\n" + e2e::kReportToOperator});
+                 "#!say trying\n#!sh test -f " + flag.string() + " || kill -9 $PPID\n" +
+                     e2e::kReportToOperator});
   REQUIRE(e2e::wait_state(p, "z1", "zombie"));
   CHECK(e2e::sql(p, "SELECT failed_turns FROM sessions WHERE name = 'z1'") == "1");
   CHECK(e2e::mail_list(p, {"--to", "boss", "--type", "worker_died"}).size() == 1);
@@ -167,7 +181,8 @@ TEST_CASE("resume: a zombie goes back to between_turns with failed_turns 0 and r
   CHECK(r.json()["agent"] == "z1");
   CHECK(r.json()["state"] == "between_turns");
   CHECK(r.json()["previous_state"] == "zombie");
-  CHECK(e2e::sql(p, "SELECT state || ' ' || failed_turns FROM sessions WHERE name = 'z1'") == "between_turns 0");
+  CHECK(e2e::sql(p, "SELECT state || ' ' || failed_turns FROM sessions WHERE name = 'z1'") ==
+        "between_turns 0");
   auto sid = e2e::sql(p, "SELECT runtime_session_id FROM sessions WHERE name = 'z1'");
 
   (void)e2e::ok(p, {"up"});
@@ -178,8 +193,10 @@ TEST_CASE("resume: a zombie goes back to between_turns with failed_turns 0 and r
   CHECK(e2e::argv_has(recs[1], sid));
   CHECK(contains(recs[1]["text"].get<std::string>(), "resumed-message"));
   CHECK(e2e::sql(p, "SELECT failed_turns FROM sessions WHERE name = 'z1'") == "0");
-  CHECK(e2e::mail_list(p, {"--to", "operator", "--from", "z1", "--type", "worker_done"}).size() == 1);
-  CHECK(e2e::mail_list(p, {"--to", "boss", "--type", "worker_died"}).size() == 1);  // none for the resumed run
+  CHECK(e2e::mail_list(p, {"--to", "operator", "--from", "z1", "--type", "worker_done"}).size() ==
+        1);
+  CHECK(e2e::mail_list(p, {"--to", "boss", "--type", "worker_died"}).size() ==
+        1);  // none for the resumed run
 
   // Resuming a live agent is a conflict that points at nudge; an unknown one is not found.
   e2e::sling(p, {"coord", "--capability", "coordinator", "#!say hi"});
@@ -194,7 +211,8 @@ TEST_CASE("status during a turn shows it running and status AGENT shows its turn
   TempProject p;
   p.init_scripted();
   auto gate = p.root() / "gate";
-  e2e::sling(p, {"s1", "#!say started\n#!sh while [ ! -e " + gate.string() + " ]; do sleep 0.05; done\n" + e2e::kReportToOperator});
+  e2e::sling(p, {"s1", "#!say started\n#!sh while [ ! -e " + gate.string() +
+                           " ]; do sleep 0.05; done\n" + e2e::kReportToOperator});
   REQUIRE(e2e::wait_records(p, "s1", 1));
   REQUIRE(e2e::wait_state(p, "s1", "in_turn"));
   auto rec = e2e::records(p, "s1")[0];

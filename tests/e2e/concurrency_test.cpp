@@ -37,7 +37,9 @@ bool mentions_busy(const std::string& err) {
 
 }  // namespace
 
-TEST_CASE("concurrency: 8 shells sending mail, with status and nudge in a loop, against a busy supervisor") {
+TEST_CASE(
+    "concurrency: 8 shells sending mail, with status and nudge in a loop, against a busy "
+    "supervisor") {
   constexpr int kShells = 8;
   const int kSendsPerShell = sends_per_shell();
   e2e::TempProject p;
@@ -53,8 +55,8 @@ TEST_CASE("concurrency: 8 shells sending mail, with status and nudge in a loop, 
     shells.emplace_back([&, s] {
       for (int i = 0; i < kSendsPerShell; ++i) {
         std::string subject = "shell" + std::to_string(s) + "-msg" + std::to_string(i);
-        e2e::Run r = e2e::run(p, {"mail", "send", "--to", i % 2 ? "busy1" : "operator", "--subject", subject,
-                                  "--body", "concurrent body " + subject, "-q"});
+        e2e::Run r = e2e::run(p, {"mail", "send", "--to", i % 2 ? "busy1" : "operator", "--subject",
+                                  subject, "--body", "concurrent body " + subject, "-q"});
         ++outcomes[s].runs;
         if (r.code != 0 || mentions_busy(r.err))
           outcomes[s].failures.push_back("exit " + std::to_string(r.code) + ": " + r.err);
@@ -67,7 +69,8 @@ TEST_CASE("concurrency: 8 shells sending mail, with status and nudge in a loop, 
       e2e::Run r = i % 2 ? e2e::run(p, {"status", "--json"})
                          : e2e::run(p, {"nudge", i % 4 ? "busy2" : "busy3", "#!slow 5 5ms", "-q"});
       ++o.runs;
-      if (r.code != 0 || mentions_busy(r.err)) o.failures.push_back("exit " + std::to_string(r.code) + ": " + r.err);
+      if (r.code != 0 || mentions_busy(r.err))
+        o.failures.push_back("exit " + std::to_string(r.code) + ": " + r.err);
     }
   });
   for (int s = 0; s < kShells; ++s) shells[s].join();
@@ -83,14 +86,22 @@ TEST_CASE("concurrency: 8 shells sending mail, with status and nudge in a loop, 
   std::size_t failures = 0;
   for (const auto& o : outcomes) failures += o.failures.size();
   std::cout << "concurrency: " << runs << " commands (" << kShells << " shells x " << kSendsPerShell
-            << " mail sends, " << outcomes[kShells].runs << " status/nudge), " << failures << " failed" << std::endl;
+            << " mail sends, " << outcomes[kShells].runs << " status/nudge), " << failures
+            << " failed" << std::endl;
   // Every message stored once: as many rows as sends, and no subject twice.
-  CHECK(e2e::sql_int(p, "SELECT count(*) FROM messages WHERE subject LIKE 'shell%-msg%'") == kShells * kSendsPerShell);
-  CHECK(e2e::sql_int(p, "SELECT count(DISTINCT subject) FROM messages WHERE subject LIKE 'shell%-msg%'") ==
+  CHECK(e2e::sql_int(p, "SELECT count(*) FROM messages WHERE subject LIKE 'shell%-msg%'") ==
+        kShells * kSendsPerShell);
+  CHECK(e2e::sql_int(
+            p, "SELECT count(DISTINCT subject) FROM messages WHERE subject LIKE 'shell%-msg%'") ==
         kShells * kSendsPerShell);
   CHECK(e2e::sql(p, "PRAGMA integrity_check") == "ok");
   // The supervisor kept working through it: busy1's 500 messages all reach it in turns.
   CHECK(e2e::wait_until(
-      [&] { return e2e::sql_int(p, "SELECT count(*) FROM messages WHERE to_agent = 'busy1' AND read_at IS NULL") == 0; },
+      [&] {
+        return e2e::sql_int(
+                   p,
+                   "SELECT count(*) FROM messages WHERE to_agent = 'busy1' AND read_at IS NULL") ==
+               0;
+      },
       std::chrono::seconds(60)));
 }

@@ -35,8 +35,8 @@ std::map<std::string, std::string> env_with_fake_claude(const TempProject& p) {
 // A session row on the scripted runtime (live states count as users of the runtime).
 void add_agent(const TempProject& p, const std::string& name, const std::string& state,
                const std::string& extra_cols = "", const std::string& extra_vals = "") {
-  e2e::sql(p, "INSERT INTO sessions (name, capability, runtime, state, created_at, last_activity" + extra_cols +
-                  ") VALUES ('" + name + "','builder','scripted','" + state +
+  e2e::sql(p, "INSERT INTO sessions (name, capability, runtime, state, created_at, last_activity" +
+                  extra_cols + ") VALUES ('" + name + "','builder','scripted','" + state +
                   "','2026-01-01T00:00:00.000Z','2026-01-01T00:00:00.000Z'" + extra_vals + ")");
 }
 
@@ -45,7 +45,8 @@ void write_turn_pid(const TempProject& p, const std::string& agent, const std::s
   e2e::write_text(agent_dir(p, agent) / "turn.pid", text);
 }
 
-e2e::Run doctor(const TempProject& p, std::vector<std::string> extra = {}, const e2e::RunOptions& o = {}) {
+e2e::Run doctor(const TempProject& p, std::vector<std::string> extra = {},
+                const e2e::RunOptions& o = {}) {
   extra.insert(extra.begin(), "doctor");
   return p.drover(extra, o);
 }
@@ -107,9 +108,10 @@ TEST_CASE("doctor on a healthy project: every check passes, exit 0, --json shape
     CHECK(c["status"] == "pass");
     CHECK(c["fixed"] == false);
   }
-  for (const char* name : {"git", "sqlite3", "config", "runtime scripted", "runtime claude", "root",
-                           "database integrity", "database schema", "supervisor", "supervisor files",
-                           "turn.pid files", "agent directories", "worktrees", "sessions in_turn"})
+  for (const char* name :
+       {"git", "sqlite3", "config", "runtime scripted", "runtime claude", "root",
+        "database integrity", "database schema", "supervisor", "supervisor files", "turn.pid files",
+        "agent directories", "worktrees", "sessions in_turn"})
     CHECK_MESSAGE(has_check(doc, name), "missing check " << name);
   CHECK(contains(find_check(doc, "database schema")["message"].get<std::string>(), "(current)"));
 }
@@ -240,9 +242,11 @@ TEST_CASE("doctor reports a corrupt database as a failure and still runs the oth
   json integrity = find_check(doc, "database integrity");
   CHECK(integrity["status"] == "fail");
   CHECK(contains(integrity["message"].get<std::string>(), "drover.db"));
-  for (const char* name : {"git", "config", "runtime scripted", "root", "supervisor", "turn.pid files"})
+  for (const char* name :
+       {"git", "config", "runtime scripted", "root", "supervisor", "turn.pid files"})
     CHECK_MESSAGE(find_check(doc, name)["status"] == "pass", name);
-  CHECK(contains(find_check(doc, "agent directories")["message"].get<std::string>(), "not checked"));
+  CHECK(
+      contains(find_check(doc, "agent directories")["message"].get<std::string>(), "not checked"));
   auto human = doctor(p);
   CHECK(human.code == 1);
   CHECK(contains(human.out, "FAIL database integrity: "));
@@ -301,7 +305,8 @@ TEST_CASE("doctor: stale supervisor files, missing worktrees, agents stuck in_tu
   CHECK(contains(sup["message"].get<std::string>(), "supervisor.pid"));
   json wt = find_check(doc, "worktree wendy");
   CHECK(wt["status"] == "warn");
-  CHECK(contains(wt["message"].get<std::string>(), "missing worktree /nonexistent/worktrees/wendy"));
+  CHECK(
+      contains(wt["message"].get<std::string>(), "missing worktree /nonexistent/worktrees/wendy"));
   CHECK(contains(wt["message"].get<std::string>(), "drover clean --agent wendy"));
   json stuck = find_check(doc, "in_turn ivan");
   CHECK(stuck["status"] == "warn");
@@ -328,11 +333,13 @@ TEST_CASE("doctor warns when run as root with a runtime that uses bypassPermissi
   CHECK(find_check(j.json(), "runtime claude")["status"] == "pass");
 }
 
-TEST_CASE("doctor: a live agent whose worktree is gone (or is no directory) fails, naming the way out") {
+TEST_CASE(
+    "doctor: a live agent whose worktree is gone (or is no directory) fails, naming the way out") {
   TempProject p;
   p.init_scripted();
   e2e::write_text(p.root() / "plain-file", "not a worktree\n");
-  add_agent(p, "lara", "between_turns", ", worktree", ", '" + (p.root() / "plain-file").string() + "'");
+  add_agent(p, "lara", "between_turns", ", worktree",
+            ", '" + (p.root() / "plain-file").string() + "'");
   auto j = doctor(p, {"--json"});
   CHECK(j.code == 1);
   json wt = find_check(j.json(), "worktree lara");

@@ -36,7 +36,9 @@ bool alive(pid_t pid) { return ::kill(pid, 0) == 0; }
 
 }  // namespace
 
-TEST_CASE("hostile: a turn.pid naming a live unrelated process (same pid, other start time) is never signalled") {
+TEST_CASE(
+    "hostile: a turn.pid naming a live unrelated process (same pid, other start time) is never "
+    "signalled") {
   TempProject p;
   p.init_scripted();
   agent_in_turn(p, "alice");
@@ -76,7 +78,8 @@ TEST_CASE("hostile: an empty, garbage or directory turn.pid is reported, and sto
     agent_in_turn(p, "bob");
     const auto pid_file = p.root() / ".drover/agents/bob/turn.pid";
     if (std::string(kind) == "empty") e2e::write_text(pid_file, "");
-    if (std::string(kind) == "garbage") e2e::write_text(pid_file, "\x01\xff not a pid file 99999999999999999999\n");
+    if (std::string(kind) == "garbage")
+      e2e::write_text(pid_file, "\x01\xff not a pid file 99999999999999999999\n");
     if (std::string(kind) == "directory") std::filesystem::create_directory(pid_file);
 
     auto status = e2e::run(p, {"status", "--json"});
@@ -98,19 +101,22 @@ TEST_CASE("hostile: a 10 MiB body with NUL bytes and SQL metacharacters is store
   while (body.size() < 10u * 1024 * 1024) body += "0123456789abcdef";
   const auto file = p.root() / "body.bin";
   { std::ofstream(file, std::ios::binary) << body; }
-  auto sent = e2e::run(p, {"mail", "send", "--to", "operator", "--subject", "x'; DELETE FROM sessions; --",
-                           "--body-file", file.string(), "--json"});
+  auto sent = e2e::run(p, {"mail", "send", "--to", "operator", "--subject",
+                           "x'; DELETE FROM sessions; --", "--body-file", file.string(), "--json"});
   INFO(sent.err);
   REQUIRE(sent.code == 0);
-  CHECK(e2e::sql_int(p, "SELECT length(CAST(body AS BLOB)) FROM messages") == static_cast<long long>(body.size()));
+  CHECK(e2e::sql_int(p, "SELECT length(CAST(body AS BLOB)) FROM messages") ==
+        static_cast<long long>(body.size()));
   CHECK(e2e::sql(p, "SELECT subject FROM messages") == "x'; DELETE FROM sessions; --");
   CHECK(e2e::sql_int(p, "SELECT count(*) FROM sqlite_master WHERE name = 'messages'") == 1);
-  auto read = e2e::run(p, {"mail", "read", std::to_string(sent.json()["ids"][0].get<long long>()), "--json"});
+  auto read = e2e::run(
+      p, {"mail", "read", std::to_string(sent.json()["ids"][0].get<long long>()), "--json"});
   REQUIRE(read.code == 0);
   CHECK(read.json()["body"].get<std::string>().size() == body.size());
 }
 
-TEST_CASE("hostile: init in a directory drover may not write fails with one line and leaves nothing") {
+TEST_CASE(
+    "hostile: init in a directory drover may not write fails with one line and leaves nothing") {
   TempProject p;
   const auto ro = p.root() / "ro";
   std::filesystem::create_directory(ro);
@@ -127,7 +133,8 @@ TEST_CASE("hostile: init in a directory drover may not write fails with one line
   CHECK_FALSE(std::filesystem::exists(ro / ".drover"));
 }
 
-TEST_CASE("hostile: init where a directory must be made but a file is fails with one line naming it") {
+TEST_CASE(
+    "hostile: init where a directory must be made but a file is fails with one line naming it") {
   TempProject p;
   const auto dir = p.root() / "blocked";
   std::filesystem::create_directories(dir / ".drover");
@@ -141,19 +148,32 @@ TEST_CASE("hostile: init where a directory must be made but a file is fails with
   CHECK(r.err.find("agents") != std::string::npos);
 }
 
-TEST_CASE("hostile: agent names with '..', '/', blanks, control characters or 1,000 characters are refused by every command") {
+TEST_CASE(
+    "hostile: agent names with '..', '/', blanks, control characters or 1,000 characters are "
+    "refused by every command") {
   TempProject p;
   p.init_scripted("supervisor.autostart = false\n");
-  const std::vector<std::string> names{"..",   "../../etc/passwd", "a/b",      "/tmp/x",   "a b",
-                                       " alice", "\x1b[31m",       "red\x1b[31m", "a\nb",   "\n",
-                                       "tab\there", "del\x7f",     std::string(1000, 'a')};
+  const std::vector<std::string> names{"..",
+                                       "../../etc/passwd",
+                                       "a/b",
+                                       "/tmp/x",
+                                       "a b",
+                                       " alice",
+                                       "\x1b[31m",
+                                       "red\x1b[31m",
+                                       "a\nb",
+                                       "\n",
+                                       "tab\there",
+                                       "del\x7f",
+                                       std::string(1000, 'a')};
   for (const auto& name : names) {
     const std::string shown = drover::escape_control(name.substr(0, 40));
     CAPTURE(shown);
-    for (const auto& args : {std::vector<std::string>{"sling", name, "#!say hi", "--no-start"},
-                             std::vector<std::string>{"mail", "send", "--to", name, "--subject", "s", "--body", "b"},
-                             std::vector<std::string>{"nudge", name}, std::vector<std::string>{"stop", name},
-                             std::vector<std::string>{"status", name}}) {
+    for (const auto& args :
+         {std::vector<std::string>{"sling", name, "#!say hi", "--no-start"},
+          std::vector<std::string>{"mail", "send", "--to", name, "--subject", "s", "--body", "b"},
+          std::vector<std::string>{"nudge", name}, std::vector<std::string>{"stop", name},
+          std::vector<std::string>{"status", name}}) {
       CAPTURE(args[0]);
       auto r = e2e::run(p, args);
       e2e::expect_one_line_error(r, 2, "agent name");
@@ -177,14 +197,17 @@ TEST_CASE("hostile: agent names with '..', '/', blanks, control characters or 1,
   CHECK_FALSE(std::filesystem::exists(p.root() / "a"));
 }
 
-TEST_CASE("hostile: a database another process keeps locked: one line naming it, nothing half-written, then it works") {
+TEST_CASE(
+    "hostile: a database another process keeps locked: one line naming it, nothing half-written, "
+    "then it works") {
   TempProject p;
   p.init_scripted("supervisor.autostart = false\n");
   e2e::ok(p, {"mail", "send", "--to", "operator", "--subject", "before"});
   const auto db = e2e::db_path(p);
   const std::string half_written =
       "INSERT INTO messages (from_agent, to_agent, subject, body, type, priority, created_at) "
-      "VALUES ('ghost', 'operator', 'half-written', '', 'status', 'normal', '2026-01-01T00:00:00.000Z')";
+      "VALUES ('ghost', 'operator', 'half-written', '', 'status', 'normal', "
+      "'2026-01-01T00:00:00.000Z')";
   {
     // An ordinary writer (a sqlite3 shell in a transaction): in WAL mode readers go on.
     SQLite::Database holder(db.string(), SQLite::OPEN_READWRITE);
@@ -206,7 +229,8 @@ TEST_CASE("hostile: a database another process keeps locked: one line naming it,
       return std::async(std::launch::async, [&p, args] { return p.drover(args); });
     };
     auto send = in_background({"mail", "send", "--to", "operator", "--subject", "during"});
-    auto send_json = in_background({"mail", "send", "--to", "operator", "--subject", "during", "--json"});
+    auto send_json =
+        in_background({"mail", "send", "--to", "operator", "--subject", "during", "--json"});
     auto status = in_background({"status"});
     for (auto* f : {&send, &status}) {
       auto r = f->get();
@@ -228,7 +252,9 @@ TEST_CASE("hostile: a database another process keeps locked: one line naming it,
   CHECK(e2e::sql(p, "PRAGMA integrity_check") == "ok");
 }
 
-TEST_CASE("hostile: a database from every older schema version is migrated on first use and keeps its data") {
+TEST_CASE(
+    "hostile: a database from every older schema version is migrated on first use and keeps its "
+    "data") {
   const int current = drover::store::current_schema_version();
   for (int version = 1; version < current; ++version) {
     CAPTURE(version);
@@ -242,11 +268,15 @@ TEST_CASE("hostile: a database from every older schema version is migrated on fi
       for (const auto& m : drover::store::migrations())
         if (m.to_version <= version) raw.exec(std::string(m.sql));
       raw.exec("PRAGMA user_version = " + std::to_string(version));
-      raw.exec("INSERT INTO sessions (name, capability, runtime, task, state, created_at, last_activity, turn_count) "
-               "VALUES ('veteran', 'builder', 'scripted', 'old work', 'between_turns', "
-               "'2025-05-05T05:05:05.005Z', '2025-05-06T06:06:06.006Z', 7)");
-      raw.exec("INSERT INTO messages (from_agent, to_agent, subject, body, type, priority, created_at) "
-               "VALUES ('veteran', 'operator', 'old news', 'kept', 'result', 'high', '2025-05-06T06:06:06.006Z')");
+      raw.exec(
+          "INSERT INTO sessions (name, capability, runtime, task, state, created_at, "
+          "last_activity, turn_count) "
+          "VALUES ('veteran', 'builder', 'scripted', 'old work', 'between_turns', "
+          "'2025-05-05T05:05:05.005Z', '2025-05-06T06:06:06.006Z', 7)");
+      raw.exec(
+          "INSERT INTO messages (from_agent, to_agent, subject, body, type, priority, created_at) "
+          "VALUES ('veteran', 'operator', 'old news', 'kept', 'result', 'high', "
+          "'2025-05-06T06:06:06.006Z')");
     }
     ::chmod(db.c_str(), 0600);
 
@@ -257,25 +287,30 @@ TEST_CASE("hostile: a database from every older schema version is migrated on fi
     CHECK(status["agents"][0]["state"] == "between_turns");
     CHECK(status["unread"]["operator"] == 1);
     e2e::ok(p, {"mail", "send", "--to", "veteran", "--subject", "new news"});
-    CHECK(e2e::sql(p, "SELECT group_concat(m, ',') FROM (SELECT subject || '/' || body || '/' || priority AS m "
-                      "FROM messages ORDER BY id)") == "old news/kept/high,new news//normal");
+    CHECK(e2e::sql(p,
+                   "SELECT group_concat(m, ',') FROM (SELECT subject || '/' || body || '/' || "
+                   "priority AS m "
+                   "FROM messages ORDER BY id)") == "old news/kept/high,new news//normal");
     CHECK(e2e::sql(p, "SELECT task || '/' || turn_count FROM sessions") == "old work/7");
     CHECK(e2e::sql(p, "PRAGMA integrity_check") == "ok");
   }
 }
 
-TEST_CASE("hostile: a database newer than this drover is refused with one line and left as it was") {
+TEST_CASE(
+    "hostile: a database newer than this drover is refused with one line and left as it was") {
   TempProject p;
   p.init_scripted("supervisor.autostart = false\n");
   e2e::ok(p, {"mail", "send", "--to", "operator", "--subject", "kept"});
   const int newer = drover::store::current_schema_version() + 1;
   e2e::sql(p, "PRAGMA user_version = " + std::to_string(newer));
   const auto db = e2e::db_path(p);
-  REQUIRE_FALSE(std::filesystem::exists(db.string() + "-wal"));  // the sqlite3 shell checkpointed it
+  REQUIRE_FALSE(
+      std::filesystem::exists(db.string() + "-wal"));  // the sqlite3 shell checkpointed it
   const std::string bytes = e2e::read_text(db);
-  for (const auto& args : {std::vector<std::string>{"status"},
-                           std::vector<std::string>{"mail", "send", "--to", "operator", "--subject", "lost"},
-                           std::vector<std::string>{"mail", "list"}}) {
+  for (const auto& args :
+       {std::vector<std::string>{"status"},
+        std::vector<std::string>{"mail", "send", "--to", "operator", "--subject", "lost"},
+        std::vector<std::string>{"mail", "list"}}) {
     CAPTURE(args[0]);
     auto r = e2e::run(p, args);
     e2e::expect_one_line_error(r, 1, "newer than this drover supports");

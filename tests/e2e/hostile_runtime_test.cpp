@@ -34,7 +34,8 @@ std::string flood_bytes(std::uintmax_t fallback) {
   return env != nullptr && *env != '\0' ? env : std::to_string(fallback);
 }
 
-fs::path turn_log(const TempProject& p, const std::string& agent, long long turn, const std::string& ext) {
+fs::path turn_log(const TempProject& p, const std::string& agent, long long turn,
+                  const std::string& ext) {
   return p.root() / ".drover/logs" / agent / (std::to_string(turn) + ext);
 }
 
@@ -57,10 +58,13 @@ class Umask {
 
 }  // namespace
 
-TEST_CASE("hostile: an agent flooding stdout past the transcript cap: the turn ends, the transcript is capped and says so") {
+TEST_CASE(
+    "hostile: an agent flooding stdout past the transcript cap: the turn ends, the transcript is "
+    "capped and says so") {
   TempProject p;
   e2e::init_for_manual_turns(p);
-  e2e::sling_parked(p, {"gush", "--capability", "coordinator", "#!flood " + flood_bytes(300u << 20) + "\n#!say done"});
+  e2e::sling_parked(p, {"gush", "--capability", "coordinator",
+                        "#!flood " + flood_bytes(300u << 20) + "\n#!say done"});
   e2e::turn_ok(p, "gush");
   const json turn = e2e::last_turn(p, "gush");
   const long long id = turn["id"].get<long long>();
@@ -82,10 +86,13 @@ TEST_CASE("hostile: an agent flooding stdout past the transcript cap: the turn e
   CHECK_FALSE(e2e::group_alive(recorded_pgid(p, "gush", id)));
 }
 
-TEST_CASE("hostile: an agent flooding stderr past its cap: the turn ends, the stderr log is capped and says so") {
+TEST_CASE(
+    "hostile: an agent flooding stderr past its cap: the turn ends, the stderr log is capped and "
+    "says so") {
   TempProject p;
   e2e::init_for_manual_turns(p);
-  e2e::sling_parked(p, {"shout", "--capability", "coordinator", "#!flood-stderr " + flood_bytes(40u << 20) + "\n#!say done"});
+  e2e::sling_parked(p, {"shout", "--capability", "coordinator",
+                        "#!flood-stderr " + flood_bytes(40u << 20) + "\n#!say done"});
   e2e::turn_ok(p, "shout");
   const json turn = e2e::last_turn(p, "shout");
   const long long id = turn["id"].get<long long>();
@@ -103,7 +110,9 @@ TEST_CASE("hostile: an agent flooding stderr past its cap: the turn ends, the st
   CHECK_FALSE(e2e::group_alive(recorded_pgid(p, "shout", id)));
 }
 
-TEST_CASE("hostile: an agent that closes stdout and keeps running is stopped by the stall watchdog, group and all") {
+TEST_CASE(
+    "hostile: an agent that closes stdout and keeps running is stopped by the stall watchdog, "
+    "group and all") {
   TempProject p;
   e2e::init_for_manual_turns(p, "turn.stall_timeout = \"1s\"\n");
   e2e::sling_parked(p, {"mute", "--capability", "coordinator", "#!close-stdout 120s"});
@@ -121,7 +130,9 @@ TEST_CASE("hostile: an agent that closes stdout and keeps running is stopped by 
   CHECK_FALSE(e2e::turn_pid_exists(p, "mute"));
 }
 
-TEST_CASE("hostile: an agent that forks and exits: the turn settles normally and nothing of its group survives") {
+TEST_CASE(
+    "hostile: an agent that forks and exits: the turn settles normally and nothing of its group "
+    "survives") {
   TempProject p;
   e2e::init_for_manual_turns(p);
   e2e::sling_parked(p, {"fork", "--capability", "coordinator", "#!fork-exit"});
@@ -137,7 +148,9 @@ TEST_CASE("hostile: an agent that forks and exits: the turn settles normally and
   CHECK(e2e::live_agent_processes(p, "fork").empty());
 }
 
-TEST_CASE("hostile: a tool input nested 100,000 deep is stored and shown by every view without crashing") {
+TEST_CASE(
+    "hostile: a tool input nested 100,000 deep is stored and shown by every view without "
+    "crashing") {
   TempProject p;
   e2e::init_for_manual_turns(p);
   e2e::sling_parked(p, {"deep", "--capability", "coordinator", "#!deep 100000\n#!say after"});
@@ -164,23 +177,30 @@ TEST_CASE("hostile: a tool input nested 100,000 deep is stored and shown by ever
   int as_text = 0, as_json = 0;
   const json doc = raw.json();
   for (const auto& line : doc["lines"]) {
-    if (line.is_string() && e2e::contains(line.get<std::string>(), std::string(1000, '['))) ++as_text;
+    if (line.is_string() && e2e::contains(line.get<std::string>(), std::string(1000, '[')))
+      ++as_text;
     if (line.is_object()) ++as_json;
   }
   CHECK(as_text == 1);
   CHECK(as_json >= 4);  // init, the tool result, the text and the result
 }
 
-TEST_CASE("hostile: with umask 000, every directory drover makes under .drover/ is 0700 and every file 0600") {
+TEST_CASE(
+    "hostile: with umask 000, every directory drover makes under .drover/ is 0700 and every file "
+    "0600") {
   Umask open_to_all(0);
   TempProject p;
   p.init_scripted();
   // A foreground supervisor: it creates its log itself (`up` would hand it one it opened).
   auto supervisor = std::async(std::launch::async, [&p] { return e2e::run(p, {"supervise"}); });
-  REQUIRE(e2e::wait_until([&] { return fs::exists(p.root() / ".drover/supervisor.sock"); }, e2e::kDeadline));
+  REQUIRE(e2e::wait_until([&] { return fs::exists(p.root() / ".drover/supervisor.sock"); },
+                          e2e::kDeadline));
   e2e::sling(p, {"alice", "--capability", "coordinator", "#!say hi\n#!stderr to the log"});
-  CHECK(e2e::wait_until([&] { return e2e::turn_count(p, "alice") == 1 && e2e::state_of(p, "alice") == "between_turns"; },
-                        e2e::kDeadline));
+  CHECK(e2e::wait_until(
+      [&] {
+        return e2e::turn_count(p, "alice") == 1 && e2e::state_of(p, "alice") == "between_turns";
+      },
+      e2e::kDeadline));
   e2e::ok(p, {"down"});
   auto sup = supervisor.get();
   INFO("supervise: " << sup.err);
@@ -188,7 +208,8 @@ TEST_CASE("hostile: with umask 000, every directory drover makes under .drover/ 
 
   int dirs = 0, files = 0;
   const fs::path worktrees = p.root() / ".drover/worktrees";
-  for (auto it = fs::recursive_directory_iterator(p.root() / ".drover"); it != fs::recursive_directory_iterator(); ++it) {
+  for (auto it = fs::recursive_directory_iterator(p.root() / ".drover");
+       it != fs::recursive_directory_iterator(); ++it) {
     const fs::path& path = it->path();
     if (path.parent_path() == worktrees) it.disable_recursion_pending();  // git's, not drover's
     struct stat st {};

@@ -14,7 +14,7 @@ TEST_CASE("init creates a private .drover with config, database and capabilities
   CHECK(doc["project"] == p.root().string());
   CHECK(std::filesystem::exists(p.root() / ".drover/config.toml"));
   CHECK(std::filesystem::exists(p.root() / ".drover/drover.db"));
-  struct stat st{};
+  struct stat st {};
   REQUIRE(::stat((p.root() / ".drover").c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0700);
   REQUIRE(::stat((p.root() / ".drover/config.toml").c_str(), &st) == 0);
@@ -33,7 +33,8 @@ TEST_CASE("init twice is a conflict, --force rewrites the config and keeps mail"
   CHECK(again.err.find("already initialised") != std::string::npos);
   auto forced = p.drover({"init", "--force"});
   CHECK(forced.code == 0);
-  CHECK(e2e::read_text(p.root() / ".drover/config.toml").find("max_concurrent_turns = 8") != std::string::npos);
+  CHECK(e2e::read_text(p.root() / ".drover/config.toml").find("max_concurrent_turns = 8") !=
+        std::string::npos);
   auto list = p.drover({"mail", "list", "--json"});
   REQUIRE(list.code == 0);
   CHECK(list.json()["messages"].size() == 1);

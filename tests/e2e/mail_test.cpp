@@ -77,7 +77,8 @@ TEST_CASE("mail send reports ids, list shows every key of the message shape, new
   // Human output: one line per message, newest first, and list never marks read.
   auto human = p.drover({"mail", "list"});
   REQUIRE(human.code == 0);
-  CHECK(human.out.find("#" + std::to_string(second[0])) < human.out.find("#" + std::to_string(first[0])));
+  CHECK(human.out.find("#" + std::to_string(second[0])) <
+        human.out.find("#" + std::to_string(first[0])));
   CHECK(contains(human.out, "(unread)"));
   for (const auto& again : list_json(p)) CHECK(again["read_at"].is_null());
 }
@@ -105,8 +106,9 @@ TEST_CASE("mail list filters: --to, --from, --unread, --type, --since, --limit")
   CHECK(ids_of(list_json(p, {"--limit", "1"})) == std::vector<std::int64_t>{o1});
 
   // --since: a message written long ago is left out; recent ones are kept.
-  e2e::sql(p, "INSERT INTO messages (from_agent, to_agent, subject, body, type, priority, created_at) "
-              "VALUES ('operator','alice','old','', 'status','normal','2020-01-01T00:00:00.000Z')");
+  e2e::sql(p,
+           "INSERT INTO messages (from_agent, to_agent, subject, body, type, priority, created_at) "
+           "VALUES ('operator','alice','old','', 'status','normal','2020-01-01T00:00:00.000Z')");
   auto all = list_json(p, {"--limit", "0"});
   REQUIRE(all.size() == 5);
   auto recent = list_json(p, {"--since", "1h"});
@@ -120,10 +122,11 @@ TEST_CASE("mail list filters: --to, --from, --unread, --type, --since, --limit")
 TEST_CASE("mail list defaults to 100 messages, --limit 0 lists them all") {
   TempProject p;
   p.init();
-  e2e::sql(p, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 130) "
-              "INSERT INTO messages (from_agent, to_agent, subject, body, type, priority, created_at) "
-              "SELECT 'operator', 'alice', 'bulk ' || i, '', 'status', 'normal', "
-              "'2026-01-01T00:00:00.000Z' FROM n");
+  e2e::sql(p,
+           "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 130) "
+           "INSERT INTO messages (from_agent, to_agent, subject, body, type, priority, created_at) "
+           "SELECT 'operator', 'alice', 'bulk ' || i, '', 'status', 'normal', "
+           "'2026-01-01T00:00:00.000Z' FROM n");
   auto latest = send(p, {"--to", "alice", "--subject", "latest"})[0];
   auto def = list_json(p);
   CHECK(def.size() == 100);
@@ -206,7 +209,8 @@ TEST_CASE("mail reply threads, picks the recipient and prefixes the subject") {
   TempProject p;
   p.init();
   RunOptions as_alice = e2e::with_env({{"DROVER_AGENT", "alice"}});
-  auto orig = send(p, {"--to", "alice", "--subject", "task", "--body", "do it", "--type", "dispatch"})[0];
+  auto orig =
+      send(p, {"--to", "alice", "--subject", "task", "--body", "do it", "--type", "dispatch"})[0];
 
   // alice answers the operator: recipient = original sender, thread = original id.
   auto r1 = p.drover({"mail", "reply", std::to_string(orig), "--body", "done", "--json"}, as_alice);
@@ -245,7 +249,8 @@ TEST_CASE("mail reply threads, picks the recipient and prefixes the subject") {
   CHECK(m3["reply_to"] == orig);
 
   // --from overrides the sender; the human line names the reply.
-  auto r4 = p.drover({"mail", "reply", std::to_string(orig), "--body", "from bob", "--from", "bob"});
+  auto r4 =
+      p.drover({"mail", "reply", std::to_string(orig), "--body", "from bob", "--from", "bob"});
   REQUIRE(r4.code == 0);
   CHECK(contains(r4.out, "reply to #" + std::to_string(orig)));
   auto m4 = list_json(p, {"--from", "bob"});
@@ -257,21 +262,26 @@ TEST_CASE("mail bodies come from --body, --body-file, or '-' (stdin)") {
   TempProject p;
   p.init();
   e2e::write_text(p.root() / "body.txt", "from a file\nsecond line\n");
-  auto f = send(p, {"--to", "alice", "--subject", "file", "--body-file", (p.root() / "body.txt").string()})[0];
+  auto f = send(p, {"--to", "alice", "--subject", "file", "--body-file",
+                    (p.root() / "body.txt").string()})[0];
   CHECK(message(p, f)["body"] == "from a file\nsecond line\n");
 
-  auto s = send(p, {"--to", "alice", "--subject", "stdin", "-"}, e2e::with_stdin("piped\ttext\n"))[0];
+  auto s =
+      send(p, {"--to", "alice", "--subject", "stdin", "-"}, e2e::with_stdin("piped\ttext\n"))[0];
   CHECK(message(p, s)["body"] == "piped\ttext\n");
 
   auto none = send(p, {"--to", "alice", "--subject", "empty"})[0];
   CHECK(message(p, none)["body"] == "");
 
-  auto r = p.drover({"mail", "reply", std::to_string(f), "-", "--json"}, e2e::with_stdin("reply via stdin"));
+  auto r = p.drover({"mail", "reply", std::to_string(f), "-", "--json"},
+                    e2e::with_stdin("reply via stdin"));
   REQUIRE(r.code == 0);
   CHECK(message(p, r.json()["ids"][0].get<std::int64_t>())["body"] == "reply via stdin");
-  auto rf = p.drover({"mail", "reply", std::to_string(f), "--body-file", (p.root() / "body.txt").string(), "--json"});
+  auto rf = p.drover({"mail", "reply", std::to_string(f), "--body-file",
+                      (p.root() / "body.txt").string(), "--json"});
   REQUIRE(rf.code == 0);
-  CHECK(message(p, rf.json()["ids"][0].get<std::int64_t>())["body"] == "from a file\nsecond line\n");
+  CHECK(message(p, rf.json()["ids"][0].get<std::int64_t>())["body"] ==
+        "from a file\nsecond line\n");
 }
 
 TEST_CASE("the sender is --from, else $DROVER_AGENT, else operator") {
@@ -280,8 +290,10 @@ TEST_CASE("the sender is --from, else $DROVER_AGENT, else operator") {
   RunOptions as_bob = e2e::with_env({{"DROVER_AGENT", "bob"}});
   CHECK(message(p, send(p, {"--to", "alice", "--subject", "s"})[0])["from"] == "operator");
   CHECK(message(p, send(p, {"--to", "alice", "--subject", "s"}, as_bob)[0])["from"] == "bob");
-  CHECK(message(p, send(p, {"--to", "alice", "--subject", "s", "--from", "carol"}, as_bob)[0])["from"] == "carol");
-  CHECK(message(p, send(p, {"--to", "alice", "--subject", "s", "--from", "supervisor"})[0])["from"] == "supervisor");
+  CHECK(message(p, send(p, {"--to", "alice", "--subject", "s", "--from", "carol"},
+                        as_bob)[0])["from"] == "carol");
+  CHECK(message(p, send(p, {"--to", "alice", "--subject", "s", "--from",
+                            "supervisor"})[0])["from"] == "supervisor");
 }
 
 TEST_CASE("every mail type and priority is stored as given, payloads come back as JSON") {
@@ -300,7 +312,8 @@ TEST_CASE("every mail type and priority is stored as given, payloads come back a
   auto high = p.drover({"mail", "list", "--limit", "4"});
   CHECK(contains(high.out, "[status, urgent]"));
 
-  auto obj = send(p, {"--to", "alice", "--subject", "p", "--payload", R"({"branch":"main","n":[1,2],"ok":true})"})[0];
+  auto obj = send(p, {"--to", "alice", "--subject", "p", "--payload",
+                      R"({"branch":"main","n":[1,2],"ok":true})"})[0];
   auto m = message(p, obj);
   CHECK(m["payload"].is_object());
   CHECK(m["payload"] == json{{"branch", "main"}, {"n", {1, 2}}, {"ok", true}});
@@ -336,11 +349,14 @@ TEST_CASE("group addresses: one message per live recipient, never the sender or 
   auto from_alice = send(p, {"--to", "@all", "--subject", "from alice"}, as_alice);
   CHECK(recipients(from_alice) == std::set<std::string>{"bob", "carol"});
 
-  CHECK(recipients(send(p, {"--to", "@builder", "--subject", "b"})) == std::set<std::string>{"alice", "bob"});
-  CHECK(recipients(send(p, {"--to", "@builders", "--subject", "bs"})) == std::set<std::string>{"alice", "bob"});
+  CHECK(recipients(send(p, {"--to", "@builder", "--subject", "b"})) ==
+        std::set<std::string>{"alice", "bob"});
+  CHECK(recipients(send(p, {"--to", "@builders", "--subject", "bs"})) ==
+        std::set<std::string>{"alice", "bob"});
   CHECK(recipients(send(p, {"--to", "@builders", "--subject", "bs", "--from", "bob"})) ==
         std::set<std::string>{"alice"});
-  CHECK(recipients(send(p, {"--to", "@scouts", "--subject", "s"})) == std::set<std::string>{"carol"});
+  CHECK(recipients(send(p, {"--to", "@scouts", "--subject", "s"})) ==
+        std::set<std::string>{"carol"});
 
   auto human = p.drover({"mail", "send", "--to", "@builder", "--subject", "h"});
   REQUIRE(human.code == 0);
@@ -351,7 +367,8 @@ TEST_CASE("group addresses: one message per live recipient, never the sender or 
   auto before = e2e::mail_count(p);
   auto none = p.drover({"mail", "send", "--to", "@reviewer", "--subject", "nobody"});
   e2e::expect_one_line_error(none, 3, "@reviewer");
-  auto only_self = p.drover({"mail", "send", "--to", "@scouts", "--subject", "x", "--from", "carol"});
+  auto only_self =
+      p.drover({"mail", "send", "--to", "@scouts", "--subject", "x", "--from", "carol"});
   CHECK(only_self.code == 3);
   auto json_err = p.drover({"mail", "send", "--to", "@merger", "--subject", "x", "--json"});
   CHECK(json_err.code == 3);
@@ -359,7 +376,9 @@ TEST_CASE("group addresses: one message per live recipient, never the sender or 
   CHECK(e2e::mail_count(p) == before);
 }
 
-TEST_CASE("mail to a finished agent is refused with a resume hint, operator and unknown names are stored") {
+TEST_CASE(
+    "mail to a finished agent is refused with a resume hint, operator and unknown names are "
+    "stored") {
   TempProject p;
   e2e::init_without_autostart(p);
   for (const char* state : {"completed", "stopped", "zombie", "failed", "stale"})

@@ -20,7 +20,8 @@ namespace fs = std::filesystem;
 namespace {
 
 // A failed turn: between_turns, one more failure, mail back in the queue, a backoff.
-void expect_failed_once(const TempProject& p, const std::string& agent, const std::string& reason_part) {
+void expect_failed_once(const TempProject& p, const std::string& agent,
+                        const std::string& reason_part) {
   json row = agent_row(p, agent);
   CHECK(row["state"] == "between_turns");
   CHECK(row["failed_turns"] == 1);
@@ -35,7 +36,9 @@ void expect_failed_once(const TempProject& p, const std::string& agent, const st
 
 }  // namespace
 
-TEST_CASE("runner failures: an error result fails the turn, and max_failed_turns makes a zombie with one worker_died") {
+TEST_CASE(
+    "runner failures: an error result fails the turn, and max_failed_turns makes a zombie with one "
+    "worker_died") {
   TempProject p;
   init_for_manual_turns(p, "supervisor.max_failed_turns = 2\n");
   sling_parked(p, {"alice", "#!error-result boom: not logged in", "--parent", "lead"});
@@ -64,7 +67,8 @@ TEST_CASE("runner failures: an error result fails the turn, and max_failed_turns
   CHECK(worker_died_to(p, "lead").size() == 1);
 }
 
-TEST_CASE("runner failures: no result and a non-zero exit are failed turns with the mail released") {
+TEST_CASE(
+    "runner failures: no result and a non-zero exit are failed turns with the mail released") {
   TempProject p;
   init_for_manual_turns(p);
   sling_parked(p, {"quiet", "#!say partial work\n#!no-result"});
@@ -85,7 +89,7 @@ TEST_CASE("runner failures: two concurrent drover turn processes for one agent n
   // The first turn queues more work for the agent, then takes a while; whoever waits on
   // the lock finds either nothing (the mail was claimed) or that follow-up mail.
   sling_parked(p, {"alice", "#!mail --to alice --subject again --body \"#!say second\"\n#!sleep 1s",
-            "--capability", "coordinator"});
+                   "--capability", "coordinator"});
   auto a = std::async(std::launch::async, [&p] { return turn(p, "alice", {"--json"}); });
   auto b = std::async(std::launch::async, [&p] { return turn(p, "alice", {"--json"}); });
   Run ra = a.get(), rb = b.get();
@@ -95,7 +99,8 @@ TEST_CASE("runner failures: two concurrent drover turn processes for one agent n
   int ran = (ra.json()["ran"] == true) + (rb.json()["ran"] == true);
   CHECK(ran >= 1);
 
-  const std::string rows = sql(p, "SELECT started_at || ' ' || ended_at FROM turns WHERE agent='alice' ORDER BY id");
+  const std::string rows =
+      sql(p, "SELECT started_at || ' ' || ended_at FROM turns WHERE agent='alice' ORDER BY id");
   std::vector<std::pair<std::string, std::string>> spans;
   std::istringstream lines(rows);
   for (std::string start, end; lines >> start >> end;) spans.emplace_back(start, end);
@@ -104,13 +109,16 @@ TEST_CASE("runner failures: two concurrent drover turn processes for one agent n
     CAPTURE(rows);
     CHECK(spans[i].first >= spans[i - 1].second);  // the next began after the previous ended
   }
-  for (std::size_t i = 1; i <= spans.size(); ++i) CHECK(fs::exists(record_path(p, "alice", static_cast<long long>(i))));
+  for (std::size_t i = 1; i <= spans.size(); ++i)
+    CHECK(fs::exists(record_path(p, "alice", static_cast<long long>(i))));
   CHECK(state_of(p, "alice") == "between_turns");
   CHECK_FALSE(turn_pid_exists(p, "alice"));
   CHECK(lock_free(p, "alice"));
 }
 
-TEST_CASE("runner failures: a spawn failure names the command, releases lock and mail and leaves the state") {
+TEST_CASE(
+    "runner failures: a spawn failure names the command, releases lock and mail and leaves the "
+    "state") {
   TempProject p;
   init_for_manual_turns(p);
   const std::string missing = "/nonexistent/drover-no-such-agent";
@@ -145,7 +153,8 @@ TEST_CASE("runner failures: a spawn failure names the command, releases lock and
   CHECK_FALSE(turn_pid_exists(p, "alice"));
 }
 
-TEST_CASE("runner failures: a turn.pid that cannot be written kills the child and releases the mail") {
+TEST_CASE(
+    "runner failures: a turn.pid that cannot be written kills the child and releases the mail") {
   TempProject p;
   init_for_manual_turns(p);
   sling_parked(p, {"alice", "#!say started\n#!sleep 300s\n" + e2e::kReportToOperator});
@@ -171,11 +180,13 @@ TEST_CASE("runner failures: a turn.pid that cannot be written kills the child an
   CHECK(row["current_turn"].is_null());
   CHECK(sql(p, "SELECT outcome FROM turns WHERE agent='alice'") == "failed");
   CHECK(lock_free(p, "alice"));
-  CHECK(mail_list(p, {"--from", "alice"}).empty());  // it never got to report
+  CHECK(mail_list(p, {"--from", "alice"}).empty());             // it never got to report
   CHECK(fs::is_directory(agent_dir(p, "alice") / "turn.pid"));  // ours, left alone
 }
 
-TEST_CASE("runner failures: a turn lock held by another process makes drover turn exit 4 after --lock-timeout") {
+TEST_CASE(
+    "runner failures: a turn lock held by another process makes drover turn exit 4 after "
+    "--lock-timeout") {
   TempProject p;
   init_for_manual_turns(p);
   sling_parked(p, {"alice", e2e::kReportToOperator});

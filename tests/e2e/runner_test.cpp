@@ -14,7 +14,8 @@ using namespace e2e;
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-TEST_CASE("runner: an agent with no pending mail is a no-op (no lock, no turn row, no state change)") {
+TEST_CASE(
+    "runner: an agent with no pending mail is a no-op (no lock, no turn row, no state change)") {
   TempProject p;
   init_for_manual_turns(p);
   sling_parked(p, {"alice", "#!say hello", "--capability", "coordinator"});
@@ -45,10 +46,13 @@ TEST_CASE("runner: an agent with no pending mail is a no-op (no lock, no turn ro
   CHECK_FALSE(turn_pid_exists(p, "alice"));
 }
 
-TEST_CASE("runner: first turn starts fresh, the next resumes the stored session id with DROVER_* env and cwd") {
+TEST_CASE(
+    "runner: first turn starts fresh, the next resumes the stored session id with DROVER_* env and "
+    "cwd") {
   TempProject p;
   init_for_manual_turns(p);
-  sling_parked(p, {"alice", "#!say hello", "--capability", "coordinator", "--parent", "lead", "--task-id", "T-7"});
+  sling_parked(p, {"alice", "#!say hello", "--capability", "coordinator", "--parent", "lead",
+                   "--task-id", "T-7"});
   json first = turn_json(p, "alice");
   REQUIRE(first["ran"] == true);
   CHECK(first["state"] == "between_turns");
@@ -91,7 +95,8 @@ TEST_CASE("runner: first turn starts fresh, the next resumes the stored session 
   CHECK_FALSE(turn_pid_exists(p, "alice"));
 }
 
-TEST_CASE("runner: a resume answered with another session id stores it and records resume_mismatch") {
+TEST_CASE(
+    "runner: a resume answered with another session id stores it and records resume_mismatch") {
   TempProject p;
   init_for_manual_turns(p);
   sling_parked(p, {"alice", "#!say hello", "--capability", "coordinator"});
@@ -118,7 +123,9 @@ TEST_CASE("runner: a resume answered with another session id stores it and recor
   CHECK_FALSE(turn_pid_exists(p, "alice"));
 }
 
-TEST_CASE("runner: a lost runtime session clears the id, records resume_failed and starts fresh from the template") {
+TEST_CASE(
+    "runner: a lost runtime session clears the id, records resume_failed and starts fresh from the "
+    "template") {
   TempProject p;
   init_for_manual_turns(p);
   sling_parked(p, {"alice", "#!say hello", "--capability", "coordinator"});
@@ -171,8 +178,10 @@ TEST_CASE("runner: terminal mail per capability decides completion") {
                         {"m-failed", "merger", "merge_failed", "completed"}};
   for (const Case& c : cases) {
     CAPTURE(c.agent);
-    sling_parked(p, {c.agent, std::string("#!mail --to operator --type ") + c.type + " --subject report --body ok",
-              "--capability", c.capability});
+    sling_parked(
+        p, {c.agent,
+            std::string("#!mail --to operator --type ") + c.type + " --subject report --body ok",
+            "--capability", c.capability});
     bool violation = std::string(c.outcome) == "contract_violation";
     Run run = turn(p, c.agent);
     INFO(run.err);
@@ -211,15 +220,19 @@ TEST_CASE("runner: a terminal mail sent in an earlier turn does not complete a l
   CHECK(died[0]["payload"]["turn"] == second["id"]);
 }
 
-TEST_CASE("runner: a clean end without terminal mail is a contract violation with one worker_died to the parent") {
+TEST_CASE(
+    "runner: a clean end without terminal mail is a contract violation with one worker_died to the "
+    "parent") {
   TempProject p;
   init_for_manual_turns(p);
-  sling_parked(p, {"alice", "#!say finished but told nobody", "--parent", "lead", "--task-id", "T-1"});
+  sling_parked(p,
+               {"alice", "#!say finished but told nobody", "--parent", "lead", "--task-id", "T-1"});
   const std::string dispatch = dispatch_id(p, "alice");
   Run r = turn(p, "alice", {"--json"});
   INFO(r.err);
   CHECK(r.code == 1);  // the turn did not end the way the contract says
-  CHECK(r.json()["error"]["message"].get<std::string>().find("contract_violation") != std::string::npos);
+  CHECK(r.json()["error"]["message"].get<std::string>().find("contract_violation") !=
+        std::string::npos);
   json row_turn = last_turn(p, "alice");
   CHECK(row_turn["outcome"] == "contract_violation");
   const long long t = row_turn["id"].get<long long>();
@@ -230,7 +243,8 @@ TEST_CASE("runner: a clean end without terminal mail is a contract violation wit
   auto violations = events(p, "alice", "contract_violation");
   REQUIRE(violations.size() == 1);
   CHECK(violations[0]["level"] == "error");
-  CHECK(sql(p, "SELECT read_at IS NOT NULL FROM messages WHERE id=" + dispatch) == "1");  // clean result
+  CHECK(sql(p, "SELECT read_at IS NOT NULL FROM messages WHERE id=" + dispatch) ==
+        "1");  // clean result
 
   auto died = worker_died_to(p, "lead");
   REQUIRE(died.size() == 1);
@@ -241,7 +255,8 @@ TEST_CASE("runner: a clean end without terminal mail is a contract violation wit
   CHECK_FALSE(m["body"].get<std::string>().empty());
   const json& pl = m["payload"];
   REQUIRE(pl.is_object());
-  for (const char* key : {"agent", "capability", "task_id", "reason", "last_activity", "terminated_by", "turn"})
+  for (const char* key :
+       {"agent", "capability", "task_id", "reason", "last_activity", "terminated_by", "turn"})
     CHECK_MESSAGE(pl.contains(key), key);
   CHECK(pl["agent"] == "alice");
   CHECK(pl["capability"] == "builder");
@@ -262,7 +277,9 @@ TEST_CASE("runner: no worker_died without a parent, nor when the terminal mail w
   CHECK(state_of(p, "orphan") == "completed");
   CHECK(events(p, "orphan", "contract_violation").size() == 1);
 
-  sling_parked(p, {"dutiful", "#!say done\n#!mail --to lead --type worker_done --subject done --body ok", "--parent", "lead"});
+  sling_parked(
+      p, {"dutiful", "#!say done\n#!mail --to lead --type worker_done --subject done --body ok",
+          "--parent", "lead"});
   CHECK(turn_json(p, "dutiful")["outcome"] == "completed");
   CHECK(events(p, "dutiful", "contract_violation").empty());
 

@@ -19,7 +19,8 @@ namespace fs = std::filesystem;
 namespace {
 
 const std::string kFastWatchdog =
-    "turn.stall_timeout = \"1s\"\nturn.first_output_timeout = \"1s\"\nturn.kill_grace = \"500ms\"\n";
+    "turn.stall_timeout = \"1s\"\nturn.first_output_timeout = \"1s\"\nturn.kill_grace = "
+    "\"500ms\"\n";
 
 // The common end of a stalled turn: zombie, stalled event, mail released, nothing left.
 void expect_stalled(const TempProject& p, const std::string& agent, const json& report) {
@@ -40,7 +41,9 @@ void expect_stalled(const TempProject& p, const std::string& agent, const json& 
 
 }  // namespace
 
-TEST_CASE("runner watchdog: a turn that stalls after its first line is stopped, zombied and reported to the parent") {
+TEST_CASE(
+    "runner watchdog: a turn that stalls after its first line is stopped, zombied and reported to "
+    "the parent") {
   TempProject p;
   init_for_manual_turns(p, kFastWatchdog);
   sling_parked(p, {"alice", "#!say started\n#!sleep 30s", "--parent", "lead"});
@@ -54,13 +57,18 @@ TEST_CASE("runner watchdog: a turn that stalls after its first line is stopped, 
   CHECK(contains(died[0]["body"].get<std::string>(), "stalled"));
 }
 
-TEST_CASE("runner watchdog: a stall_timeout shorter than first_output_timeout applies from the first event on") {
+TEST_CASE(
+    "runner watchdog: a stall_timeout shorter than first_output_timeout applies from the first "
+    "event on") {
   TempProject p;
-  init_for_manual_turns(p, "turn.stall_timeout = \"1s\"\nturn.first_output_timeout = \"10m\"\nturn.kill_grace = \"500ms\"\n");
+  init_for_manual_turns(p,
+                        "turn.stall_timeout = \"1s\"\nturn.first_output_timeout = "
+                        "\"10m\"\nturn.kill_grace = \"500ms\"\n");
   sling_parked(p, {"alice", "#!slow 3 50ms\n#!sleep 30s"});
   json doc = failed_turn(p, "alice");
   expect_stalled(p, "alice", doc);
-  CHECK(contains(events(p, "alice", "stalled").at(0)["data"]["reason"].get<std::string>(), "no output for 1s"));
+  CHECK(contains(events(p, "alice", "stalled").at(0)["data"]["reason"].get<std::string>(),
+                 "no output for 1s"));
 }
 
 TEST_CASE("runner watchdog: a turn that prints nothing hits first_output_timeout") {
@@ -97,10 +105,12 @@ TEST_CASE("runner watchdog: events keep a slow but live turn alive past stall_ti
   CHECK_FALSE(turn_pid_exists(p, "alice"));
 }
 
-TEST_CASE("runner watchdog: a grandchild holding stdout neither keeps the turn open nor survives it") {
+TEST_CASE(
+    "runner watchdog: a grandchild holding stdout neither keeps the turn open nor survives it") {
   TempProject p;
   init_for_manual_turns(p);
-  sling_parked(p, {"alice", "#!grandchild 60s\n#!say leaving a sleeper behind\n" + e2e::kReportToOperator});
+  sling_parked(
+      p, {"alice", "#!grandchild 60s\n#!say leaving a sleeper behind\n" + e2e::kReportToOperator});
   auto running = std::async(std::launch::async, [&p] { return turn(p, "alice", {"--json"}); });
   // Deadline for the test, not a speed requirement: the grandchild sleeps 60 s.
   REQUIRE(running.wait_for(std::chrono::seconds(40)) == std::future_status::ready);
@@ -120,7 +130,8 @@ TEST_CASE("runner watchdog: a grandchild holding stdout neither keeps the turn o
   CHECK(lock_free(p, "alice"));
 }
 
-TEST_CASE("runner output: malformed lines are warned about and the turn still settles by its result") {
+TEST_CASE(
+    "runner output: malformed lines are warned about and the turn still settles by its result") {
   TempProject p;
   init_for_manual_turns(p);
   sling_parked(p, {"alice", "#!garbage\n#!say still here\n" + e2e::kReportToOperator});
@@ -131,13 +142,15 @@ TEST_CASE("runner output: malformed lines are warned about and the turn still se
   CHECK(malformed.size() >= 2);
   for (const auto& e : malformed) CHECK(e["level"] == "warn");
   bool said = false;
-  for (const auto& e : events(p, "alice", "assistant_text")) said = said || e["data"]["text"] == "still here";
+  for (const auto& e : events(p, "alice", "assistant_text"))
+    said = said || e["data"]["text"] == "still here";
   CHECK(said);
   CHECK(events(p, "alice", "result").size() == 1);
   CHECK_FALSE(turn_pid_exists(p, "alice"));
 }
 
-TEST_CASE("runner output: a line over turn.max_line_bytes is truncated in the transcript and recorded") {
+TEST_CASE(
+    "runner output: a line over turn.max_line_bytes is truncated in the transcript and recorded") {
   TempProject p;
   init_for_manual_turns(p, "turn.max_line_bytes = 1024\n");
   sling_parked(p, {"alice", "#!huge 5000\n#!say after the huge line\n" + e2e::kReportToOperator});
@@ -148,7 +161,8 @@ TEST_CASE("runner output: a line over turn.max_line_bytes is truncated in the tr
   REQUIRE(truncated.size() == 1);
   CHECK(truncated[0]["level"] == "warn");
 
-  auto transcript = p.root() / ".drover/logs/alice" / (std::to_string(doc["turn"].get<long long>()) + ".stdout.ndjson");
+  auto transcript = p.root() / ".drover/logs/alice" /
+                    (std::to_string(doc["turn"].get<long long>()) + ".stdout.ndjson");
   REQUIRE(fs::exists(transcript));
   const std::string text = e2e::read_text(transcript);
   CHECK(contains(text, "\"type\":\"result\""));

@@ -91,7 +91,8 @@ TEST_CASE("status lists live agents and counts finished ones in one line unless 
 
   auto r = p.drover({"status"});
   REQUIRE(r.code == 0);
-  for (const char* live : {"alice", "bob", "carol"}) CHECK_MESSAGE(has_line_starting(r.out, live), live);
+  for (const char* live : {"alice", "bob", "carol"})
+    CHECK_MESSAGE(has_line_starting(r.out, live), live);
   CHECK(contains(r.out, "build the parser"));
   CHECK(contains(r.out, "between_turns"));
   CHECK(contains(r.out, "in_turn"));
@@ -151,11 +152,13 @@ TEST_CASE("status AGENT shows one agent in detail, with turns and pending mail")
   TempProject p;
   e2e::init_without_autostart(p);
   add_fleet(p);
-  e2e::sql(p, "UPDATE sessions SET parent = 'carol', failed_turns = 2, turn_count = 4, "
-              "state_reason = 'it ran out of ideas' WHERE name = 'erin'");
-  e2e::sql(p, "INSERT INTO turns (agent, started_at, ended_at, outcome, duration_ms, cost_usd, "
-              "input_tokens, output_tokens) VALUES ('alice', '2026-01-01T00:00:01.000Z', "
-              "'2026-01-01T00:00:03.000Z', 'result', 2000, 0.0123, 100, 200)");
+  e2e::sql(p,
+           "UPDATE sessions SET parent = 'carol', failed_turns = 2, turn_count = 4, "
+           "state_reason = 'it ran out of ideas' WHERE name = 'erin'");
+  e2e::sql(p,
+           "INSERT INTO turns (agent, started_at, ended_at, outcome, duration_ms, cost_usd, "
+           "input_tokens, output_tokens) VALUES ('alice', '2026-01-01T00:00:01.000Z', "
+           "'2026-01-01T00:00:03.000Z', 'result', 2000, 0.0123, 100, 200)");
   auto m1 = e2e::send(p, {"--to", "alice", "--subject", "pending one"})[0];
   auto m2 = e2e::send(p, {"--to", "alice", "--subject", "already read"})[0];
   REQUIRE(p.drover({"mail", "read", std::to_string(m2)}).code == 0);
@@ -226,22 +229,24 @@ TEST_CASE("status is read-only: the database is byte-for-byte unchanged") {
   e2e::send(p, {"--to", "alice", "--subject", "pending"});
   e2e::send(p, {"--to", "operator", "--subject", "unread"});
   auto db = e2e::db_path(p);
-  const std::string rows_before = e2e::sql(p, "SELECT * FROM sessions; SELECT * FROM messages; "
-                                              "SELECT * FROM turns; SELECT * FROM events;");
+  const std::string rows_before = e2e::sql(p,
+                                           "SELECT * FROM sessions; SELECT * FROM messages; "
+                                           "SELECT * FROM turns; SELECT * FROM events;");
   const std::string bytes_before = e2e::read_text(db);
   REQUIRE_FALSE(bytes_before.empty());
 
-  for (const auto& args : {std::vector<std::string>{"status"}, std::vector<std::string>{"status", "--all"},
-                           std::vector<std::string>{"status", "--json"},
-                           std::vector<std::string>{"status", "alice"},
-                           std::vector<std::string>{"status", "erin", "--json"},
-                           std::vector<std::string>{"status", "zed"}}) {
+  for (const auto& args :
+       {std::vector<std::string>{"status"}, std::vector<std::string>{"status", "--all"},
+        std::vector<std::string>{"status", "--json"}, std::vector<std::string>{"status", "alice"},
+        std::vector<std::string>{"status", "erin", "--json"},
+        std::vector<std::string>{"status", "zed"}}) {
     auto r = p.drover(args);
     CHECK(r.code != 1);
   }
   CHECK(e2e::read_text(db) == bytes_before);
-  CHECK(e2e::sql(p, "SELECT * FROM sessions; SELECT * FROM messages; SELECT * FROM turns; "
-                    "SELECT * FROM events;") == rows_before);
+  CHECK(e2e::sql(p,
+                 "SELECT * FROM sessions; SELECT * FROM messages; SELECT * FROM turns; "
+                 "SELECT * FROM events;") == rows_before);
   CHECK_FALSE(std::filesystem::exists(p.root() / ".drover/supervisor.pid"));
   // Pending mail shown by `status alice` is still unread.
   CHECK(e2e::sql(p, "SELECT count(*) FROM messages WHERE read_at IS NULL") == "2");

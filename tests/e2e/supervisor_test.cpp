@@ -23,52 +23,67 @@ std::string wait_for(const std::filesystem::path& gate) {
 
 }  // namespace
 
-TEST_CASE("a lead slings two children from its turn, is woken by their worker_done, then reports once") {
+TEST_CASE(
+    "a lead slings two children from its turn, is woken by their worker_done, then reports once") {
   TempProject p;
   p.init_scripted();
   // Run by the lead for each child's worker_done (the directive is the body of that mail):
   // report to the operator once both children have reported, and only once.
   auto check = p.root() / "check.sh";
-  e2e::write_text(check,
-                  "n=$(drover mail list --to \"$DROVER_AGENT\" --type worker_done --json --limit 0 | grep -c '\"id\":')\n"
-                  "s=$(drover mail list --from \"$DROVER_AGENT\" --to operator --json --limit 0 | grep -c '\"id\":')\n"
-                  "if [ \"$n\" -ge 2 ] && [ \"$s\" -eq 0 ]; then\n"
-                  "  drover mail send --to operator --type worker_done --subject 'all done' --body done\n"
-                  "fi\n");
-  std::string kid_task = "#!mail --to lead --type worker_done --subject done --body \"#!sh sh " + check.string() + "\"";
+  e2e::write_text(
+      check,
+      "n=$(drover mail list --to \"$DROVER_AGENT\" --type worker_done --json --limit 0 | grep -c "
+      "'\"id\":')\n"
+      "s=$(drover mail list --from \"$DROVER_AGENT\" --to operator --json --limit 0 | grep -c "
+      "'\"id\":')\n"
+      "if [ \"$n\" -ge 2 ] && [ \"$s\" -eq 0 ]; then\n"
+      "  drover mail send --to operator --type worker_done --subject 'all done' --body done\n"
+      "fi\n");
+  std::string kid_task = "#!mail --to lead --type worker_done --subject done --body \"#!sh sh " +
+                         check.string() + "\"";
   std::string lead_task;
   for (const char* kid : {"kid1", "kid2"})
-    lead_task += std::string("#!sh drover sling ") + kid + " --parent \"$DROVER_AGENT\" '" + kid_task + "'\n";
+    lead_task += std::string("#!sh drover sling ") + kid + " --parent \"$DROVER_AGENT\" '" +
+                 kid_task + "'\n";
   e2e::sling(p, {"lead", "--capability", "lead", lead_task});
 
   REQUIRE(e2e::wait_state(p, "lead", "completed"));
   CHECK(e2e::state_of(p, "kid1") == "completed");
   CHECK(e2e::state_of(p, "kid2") == "completed");
-  CHECK(e2e::sql(p, "SELECT parent || ' ' || depth FROM sessions WHERE name IN ('kid1','kid2')") == "lead 1\nlead 1");
+  CHECK(e2e::sql(p, "SELECT parent || ' ' || depth FROM sessions WHERE name IN ('kid1','kid2')") ==
+        "lead 1\nlead 1");
   // The lead's first turn ended waiting (it had children), a later one carried their mail.
   CHECK(e2e::turn_count(p, "lead") >= 2);
-  CHECK(e2e::sql(p, "SELECT outcome FROM turns WHERE agent = 'lead' ORDER BY id LIMIT 1") == "waiting");
+  CHECK(e2e::sql(p, "SELECT outcome FROM turns WHERE agent = 'lead' ORDER BY id LIMIT 1") ==
+        "waiting");
   CHECK(e2e::mail_list(p, {"--to", "lead", "--type", "worker_done"}).size() == 2);
   auto to_operator = e2e::mail_list(p, {"--to", "operator"});
   REQUIRE(to_operator.size() == 1);
   CHECK(to_operator[0]["from"] == "lead");
   CHECK(to_operator[0]["type"] == "worker_done");
   // It came last: after both children's reports.
-  for (const auto& m : e2e::mail_list(p, {"--to", "lead"})) CHECK(m["id"].get<long long>() < to_operator[0]["id"].get<long long>());
+  for (const auto& m : e2e::mail_list(p, {"--to", "lead"}))
+    CHECK(m["id"].get<long long>() < to_operator[0]["id"].get<long long>());
   CHECK(e2e::mail_list(p, {"--type", "worker_died"}).empty());
   CHECK(e2e::sql(p, "SELECT count(*) FROM turns WHERE ended_at IS NULL") == "0");
 }
 
-TEST_CASE("nudge: an idle agent runs now, a busy one gets it at its next turn, --wait follows the turn") {
+TEST_CASE(
+    "nudge: an idle agent runs now, a busy one gets it at its next turn, --wait follows the turn") {
   TempProject p;
   p.init_scripted();
   // A coordinator has no terminal mail: a clean turn leaves it between_turns.
   e2e::sling(p, {"coord", "--capability", "coordinator", "#!say hello"});
   auto idle_after = [&](long long turns) {
-    return e2e::wait_until([&] {
-      return e2e::sql(p, "SELECT state || ' ' || turn_count || ' ' || ifnull(current_turn, '-') FROM sessions "
-                         "WHERE name = 'coord'") == "between_turns " + std::to_string(turns) + " -";
-    }, e2e::kDeadline);
+    return e2e::wait_until(
+        [&] {
+          return e2e::sql(p,
+                          "SELECT state || ' ' || turn_count || ' ' || ifnull(current_turn, '-') "
+                          "FROM sessions "
+                          "WHERE name = 'coord'") ==
+                 "between_turns " + std::to_string(turns) + " -";
+        },
+        e2e::kDeadline);
   };
   REQUIRE(idle_after(1));
 
@@ -89,7 +104,9 @@ TEST_CASE("nudge: an idle agent runs now, a busy one gets it at its next turn, -
     CHECK(contains(r.out, "text: waited"));
     CHECK_FALSE(contains(r.out, "text: hello"));  // only what the nudge caused, not the first turn
     CHECK(e2e::turn_count(p, "coord") == 2);
-    CHECK(e2e::sql(p, "SELECT count(*) FROM messages WHERE type = 'nudge' AND read_at IS NOT NULL") == "1");
+    CHECK(
+        e2e::sql(p, "SELECT count(*) FROM messages WHERE type = 'nudge' AND read_at IS NOT NULL") ==
+        "1");
   }
 
   SUBCASE("busy") {
@@ -100,7 +117,9 @@ TEST_CASE("nudge: an idle agent runs now, a busy one gets it at its next turn, -
     auto r = e2e::ok(p, {"nudge", "coord", "#!say busy-nudge"});
     // It returned while the turn still runs (the gate is closed), and the nudge is queued.
     CHECK(e2e::state_of(p, "coord") == "in_turn");
-    CHECK(e2e::sql(p, "SELECT count(*) FROM messages WHERE body = '#!say busy-nudge' AND claimed_turn IS NULL") == "1");
+    CHECK(e2e::sql(p,
+                   "SELECT count(*) FROM messages WHERE body = '#!say busy-nudge' AND claimed_turn "
+                   "IS NULL") == "1");
     e2e::write_text(gate, "");
     REQUIRE(idle_after(3));
     auto recs = e2e::records(p, "coord");
@@ -120,7 +139,9 @@ TEST_CASE("nudge: an idle agent runs now, a busy one gets it at its next turn, -
   }
 }
 
-TEST_CASE("stop during a long turn: stopped, one worker_died, nothing of the turn left, and stop again is 4") {
+TEST_CASE(
+    "stop during a long turn: stopped, one worker_died, nothing of the turn left, and stop again "
+    "is 4") {
   TempProject p;
   p.init_scripted();
   e2e::sling(p, {"sleeper", "--parent", "boss", "#!sleep 60s"});
@@ -192,14 +213,17 @@ TEST_CASE("stop --all stops every live agent and kills their turns") {
   CHECK(again.json()["agents"].empty());
 }
 
-TEST_CASE("a runtime whose command is missing fails that agent while another agent still completes") {
+TEST_CASE(
+    "a runtime whose command is missing fails that agent while another agent still completes") {
   TempProject p;
   p.init_scripted();
   const std::string missing = "/nonexistent/drover-missing-agent";
   auto cfg = p.root() / ".drover/config.toml";
-  e2e::write_text(cfg, e2e::read_text(cfg) + "\n[runtimes.broken]\ncommand = [\"" + missing + "\"]\n");
+  e2e::write_text(cfg,
+                  e2e::read_text(cfg) + "\n[runtimes.broken]\ncommand = [\"" + missing + "\"]\n");
   e2e::sling(p, {"broken1", "--runtime", "broken", "--parent", "boss", "#!say hi"});
-  e2e::sling(p, {"fine1", "#!say hi\n#!mail --to operator --type worker_done --subject done --body ok"});
+  e2e::sling(
+      p, {"fine1", "#!say hi\n#!mail --to operator --type worker_done --subject done --body ok"});
 
   REQUIRE(e2e::wait_state(p, "broken1", "failed"));
   REQUIRE(e2e::wait_state(p, "fine1", "completed"));
@@ -208,8 +232,9 @@ TEST_CASE("a runtime whose command is missing fails that agent while another age
   CHECK(e2e::sql(p, "SELECT outcome FROM turns WHERE agent = 'broken1'") == "spawn_failed");
   CHECK_FALSE(std::filesystem::exists(p.root() / ".drover/agents/broken1/turn.pid"));
   // Its dispatch was released, not consumed.
-  CHECK(e2e::sql(p, "SELECT count(*) FROM messages WHERE to_agent = 'broken1' AND read_at IS NULL "
-                    "AND claimed_turn IS NULL") == "1");
+  CHECK(e2e::sql(p,
+                 "SELECT count(*) FROM messages WHERE to_agent = 'broken1' AND read_at IS NULL "
+                 "AND claimed_turn IS NULL") == "1");
   auto died = e2e::mail_list(p, {"--to", "boss", "--type", "worker_died"});
   REQUIRE(died.size() == 1);
   CHECK(died[0]["payload"]["terminated_by"] == "supervisor");
@@ -226,13 +251,18 @@ TEST_CASE("a crash loop backs off and ends zombie after max_failed_turns, with o
   // `#!exit 1` alone, counts as a clean result under SPEC §5.4's first-match order.)
   e2e::sling(p, {"crasher", "--parent", "boss", "#!say trying\n#!error-result it broke"});
   REQUIRE(e2e::wait_state(p, "crasher", "zombie"));
-  CHECK(e2e::sql(p, "SELECT turn_count || ' ' || failed_turns FROM sessions WHERE name = 'crasher'") == "3 3");
-  CHECK(e2e::sql(p, "SELECT count(*) FROM turns WHERE agent = 'crasher' AND outcome = 'failed'") == "3");
+  CHECK(e2e::sql(p,
+                 "SELECT turn_count || ' ' || failed_turns FROM sessions WHERE name = 'crasher'") ==
+        "3 3");
+  CHECK(e2e::sql(p, "SELECT count(*) FROM turns WHERE agent = 'crasher' AND outcome = 'failed'") ==
+        "3");
   // Each retry waited for its backoff (100 ms, then 200 ms) after the failed turn settled.
-  auto gaps = e2e::sql(p, "SELECT CAST(round((julianday(b.started_at) - julianday(a.ended_at)) * 86400000) AS INTEGER) "
-                          "FROM turns a JOIN turns b ON b.agent = a.agent AND b.id = "
-                          "(SELECT min(id) FROM turns WHERE agent = a.agent AND id > a.id) "
-                          "WHERE a.agent = 'crasher' ORDER BY a.id");
+  auto gaps = e2e::sql(
+      p,
+      "SELECT CAST(round((julianday(b.started_at) - julianday(a.ended_at)) * 86400000) AS INTEGER) "
+      "FROM turns a JOIN turns b ON b.agent = a.agent AND b.id = "
+      "(SELECT min(id) FROM turns WHERE agent = a.agent AND id > a.id) "
+      "WHERE a.agent = 'crasher' ORDER BY a.id");
   auto nl = gaps.find('\n');
   REQUIRE(nl != std::string::npos);
   CHECK(std::stoll(gaps.substr(0, nl)) >= 90);
@@ -246,7 +276,9 @@ TEST_CASE("a crash loop backs off and ends zombie after max_failed_turns, with o
   CHECK(e2e::sql(p, "SELECT count(*) FROM turns WHERE ended_at IS NULL") == "0");
 }
 
-TEST_CASE("one supervisor per project: a second supervise exits 4 naming the pid, up twice is fine, down with none running is 0") {
+TEST_CASE(
+    "one supervisor per project: a second supervise exits 4 naming the pid, up twice is fine, down "
+    "with none running is 0") {
   TempProject p;
   p.init_scripted();
   auto down_idle = p.drover({"down", "--json"});

@@ -33,17 +33,22 @@ std::string git(const TempProject& p, std::vector<std::string> args, const fs::p
 bool branch_exists(const TempProject& p, const std::string& branch) {
   e2e::RunOptions o;
   o.cwd = p.root();
-  return e2e::command({"git", "show-ref", "--verify", "--quiet", "refs/heads/" + branch}, o).code == 0;
+  return e2e::command({"git", "show-ref", "--verify", "--quiet", "refs/heads/" + branch}, o).code ==
+         0;
 }
 
 // A drover project that is also a git repository with one (empty) commit.
 void init_repo(const TempProject& p, bool with_commit = true) {
   init_for_manual_turns(p);
   git(p, {"init", "-q"});
-  if (with_commit) git(p, {"-c", "user.email=t@t", "-c", "user.name=t", "commit", "-q", "--allow-empty", "-m", "init"});
+  if (with_commit)
+    git(p, {"-c", "user.email=t@t", "-c", "user.name=t", "commit", "-q", "--allow-empty", "-m",
+            "init"});
 }
 
-fs::path worktree_of(const TempProject& p, const std::string& agent) { return p.root() / ".drover/worktrees" / agent; }
+fs::path worktree_of(const TempProject& p, const std::string& agent) {
+  return p.root() / ".drover/worktrees" / agent;
+}
 
 Run sling_run(const TempProject& p, std::vector<std::string> args) {
   args.insert(args.begin(), "sling");
@@ -62,7 +67,8 @@ int sessions_named(const TempProject& p, const std::string& agent) {
 }
 
 // A failed sling: the exit code, one line on stderr naming `needle`, and nothing written.
-void check_refused(const TempProject& p, const Run& r, int code, const std::string& agent, const std::string& needle) {
+void check_refused(const TempProject& p, const Run& r, int code, const std::string& agent,
+                   const std::string& needle) {
   INFO("exit " << r.code << "\nstdout: " << r.out << "\nstderr: " << r.err);
   CHECK(r.code == code);
   CHECK(line_count(r.err) == 1);
@@ -74,13 +80,17 @@ void check_refused(const TempProject& p, const Run& r, int code, const std::stri
 
 }  // namespace
 
-TEST_CASE("worktree: sling --worktree runs the agent on drover/<agent> and records head and changes at settle") {
+TEST_CASE(
+    "worktree: sling --worktree runs the agent on drover/<agent> and records head and changes at "
+    "settle") {
   TempProject p;
   init_repo(p);
   const std::string base = git(p, {"rev-parse", "HEAD"});
   const fs::path wt = worktree_of(p, "alice");
   Run slung = sling_run(p, {"alice", "--json", "--worktree",
-                            "#!sh echo x > f.txt && git add f.txt && git -c user.email=a@b -c user.name=a commit -qm work\n" + e2e::kReportToOperator});
+                            "#!sh echo x > f.txt && git add f.txt && git -c user.email=a@b -c "
+                            "user.name=a commit -qm work\n" +
+                                e2e::kReportToOperator});
   INFO("stderr: " << slung.err);
   REQUIRE(slung.code == 0);
   CHECK(slung.json()["worktree"] == wt.string());
@@ -108,7 +118,10 @@ TEST_CASE("worktree: sling --worktree runs the agent on drover/<agent> and recor
   CHECK(row["dirty_summary"] == "clean");
 
   // resume continues in the same worktree; uncommitted changes show in the summary.
-  Run resumed = p.drover({"resume", "alice", "#!sh echo y > g.txt && echo z >> f.txt\n" + e2e::kReportToOperator, "--no-start"}, agent_opts(p));
+  Run resumed =
+      p.drover({"resume", "alice",
+                "#!sh echo y > g.txt && echo z >> f.txt\n" + e2e::kReportToOperator, "--no-start"},
+               agent_opts(p));
   INFO("resume: " << resumed.err);
   REQUIRE(resumed.code == 0);
   json second = turn_json(p, "alice");
@@ -125,7 +138,8 @@ TEST_CASE("worktree: --base-branch starts the worktree from that branch") {
   TempProject p;
   init_repo(p);
   git(p, {"branch", "feature"});
-  git(p, {"-c", "user.email=t@t", "-c", "user.name=t", "commit", "-q", "--allow-empty", "-m", "later"});
+  git(p, {"-c", "user.email=t@t", "-c", "user.name=t", "commit", "-q", "--allow-empty", "-m",
+          "later"});
   const std::string feature = git(p, {"rev-parse", "feature"});
   REQUIRE(feature != git(p, {"rev-parse", "HEAD"}));
   sling_parked(p, {"bob", "task", "--worktree", "--base-branch", "feature"});
@@ -133,7 +147,8 @@ TEST_CASE("worktree: --base-branch starts the worktree from that branch") {
   CHECK(agent_row(p, "bob")["head_sha"] == feature);
 }
 
-TEST_CASE("worktree: a project that is no git repository, or one without commits, is a usage error (2)") {
+TEST_CASE(
+    "worktree: a project that is no git repository, or one without commits, is a usage error (2)") {
   TempProject plain;
   init_for_manual_turns(plain);
   check_refused(plain, sling_run(plain, {"a", "task", "--worktree"}), 2, "a",
@@ -143,19 +158,23 @@ TEST_CASE("worktree: a project that is no git repository, or one without commits
   check_refused(empty, sling_run(empty, {"a", "task", "--worktree"}), 2, "a", "has no commits yet");
 }
 
-TEST_CASE("worktree: bad requests fail with the right exit code and one clear line, writing nothing") {
+TEST_CASE(
+    "worktree: bad requests fail with the right exit code and one clear line, writing nothing") {
   TempProject p;
   init_repo(p);
   SUBCASE("the branch exists: conflict (4)") {
     git(p, {"branch", "drover/a"});
-    check_refused(p, sling_run(p, {"a", "task", "--worktree"}), 4, "a", "branch drover/a already exists");
+    check_refused(p, sling_run(p, {"a", "task", "--worktree"}), 4, "a",
+                  "branch drover/a already exists");
   }
   SUBCASE("the base does not exist: not found (3)") {
-    check_refused(p, sling_run(p, {"a", "task", "--worktree", "--base-branch", "nope"}), 3, "a", "base 'nope'");
+    check_refused(p, sling_run(p, {"a", "task", "--worktree", "--base-branch", "nope"}), 3, "a",
+                  "base 'nope'");
     CHECK_FALSE(branch_exists(p, "drover/a"));
   }
   SUBCASE("--base-branch without --worktree: usage (2)") {
-    check_refused(p, sling_run(p, {"a", "task", "--base-branch", "main"}), 2, "a", "--base-branch needs --worktree");
+    check_refused(p, sling_run(p, {"a", "task", "--base-branch", "main"}), 2, "a",
+                  "--base-branch needs --worktree");
   }
   SUBCASE("the agent exists: conflict (4) before any git work") {
     sling_parked(p, {"a", "task"});
@@ -166,14 +185,19 @@ TEST_CASE("worktree: bad requests fail with the right exit code and one clear li
     CHECK_FALSE(branch_exists(p, "drover/a"));
   }
   SUBCASE("the session cannot be written: the new worktree and branch are removed again") {
-    sql(p, "CREATE TRIGGER refuse BEFORE INSERT ON sessions BEGIN SELECT RAISE(ABORT, 'injected failure'); END;");
+    sql(p,
+        "CREATE TRIGGER refuse BEFORE INSERT ON sessions BEGIN SELECT RAISE(ABORT, 'injected "
+        "failure'); END;");
     check_refused(p, sling_run(p, {"a", "task", "--worktree"}), 1, "a", "injected failure");
     CHECK_FALSE(branch_exists(p, "drover/a"));
-    CHECK(git(p, {"worktree", "list", "--porcelain"}).find(".drover/worktrees") == std::string::npos);
+    CHECK(git(p, {"worktree", "list", "--porcelain"}).find(".drover/worktrees") ==
+          std::string::npos);
   }
 }
 
-TEST_CASE("worktree: clean removes finished agents' worktrees, branches, logs and rows, never a live one's") {
+TEST_CASE(
+    "worktree: clean removes finished agents' worktrees, branches, logs and rows, never a live "
+    "one's") {
   TempProject p;
   init_repo(p);
   sling_parked(p, {"done1", "#!sh echo x > f.txt\n" + e2e::kReportToOperator, "--worktree"});
@@ -207,8 +231,10 @@ TEST_CASE("worktree: clean removes finished agents' worktrees, branches, logs an
   CHECK(sessions_named(p, "done1") == 0);
   CHECK(sql_int(p, "SELECT count(*) FROM turns WHERE agent='done1'") == 0);
   CHECK(sql_int(p, "SELECT count(*) FROM events WHERE agent='done1'") == 0);
-  CHECK(sql_int(p, "SELECT count(*) FROM messages WHERE from_agent='done1'") == 1);  // what was said stays
-  CHECK(sql_int(p, "SELECT count(*) FROM messages WHERE to_agent='done1' AND read_at IS NULL") == 0);
+  CHECK(sql_int(p, "SELECT count(*) FROM messages WHERE from_agent='done1'") ==
+        1);  // what was said stays
+  CHECK(sql_int(p, "SELECT count(*) FROM messages WHERE to_agent='done1' AND read_at IS NULL") ==
+        0);
   CHECK(sql_int(p, "SELECT count(*) FROM messages WHERE claimed_turn IS NOT NULL") == 0);
 
   Run again = p.drover({"clean", "--terminal", "--json"});
@@ -227,7 +253,8 @@ TEST_CASE("worktree: clean keeps a worktree another agent uses, and --all remove
   sling_parked(p, {"sharer", "task"});
   const fs::path live_wt = worktree_of(p, "live"), orphan_wt = worktree_of(p, "orphan");
   // A finished agent recorded in the live agent's worktree, and a worktree whose session is gone.
-  sql(p, "UPDATE sessions SET state='completed', worktree='" + live_wt.string() + "', branch='drover/live' WHERE name='sharer'");
+  sql(p, "UPDATE sessions SET state='completed', worktree='" + live_wt.string() +
+             "', branch='drover/live' WHERE name='sharer'");
   sql(p, "DELETE FROM sessions WHERE name='orphan'");
 
   Run terminal = p.drover({"clean", "--terminal", "--json"});
@@ -256,7 +283,8 @@ TEST_CASE("worktree: clean keeps a worktree another agent uses, and --all remove
   CHECK(branch_exists(p, "drover/live"));
 }
 
-TEST_CASE("worktree: stop --clean-worktree removes it, and resume then says the worktree is missing") {
+TEST_CASE(
+    "worktree: stop --clean-worktree removes it, and resume then says the worktree is missing") {
   TempProject p;
   init_repo(p);
   sling_parked(p, {"s", "task", "--worktree"});
@@ -285,7 +313,9 @@ TEST_CASE("worktree: stop --clean-worktree removes it, and resume then says the 
   CHECK(git(p, {"worktree", "list", "--porcelain"}).find(".drover/worktrees") == std::string::npos);
 }
 
-TEST_CASE("worktree: clean never follows a symlink, never takes a live agent's directory as an orphan, never deletes a branch drover did not make") {
+TEST_CASE(
+    "worktree: clean never follows a symlink, never takes a live agent's directory as an orphan, "
+    "never deletes a branch drover did not make") {
   TempProject p;
   init_repo(p);
   sling_parked(p, {"live", "task", "--worktree"});
@@ -304,7 +334,8 @@ TEST_CASE("worktree: clean never follows a symlink, never takes a live agent's d
   INFO("stdout: " << all.out << "\nstderr: " << all.err);
   CHECK(all.code == 4);
   CHECK(all.json()["ok"] == false);
-  CHECK(contains(all.json()["cleaned"][0]["error"].get<std::string>(), "drover deletes only its own drover/* branches"));
+  CHECK(contains(all.json()["cleaned"][0]["error"].get<std::string>(),
+                 "drover deletes only its own drover/* branches"));
   CHECK(branch_exists(p, main_branch));
   CHECK(fs::is_directory(mine));
   CHECK(fs::is_symlink(worktree_of(p, "linked")));
@@ -313,7 +344,9 @@ TEST_CASE("worktree: clean never follows a symlink, never takes a live agent's d
   CHECK(branch_exists(p, "drover/live"));
 }
 
-TEST_CASE("worktree: clean and stop --clean-worktree leave an agent alone while a runner holds its turn lock") {
+TEST_CASE(
+    "worktree: clean and stop --clean-worktree leave an agent alone while a runner holds its turn "
+    "lock") {
   TempProject p;
   init_repo(p);
   sling_parked(p, {"busy", "task", "--worktree"});
@@ -338,7 +371,9 @@ TEST_CASE("worktree: clean and stop --clean-worktree leave an agent alone while 
   CHECK_FALSE(fs::exists(worktree_of(p, "busy")));
 }
 
-TEST_CASE("worktree: init keeps .drover out of git, so the project stays clean with agents in worktrees") {
+TEST_CASE(
+    "worktree: init keeps .drover out of git, so the project stays clean with agents in "
+    "worktrees") {
   TempProject p;
   init_repo(p);
   sling_parked(p, {"w", "task", "--worktree"});
@@ -346,7 +381,9 @@ TEST_CASE("worktree: init keeps .drover out of git, so the project stays clean w
   CHECK(git(p, {"status", "--porcelain", "--untracked-files=all"}).empty());
 }
 
-TEST_CASE("worktree: clean refuses a recorded worktree outside .drover/worktrees or a symlink there, and keeps both") {
+TEST_CASE(
+    "worktree: clean refuses a recorded worktree outside .drover/worktrees or a symlink there, and "
+    "keeps both") {
   TempProject p;
   init_repo(p);
   sling_parked(p, {"moved", "task", "--worktree"});
@@ -355,14 +392,16 @@ TEST_CASE("worktree: clean refuses a recorded worktree outside .drover/worktrees
   const fs::path elsewhere = p.root() / "elsewhere";
   fs::create_directory(elsewhere);
   e2e::write_text(elsewhere / "keep.txt", "user work\n");
-  sql(p, "UPDATE sessions SET state='completed', worktree='" + elsewhere.string() + "' WHERE name='moved'");
+  sql(p, "UPDATE sessions SET state='completed', worktree='" + elsewhere.string() +
+             "' WHERE name='moved'");
   // A symlink where the worktree should be, pointing at the user's own directory.
   const fs::path mine = p.root() / "mine";
   fs::create_directory(mine);
   e2e::write_text(mine / "keep.txt", "user work\n");
   const fs::path link = p.root() / ".drover/worktrees/linked-link";
   fs::create_directory_symlink(mine, link);
-  sql(p, "UPDATE sessions SET state='completed', worktree='" + link.string() + "' WHERE name='linked'");
+  sql(p, "UPDATE sessions SET state='completed', worktree='" + link.string() +
+             "' WHERE name='linked'");
 
   Run moved = p.drover({"clean", "--agent", "moved"});
   CHECK(moved.code == 4);

@@ -57,17 +57,18 @@ constexpr Behaviour kBehaviours[] = {
 
 struct Tally {
   std::mutex mu;
-  std::vector<std::string> agents;           // slung successfully
-  std::vector<std::string> live;             // not terminal at the last status --json
-  std::vector<std::string> tokens;           // subjects/bodies of mail whose command exited 0
-  std::vector<std::string> errors;           // unexpected exit codes, busy errors
-  std::map<std::string, long> commands;      // per kind, run
-  std::map<std::string, long> kills;         // per target, SIGKILLs sent
+  std::vector<std::string> agents;       // slung successfully
+  std::vector<std::string> live;         // not terminal at the last status --json
+  std::vector<std::string> tokens;       // subjects/bodies of mail whose command exited 0
+  std::vector<std::string> errors;       // unexpected exit codes, busy errors
+  std::map<std::string, long> commands;  // per kind, run
+  std::map<std::string, long> kills;     // per target, SIGKILLs sent
 
   // Mostly a live agent (so that mail makes turns), sometimes any agent.
   std::string random_agent(std::mt19937_64& rng) {
     std::lock_guard g(mu);
-    const auto& from = !live.empty() && std::uniform_int_distribution<int>(0, 4)(rng) > 0 ? live : agents;
+    const auto& from =
+        !live.empty() && std::uniform_int_distribution<int>(0, 4)(rng) > 0 ? live : agents;
     if (from.empty()) return "hub";
     return from[std::uniform_int_distribution<std::size_t>(0, from.size() - 1)(rng)];
   }
@@ -84,8 +85,8 @@ class Torture {
 
   // One command from a shell: records it and flags any exit code not in `allowed` and any
   // busy error that reached the user.
-  void shell_command(const std::string& kind, const std::vector<std::string>& args, std::initializer_list<int> allowed,
-                     const std::string& token = "") {
+  void shell_command(const std::string& kind, const std::vector<std::string>& args,
+                     std::initializer_list<int> allowed, const std::string& token = "") {
     Run r;
     try {
       r = drover(args);
@@ -98,20 +99,23 @@ class Torture {
     bool fine = std::find(allowed.begin(), allowed.end(), r.code) != allowed.end();
     // A foreground runner the killer SIGKILLed.
     if (kind == "turn" && r.code == 128 + SIGKILL) fine = true;
-    bool busy = r.err.find("database is locked") != std::string::npos || r.err.find("SQLITE_BUSY") != std::string::npos;
+    bool busy = r.err.find("database is locked") != std::string::npos ||
+                r.err.find("SQLITE_BUSY") != std::string::npos;
     if (!fine || busy)
-      tally_.errors.push_back("drover " + args.at(0) + " " + (args.size() > 1 ? args[1] : "") + " -> exit " +
-                              std::to_string(r.code) + ": " + r.err.substr(0, 300));
+      tally_.errors.push_back("drover " + args.at(0) + " " + (args.size() > 1 ? args[1] : "") +
+                              " -> exit " + std::to_string(r.code) + ": " + r.err.substr(0, 300));
     if (r.code == 0 && kind == "sling") tally_.agents.push_back(args.at(1));
     if (r.code == 0 && kind == "status") {
       auto doc = nlohmann::json::parse(r.out, nullptr, false);
       if (doc.is_discarded() || !doc.contains("agents")) {
-        tally_.errors.push_back("status --json printed no agents document: " + r.out.substr(0, 200));
+        tally_.errors.push_back("status --json printed no agents document: " +
+                                r.out.substr(0, 200));
       } else {
         tally_.live.clear();
         for (const auto& a : doc["agents"]) {
           std::string st = a.value("state", "");
-          if (st == "booting" || st == "in_turn" || st == "between_turns") tally_.live.push_back(a.value("name", ""));
+          if (st == "booting" || st == "in_turn" || st == "between_turns")
+            tally_.live.push_back(a.value("name", ""));
         }
       }
     }
@@ -123,19 +127,22 @@ class Torture {
     int n = 0;
     auto pick = [&](int k) { return std::uniform_int_distribution<int>(0, k - 1)(rng); };
     while (!stop) {
-      std::string id = "i" + std::to_string(iteration) + "s" + std::to_string(index) + "n" + std::to_string(n++);
+      std::string id =
+          "i" + std::to_string(iteration) + "s" + std::to_string(index) + "n" + std::to_string(n++);
       const Behaviour& b = kBehaviours[pick(static_cast<int>(std::size(kBehaviours)))];
       int action = pick(100);
       if (action < 18) {
         std::string cap = pick(3) == 0 ? "coordinator" : "builder";
-        shell_command("sling", {"sling", "w" + id, "--capability", cap, "--parent", "hub",
-                                std::string("task ") + id + " (" + b.name + ")\n" + b.text},
+        shell_command("sling",
+                      {"sling", "w" + id, "--capability", cap, "--parent", "hub",
+                       std::string("task ") + id + " (" + b.name + ")\n" + b.text},
                       {0});
       } else if (action < 48) {
         std::string to = tally_.random_agent(rng);
         std::string token = "mail-" + id;
-        shell_command("mail", {"mail", "send", "--to", to, "--subject", token, "--body",
-                               std::string(b.name) + "\n" + b.text},
+        shell_command("mail",
+                      {"mail", "send", "--to", to, "--subject", token, "--body",
+                       std::string(b.name) + "\n" + b.text},
                       {0, 4}, token);
       } else if (action < 60) {
         std::string token = "nudge-" + id;
@@ -150,11 +157,13 @@ class Torture {
         // give the killer a window.
         std::string to = tally_.random_agent(rng);
         std::string token = "mail-" + id;
-        shell_command("mail", {"mail", "send", "--to", to, "--subject", token, "--body", "#!slow 8 150ms"}, {0, 4},
-                      token);
+        shell_command("mail",
+                      {"mail", "send", "--to", to, "--subject", token, "--body", "#!slow 8 150ms"},
+                      {0, 4}, token);
         shell_command("turn", {"turn", to, "--lock-timeout", "1s"}, {0, 1, 4});
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20 + pick(150)));  // pacing, not waiting
+      std::this_thread::sleep_for(
+          std::chrono::milliseconds(20 + pick(150)));  // pacing, not waiting
     }
   }
 
@@ -192,10 +201,11 @@ class Torture {
 
   // Quiet: no turn in progress and no live agent with mail it could take.
   bool at_rest() const {
-    return sql_int(p_, "SELECT (SELECT count(*) FROM sessions WHERE state = 'in_turn') + "
-                       "(SELECT count(*) FROM turns WHERE ended_at IS NULL) + "
-                       "(SELECT count(*) FROM messages m JOIN sessions s ON s.name = m.to_agent "
-                       " WHERE m.read_at IS NULL AND s.state IN ('booting', 'between_turns'))") == 0;
+    return sql_int(p_,
+                   "SELECT (SELECT count(*) FROM sessions WHERE state = 'in_turn') + "
+                   "(SELECT count(*) FROM turns WHERE ended_at IS NULL) + "
+                   "(SELECT count(*) FROM messages m JOIN sessions s ON s.name = m.to_agent "
+                   " WHERE m.read_at IS NULL AND s.state IN ('booting', 'between_turns'))") == 0;
   }
 
   void check_invariants(const std::string& when) {
@@ -209,15 +219,17 @@ class Torture {
     }
     for (const auto& t : tokens) {
       bool nudge = t.rfind("nudge-", 0) == 0;
-      long long n = sql_int(p_, std::string("SELECT count(*) FROM messages WHERE ") + (nudge ? "body" : "subject") +
-                                    " = '" + t + "'");
+      long long n = sql_int(p_, std::string("SELECT count(*) FROM messages WHERE ") +
+                                    (nudge ? "body" : "subject") + " = '" + t + "'");
       INFO("message " << t);
       CHECK(n == 1);
     }
     // No message was carried by two turns at once, and read mail was read by a clean turn.
-    for (const auto& name : split_lines(sql(p_, "SELECT name FROM sessions"))) check_mail_invariants(p_, name);
+    for (const auto& name : split_lines(sql(p_, "SELECT name FROM sessions")))
+      check_mail_invariants(p_, name);
     // Exactly one worker_died per death (no agent is resumed here, so at most one death).
-    auto rows = split_lines(sql(p_,
+    auto rows = split_lines(sql(
+        p_,
         "SELECT s.name || '|' || s.state || '|' || coalesce(s.state_reason, '') || '|' || "
         "(SELECT count(*) FROM messages m WHERE m.type = 'worker_died' AND m.from_agent = s.name) "
         "FROM sessions s WHERE s.name <> 'hub'"));
@@ -225,21 +237,24 @@ class Torture {
       auto parts = split(row, '|');
       REQUIRE(parts.size() == 4);
       const std::string& state = parts[1];
-      bool died = state == "zombie" || state == "stopped" || state == "failed" || state == "stale" ||
-                  (state == "completed" && parts[2].find("without terminal mail") != std::string::npos);
+      bool died =
+          state == "zombie" || state == "stopped" || state == "failed" || state == "stale" ||
+          (state == "completed" && parts[2].find("without terminal mail") != std::string::npos);
       INFO("agent " << parts[0] << " is " << state << " (" << parts[2] << ")");
       CHECK(std::stoll(parts[3]) == (died ? 1 : 0));
     }
     // No two turns of one agent ever overlapped (also covered per agent above) and nothing
     // is left claimed by a finished turn without being read.
-    CHECK(sql_int(p_, "SELECT count(*) FROM messages m JOIN turns t ON t.id = m.claimed_turn "
-                      "WHERE m.read_at IS NULL AND t.ended_at IS NOT NULL") == 0);
+    CHECK(sql_int(p_,
+                  "SELECT count(*) FROM messages m JOIN turns t ON t.id = m.claimed_turn "
+                  "WHERE m.read_at IS NULL AND t.ended_at IS NOT NULL") == 0);
   }
 
   // Every agent that is in_turn has a live runner holding its turn lock (eventually: a
   // turn may be starting or ending while we look).
   bool in_turn_agents_have_runners() const {
-    for (const auto& name : split_lines(sql(p_, "SELECT name FROM sessions WHERE state = 'in_turn'")))
+    for (const auto& name :
+         split_lines(sql(p_, "SELECT name FROM sessions WHERE state = 'in_turn'")))
       if (!drover::os::is_locked(p_.root() / ".drover/agents" / name / "turn.lock")) return false;
     return true;
   }
@@ -272,12 +287,16 @@ class Torture {
 
 }  // namespace
 
-TEST_CASE("torture: random SIGKILLs of the supervisor, runners and agents lose no mail and leave no process") {
+TEST_CASE(
+    "torture: random SIGKILLs of the supervisor, runners and agents lose no mail and leave no "
+    "process") {
   const long iterations = env_number("DROVER_TORTURE_ITERATIONS", 2);
   const long seconds = env_number("DROVER_TORTURE_SECONDS", 4);
   const auto seed = static_cast<std::uint64_t>(
-      env_number("DROVER_TORTURE_SEED", static_cast<long>(Clock::now().time_since_epoch().count() % 1000000007)));
-  std::cout << "torture: seed " << seed << ", " << iterations << " iteration(s) of " << seconds << " s"
+      env_number("DROVER_TORTURE_SEED",
+                 static_cast<long>(Clock::now().time_since_epoch().count() % 1000000007)));
+  std::cout << "torture: seed " << seed << ", " << iterations << " iteration(s) of " << seconds
+            << " s"
             << " (rerun with DROVER_TORTURE_SEED=" << seed << ")" << std::endl;
   INFO("seed " << seed);
 
@@ -301,7 +320,8 @@ TEST_CASE("torture: random SIGKILLs of the supervisor, runners and agents lose n
   for (long it = 0; it < iterations; ++it) {
     std::atomic<bool> stop{false};
     std::vector<std::thread> threads;
-    for (int s = 0; s < 3; ++s) threads.emplace_back([&, s, sd = seeds()] { t.shell(sd, static_cast<int>(it), s, stop); });
+    for (int s = 0; s < 3; ++s)
+      threads.emplace_back([&, s, sd = seeds()] { t.shell(sd, static_cast<int>(it), s, stop); });
     threads.emplace_back([&, sd = seeds()] { t.killer(sd, stop); });
     std::this_thread::sleep_for(std::chrono::seconds(seconds));  // the length of the chaos
     stop = true;
@@ -314,8 +334,10 @@ TEST_CASE("torture: random SIGKILLs of the supervisor, runners and agents lose n
     CHECK(wait_until([&] { return t.in_turn_agents_have_runners(); }, 15s));
     bool rest = wait_until([&] { return t.at_rest(); }, 90s);
     if (!rest)
-      MESSAGE("not at rest: " << sql(p, "SELECT name || ' ' || state || ' ' || coalesce(state_reason,'') FROM sessions "
-                                        "WHERE state NOT IN ('completed','zombie','stopped','failed','stale')"));
+      MESSAGE("not at rest: " << sql(
+                  p,
+                  "SELECT name || ' ' || state || ' ' || coalesce(state_reason,'') FROM sessions "
+                  "WHERE state NOT IN ('completed','zombie','stopped','failed','stale')"));
     CHECK(rest);
     t.check_invariants("iteration " + std::to_string(it + 1));
   }
@@ -336,13 +358,15 @@ TEST_CASE("torture: random SIGKILLs of the supervisor, runners and agents lose n
   auto& tally = t.tally();
   long commands = 0, kills = 0;
   std::string by_kind, by_target;
-  for (const auto& [k, n] : tally.commands) commands += n, by_kind += " " + k + "=" + std::to_string(n);
+  for (const auto& [k, n] : tally.commands)
+    commands += n, by_kind += " " + k + "=" + std::to_string(n);
   for (const auto& [k, n] : tally.kills) kills += n, by_target += " " + k + "=" + std::to_string(n);
   long long deaths = sql_int(p, "SELECT count(*) FROM messages WHERE type = 'worker_died'");
-  std::cout << "torture: seed " << seed << ": " << iterations << " iteration(s), " << tally.agents.size()
-            << " agents, " << commands << " commands (" << by_kind << " ), " << kills << " SIGKILLs (" << by_target
-            << " ), " << tally.tokens.size() << " messages checked, " << deaths << " worker_died, "
-            << tally.errors.size() << " command errors, " << (none_left ? 0 : 1) << " runs with processes left"
+  std::cout << "torture: seed " << seed << ": " << iterations << " iteration(s), "
+            << tally.agents.size() << " agents, " << commands << " commands (" << by_kind << " ), "
+            << kills << " SIGKILLs (" << by_target << " ), " << tally.tokens.size()
+            << " messages checked, " << deaths << " worker_died, " << tally.errors.size()
+            << " command errors, " << (none_left ? 0 : 1) << " runs with processes left"
             << std::endl;
   for (const auto& e : tally.errors) MESSAGE(e);
   CHECK(tally.errors.empty());

@@ -66,9 +66,9 @@ TEST_CASE("format_timestamp: always 24 characters ending in Z with milliseconds"
 }
 
 TEST_CASE("parse_timestamp: round trip") {
-  for (long long ms : {0ll, 1ll, 999ll, 1000ll, 59'999ll, 1'709'251'199'999ll,
-                       1'795'314'639'123ll, 4'102'444'800'000ll, -1ll, -86'400'000ll,
-                       -2'208'988'800'000ll, 7'289'654'399'999ll}) {
+  for (long long ms :
+       {0ll, 1ll, 999ll, 1000ll, 59'999ll, 1'709'251'199'999ll, 1'795'314'639'123ll,
+        4'102'444'800'000ll, -1ll, -86'400'000ll, -2'208'988'800'000ll, 7'289'654'399'999ll}) {
     CAPTURE(ms);
     auto text = format_timestamp(at_ms(ms));
     auto back = parse_timestamp(text);
@@ -77,7 +77,8 @@ TEST_CASE("parse_timestamp: round trip") {
     CHECK(format_timestamp(*back) == text);
   }
   CHECK(parse_timestamp("2024-02-29T12:00:00.000Z").has_value());
-  CHECK(format_timestamp(*parse_timestamp("1900-01-01T00:00:00.000Z")) == "1900-01-01T00:00:00.000Z");
+  CHECK(format_timestamp(*parse_timestamp("1900-01-01T00:00:00.000Z")) ==
+        "1900-01-01T00:00:00.000Z");
   auto parsed = parse_timestamp("2026-11-22T02:30:39.123Z");
   REQUIRE(parsed.has_value());
   CHECK(ms_of(*parsed) == 1'795'314'639'123);
@@ -94,12 +95,12 @@ TEST_CASE("parse_timestamp: anything but the exact format is rejected") {
   for (const std::string bad : {
            "",
            "2026-11-22",
-           "2026-11-22T02:30:39Z",        // no milliseconds
-           "2026-11-22T02:30:39.12Z",     // two digits
-           "2026-11-22T02:30:39.1234Z",   // four digits
-           "2026-11-22T02:30:39.123",     // no Z
+           "2026-11-22T02:30:39Z",       // no milliseconds
+           "2026-11-22T02:30:39.12Z",    // two digits
+           "2026-11-22T02:30:39.1234Z",  // four digits
+           "2026-11-22T02:30:39.123",    // no Z
            "2026-11-22T02:30:39.123z",
-           "2026-11-22 02:30:39.123Z",    // space instead of T
+           "2026-11-22 02:30:39.123Z",  // space instead of T
            "2026-11-22T02:30:39,123Z",
            "2026/11/22T02:30:39.123Z",
            "2026-11-22T02-30-39.123Z",
@@ -109,17 +110,17 @@ TEST_CASE("parse_timestamp: anything but the exact format is rejected") {
            "2026-+1-22T02:30:39.123Z",
            "2026-11-22T02:30:39.-12Z",
            "2026-11-22T 2:30:39.123Z",
-           "2026-13-22T02:30:39.123Z",    // month 13
+           "2026-13-22T02:30:39.123Z",  // month 13
            "2026-00-22T02:30:39.123Z",
            "2026-11-00T02:30:39.123Z",
            "2026-11-32T02:30:39.123Z",
            "2026-11-22T24:30:39.123Z",
            "2026-11-22T02:60:39.123Z",
            " 2026-11-22T02:30:39.123Z",
-           "2026-02-29T00:00:00.000Z",    // not a leap year
-           "2026-11-31T00:00:00.000Z",    // November has 30 days
+           "2026-02-29T00:00:00.000Z",  // not a leap year
+           "2026-11-31T00:00:00.000Z",  // November has 30 days
            "2026-11-22T02:30:60.000Z",
-           "9999-12-31T23:59:59.999Z",    // beyond what a TimePoint holds
+           "9999-12-31T23:59:59.999Z",  // beyond what a TimePoint holds
        }) {
     CAPTURE(bad);
     CHECK_FALSE(parse_timestamp(bad).has_value());
@@ -127,8 +128,8 @@ TEST_CASE("parse_timestamp: anything but the exact format is rejected") {
 }
 
 TEST_CASE("timestamps sort as text in time order") {
-  std::vector<long long> times = {0, 5, 999, 1000, 61'000, 1'709'251'199'999, 1'795'314'639'123,
-                                  4'102'444'800'000};
+  std::vector<long long> times = {
+      0, 5, 999, 1000, 61'000, 1'709'251'199'999, 1'795'314'639'123, 4'102'444'800'000};
   std::vector<std::string> texts;
   for (auto ms : times) texts.push_back(format_timestamp(at_ms(ms)));
   CHECK(std::is_sorted(texts.begin(), texts.end()));

@@ -33,7 +33,9 @@ std::string parse_err(const std::string& text) {
   return r.error().message;
 }
 
-bool has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+bool has(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
 
 std::vector<std::string> lines_of(std::string_view text) {
   std::vector<std::string> out;
@@ -42,9 +44,9 @@ std::vector<std::string> lines_of(std::string_view text) {
   return out;
 }
 
-const Argv kClaudeCommand = {"claude",      "-p",      "--output-format", "stream-json",
-                             "--input-format", "stream-json", "--verbose", "--permission-mode",
-                             "bypassPermissions"};
+const Argv kClaudeCommand = {
+    "claude",      "-p",        "--output-format",   "stream-json",      "--input-format",
+    "stream-json", "--verbose", "--permission-mode", "bypassPermissions"};
 
 // SPEC §8's keys and defaults, written out independently of Config's initialisers.
 void check_spec_defaults(const Config& c) {
@@ -182,19 +184,25 @@ TEST_CASE("config: wrong types") {
   CHECK(has(parse_err("[supervisor]\nmax_concurrent_turns = \"8\"\n"),
             "supervisor.max_concurrent_turns: expected an integer"));
   CHECK(has(parse_err("[supervisor]\nmax_concurrent_turns = 8.0\n"), "expected an integer"));
-  CHECK(has(parse_err("[supervisor]\nautostart = \"yes\"\n"), "supervisor.autostart: expected true or false"));
+  CHECK(has(parse_err("[supervisor]\nautostart = \"yes\"\n"),
+            "supervisor.autostart: expected true or false"));
   CHECK(has(parse_err("[supervisor]\nautostart = 1\n"), "expected true or false"));
-  CHECK(has(parse_err("[supervisor]\npoll_interval = 5\n"), "supervisor.poll_interval: expected a duration"));
+  CHECK(has(parse_err("[supervisor]\npoll_interval = 5\n"),
+            "supervisor.poll_interval: expected a duration"));
   CHECK(has(parse_err("[turn]\nkill_grace = 2.5\n"), "turn.kill_grace"));
-  CHECK(has(parse_err("[turn]\nmax_line_bytes = \"16MiB\"\n"), "turn.max_line_bytes: expected an integer"));
-  CHECK(has(parse_err("[defaults]\nruntime = 3\n"), "defaults.runtime: expected a non-empty string"));
+  CHECK(has(parse_err("[turn]\nmax_line_bytes = \"16MiB\"\n"),
+            "turn.max_line_bytes: expected an integer"));
+  CHECK(
+      has(parse_err("[defaults]\nruntime = 3\n"), "defaults.runtime: expected a non-empty string"));
   CHECK(has(parse_err("[defaults]\ncapability = \"\"\n"), "defaults.capability"));
   CHECK(has(parse_err("supervisor = 3\n"), "supervisor: expected a table"));
   CHECK(has(parse_err("turn = \"x\"\n"), "turn: expected a table"));
   CHECK(has(parse_err("runtimes = []\n"), "runtimes: expected a table"));
   CHECK(has(parse_err("[runtimes]\nx = 1\n"), "runtimes.x: expected a table"));
-  CHECK(has(parse_err("[runtimes.x]\ncommand = \"/bin/x\"\n"), "runtimes.x.command: expected an array of strings"));
-  CHECK(has(parse_err("[runtimes.x]\ncommand = [\"/bin/x\", 2]\n"), "expected an array of strings"));
+  CHECK(has(parse_err("[runtimes.x]\ncommand = \"/bin/x\"\n"),
+            "runtimes.x.command: expected an array of strings"));
+  CHECK(
+      has(parse_err("[runtimes.x]\ncommand = [\"/bin/x\", 2]\n"), "expected an array of strings"));
   CHECK(has(parse_err("[runtimes.x]\ncommand = [\"/bin/x\"]\nmodel_args = \"--model\"\n"),
             "runtimes.x.model_args: expected an array of strings"));
   CHECK(has(parse_err("[runtimes.x]\ncommand = [\"/bin/x\"]\nresume_args = [[\"a\"]]\n"),
@@ -206,7 +214,8 @@ TEST_CASE("config: out-of-range integers") {
   CHECK(has(parse_err("[supervisor]\nmax_concurrent_turns = -3\n"), "max_concurrent_turns"));
   CHECK(has(parse_err("[supervisor]\nmax_failed_turns = 0\n"), "supervisor.max_failed_turns"));
   CHECK(has(parse_err("[turn]\nmax_line_bytes = 10\n"), "turn.max_line_bytes"));
-  CHECK(has(parse_err("[supervisor]\nmax_concurrent_turns = 99999999999\n"), "max_concurrent_turns"));
+  CHECK(
+      has(parse_err("[supervisor]\nmax_concurrent_turns = 99999999999\n"), "max_concurrent_turns"));
   CHECK(parse_ok("[supervisor]\nmax_concurrent_turns = 1\n").supervisor.max_concurrent_turns == 1);
 }
 
@@ -219,14 +228,16 @@ TEST_CASE("config: bad and negative durations") {
   }
   for (const char* key : {"first_output_timeout", "stall_timeout", "max_duration", "kill_grace"}) {
     CAPTURE(key);
-    CHECK(has(parse_err(std::string("[turn]\n") + key + " = \"-5m\"\n"), std::string("turn.") + key));
+    CHECK(
+        has(parse_err(std::string("[turn]\n") + key + " = \"-5m\"\n"), std::string("turn.") + key));
     CHECK(has(parse_err(std::string("[turn]\n") + key + " = \"10\"\n"), "unit is missing"));
     CHECK(has(parse_err(std::string("[turn]\n") + key + " = \"1.5s\"\n"), "unknown unit"));
   }
 }
 
 TEST_CASE("config: zero where zero makes no sense") {
-  CHECK(has(parse_err("[turn]\nstall_timeout = \"0s\"\n"), "turn.stall_timeout: must be greater than zero"));
+  CHECK(has(parse_err("[turn]\nstall_timeout = \"0s\"\n"),
+            "turn.stall_timeout: must be greater than zero"));
   CHECK(has(parse_err("[turn]\nstall_timeout = \"0\"\n"), "greater than zero"));
   CHECK(has(parse_err("[turn]\nfirst_output_timeout = \"0ms\"\n"), "turn.first_output_timeout"));
   CHECK(has(parse_err("[supervisor]\npoll_interval = \"0s\"\n"), "supervisor.poll_interval"));
@@ -240,7 +251,8 @@ TEST_CASE("config: a custom runtime needs a command") {
   CHECK(has(parse_err("[runtimes.scripted]\nmodel_args = [\"-m\", \"{model}\"]\n"),
             "runtimes.scripted.command: is required"));
   CHECK(has(parse_err("[runtimes.scripted]\n"), "runtimes.scripted.command"));
-  CHECK(has(parse_err("[runtimes.scripted]\ncommand = []\n"), "runtimes.scripted.command: must name an executable"));
+  CHECK(has(parse_err("[runtimes.scripted]\ncommand = []\n"),
+            "runtimes.scripted.command: must name an executable"));
   CHECK(has(parse_err("[runtimes.scripted]\ncommand = [\"\"]\n"), "must name an executable"));
   CHECK(has(parse_err("[runtimes.claude]\ncommand = []\n"), "runtimes.claude.command"));
 }
@@ -278,7 +290,8 @@ TEST_CASE("config: the default runtime must exist") {
   auto m = parse_err("[defaults]\nruntime = \"missing\"\n");
   CHECK(has(m, "defaults.runtime"));
   CHECK(has(m, "[runtimes.missing]"));
-  CHECK(parse_ok("[defaults]\nruntime = \"s\"\n[runtimes.s]\ncommand = [\"/s\"]\n").defaults.runtime == "s");
+  CHECK(parse_ok("[defaults]\nruntime = \"s\"\n[runtimes.s]\ncommand = [\"/s\"]\n")
+            .defaults.runtime == "s");
 }
 
 TEST_CASE("config: a TOML syntax error reports file:line:col") {

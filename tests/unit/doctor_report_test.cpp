@@ -16,7 +16,8 @@ bool contains(const std::string& haystack, const std::string& needle) {
 TEST_CASE("doctor: a check reads as one line with its status label") {
   CHECK(format_line(pass("database integrity", "ok")) == "ok   database integrity: ok");
   CHECK(format_line(warn("git", "not found")) == "WARN git: not found");
-  CHECK(format_line(fail("runtime claude", "cannot run 'claude'")) == "FAIL runtime claude: cannot run 'claude'");
+  CHECK(format_line(fail("runtime claude", "cannot run 'claude'")) ==
+        "FAIL runtime claude: cannot run 'claude'");
   CHECK(to_string(CheckStatus::pass) == "pass");
   CHECK(to_string(CheckStatus::warn) == "warn");
   CHECK(to_string(CheckStatus::fail) == "fail");
@@ -25,13 +26,15 @@ TEST_CASE("doctor: a check reads as one line with its status label") {
 TEST_CASE("doctor: the line says what --fix would do, did, or could not do") {
   Check c = with_fix(warn("turn.pid alice", "stale"), "remove turn.pid");
   CHECK(c.fix_state == FixState::available);
-  CHECK(format_line(c) == "WARN turn.pid alice: stale ('drover doctor --fix' will remove turn.pid)");
+  CHECK(format_line(c) ==
+        "WARN turn.pid alice: stale ('drover doctor --fix' will remove turn.pid)");
   c.fix_state = FixState::fixed;
   c.fix = "removed turn.pid";
   CHECK(format_line(c) == "WARN turn.pid alice: stale — fixed: removed turn.pid");
   c.fix_state = FixState::failed;
   c.fix = "a runner took the turn lock meanwhile";
-  CHECK(format_line(c) == "WARN turn.pid alice: stale — not fixed: a runner took the turn lock meanwhile");
+  CHECK(format_line(c) ==
+        "WARN turn.pid alice: stale — not fixed: a runner took the turn lock meanwhile");
 }
 
 TEST_CASE("doctor: the report fails on an unrepaired failure only") {
@@ -78,7 +81,8 @@ TEST_CASE("doctor: the fix hint for a missing runtime names the package and the 
   std::string claude = runtime_fix_hint("claude", "claude");
   CHECK(contains(claude, "npm install -g @anthropic-ai/claude-code"));
   CHECK(contains(claude, "[runtimes.claude].command"));
-  CHECK(contains(runtime_fix_hint("fast", "/opt/bin/claude"), "npm install -g @anthropic-ai/claude-code"));
+  CHECK(contains(runtime_fix_hint("fast", "/opt/bin/claude"),
+                 "npm install -g @anthropic-ai/claude-code"));
   std::string other = runtime_fix_hint("scripted", "/nonexistent/agent");
   CHECK_FALSE(contains(other, "npm"));
   CHECK(contains(other, "install '/nonexistent/agent'"));

@@ -111,9 +111,10 @@ TEST_CASE("format_duration: shortest exact spelling") {
 }
 
 TEST_CASE("format_duration round-trips through parse_duration") {
-  for (std::int64_t ms : std::vector<std::int64_t>{0, 1, 7, 500ll, 999ll, 1000ll, 1001ll, 1500ll, 59'000ll, 60'000ll,
-                          61'000ll, 600'000ll, 3'599'999ll, 3'600'000ll, 5'400'000ll,
-                          21'600'000ll, 86'400'000ll, 123'456'789ll, kHundredYearsMs}) {
+  for (std::int64_t ms :
+       std::vector<std::int64_t>{0, 1, 7, 500ll, 999ll, 1000ll, 1001ll, 1500ll, 59'000ll, 60'000ll,
+                                 61'000ll, 600'000ll, 3'599'999ll, 3'600'000ll, 5'400'000ll,
+                                 21'600'000ll, 86'400'000ll, 123'456'789ll, kHundredYearsMs}) {
     CAPTURE(ms);
     auto text = format_duration(Millis(ms));
     auto back = parse_duration(text);

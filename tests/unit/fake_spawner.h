@@ -29,12 +29,12 @@ class FakeSpawner final : public runner::Spawner {
  public:
   static constexpr pid_t kPid = 4'000'000;  // above pid_max: never a real process
 
-  std::optional<Error> spawn_error;     // the next spawn fails with this
-  bool identity_fails = false;          // turn.pid cannot be published
-  std::function<void(int)> on_signal;   // how the "group" reacts to a signal
+  std::optional<Error> spawn_error;    // the next spawn fails with this
+  bool identity_fails = false;         // turn.pid cannot be published
+  std::function<void(int)> on_signal;  // how the "group" reacts to a signal
   std::vector<os::SpawnRequest> spawned;
-  std::vector<int> signals;             // sent to the group, in order
-  int kills = 0;                        // kill_and_reap calls
+  std::vector<int> signals;  // sent to the group, in order
+  int kills = 0;             // kill_and_reap calls
   bool alive = false;
   // The test's ends: what the runner wrote to stdin, and where the child's output goes.
   int child_stdin = -1, child_stdout = -1, child_stderr = -1;
@@ -74,7 +74,9 @@ class FakeSpawner final : public runner::Spawner {
     os::close_child_fds(child);
   }
 
-  void write_stdout(const std::string& text) const { REQUIRE(::write(child_stdout, text.data(), text.size()) == static_cast<ssize_t>(text.size())); }
+  void write_stdout(const std::string& text) const {
+    REQUIRE(::write(child_stdout, text.data(), text.size()) == static_cast<ssize_t>(text.size()));
+  }
   // The child ends: its group is gone, its pipes close, its exit becomes visible.
   void exit(os::ExitStatus status) {
     status_ = status;
@@ -88,7 +90,8 @@ class FakeSpawner final : public runner::Spawner {
     std::string all;
     char buf[4096];
     ssize_t n;
-    while ((n = ::read(child_stdin, buf, sizeof buf)) > 0) all.append(buf, static_cast<std::size_t>(n));
+    while ((n = ::read(child_stdin, buf, sizeof buf)) > 0)
+      all.append(buf, static_cast<std::size_t>(n));
     return all;
   }
 

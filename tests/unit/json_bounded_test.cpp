@@ -10,7 +10,8 @@ using drover::parse_json_bounded;
 
 namespace {
 std::string nested(int depth, char open, const std::string& inner, char close) {
-  return std::string(static_cast<std::size_t>(depth), open) + inner + std::string(static_cast<std::size_t>(depth), close);
+  return std::string(static_cast<std::size_t>(depth), open) + inner +
+         std::string(static_cast<std::size_t>(depth), close);
 }
 }  // namespace
 
@@ -18,7 +19,8 @@ TEST_CASE("json_bounded: a document exactly at the limit parses, one level more 
   auto at = parse_json_bounded(nested(kMaxJsonDepth, '[', "1", ']'));
   REQUIRE(at.status == BoundedJson::Status::ok);
   CHECK(at.value.dump().size() == static_cast<std::size_t>(2 * kMaxJsonDepth + 1));
-  CHECK(parse_json_bounded(nested(kMaxJsonDepth + 1, '[', "", ']')).status == BoundedJson::Status::too_deep);
+  CHECK(parse_json_bounded(nested(kMaxJsonDepth + 1, '[', "", ']')).status ==
+        BoundedJson::Status::too_deep);
   std::string objects;
   for (int i = 0; i < kMaxJsonDepth + 1; ++i) objects += "{\"a\":";
   objects += "0" + std::string(kMaxJsonDepth + 1, '}');

@@ -38,12 +38,21 @@ TEST_CASE("JsonWriter: the same text as nlohmann's dump(2) for the same document
 TEST_CASE("JsonWriter: compact with indent 0, optional values as null") {
   JsonWriter w(0);
   std::optional<std::string> none, some = "x";
-  w.begin_object().member("a", none).member("b", some).key("c").begin_array().value(1).value(2).end_array().end_object();
+  w.begin_object()
+      .member("a", none)
+      .member("b", some)
+      .key("c")
+      .begin_array()
+      .value(1)
+      .value(2)
+      .end_array()
+      .end_object();
   CHECK(w.str() == R"({"a":null,"b":"x","c":[1,2]})");
 }
 
 TEST_CASE("JsonWriter: strings are escaped, control bytes and invalid UTF-8 never leak") {
-  std::string nasty = std::string("q\"b\\s\n\t\x01\x1b[31m") + "\xff\xfe" + "é€😀" + std::string("\0z", 2) + "\xc0\xaf\xed\xa0\x80";
+  std::string nasty = std::string("q\"b\\s\n\t\x01\x1b[31m") + "\xff\xfe" + "é€😀" +
+                      std::string("\0z", 2) + "\xc0\xaf\xed\xa0\x80";
   JsonWriter w(0);
   w.begin_array().value(nasty).end_array();
   auto parsed = nlohmann::json::parse(w.str(), nullptr, false);
@@ -56,7 +65,9 @@ TEST_CASE("JsonWriter: strings are escaped, control bytes and invalid UTF-8 neve
   CHECK(w.str().find('\x1b') == std::string::npos);  // escaped as \u001b
   // Every invalid byte became U+FFFD: 2 (ff fe) + 2 (overlong c0 af) + 3 (surrogate ed a0 80).
   std::size_t replacements = 0;
-  for (std::size_t p = back.find("\xEF\xBF\xBD"); p != std::string::npos; p = back.find("\xEF\xBF\xBD", p + 1)) ++replacements;
+  for (std::size_t p = back.find("\xEF\xBF\xBD"); p != std::string::npos;
+       p = back.find("\xEF\xBF\xBD", p + 1))
+    ++replacements;
   CHECK(replacements == 7);
 }
 

@@ -29,10 +29,10 @@ std::string header(std::int64_t id, const std::string& priority, const std::stri
          " | Priority: " + priority + " | Subject: " + subject;
 }
 
-const char* const kAllTypes[] = {"status",       "question",     "result",      "error",
-                                 "dispatch",     "assign",       "nudge",       "worker_done",
-                                 "worker_died",  "merge_ready",  "merged",      "merge_failed",
-                                 "escalation",   "health_check", "decision_gate"};
+const char* const kAllTypes[] = {"status",      "question",     "result",       "error",
+                                 "dispatch",    "assign",       "nudge",        "worker_done",
+                                 "worker_died", "merge_ready",  "merged",       "merge_failed",
+                                 "escalation",  "health_check", "decision_gate"};
 
 }  // namespace
 
@@ -78,7 +78,8 @@ TEST_CASE("mail: payloads are validated and compacted") {
   auto spaced = normalize_payload("  {\n  \"branch\" :  \"main\" ,\n \"n\": [1, 2,  3] }\n");
   REQUIRE(spaced.ok());
   CHECK(*spaced == R"({"branch":"main","n":[1,2,3]})");
-  CHECK(normalize_payload(R"({"a":{"b":null,"c":true}})").value() == R"({"a":{"b":null,"c":true}})");
+  CHECK(normalize_payload(R"({"a":{"b":null,"c":true}})").value() ==
+        R"({"a":{"b":null,"c":true}})");
   CHECK(normalize_payload("[ ]").value() == "[]");
   CHECK(normalize_payload("{}").value() == "{}");
   CHECK(normalize_payload(" 42 ").value() == "42");
@@ -111,7 +112,8 @@ TEST_CASE("mail: payloads nested deeper than 128 levels are refused") {
   };
   CHECK(normalize_payload(arrays(128)).value() == arrays(128));
   CHECK(normalize_payload(objects(128)).value() == objects(128));
-  for (const std::string& deep : {arrays(129), objects(129), arrays(200000), "[" + objects(200000) + "]"}) {
+  for (const std::string& deep :
+       {arrays(129), objects(129), arrays(200000), "[" + objects(200000) + "]"}) {
     auto r = normalize_payload(deep);
     REQUIRE_FALSE(r.ok());
     CHECK(r.error().code == Errc::usage);
@@ -133,16 +135,16 @@ TEST_CASE("format_mail_for_turn: no messages is empty text") {
 }
 
 TEST_CASE("format_mail_for_turn: two messages joined by the separator") {
-  auto text = format_mail_for_turn({msg(1, "normal", "first", "a"), msg(2, "normal", "second", "b")});
-  CHECK(text == header(1, "normal", "first") + "\na\n\n---\n\n" + header(2, "normal", "second") +
-                    "\nb");
+  auto text =
+      format_mail_for_turn({msg(1, "normal", "first", "a"), msg(2, "normal", "second", "b")});
+  CHECK(text ==
+        header(1, "normal", "first") + "\na\n\n---\n\n" + header(2, "normal", "second") + "\nb");
 }
 
 TEST_CASE("format_mail_for_turn: urgent, high, normal, low, oldest first within a priority") {
-  std::vector<MailMessage> in = {msg(1, "low", "s1"),    msg(2, "normal", "s2"),
-                                 msg(3, "urgent", "s3"), msg(4, "high", "s4"),
-                                 msg(5, "urgent", "s5"), msg(6, "normal", "s6"),
-                                 msg(7, "low", "s7"),    msg(8, "high", "s8")};
+  std::vector<MailMessage> in = {
+      msg(1, "low", "s1"),    msg(2, "normal", "s2"), msg(3, "urgent", "s3"), msg(4, "high", "s4"),
+      msg(5, "urgent", "s5"), msg(6, "normal", "s6"), msg(7, "low", "s7"),    msg(8, "high", "s8")};
   const std::vector<std::pair<int, std::string>> order = {
       {3, "urgent"}, {5, "urgent"}, {4, "high"}, {8, "high"},
       {2, "normal"}, {6, "normal"}, {1, "low"},  {7, "low"}};

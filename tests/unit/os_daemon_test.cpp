@@ -6,7 +6,8 @@
 
 #include "os/daemon.h"
 
-TEST_CASE("raise_fd_limit: the soft limit becomes the hard limit, capped at 65536, and is reported") {
+TEST_CASE(
+    "raise_fd_limit: the soft limit becomes the hard limit, capped at 65536, and is reported") {
   rlimit before{};
   REQUIRE(::getrlimit(RLIMIT_NOFILE, &before) == 0);
   long now = drover::os::raise_fd_limit();

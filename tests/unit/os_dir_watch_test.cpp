@@ -9,7 +9,8 @@
 
 using namespace std::chrono_literals;
 
-TEST_CASE("dir watch: a file written in the directory wakes wait(), once for any number of writes") {
+TEST_CASE(
+    "dir watch: a file written in the directory wakes wait(), once for any number of writes") {
   drover::test::TempDir dir;
   drover::os::DirWatch watch(dir.path);
   REQUIRE(watch.active());

@@ -13,9 +13,9 @@
 #include <optional>
 #include <thread>
 
+#include "os/file_lock.h"
 #include "temp_dir.h"
 #include "wait_for.h"
-#include "os/file_lock.h"
 
 using namespace drover;
 using namespace drover::os;

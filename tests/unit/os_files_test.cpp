@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "temp_dir.h"
 #include "os/files.h"
+#include "temp_dir.h"
 
 using namespace drover;
 using namespace drover::os;
@@ -166,8 +166,7 @@ TEST_CASE("make_private_dirs leaves existing directories alone") {
   TempDir dir;
   auto existing = dir.path / "shared";
   REQUIRE(fs::create_directory(existing));
-  fs::permissions(existing, fs::perms::owner_all | fs::perms::group_read |
-                                fs::perms::group_exec);
+  fs::permissions(existing, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec);
   REQUIRE(make_private_dirs(existing / "mine").ok());
   CHECK(mode_of(existing) == 0750);
   CHECK(mode_of(existing / "mine") == 0700);

@@ -4,8 +4,8 @@
 #include <filesystem>
 #include <string>
 
-#include "temp_dir.h"
 #include "os/git.h"
+#include "temp_dir.h"
 
 using namespace drover;
 namespace fs = std::filesystem;
@@ -17,9 +17,11 @@ using drover::test::TempDir;
 }  // namespace
 
 TEST_CASE("git_error_line: the fatal or error line, else the first line") {
-  CHECK(os::git_error_line("Preparing worktree (new branch 'drover/a')\nfatal: a branch named 'drover/a' already exists\n") ==
+  CHECK(os::git_error_line("Preparing worktree (new branch 'drover/a')\nfatal: a branch named "
+                           "'drover/a' already exists\n") ==
         "fatal: a branch named 'drover/a' already exists");
-  CHECK(os::git_error_line("error: pathspec 'x' did not match\nerror: second\n") == "error: pathspec 'x' did not match");
+  CHECK(os::git_error_line("error: pathspec 'x' did not match\nerror: second\n") ==
+        "error: pathspec 'x' did not match");
   CHECK(os::git_error_line("\n\nsomething odd  \r\nmore\n") == "something odd");
   CHECK(os::git_error_line("").empty());
   CHECK(os::git_error_line("\n \n").empty());
@@ -41,15 +43,19 @@ TEST_CASE("run_git: captures stdout, stderr and the exit code") {
   auto failed = os::git_stdout({"rev-parse", "--git-dir"}, d.path);
   REQUIRE_FALSE(failed.ok());
   CHECK(failed.error().code == Errc::failed);
-  CHECK(failed.error().message.rfind("git rev-parse --git-dir failed: fatal: not a git repository", 0) == 0);
+  CHECK(failed.error().message.rfind("git rev-parse --git-dir failed: fatal: not a git repository",
+                                     0) == 0);
 }
 
 TEST_CASE("run_git: a large output on both pipes does not deadlock") {
   TempDir d;
   // A shell alias writes 256 KiB to stderr before and after 256 KiB to stdout: both pipes
   // fill past their buffers, so reading one to EOF before the other would hang.
-  auto r = os::run_git({"-c", "alias.both=!head -c 262144 /dev/zero >&2; head -c 262144 /dev/zero; "
-                              "head -c 262144 /dev/zero >&2", "both"}, d.path);
+  auto r = os::run_git({"-c",
+                        "alias.both=!head -c 262144 /dev/zero >&2; head -c 262144 /dev/zero; "
+                        "head -c 262144 /dev/zero >&2",
+                        "both"},
+                       d.path);
   REQUIRE(r.ok());
   CHECK(r->ok());
   CHECK(r->out.size() == 262144);

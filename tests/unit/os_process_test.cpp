@@ -10,13 +10,13 @@
 #include <fstream>
 #include <functional>
 #include <iterator>
-#include <sstream>
 #include <optional>
+#include <sstream>
 #include <thread>
 
 #include "os/process.h"
-#include "wait_for.h"
 #include "os/spawn.h"
+#include "wait_for.h"
 
 using namespace drover;
 using namespace drover::os;
@@ -162,12 +162,12 @@ TEST_CASE("pid file parse rejects empty text") {
 
 TEST_CASE("pid file parse rejects garbage and wrong shapes") {
   const char* bad[] = {
-      "garbage",          "1 2 3",          "1 2 3\n",         "1 2 3 b 5",
-      "0 2 3 b",          "-1 2 3 b",       "1 0 3 b",         "1 -2 3 b",
-      "x 2 3 b",          "1 y 3 b",        "1 2 z b",         "1 2 -3 b",
-      "1 2 3 ",           "1  2 3 b",       " 1 2 3 b",        "1 2 3 b\n\n",
-      "1 2 3 b\r\n",      "1\t2 3 b",       "99999999999 2 3 b", "1 2 99999999999999999999999 b",
-      "+1 2 3 b",         "1 2 3.5 b",
+      "garbage",     "1 2 3",     "1 2 3\n",           "1 2 3 b 5",
+      "0 2 3 b",     "-1 2 3 b",  "1 0 3 b",           "1 -2 3 b",
+      "x 2 3 b",     "1 y 3 b",   "1 2 z b",           "1 2 -3 b",
+      "1 2 3 ",      "1  2 3 b",  " 1 2 3 b",          "1 2 3 b\n\n",
+      "1 2 3 b\r\n", "1\t2 3 b",  "99999999999 2 3 b", "1 2 99999999999999999999999 b",
+      "+1 2 3 b",    "1 2 3.5 b",
   };
   for (const char* text : bad) {
     CAPTURE(text);
@@ -178,8 +178,7 @@ TEST_CASE("pid file parse rejects garbage and wrong shapes") {
   }
   auto three = parse_pid_file("1 2 3");
   REQUIRE_FALSE(three.ok());
-  CHECK(three.error().message.find("'<pid> <pgid> <start_ticks> <boot_id>'") !=
-        std::string::npos);
+  CHECK(three.error().message.find("'<pid> <pgid> <start_ticks> <boot_id>'") != std::string::npos);
 }
 
 TEST_CASE("signal_group kills a child group including a grandchild") {

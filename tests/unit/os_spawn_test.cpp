@@ -16,9 +16,9 @@
 #include <string>
 #include <thread>
 
+#include "os/spawn.h"
 #include "temp_dir.h"
 #include "wait_for.h"
-#include "os/spawn.h"
 
 using namespace drover;
 using namespace drover::os;
@@ -118,9 +118,9 @@ TEST_CASE("argv is passed through verbatim") {
 TEST_CASE("env_extra is added to, and replaces in, our environment") {
   REQUIRE(::setenv("DROVER_SPAWN_TEST_OLD", "old", 1) == 0);
   REQUIRE(::setenv("DROVER_SPAWN_TEST_KEEP", "kept", 1) == 0);
-  auto request = sh(
-      "printf '%s|%s|%s|' \"$FOO\" \"$DROVER_SPAWN_TEST_OLD\" \"$DROVER_SPAWN_TEST_KEEP\"; "
-      "env | grep -c '^DROVER_SPAWN_TEST_OLD='");
+  auto request =
+      sh("printf '%s|%s|%s|' \"$FOO\" \"$DROVER_SPAWN_TEST_OLD\" \"$DROVER_SPAWN_TEST_KEEP\"; "
+         "env | grep -c '^DROVER_SPAWN_TEST_OLD='");
   request.env_extra = {{"FOO", "bar baz"}, {"DROVER_SPAWN_TEST_OLD", "new"}};
   auto r = run(request);
   CHECK(r.out == "bar baz|new|kept|1\n");
@@ -131,7 +131,8 @@ TEST_CASE("env_extra is added to, and replaces in, our environment") {
 TEST_CASE("env_remove drops names from the child's environment") {
   REQUIRE(::setenv("DROVER_SPAWN_TEST_GONE", "x", 1) == 0);
   REQUIRE(::setenv("DROVER_SPAWN_TEST_STAYS", "y", 1) == 0);
-  auto request = sh("printf '[%s|%s]' \"${DROVER_SPAWN_TEST_GONE-unset}\" \"$DROVER_SPAWN_TEST_STAYS\"");
+  auto request =
+      sh("printf '[%s|%s]' \"${DROVER_SPAWN_TEST_GONE-unset}\" \"$DROVER_SPAWN_TEST_STAYS\"");
   request.env_remove = {"DROVER_SPAWN_TEST_GONE"};
   auto r = run(request);
   CHECK(r.out == "[unset|y]");
@@ -300,7 +301,12 @@ TEST_CASE("a file that cannot be executed fails with the errno text") {
 TEST_CASE("a file exec() rejects is reported by posix_spawnp, without leaking fds") {
   TempDir dir;
   auto bogus = dir.path / "bogus";
-  { std::ofstream(bogus) << std::string("\x7f" "ELF garbage", 12); }
+  {
+    std::ofstream(bogus) << std::string(
+        "\x7f"
+        "ELF garbage",
+        12);
+  }
   fs::permissions(bogus, fs::perms::owner_all);
   int fds_before = open_fd_count();
   auto child = spawn({{bogus.string()}, {}, {}, false, {}});

@@ -9,10 +9,11 @@
 using namespace drover;
 
 TEST_CASE("capability: front matter gives terminal mail, slinging and budgets") {
-  auto c = parse_capability("merger",
-                            "+++\nterminal_mail = [\"merged\", \"merge_failed\"]\nmay_sling = false\n"
-                            "stall_timeout = \"30m\"\n+++\nMerge things.\n",
-                            "merger.md");
+  auto c =
+      parse_capability("merger",
+                       "+++\nterminal_mail = [\"merged\", \"merge_failed\"]\nmay_sling = false\n"
+                       "stall_timeout = \"30m\"\n+++\nMerge things.\n",
+                       "merger.md");
   REQUIRE(c.ok());
   CHECK(c->terminal_mail == std::vector<std::string>{"merged", "merge_failed"});
   CHECK_FALSE(c->may_sling);
@@ -33,7 +34,7 @@ TEST_CASE("capability: bad files are refused with the file and key named") {
 
 TEST_CASE("capability: every shipped definition parses with the terminal mail SPEC §5.6 gives") {
   std::map<std::string, std::vector<std::string>> expected = {
-      {"builder", {"worker_done", "result"}}, {"scout", {"worker_done", "result"}},
+      {"builder", {"worker_done", "result"}},  {"scout", {"worker_done", "result"}},
       {"reviewer", {"worker_done", "result"}}, {"lead", {"worker_done", "result"}},
       {"merger", {"merged", "merge_failed"}},  {"coordinator", {}}};
   for (const auto& [name, types] : expected) {
@@ -44,10 +45,12 @@ TEST_CASE("capability: every shipped definition parses with the terminal mail SP
     CHECK_MESSAGE(c->terminal_mail == types, name);
     CHECK_FALSE(c->instructions.empty());
   }
-  CHECK(default_capability("unknown").terminal_mail == std::vector<std::string>{"worker_done", "result"});
+  CHECK(default_capability("unknown").terminal_mail ==
+        std::vector<std::string>{"worker_done", "result"});
 }
 
-TEST_CASE("prompt: the first turn renders the template with task, name, parent and report command") {
+TEST_CASE(
+    "prompt: the first turn renders the template with task, name, parent and report command") {
   Session s;
   s.name = "alice";
   s.capability = "builder";
@@ -74,7 +77,9 @@ TEST_CASE("prompt: the first turn renders the template with task, name, parent a
   CHECK(text.find("Build things.") != std::string::npos);
   CHECK(text.find("drover mail send --to lead --type worker_done") != std::string::npos);
   CHECK(text.find("[MAIL #1]") == std::string::npos);  // the dispatch is the task itself
-  CHECK(text.find("[MAIL #2] From: lead | Type: status | Priority: normal | Subject: also\nuse main") != std::string::npos);
+  CHECK(text.find(
+            "[MAIL #2] From: lead | Type: status | Priority: normal | Subject: also\nuse main") !=
+        std::string::npos);
 }
 
 TEST_CASE("prompt: later turns are the carried mail only, the user line is stream-json") {
@@ -88,7 +93,8 @@ TEST_CASE("prompt: later turns are the carried mail only, the user line is strea
   m.subject = "nudge";
   m.body = "status?";
   PromptInput in{&s, &c, "/repo", {m}, false};
-  CHECK(render_turn_text(in) == "[MAIL #5] From: operator | Type: nudge | Priority: normal | Subject: nudge\nstatus?");
+  CHECK(render_turn_text(in) ==
+        "[MAIL #5] From: operator | Type: nudge | Priority: normal | Subject: nudge\nstatus?");
   auto line = user_turn_line("hi \"there\"\n");
   CHECK(line.back() == '\n');
   auto j = nlohmann::json::parse(line);

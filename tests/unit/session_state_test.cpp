@@ -14,8 +14,8 @@ namespace {
 // The transition table of SPEC §3, written out by hand, independently of
 // core/session_state.cpp. Rows are states, columns events; "-" = illegal.
 constexpr const char* kEventColumns[] = {
-    "turn_started", "turn_waiting", "turn_failed", "turn_interrupted", "turn_completed",
-    "turn_zombie",  "stop",         "spawn_failed", "went_stale",     "resume"};
+    "turn_started", "turn_waiting", "turn_failed",  "turn_interrupted", "turn_completed",
+    "turn_zombie",  "stop",         "spawn_failed", "went_stale",       "resume"};
 
 struct Row {
   const char* state;

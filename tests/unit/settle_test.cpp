@@ -30,7 +30,8 @@ TEST_CASE("settle: terminal mail during the turn completes the agent, no worker_
   CHECK(d.failed_turns == 0);
 }
 
-TEST_CASE("settle: clean end without terminal mail and nothing to wait for is a contract violation") {
+TEST_CASE(
+    "settle: clean end without terminal mail and nothing to wait for is a contract violation") {
   auto d = decide_settle(clean_result(), ctx_with_parent());
   CHECK(d.outcome == TurnOutcome::violation);
   CHECK(d.event == SessionEvent::turn_completed);
@@ -41,7 +42,8 @@ TEST_CASE("settle: clean end without terminal mail and nothing to wait for is a 
   CHECK_FALSE(decide_settle(clean_result(), orphan).worker_died);
 }
 
-TEST_CASE("settle: a clean turn waits when the agent is persistent, has live children or new mail") {
+TEST_CASE(
+    "settle: a clean turn waits when the agent is persistent, has live children or new mail") {
   for (int which = 0; which < 3; ++which) {
     auto c = ctx_with_parent();
     if (which == 0) c.persistent = true;
@@ -69,7 +71,8 @@ TEST_CASE("settle: operator stop wins over everything and names the operator") {
   CHECK_FALSE(decide_settle(o, c).worker_died);
 }
 
-TEST_CASE("settle: a stop keeps the mail read only if the agent had given a clean result and exited 0") {
+TEST_CASE(
+    "settle: a stop keeps the mail read only if the agent had given a clean result and exited 0") {
   // SPEC §4: mail is read when the turn that carried it ended with a clean result, and a
   // stop that lands after the agent finished does not undo that; a killed agent releases it.
   auto o = clean_result();
@@ -184,7 +187,9 @@ TEST_CASE("settle: exits are described for humans") {
   CHECK(describe_exit(o) == "exit status 2");
 }
 
-TEST_CASE("settle: a clean result followed by a non-zero exit is a failed turn, unless terminal mail was sent") {
+TEST_CASE(
+    "settle: a clean result followed by a non-zero exit is a failed turn, unless terminal mail was "
+    "sent") {
   TurnObservation o = clean_result();
   o.exit_code = 3;
   auto d = decide_settle(o, ctx_with_parent());

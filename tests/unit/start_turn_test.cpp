@@ -35,7 +35,8 @@ struct RunnerFixture {
     db = open_store(paths.db());
     ctx.paths = paths;
     ctx.store = db.get();
-    ctx.log = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
+    ctx.log =
+        std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
     ctx.clock = &clock;
     ctx.spawner = &spawner;
     insert_session(*db, make_session("alice"));
@@ -63,15 +64,20 @@ struct RunnerFixture {
   bool lease_free() { return runner::TurnLease::take(paths, "alice").ok(); }
 };
 
-const char* kInit = R"({"type":"system","subtype":"init","session_id":"s-1"})" "\n";
+const char* kInit = R"({"type":"system","subtype":"init","session_id":"s-1"})"
+                    "\n";
 const char* kResult =
-    R"({"type":"result","subtype":"success","is_error":false,"result":"done","session_id":"s-1","total_cost_usd":0.5})" "\n";
+    R"({"type":"result","subtype":"success","is_error":false,"result":"done","session_id":"s-1","total_cost_usd":0.5})"
+    "\n";
 
 }  // namespace
 
-TEST_CASE("start_turn: a spawn failure releases the mail, records spawn_failed, leaves no lock or turn.pid") {
+TEST_CASE(
+    "start_turn: a spawn failure releases the mail, records spawn_failed, leaves no lock or "
+    "turn.pid") {
   RunnerFixture f;
-  f.spawner.spawn_error = make_error(Errc::not_found, "cannot run 'claude': No such file or directory");
+  f.spawner.spawn_error =
+      make_error(Errc::not_found, "cannot run 'claude': No such file or directory");
   auto r = f.start();
   CHECK(r.kind == StartKind::spawn_failed);
   CHECK(r.message == "cannot run 'claude': No such file or directory");
@@ -84,7 +90,8 @@ TEST_CASE("start_turn: a spawn failure releases the mail, records spawn_failed, 
   CHECK(f.lease_free());
 }
 
-TEST_CASE("start_turn: a turn.pid that cannot be published kills the child once and releases the mail") {
+TEST_CASE(
+    "start_turn: a turn.pid that cannot be published kills the child once and releases the mail") {
   RunnerFixture f;
   f.spawner.identity_fails = true;
   auto r = f.start();
@@ -132,7 +139,8 @@ TEST_CASE("start_turn: a turn runs through its phases to a settle, on the fake c
   CHECK(f.spawner.signals.empty());
   auto input = f.spawner.read_stdin();
   CAPTURE(input);
-  CHECK(input.find("## Your task\\n\\ntask of alice") != std::string::npos);  // the first-turn prompt
+  CHECK(input.find("## Your task\\n\\ntask of alice") !=
+        std::string::npos);  // the first-turn prompt
   auto t = f.turn(f.report->turn_id);
   REQUIRE(t);
   CHECK(t->duration_ms == 1500);  // measured on the fake clock
@@ -142,7 +150,8 @@ TEST_CASE("start_turn: a turn runs through its phases to a settle, on the fake c
   CHECK(f.lease_free());
 }
 
-TEST_CASE("start_turn: interrupt runs the stop policy through the spawner and settles interrupted") {
+TEST_CASE(
+    "start_turn: interrupt runs the stop policy through the spawner and settles interrupted") {
   RunnerFixture f;
   auto r = f.start();
   REQUIRE(r.kind == StartKind::started);

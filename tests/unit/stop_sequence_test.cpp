@@ -9,10 +9,13 @@ using StopKind = StopSequence::Next::Kind;
 
 namespace {
 const SteadyPoint kT0{};
-StopPolicy term_then_kill() { return {{SIGTERM, milliseconds(2000)}, {SIGKILL, milliseconds(5000)}}; }
+StopPolicy term_then_kill() {
+  return {{SIGTERM, milliseconds(2000)}, {SIGKILL, milliseconds(5000)}};
+}
 }  // namespace
 
-TEST_CASE("stop sequence: the first step's signal is sent at once, then it polls until the grace ends") {
+TEST_CASE(
+    "stop sequence: the first step's signal is sent at once, then it polls until the grace ends") {
   StopSequence s(term_then_kill(), milliseconds(5));
   auto n = s.next(kT0, true);
   CHECK(n.kind == StopKind::send);
@@ -33,7 +36,8 @@ TEST_CASE("stop sequence: a group that goes during a grace ends it, naming the l
   CHECK(n.signal == SIGTERM);
 }
 
-TEST_CASE("stop sequence: kill grace runs out, SIGKILL follows; a group that outlives it survived") {
+TEST_CASE(
+    "stop sequence: kill grace runs out, SIGKILL follows; a group that outlives it survived") {
   StopSequence s(term_then_kill(), milliseconds(5));
   CHECK(s.next(kT0, true).signal == SIGTERM);
   auto n = s.next(kT0 + milliseconds(2000), true);
@@ -52,7 +56,9 @@ TEST_CASE("stop sequence: kill grace runs out, SIGKILL follows; a group that out
   CHECK(n.signal == SIGKILL);
 }
 
-TEST_CASE("stop sequence: the first signal goes out even to a group already gone; an empty policy survives") {
+TEST_CASE(
+    "stop sequence: the first signal goes out even to a group already gone; an empty policy "
+    "survives") {
   StopSequence s(term_then_kill(), milliseconds(5));
   CHECK(s.next(kT0, false).kind == StopKind::send);
   CHECK(s.next(kT0, false).kind == StopKind::gone);

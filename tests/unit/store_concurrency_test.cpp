@@ -28,8 +28,7 @@ struct Outcome {
 Outcome attempt(Store& db, const std::string& name, SessionEvent event) {
   Outcome o;
   o.began = SteadyClock::now();
-  auto r = db.write<SessionState>(
-      [&](Tx& tx) { return tx.sessions().transition(name, event); });
+  auto r = db.write<SessionState>([&](Tx& tx) { return tx.sessions().transition(name, event); });
   o.ended = SteadyClock::now();
   o.ok = r.ok();
   if (!r.ok()) {
@@ -118,8 +117,8 @@ TEST_CASE("concurrency: two writers race turn_started on a booting agent, exactl
     });
   }
 
-  auto outcomes = race(path, kRounds, "racer-", SessionEvent::turn_started,
-                       SessionEvent::turn_started, gated);
+  auto outcomes =
+      race(path, kRounds, "racer-", SessionEvent::turn_started, SessionEvent::turn_started, gated);
 
   // Shown on failure: how many rounds really ran concurrently (nearly all when gated).
   INFO("rounds that overlapped: " << overlapping(outcomes) << " of " << kRounds);
@@ -156,15 +155,16 @@ TEST_CASE("concurrency: stop races turn_completed on an in_turn agent, exactly o
     auto setup = test::open_store(path, OpenMode::create);
     test::must_write(*setup, [&](Tx& tx) {
       for (int i = 0; i < kRounds; ++i) {
-        auto r = tx.sessions().insert(make_session("busy-" + std::to_string(i), SessionState::in_turn));
+        auto r =
+            tx.sessions().insert(make_session("busy-" + std::to_string(i), SessionState::in_turn));
         if (!r.ok()) FAIL(r.error().message);
       }
       return Unit{};
     });
   }
 
-  auto outcomes = race(path, kRounds, "busy-", SessionEvent::stop,
-                       SessionEvent::turn_completed, gated);
+  auto outcomes =
+      race(path, kRounds, "busy-", SessionEvent::stop, SessionEvent::turn_completed, gated);
 
   auto check = test::open_store(path, OpenMode::existing);
   for (int i = 0; i < kRounds; ++i) {

@@ -13,8 +13,8 @@ using Ids = std::vector<std::int64_t>;
 
 namespace {
 
-MailMessage letter(const std::string& from, const std::string& to, const std::string& type = "status",
-                   const std::string& created_at = "") {
+MailMessage letter(const std::string& from, const std::string& to,
+                   const std::string& type = "status", const std::string& created_at = "") {
   MailMessage m;
   m.from = from;
   m.to = to;
@@ -38,12 +38,30 @@ Ids ids_of(const std::vector<MailMessage>& v) {
 // MailFilter built one field at a time (designated initializers trip -Wextra in g++ 12).
 struct Filter {
   MailFilter f;
-  Filter& to(const std::string& v) { f.to = v; return *this; }
-  Filter& from(const std::string& v) { f.from = v; return *this; }
-  Filter& unread() { f.unread_only = true; return *this; }
-  Filter& type(const std::string& v) { f.type = v; return *this; }
-  Filter& since(const std::string& v) { f.since = v; return *this; }
-  Filter& limit(int v) { f.limit = v; return *this; }
+  Filter& to(const std::string& v) {
+    f.to = v;
+    return *this;
+  }
+  Filter& from(const std::string& v) {
+    f.from = v;
+    return *this;
+  }
+  Filter& unread() {
+    f.unread_only = true;
+    return *this;
+  }
+  Filter& type(const std::string& v) {
+    f.type = v;
+    return *this;
+  }
+  Filter& since(const std::string& v) {
+    f.since = v;
+    return *this;
+  }
+  Filter& limit(int v) {
+    f.limit = v;
+    return *this;
+  }
 };
 
 Ids listed(Store& db, const Filter& filter) {
@@ -159,7 +177,8 @@ TEST_CASE_FIXTURE(StoreFixture, "mail: unread_for, mark_read and unread_count") 
   auto c = send(*db, letter("y", "bob"));
   CHECK(test::must_read(*db, [](Tx& tx) { return tx.mail().unread_count("bob"); }) == 2);
   CHECK(test::must_read(*db, [](Tx& tx) { return tx.mail().unread_count("nobody"); }) == 0);
-  CHECK(ids_of(test::must_read(*db, [](Tx& tx) { return tx.mail().unread_for("bob"); })) == Ids{a, c});
+  CHECK(ids_of(test::must_read(*db, [](Tx& tx) { return tx.mail().unread_for("bob"); })) ==
+        Ids{a, c});
   test::must_write(*db, [&](Tx& tx) {
     tx.mail().mark_read(a, "2026-06-06T06:06:06.000Z");
     tx.mail().mark_read(a, "2027-01-01T00:00:00.000Z");  // the first read time stays
@@ -183,7 +202,8 @@ TEST_CASE_FIXTURE(StoreFixture, "mail: claim, mark read on a clean turn, release
 
   // Turn 10 claims both unread messages for w, nothing else.
   CHECK(test::must_write(*db, [](Tx& tx) { return tx.mail().claim_pending("w", 10); }) == 2);
-  CHECK(ids_of(test::must_read(*db, [](Tx& tx) { return tx.mail().claimed_by(10); })) == Ids{m1, m2});
+  CHECK(ids_of(test::must_read(*db, [](Tx& tx) { return tx.mail().claimed_by(10); })) ==
+        Ids{m1, m2});
   CHECK(test::must_read(*db, [](Tx& tx) { return tx.mail().pending_for("w"); }).empty());
   CHECK(test::must_read(*db, [&](Tx& tx) { return tx.mail().get(other); })->claimed_turn ==
         std::nullopt);
@@ -222,7 +242,8 @@ TEST_CASE_FIXTURE(StoreFixture, "mail: claim, mark read on a clean turn, release
   CHECK(test::must_write(*db, [](Tx& tx) { return tx.mail().release_turn(999); }) == 0);
 }
 
-TEST_CASE_FIXTURE(StoreFixture, "mail: sent_since looks strictly after the mark, at the given types") {
+TEST_CASE_FIXTURE(StoreFixture,
+                  "mail: sent_since looks strictly after the mark, at the given types") {
   auto before = send(*db, letter("w", "lead", "worker_done"));
   auto mark = test::must_read(*db, [](Tx& tx) { return tx.mail().max_id(); });
   CHECK(mark == before);
@@ -234,9 +255,9 @@ TEST_CASE_FIXTURE(StoreFixture, "mail: sent_since looks strictly after the mark,
   CHECK_FALSE(sent(terminal, mark));
   CHECK(sent(terminal, mark - 1));
 
-  send(*db, letter("w", "lead", "status"));         // wrong type
-  send(*db, letter("other", "lead", "result"));     // wrong sender
-  send(*db, letter("lead", "w", "worker_done"));    // sent to w, not by w
+  send(*db, letter("w", "lead", "status"));       // wrong type
+  send(*db, letter("other", "lead", "result"));   // wrong sender
+  send(*db, letter("lead", "w", "worker_done"));  // sent to w, not by w
   CHECK_FALSE(sent(terminal, mark));
   auto done = send(*db, letter("w", "lead", "result"));
   CHECK(sent(terminal, mark));
@@ -246,7 +267,8 @@ TEST_CASE_FIXTURE(StoreFixture, "mail: sent_since looks strictly after the mark,
   CHECK_FALSE(sent({}, 0));  // no terminal types: never
 }
 
-TEST_CASE_FIXTURE(StoreFixture, "mail: arrived_since counts unread, unclaimed mail after the mark") {
+TEST_CASE_FIXTURE(StoreFixture,
+                  "mail: arrived_since counts unread, unclaimed mail after the mark") {
   send(*db, letter("op", "w"));
   auto mark = test::must_read(*db, [](Tx& tx) { return tx.mail().max_id(); });
   auto arrived = [&](std::int64_t after) {

@@ -91,17 +91,18 @@ TEST_CASE("store: a fresh file is created at the current schema version") {
   }
   auto sessions = columns_of(raw, "sessions");
   for (const char* col :
-       {"name", "capability", "runtime", "model", "task", "task_id", "parent", "depth", "state",
-        "state_reason", "worktree", "branch", "head_sha", "dirty_summary", "runtime_session_id",
-        "created_at", "last_activity", "turn_count", "failed_turns", "current_turn",
+       {"name",           "capability",    "runtime",    "model",         "task",
+        "task_id",        "parent",        "depth",      "state",         "state_reason",
+        "worktree",       "branch",        "head_sha",   "dirty_summary", "runtime_session_id",
+        "created_at",     "last_activity", "turn_count", "failed_turns",  "current_turn",
         "stop_requested", "retry_after"}) {
     CAPTURE(col);
     CHECK(sessions.count(col) == 1);
   }
   auto messages = columns_of(raw, "messages");
-  for (const char* col : {"id", "from_agent", "to_agent", "subject", "body", "type", "priority",
-                          "thread_id", "reply_to", "payload", "created_at", "read_at",
-                          "claimed_turn"}) {
+  for (const char* col :
+       {"id", "from_agent", "to_agent", "subject", "body", "type", "priority", "thread_id",
+        "reply_to", "payload", "created_at", "read_at", "claimed_turn"}) {
     CAPTURE(col);
     CHECK(messages.count(col) == 1);
   }
@@ -167,7 +168,8 @@ TEST_CASE("store: a version-1 database is migrated to the current version, keepi
   CHECK(unread == 1);
 
   // The migrated row takes part in v2 features.
-  auto stopped = test::must_write(*db, [](Tx& tx) { return tx.sessions().request_stop("old-agent"); });
+  auto stopped =
+      test::must_write(*db, [](Tx& tx) { return tx.sessions().request_stop("old-agent"); });
   CHECK(stopped);
   CHECK(test::get_session(*db, "old-agent")->stop_requested);
   SQLite::Database raw(path.string(), SQLite::OPEN_READONLY);
@@ -221,8 +223,9 @@ TEST_CASE("store: a file of garbage is an error, not a crash") {
   std::mt19937 rng(7);
   std::string noise(8192, '\0');
   for (auto& c : noise) c = static_cast<char>(rng() & 0xff);
-  for (const std::string& bytes : {noise, std::string("hello, I am not a database\n"),
-                                  std::string("SQLite format 3\0", 16) + std::string(600, '\x01')}) {
+  for (const std::string& bytes :
+       {noise, std::string("hello, I am not a database\n"),
+        std::string("SQLite format 3\0", 16) + std::string(600, '\x01')}) {
     auto path = dir.path / "garbage.db";
     write_bytes(path, bytes);
     auto r = Store::open(path, OpenMode::existing);

@@ -108,7 +108,8 @@ TEST_CASE_FIXTURE(StoreFixture, "sessions: list, live, live_children and remove"
 
   auto all = test::must_read(*db, [](Tx& tx) { return tx.sessions().list(); });
   // Ordered by creation time, then name.
-  CHECK(names_of(all) == Names{"other", "lead", "c-done", "c-boot", "c-idle", "c-zombie", "grandchild"});
+  CHECK(names_of(all) ==
+        Names{"other", "lead", "c-done", "c-boot", "c-idle", "c-zombie", "grandchild"});
   auto live = test::must_read(*db, [](Tx& tx) { return tx.sessions().live(); });
   CHECK(names_of(live) == Names{"lead", "c-boot", "c-idle", "grandchild"});
   auto children = test::must_read(*db, [](Tx& tx) { return tx.sessions().live_children("lead"); });
@@ -297,12 +298,16 @@ TEST_CASE_FIXTURE(StoreFixture, "sessions: a refused transition writes none of i
   CHECK(got->turn_count == 0);
 }
 
-TEST_CASE_FIXTURE(StoreFixture, "sessions: needing_runner lists in_turn agents and agents with an unfinished turn") {
+TEST_CASE_FIXTURE(
+    StoreFixture,
+    "sessions: needing_runner lists in_turn agents and agents with an unfinished turn") {
   test::must_write(*db, [&](Tx& tx) {
-    for (auto [name, state] : {std::pair{"busy", SessionState::in_turn}, std::pair{"idle", SessionState::between_turns},
-                               std::pair{"half", SessionState::booting}, std::pair{"done", SessionState::completed}})
+    for (auto [name, state] :
+         {std::pair{"busy", SessionState::in_turn}, std::pair{"idle", SessionState::between_turns},
+          std::pair{"half", SessionState::booting}, std::pair{"done", SessionState::completed}})
       REQUIRE(tx.sessions().insert(make_session(name, state)).ok());
-    auto open = tx.turns().create("half", "2026-01-01T00:00:01.000Z", std::nullopt, 0);  // runner died before in_turn
+    auto open = tx.turns().create("half", "2026-01-01T00:00:01.000Z", std::nullopt,
+                                  0);  // runner died before in_turn
     (void)open;
     auto ended = tx.turns().create("idle", "2026-01-01T00:00:01.000Z", std::nullopt, 0);
     TurnRecord end;
@@ -317,7 +322,9 @@ TEST_CASE_FIXTURE(StoreFixture, "sessions: needing_runner lists in_turn agents a
   CHECK(names == Names{"busy", "half"});
 }
 
-TEST_CASE_FIXTURE(StoreFixture, "schema: the unfinished-turn lookup reads the partial index, not the whole table") {
+TEST_CASE_FIXTURE(
+    StoreFixture,
+    "schema: the unfinished-turn lookup reads the partial index, not the whole table") {
   SQLite::Database raw(db_path.string(), SQLite::OPEN_READONLY);
   SQLite::Statement plan(raw, "EXPLAIN QUERY PLAN SELECT agent FROM turns WHERE ended_at IS NULL");
   std::string detail;

@@ -8,7 +8,9 @@
 
 using drover::store::Stmt;
 
-TEST_CASE("statement cache: the same SQL nested in itself gets its own statement, and a reused one starts fresh") {
+TEST_CASE(
+    "statement cache: the same SQL nested in itself gets its own statement, and a reused one "
+    "starts fresh") {
   drover::test::TempDir dir;
   SQLite::Database db((dir.path / "t.db").string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
   db.exec("CREATE TABLE t (n INTEGER); INSERT INTO t VALUES (1), (2), (3);");

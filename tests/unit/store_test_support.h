@@ -11,15 +11,14 @@
 #include <utility>
 
 #include "core/session.h"
-#include "temp_dir.h"
 #include "store/events.h"
 #include "store/mail.h"
 #include "store/sessions.h"
 #include "store/store.h"
 #include "store/turns.h"
+#include "temp_dir.h"
 
 namespace drover::test {
-
 
 inline std::unique_ptr<store::Store> open_store(const std::filesystem::path& db,
                                                 store::OpenMode mode = store::OpenMode::create) {

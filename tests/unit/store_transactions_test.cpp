@@ -7,8 +7,8 @@
 
 using namespace drover;
 using namespace drover::store;
-using drover::test::StoreFixture;
 using drover::test::make_session;
+using drover::test::StoreFixture;
 
 namespace {
 
@@ -48,7 +48,8 @@ TEST_CASE_FIXTURE(StoreFixture, "transactions: a body that returns an error roll
   CHECK(test::must_read(*db, [](Tx& tx) { return tx.mail().max_id(); }) == 0);
 }
 
-TEST_CASE_FIXTURE(StoreFixture, "transactions: a SQLite error inside the body is failed and rolls back") {
+TEST_CASE_FIXTURE(StoreFixture,
+                  "transactions: a SQLite error inside the body is failed and rolls back") {
   auto r = db->write<Unit>([](Tx& tx) -> Status {
     auto s = tx.sessions().insert(make_session("half"));
     if (!s.ok()) return s.error();
@@ -68,7 +69,8 @@ TEST_CASE_FIXTURE(StoreFixture, "transactions: a SQLite error inside the body is
   CHECK(exists(*db, "after"));
 }
 
-TEST_CASE_FIXTURE(StoreFixture, "transactions: any exception inside the body is failed and rolls back") {
+TEST_CASE_FIXTURE(StoreFixture,
+                  "transactions: any exception inside the body is failed and rolls back") {
   auto r = db->write<Unit>([](Tx& tx) -> Status {
     auto s = tx.sessions().insert(make_session("thrower"));
     if (!s.ok()) return s.error();
@@ -80,7 +82,9 @@ TEST_CASE_FIXTURE(StoreFixture, "transactions: any exception inside the body is 
   CHECK_FALSE(exists(*db, "thrower"));
 }
 
-TEST_CASE_FIXTURE(StoreFixture, "transactions: inserting the same session twice is a conflict, not an exception") {
+TEST_CASE_FIXTURE(
+    StoreFixture,
+    "transactions: inserting the same session twice is a conflict, not an exception") {
   test::insert_session(*db, make_session("dup"));
   auto r = db->write<Unit>([](Tx& tx) -> Status {
     auto first = tx.sessions().insert(make_session("other"));

@@ -35,14 +35,14 @@ Ids ids_of(const Records& v) {
 std::int64_t add_event(Store& db, const std::string& agent, std::optional<std::int64_t> turn_id,
                        const std::string& kind, const std::string& level = "info",
                        const std::string& data = "{}") {
-  return test::must_write(db, [&](Tx& tx) {
-    return tx.events().add(agent, turn_id, kind, level, data);
-  });
+  return test::must_write(
+      db, [&](Tx& tx) { return tx.events().add(agent, turn_id, kind, level, data); });
 }
 
 }  // namespace
 
-TEST_CASE_FIXTURE(StoreFixture, "turns: create records the start, the resume id and the mail mark") {
+TEST_CASE_FIXTURE(StoreFixture,
+                  "turns: create records the start, the resume id and the mail mark") {
   auto id = new_turn(*db, "w", std::string("sid-1"), 41);
   CHECK(id == 1);
   auto t = turn(*db, id);
@@ -134,7 +134,8 @@ TEST_CASE_FIXTURE(StoreFixture, "turns: finish without a session id keeps the on
   CHECK(t->outcome == TurnOutcome::stalled);
 }
 
-TEST_CASE_FIXTURE(StoreFixture, "turns: recent is newest first per agent; unfinished lists open turns") {
+TEST_CASE_FIXTURE(StoreFixture,
+                  "turns: recent is newest first per agent; unfinished lists open turns") {
   auto a1 = new_turn(*db, "a");
   auto b1 = new_turn(*db, "b");
   auto a2 = new_turn(*db, "a");
@@ -165,7 +166,8 @@ TEST_CASE_FIXTURE(StoreFixture, "turns: recent is newest first per agent; unfini
 TEST_CASE_FIXTURE(StoreFixture, "events: add and read back") {
   auto id = add_event(*db, "w", 3, "assistant_text", "info", R"({"text":"hi"})");
   auto none = add_event(*db, "w", std::nullopt, "resume_mismatch", "warn", "");
-  auto evs = test::must_read(*db, [](Tx& tx) { return tx.events().for_agent("w", std::nullopt, 0, 0); });
+  auto evs =
+      test::must_read(*db, [](Tx& tx) { return tx.events().for_agent("w", std::nullopt, 0, 0); });
   REQUIRE(evs.size() == 2);
   CHECK(evs[0].id == id);
   CHECK(evs[0].agent == "w");
@@ -198,7 +200,8 @@ TEST_CASE_FIXTURE(StoreFixture, "events: for_agent filters by agent, after_id, t
   auto e5 = add_event(*db, "w", std::nullopt, "stalled", "error");
   auto e6 = add_event(*db, "w", 2, "result");
   auto query = [&](std::optional<std::int64_t> t, std::int64_t after, int limit) {
-    return ids_of(test::must_read(*db, [&](Tx& tx) { return tx.events().for_agent("w", t, after, limit); }));
+    return ids_of(
+        test::must_read(*db, [&](Tx& tx) { return tx.events().for_agent("w", t, after, limit); }));
   };
   CHECK(query(std::nullopt, 0, 0) == Ids{e1, e2, e4, e5, e6});  // oldest first
   CHECK(query(std::nullopt, e2, 0) == Ids{e4, e5, e6});         // strictly after
@@ -209,7 +212,9 @@ TEST_CASE_FIXTURE(StoreFixture, "events: for_agent filters by agent, after_id, t
   CHECK(query(3, 0, 0).empty());
   CHECK(query(std::nullopt, 0, 2) == Ids{e1, e2});
   CHECK(query(std::nullopt, e1, 3) == Ids{e2, e4, e5});
-  CHECK(test::must_read(*db, [](Tx& tx) { return tx.events().for_agent("nobody", std::nullopt, 0, 0); }).empty());
+  CHECK(test::must_read(*db, [](Tx& tx) {
+          return tx.events().for_agent("nobody", std::nullopt, 0, 0);
+        }).empty());
 }
 
 TEST_CASE_FIXTURE(StoreFixture, "events: count per agent and kind") {

@@ -4,11 +4,11 @@
 
 #include <string>
 
-using drover::StreamEvent;
-using drover::StreamEventKind;
 using drover::stream_event_data;
 using drover::stream_event_kind;
 using drover::stream_event_summary;
+using drover::StreamEvent;
+using drover::StreamEventKind;
 
 TEST_CASE("stream_event_record: every kind has its events-table name") {
   CHECK(stream_event_kind(StreamEventKind::session_start) == "session_start");

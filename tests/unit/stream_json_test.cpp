@@ -8,8 +8,8 @@
 
 #include "core/stream_json.h"
 
-using drover::ParsedLine;
 using drover::parse_stream_line;
+using drover::ParsedLine;
 using drover::StreamEvent;
 using Kind = drover::StreamEventKind;
 
@@ -20,7 +20,11 @@ bool valid_utf8(const std::string& s) {
   std::size_t i = 0;
   while (i < s.size()) {
     auto c = static_cast<unsigned char>(s[i]);
-    std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    std::size_t n = c < 0x80           ? 1
+                    : (c >> 5) == 0x6  ? 2
+                    : (c >> 4) == 0xE  ? 3
+                    : (c >> 3) == 0x1E ? 4
+                                       : 0;
     if (n == 0 || i + n > s.size()) return false;
     for (std::size_t k = 1; k < n; ++k)
       if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
@@ -42,8 +46,8 @@ StreamEvent only_event(const ParsedLine& p) {
 
 std::string tool_input_of(const std::string& name, const std::string& input_json) {
   ParsedLine p = parse_stream_line(
-      R"({"type":"assistant","message":{"content":[{"type":"tool_use","id":"t1","name":")" +
-      name + R"(","input":)" + input_json + "}]}}");
+      R"({"type":"assistant","message":{"content":[{"type":"tool_use","id":"t1","name":")" + name +
+      R"(","input":)" + input_json + "}]}}");
   StreamEvent e = only_event(p);
   CHECK(e.kind == Kind::tool_start);
   return e.tool_input;
@@ -71,11 +75,11 @@ TEST_CASE("stream_json: blank lines give no events and are not ignored") {
 }
 
 TEST_CASE("stream_json: invalid JSON is one malformed event with a printable reason") {
-  for (std::string line : {std::string("not json"), std::string("{\"type\":"),
-                           std::string("{\"type\":\"assistant\"} trailing"),
-                           std::string("\xff\xfe{"), std::string("{\"a\":\"\xc3\"}"),
-                           std::string("{\"type\":\"result\",\"result\":\"\xff\"}"),
-                           std::string("{'type':'result'}"), std::string("\x1b[31m{}")}) {
+  for (std::string line :
+       {std::string("not json"), std::string("{\"type\":"),
+        std::string("{\"type\":\"assistant\"} trailing"), std::string("\xff\xfe{"),
+        std::string("{\"a\":\"\xc3\"}"), std::string("{\"type\":\"result\",\"result\":\"\xff\"}"),
+        std::string("{'type':'result'}"), std::string("\x1b[31m{}")}) {
     CAPTURE(line);
     ParsedLine p;
     CHECK_NOTHROW(p = parse_stream_line(line));
@@ -111,7 +115,8 @@ TEST_CASE("stream_json: system/init is a session start") {
 }
 
 TEST_CASE("stream_json: other system subtypes are ignored but keep the session id") {
-  ParsedLine p = parse_stream_line(R"({"type":"system","subtype":"compact_boundary","session_id":"s-2"})");
+  ParsedLine p =
+      parse_stream_line(R"({"type":"system","subtype":"compact_boundary","session_id":"s-2"})");
   CHECK(p.events.empty());
   CHECK(p.ignored);
   CHECK(p.session_id == "s-2");
@@ -141,9 +146,9 @@ TEST_CASE("stream_json: assistant blocks map in order, thinking is skipped") {
 
 TEST_CASE("stream_json: assistant text is kept whole, empty text blocks are dropped") {
   std::string multi = "line one\\nline two\\t\\u00e9";
-  StreamEvent e = only_event(parse_stream_line(
-      R"({"type":"assistant","message":{"content":[{"type":"text","text":")" + multi +
-      R"("},{"type":"text","text":""}]}})"));
+  StreamEvent e = only_event(
+      parse_stream_line(R"({"type":"assistant","message":{"content":[{"type":"text","text":")" +
+                        multi + R"("},{"type":"text","text":""}]}})"));
   CHECK(e.text == "line one\nline two\t\xc3\xa9");
   CHECK(parse_stream_line(R"({"type":"assistant","message":{"content":[]}})").events.empty());
   CHECK_FALSE(parse_stream_line(R"({"type":"assistant","message":{"content":[]}})").ignored);
@@ -153,7 +158,8 @@ TEST_CASE("stream_json: tool input prefers the obvious key of common tools") {
   CHECK(tool_input_of("Bash", R"({"command":"make test","timeout":60000})") == "make test");
   CHECK(tool_input_of("Read", R"({"file_path":"/p/a.cpp","offset":3})") == "/p/a.cpp");
   CHECK(tool_input_of("Write", R"({"file_path":"/p/b.txt","content":"big\nbody"})") == "/p/b.txt");
-  CHECK(tool_input_of("Edit", R"({"old_string":"a","new_string":"b","file_path":"/p/c"})") == "/p/c");
+  CHECK(tool_input_of("Edit", R"({"old_string":"a","new_string":"b","file_path":"/p/c"})") ==
+        "/p/c");
   CHECK(tool_input_of("Grep", R"({"pattern":"TODO","path":"src"})") == "TODO");
   CHECK(tool_input_of("Glob", R"({"pattern":"**/*.h"})") == "**/*.h");
   CHECK(tool_input_of("LS", R"({"path":"/p"})") == "/p");
@@ -176,7 +182,8 @@ TEST_CASE("stream_json: other tool input is compact JSON on one line") {
 }
 
 TEST_CASE("stream_json: tool input becomes one short line without split UTF-8") {
-  CHECK(tool_input_of("Bash", R"({"command":"  cd /p &&\n\tmake\r\n  test  "})") == "cd /p && make test");
+  CHECK(tool_input_of("Bash", R"({"command":"  cd /p &&\n\tmake\r\n  test  "})") ==
+        "cd /p && make test");
   std::string long_cmd(5000, 'x');
   std::string view = tool_input_of("Bash", R"({"command":")" + long_cmd + R"("})");
   CHECK(view.size() <= 200);
@@ -215,15 +222,18 @@ TEST_CASE("stream_json: user tool_result is a tool end") {
 
 TEST_CASE("stream_json: tool_result content as string, blocks, or nothing") {
   CHECK(tool_result_text(R"("plain")") == "plain");
-  CHECK(tool_result_text(R"([{"type":"text","text":"one"},{"type":"text","text":"two"}])") == "one two");
-  CHECK(tool_result_text(R"([{"type":"image","source":{}},{"type":"text","text":"cap"}])") == "[image] cap");
+  CHECK(tool_result_text(R"([{"type":"text","text":"one"},{"type":"text","text":"two"}])") ==
+        "one two");
+  CHECK(tool_result_text(R"([{"type":"image","source":{}},{"type":"text","text":"cap"}])") ==
+        "[image] cap");
   CHECK(tool_result_text("[]").empty());
   CHECK(tool_result_text("null").empty());
   CHECK(tool_result_text(R"({"odd":1})") == R"({"odd":1})");
   std::string big = tool_result_text("\"" + std::string(100000, 'z') + "\"");
   CHECK(big.size() <= 200);
   std::string many = "[";
-  for (int i = 0; i < 1000; ++i) many += std::string(i ? "," : "") + R"({"type":"text","text":"abc"})";
+  for (int i = 0; i < 1000; ++i)
+    many += std::string(i ? "," : "") + R"({"type":"text","text":"abc"})";
   CHECK(tool_result_text(many + "]").size() <= 200);
   StreamEvent none = only_event(parse_stream_line(
       R"({"type":"user","message":{"content":[{"type":"tool_result","tool_use_id":"t9"}]}})"));
@@ -232,7 +242,8 @@ TEST_CASE("stream_json: tool_result content as string, blocks, or nothing") {
 }
 
 TEST_CASE("stream_json: user lines without tool results give nothing and are not ignored") {
-  ParsedLine p = parse_stream_line(R"({"type":"user","message":{"content":[{"type":"text","text":"hi"}]}})");
+  ParsedLine p =
+      parse_stream_line(R"({"type":"user","message":{"content":[{"type":"text","text":"hi"}]}})");
   CHECK(p.events.empty());
   CHECK_FALSE(p.ignored);
   CHECK(parse_stream_line(R"({"type":"user","message":{"content":"hi"}})").events.empty());
@@ -260,15 +271,21 @@ TEST_CASE("stream_json: result carries outcome, cost and tokens") {
 }
 
 TEST_CASE("stream_json: a result is judged by is_error alone, never by subtype") {
-  CHECK(only_event(parse_stream_line(R"({"type":"result","subtype":"success","is_error":true})")).is_error);
-  CHECK_FALSE(only_event(parse_stream_line(R"({"type":"result","subtype":"error_max_turns","is_error":false})")).is_error);
-  CHECK_FALSE(only_event(parse_stream_line(R"({"type":"result","subtype":"error_during_execution"})")).is_error);
+  CHECK(only_event(parse_stream_line(R"({"type":"result","subtype":"success","is_error":true})"))
+            .is_error);
+  CHECK_FALSE(only_event(parse_stream_line(
+                             R"({"type":"result","subtype":"error_max_turns","is_error":false})"))
+                  .is_error);
+  CHECK_FALSE(
+      only_event(parse_stream_line(R"({"type":"result","subtype":"error_during_execution"})"))
+          .is_error);
 }
 
 TEST_CASE("stream_json: result text falls back to the joined errors") {
-  CHECK(only_event(parse_stream_line(R"({"type":"result","is_error":true,"errors":["a","b",3]})")).text ==
-        "a; b; 3");
-  CHECK(only_event(parse_stream_line(R"({"type":"result","result":"r","errors":["a"]})")).text == "r");
+  CHECK(only_event(parse_stream_line(R"({"type":"result","is_error":true,"errors":["a","b",3]})"))
+            .text == "a; b; 3");
+  CHECK(only_event(parse_stream_line(R"({"type":"result","result":"r","errors":["a"]})")).text ==
+        "r");
   StreamEvent bare = only_event(parse_stream_line(R"({"type":"result"})"));
   CHECK(bare.text.empty());
   CHECK_FALSE(bare.duration_ms.has_value());
@@ -279,10 +296,11 @@ TEST_CASE("stream_json: result text falls back to the joined errors") {
 }
 
 TEST_CASE("stream_json: unknown or missing types are ignored") {
-  for (const char* line : {R"({"type":"stream_event","event":{},"session_id":"s-6"})",
-                           R"({"type":"rate_limit_event","session_id":"s-6"})",
-                           R"({"session_id":"s-6"})", R"({"type":7,"session_id":"s-6"})",
-                           R"({"type":"","session_id":"s-6"})", R"({"type":"RESULT","session_id":"s-6"})"}) {
+  for (const char* line :
+       {R"({"type":"stream_event","event":{},"session_id":"s-6"})",
+        R"({"type":"rate_limit_event","session_id":"s-6"})", R"({"session_id":"s-6"})",
+        R"({"type":7,"session_id":"s-6"})", R"({"type":"","session_id":"s-6"})",
+        R"({"type":"RESULT","session_id":"s-6"})"}) {
     CAPTURE(line);
     ParsedLine p = parse_stream_line(line);
     CHECK(p.events.empty());
@@ -343,8 +361,9 @@ TEST_CASE("stream_json: wrong-typed fields never throw") {
 
 TEST_CASE("stream_json: a 1 MiB line parses whole") {
   std::string text(1 << 20, 'a');
-  ParsedLine p = parse_stream_line(R"({"type":"assistant","session_id":"big","message":{"content":[{"type":"text","text":")" +
-                                   text + R"("}]}})");
+  ParsedLine p = parse_stream_line(
+      R"({"type":"assistant","session_id":"big","message":{"content":[{"type":"text","text":")" +
+      text + R"("}]}})");
   StreamEvent e = only_event(p);
   CHECK(e.kind == Kind::assistant_text);
   CHECK(e.text.size() == text.size());
@@ -379,16 +398,18 @@ TEST_CASE("stream_json: deeply nested tool input, tool result and errors are ren
   std::string nested;
   for (int i = 0; i < depth; ++i) nested += R"({"a":)";
   nested += "1" + std::string(depth, '}');
-  StreamEvent e = only_event(parse_stream_line(R"({"type":"result","errors":["first",)" + nested + "]}"));
+  StreamEvent e =
+      only_event(parse_stream_line(R"({"type":"result","errors":["first",)" + nested + "]}"));
   CHECK(e.kind == Kind::result);
   CHECK(e.text == "first; " + nested);
 }
 
 TEST_CASE("stream_json: the compact view is exactly nlohmann's compact dump") {
-  for (std::string value : {R"({})", R"([])", R"([{}, [], {"": []}])", R"({"b": 1, "a": [1, -2, 3.5e300]})",
-                            R"({"k\"ey": "v\\al", "e": "\u001b[31m", "u": "caf\u00e9\ud83d\ude00"})",
-                            R"([true, false, null, 0, -0.0, 1e-7, 18446744073709551615, -9223372036854775808])",
-                            R"({"nested": {"deeper": {"deepest": [[1], [2, [3]]]}}})"}) {
+  for (std::string value :
+       {R"({})", R"([])", R"([{}, [], {"": []}])", R"({"b": 1, "a": [1, -2, 3.5e300]})",
+        R"({"k\"ey": "v\\al", "e": "\u001b[31m", "u": "caf\u00e9\ud83d\ude00"})",
+        R"([true, false, null, 0, -0.0, 1e-7, 18446744073709551615, -9223372036854775808])",
+        R"({"nested": {"deeper": {"deepest": [[1], [2, [3]]]}}})"}) {
     CAPTURE(value);
     std::string dumped = nlohmann::json::parse(value).dump();
     REQUIRE(dumped.size() <= 200);  // short enough to be shown whole

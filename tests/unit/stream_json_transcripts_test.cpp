@@ -25,7 +25,8 @@ namespace {
 constexpr std::size_t kDefaultCap = 16u << 20;
 
 std::string read_fixture(const std::string& relative) {
-  std::ifstream in(std::filesystem::path(DROVER_FIXTURES_DIR) / "transcripts" / relative, std::ios::binary);
+  std::ifstream in(std::filesystem::path(DROVER_FIXTURES_DIR) / "transcripts" / relative,
+                   std::ios::binary);
   REQUIRE_MESSAGE(in.good(), "missing fixture " << relative);
   std::ostringstream buffer;
   buffer << in.rdbuf();
@@ -170,7 +171,8 @@ TEST_CASE("transcripts: unknown types, blank and malformed lines, no final newli
   CHECK(t.count[Kind::malformed] == 1);
   CHECK(t.count[Kind::result] == 1);
   CHECK(t.first_session_id == "3f8a2c71-9d0e-4b5a-b6c2-71e4a9d03f58");
-  CHECK(t.first(Kind::assistant_text).text == "Done \xE2\x80\x94 the worktree is clean. \xE2\x9C\x93");
+  CHECK(t.first(Kind::assistant_text).text ==
+        "Done \xE2\x80\x94 the worktree is clean. \xE2\x9C\x93");
   CHECK_FALSE(t.first(Kind::malformed).error.empty());
   CHECK(t.first(Kind::malformed).session_id.empty());
   const StreamEvent& r = t.events.back();  // the unterminated last line
@@ -224,8 +226,8 @@ TEST_CASE("transcripts: real CLI, resuming an unknown session") {
 }
 
 TEST_CASE("LineSplitter: any chunking gives the same lines") {
-  for (const char* name : {"success-turn.ndjson", "noisy-turn.ndjson",
-                           "real/claude-2.1.328-not-logged-in.ndjson"}) {
+  for (const char* name :
+       {"success-turn.ndjson", "noisy-turn.ndjson", "real/claude-2.1.328-not-logged-in.ndjson"}) {
     CAPTURE(name);
     const std::string bytes = read_fixture(name);
     auto whole = split(bytes, bytes.size());
@@ -280,9 +282,8 @@ TEST_CASE("LineSplitter: empty input and finish") {
 }
 
 TEST_CASE("LineSplitter: the cap truncates and counts the original length") {
-  auto lines = split(std::string(10, 'a') + "\n" + std::string(11, 'b') + "\nok\n" +
-                         std::string(25, 'c'),
-                     4, 10);
+  auto lines = split(
+      std::string(10, 'a') + "\n" + std::string(11, 'b') + "\nok\n" + std::string(25, 'c'), 4, 10);
   REQUIRE(lines.size() == 4);
   CHECK(lines[0].text == std::string(10, 'a'));
   CHECK_FALSE(lines[0].truncated);

@@ -30,9 +30,10 @@ TEST_CASE("escape_control: ESC, NUL, DEL and other C0 controls") {
 }
 
 TEST_CASE("escape_control: C1 controls encoded in UTF-8") {
-  CHECK(escape_control("\xc2\x9b" "31m") == "\\xc2\\x9b31m");  // CSI
+  CHECK(escape_control("\xc2\x9b"
+                       "31m") == "\\xc2\\x9b31m");  // CSI
   CHECK(escape_control("\xc2\x80") == "\\xc2\\x80");
-  CHECK(escape_control("\xc2\x85") == "\\xc2\\x85");           // NEL
+  CHECK(escape_control("\xc2\x85") == "\\xc2\\x85");  // NEL
   CHECK(escape_control("\xc2\x9f") == "\\xc2\\x9f");
   // U+00A0 and above in the C2 block are ordinary characters.
   CHECK(escape_control("\xc2\xa0") == "\xc2\xa0");
@@ -41,16 +42,17 @@ TEST_CASE("escape_control: C1 controls encoded in UTF-8") {
 
 TEST_CASE("escape_control: invalid UTF-8 bytes become \\xNN") {
   CHECK(escape_control("\xff") == "\\xff");
-  CHECK(escape_control("a\xfe" "b") == "a\\xfeb");
-  CHECK(escape_control("\x80") == "\\x80");                    // lone continuation byte
-  CHECK(escape_control("\xc3") == "\\xc3");                    // truncated at the end
-  CHECK(escape_control("\xc3(") == "\\xc3(");                  // bad continuation
-  CHECK(escape_control("\xe2\x82") == "\\xe2\\x82");           // truncated 3-byte
-  CHECK(escape_control("\xc0\xaf") == "\\xc0\\xaf");           // overlong '/'
-  CHECK(escape_control("\xc1\xbf") == "\\xc1\\xbf");           // overlong
-  CHECK(escape_control("\xe0\x80\xaf") == "\\xe0\\x80\\xaf");  // overlong 3-byte
+  CHECK(escape_control("a\xfe"
+                       "b") == "a\\xfeb");
+  CHECK(escape_control("\x80") == "\\x80");                             // lone continuation byte
+  CHECK(escape_control("\xc3") == "\\xc3");                             // truncated at the end
+  CHECK(escape_control("\xc3(") == "\\xc3(");                           // bad continuation
+  CHECK(escape_control("\xe2\x82") == "\\xe2\\x82");                    // truncated 3-byte
+  CHECK(escape_control("\xc0\xaf") == "\\xc0\\xaf");                    // overlong '/'
+  CHECK(escape_control("\xc1\xbf") == "\\xc1\\xbf");                    // overlong
+  CHECK(escape_control("\xe0\x80\xaf") == "\\xe0\\x80\\xaf");           // overlong 3-byte
   CHECK(escape_control("\xf0\x80\x80\xaf") == "\\xf0\\x80\\x80\\xaf");  // overlong 4-byte
-  CHECK(escape_control("\xed\xa0\x80") == "\\xed\\xa0\\x80");  // UTF-16 surrogate
+  CHECK(escape_control("\xed\xa0\x80") == "\\xed\\xa0\\x80");           // UTF-16 surrogate
   CHECK(escape_control("\xf4\x90\x80\x80") == "\\xf4\\x90\\x80\\x80");  // > U+10FFFF
   CHECK(escape_control("\xf5\x80\x80\x80") == "\\xf5\\x80\\x80\\x80");
   CHECK(escape_control("\xf8\x88\x80\x80\x80") == "\\xf8\\x88\\x80\\x80\\x80");

@@ -62,7 +62,8 @@ TEST_CASE("turn ends: abandon releases the mail and records the outcome, touchin
   CHECK(f.worker_died() == 0);
 }
 
-TEST_CASE("turn ends: an operator stop without a runner stops, releases and tells the parent once") {
+TEST_CASE(
+    "turn ends: an operator stop without a runner stops, releases and tells the parent once") {
   EndsFixture f;
   REQUIRE(settle_operator_stop(*f.db, "worker", std::nullopt).ok());
   CHECK(f.outcome() == TurnOutcome::stopped);
@@ -87,7 +88,9 @@ TEST_CASE("turn ends: a failed start marks the agent failed and tells the parent
   CHECK(f.worker_died() == 1);
 }
 
-TEST_CASE("turn ends: recovery interrupts the turn and resumes a recent agent with a note, no worker_died") {
+TEST_CASE(
+    "turn ends: recovery interrupts the turn and resumes a recent agent with a note, no "
+    "worker_died") {
   EndsFixture f;
   auto r = settle_recovered(*f.db, "worker", kCause, true, std::chrono::hours(1));
   REQUIRE(r.ok());
@@ -100,7 +103,8 @@ TEST_CASE("turn ends: recovery interrupts the turn and resumes a recent agent wi
   CHECK(f.worker_died() == 0);
 }
 
-TEST_CASE("turn ends: recovery of an agent idle too long makes it stale and tells the parent once") {
+TEST_CASE(
+    "turn ends: recovery of an agent idle too long makes it stale and tells the parent once") {
   EndsFixture f;
   must_write(*f.db, [](store::Tx& tx) {
     tx.sessions().set_activity("worker", "2020-01-01T00:00:00.000Z");

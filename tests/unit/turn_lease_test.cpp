@@ -55,7 +55,9 @@ TEST_CASE("turn lease: one holder at a time, seen by others, free once released"
   CHECK(TurnLease::take(f.paths, "alice").ok());
 }
 
-TEST_CASE("turn lease: turn.pid written by the holder reads back alive; garbage and absence are told apart") {
+TEST_CASE(
+    "turn lease: turn.pid written by the holder reads back alive; garbage and absence are told "
+    "apart") {
   LeaseFixture f;
   CHECK_FALSE(read_turn_pid(f.paths, "alice").present);
   auto lease = TurnLease::take(f.paths, "alice");
@@ -102,20 +104,24 @@ TEST_CASE("turn lease: the synchronous stop ends a group at SIGTERM when it obey
   auto child = spawn_group("sleep 30");
   auto id = os::read_identity(child.pid);
   REQUIRE(id.ok());
-  auto r = stop_turn_group(id.value(), {{SIGTERM, milliseconds(5000)}, {SIGKILL, milliseconds(5000)}});
+  auto r =
+      stop_turn_group(id.value(), {{SIGTERM, milliseconds(5000)}, {SIGKILL, milliseconds(5000)}});
   CHECK(r.kind == GroupStop::Kind::gone);
   CHECK(r.last_signal == SIGTERM);
   reap(child);
 }
 
-TEST_CASE("turn lease: the synchronous stop sends SIGKILL after the grace to a group that ignores SIGTERM") {
+TEST_CASE(
+    "turn lease: the synchronous stop sends SIGKILL after the grace to a group that ignores "
+    "SIGTERM") {
   // The shell ignores TERM, and so does the sleep it starts (ignored dispositions are inherited).
   auto child = spawn_group("trap '' TERM; echo ready; sleep 30 & wait");
   char c = 0;
   REQUIRE(::read(child.stdout_fd, &c, 1) == 1);  // the trap is set
   auto id = os::read_identity(child.pid);
   REQUIRE(id.ok());
-  auto r = stop_turn_group(id.value(), {{SIGTERM, milliseconds(50)}, {SIGKILL, milliseconds(5000)}});
+  auto r =
+      stop_turn_group(id.value(), {{SIGTERM, milliseconds(50)}, {SIGKILL, milliseconds(5000)}});
   CHECK(r.kind == GroupStop::Kind::gone);
   CHECK(r.last_signal == SIGKILL);
   reap(child);

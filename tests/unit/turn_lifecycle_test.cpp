@@ -103,7 +103,8 @@ TEST_CASE("lifecycle watchdog: no first output within first_output_timeout stall
   CHECK(t.sent[0] == std::pair<long, int>(1000, SIGTERM));
 }
 
-TEST_CASE("lifecycle watchdog: the first event switches to stall_timeout, later events move it on") {
+TEST_CASE(
+    "lifecycle watchdog: the first event switches to stall_timeout, later events move it on") {
   Turn t(budgets(10'000, 1000));
   t.event_at(300);
   CHECK(t.timer == at(1300));  // re-armed: the stall budget ends before the first-output one
@@ -139,7 +140,8 @@ TEST_CASE("lifecycle watchdog: a late timer reports how late it fired") {
   CHECK(a.stalled_late.count() == doctest::Approx(250.0));
 }
 
-TEST_CASE("lifecycle stop policy: SIGTERM, then SIGKILL after kill_grace for a group that ignores it") {
+TEST_CASE(
+    "lifecycle stop policy: SIGTERM, then SIGKILL after kill_grace for a group that ignores it") {
   Turn t(budgets(1000, 1000), milliseconds(2000));
   t.dies_on = [](int sig) { return sig == SIGKILL; };
   t.advance_to(at(1000));
@@ -169,7 +171,9 @@ TEST_CASE("lifecycle stop policy: a group that obeys SIGTERM is not sent SIGKILL
   CHECK(t.sent[0].second == SIGTERM);
 }
 
-TEST_CASE("lifecycle stop policy: a group that outlives SIGKILL is given up on, and the turn still settles") {
+TEST_CASE(
+    "lifecycle stop policy: a group that outlives SIGKILL is given up on, and the turn still "
+    "settles") {
   Turn t(budgets(1000, 1000), milliseconds(2000));
   t.dies_on = [](int) { return false; };
   t.advance_to(at(1000));
@@ -184,7 +188,9 @@ TEST_CASE("lifecycle stop policy: a group that outlives SIGKILL is given up on, 
   CHECK(t.settled);
 }
 
-TEST_CASE("lifecycle phases: a clean exit settles once the exit and both EOFs are seen, without a signal") {
+TEST_CASE(
+    "lifecycle phases: a clean exit settles once the exit and both EOFs are seen, without a "
+    "signal") {
   Turn t(budgets(1000, 1000));
   t.event_at(10);
   t.group_alive = false;
@@ -206,7 +212,9 @@ TEST_CASE("lifecycle phases: pipes closed before the exit settle at the exit") {
   CHECK(t.settled);
 }
 
-TEST_CASE("lifecycle phases: a process that escaped the group cannot hold the turn open past the EOF wait") {
+TEST_CASE(
+    "lifecycle phases: a process that escaped the group cannot hold the turn open past the EOF "
+    "wait") {
   Turn t(budgets(600'000, 600'000));
   t.group_alive = false;
   t.exit_at(100);
@@ -231,7 +239,8 @@ TEST_CASE("lifecycle phases: leftovers in the group after the exit are stopped")
   CHECK(t.settled);
 }
 
-TEST_CASE("lifecycle phases: stop (shutdown) runs the policy once, and not after the group is gone") {
+TEST_CASE(
+    "lifecycle phases: stop (shutdown) runs the policy once, and not after the group is gone") {
   Turn t(budgets(600'000, 600'000));
   t.apply(t.life.stop(at(0), "supervisor shutdown"));
   CHECK(t.stopping == "supervisor shutdown");

@@ -11,10 +11,8 @@ TEST_CASE("turn phases: every cell of the table") {
   using P = TurnPhase;
   using S = PhaseStep;
   const std::map<std::pair<P, S>, P> allowed = {
-      {{P::running, S::stop}, P::stopping},
-      {{P::running, S::group_empty}, P::draining},
-      {{P::stopping, S::group_empty}, P::draining},
-      {{P::stopping, S::gave_up}, P::draining},
+      {{P::running, S::stop}, P::stopping},         {{P::running, S::group_empty}, P::draining},
+      {{P::stopping, S::group_empty}, P::draining}, {{P::stopping, S::gave_up}, P::draining},
       {{P::draining, S::settle}, P::settled},
   };
   for (P from : kAllPhases)

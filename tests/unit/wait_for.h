@@ -21,9 +21,11 @@ inline bool wait_until(const std::function<bool()>& cond, std::chrono::seconds l
 }
 
 // Reaps `pid`, waiting at most `limit`: its wait status, or nullopt if it still runs.
-inline std::optional<int> wait_exit(pid_t pid, std::chrono::seconds limit = std::chrono::seconds(10)) {
+inline std::optional<int> wait_exit(pid_t pid,
+                                    std::chrono::seconds limit = std::chrono::seconds(10)) {
   int status = 0;
-  if (!wait_until([&] { return ::waitpid(pid, &status, WNOHANG) == pid; }, limit)) return std::nullopt;
+  if (!wait_until([&] { return ::waitpid(pid, &status, WNOHANG) == pid; }, limit))
+    return std::nullopt;
   return status;
 }
 

@@ -6,7 +6,8 @@ using namespace drover;
 
 namespace {
 
-Session with(const std::string& name, std::optional<std::string> worktree, std::optional<std::string> branch) {
+Session with(const std::string& name, std::optional<std::string> worktree,
+             std::optional<std::string> branch) {
   Session s;
   s.name = name;
   s.worktree = std::move(worktree);
@@ -29,8 +30,10 @@ TEST_CASE("other_worktree_users: the same path or branch, never the agent itself
 
 TEST_CASE("other_worktree_users: paths compare normalised") {
   std::vector<Session> all = {with("bob", "/p/.drover/worktrees/x/", std::nullopt)};
-  CHECK(other_worktree_users(all, "", "/p/.drover/./worktrees/x", std::nullopt) == std::vector<std::string>{"bob"});
-  CHECK(other_worktree_users(all, "", "/p/.drover/worktrees/../worktrees/x", std::nullopt).size() == 1);
+  CHECK(other_worktree_users(all, "", "/p/.drover/./worktrees/x", std::nullopt) ==
+        std::vector<std::string>{"bob"});
+  CHECK(other_worktree_users(all, "", "/p/.drover/worktrees/../worktrees/x", std::nullopt).size() ==
+        1);
   CHECK(other_worktree_users(all, "", "/p/.drover/worktrees/xy", std::nullopt).empty());
 }
 

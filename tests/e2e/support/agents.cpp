@@ -109,9 +109,11 @@ std::vector<Json> records(const TempProject& p, const std::string& agent) {
   for (const auto& e : fs::directory_iterator(p.record_dir(), ec)) {
     std::string f = e.path().filename().string();
     std::string pre = agent + ".";
-    if (f.rfind(pre, 0) != 0 || f.size() <= pre.size() + 5 || f.substr(f.size() - 5) != ".json") continue;
+    if (f.rfind(pre, 0) != 0 || f.size() <= pre.size() + 5 || f.substr(f.size() - 5) != ".json")
+      continue;
     std::string mid = f.substr(pre.size(), f.size() - pre.size() - 5);
-    if (mid.empty() || !std::all_of(mid.begin(), mid.end(), [](unsigned char c) { return std::isdigit(c); }))
+    if (mid.empty() ||
+        !std::all_of(mid.begin(), mid.end(), [](unsigned char c) { return std::isdigit(c); }))
       continue;
     auto j = Json::parse(read_text(e.path()), nullptr, false);
     if (!j.is_discarded()) by_turn[std::stoll(mid)] = j;
@@ -151,7 +153,9 @@ std::string argv_after(const Json& record, const std::string& flag) {
   return "";
 }
 
-fs::path agent_dir(const TempProject& p, const std::string& agent) { return p.root() / ".drover/agents" / agent; }
+fs::path agent_dir(const TempProject& p, const std::string& agent) {
+  return p.root() / ".drover/agents" / agent;
+}
 
 bool turn_pid_exists(const TempProject& p, const std::string& agent) {
   return fs::exists(agent_dir(p, agent) / "turn.pid");

@@ -12,7 +12,8 @@
 namespace e2e {
 
 // Scripted-agent directive: report worker_done to the operator (a builder's terminal mail).
-inline const std::string kReportToOperator = "#!mail --to operator --type worker_done --subject done --body ok";
+inline const std::string kReportToOperator =
+    "#!mail --to operator --type worker_done --subject done --body ok";
 
 // `drover sling ARGS…`, asserting success (the supervisor may start and run the agent).
 void sling(const TempProject& p, std::vector<std::string> args);
@@ -22,7 +23,8 @@ void sling_parked(const TempProject& p, std::vector<std::string> args);
 void nudge_parked(const TempProject& p, const std::string& agent, const std::string& text);
 
 // `drover turn AGENT [extra…]` with the agent environment.
-Run turn(const TempProject& p, const std::string& agent, const std::vector<std::string>& extra = {});
+Run turn(const TempProject& p, const std::string& agent,
+         const std::vector<std::string>& extra = {});
 // `drover turn AGENT` for a turn expected to end well (exit 0); its stderr (the start of
 // it) goes with any failure that follows.
 Run turn_ok(const TempProject& p, const std::string& agent);
@@ -44,18 +46,20 @@ Json agent_row(const TempProject& p, const std::string& agent);  // its "agent"
 // The agent's newest turn row (id, outcome, exit_code, signal, …) from `status AGENT --json`.
 Json last_turn(const TempProject& p, const std::string& agent);
 // The agent's events from `drover log AGENT --json`, optionally only one kind.
-std::vector<Json> events(const TempProject& p, const std::string& agent, const std::string& kind = "");
+std::vector<Json> events(const TempProject& p, const std::string& agent,
+                         const std::string& kind = "");
 
 // What the fixture agent recorded of each turn (argv, env, stdin, text, cwd, pid, pgid),
 // in <record_dir>/<agent>.<turn>.json.
-std::vector<Json> records(const TempProject& p, const std::string& agent);  // in turn order
+std::vector<Json> records(const TempProject& p, const std::string& agent);         // in turn order
 bool wait_records(const TempProject& p, const std::string& agent, std::size_t n);  // at least n
 std::filesystem::path record_path(const TempProject& p, const std::string& agent, long long turn);
 Json record(const TempProject& p, const std::string& agent, long long turn);  // must exist
 bool argv_has(const Json& record, const std::string& arg);
 std::string argv_after(const Json& record, const std::string& flag);  // "" when absent
 
-std::filesystem::path agent_dir(const TempProject& p, const std::string& agent);  // .drover/agents/<agent>
+std::filesystem::path agent_dir(const TempProject& p,
+                                const std::string& agent);  // .drover/agents/<agent>
 bool turn_pid_exists(const TempProject& p, const std::string& agent);
 
 // Holds an agent's turn lock like another runner would (flock on an O_CLOEXEC fd).

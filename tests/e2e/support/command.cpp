@@ -64,13 +64,23 @@ Run command(const std::vector<std::string>& argv, const RunOptions& o) {
   while (child->stdout_fd >= 0 || child->stderr_fd >= 0) {
     int n = 0;
     int in_idx = -1, out_idx = -1, err_idx = -1;
-    if (child->stdin_fd >= 0) { in_idx = n; fds[n++] = {child->stdin_fd, POLLOUT, 0}; }
-    if (child->stdout_fd >= 0) { out_idx = n; fds[n++] = {child->stdout_fd, POLLIN, 0}; }
-    if (child->stderr_fd >= 0) { err_idx = n; fds[n++] = {child->stderr_fd, POLLIN, 0}; }
+    if (child->stdin_fd >= 0) {
+      in_idx = n;
+      fds[n++] = {child->stdin_fd, POLLOUT, 0};
+    }
+    if (child->stdout_fd >= 0) {
+      out_idx = n;
+      fds[n++] = {child->stdout_fd, POLLIN, 0};
+    }
+    if (child->stderr_fd >= 0) {
+      err_idx = n;
+      fds[n++] = {child->stderr_fd, POLLIN, 0};
+    }
     if (::poll(fds, n, 60000) <= 0) break;
     char buf[65536];
     if (in_idx >= 0 && fds[in_idx].revents) {
-      ssize_t w = ::write(child->stdin_fd, o.stdin_text.data() + written, o.stdin_text.size() - written);
+      ssize_t w =
+          ::write(child->stdin_fd, o.stdin_text.data() + written, o.stdin_text.size() - written);
       if (w > 0) written += static_cast<std::size_t>(w);
       if (w <= 0 || written == o.stdin_text.size()) {
         ::close(child->stdin_fd);
@@ -82,7 +92,10 @@ Run command(const std::vector<std::string>& argv, const RunOptions& o) {
       if (idx < 0 || !fds[idx].revents) continue;
       ssize_t got = ::read(*fdp, buf, sizeof buf);
       if (got > 0) sink->append(buf, static_cast<std::size_t>(got));
-      else { ::close(*fdp); *fdp = -1; }
+      else {
+        ::close(*fdp);
+        *fdp = -1;
+      }
     }
   }
   int status = 0;

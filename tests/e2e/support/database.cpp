@@ -21,9 +21,11 @@ long long sql_int(const TempProject& p, const std::string& query) {
 
 void add_session(const TempProject& p, const std::string& name, const std::string& capability,
                  const std::string& state, const std::string& task) {
-  sql(p, "INSERT INTO sessions (name, capability, runtime, state, created_at, last_activity, task) "
-         "VALUES ('" + name + "','" + capability + "','claude','" + state +
-             "','2026-01-01T00:00:00.000Z','2026-01-01T00:00:00.000Z','" + task + "')");
+  sql(p,
+      "INSERT INTO sessions (name, capability, runtime, state, created_at, last_activity, task) "
+      "VALUES ('" +
+          name + "','" + capability + "','claude','" + state +
+          "','2026-01-01T00:00:00.000Z','2026-01-01T00:00:00.000Z','" + task + "')");
 }
 
 }  // namespace e2e

@@ -9,7 +9,8 @@
 
 namespace e2e {
 
-std::vector<std::int64_t> send(const TempProject& p, std::vector<std::string> args, const RunOptions& o) {
+std::vector<std::int64_t> send(const TempProject& p, std::vector<std::string> args,
+                               const RunOptions& o) {
   args.insert(args.begin(), {"mail", "send", "--json"});
   Run r = p.drover(args, o);
   INFO("stdout: " << r.out << "\nstderr: " << r.err);
@@ -42,11 +43,15 @@ std::string released_flags(const TempProject& p, const std::string& id) {
 void check_mail_invariants(const TempProject& p, const std::string& agent) {
   std::string a = "'" + agent + "'";
   CHECK(sql_int(p, "SELECT count(*) FROM turns WHERE agent = " + a + " AND ended_at IS NULL") <= 1);
-  CHECK(sql_int(p, "SELECT count(*) FROM turns x JOIN turns y ON x.agent = y.agent AND x.id < y.id "
-                   "WHERE x.agent = " + a + " AND (x.ended_at IS NULL OR x.ended_at > y.started_at)") == 0);
-  CHECK(sql_int(p, "SELECT count(*) FROM messages WHERE to_agent = " + a + " AND read_at IS NULL AND "
-                   "claimed_turn IS NOT NULL AND claimed_turn NOT IN "
-                   "(SELECT id FROM turns WHERE agent = " + a + " AND ended_at IS NULL)") == 0);
+  CHECK(sql_int(p,
+                "SELECT count(*) FROM turns x JOIN turns y ON x.agent = y.agent AND x.id < y.id "
+                "WHERE x.agent = " +
+                    a + " AND (x.ended_at IS NULL OR x.ended_at > y.started_at)") == 0);
+  CHECK(sql_int(p, "SELECT count(*) FROM messages WHERE to_agent = " + a +
+                       " AND read_at IS NULL AND "
+                       "claimed_turn IS NOT NULL AND claimed_turn NOT IN "
+                       "(SELECT id FROM turns WHERE agent = " +
+                       a + " AND ended_at IS NULL)") == 0);
   {
     const std::string bad_reads =
         " FROM messages m LEFT JOIN turns t ON t.id = m.claimed_turn WHERE m.to_agent = " + a +
@@ -54,8 +59,10 @@ void check_mail_invariants(const TempProject& p, const std::string& agent) {
         "('completed', 'waiting', 'contract_violation') AND NOT (t.outcome = 'stopped' AND "
         "t.exit_code = 0 AND t.signal IS NULL AND EXISTS (SELECT 1 FROM events e WHERE "
         "e.turn = t.id AND e.kind = 'result' AND json_extract(e.data, '$.is_error') = 0))))";
-    INFO("read without a clean turn (message|type|claimed turn|outcome|exit|signal|detail): "
-         << sql(p, "SELECT m.id, m.type, m.claimed_turn, t.outcome, t.exit_code, t.signal, t.detail" + bad_reads));
+    INFO(
+        "read without a clean turn (message|type|claimed turn|outcome|exit|signal|detail): " << sql(
+            p, "SELECT m.id, m.type, m.claimed_turn, t.outcome, t.exit_code, t.signal, t.detail" +
+                   bad_reads));
     CHECK(sql_int(p, "SELECT count(*)" + bad_reads) == 0);
   }
   // Each message id appears in the text of turns that are pairwise disjoint in time: with
@@ -66,12 +73,15 @@ void check_mail_invariants(const TempProject& p, const std::string& agent) {
   for (const auto& r : recs) {
     std::string text = r.value("text", "");
     long long turn = std::stoll(r["env"].value("DROVER_TURN", "0"));
-    for (std::size_t pos = text.find("[MAIL #"); pos != std::string::npos; pos = text.find("[MAIL #", pos + 1))
+    for (std::size_t pos = text.find("[MAIL #"); pos != std::string::npos;
+         pos = text.find("[MAIL #", pos + 1))
       last_turn_carrying[std::stoll(text.substr(pos + 7))] = turn;
   }
   for (const auto& [id, turn] : last_turn_carrying) {
-    auto reader = sql(p, "SELECT CASE WHEN read_at IS NULL THEN '' ELSE claimed_turn END FROM messages WHERE id = " +
-                             std::to_string(id));
+    auto reader = sql(
+        p,
+        "SELECT CASE WHEN read_at IS NULL THEN '' ELSE claimed_turn END FROM messages WHERE id = " +
+            std::to_string(id));
     INFO("message " << id << " last carried by turn " << turn);
     if (!reader.empty()) CHECK(std::stoll(reader) == turn);
   }

@@ -10,12 +10,14 @@
 namespace e2e {
 
 // Runs `drover mail send --json ARGS…`, asserting success; returns the ids it reports.
-std::vector<std::int64_t> send(const TempProject& p, std::vector<std::string> args, const RunOptions& o = {});
+std::vector<std::int64_t> send(const TempProject& p, std::vector<std::string> args,
+                               const RunOptions& o = {});
 
 // `drover mail list --json --limit 0 FILTERS…`: every matching message, newest first.
 std::vector<Json> mail_list(const TempProject& p, std::vector<std::string> filters = {});
-std::size_t mail_count(const TempProject& p);                               // all stored messages
-std::vector<Json> worker_died_to(const TempProject& p, const std::string& parent);  // worker_died mail
+std::size_t mail_count(const TempProject& p);  // all stored messages
+std::vector<Json> worker_died_to(const TempProject& p,
+                                 const std::string& parent);  // worker_died mail
 
 // The id of the dispatch mail `sling` queued for the agent.
 std::string dispatch_id(const TempProject& p, const std::string& agent);

@@ -21,7 +21,8 @@ std::vector<int> all_pids() {
   REQUIRE_FALSE(ec);  // no /proc would make every "nothing left running" check pass
   for (const auto& entry : it) {
     const std::string name = entry.path().filename().string();
-    if (!name.empty() && name.find_first_not_of("0123456789") == std::string::npos) pids.push_back(std::stoi(name));
+    if (!name.empty() && name.find_first_not_of("0123456789") == std::string::npos)
+      pids.push_back(std::stoi(name));
   }
   return pids;
 }
@@ -52,7 +53,8 @@ std::vector<int> live_group_members(long pgid) {
 bool group_alive(long long pgid) { return !live_group_members(static_cast<long>(pgid)).empty(); }
 
 std::vector<int> live_agent_processes(const TempProject& p, const std::string& agent) {
-  const std::string want_agent = "DROVER_AGENT=" + agent, want_project = "DROVER_PROJECT=" + p.root().string();
+  const std::string want_agent = "DROVER_AGENT=" + agent,
+                    want_project = "DROVER_PROJECT=" + p.root().string();
   std::vector<int> out;
   for (int pid : all_pids()) {
     std::string env = read_text("/proc/" + std::to_string(pid) + "/environ");

@@ -24,7 +24,7 @@ bool group_alive(long long pgid);  // !live_group_members(pgid).empty()
 std::vector<int> live_agent_processes(const TempProject& p, const std::string& agent);
 
 std::filesystem::path supervisor_lock(const TempProject& p);  // .drover/supervisor.lock
-pid_t supervisor_pid(const TempProject& p);                   // from .drover/supervisor.pid; 0 if none
+pid_t supervisor_pid(const TempProject& p);  // from .drover/supervisor.pid; 0 if none
 // SIGKILLs the running supervisor and waits until its lock is free.
 void kill_supervisor(const TempProject& p);
 

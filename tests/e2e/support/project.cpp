@@ -46,19 +46,22 @@ void TempProject::init_scripted(const std::string& extra_toml) const {
   auto pos = cfg.find("runtime = \"claude\"");
   REQUIRE(pos != std::string::npos);
   cfg.replace(pos, std::string("runtime = \"claude\"").size(), "runtime = \"scripted\"");
-  cfg += "\n[runtimes.scripted]\ncommand = [\"" + agent_bin() + "\"]\nmodel_args = [\"--model\", \"{model}\"]\n"
+  cfg += "\n[runtimes.scripted]\ncommand = [\"" + agent_bin() +
+         "\"]\nmodel_args = [\"--model\", \"{model}\"]\n"
          "resume_args = [\"--resume\", \"{session_id}\"]\n";
   // Appending a [turn] or [supervisor] table twice would be a TOML error: callers pass
   // keys for those tables as "turn.stall_timeout = ..." lines, spliced in place here.
   std::size_t start = 0;
   while (start < extra_toml.size()) {
     auto nl = extra_toml.find('\n', start);
-    std::string line = extra_toml.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+    std::string line =
+        extra_toml.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
     start = nl == std::string::npos ? extra_toml.size() : nl + 1;
     auto dot = line.find('.');
     auto eq = line.find('=');
     if (line.empty() || dot == std::string::npos || eq == std::string::npos || dot > eq) continue;
-    std::string table = line.substr(0, dot), key = line.substr(dot + 1, line.find_first_of(" =", dot) - dot - 1);
+    std::string table = line.substr(0, dot),
+                key = line.substr(dot + 1, line.find_first_of(" =", dot) - dot - 1);
     std::string header = "[" + table + "]\n";
     auto h = cfg.find(header);
     REQUIRE(h != std::string::npos);
@@ -92,7 +95,9 @@ RunOptions agent_opts(const TempProject& p) {
   return o;
 }
 
-Run run(const TempProject& p, const std::vector<std::string>& args) { return p.drover(args, agent_opts(p)); }
+Run run(const TempProject& p, const std::vector<std::string>& args) {
+  return p.drover(args, agent_opts(p));
+}
 
 Run ok(const TempProject& p, const std::vector<std::string>& args) {
   Run r = run(p, args);
