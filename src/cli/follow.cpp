@@ -2,8 +2,12 @@
 
 #include <chrono>
 
+#include "cli/wake.h"
 #include "core/text.h"
+#include "core/wait_watch.h"
 #include "os/dir_watch.h"
+#include "os/file_lock.h"
+#include "runner/turn_lease.h"
 #include "store/events.h"
 #include "store/mail.h"
 #include "store/sessions.h"
@@ -40,6 +44,19 @@ std::string event_line(const store::EventRecord& e) {
   return e.created_at.substr(11, 12) + " " + e.agent + " " + turn + escape_control(what);
 }
 
+// Who could still run the agent's turns while a shell waits on it.
+WaitFacts wait_facts(Context& ctx, const ProjectPaths& p, const std::string& agent, int restarts) {
+  WaitFacts f;
+  f.supervisor_running = os::is_locked(p.supervisor_lock());
+  f.runner_holds_agent = runner::lease_held(p, agent);
+  std::error_code ec;
+  f.supervisor_died = !f.supervisor_running && std::filesystem::exists(p.supervisor_pid(), ec);
+  auto cfg = ctx.config();
+  f.autostart = cfg && cfg->supervisor.autostart;
+  f.restarts = restarts;
+  return f;
+}
+
 }  // namespace
 
 Status follow_agent(Context& ctx, const std::string& agent, FollowUntil until,
@@ -52,6 +69,8 @@ Status follow_agent(Context& ctx, const std::string& agent, FollowUntil until,
   std::int64_t after = events_after;
   std::optional<std::int64_t> carrying_turn;
   nlohmann::json lines = nlohmann::json::array();
+  int restarts = 0;
+  bool nobody_runs_it = false;  // seen once: confirmed by a fresh read before giving up
   struct View {
     std::optional<Session> session;
     std::vector<store::EventRecord> events;
@@ -108,6 +127,25 @@ Status follow_agent(Context& ctx, const std::string& agent, FollowUntil until,
                                  " and did not take the nudge");
     }
     if (until == FollowUntil::forever && is_terminal(s.state)) return finish(true, "");
+    if (until != FollowUntil::forever) {
+      // A wait must not outlive whatever runs the agent's turns (SPEC §6.1).
+      auto verdict = judge_wait(wait_facts(ctx, *project, agent, restarts));
+      if (verdict.kind == WaitVerdict::Kind::give_up) {
+        // The supervisor may have settled the agent just before it went: read once more.
+        if (nobody_runs_it)
+          return finish(false, agent + " is still " + std::string(to_string(s.state)) + ", but " +
+                                   verdict.reason);
+        nobody_runs_it = true;
+        continue;
+      }
+      nobody_runs_it = false;
+      if (verdict.kind == WaitVerdict::Kind::restart_supervisor) {
+        ++restarts;
+        ctx.out.warn("drover: " + verdict.reason);
+        if (auto started = start_supervisor(ctx); !started)
+          ctx.out.warn("drover: " + started.error().message);
+      }
+    }
     changes.wait(kPollEvery);  // until a writer commits (or the fallback poll)
   }
 }
