@@ -12,6 +12,7 @@
 #include "core/names.h"
 #include "core/text.h"
 #include "runner/runner.h"
+#include "supervisor/recovery.h"
 
 namespace drover::cli {
 
@@ -89,6 +90,13 @@ Status run_turn_cmd(Context& ctx, const TurnOptions& o) {
   runner::RunnerContext rc = foreground_runner(ctx, *p, *cfg, *st, progress);
   boost::asio::io_context io;
   std::optional<runner::TurnReport> report;
+  // A turn whose runner died is recovered first, as a supervisor would: the orphan is
+  // stopped, the turn interrupted, and the agent resumes in the turn run here.
+  auto recovered = supervisor::recover_if_runner_died(rc, o.agent);
+  if (recovered.turns_interrupted > 0)
+    ctx.out.info(o.agent + ": recovered after its runner died (" +
+                 std::to_string(recovered.turns_interrupted) + " turn(s) interrupted" +
+                 (recovered.orphans_killed > 0 ? ", orphaned turn process killed" : "") + ")");
   runner::TurnRequest req{o.agent, true, *timeout};
   auto started = runner::start_turn(io, rc, req, [&](const runner::TurnReport& r) { report = r; });
   using Kind = runner::StartResult::Kind;

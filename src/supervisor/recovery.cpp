@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -122,6 +123,19 @@ RecoveryReport recover(runner::RunnerContext& ctx) {
   if (open)
     for (const auto& name : *open)
       if (!seen.count(name)) (void)recover_agent(ctx, name, kRestart, true, rep);
+  return rep;
+}
+
+RecoveryReport recover_if_runner_died(runner::RunnerContext& ctx, const std::string& agent) {
+  RecoveryReport rep;
+  if (runner::lease_held(ctx.paths, agent)) return rep;
+  auto names = ctx.store->read<std::vector<std::string>>(
+      [&](store::Tx& tx) -> Result<std::vector<std::string>> {
+        return tx.sessions().needing_runner();
+      });
+  if (!names || std::find(names->begin(), names->end(), agent) == names->end()) return rep;
+  ctx.log->warn("{}: its turn has no runner (the runner died); recovering it", agent);
+  (void)recover_agent(ctx, agent, kRunnerDied, false, rep);
   return rep;
 }
 

@@ -24,6 +24,11 @@ RecoveryReport recover(runner::RunnerContext& ctx);
 // runner (a `drover turn` killed, say). Each is recovered as at start-up, except that an
 // idle agent is never made stale here. Kills a verified orphan synchronously (bounded by
 // kill_grace + 5 s): rare, and the agent must not run twice.
+// One agent, for a process about to run its turn itself (`drover turn`): when it needs a
+// runner (in_turn, or a turn that never ended) and nobody holds its turn lock, its runner
+// died and it is recovered as by adopt_dead_runners.
+RecoveryReport recover_if_runner_died(runner::RunnerContext& ctx, const std::string& agent);
+
 RecoveryReport adopt_dead_runners(runner::RunnerContext& ctx, const std::set<std::string>& own);
 
 }  // namespace drover::supervisor

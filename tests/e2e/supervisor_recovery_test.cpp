@@ -353,3 +353,41 @@ TEST_CASE(
   e2e::check_mail_invariants(p, "w1");
   (void)e2e::ok(p, {"down"});
 }
+
+TEST_CASE(
+    "drover turn after the agent's runner died recovers the dead turn (orphan killed, turn "
+    "interrupted) and runs the agent") {
+  TempProject p;
+  e2e::init_for_manual_turns(p);
+  auto flag = p.root() / "flag";
+  e2e::sling(p, {"w1", "--no-start",
+                 "#!say started\n#!sh test -f " + flag.string() + " || sleep 60\n" +
+                     e2e::kReportToOperator});
+  drover::os::SpawnRequest req;
+  req.argv = {e2e::drover_bin(), "turn", "w1"};
+  req.cwd = p.root();
+  req.env_extra = p.agent_env();
+  req.env_extra["DROVER_AGENT"] = "";
+  auto runner = drover::os::spawn(req);
+  REQUIRE(runner.ok());
+  ::close(runner->stdin_fd);
+  runner->stdin_fd = -1;
+  wait_in_sh_step(p, "w1");
+  long long pgid = first_pgid(p, "w1");
+  e2e::write_text(flag, "");  // the orphan already sleeps; the retry will find the flag
+  REQUIRE(::kill(runner->pid, SIGKILL) == 0);
+  int status = 0;
+  REQUIRE(::waitpid(runner->pid, &status, 0) == runner->pid);
+  drover::os::close_child_fds(*runner);
+  CHECK(e2e::state_of(p, "w1") == "in_turn");  // nobody settled it
+
+  auto r = e2e::run(p, {"turn", "w1"});
+  INFO(r.out << r.err);
+  CHECK(r.code == 0);
+  CHECK(contains(r.out, "recovered after its runner died"));
+  CHECK_FALSE(e2e::group_alive(pgid));
+  CHECK(first_turn_outcome(p, "w1") == "interrupted");
+  CHECK(events_of(p, "w1", "orphan_killed") == 1);
+  CHECK(e2e::state_of(p, "w1") == "completed");
+  e2e::check_mail_invariants(p, "w1");
+}
