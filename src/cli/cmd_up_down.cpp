@@ -11,6 +11,7 @@
 #include "cli/wake.h"
 #include "os/file_lock.h"
 #include "os/wake_socket.h"
+#include "supervisor/shutdown_request.h"
 #include "supervisor/supervisor.h"
 
 namespace drover::cli {
@@ -42,8 +43,14 @@ Status run_down(Context& ctx, bool now) {
     ctx.out.info("supervisor is not running");
     return ok_status();
   }
+  // The request is durable: the supervisor finds it at its next wake-up or poll even when
+  // the poke below is lost (a full socket queue drops it).
+  if (auto pid = supervisor::read_supervisor_pid(*p))
+    DROVER_TRY(supervisor::write_shutdown_request(*p, {pid->pid, now}));
   const char msg[] = {now ? supervisor::kDownNow : supervisor::kDown};
-  DROVER_TRY(os::poke_with(p->supervisor_sock(), std::string_view(msg, 1)));
+  if (auto poked = os::poke_with(p->supervisor_sock(), std::string_view(msg, 1));
+      !poked && poked.error().code != Errc::not_found)
+    return poked.error();
   auto limit = (now ? std::chrono::milliseconds(0) : cfg->supervisor.shutdown_grace) +
                cfg->turn.kill_grace + std::chrono::seconds(15);
   auto deadline = std::chrono::steady_clock::now() + limit;

@@ -25,6 +25,7 @@
 #include "store/sessions.h"
 #include "store/store.h"
 #include "supervisor/recovery.h"
+#include "supervisor/shutdown_request.h"
 
 namespace drover::supervisor {
 
@@ -81,6 +82,7 @@ class Supervisor {
         if (buf_[i] == kDown) begin_shutdown("drover down", false);
         if (buf_[i] == kDownNow) begin_shutdown("drover down --now", true);
       }
+      check_shutdown_request();
       schedule();
       receive();
     });
@@ -91,6 +93,7 @@ class Supervisor {
     poll_.async_wait([this](boost::system::error_code ec) {
       if (ec) return;
       (void)os::reap_children_except(child_pids());
+      check_shutdown_request();
       if (!shutting_down_) {
         std::set<std::string> own;
         for (const auto& [agent, run] : running_) own.insert(agent);
@@ -101,8 +104,18 @@ class Supervisor {
               rep.turns_interrupted, rep.orphans_killed, rep.resumed);
       }
       schedule();
-      if (!shutting_down_) arm_poll();
+      arm_poll();  // while shutting down too: a `down --now` may still come
     });
+  }
+
+  // The durable request `drover down` leaves (supervisor/shutdown_request.h): honoured when
+  // it names this supervisor, removed when it names an earlier one.
+  void check_shutdown_request() {
+    auto req = read_shutdown_request(ctx_.paths);
+    if (!req) return;
+    if (req->supervisor != ::getpid()) return clear_shutdown_request(ctx_.paths);
+    if (shutting_down_ && (!req->now || interrupted_)) return;
+    begin_shutdown(req->now ? "drover down --now" : "drover down", req->now);
   }
 
   std::set<pid_t> child_pids() const {
@@ -172,7 +185,6 @@ class Supervisor {
       return;
     }
     shutting_down_ = true;
-    poll_.cancel();
     ctx_.log->info("shutting down ({}): {} turn(s) running", why, running_.size());
     if (running_.empty()) return io_.stop();
     if (now || ctx_.config.supervisor.shutdown_grace.count() == 0) return interrupt_all();
@@ -183,6 +195,7 @@ class Supervisor {
   }
 
   void interrupt_all() {
+    interrupted_ = true;
     for (auto& [agent, run] : running_) {
       ctx_.log->info("interrupting {} turn {}", agent, run.handle->turn_id());
       run.handle->interrupt();
@@ -203,6 +216,7 @@ class Supervisor {
   std::array<char, 64> buf_{};
   std::map<std::string, Running> running_;
   bool shutting_down_ = false;
+  bool interrupted_ = false;  // every running turn was asked to stop
 };
 
 std::shared_ptr<spdlog::logger> make_logger(const ProjectPaths& paths) {
@@ -267,6 +281,7 @@ Status run(const ProjectPaths& paths, const Config& config) {
       describe(default_stop_policy(config.turn.kill_grace)));
   Supervisor sup(ctx, paths.supervisor_sock());
   Status s = sup.run();
+  clear_shutdown_request(paths);  // still holding the lock: no later supervisor wrote it
   (void)os::remove_file(paths.supervisor_pid());
   return s;
 }
