@@ -201,7 +201,7 @@ Status run_detail(Context& ctx, const std::string& name, const ProjectPaths& p, 
 Status run_status(Context& ctx, const StatusOptions& o) {
   auto p = ctx.project();
   if (!p) return p.error();
-  auto cfg = ctx.config();
+  auto cfg = ctx.config_or_defaults();
   if (!cfg) return cfg.error();
   auto st = ctx.store();
   if (!st) return st.error();

@@ -75,7 +75,7 @@ Status run_stop(Context& ctx, const StopOptions& o) {
   if (o.agent) DROVER_TRY(validate_agent_name(*o.agent));
   auto p = ctx.project();
   if (!p) return p.error();
-  auto cfg = ctx.config();
+  auto cfg = ctx.config_or_defaults();
   if (!cfg) return cfg.error();
   Millis grace = cfg->turn.kill_grace;
   if (o.grace) {

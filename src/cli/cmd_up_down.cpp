@@ -36,7 +36,7 @@ Status run_up(Context& ctx) {
 Status run_down(Context& ctx, bool now) {
   auto p = ctx.project();
   if (!p) return p.error();
-  auto cfg = ctx.config();
+  auto cfg = ctx.config_or_defaults();
   if (!cfg) return cfg.error();
   if (!read_supervisor_info(*p).running) {
     ctx.out.document({{"running", false}, {"was_running", false}});

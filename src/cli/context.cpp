@@ -34,6 +34,16 @@ Result<Config> Context::config() {
   return *config_;
 }
 
+Result<Config> Context::config_or_defaults() {
+  auto c = config();
+  if (c || c.error().code != Errc::project) return c;
+  if (!project()) return c;  // not a project at all: nothing to fall back on
+  if (!warned_config_ && !opts.quiet)
+    out.warn("drover: warning: " + c.error().message + "; using the defaults for this command");
+  warned_config_ = true;
+  return Config{};
+}
+
 Result<store::Store*> Context::store() {
   if (!store_) {
     auto p = project();

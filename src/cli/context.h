@@ -32,6 +32,10 @@ class Context {
 
   Result<ProjectPaths> project();
   Result<Config> config();
+  // For commands that must keep working when config.toml is invalid (status, stop, down):
+  // the config, or every default after one warning on stderr naming the file and the
+  // problem. A missing project is still an error.
+  Result<Config> config_or_defaults();
   Result<store::Store*> store();
   // The mail identity of whoever runs this command: $DROVER_AGENT, else "operator".
   static std::string self_name();
@@ -39,6 +43,7 @@ class Context {
  private:
   std::optional<ProjectPaths> project_;
   std::optional<Config> config_;
+  bool warned_config_ = false;
   std::unique_ptr<store::Store> store_;
 };
 
