@@ -145,6 +145,13 @@ Status remove_file(const std::filesystem::path& path) {
   return errno_error("cannot remove", path, errno);
 }
 
+std::optional<FileIdentity> file_identity(const std::filesystem::path& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+  return FileIdentity{static_cast<unsigned long long>(st.st_dev),
+                      static_cast<unsigned long long>(st.st_ino)};
+}
+
 Status remove_tree(const std::filesystem::path& path) {
   std::error_code ec;
   std::filesystem::remove_all(path, ec);

@@ -1,6 +1,7 @@
 #pragma once
 // Files under .drover/: atomic writes, private modes.
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -27,6 +28,14 @@ Status make_fd_private(int fd);
 Status make_private_dirs(const std::filesystem::path& path);
 // Removes a file; succeeds if it does not exist.
 Status remove_file(const std::filesystem::path& path);
+
+// Which file a path names now (device and inode): nullopt when it does not exist. A file
+// replaced by another of the same name (or deleted) has a different identity.
+struct FileIdentity {
+  unsigned long long device = 0, inode = 0;
+  bool operator==(const FileIdentity&) const = default;
+};
+std::optional<FileIdentity> file_identity(const std::filesystem::path& path);
 // Removes a directory and everything in it (symlinks are removed, never followed);
 // succeeds if it does not exist.
 Status remove_tree(const std::filesystem::path& path);

@@ -45,6 +45,7 @@ class Supervisor {
         sock_path_(sock_path) {}
 
   Status run() {
+    db_identity_ = os::file_identity(ctx_.paths.db());
     auto rep = recover(ctx_);
     ctx_.log->info(
         "recovery: {} interrupted turn(s) settled, {} orphan(s) killed, {} agent(s) resumed, {} "
@@ -94,6 +95,7 @@ class Supervisor {
       if (ec) return;
       (void)os::reap_children_except(child_pids());
       check_shutdown_request();
+      check_database();
       if (!shutting_down_) {
         std::set<std::string> own;
         for (const auto& [agent, run] : running_) own.insert(agent);
@@ -106,6 +108,17 @@ class Supervisor {
       schedule();
       arm_poll();  // while shutting down too: a `down --now` may still come
     });
+  }
+
+  // The database this supervisor opened must still be the project's: deleted or replaced
+  // (`init --force` after removing it), every write would go to a file nobody reads.
+  void check_database() {
+    if (shutting_down_ || os::file_identity(ctx_.paths.db()) == db_identity_) return;
+    ctx_.log->error(
+        "{} was removed or replaced while the supervisor ran; stopping (run "
+        "'drover up' to start a supervisor on the new database)",
+        ctx_.paths.db().string());
+    begin_shutdown("its database was replaced", true);
   }
 
   // The durable request `drover down` leaves (supervisor/shutdown_request.h): honoured when
@@ -216,7 +229,8 @@ class Supervisor {
   std::array<char, 64> buf_{};
   std::map<std::string, Running> running_;
   bool shutting_down_ = false;
-  bool interrupted_ = false;  // every running turn was asked to stop
+  bool interrupted_ = false;                     // every running turn was asked to stop
+  std::optional<os::FileIdentity> db_identity_;  // of drover.db when the supervisor opened it
 };
 
 std::shared_ptr<spdlog::logger> make_logger(const ProjectPaths& paths) {

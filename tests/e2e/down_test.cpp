@@ -9,6 +9,7 @@
 #include <cstring>
 #include <future>
 
+#include "os/file_lock.h"
 #include "support/command.h"
 #include "support/processes.h"
 #include "support/project.h"
@@ -68,4 +69,15 @@ TEST_CASE("a shutdown request left for an earlier supervisor does not stop the n
   CHECK(e2e::wait_until(
       [&] { return !std::filesystem::exists(p.root() / ".drover/supervisor.down"); }));
   CHECK(e2e::ok(p, {"status", "--json"}).json()["supervisor"]["running"] == true);
+}
+
+TEST_CASE("a supervisor whose database is deleted under it stops, saying why") {
+  TempProject p;
+  p.init_scripted("supervisor.poll_interval = \"100ms\"\n");
+  e2e::ok(p, {"up"});
+  REQUIRE(e2e::supervisor_pid(p) > 0);
+  std::filesystem::remove(p.root() / ".drover/drover.db");
+  CHECK(e2e::wait_until([&] { return !drover::os::is_locked(e2e::supervisor_lock(p)); }));
+  CHECK(e2e::contains(e2e::read_text(p.root() / ".drover/logs/supervisor.log"),
+                      "was removed or replaced while the supervisor ran"));
 }

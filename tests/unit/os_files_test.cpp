@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -197,4 +198,20 @@ TEST_CASE("remove_file removes, and a missing file is fine") {
   auto r = remove_file(sub);
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().message.find(sub.string()) != std::string::npos);
+}
+
+TEST_CASE("file_identity tells a replaced or deleted file from the one that was there") {
+  drover::test::TempDir dir;
+  auto path = dir.path / "db";
+  CHECK_FALSE(drover::os::file_identity(path).has_value());
+  std::ofstream(path) << "one";
+  auto first = drover::os::file_identity(path);
+  REQUIRE(first);
+  std::ofstream(path, std::ios::app) << "more";  // the same file, written to
+  CHECK(drover::os::file_identity(path) == first);
+  std::ofstream(dir.path / "db.new") << "two";
+  std::filesystem::rename(dir.path / "db.new", path);  // replaced under the same name
+  CHECK(drover::os::file_identity(path) != first);
+  std::filesystem::remove(path);
+  CHECK_FALSE(drover::os::file_identity(path).has_value());
 }
