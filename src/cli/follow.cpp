@@ -84,7 +84,9 @@ Status follow_agent(Context& ctx, const std::string& agent, FollowUntil until,
       View v;
       v.session = tx.sessions().get(agent);
       v.events = tx.events().for_agent(agent, std::nullopt, after, 0);
-      v.pending = tx.mail().pending_for(agent).size();
+      // Unread mail, claimed or not: between the claim and the start of a turn the
+      // agent is still between_turns, with nothing pending, and not idle.
+      v.pending = static_cast<std::size_t>(tx.mail().unread_count(agent));
       v.live_children = tx.sessions().live_children(agent).size();
       if (mail_id) v.mail = tx.mail().get(*mail_id);
       if (carrying_turn) v.turn = tx.turns().get(*carrying_turn);
