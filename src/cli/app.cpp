@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "cli/argv_shield.h"
 #include "cli/context.h"
 #include "cli/exit_codes.h"
 #include "cli/registry.h"
@@ -25,7 +26,7 @@ void allow_globals_after(CLI::App& app) {
 // CLI11 reports usage errors in several shapes; we print one line and exit 2.
 int usage_error(Context& ctx, const std::string& message, const std::string& command) {
   std::string hint = command.empty() ? "drover --help" : "drover " + command + " --help";
-  ctx.out.error(make_error(Errc::usage, message + " (see '" + hint + "')"));
+  ctx.out.error(make_error(Errc::usage, unshield_message(message) + " (see '" + hint + "')"));
   return exit_code(Errc::usage);
 }
 
@@ -56,9 +57,11 @@ int run(int argc, char** argv) {
   app.add_flag("--no-color", ctx.opts.no_color, "no ANSI colours (also NO_COLOR)");
   for (const auto& c : commands()) c.install(app.add_subcommand(c.name, c.summary), ctx);
   allow_globals_after(app);
+  unshield_all_options(app);
 
   try {
-    app.parse(argc, argv);
+    auto args = shielded_arguments(argc, argv);
+    app.parse(args);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {

@@ -1,5 +1,7 @@
 // drover mail send|check|list|read|reply (SPEC §4, §6.6).
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <map>
 #include <memory>
 
 #include "cli/context.h"
@@ -7,6 +9,7 @@
 #include "cli/registry.h"
 #include "core/clock.h"
 #include "core/duration.h"
+#include "core/mail_reading.h"
 #include "core/names.h"
 #include "store/mail.h"
 
@@ -86,22 +89,75 @@ Status run_reply(Context& ctx, const ReplyOptions& o) {
 
 struct CheckOptions {
   std::optional<std::string> agent;
+  bool mark_read = false;
 };
 
+// What reading did to each message: marked read, or left for the turn that claimed it.
+struct ReadOutcome {
+  std::vector<std::int64_t> marked, left_for_turn;
+};
+
+// Marks `m` read when read_mark allows it (SPEC §4: mail claimed by a turn is that turn's
+// to settle); sets its read_at when it did.
+void read_one(store::Tx& tx, MailMessage& m, const std::string& reader, bool for_recipient,
+              const std::string& ts, ReadOutcome& out) {
+  switch (read_mark(m, reader, for_recipient)) {
+    case ReadMark::mark:
+      if (tx.mail().mark_read_unclaimed(m.id, ts)) {
+        m.read_at = ts;
+        out.marked.push_back(m.id);
+      }
+      break;
+    case ReadMark::left_for_turn: out.left_for_turn.push_back(m.id); break;
+    case ReadMark::already_read:
+    case ReadMark::peek: break;
+  }
+}
+
+std::string id_list(const std::vector<std::int64_t>& ids) {
+  std::string out;
+  for (auto id : ids) out += (out.empty() ? "#" : ", #") + std::to_string(id);
+  return out;
+}
+
+// One line per turn holding some of `left`: nobody but that turn marks them read.
+void tell_left_for_turn(Context& ctx, const std::vector<MailMessage>& messages,
+                        const std::vector<std::int64_t>& left) {
+  std::map<std::int64_t, std::vector<std::int64_t>> by_turn;
+  std::map<std::int64_t, std::string> agent_of;
+  for (const auto& m : messages)
+    if (m.claimed_turn && std::find(left.begin(), left.end(), m.id) != left.end()) {
+      by_turn[*m.claimed_turn].push_back(m.id);
+      agent_of[*m.claimed_turn] = m.to;
+    }
+  for (const auto& [turn, ids] : by_turn)
+    ctx.out.info("left " + id_list(ids) + " unread: claimed by turn " + std::to_string(turn) +
+                 " of " + agent_of[turn] + ", which marks " + (ids.size() == 1 ? "it" : "them") +
+                 " read when it settles");
+}
+
 Status run_check(Context& ctx, const CheckOptions& o) {
-  std::string agent = o.agent.value_or(Context::self_name());
+  const std::string reader = Context::self_name();
+  const std::string agent = o.agent.value_or(reader);
   DROVER_TRY(validate_mail_sender(agent));
   auto st = ctx.store();
   if (!st) return st.error();
+  ReadOutcome done;
   auto msgs = (*st)->write<std::vector<MailMessage>>(
       [&](store::Tx& tx) -> Result<std::vector<MailMessage>> {
+        done = ReadOutcome{};
         auto list = tx.mail().unread_for(agent);
         auto ts = now_timestamp();
-        for (auto& m : list) tx.mail().mark_read(m.id, ts);
+        for (auto& m : list) read_one(tx, m, reader, o.mark_read, ts, done);
         return list;
       });
   if (!msgs) return msgs.error();
-  print_messages(ctx, *msgs, true, "no unread mail for " + agent);
+  nlohmann::json doc = {{"marked_read", done.marked}, {"left_for_turn", done.left_for_turn}};
+  print_messages(ctx, *msgs, true, "no unread mail for " + agent, std::move(doc));
+  if (!msgs->empty() && agent != reader && !o.mark_read)
+    ctx.out.info("peeked at " + agent +
+                 "'s mail: nothing marked read (--mark-read marks it read for " + agent + ")");
+  tell_left_for_turn(ctx, *msgs, done.left_for_turn);
   return ok_status();
 }
 
@@ -136,23 +192,32 @@ Status run_list(Context& ctx, const ListOptions& o) {
   return ok_status();
 }
 
-Status run_read(Context& ctx, std::int64_t id) {
+struct ReadOptions {
+  std::int64_t id = 0;
+  bool mark_read = false;
+};
+
+Status run_read(Context& ctx, const ReadOptions& o) {
+  const std::string reader = Context::self_name();
   auto st = ctx.store();
   if (!st) return st.error();
+  ReadOutcome done;
   auto msg = (*st)->write<MailMessage>([&](store::Tx& tx) -> Result<MailMessage> {
-    auto m = tx.mail().get(id);
+    done = ReadOutcome{};
+    auto m = tx.mail().get(o.id);
     if (!m)
       return make_error(Errc::not_found,
-                        "no message #" + std::to_string(id) + " (see 'drover mail list')");
-    if (!m->read_at) {
-      m->read_at = now_timestamp();
-      tx.mail().mark_read(id, *m->read_at);
-    }
+                        "no message #" + std::to_string(o.id) + " (see 'drover mail list')");
+    read_one(tx, *m, reader, o.mark_read, now_timestamp(), done);
     return *m;
   });
   if (!msg) return msg.error();
   ctx.out.document(message_json(*msg));
   ctx.out.data(message_human(*msg, true));
+  if (read_mark(*msg, reader, o.mark_read) == ReadMark::peek)
+    ctx.out.info("not marked read: it is " + msg->to + "'s mail (--mark-read marks it read for " +
+                 msg->to + ")");
+  tell_left_for_turn(ctx, {*msg}, done.left_for_turn);
   return ok_status();
 }
 
@@ -181,8 +246,11 @@ void install_mail(CLI::App* mail, Context& ctx) {
   on_run(send, ctx, [&ctx, s] { return run_send(ctx, *s); });
 
   auto c = std::make_shared<CheckOptions>();
-  CLI::App* check = mail->add_subcommand("check", "print unread mail and mark it read");
+  CLI::App* check = mail->add_subcommand(
+      "check", "print unread mail; your own is marked read, another agent's only with --mark-read");
   check->add_option("--agent", c->agent, "whose mail (default $DROVER_AGENT, else operator)");
+  check->add_flag("--mark-read", c->mark_read,
+                  "also mark another agent's mail read (never mail a running turn holds)");
   on_run(check, ctx, [&ctx, c] { return run_check(ctx, *c); });
 
   auto l = std::make_shared<ListOptions>();
@@ -195,10 +263,13 @@ void install_mail(CLI::App* mail, Context& ctx) {
   list->add_option("--limit", l->limit, "at most N messages (default 100, 0 = all)");
   on_run(list, ctx, [&ctx, l] { return run_list(ctx, *l); });
 
-  auto id = std::make_shared<std::int64_t>(0);
-  CLI::App* read = mail->add_subcommand("read", "print one message and mark it read");
-  read->add_option("id", *id, "message id")->required();
-  on_run(read, ctx, [&ctx, id] { return run_read(ctx, *id); });
+  auto rd = std::make_shared<ReadOptions>();
+  CLI::App* read = mail->add_subcommand(
+      "read", "print one message; marked read when it is yours, or with --mark-read");
+  read->add_option("id", rd->id, "message id")->required();
+  read->add_flag("--mark-read", rd->mark_read,
+                 "mark another agent's message read (never mail a running turn holds)");
+  on_run(read, ctx, [&ctx, rd] { return run_read(ctx, *rd); });
 
   auto r = std::make_shared<ReplyOptions>();
   CLI::App* reply = mail->add_subcommand("reply", "reply to a message in its thread");

@@ -69,7 +69,7 @@ Result<std::vector<std::int64_t>> send_mail(Context& ctx, const MailMessage& dra
 }
 
 void print_messages(Context& ctx, const std::vector<MailMessage>& messages, bool with_body,
-                    const std::string& empty_text) {
+                    const std::string& empty_text, nlohmann::json doc) {
   nlohmann::json arr = nlohmann::json::array();
   std::string text;
   for (const auto& m : messages) {
@@ -77,7 +77,8 @@ void print_messages(Context& ctx, const std::vector<MailMessage>& messages, bool
     if (!text.empty()) text += with_body ? "\n\n" : "\n";
     text += message_human(m, with_body);
   }
-  ctx.out.document({{"messages", arr}});
+  doc["messages"] = std::move(arr);
+  ctx.out.document(doc);
   ctx.out.data(messages.empty() ? empty_text : text);
 }
 

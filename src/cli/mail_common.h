@@ -16,8 +16,8 @@ Result<std::string> read_body(const std::optional<std::string>& body,
 // transaction; returns the ids. Nothing is written when any check fails.
 Result<std::vector<std::int64_t>> send_mail(Context& ctx, const MailMessage& draft);
 
-// Prints a list of messages (human or {"messages":[…]}).
+// Prints a list of messages (human, or `doc` with "messages":[…] added).
 void print_messages(Context& ctx, const std::vector<MailMessage>& messages, bool with_body,
-                    const std::string& empty_text);
+                    const std::string& empty_text, nlohmann::json doc = nlohmann::json::object());
 
 }  // namespace drover::cli

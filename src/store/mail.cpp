@@ -99,6 +99,15 @@ void Mail::mark_read(std::int64_t id, const std::string& ts) {
   q.exec();
 }
 
+bool Mail::mark_read_unclaimed(std::int64_t id, const std::string& ts) {
+  Stmt q(db_,
+         "UPDATE messages SET read_at = ? WHERE id = ? AND read_at IS NULL AND "
+         "claimed_turn IS NULL");
+  q.bind(1, ts);
+  q.bind(2, static_cast<int64_t>(id));
+  return q.exec() == 1;
+}
+
 std::vector<MailMessage> Mail::pending_for(std::string_view agent) {
   Stmt q(db_, std::string("SELECT ") + kMailColumns +
                   " FROM messages WHERE to_agent = ? AND read_at IS NULL AND "

@@ -35,6 +35,9 @@ class Mail {
   // Unread messages for `agent`, oldest first; marks them read when mark_read.
   std::vector<MailMessage> unread_for(std::string_view agent);
   void mark_read(std::int64_t id, const std::string& ts);
+  // Marks the message read unless it is read already or claimed by a turn (whose settle
+  // alone marks it read or releases it); returns whether it was marked.
+  bool mark_read_unclaimed(std::int64_t id, const std::string& ts);
   // Unread and not claimed by a running turn.
   std::vector<MailMessage> pending_for(std::string_view agent);
   int unread_count(std::string_view agent);

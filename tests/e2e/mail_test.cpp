@@ -98,7 +98,7 @@ TEST_CASE("mail list filters: --to, --from, --unread, --type, --since, --limit")
   CHECK(ids_of(list_json(p, {"--type", "result"})) == std::vector<std::int64_t>{a2});
   CHECK(list_json(p, {"--type", "merged"}).empty());
 
-  REQUIRE(p.drover({"mail", "read", std::to_string(a2)}).code == 0);
+  REQUIRE(p.drover({"mail", "read", std::to_string(a2), "--mark-read"}).code == 0);
   CHECK(ids_of(list_json(p, {"--unread"})) == std::vector<std::int64_t>{o1, b1, a1});
   CHECK(ids_of(list_json(p, {"--unread", "--to", "alice"})) == std::vector<std::int64_t>{a1});
 
@@ -177,11 +177,11 @@ TEST_CASE("mail check marks read, a second check returns nothing, and defaults t
   }
 }
 
-TEST_CASE("mail read prints the message object and marks it read") {
+TEST_CASE("mail read prints the message object and marks the reader's own mail read") {
   TempProject p;
   p.init();
-  auto id = send(p, {"--to", "alice", "--subject", "the subject", "--body", "line one\nline two",
-                     "--payload", "{\"k\":1}"})[0];
+  auto id = send(p, {"--to", "operator", "--subject", "the subject", "--body", "line one\nline two",
+                     "--payload", "{\"k\":1}", "--from", "alice"})[0];
   auto r = p.drover({"mail", "read", std::to_string(id), "--json"});
   REQUIRE(r.code == 0);
   auto m = r.json();
@@ -202,7 +202,7 @@ TEST_CASE("mail read prints the message object and marks it read") {
   CHECK(contains(human.out, "#" + std::to_string(id)));
   CHECK(contains(human.out, "the subject"));
   CHECK(contains(human.out, "line one\nline two"));
-  CHECK(contains(human.out, "operator -> alice"));
+  CHECK(contains(human.out, "alice -> operator"));
 }
 
 TEST_CASE("mail reply threads, picks the recipient and prefixes the subject") {

@@ -161,7 +161,7 @@ TEST_CASE("status AGENT shows one agent in detail, with turns and pending mail")
            "'2026-01-01T00:00:03.000Z', 'result', 2000, 0.0123, 100, 200)");
   auto m1 = e2e::send(p, {"--to", "alice", "--subject", "pending one"})[0];
   auto m2 = e2e::send(p, {"--to", "alice", "--subject", "already read"})[0];
-  REQUIRE(p.drover({"mail", "read", std::to_string(m2)}).code == 0);
+  REQUIRE(p.drover({"mail", "read", std::to_string(m2), "--mark-read"}).code == 0);
 
   auto r = p.drover({"status", "alice"});
   REQUIRE(r.code == 0);

@@ -190,6 +190,41 @@ TEST_CASE_FIXTURE(StoreFixture, "mail: unread_for, mark_read and unread_count") 
   CHECK(got->read_at == "2026-06-06T06:06:06.000Z");
 }
 
+TEST_CASE_FIXTURE(StoreFixture,
+                  "mail: mark_read_unclaimed marks only unread mail no turn has claimed") {
+  auto free_one = send(*db, letter("op", "w"));
+  auto claimed = send(*db, letter("op", "w"));
+  auto read = send(*db, letter("op", "w"));
+  test::must_write(*db, [&](Tx& tx) {
+    tx.mail().mark_read(read, "2026-01-01T00:00:00.000Z");
+    tx.mail().claim_pending("w", 5);  // claims free_one and claimed
+    return Unit{};
+  });
+  auto marked = [&](std::int64_t id, const char* ts) {
+    return test::must_write(*db, [&](Tx& tx) { return tx.mail().mark_read_unclaimed(id, ts); });
+  };
+  auto read_at = [&](std::int64_t id) {
+    return test::must_read(*db, [&](Tx& tx) { return tx.mail().get(id); })->read_at;
+  };
+
+  // Claimed by turn 5: left for that turn, which releases or marks it when it settles.
+  CHECK_FALSE(marked(claimed, "2026-02-02T00:00:00.000Z"));
+  CHECK_FALSE(marked(free_one, "2026-02-02T00:00:00.000Z"));
+  CHECK(read_at(claimed) == std::nullopt);
+  CHECK(read_at(free_one) == std::nullopt);
+  // Already read: the first read time stays.
+  CHECK_FALSE(marked(read, "2026-02-02T00:00:00.000Z"));
+  CHECK(read_at(read) == "2026-01-01T00:00:00.000Z");
+
+  // Turn 5 fails and releases its mail: now a reader may mark it.
+  test::must_write(*db, [](Tx& tx) { return tx.mail().release_turn(5); });
+  CHECK(marked(free_one, "2026-03-03T00:00:00.000Z"));
+  CHECK(read_at(free_one) == "2026-03-03T00:00:00.000Z");
+  CHECK_FALSE(marked(free_one, "2026-04-04T00:00:00.000Z"));
+  CHECK(read_at(free_one) == "2026-03-03T00:00:00.000Z");
+  CHECK_FALSE(marked(12345, "2026-03-03T00:00:00.000Z"));  // no such message
+}
+
 TEST_CASE_FIXTURE(StoreFixture, "mail: claim, mark read on a clean turn, release otherwise") {
   auto m1 = send(*db, letter("op", "w"));
   auto m2 = send(*db, letter("op", "w"));
