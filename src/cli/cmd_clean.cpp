@@ -265,7 +265,8 @@ Status run_clean(Context& ctx, const CleanOptions& o) {
   ctx.out.document({{"cleaned", out.cleaned}, {"skipped", out.skipped}, {"ok", !out.first_error}});
   for (const auto& s : out.skipped)
     ctx.out.info("kept " + s["agent"].get<std::string>() + ": " + s["reason"].get<std::string>());
-  if (out.cleaned.empty() && !out.first_error) ctx.out.info("nothing to clean");
+  if (out.cleaned.empty() && out.skipped.empty() && !out.first_error)
+    ctx.out.info("nothing to clean");
   if (!out.first_error) return ok_status();
   // Already said (stderr, or an "error" in the document): the error only sets the exit code.
   ctx.error_reported = true;

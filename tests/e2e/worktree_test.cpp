@@ -512,6 +512,7 @@ TEST_CASE(
   CHECK(human.code == 0);
   CHECK(contains(human.out, "kept keepme"));
   CHECK(contains(human.out, "1 commit not on"));
+  CHECK_FALSE(contains(human.out, "nothing to clean"));  // something was kept, and said so
 }
 
 TEST_CASE("worktree: stop --clean-worktree keeps (4) a worktree with uncommitted work") {
