@@ -23,7 +23,12 @@ namespace {
 struct CleanOptions {
   std::optional<std::string> agent;
   bool terminal = false, all = false;
+  bool force = false;  // remove worktrees and branches even when they hold unmerged work
 };
+
+// How long `clean --agent` waits for the agent's turn lock: a runner settling its last
+// turn, or another `clean` of the same agent, holds it for well under this.
+constexpr Millis kLockWait{10'000};
 
 struct Outcome {
   nlohmann::json cleaned = nlohmann::json::array();
@@ -44,16 +49,22 @@ Result<std::vector<Session>> all_sessions(store::Store& st) {
       [](store::Tx& tx) -> Result<std::vector<Session>> { return tx.sessions().list(); });
 }
 
-// An agent that never ran has no directory yet: the lock file is created to be held.
-Result<runner::TurnLease> take_turn_lock(const ProjectPaths& p, const std::string& agent) {
-  DROVER_TRY(os::make_private_dirs(p.agent_dir(agent)));
-  return runner::TurnLease::take(p, agent);
+// An agent that never ran has no directory yet: the lock file is created to be held. A
+// concurrent `clean` of the agent may remove the directory between the two steps; then the
+// lock is taken afresh (and the session, re-read under it, is gone: done).
+Result<runner::TurnLease> take_turn_lock(const ProjectPaths& p, const std::string& agent,
+                                         std::optional<Millis> wait) {
+  for (int attempt = 0;; ++attempt) {
+    DROVER_TRY(os::make_private_dirs(p.agent_dir(agent)));
+    auto lock = runner::TurnLease::take(p, agent, wait);
+    if (lock || attempt == 2 || os::is_directory(p.agent_dir(agent))) return lock;
+  }
 }
 
 // The finished agents this run may forget. A named agent that is live, or whose turn lock
 // a runner still holds (it is settling), is a conflict; with --terminal/--all it is skipped.
-// The turn lock of each chosen agent is taken and held until its files are gone, so no
-// runner (a `sling` reusing the name, a `resume`) can start in them meanwhile.
+// The turn lock of each chosen agent is taken and held until its files and rows are gone,
+// so no runner (a `sling` reusing the name, a `resume`) can start in them meanwhile.
 Result<std::vector<Session>> choose(const ProjectPaths& p, const CleanOptions& o,
                                     const std::vector<Session>& sessions, Outcome& out) {
   std::vector<Session> chosen;
@@ -72,7 +83,8 @@ Result<std::vector<Session>> choose(const ProjectPaths& p, const CleanOptions& o
           "agent '" + *o.agent + "' is " + std::string(to_string(s->state)) +
               ": clean only removes finished agents (stop it first with 'drover stop " + *o.agent +
               "')");
-    auto lock = take_turn_lock(p, s->name);
+    // Waits: another `clean` of this agent may be finishing, and then it is done.
+    auto lock = take_turn_lock(p, s->name, kLockWait);
     if (!lock && lock.error().code == Errc::conflict)
       return make_error(Errc::conflict, "a runner still holds the turn lock of '" + *o.agent +
                                             "' (try again in a moment)");
@@ -83,7 +95,7 @@ Result<std::vector<Session>> choose(const ProjectPaths& p, const CleanOptions& o
   }
   for (const auto& s : sessions) {
     if (!is_terminal(s.state)) continue;
-    auto lock = take_turn_lock(p, s.name);
+    auto lock = take_turn_lock(p, s.name, std::nullopt);
     if (!lock) {
       out.skipped.push_back(
           {{"agent", s.name},
@@ -97,50 +109,80 @@ Result<std::vector<Session>> choose(const ProjectPaths& p, const CleanOptions& o
   return chosen;
 }
 
-// Rows first: once they are gone nobody can resume the agent, so nothing removed after
-// this can come back into use by it. An agent that became live meanwhile is kept.
-Result<std::vector<Session>> purge_rows(store::Store& st, const CleanOptions& o,
-                                        const std::vector<Session>& chosen, Outcome& out) {
-  return st.write<std::vector<Session>>([&](store::Tx& tx) -> Result<std::vector<Session>> {
-    std::vector<Session> gone;
-    std::string now = now_timestamp();
-    for (const auto& s : chosen) {
-      auto r = tx.sessions().purge(s.name, now);
-      if (r) {
-        gone.push_back(s);
-        continue;
-      }
-      if (o.agent) return r.error();
-      out.skipped.push_back({{"agent", s.name}, {"reason", r.error().message}});
-    }
-    return gone;
-  });
+// The session as it is now, under its turn lock: nullopt when it is gone (a concurrent
+// `clean` forgot it: that counts as done).
+Result<std::optional<Session>> reread(store::Store& st, const std::string& name) {
+  return st.read<std::optional<Session>>(
+      [&](store::Tx& tx) -> Result<std::optional<Session>> { return tx.sessions().get(name); });
 }
 
-void remove_files(Context& ctx, const ProjectPaths& p, const Session& s,
-                  const std::vector<Session>& remaining, Outcome& out) {
-  nlohmann::json j = {{"agent", s.name}, {"orphan", false}};
-  std::string text = "cleaned " + s.name;
+// One agent: worktree and branch, then logs, then its rows (so a refusal or a failure to
+// remove a file leaves the agent there to retry), then its directory with the turn lock.
+void clean_one(Context& ctx, const ProjectPaths& p, store::Store& st, const CleanOptions& o,
+               const Session& chosen, Outcome& out) {
+  nlohmann::json j = {{"agent", chosen.name}, {"orphan", false}};
+  auto now = reread(st, chosen.name);
+  if (!now) return out.fail(ctx, j, now.error());
+  if (!*now) {  // already cleaned by someone else
+    add_cleanup_json(j, WorktreeCleanup{});
+    j["already_cleaned"] = true;
+    out.cleaned.push_back(j);
+    ctx.out.info("cleaned " + chosen.name + " (already cleaned)");
+    return;
+  }
+  const Session& s = **now;
+  if (!is_terminal(s.state)) {
+    std::string why = "it is " + std::string(to_string(s.state)) + " again (resumed meanwhile)";
+    if (o.agent) return out.fail(ctx, j, make_error(Errc::conflict, "kept " + s.name + ": " + why));
+    out.skipped.push_back({{"agent", s.name}, {"reason", why}});
+    return;
+  }
+  auto sessions = all_sessions(st);
+  if (!sessions) return out.fail(ctx, j, sessions.error());
   if (s.worktree) out.attempted.push_back(*s.worktree);
-  auto c = remove_agent_worktree(p, s, remaining);
-  if (c) {
-    add_cleanup_json(j, *c);
-    text += cleanup_text(*c);
-  } else {
+  auto c = remove_agent_worktree(p, s, *sessions, o.force);
+  if (!c) {
     add_cleanup_json(j, WorktreeCleanup{});
     out.fail(ctx, j,
-             make_error(c.error().code, "cleaned " + s.name + ", but " + c.error().message));
+             make_error(c.error().code, "cannot clean " + s.name + ": " + c.error().message));
+    out.cleaned.push_back(j);
+    return;
   }
-  for (const auto& dir : {p.agent_logs(s.name), p.agent_dir(s.name)})
-    if (auto r = os::remove_tree(dir); !r) out.fail(ctx, j, r.error());
+  if (c->unmerged) {
+    Error e = unmerged_error("cleaning " + s.name, *c,
+                             "use 'drover clean --agent " + s.name + " --force'");
+    if (o.agent) return out.fail(ctx, j, e);
+    out.skipped.push_back({{"agent", s.name}, {"reason", e.message}, {"unmerged", *c->unmerged}});
+    return;
+  }
+  add_cleanup_json(j, *c);
+  std::string text = "cleaned " + s.name + cleanup_text(*c);
+  bool files_ok = true;
+  if (auto r = os::remove_tree(p.agent_logs(s.name)); !r) {
+    out.fail(ctx, j, r.error());
+    files_ok = false;
+  }
+  if (files_ok) {
+    auto purged = st.write<bool>([&](store::Tx& tx) -> Result<bool> {
+      auto r = tx.sessions().purge(s.name, now_timestamp());
+      if (!r && r.error().code == Errc::not_found) return false;  // forgotten meanwhile
+      if (!r) return r.error();
+      return true;
+    });
+    if (!purged) {
+      out.fail(ctx, j, purged.error());
+    } else if (auto r = os::remove_tree(p.agent_dir(s.name)); !r) {
+      out.fail(ctx, j, r.error());
+    }
+  }
   out.cleaned.push_back(j);
   ctx.out.info(text);
 }
 
 // --all: directories under .drover/worktrees/ that no session names (left by `sling
 // --replace` without --worktree, a crash, or a worktree whose row was deleted by hand).
-void remove_orphans(Context& ctx, const ProjectPaths& p, const std::vector<Session>& remaining,
-                    Outcome& out) {
+void remove_orphans(Context& ctx, const ProjectPaths& p, const CleanOptions& o,
+                    const std::vector<Session>& remaining, Outcome& out) {
   std::error_code ec;
   std::vector<std::string> names;
   for (const auto& e : std::filesystem::directory_iterator(p.worktrees(), ec)) {
@@ -169,10 +211,17 @@ void remove_orphans(Context& ctx, const ProjectPaths& p, const std::vector<Sessi
     orphan.worktree = path;
     orphan.branch = branch;
     nlohmann::json j = {{"agent", name}, {"orphan", true}};
-    auto c = remove_agent_worktree(p, orphan, {});
+    auto c = remove_agent_worktree(p, orphan, {}, o.force);
     if (!c) {
       out.fail(ctx, j, c.error());
       out.cleaned.push_back(j);
+      continue;
+    }
+    if (c->unmerged) {
+      Error e = unmerged_error("removing the orphan worktree " + name, *c,
+                               "use 'drover clean --all --force'");
+      out.skipped.push_back(
+          {{"agent", name}, {"orphan", true}, {"reason", e.message}, {"unmerged", *c->unmerged}});
       continue;
     }
     add_cleanup_json(j, *c);
@@ -206,17 +255,18 @@ Status run_clean(Context& ctx, const CleanOptions& o) {
   Outcome out;
   auto chosen = choose(*p, o, *sessions, out);
   if (!chosen) return chosen.error();
-  auto gone = purge_rows(**st, o, *chosen, out);
-  if (!gone) return gone.error();
-  auto remaining = all_sessions(**st);
-  if (!remaining) return remaining.error();
-  for (const auto& s : *gone) remove_files(ctx, *p, s, *remaining, out);
-  if (o.all) remove_orphans(ctx, *p, *remaining, out);
+  for (const auto& s : *chosen) clean_one(ctx, *p, **st, o, s, out);
+  if (o.all) {
+    auto remaining = all_sessions(**st);
+    if (!remaining) return remaining.error();
+    remove_orphans(ctx, *p, o, *remaining, out);
+  }
 
   ctx.out.document({{"cleaned", out.cleaned}, {"skipped", out.skipped}, {"ok", !out.first_error}});
   for (const auto& s : out.skipped)
     ctx.out.info("kept " + s["agent"].get<std::string>() + ": " + s["reason"].get<std::string>());
-  if (out.cleaned.empty() && !out.first_error) ctx.out.info("nothing to clean");
+  if (out.cleaned.empty() && out.skipped.empty() && !out.first_error)
+    ctx.out.info("nothing to clean");
   if (!out.first_error) return ok_status();
   // Already said (stderr, or an "error" in the document): the error only sets the exit code.
   ctx.error_reported = true;
@@ -231,6 +281,9 @@ void install_clean(CLI::App* cmd, Context& ctx) {
   cmd->add_flag("--terminal", o->terminal, "every finished agent");
   cmd->add_flag("--all", o->all,
                 "every finished agent, and worktrees under .drover/worktrees no agent owns");
+  cmd->add_flag("--force", o->force,
+                "remove worktrees and branches even when they hold commits no other branch has "
+                "or uncommitted changes");
   on_run(cmd, ctx, [&ctx, o] { return run_clean(ctx, *o); });
 }
 

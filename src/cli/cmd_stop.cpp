@@ -21,6 +21,7 @@ struct StopOptions {
   bool all = false;
   std::optional<std::string> grace;
   bool clean_worktree = false;
+  bool force = false;  // --clean-worktree even when the worktree holds unmerged work
 };
 
 nlohmann::json report_json(const runner::StopReport& r) {
@@ -42,7 +43,7 @@ std::string report_text(const runner::StopReport& r) {
 // agent uses them. Holding its turn lock while it removes them: a runner still settling
 // the last turn, or a `resume` that starts a new one, cannot run in a deleted directory.
 Status clean_after_stop(const ProjectPaths& p, store::Store& st, const std::string& agent,
-                        nlohmann::json& j, std::string& text) {
+                        bool force, nlohmann::json& j, std::string& text) {
   DROVER_TRY(os::make_private_dirs(p.agent_dir(agent)));
   auto lock = runner::TurnLease::take(p, agent, std::chrono::seconds(10));
   if (!lock)
@@ -59,8 +60,11 @@ Status clean_after_stop(const ProjectPaths& p, store::Store& st, const std::stri
       return make_error(Errc::conflict, "stopped " + agent + ", but it is " +
                                             std::string(to_string(s.state)) +
                                             " again (resumed meanwhile); its worktree was kept");
-    auto c = remove_agent_worktree(p, s, *sessions);
+    auto c = remove_agent_worktree(p, s, *sessions, force);
     if (!c) return make_error(c.error().code, "stopped " + agent + ", but " + c.error().message);
+    if (c->unmerged)
+      return unmerged_error("stopped " + agent + " and kept its worktree: removing it", *c,
+                            "use 'drover clean --agent " + agent + " --force'");
     add_cleanup_json(j, *c);
     text += cleanup_text(*c);
     if (!s.worktree) text += " (it has no worktree)";
@@ -72,6 +76,10 @@ Status run_stop(Context& ctx, const StopOptions& o) {
   if (o.all == o.agent.has_value())
     return make_error(Errc::usage,
                       "name one agent or use --all (drover stop <agent> | drover stop --all)");
+  if (o.force && !o.clean_worktree)
+    return make_error(Errc::usage,
+                      "--force only applies to --clean-worktree (drover stop <agent> "
+                      "--clean-worktree --force)");
   if (o.agent) DROVER_TRY(validate_agent_name(*o.agent));
   auto p = ctx.project();
   if (!p) return p.error();
@@ -90,7 +98,7 @@ Status run_stop(Context& ctx, const StopOptions& o) {
     if (!r) return r.error();
     nlohmann::json j = report_json(*r);
     std::string text = report_text(*r);
-    if (o.clean_worktree) DROVER_TRY(clean_after_stop(*p, **st, *o.agent, j, text));
+    if (o.clean_worktree) DROVER_TRY(clean_after_stop(*p, **st, *o.agent, o.force, j, text));
     ctx.out.document(j);
     ctx.out.info(text);
     return ok_status();
@@ -112,7 +120,7 @@ Status run_stop(Context& ctx, const StopOptions& o) {
     nlohmann::json j = report_json(*r);
     std::string text = report_text(*r);
     if (o.clean_worktree) {
-      if (auto c = clean_after_stop(*p, **st, s.name, j, text); !c) {
+      if (auto c = clean_after_stop(*p, **st, s.name, o.force, j, text); !c) {
         if (!first_error) first_error = c.error();
         ctx.out.warn(c.error().message);
         j["error"] = c.error().message;
@@ -137,6 +145,9 @@ void install_stop(CLI::App* cmd, Context& ctx) {
   cmd->add_option("--grace", o->grace, "SIGTERM to SIGKILL grace (default turn.kill_grace)");
   cmd->add_flag("--clean-worktree", o->clean_worktree,
                 "then remove the agent's worktree and branch drover/<agent>");
+  cmd->add_flag("--force", o->force,
+                "with --clean-worktree: remove them even when they hold commits no other branch "
+                "has or uncommitted changes");
   on_run(cmd, ctx, [&ctx, o] { return run_stop(ctx, *o); });
 }
 

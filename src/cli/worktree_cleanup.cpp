@@ -14,18 +14,30 @@ nlohmann::json opt(const std::optional<std::string>& v) {
 }  // namespace
 
 Result<WorktreeCleanup> remove_agent_worktree(const ProjectPaths& paths, const Session& s,
-                                              const std::vector<Session>& others) {
+                                              const std::vector<Session>& others, bool force) {
   WorktreeCleanup c;
   if (!s.worktree && !s.branch) return c;
   c.kept_for = other_worktree_users(others, s.name, s.worktree, s.branch);
   if (!c.kept_for.empty()) return c;
-  auto removed = runner::remove_worktree(paths, s.worktree.value_or(""), s.branch);
+  auto removed = runner::remove_worktree(
+      paths, s.worktree.value_or(""), s.branch,
+      force ? runner::UnmergedPolicy::remove : runner::UnmergedPolicy::keep);
   if (!removed) return removed.error();
+  if (removed->kept_unmerged) {
+    c.unmerged = describe_unmerged(*removed->kept_unmerged);
+    return c;
+  }
   if (removed->worktree_removed) c.worktree = s.worktree;
   if (removed->branch_removed) c.branch = s.branch;
   c.branch_head = removed->branch_head;
   c.discarded = removed->discarded;
   return c;
+}
+
+Error unmerged_error(const std::string& what, const WorktreeCleanup& c,
+                     const std::string& force_hint) {
+  return make_error(Errc::conflict, what + " would lose " + c.unmerged.value_or("work") +
+                                        " (merge them, or " + force_hint + ")");
 }
 
 void add_cleanup_json(nlohmann::json& j, const WorktreeCleanup& c) {
@@ -34,6 +46,7 @@ void add_cleanup_json(nlohmann::json& j, const WorktreeCleanup& c) {
   j["branch_head"] = opt(c.branch_head);
   j["discarded"] = opt(c.discarded);
   if (!c.kept_for.empty()) j["kept_for"] = c.kept_for;
+  if (c.unmerged) j["unmerged"] = *c.unmerged;
 }
 
 std::string cleanup_text(const WorktreeCleanup& c) {

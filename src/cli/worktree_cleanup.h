@@ -18,15 +18,23 @@ struct WorktreeCleanup {
   std::optional<std::string> branch_head;  // where the deleted branch pointed
   std::optional<std::string> discarded;    // uncommitted changes that went with the worktree
   std::vector<std::string> kept_for;       // other agents using it: nothing was removed
+  std::optional<std::string> unmerged;     // what removing would lose (describe_unmerged):
+                                           // nothing was removed
 };
 
 // Removes `s`'s worktree and branch unless a session in `others` (any but `s` itself)
-// uses the same worktree path or branch. Runs git: never call it inside a transaction.
+// uses the same worktree path or branch, or — without `force` — they hold work no other
+// branch has (runner::unmerged_work). Runs git: never call it inside a transaction.
 Result<WorktreeCleanup> remove_agent_worktree(const ProjectPaths& paths, const Session& s,
-                                              const std::vector<Session>& others);
+                                              const std::vector<Session>& others, bool force);
+
+// The refusal when `c.unmerged` is set: conflict, "<what> would lose <unmerged> (merge
+// them, or <force_hint>)" — one line.
+Error unmerged_error(const std::string& what, const WorktreeCleanup& c,
+                     const std::string& force_hint);
 
 // {"worktree":…,"branch":…,"branch_head":…,"discarded":…} (null when nothing was removed), plus
-// "kept_for":[…] when another agent still uses them.
+// "kept_for":[…] when another agent still uses them and "unmerged":"…" when they hold work.
 void add_cleanup_json(nlohmann::json& j, const WorktreeCleanup& c);
 // " (removed worktree W and branch B, which was at SHA)" or "" when nothing was removed.
 std::string cleanup_text(const WorktreeCleanup& c);

@@ -97,8 +97,8 @@ class Reader {
       if (!allowed.count(key))
         return make_error(Errc::project, std::string(file_) + ": unknown key '" +
                                              (section.empty() ? key : section + "." + key) +
-                                             "' (check the spelling; `drover init --force` "
-                                             "writes a file with every key)");
+                                             "' (check the spelling; `drover init` in an empty "
+                                             "directory writes a file with every key)");
     }
     return ok_status();
   }

@@ -1,8 +1,10 @@
 #include "runner/worktree.h"
 
+#include <cstdlib>
 #include <vector>
 
 #include "core/git_status.h"
+#include "core/unmerged_work.h"
 #include "os/files.h"
 #include "os/git.h"
 
@@ -30,26 +32,40 @@ Result<bool> branch_exists(const std::filesystem::path& dir, const std::string& 
   return r->ok();
 }
 
+// `path` with symlinks resolved as far as it exists (git records worktrees by their real
+// path; .drover may be a symlink).
+std::filesystem::path resolved(const std::filesystem::path& path) {
+  std::error_code ec;
+  auto r = std::filesystem::weakly_canonical(path, ec);
+  return ec ? path.lexically_normal() : r.lexically_normal();
+}
+
 // Whether git lists `path` among the repository's worktrees.
 Result<bool> registered(const std::filesystem::path& root, const std::string& path) {
   auto out = os::git_stdout({"worktree", "list", "--porcelain"}, root);
   if (!out) return out.error();
-  std::string want = "worktree " + std::filesystem::path(path).lexically_normal().string();
+  const auto want = resolved(path);
   std::size_t pos = 0;
   while (pos < out->size()) {
     auto nl = out->find('\n', pos);
     std::string line = out->substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
     pos = nl == std::string::npos ? out->size() : nl + 1;
-    if (line == want) return true;
+    if (line.rfind("worktree ", 0) == 0 && resolved(line.substr(9)) == want) return true;
   }
   return false;
 }
 
+// Whether `path` is inside `dir`, both compared with symlinks resolved. The last component
+// of `path` is not resolved: a symlink there is refused by the caller, never followed.
 bool under(const std::filesystem::path& dir, const std::string& path) {
-  auto rel =
-      std::filesystem::path(path).lexically_normal().lexically_relative(dir.lexically_normal());
+  std::filesystem::path p = std::filesystem::path(path).lexically_normal();
+  if (p.has_filename()) p = resolved(p.parent_path()) / p.filename();
+  auto rel = p.lexically_relative(resolved(dir));
   return !rel.empty() && *rel.begin() != ".." && rel != ".";
 }
+
+// git config key under which create_worktree records what the branch was made from.
+std::string base_key(const std::string& branch) { return "branch." + branch + ".droverBase"; }
 
 }  // namespace
 
@@ -116,11 +132,21 @@ Result<CreatedWorktree> create_worktree(const ProjectPaths& paths, const std::st
   if (!added)
     return make_error(Errc::failed,
                       "cannot create the worktree of '" + agent + "': " + added.error().message);
+  // What the branch was made from, for `clean`'s "N commits not on <base>": the name given,
+  // else the branch checked out in the project, else the commit. `git branch -D` drops it.
+  std::string base_name = base ? *base : checked_out_branch(root.string()).value_or(wt.base_sha);
+  auto recorded = os::git_stdout({"config", base_key(wt.branch), base_name}, root);
+  if (!recorded) {
+    (void)remove_worktree(paths, wt.path, wt.branch);
+    return make_error(Errc::failed,
+                      "cannot create the worktree of '" + agent + "': " + recorded.error().message);
+  }
   return wt;
 }
 
 Result<RemovedWorktree> remove_worktree(const ProjectPaths& paths, const std::string& path,
-                                        const std::optional<std::string>& branch) {
+                                        const std::optional<std::string>& branch,
+                                        UnmergedPolicy policy) {
   RemovedWorktree out;
   const auto& root = paths.root;
   // Only what drover made: a worktree under .drover/worktrees/ and a drover/* branch. A
@@ -138,14 +164,26 @@ Result<RemovedWorktree> remove_worktree(const ProjectPaths& paths, const std::st
   if (kind == std::filesystem::file_type::symlink)
     return make_error(Errc::conflict, "refusing to remove " + path +
                                           ": it is a symbolic link, not a worktree drover made");
+  if (policy == UnmergedPolicy::keep) {
+    auto lost = unmerged_work(paths, path, branch);
+    if (!lost) return lost.error();
+    if (lost->any()) {
+      out.kept_unmerged = *lost;
+      return out;
+    }
+  }
   if (kind == std::filesystem::file_type::directory) {
     if (auto dirty = dirty_summary(path); dirty && *dirty != "clean") out.discarded = *dirty;
     auto r = os::run_git({"worktree", "remove", "--force", path}, root);
     if (!r) return r.error();
+    out.worktree_removed = true;
     if (!r->ok()) {
       // A leftover directory git no longer knows (or never knew) is ours to delete.
       auto known = registered(root, path);
-      if (known && !*known && under(paths.worktrees(), path)) {
+      if (!std::filesystem::exists(std::filesystem::symlink_status(path, ec))) {
+        out.worktree_removed = false;  // a concurrent clean removed it: that is done too
+        out.discarded.reset();
+      } else if (known && !*known && under(paths.worktrees(), path)) {
         DROVER_TRY(os::remove_tree(path));
       } else {
         std::string line = os::git_error_line(r->err);
@@ -153,7 +191,6 @@ Result<RemovedWorktree> remove_worktree(const ProjectPaths& paths, const std::st
                                             (line.empty() ? "git worktree remove failed" : line));
       }
     }
-    out.worktree_removed = true;
   } else {
     (void)os::run_git({"worktree", "prune"}, root);  // forget a worktree deleted by hand
   }
@@ -162,14 +199,72 @@ Result<RemovedWorktree> remove_worktree(const ProjectPaths& paths, const std::st
     if (!tip) return tip.error();
     if (*tip) {
       auto deleted = os::git_stdout({"branch", "-D", *branch}, root);
-      if (!deleted)
-        return make_error(Errc::failed,
-                          "cannot delete branch " + *branch + ": " + deleted.error().message);
-      out.branch_removed = true;
-      out.branch_head = *tip;
+      if (deleted) {
+        out.branch_removed = true;
+        out.branch_head = *tip;
+      } else {
+        // Gone meanwhile (a concurrent clean deleted it): that is what was asked for.
+        auto still = resolve_commit(root, "refs/heads/" + *branch);
+        if (!still) return still.error();
+        if (*still)
+          return make_error(Errc::failed,
+                            "cannot delete branch " + *branch + ": " + deleted.error().message);
+      }
     }
   }
   return out;
+}
+
+Result<UnmergedWork> unmerged_work(const ProjectPaths& paths, const std::string& path,
+                                   const std::optional<std::string>& branch) {
+  UnmergedWork w;
+  const auto& root = paths.root;
+  std::vector<std::string> tips;
+  std::vector<std::string> args = {"rev-list", "--count"};
+  if (branch && !branch->empty()) {
+    auto tip = resolve_commit(root, "refs/heads/" + *branch);
+    if (!tip) return tip.error();
+    if (*tip) {
+      w.tip = **tip;
+      tips.push_back(**tip);
+    }
+    auto base = os::run_git({"config", "--get", base_key(*branch)}, root);
+    if (!base) return base.error();
+    if (base->ok()) w.base = trimmed(base->out);
+  }
+  std::error_code ec;
+  // Only a directory git knows as a worktree: git run in a leftover plain directory under
+  // .drover/ would report on the project's own checkout.
+  if (!path.empty() &&
+      std::filesystem::symlink_status(path, ec).type() == std::filesystem::file_type::directory) {
+    auto known = registered(root, path);
+    if (!known) return known.error();
+    if (*known) {
+      auto head = head_sha(path);
+      if (!head) return head.error();
+      if (!w.tip) w.tip = *head;
+      if (tips.empty() || tips.front() != *head) tips.push_back(*head);
+      auto dirty = dirty_summary(path);
+      if (!dirty) return dirty.error();
+      w.dirty = *dirty;
+    }
+  }
+  if (w.base.empty()) w.base = checked_out_branch(root.string()).value_or("");
+  if (tips.empty()) return w;
+  args.insert(args.end(), tips.begin(), tips.end());
+  args.push_back("--not");
+  if (!w.base.empty()) {
+    auto base_sha = resolve_commit(root, w.base);
+    if (!base_sha) return base_sha.error();
+    if (*base_sha) args.push_back(**base_sha);
+  }
+  // --branches matches --exclude against names without refs/heads/.
+  if (branch && !branch->empty()) args.push_back("--exclude=" + *branch);
+  args.push_back("--branches");
+  auto count = os::git_stdout(args, root);
+  if (!count) return count.error();
+  w.commits = std::atoi(trimmed(*count).c_str());
+  return w;
 }
 
 std::optional<std::string> checked_out_branch(const std::string& worktree) {

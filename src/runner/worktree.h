@@ -7,6 +7,7 @@
 
 #include "core/paths.h"
 #include "core/result.h"
+#include "core/unmerged_work.h"
 
 namespace drover::runner {
 
@@ -20,7 +21,9 @@ struct CreatedWorktree {
 };
 
 // `git worktree add -b drover/<agent> .drover/worktrees/<agent> <base>` in the project
-// root; `base` nullopt = the project's current HEAD. Errors (each one line that names the
+// root; `base` nullopt = the project's current HEAD. Records the base's name (or, without
+// one, the project's checked-out branch) as git config branch.drover/<agent>.droverBase,
+// for unmerged_work. Errors (each one line that names the
 // object and the next step):
 //   usage     — the root is not a git work tree; the repository has no commit yet;
 //               "drover/<agent>" is not a valid branch name; base starts with '-'
@@ -31,19 +34,36 @@ Result<CreatedWorktree> create_worktree(const ProjectPaths& paths, const std::st
                                         const std::optional<std::string>& base);
 
 struct RemovedWorktree {
-  bool worktree_removed = false;           // the directory existed and is gone
-  bool branch_removed = false;             // the branch existed and is deleted
-  std::optional<std::string> branch_head;  // where the deleted branch pointed
-  std::optional<std::string> discarded;    // uncommitted changes removed with it ("2 modified")
+  bool worktree_removed = false;              // the directory existed and is gone
+  bool branch_removed = false;                // the branch existed and is deleted
+  std::optional<std::string> branch_head;     // where the deleted branch pointed
+  std::optional<std::string> discarded;       // uncommitted changes removed with it ("2 modified")
+  std::optional<UnmergedWork> kept_unmerged;  // UnmergedPolicy::keep: what removing would lose;
+                                              // set means nothing was removed
+};
+
+enum class UnmergedPolicy {
+  remove,  // remove whatever it holds (rolling back a worktree just made; --force)
+  keep,    // remove nothing when unmerged_work() finds something to lose
 };
 
 // `git worktree remove --force PATH` (or, when the directory is already gone, `git worktree
-// prune`), then `git branch -D BRANCH`. Idempotent. A directory under .drover/worktrees/
-// that git does not know as a worktree is deleted as a plain directory. Uncommitted
-// changes go with it (the caller reports `discarded`). Refuses (conflict) anything drover
-// did not make: a path outside .drover/worktrees/, a symlink, a branch not named drover/*.
+// prune`), then `git branch -D BRANCH`. Idempotent: a worktree or branch that disappears
+// meanwhile (a concurrent clean) counts as removed by someone else, not as an error. A directory
+// under .drover/worktrees/ that git does not know as a worktree is deleted as a plain directory.
+// Uncommitted changes go with it (the caller reports `discarded`). Refuses (conflict) anything
+// drover did not make: a path outside .drover/worktrees/, a symlink, a branch not named drover/*.
 Result<RemovedWorktree> remove_worktree(const ProjectPaths& paths, const std::string& path,
-                                        const std::optional<std::string>& branch);
+                                        const std::optional<std::string>& branch,
+                                        UnmergedPolicy policy = UnmergedPolicy::remove);
+
+// What remove_worktree would lose: commits reachable from `branch` or from the worktree's
+// HEAD that neither the base nor any other local branch has, and the worktree's
+// uncommitted and untracked changes. The base is what create_worktree recorded in git's
+// config (branch.<branch>.droverBase), else the branch checked out in the project; an
+// unresolvable base counts as none (the other branches still do).
+Result<UnmergedWork> unmerged_work(const ProjectPaths& paths, const std::string& path,
+                                   const std::optional<std::string>& branch);
 
 // The branch checked out in a worktree (nullopt when detached or unreadable).
 std::optional<std::string> checked_out_branch(const std::string& worktree);

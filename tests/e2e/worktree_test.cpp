@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <fstream>
+#include <thread>
 
 #include "os/file_lock.h"
 #include "support/agents.h"
@@ -216,7 +217,13 @@ TEST_CASE(
   Run missing = p.drover({"clean", "--agent", "nobody"});
   CHECK(missing.code == 3);
 
-  Run r = p.drover({"clean", "--agent", "done1", "--json"});
+  // Its untracked f.txt would be lost: refused until --force.
+  Run kept = p.drover({"clean", "--agent", "done1"});
+  CHECK(kept.code == 4);
+  CHECK(contains(kept.err, "1 untracked"));
+  CHECK(fs::is_directory(done_wt));
+  CHECK(sessions_named(p, "done1") == 1);
+  Run r = p.drover({"clean", "--agent", "done1", "--force", "--json"});
   INFO("stdout: " << r.out << "\nstderr: " << r.err);
   REQUIRE(r.code == 0);
   json cleaned = r.json()["cleaned"];
@@ -290,7 +297,7 @@ TEST_CASE(
   sling_parked(p, {"s", "task", "--worktree"});
   const fs::path wt = worktree_of(p, "s");
   std::ofstream(wt / "notes.txt") << "work in progress\n";
-  Run stopped = p.drover({"stop", "s", "--clean-worktree", "--json"}, agent_opts(p));
+  Run stopped = p.drover({"stop", "s", "--clean-worktree", "--force", "--json"}, agent_opts(p));
   INFO("stdout: " << stopped.out << "\nstderr: " << stopped.err);
   REQUIRE(stopped.code == 0);
   CHECK(contains(stopped.json()["discarded"].get<std::string>(), "untracked"));
@@ -412,4 +419,166 @@ TEST_CASE(
   CHECK(contains(linked.err, "symbolic link"));
   CHECK(fs::exists(mine / "keep.txt"));
   CHECK(fs::is_symlink(link));
+}
+
+namespace {
+
+// An agent slung with --worktree whose one turn commits a file on drover/<agent> and
+// completes. Returns the commit.
+std::string finished_with_commit(const TempProject& p, const std::string& agent) {
+  sling_parked(p, {agent,
+                   "#!sh echo x > " + agent + ".txt && git add " + agent +
+                       ".txt && git -c user.email=a@b -c user.name=a commit -qm work\n" +
+                       e2e::kReportToOperator,
+                   "--worktree"});
+  REQUIRE(turn_json(p, agent)["state"] == "completed");
+  return git(p, {"rev-parse", "drover/" + agent});
+}
+
+}  // namespace
+
+TEST_CASE("worktree: clean refuses (4) to lose commits no other branch has, --force removes them") {
+  TempProject p;
+  init_repo(p);
+  const std::string main_branch = git(p, {"symbolic-ref", "--short", "HEAD"});
+  const std::string work = finished_with_commit(p, "wt1");
+  const fs::path wt = worktree_of(p, "wt1");
+
+  Run refused = p.drover({"clean", "--agent", "wt1"});
+  INFO("stdout: " << refused.out << "\nstderr: " << refused.err);
+  CHECK(refused.code == 4);
+  CHECK(line_count(refused.err) == 1);
+  CHECK(contains(refused.err, "1 commit not on " + main_branch + " or any other branch"));
+  CHECK(contains(refused.err, "--force"));
+  CHECK(fs::is_directory(wt));
+  CHECK(branch_exists(p, "drover/wt1"));
+  CHECK(sessions_named(p, "wt1") == 1);
+  CHECK(fs::exists(p.root() / ".drover/logs/wt1"));
+
+  // Uncommitted changes count too.
+  e2e::write_text(wt / "wt1.txt", "changed\n");
+  e2e::write_text(wt / "new.txt", "new\n");
+  Run dirty = p.drover({"clean", "--agent", "wt1"});
+  CHECK(dirty.code == 4);
+  CHECK(contains(dirty.err, "1 commit not on " + main_branch +
+                                " or any other branch, 1 modified, "
+                                "1 untracked"));
+
+  Run forced = p.drover({"clean", "--agent", "wt1", "--force"});
+  INFO("forced: " << forced.out << forced.err);
+  REQUIRE(forced.code == 0);
+  CHECK(contains(forced.out, work.substr(0, 12)));  // where the branch was, to restore it
+  CHECK_FALSE(fs::exists(wt));
+  CHECK_FALSE(branch_exists(p, "drover/wt1"));
+  CHECK(sessions_named(p, "wt1") == 0);
+}
+
+TEST_CASE("worktree: clean removes a branch whose commits are merged, without --force") {
+  TempProject p;
+  init_repo(p);
+  finished_with_commit(p, "wt1");
+  git(p, {"merge", "-q", "--ff-only", "drover/wt1"});
+  Run r = p.drover({"clean", "--agent", "wt1"});
+  INFO("stdout: " << r.out << "\nstderr: " << r.err);
+  CHECK(r.code == 0);
+  CHECK_FALSE(fs::exists(worktree_of(p, "wt1")));
+  CHECK_FALSE(branch_exists(p, "drover/wt1"));
+}
+
+TEST_CASE(
+    "worktree: clean --terminal skips and reports agents with unmerged work, cleans the rest") {
+  TempProject p;
+  init_repo(p);
+  finished_with_commit(p, "keepme");
+  sling_parked(p, {"plain", "#!say hi\n" + e2e::kReportToOperator, "--worktree"});
+  REQUIRE(turn_json(p, "plain")["state"] == "completed");
+
+  Run r = p.drover({"clean", "--terminal", "--json"});
+  INFO("stdout: " << r.out << "\nstderr: " << r.err);
+  REQUIRE(r.code == 0);
+  json doc = r.json();
+  REQUIRE(doc["cleaned"].size() == 1);
+  CHECK(doc["cleaned"][0]["agent"] == "plain");
+  REQUIRE(doc["skipped"].size() == 1);
+  CHECK(doc["skipped"][0]["agent"] == "keepme");
+  CHECK(contains(doc["skipped"][0]["unmerged"].get<std::string>(), "1 commit not on"));
+  CHECK(fs::is_directory(worktree_of(p, "keepme")));
+  CHECK(branch_exists(p, "drover/keepme"));
+  CHECK(sessions_named(p, "keepme") == 1);
+  CHECK_FALSE(fs::exists(worktree_of(p, "plain")));
+  CHECK(sessions_named(p, "plain") == 0);
+
+  Run human = p.drover({"clean", "--terminal"});
+  CHECK(human.code == 0);
+  CHECK(contains(human.out, "kept keepme"));
+  CHECK(contains(human.out, "1 commit not on"));
+  CHECK_FALSE(contains(human.out, "nothing to clean"));  // something was kept, and said so
+}
+
+TEST_CASE("worktree: stop --clean-worktree keeps (4) a worktree with uncommitted work") {
+  TempProject p;
+  init_repo(p);
+  sling_parked(p, {"s", "task", "--worktree"});
+  const fs::path wt = worktree_of(p, "s");
+  e2e::write_text(wt / "notes.txt", "work in progress\n");
+  Run r = p.drover({"stop", "s", "--clean-worktree"}, agent_opts(p));
+  INFO("stdout: " << r.out << "\nstderr: " << r.err);
+  CHECK(r.code == 4);
+  CHECK(line_count(r.err) == 1);
+  CHECK(contains(r.err, "1 untracked"));
+  CHECK(state_of(p, "s") == "stopped");
+  CHECK(fs::exists(wt / "notes.txt"));
+  CHECK(branch_exists(p, "drover/s"));
+  CHECK(p.drover({"stop", "t", "--force"}).code == 2);  // --force needs --clean-worktree
+}
+
+TEST_CASE("worktree: two concurrent cleans of one agent both succeed") {
+  TempProject p;
+  init_repo(p);
+  for (int i = 0; i < 3; ++i) {
+    const std::string name = "c" + std::to_string(i);
+    sling_parked(p, {name, "#!say hi\n" + e2e::kReportToOperator, "--worktree"});
+    REQUIRE(turn_json(p, name)["state"] == "completed");
+    Run a, b;
+    std::thread other([&] { b = p.drover({"clean", "--agent", name}); });
+    a = p.drover({"clean", "--agent", name});
+    other.join();
+    INFO(name << ": a exit " << a.code << " " << a.err << "\nb exit " << b.code << " " << b.err);
+    // Both ran while the row existed, or one started after the other finished (not found).
+    CHECK((a.code == 0 || (a.code == 3 && contains(a.err, "no agent named"))));
+    CHECK((b.code == 0 || (b.code == 3 && contains(b.err, "no agent named"))));
+    CHECK((a.code == 0 || b.code == 0));
+    CHECK_FALSE(fs::exists(worktree_of(p, name)));
+    CHECK_FALSE(branch_exists(p, "drover/" + name));
+    CHECK(sessions_named(p, name) == 0);
+  }
+}
+
+TEST_CASE(
+    "worktree: with .drover a symlink, clean compares resolved paths and keeps rows on refusal") {
+  TempProject p;
+  init_repo(p);
+  // Move .drover elsewhere and link it back.
+  const fs::path real = p.root() / "real-drover";
+  fs::rename(p.root() / ".drover", real);
+  fs::create_directory_symlink(real, p.root() / ".drover");
+  sling_parked(p, {"wt1", "#!say hi\n" + e2e::kReportToOperator, "--worktree"});
+  REQUIRE(turn_json(p, "wt1")["state"] == "completed");
+  // The row names the worktree by its resolved path, as git lists it.
+  sql(p,
+      "UPDATE sessions SET worktree='" + (real / "worktrees/wt1").string() + "' WHERE name='wt1'");
+  Run r = p.drover({"clean", "--agent", "wt1"});
+  INFO("stdout: " << r.out << "\nstderr: " << r.err);
+  CHECK(r.code == 0);
+  CHECK_FALSE(fs::exists(real / "worktrees/wt1"));
+  CHECK_FALSE(branch_exists(p, "drover/wt1"));
+  CHECK(sessions_named(p, "wt1") == 0);
+
+  // A refusal (a worktree outside .drover/worktrees) leaves the rows for a retry.
+  sling_parked(p, {"moved", "task", "--worktree"});
+  sql(p, "UPDATE sessions SET state='completed', worktree='" + (p.root() / "elsewhere").string() +
+             "' WHERE name='moved'");
+  Run moved = p.drover({"clean", "--agent", "moved"});
+  CHECK(moved.code == 4);
+  CHECK(sessions_named(p, "moved") == 1);
 }
