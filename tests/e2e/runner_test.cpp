@@ -270,7 +270,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "runner: an agent without a parent reports its death to the operator; none when the terminal "
+    "runner: an agent without a parent reports its death to the operator, none when the terminal "
     "mail was seen") {
   TempProject p;
   init_for_manual_turns(p);
@@ -310,7 +310,9 @@ TEST_CASE("runner: a malformed session id is refused: not stored, never resumed,
   json second = turn_json(p, "alice");
   REQUIRE(second["ran"] == true);
   CHECK_FALSE(argv_has(record(p, "alice", second["turn"].get<long long>()), "--resume"));
-  CHECK(agent_row(p, "alice")["runtime_session_id"].is_string());  // the fresh session's
+  // A fresh session renders the task again, whose directive reports the same bad id.
+  CHECK(events(p, "alice", "malformed_session_id").size() == 2);
+  CHECK(agent_row(p, "alice")["runtime_session_id"].is_null());
 }
 
 TEST_CASE("runner: an agent with a live child that ends cleanly without terminal mail is waiting") {
