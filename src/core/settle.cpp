@@ -33,12 +33,15 @@ SettleDecision decide_settle(const TurnObservation& obs, const SettleContext& ct
   bool exit_ok = !obs.signal && (!obs.exit_code || *obs.exit_code == 0);
   bool clean = result_ok && exit_ok;
   d.mail_read = clean;
+  // SPEC §5.5: every death is reported (to the operator when there is no parent), except
+  // when the agent's terminal mail was observed: its parent already has its report.
+  bool died_silently = !ctx.terminal_mail_sent && !ctx.terminal_mail_before;
 
   if (obs.stop_requested) {
     d.outcome = TurnOutcome::stopped;
     d.event = SessionEvent::stop;
     d.reason = "stopped by the operator";
-    d.worker_died = ctx.has_parent && !ctx.terminal_mail_sent;
+    d.worker_died = died_silently;
     d.terminated_by = "operator";
     return d;
   }
@@ -54,7 +57,7 @@ SettleDecision decide_settle(const TurnObservation& obs, const SettleContext& ct
     d.event = SessionEvent::turn_zombie;
     d.reason = "stalled: " + obs.stall_reason;
     d.mail_read = false;
-    d.worker_died = ctx.has_parent;
+    d.worker_died = died_silently;
     d.terminated_by = "runner";
     return d;
   }
@@ -77,7 +80,7 @@ SettleDecision decide_settle(const TurnObservation& obs, const SettleContext& ct
     d.outcome = TurnOutcome::violation;
     d.event = SessionEvent::turn_completed;
     d.reason = "ended without terminal mail";
-    d.worker_died = ctx.has_parent;
+    d.worker_died = died_silently;
     d.terminated_by = "runner";
     return d;
   }
@@ -103,7 +106,7 @@ SettleDecision decide_settle(const TurnObservation& obs, const SettleContext& ct
   if (d.failed_turns >= ctx.max_failed_turns) {
     d.event = SessionEvent::turn_zombie;
     d.reason = "failed " + std::to_string(d.failed_turns) + " turns in a row; last: " + what;
-    d.worker_died = ctx.has_parent;
+    d.worker_died = died_silently;
     d.terminated_by = "runner";
     return d;
   }

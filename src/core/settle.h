@@ -28,13 +28,15 @@ struct TurnObservation {
 // Facts from the store, read inside the settle transaction.
 struct SettleContext {
   bool terminal_mail_sent = false;  // one of the capability's terminal types, this turn
-  bool persistent = false;          // the capability has no terminal mail types
+  // One of them sent during an earlier turn of the agent's current failure streak (the
+  // turns since its last clean one): the parent has its report, so no worker_died.
+  bool terminal_mail_before = false;
+  bool persistent = false;  // the capability has no terminal mail types
   int live_children = 0;
   int mail_arrived = 0;  // unread mail for the agent that arrived this turn
   int failed_turns = 0;  // consecutive, before this turn
   int max_failed_turns = 3;
   Millis retry_backoff{5000};
-  bool has_parent = false;
 };
 
 struct SettleDecision {
@@ -44,7 +46,7 @@ struct SettleDecision {
   bool mail_read = false;         // mark the carried mail read (else release it)
   int failed_turns = 0;           // new consecutive failure count
   std::optional<Millis> backoff;  // delay before the next attempt
-  bool worker_died = false;       // send worker_died to the parent
+  bool worker_died = false;       // send worker_died to the parent (or the operator)
   std::string terminated_by;      // runner | operator
   bool clear_session_id = false;  // lost session: start fresh next turn
 };

@@ -362,17 +362,18 @@ void LineSplitter::feed(std::string_view bytes) {
     partial_original_ += piece.size();
     if (newline == std::string_view::npos) return;
 
-    emit_partial();
+    emit_partial(true);
     bytes.remove_prefix(newline + 1);
   }
 }
 
 void LineSplitter::finish() {
-  if (partial_original_ != 0) emit_partial();
+  if (partial_original_ != 0) emit_partial(false);
 }
 
-void LineSplitter::emit_partial() {
+void LineSplitter::emit_partial(bool terminated) {
   Line line;
+  line.terminated = terminated;
   line.text = std::move(partial_);
   line.truncated = partial_truncated_;
   line.original_bytes = partial_original_;

@@ -52,6 +52,7 @@ class LineSplitter {
     std::string text;  // without the trailing '\n'; cut to max_line_bytes if truncated
     bool truncated = false;
     std::size_t original_bytes = 0;  // full length before truncation
+    bool terminated = true;          // false: the last line at EOF, with no '\n'
   };
 
   // Appends bytes; complete lines become available through next().
@@ -62,7 +63,7 @@ class LineSplitter {
   std::optional<Line> next();
 
  private:
-  void emit_partial();  // the line collected so far becomes ready
+  void emit_partial(bool terminated);  // the line collected so far becomes ready
   std::size_t max_;
   std::string partial_;
   std::size_t partial_original_ = 0;

@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include "core/text.h"
 #include "runner/prepared_turn.h"
 
 namespace drover::runner {
@@ -49,7 +50,8 @@ TurnReport settle_turn(RunnerContext& ctx, const PreparedTurn& t, const Streamed
                       {ctx.config.supervisor.max_failed_turns, ctx.config.supervisor.retry_backoff},
                       end);
   if (!r) {
-    ctx.log->error("{}: could not settle turn {}: {}", t.agent, t.turn_id, r.error().message);
+    ctx.log->error("{}: could not settle turn {}: {}", t.agent, t.turn_id,
+                   escape_control(r.error().message));
     report.reason = r.error().message;
     return report;
   }
@@ -64,10 +66,10 @@ TurnReport settle_turn(RunnerContext& ctx, const PreparedTurn& t, const Streamed
     ctx.log->error("{}: contract violation: turn {} ended cleanly without terminal mail ({})",
                    t.agent, t.turn_id, fmt::join(t.capability.terminal_mail, ", "));
   else if (d.outcome == TurnOutcome::stalled)
-    ctx.log->error("{}: stalled: {}", t.agent, s.how.stall_reason);
+    ctx.log->error("{}: stalled: {}", t.agent, escape_control(s.how.stall_reason));
   ctx.log->info("{}: turn {} settled: {} -> {}{}", t.agent, t.turn_id, to_string(d.outcome),
                 report.state ? std::string(to_string(*report.state)) : std::string("(unchanged)"),
-                d.reason.empty() ? "" : " (" + d.reason + ")");
+                d.reason.empty() ? "" : " (" + escape_control(d.reason) + ")");
   return report;
 }
 

@@ -6,6 +6,8 @@
 #include "core/clock.h"
 #include "core/names.h"
 #include "core/prompt.h"
+#include "core/session_id.h"
+#include "core/text.h"
 #include "os/fd_io.h"
 #include "os/files.h"
 #include "runner/prepared_turn.h"
@@ -98,6 +100,12 @@ void prepare(RunnerContext& ctx, PreparedTurn& t, Claimed& c) {
   t.session = c.session;
   t.turn_id = c.turn_id;
   t.resume_id = t.session.runtime_session_id;
+  if (t.resume_id && !is_valid_session_id(*t.resume_id)) {
+    // Stored before ids were checked: resuming it could not even be exec'd.
+    ctx.log->warn("{}: not resuming a malformed stored session id ({} bytes); fresh session",
+                  t.agent, t.resume_id->size());
+    t.resume_id.reset();
+  }
   t.capability = load_capability(ctx, t.session.capability);
   std::string workdir = t.session.worktree.value_or(ctx.paths.root.string());
   PromptInput in{&t.session, &t.capability, workdir, c.mail, !t.resume_id.has_value()};
@@ -240,7 +248,7 @@ StartResult start_turn(boost::asio::io_context& io, RunnerContext& ctx, const Tu
   }
   ctx.log->info("{}: turn {} started, pid {}, {} message(s){}", agent, t.turn_id, t.child.pid,
                 claimed->mail.size(),
-                t.resume_id ? ", resuming " + *t.resume_id : ", fresh session");
+                t.resume_id ? ", resuming " + escape_control(*t.resume_id) : ", fresh session");
   if (ctx.on_progress)
     ctx.on_progress(agent, "turn " + std::to_string(t.turn_id) + " started (pid " +
                                std::to_string(t.child.pid) + ")");

@@ -5,6 +5,7 @@
 
 #include "core/watchdog.h"
 #include "os/files.h"
+#include "runner/terminal_mail.h"
 #include "runner/turn_ends.h"
 #include "runner/turn_lease.h"
 #include "runner/worktree.h"
@@ -82,7 +83,9 @@ Result<StopReport> settle_without_runner(const ProjectPaths& paths, store::Store
     // The worktree is observed before the transaction: git never runs inside it.
     std::optional<WorktreeSnapshot> worktree;
     if (s->worktree) worktree = snapshot_worktree(*s->worktree);
-    DROVER_TRY(settle_operator_stop(st, agent, worktree));
+    DROVER_TRY(settle_operator_stop(st, agent, worktree, [&paths](const std::string& cap) {
+      return terminal_mail_of(paths, cap);
+    }));
   }
   (void)remove_turn_pid(paths, agent);
   auto after = current(st, agent);

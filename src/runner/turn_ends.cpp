@@ -14,12 +14,38 @@ namespace drover::runner {
 
 namespace {
 
-// The one place a worker_died mail is composed and sent; an agent without a parent has
-// nobody to tell.
+// The one place a worker_died mail is composed and sent: to the parent, or to `operator`
+// when the agent has none (SPEC §5.5).
 void tell_parent_worker_died(store::Tx& tx, const Session& s, const std::string& reason,
                              const std::string& by, std::optional<std::int64_t> turn) {
-  if (!s.parent || s.parent->empty()) return;
-  tx.mail().insert(make_worker_died(s, reason, by, turn));
+  Session to = s;
+  if (to.parent && to.parent->empty()) to.parent.reset();
+  tx.mail().insert(make_worker_died(to, reason, by, turn));
+}
+
+bool clean_end(TurnOutcome o) {
+  return o == TurnOutcome::completed || o == TurnOutcome::waiting || o == TurnOutcome::violation;
+}
+
+// Did the agent send one of its terminal mail types in a turn since its last clean one
+// (the turns that led to this death, the current one included)? Then its parent has its
+// report and no worker_died is due (SPEC §5.5).
+bool terminal_mail_observed(store::Tx& tx, const std::string& agent,
+                            const std::vector<std::string>& types) {
+  constexpr int kLookBack = 100;  // more turns than any failure streak
+  std::optional<std::int64_t> mark;
+  for (const auto& t : tx.turns().recent(agent, kLookBack)) {
+    if (t.outcome && clean_end(*t.outcome)) break;
+    mark = t.mail_mark;
+  }
+  return mark && tx.mail().sent_since(agent, types, *mark);
+}
+
+// A death no settle decision covered: reported unless the terminal mail was observed.
+void report_death(store::Tx& tx, const Session& s, const std::string& reason, const std::string& by,
+                  std::optional<std::int64_t> turn, const TerminalMailOf& terminal_mail) {
+  if (terminal_mail_observed(tx, s.name, terminal_mail(s.capability))) return;
+  tell_parent_worker_died(tx, s, reason, by, turn);
 }
 
 // Ends one turn row that carried mail: the row records how, the mail goes back.
@@ -97,7 +123,7 @@ Result<RunSettled> settle_run(store::Store& store, const SettlePolicy& policy, c
     sc.failed_turns = s->failed_turns;
     sc.max_failed_turns = policy.max_failed_turns;
     sc.retry_backoff = policy.retry_backoff;
-    sc.has_parent = s->parent.has_value() && !s->parent->empty();
+    sc.terminal_mail_before = terminal_mail_observed(tx, e.agent, e.terminal_mail);
     TurnObservation how = e.how;
     how.stop_requested = how.stop_requested || s->stop_requested;
     RunSettled out;
@@ -152,14 +178,14 @@ Status abandon_turn(store::Store& store, std::int64_t turn_id, TurnOutcome outco
 }
 
 Status fail_agent_start(store::Store& store, const std::string& agent, const std::string& why,
-                        std::optional<std::int64_t> turn) {
+                        std::optional<std::int64_t> turn, const TerminalMailOf& terminal_mail) {
   auto r = store.write<Unit>([&](store::Tx& tx) -> Result<Unit> {
     auto s = tx.sessions().get(agent);
     if (!s) return Unit{};
     store::StateUpdate u;
     u.reason = "could not start: " + why;
     if (tx.sessions().transition(agent, SessionEvent::spawn_failed, u))
-      tell_parent_worker_died(tx, *s, *u.reason, "supervisor", turn);
+      report_death(tx, *s, *u.reason, "supervisor", turn, terminal_mail);
     return Unit{};
   });
   if (!r) return r.error();
@@ -167,7 +193,8 @@ Status fail_agent_start(store::Store& store, const std::string& agent, const std
 }
 
 Status settle_operator_stop(store::Store& store, const std::string& agent,
-                            const std::optional<WorktreeSnapshot>& worktree) {
+                            const std::optional<WorktreeSnapshot>& worktree,
+                            const TerminalMailOf& terminal_mail) {
   auto r = store.write<Unit>([&](store::Tx& tx) -> Result<Unit> {
     auto s = tx.sessions().get(agent);
     if (!s) return make_error(Errc::not_found, "no agent named '" + agent + "'");
@@ -178,7 +205,7 @@ Status settle_operator_stop(store::Store& store, const std::string& agent,
     set_worktree(u, worktree);
     auto moved = tx.sessions().transition(agent, SessionEvent::stop, u);
     if (!moved) return moved.error();
-    tell_parent_worker_died(tx, *s, "stopped by the operator", "operator", s->current_turn);
+    report_death(tx, *s, "stopped by the operator", "operator", s->current_turn, terminal_mail);
     return Unit{};
   });
   if (!r) return r.error();
@@ -206,7 +233,8 @@ MailMessage recovery_note(const std::string& agent, const RecoveryCause& why) {
 }  // namespace
 
 Result<Recovered> settle_recovered(store::Store& store, const std::string& agent,
-                                   const RecoveryCause& why, bool idle_too, Millis resume_max_age) {
+                                   const RecoveryCause& why, bool idle_too, Millis resume_max_age,
+                                   const TerminalMailOf& terminal_mail) {
   return store.write<Recovered>([&](store::Tx& tx) -> Result<Recovered> {
     Recovered out;
     out.turns_interrupted = end_unfinished_turns(tx, agent, TurnOutcome::interrupted, why.detail);
@@ -223,7 +251,7 @@ Result<Recovered> settle_recovered(store::Store& store, const std::string& agent
       u.reason = "not resumed: last activity " + s->last_activity + " is older than " +
                  format_duration(resume_max_age);
       if (!tx.sessions().transition(agent, SessionEvent::went_stale, u)) return out;
-      tell_parent_worker_died(tx, *s, *u.reason, "supervisor", s->current_turn);
+      report_death(tx, *s, *u.reason, "supervisor", s->current_turn, terminal_mail);
       out.stale = *u.reason;
       return out;
     }

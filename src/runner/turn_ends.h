@@ -8,6 +8,7 @@
 //   settle_operator_stop  `drover stop` of an agent no runner holds
 //   settle_recovered      recovery of an agent whose runner died (restart or dead runner)
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,6 +39,9 @@ struct RunEnd {
   std::optional<std::string> session_id;     // the session id the runtime reported
   std::optional<WorktreeSnapshot> worktree;  // observed before the transaction
 };
+// The terminal mail types of a capability (runner/terminal_mail.h in production).
+using TerminalMailOf = std::function<std::vector<std::string>(const std::string& capability)>;
+
 struct SettlePolicy {
   int max_failed_turns = 3;
   Millis retry_backoff{5000};
@@ -55,12 +59,13 @@ Status abandon_turn(store::Store& store, std::int64_t turn_id, TurnOutcome outco
 
 // The agent moves to failed ("could not start: <why>") and its parent is told.
 Status fail_agent_start(store::Store& store, const std::string& agent, const std::string& why,
-                        std::optional<std::int64_t> turn);
+                        std::optional<std::int64_t> turn, const TerminalMailOf& terminal_mail);
 
 // Its unfinished turns end as stopped (mail released), the agent is stopped, its parent
 // told. `worktree` was observed before the transaction.
 Status settle_operator_stop(store::Store& store, const std::string& agent,
-                            const std::optional<WorktreeSnapshot>& worktree);
+                            const std::optional<WorktreeSnapshot>& worktree,
+                            const TerminalMailOf& terminal_mail);
 
 // Why an agent is being recovered: the words for its turn, its state_reason and its note.
 struct RecoveryCause {
@@ -80,6 +85,7 @@ struct Recovered {
 // resumes with the cause's note, or goes stale when its last activity is older than
 // `resume_max_age`; so does an idle one with pending mail when `idle_too`.
 Result<Recovered> settle_recovered(store::Store& store, const std::string& agent,
-                                   const RecoveryCause& why, bool idle_too, Millis resume_max_age);
+                                   const RecoveryCause& why, bool idle_too, Millis resume_max_age,
+                                   const TerminalMailOf& terminal_mail);
 
 }  // namespace drover::runner

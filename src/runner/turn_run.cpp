@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/clock.h"
+#include "core/session_id.h"
 #include "core/stream_event_record.h"
 #include "core/text.h"
 #include "os/fd_io.h"
@@ -159,7 +160,8 @@ class TurnRun final : public TurnHandle, public std::enable_shared_from_this<Tur
 
   void keep_transcript(const LineSplitter::Line& line, std::vector<PendingEvent>& batch) {
     if (transcript_bytes_ >= kTranscriptCap) return;
-    std::string rec = line.text + "\n";
+    // The agent's bytes exactly (SPEC §5.2): a last line without '\n' gets none.
+    std::string rec = line.terminated ? line.text + "\n" : line.text;
     transcript_bytes_ += rec.size();
     (void)os::write_all(t_.transcript.get(), rec);
     if (transcript_bytes_ >= kTranscriptCap)
@@ -177,7 +179,19 @@ class TurnRun final : public TurnHandle, public std::enable_shared_from_this<Tur
       return;
     }
     ParsedLine parsed = parse_stream_line(line.text);
-    if (!parsed.session_id.empty() && !streamed_.session_id) {
+    if (!parsed.session_id.empty() && !streamed_.session_id && !session_refused_ &&
+        !is_valid_session_id(parsed.session_id)) {
+      // Too long for an argv or not printable: never stored, never passed to --resume.
+      session_refused_ = true;
+      const std::string& id = parsed.session_id;
+      batch.push_back({"malformed_session_id", "warn",
+                       json_text({{"bytes", id.size()},
+                                  {"preview", escape_control(std::string_view(id).substr(0, 64))},
+                                  {"max_bytes", kMaxSessionIdBytes}})});
+      ctx_.log->warn("{}: turn {}: refused a malformed session id ({} bytes)", t_.agent, t_.turn_id,
+                     id.size());
+    }
+    if (!parsed.session_id.empty() && !streamed_.session_id && !session_refused_) {
       streamed_.session_id = parsed.session_id;
       new_session = parsed.session_id;
       if (t_.resume_id && *t_.resume_id != parsed.session_id)
@@ -294,6 +308,7 @@ class TurnRun final : public TurnHandle, public std::enable_shared_from_this<Tur
   std::size_t transcript_bytes_ = 0, stderr_bytes_ = 0;
   int malformed_ = 0;
   bool saw_init_ = false, stderr_capped_ = false;
+  bool session_refused_ = false;  // the first session id was malformed: none this turn
 };
 
 }  // namespace

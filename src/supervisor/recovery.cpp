@@ -7,6 +7,8 @@
 #include <set>
 
 #include "core/clock.h"
+#include "core/text.h"
+#include "runner/terminal_mail.h"
 #include "runner/turn_ends.h"
 #include "runner/turn_lease.h"
 #include "store/events.h"
@@ -69,15 +71,17 @@ void reconcile_turn_pid(runner::RunnerContext& ctx, const std::string& agent, Re
 void settle_agent(runner::RunnerContext& ctx, const std::string& name, const RecoveryCause& why,
                   bool idle_too, RecoveryReport& rep) {
   Millis max_age = ctx.config.supervisor.resume_max_age;
-  auto r = runner::settle_recovered(*ctx.store, name, why, idle_too, max_age);
+  auto r = runner::settle_recovered(
+      *ctx.store, name, why, idle_too, max_age,
+      [&ctx](const std::string& cap) { return runner::terminal_mail_of(ctx.paths, cap); });
   if (!r) {
     ctx.log->error("recovery of {}: {}", name, r.error().message);
     return;
   }
   rep.turns_interrupted += r->turns_interrupted;
   if (r->stale) {
-    ctx.log->warn("not resuming {}: last activity {} is older than {}", name, r->last_activity,
-                  format_duration(max_age));
+    ctx.log->warn("not resuming {}: last activity {} is older than {}", name,
+                  escape_control(r->last_activity), format_duration(max_age));
     ++rep.stale;
   }
   if (r->resumed) {

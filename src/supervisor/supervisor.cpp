@@ -14,12 +14,14 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "core/text.h"
 #include "core/watchdog.h"
 #include "os/daemon.h"
 #include "os/file_lock.h"
 #include "os/files.h"
 #include "os/process.h"
 #include "runner/runner.h"
+#include "runner/terminal_mail.h"
 #include "runner/turn_ends.h"
 #include "store/mail.h"
 #include "store/sessions.h"
@@ -180,15 +182,18 @@ class Supervisor {
         break;
       case Kind::no_work: break;
       case Kind::spawn_failed: mark_failed(agent, r.message, r.turn_id); break;
-      case Kind::failed: ctx_.log->error("cannot start a turn for {}: {}", agent, r.message); break;
+      case Kind::failed:
+        ctx_.log->error("cannot start a turn for {}: {}", agent, escape_control(r.message));
+        break;
     }
   }
 
   // SPEC §5.1.6 / §7: a turn that cannot be started marks the agent failed.
   void mark_failed(const std::string& agent, const std::string& why, std::int64_t turn) {
-    ctx_.log->error("{}: failed: {}", agent, why);
-    auto st = runner::fail_agent_start(*ctx_.store, agent, why,
-                                       turn ? std::optional<std::int64_t>(turn) : std::nullopt);
+    ctx_.log->error("{}: failed: {}", agent, escape_control(why));
+    auto st = runner::fail_agent_start(
+        *ctx_.store, agent, why, turn ? std::optional<std::int64_t>(turn) : std::nullopt,
+        [this](const std::string& cap) { return runner::terminal_mail_of(ctx_.paths, cap); });
     if (!st) ctx_.log->error("{}: {}", agent, st.error().message);
   }
 

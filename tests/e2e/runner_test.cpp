@@ -269,13 +269,19 @@ TEST_CASE(
   CHECK_FALSE(turn_pid_exists(p, "alice"));
 }
 
-TEST_CASE("runner: no worker_died without a parent, nor when the terminal mail was seen") {
+TEST_CASE(
+    "runner: an agent without a parent reports its death to the operator, none when the terminal "
+    "mail was seen") {
   TempProject p;
   init_for_manual_turns(p);
   sling_parked(p, {"orphan", "#!say finished, no report"});
   CHECK(failed_turn(p, "orphan")["outcome"] == "contract_violation");
   CHECK(state_of(p, "orphan") == "completed");
   CHECK(events(p, "orphan", "contract_violation").size() == 1);
+  auto died = worker_died_to(p, "operator");  // SPEC §5.5: no parent → operator
+  REQUIRE(died.size() == 1);
+  CHECK(died[0]["from"] == "orphan");
+  CHECK(died[0]["payload"]["terminated_by"] == "runner");
 
   sling_parked(
       p, {"dutiful", "#!say done\n#!mail --to lead --type worker_done --subject done --body ok",
@@ -283,8 +289,30 @@ TEST_CASE("runner: no worker_died without a parent, nor when the terminal mail w
   CHECK(turn_json(p, "dutiful")["outcome"] == "completed");
   CHECK(events(p, "dutiful", "contract_violation").empty());
 
-  CHECK(mail_list(p, {"--type", "worker_died"}).empty());
+  CHECK(mail_list(p, {"--type", "worker_died"}).size() == 1);  // the orphan's only
   CHECK(mail_list(p, {"--to", "lead", "--type", "worker_done"}).size() == 1);
+}
+
+TEST_CASE("runner: a malformed session id is refused: not stored, never resumed, recorded") {
+  TempProject p;
+  init_for_manual_turns(p);
+  const std::string huge(300, 'x');  // over 256 bytes
+  sling_parked(p, {"alice", "#!session " + huge, "--capability", "coordinator"});
+  json first = turn_json(p, "alice");
+  REQUIRE(first["ran"] == true);
+  CHECK(agent_row(p, "alice")["runtime_session_id"].is_null());
+  auto refused = events(p, "alice", "malformed_session_id");
+  REQUIRE(refused.size() == 1);
+  CHECK(refused[0]["level"] == "warn");
+  CHECK(refused[0]["data"]["bytes"] == 300);
+
+  nudge_parked(p, "alice", "#!say again");
+  json second = turn_json(p, "alice");
+  REQUIRE(second["ran"] == true);
+  CHECK_FALSE(argv_has(record(p, "alice", second["turn"].get<long long>()), "--resume"));
+  // A fresh session renders the task again, whose directive reports the same bad id.
+  CHECK(events(p, "alice", "malformed_session_id").size() == 2);
+  CHECK(agent_row(p, "alice")["runtime_session_id"].is_null());
 }
 
 TEST_CASE("runner: an agent with a live child that ends cleanly without terminal mail is waiting") {

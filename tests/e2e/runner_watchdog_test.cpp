@@ -78,7 +78,26 @@ TEST_CASE("runner watchdog: a turn that prints nothing hits first_output_timeout
   json doc = failed_turn(p, "alice");
   expect_stalled(p, "alice", doc);
   CHECK(events(p, "alice", "session_start").empty());
-  CHECK(mail_list(p, {"--type", "worker_died"}).empty());  // no parent
+  // No parent: the death is reported to the operator (SPEC §5.5).
+  auto died = worker_died_to(p, "operator");
+  REQUIRE(died.size() == 1);
+  CHECK(died[0]["from"] == "alice");
+  CHECK(contains(died[0]["payload"]["reason"].get<std::string>(), "stalled"));
+}
+
+TEST_CASE(
+    "runner watchdog: an agent that reported and then stalls is a zombie without worker_died") {
+  // SPEC §5.5: never a worker_died once the terminal mail was observed.
+  TempProject p;
+  init_for_manual_turns(p, kFastWatchdog);
+  sling_parked(
+      p, {"alice", "#!mail --to lead --type worker_done --subject done --body ok\n#!sleep 30s",
+          "--parent", "lead"});
+  json doc = failed_turn(p, "alice");
+  expect_stalled(p, "alice", doc);
+  CHECK(mail_list(p, {"--to", "lead", "--type", "worker_done"}).size() == 1);
+  CHECK(worker_died_to(p, "lead").empty());
+  CHECK(mail_list(p, {"--type", "worker_died"}).empty());
 }
 
 TEST_CASE("runner watchdog: an agent that ignores SIGTERM is SIGKILLed after kill_grace") {

@@ -12,15 +12,13 @@ TurnObservation clean_result() {
   o.result_text = "ok";
   return o;
 }
-SettleContext ctx_with_parent() {
-  SettleContext c;
-  c.has_parent = true;
-  return c;
-}
+// Whether the agent has a parent does not matter to the decision: its worker_died goes to
+// the operator otherwise (SPEC §5.5).
+SettleContext base_ctx() { return SettleContext{}; }
 }  // namespace
 
 TEST_CASE("settle: terminal mail during the turn completes the agent, no worker_died") {
-  auto c = ctx_with_parent();
+  auto c = base_ctx();
   c.terminal_mail_sent = true;
   auto d = decide_settle(clean_result(), c);
   CHECK(d.outcome == TurnOutcome::completed);
@@ -32,20 +30,18 @@ TEST_CASE("settle: terminal mail during the turn completes the agent, no worker_
 
 TEST_CASE(
     "settle: clean end without terminal mail and nothing to wait for is a contract violation") {
-  auto d = decide_settle(clean_result(), ctx_with_parent());
+  auto d = decide_settle(clean_result(), base_ctx());
   CHECK(d.outcome == TurnOutcome::violation);
   CHECK(d.event == SessionEvent::turn_completed);
   CHECK(d.reason == "ended without terminal mail");
   CHECK(d.worker_died);
   CHECK(d.terminated_by == "runner");
-  SettleContext orphan;  // no parent: nobody to tell
-  CHECK_FALSE(decide_settle(clean_result(), orphan).worker_died);
 }
 
 TEST_CASE(
     "settle: a clean turn waits when the agent is persistent, has live children or new mail") {
   for (int which = 0; which < 3; ++which) {
-    auto c = ctx_with_parent();
+    auto c = base_ctx();
     if (which == 0) c.persistent = true;
     if (which == 1) c.live_children = 2;
     if (which == 2) c.mail_arrived = 1;
@@ -61,7 +57,7 @@ TEST_CASE("settle: operator stop wins over everything and names the operator") {
   auto o = clean_result();
   o.stop_requested = true;
   o.stalled = true;
-  auto c = ctx_with_parent();
+  auto c = base_ctx();
   auto d = decide_settle(o, c);
   CHECK(d.outcome == TurnOutcome::stopped);
   CHECK(d.event == SessionEvent::stop);
@@ -77,17 +73,17 @@ TEST_CASE(
   // stop that lands after the agent finished does not undo that; a killed agent releases it.
   auto o = clean_result();
   o.stop_requested = true;
-  auto d = decide_settle(o, ctx_with_parent());
+  auto d = decide_settle(o, base_ctx());
   CHECK(d.outcome == TurnOutcome::stopped);
   CHECK(d.mail_read);
   o.signal = 15;
-  CHECK_FALSE(decide_settle(o, ctx_with_parent()).mail_read);
+  CHECK_FALSE(decide_settle(o, base_ctx()).mail_read);
   o.signal.reset();
   o.exit_code = 1;
-  CHECK_FALSE(decide_settle(o, ctx_with_parent()).mail_read);
+  CHECK_FALSE(decide_settle(o, base_ctx()).mail_read);
   TurnObservation none;
   none.stop_requested = true;
-  CHECK_FALSE(decide_settle(none, ctx_with_parent()).mail_read);
+  CHECK_FALSE(decide_settle(none, base_ctx()).mail_read);
 }
 
 TEST_CASE("settle: a stall makes a zombie, releases mail and tells the parent") {
@@ -95,7 +91,7 @@ TEST_CASE("settle: a stall makes a zombie, releases mail and tells the parent") 
   o.stalled = true;
   o.stall_reason = "no output for 10m";
   o.signal = 15;
-  auto d = decide_settle(o, ctx_with_parent());
+  auto d = decide_settle(o, base_ctx());
   CHECK(d.outcome == TurnOutcome::stalled);
   CHECK(d.event == SessionEvent::turn_zombie);
   CHECK_FALSE(d.mail_read);
@@ -106,7 +102,7 @@ TEST_CASE("settle: a stall makes a zombie, releases mail and tells the parent") 
 TEST_CASE("settle: shutdown interruption is resumable and silent") {
   TurnObservation o;
   o.interrupted = true;
-  auto d = decide_settle(o, ctx_with_parent());
+  auto d = decide_settle(o, base_ctx());
   CHECK(d.outcome == TurnOutcome::interrupted);
   CHECK(d.event == SessionEvent::turn_interrupted);
   CHECK_FALSE(d.mail_read);
@@ -123,7 +119,7 @@ TEST_CASE("settle: error result, no result and non-zero exit are failed turns wi
   TurnObservation crash;
   crash.exit_code = 3;
   for (const auto& o : {err, none, crash}) {
-    SettleContext c = ctx_with_parent();
+    SettleContext c = base_ctx();
     c.failed_turns = 0;
     c.retry_backoff = Millis(5000);
     auto d = decide_settle(o, c);
@@ -135,15 +131,15 @@ TEST_CASE("settle: error result, no result and non-zero exit are failed turns wi
     CHECK(d.backoff->count() == 5000);
     CHECK_FALSE(d.worker_died);
   }
-  CHECK(decide_settle(err, ctx_with_parent()).reason == "error result: Not logged in");
-  CHECK(decide_settle(none, ctx_with_parent()).reason == "no result (exit status 0); stderr: boom");
-  CHECK(decide_settle(crash, ctx_with_parent()).reason == "no result (exit status 3)");
+  CHECK(decide_settle(err, base_ctx()).reason == "error result: Not logged in");
+  CHECK(decide_settle(none, base_ctx()).reason == "no result (exit status 0); stderr: boom");
+  CHECK(decide_settle(crash, base_ctx()).reason == "no result (exit status 3)");
 }
 
 TEST_CASE("settle: reaching max_failed_turns makes a zombie with one worker_died") {
   TurnObservation o;
   o.exit_code = 1;
-  auto c = ctx_with_parent();
+  auto c = base_ctx();
   c.failed_turns = 2;
   c.max_failed_turns = 3;
   auto d = decide_settle(o, c);
@@ -159,7 +155,7 @@ TEST_CASE("settle: a lost runtime session clears the id without counting a failu
   o.has_result = true;
   o.result_is_error = true;
   o.lost_session = true;
-  auto c = ctx_with_parent();
+  auto c = base_ctx();
   c.failed_turns = 1;
   auto d = decide_settle(o, c);
   CHECK(d.outcome == TurnOutcome::lost_session);
@@ -192,11 +188,60 @@ TEST_CASE(
     "sent") {
   TurnObservation o = clean_result();
   o.exit_code = 3;
-  auto d = decide_settle(o, ctx_with_parent());
+  auto d = decide_settle(o, base_ctx());
   CHECK(d.outcome == TurnOutcome::failed);
   CHECK_FALSE(d.mail_read);
   CHECK(d.reason == "exit status 3 after its result");
-  auto c = ctx_with_parent();
+  auto c = base_ctx();
   c.terminal_mail_sent = true;
   CHECK(decide_settle(o, c).outcome == TurnOutcome::completed);
+}
+
+TEST_CASE("settle: no worker_died once the terminal mail was observed, however the agent dies") {
+  // SPEC §5.5: the parent already has the agent's report; a later stall or failure streak
+  // ends it as a zombie without a death notice.
+  TurnObservation stall;
+  stall.stalled = true;
+  stall.stall_reason = "no output for 10m";
+  stall.signal = 15;
+  TurnObservation failing;  // an error result: no completion even with terminal mail
+  failing.has_result = true;
+  failing.result_is_error = true;
+  failing.result_text = "boom";
+  failing.exit_code = 1;
+  for (int when = 0; when < 2; ++when) {
+    SettleContext c;
+    (when == 0 ? c.terminal_mail_sent : c.terminal_mail_before) = true;
+    auto d = decide_settle(stall, c);
+    CHECK(d.event == SessionEvent::turn_zombie);
+    CHECK_FALSE(d.worker_died);
+    c.failed_turns = 2;
+    d = decide_settle(failing, c);
+    CHECK(d.event == SessionEvent::turn_zombie);
+    CHECK_FALSE(d.worker_died);
+    TurnObservation stop;
+    stop.stop_requested = true;
+    CHECK_FALSE(decide_settle(stop, c).worker_died);
+  }
+  SettleContext before;  // reported in an earlier failed turn, then ended cleanly silent
+  before.terminal_mail_before = true;
+  auto d = decide_settle(clean_result(), before);
+  CHECK(d.outcome == TurnOutcome::violation);
+  CHECK_FALSE(d.worker_died);
+}
+
+TEST_CASE("settle: an agent without a parent that dies is reported (to the operator)") {
+  // SPEC §5.5 amended: the worker_died goes to `operator` when there is no parent.
+  SettleContext orphan;
+  TurnObservation stall;
+  stall.stalled = true;
+  CHECK(decide_settle(stall, orphan).worker_died);
+  CHECK(decide_settle(clean_result(), orphan).worker_died);  // violation
+  TurnObservation stop;
+  stop.stop_requested = true;
+  CHECK(decide_settle(stop, orphan).worker_died);
+  TurnObservation crash;
+  crash.exit_code = 3;
+  orphan.failed_turns = 2;
+  CHECK(decide_settle(crash, orphan).worker_died);
 }

@@ -2,11 +2,14 @@
 // database: how a turn is claimed, launched, cleaned up when launching fails, and settled.
 #include <doctest/doctest.h>
 #include <signal.h>
-#include <spdlog/sinks/null_sink.h>
+#include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "fake_spawner.h"
 #include "runner/runner.h"
@@ -29,14 +32,16 @@ struct RunnerFixture {
   runner::RunnerContext ctx;
   boost::asio::io_context io;
   std::optional<runner::TurnReport> report;
+  std::ostringstream log_text;  // what the runner logged, one message per line
 
   RunnerFixture() {
     fs::create_directories(paths.dir());
     db = open_store(paths.db());
     ctx.paths = paths;
     ctx.store = db.get();
-    ctx.log =
-        std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
+    ctx.log = std::make_shared<spdlog::logger>(
+        "test", std::make_shared<spdlog::sinks::ostream_sink_st>(log_text));
+    ctx.log->set_pattern("%l %v");
     ctx.clock = &clock;
     ctx.spawner = &spawner;
     insert_session(*db, make_session("alice"));
@@ -62,6 +67,23 @@ struct RunnerFixture {
     return must_read(*db, [&](store::Tx& tx) { return tx.turns().get(id); });
   }
   bool lease_free() { return runner::TurnLease::take(paths, "alice").ok(); }
+  std::string transcript(std::int64_t turn_id) {
+    std::ifstream in(paths.agent_logs("alice") / (std::to_string(turn_id) + ".stdout.ndjson"),
+                     std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  int event_count(const char* kind) {
+    return must_read(*db, [&](store::Tx& tx) { return tx.events().count("alice", kind); });
+  }
+  // Runs one whole turn whose child prints `out` and exits 0.
+  void run_turn_printing(const std::string& out) {
+    auto r = start();
+    REQUIRE(r.kind == runner::StartResult::Kind::started);
+    spawner.write_stdout(out);
+    spawner.exit({0, std::nullopt});
+    io.run();
+    REQUIRE(report);
+  }
 };
 
 const char* kInit = R"({"type":"system","subtype":"init","session_id":"s-1"})"
@@ -169,4 +191,68 @@ TEST_CASE(
   CHECK(f.report->signal == SIGTERM);
   CHECK(f.pending() == 1);  // the mail goes back for the resumed turn
   CHECK(f.lease_free());
+}
+
+TEST_CASE("start_turn: the transcript is the agent's bytes exactly, with no newline added") {
+  // SPEC §5.2: an agent whose last line has no '\n' gets none added in its transcript.
+  std::string result = R"({"type":"result","subtype":"success","is_error":false,"result":"done"})";
+  RunnerFixture f;
+  f.run_turn_printing(std::string(kInit) + "\n" + result);  // a blank line is kept as well
+  CHECK(f.transcript(f.report->turn_id) == std::string(kInit) + "\n" + result);
+  CHECK(f.event_count("result") == 1);  // the unterminated last line is still processed
+
+  RunnerFixture g;  // a terminated last line stays terminated
+  g.run_turn_printing(std::string(kInit) + result + "\n");
+  CHECK(g.transcript(g.report->turn_id) == std::string(kInit) + result + "\n");
+}
+
+TEST_CASE("start_turn: a malformed session id is refused: not stored, not resumed, recorded") {
+  std::string long_id(257, 'a');
+  for (std::string id_json : {long_id, std::string(R"(s-1\u0000\n2026 info forged)")}) {
+    CAPTURE(id_json);
+    RunnerFixture f;
+    f.run_turn_printing(R"({"type":"system","subtype":"init","session_id":")" + id_json + "\"}\n" +
+                        kResult);
+    CHECK(f.event_count("malformed_session_id") == 1);
+    CHECK(f.event_count("session_start") == 1);  // the line itself is still an event
+    CHECK_FALSE(get_session(*f.db, "alice")->runtime_session_id);
+    CHECK_FALSE(f.turn(f.report->turn_id)->session_id);
+  }
+  RunnerFixture ok;  // 256 printable bytes are a session id
+  std::string longest(256, 'b');
+  ok.run_turn_printing(R"({"type":"system","subtype":"init","session_id":")" + longest + "\"}\n" +
+                       kResult);
+  CHECK(ok.event_count("malformed_session_id") == 0);
+  CHECK(get_session(*ok.db, "alice")->runtime_session_id == longest);
+}
+
+TEST_CASE("start_turn: agent text in log lines has its control characters escaped") {
+  // An agent must not be able to forge supervisor.log lines or drive a terminal.
+  RunnerFixture f;
+  f.run_turn_printing(
+      std::string(kInit) +
+      R"({"type":"result","subtype":"success","is_error":true,"result":"bad\ninfo forged\u001b[31m"})" +
+      "\n");
+  auto log = f.log_text.str();
+  CAPTURE(log);
+  CHECK(log.find("bad\\ninfo forged\\x1b[31m") != std::string::npos);
+  CHECK(log.find("\ninfo forged") == std::string::npos);
+  CHECK(log.find('\x1b') == std::string::npos);
+}
+
+TEST_CASE("start_turn: a malformed session id stored earlier is not resumed") {
+  RunnerFixture f;
+  must_write(*f.db, [](store::Tx& tx) {
+    tx.sessions().set_runtime_session_id("alice", std::string(300, 'z'));
+    return Unit{};
+  });
+  auto r = f.start();
+  REQUIRE(r.kind == StartKind::started);
+  REQUIRE(f.spawner.spawned.size() == 1);
+  const auto& argv = f.spawner.spawned[0].argv;
+  CAPTURE(argv.size());
+  CHECK(std::find(argv.begin(), argv.end(), "--resume") == argv.end());
+  f.spawner.exit({0, std::nullopt});
+  f.io.run();
+  CHECK(f.spawner.read_stdin().find("## Your task") != std::string::npos);  // a fresh prompt
 }

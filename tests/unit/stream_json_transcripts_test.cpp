@@ -333,3 +333,18 @@ TEST_CASE("LineSplitter: a truncated line still parses as malformed, never crash
   REQUIRE(parsed.events.size() == 1);
   CHECK(parsed.events[0].kind == Kind::malformed);
 }
+
+TEST_CASE("LineSplitter: a line says whether it ended with a newline") {
+  // The transcript writes the agent's bytes back exactly (SPEC §5.2), so it must know.
+  auto lines = split("one\n\ntwo", 3);
+  REQUIRE(lines.size() == 3);
+  CHECK(lines[0].terminated);
+  CHECK(lines[1].terminated);  // a blank line
+  CHECK(lines[2].text == "two");
+  CHECK_FALSE(lines[2].terminated);  // the last line at EOF had no newline
+  auto cut = split(std::string(10, 'x'), 4, 5);
+  REQUIRE(cut.size() == 1);
+  CHECK(cut[0].truncated);
+  CHECK_FALSE(cut[0].terminated);
+  CHECK(split("x\n", 1).at(0).terminated);
+}

@@ -14,11 +14,11 @@ namespace {
 
 struct EndsFixture : StoreFixture {
   std::int64_t turn = 0;
-  EndsFixture() {
+  explicit EndsFixture(bool with_parent = true) {
     auto lead = make_session("lead");
     insert_session(*db, lead);
     auto s = make_session("worker", SessionState::in_turn);
-    s.parent = "lead";
+    if (with_parent) s.parent = "lead";
     s.last_activity = now_timestamp();
     insert_session(*db, s);
     turn = must_write(*db, [](store::Tx& tx) {
@@ -51,6 +51,40 @@ struct EndsFixture : StoreFixture {
 
 constexpr RecoveryCause kCause{"restart", "the runner died", "resumed", "continue"};
 
+// The default capability's terminal mail, whatever the capability.
+std::vector<std::string> default_terminal_mail(const std::string&) {
+  return {"worker_done", "result"};
+}
+
+// The worker reports to its parent during its (unfinished) turn.
+void worker_reports(store::Store& db) {
+  must_write(db, [](store::Tx& tx) {
+    MailMessage m;
+    m.from = "worker";
+    m.to = "lead";
+    m.subject = "done";
+    m.body = "finished";
+    m.type = "worker_done";
+    tx.mail().insert(m);
+    return Unit{};
+  });
+}
+
+int worker_died_to_operator(store::Store& db) {
+  return must_read(db, [](store::Tx& tx) {
+    int n = 0;
+    for (const auto& m : tx.mail().unread_for("operator")) n += m.type == "worker_died";
+    return n;
+  });
+}
+
+void make_worker_idle(store::Store& db) {
+  must_write(db, [](store::Tx& tx) {
+    store::StateUpdate u;
+    return tx.sessions().transition("worker", SessionEvent::turn_interrupted, u).ok();
+  });
+}
+
 }  // namespace
 
 TEST_CASE("turn ends: abandon releases the mail and records the outcome, touching nothing else") {
@@ -65,12 +99,13 @@ TEST_CASE("turn ends: abandon releases the mail and records the outcome, touchin
 TEST_CASE(
     "turn ends: an operator stop without a runner stops, releases and tells the parent once") {
   EndsFixture f;
-  REQUIRE(settle_operator_stop(*f.db, "worker", std::nullopt).ok());
+  REQUIRE(settle_operator_stop(*f.db, "worker", std::nullopt, default_terminal_mail).ok());
   CHECK(f.outcome() == TurnOutcome::stopped);
   CHECK(f.pending() == 1);
   CHECK(get_session(*f.db, "worker")->state == SessionState::stopped);
   CHECK(f.worker_died() == 1);
-  CHECK_FALSE(settle_operator_stop(*f.db, "worker", std::nullopt).ok());  // already stopped
+  CHECK_FALSE(settle_operator_stop(*f.db, "worker", std::nullopt, default_terminal_mail)
+                  .ok());  // already stopped
   CHECK(f.worker_died() == 1);
 }
 
@@ -80,11 +115,13 @@ TEST_CASE("turn ends: a failed start marks the agent failed and tells the parent
     store::StateUpdate u;
     return tx.sessions().transition("worker", SessionEvent::turn_interrupted, u).ok();
   });
-  REQUIRE(fail_agent_start(*f.db, "worker", "cannot run 'x'", std::nullopt).ok());
+  REQUIRE(fail_agent_start(*f.db, "worker", "cannot run 'x'", std::nullopt, default_terminal_mail)
+              .ok());
   CHECK(get_session(*f.db, "worker")->state == SessionState::failed);
   CHECK(*get_session(*f.db, "worker")->state_reason == "could not start: cannot run 'x'");
   CHECK(f.worker_died() == 1);
-  REQUIRE(fail_agent_start(*f.db, "worker", "again", std::nullopt).ok());  // the transition refuses
+  REQUIRE(fail_agent_start(*f.db, "worker", "again", std::nullopt, default_terminal_mail)
+              .ok());  // the transition refuses
   CHECK(f.worker_died() == 1);
 }
 
@@ -92,7 +129,8 @@ TEST_CASE(
     "turn ends: recovery interrupts the turn and resumes a recent agent with a note, no "
     "worker_died") {
   EndsFixture f;
-  auto r = settle_recovered(*f.db, "worker", kCause, true, std::chrono::hours(1));
+  auto r =
+      settle_recovered(*f.db, "worker", kCause, true, std::chrono::hours(1), default_terminal_mail);
   REQUIRE(r.ok());
   CHECK(r.value().turns_interrupted == 1);
   CHECK(r.value().resumed);
@@ -110,12 +148,83 @@ TEST_CASE(
     tx.sessions().set_activity("worker", "2020-01-01T00:00:00.000Z");
     return Unit{};
   });
-  auto r = settle_recovered(*f.db, "worker", kCause, true, std::chrono::hours(1));
+  auto r =
+      settle_recovered(*f.db, "worker", kCause, true, std::chrono::hours(1), default_terminal_mail);
   REQUIRE(r.ok());
   CHECK(r.value().stale);
   CHECK_FALSE(r.value().resumed);
   CHECK(get_session(*f.db, "worker")->state == SessionState::stale);
   CHECK(f.worker_died() == 1);
-  REQUIRE(settle_recovered(*f.db, "worker", kCause, true, std::chrono::hours(1)).ok());
+  REQUIRE(
+      settle_recovered(*f.db, "worker", kCause, true, std::chrono::hours(1), default_terminal_mail)
+          .ok());
   CHECK(f.worker_died() == 1);
+}
+
+TEST_CASE("turn ends: no worker_died once the worker sent its terminal mail") {
+  // SPEC §5.5, on each end that does not go through the settle decision.
+  {
+    EndsFixture f;
+    worker_reports(*f.db);
+    REQUIRE(settle_operator_stop(*f.db, "worker", std::nullopt, default_terminal_mail).ok());
+    CHECK(get_session(*f.db, "worker")->state == SessionState::stopped);
+    CHECK(f.worker_died() == 0);
+  }
+  {
+    EndsFixture f;
+    worker_reports(*f.db);
+    must_write(*f.db, [](store::Tx& tx) {
+      tx.sessions().set_activity("worker", "2020-01-01T00:00:00.000Z");
+      return Unit{};
+    });
+    auto r = settle_recovered(*f.db, "worker", kCause, true, std::chrono::hours(1),
+                              default_terminal_mail);
+    REQUIRE(r.ok());
+    CHECK(r.value().stale);
+    CHECK(f.worker_died() == 0);
+  }
+  {
+    EndsFixture f;  // it reported in a turn that then failed; now it cannot even start
+    worker_reports(*f.db);
+    REQUIRE(abandon_turn(*f.db, f.turn, TurnOutcome::failed, "error result").ok());
+    make_worker_idle(*f.db);
+    REQUIRE(fail_agent_start(*f.db, "worker", "cannot run 'x'", std::nullopt, default_terminal_mail)
+                .ok());
+    CHECK(get_session(*f.db, "worker")->state == SessionState::failed);
+    CHECK(f.worker_died() == 0);
+  }
+  {
+    EndsFixture f;  // a mail type outside the capability's terminal list does not count
+    worker_reports(*f.db);
+    auto only_merged = [](const std::string&) { return std::vector<std::string>{"merged"}; };
+    REQUIRE(settle_operator_stop(*f.db, "worker", std::nullopt, only_merged).ok());
+    CHECK(f.worker_died() == 1);
+  }
+}
+
+TEST_CASE("turn ends: an agent without a parent that dies is reported to the operator") {
+  // SPEC §5.5 amended: every death reaches somebody.
+  {
+    EndsFixture f(false);
+    REQUIRE(settle_operator_stop(*f.db, "worker", std::nullopt, default_terminal_mail).ok());
+    CHECK(worker_died_to_operator(*f.db) == 1);
+  }
+  {
+    EndsFixture f(false);
+    make_worker_idle(*f.db);
+    REQUIRE(fail_agent_start(*f.db, "worker", "cannot run 'x'", std::nullopt, default_terminal_mail)
+                .ok());
+    CHECK(worker_died_to_operator(*f.db) == 1);
+  }
+  {
+    EndsFixture f(false);
+    must_write(*f.db, [](store::Tx& tx) {
+      tx.sessions().set_activity("worker", "2020-01-01T00:00:00.000Z");
+      return Unit{};
+    });
+    REQUIRE(settle_recovered(*f.db, "worker", kCause, true, std::chrono::hours(1),
+                             default_terminal_mail)
+                .ok());
+    CHECK(worker_died_to_operator(*f.db) == 1);
+  }
 }

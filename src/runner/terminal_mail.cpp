@@ -1,0 +1,17 @@
+#include "runner/terminal_mail.h"
+
+#include "core/capability.h"
+#include "os/files.h"
+
+namespace drover::runner {
+
+std::vector<std::string> terminal_mail_of(const ProjectPaths& paths,
+                                          const std::string& capability) {
+  auto path = paths.capabilities() / (capability + ".md");
+  auto text = os::read_file(path);
+  if (text)
+    if (auto cap = parse_capability(capability, *text, path.string())) return cap->terminal_mail;
+  return default_capability(capability).terminal_mail;
+}
+
+}  // namespace drover::runner
