@@ -25,6 +25,21 @@ const std::string kReportToBoss = "#!mail --to boss --type worker_done --subject
 
 // Waits until the agent's first turn is inside its `#!sh` step (its tool_use line has been
 // read and stored), so that the orphan writes nothing more until the step ends.
+// `drover turn AGENT` started in the background: the test kills and reaps it.
+drover::Result<drover::os::SpawnedChild> start_foreground_turn(const TempProject& p,
+                                                               const std::string& agent) {
+  drover::os::SpawnRequest req;
+  req.argv = {e2e::drover_bin(), "turn", agent};
+  req.cwd = p.root();
+  req.env_extra = p.agent_env();
+  req.env_extra["DROVER_AGENT"] = "";
+  auto runner = drover::os::spawn(req);
+  REQUIRE(runner.ok());
+  ::close(runner->stdin_fd);
+  runner->stdin_fd = -1;
+  return runner;
+}
+
 void wait_in_sh_step(const TempProject& p, const std::string& agent) {
   REQUIRE(e2e::wait_records(p, agent, 1));
   REQUIRE(e2e::wait_until(
@@ -314,15 +329,7 @@ TEST_CASE(
              {"w1", "--no-start", "--parent", "boss",
               "#!say started\n#!sh test -f " + flag.string() + " || sleep 60\n" + kReportToBoss});
   // A foreground runner takes the turn before any supervisor exists.
-  drover::os::SpawnRequest req;
-  req.argv = {e2e::drover_bin(), "turn", "w1"};
-  req.cwd = p.root();
-  req.env_extra = p.agent_env();
-  req.env_extra["DROVER_AGENT"] = "";
-  auto runner = drover::os::spawn(req);
-  REQUIRE(runner.ok());
-  ::close(runner->stdin_fd);
-  runner->stdin_fd = -1;
+  auto runner = start_foreground_turn(p, "w1");
   wait_in_sh_step(p, "w1");
   long long pgid = first_pgid(p, "w1");
   (void)e2e::ok(p, {"up"});  // its start-up recovery must leave the runner's turn alone
@@ -363,15 +370,7 @@ TEST_CASE(
   e2e::sling(p, {"w1", "--no-start",
                  "#!say started\n#!sh test -f " + flag.string() + " || sleep 60\n" +
                      e2e::kReportToOperator});
-  drover::os::SpawnRequest req;
-  req.argv = {e2e::drover_bin(), "turn", "w1"};
-  req.cwd = p.root();
-  req.env_extra = p.agent_env();
-  req.env_extra["DROVER_AGENT"] = "";
-  auto runner = drover::os::spawn(req);
-  REQUIRE(runner.ok());
-  ::close(runner->stdin_fd);
-  runner->stdin_fd = -1;
+  auto runner = start_foreground_turn(p, "w1");
   wait_in_sh_step(p, "w1");
   long long pgid = first_pgid(p, "w1");
   e2e::write_text(flag, "");  // the orphan already sleeps; the retry will find the flag

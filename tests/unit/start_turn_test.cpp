@@ -46,13 +46,8 @@ struct RunnerFixture {
     ctx.spawner = &spawner;
     insert_session(*db, make_session("alice"));
     must_write(*db, [](store::Tx& tx) {
-      MailMessage m;
-      m.from = "operator";
-      m.to = "alice";
-      m.type = "dispatch";
-      m.subject = "dispatch: fix it";
-      m.body = "fix the login bug";
-      return tx.mail().insert(m);
+      return tx.mail().insert(
+          letter_of("operator", "alice", "dispatch", "dispatch: fix it", "fix the login bug"));
     });
   }
 

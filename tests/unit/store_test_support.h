@@ -64,6 +64,18 @@ auto must_read(store::Store& db, F fn) {
   return std::move(r).value();
 }
 
+inline MailMessage letter_of(const std::string& from, const std::string& to,
+                             const std::string& type, const std::string& subject,
+                             const std::string& body) {
+  MailMessage m;
+  m.from = from;
+  m.to = to;
+  m.type = type;
+  m.subject = subject;
+  m.body = body;
+  return m;
+}
+
 inline void insert_session(store::Store& db, const Session& s) {
   must_write(db, [&](store::Tx& tx) {
     auto r = tx.sessions().insert(s);

@@ -22,13 +22,7 @@ struct EndsFixture : StoreFixture {
     s.last_activity = now_timestamp();
     insert_session(*db, s);
     turn = must_write(*db, [](store::Tx& tx) {
-      MailMessage m;
-      m.from = "lead";
-      m.to = "worker";
-      m.subject = "dispatch";
-      m.body = "go";
-      m.type = "dispatch";
-      tx.mail().insert(m);
+      tx.mail().insert(letter_of("lead", "worker", "dispatch", "dispatch", "go"));
       auto id = tx.turns().create("worker", now_timestamp(), std::nullopt, 0);
       tx.mail().claim_pending("worker", id);
       return id;
@@ -59,13 +53,7 @@ std::vector<std::string> default_terminal_mail(const std::string&) {
 // The worker reports to its parent during its (unfinished) turn.
 void worker_reports(store::Store& db) {
   must_write(db, [](store::Tx& tx) {
-    MailMessage m;
-    m.from = "worker";
-    m.to = "lead";
-    m.subject = "done";
-    m.body = "finished";
-    m.type = "worker_done";
-    tx.mail().insert(m);
+    tx.mail().insert(letter_of("worker", "lead", "worker_done", "done", "finished"));
     return Unit{};
   });
 }
