@@ -44,6 +44,64 @@ Result<MergedConfig> plan_reinit(const ProjectPaths& p, const InitOptions& o,
   return merged;
 }
 
+// Writes .drover/: directories, the database (created and migrated first, so a failure
+// leaves no config pointing at a database that does not exist), config.toml (the merged
+// one and its backup on re-init), .gitignore and the capability files. Returns how many
+// capability files it wrote.
+Result<int> write_project(const ProjectPaths& p, const std::optional<MergedConfig>& merged,
+                          const std::string& old, const fs::path& backup) {
+  std::error_code ec;
+  for (const auto& dir : {p.dir(), p.capabilities(), p.logs(), p.dir() / "agents", p.worktrees()})
+    DROVER_TRY(os::make_private_dirs(dir));
+  // An empty file is a valid empty database; creating it ourselves gives it mode 0600
+  // (SQLite then creates -wal and -shm with the same mode).
+  if (!fs::exists(p.db(), ec)) DROVER_TRY(os::write_file_atomic(p.db(), "", 0600));
+  auto store = store::Store::open(p.db(), store::OpenMode::create);
+  if (!store) return store.error();
+  if (merged) {
+    DROVER_TRY(os::write_file_atomic(backup, old, 0600));
+    DROVER_TRY(os::write_file_atomic(p.config(), merged->text, 0600));
+  } else {
+    DROVER_TRY(os::write_file_atomic(p.config(), default_config_text(), 0600));
+  }
+  // Keeps `git add -A` in the project from taking the database, logs and nested worktrees.
+  DROVER_TRY(os::write_file_atomic(
+      p.dir() / ".gitignore", "# written by drover init: nothing here belongs in git\n*\n", 0600));
+  int caps = 0;
+  for (const auto& asset : embedded_assets()) {
+    fs::path rel(asset.path);
+    if (rel.parent_path() != "agents") continue;
+    DROVER_TRY(os::write_file_atomic(p.capabilities() / rel.filename(), asset.content, 0600));
+    ++caps;
+  }
+  return caps;
+}
+
+void report_init(Context& ctx, const ProjectPaths& p, bool reinit,
+                 const std::optional<MergedConfig>& merged, const fs::path& backup, int caps) {
+  ctx.out.info((reinit ? "re-initialised drover in " : "initialised drover in ") +
+               p.dir().string());
+  ctx.out.info("  config:       " + p.config().string());
+  if (merged) {
+    std::string added;
+    for (const auto& k : merged->added) added += (added.empty() ? "" : ", ") + k;
+    ctx.out.info("                kept every value set there; added " +
+                 (added.empty() ? std::string("nothing (no key was missing)") : added) +
+                 "; the old file is " + backup.string());
+  }
+  ctx.out.info("  database:     " + p.db().string());
+  ctx.out.info("  capabilities: " + std::to_string(caps) + " in " + p.capabilities().string());
+  ctx.out.info("next: drover mail send --to alice --subject hello --body 'first message'");
+  ctx.out.document(
+      {{"project", p.root.string()},
+       {"config", p.config().string()},
+       {"database", p.db().string()},
+       {"capabilities", caps},
+       {"reinitialised", reinit},
+       {"added", merged ? nlohmann::json(merged->added) : nlohmann::json::array()},
+       {"backup", merged ? nlohmann::json(backup.string()) : nlohmann::json(nullptr)}});
+}
+
 Status run_init(Context& ctx, const InitOptions& o) {
   std::error_code ec;
   fs::path root = ctx.opts.project ? fs::absolute(*ctx.opts.project, ec) : fs::current_path(ec);
@@ -70,53 +128,9 @@ Status run_init(Context& ctx, const InitOptions& o) {
     merged = std::move(*m);
   }
   const fs::path backup = p.dir() / "config.toml.bak";
-
-  for (const auto& dir : {p.dir(), p.capabilities(), p.logs(), p.dir() / "agents", p.worktrees()})
-    DROVER_TRY(os::make_private_dirs(dir));
-  // Create (and migrate) the database before writing config so a failure leaves no
-  // config pointing at a database that does not exist.
-  // An empty file is a valid empty database; creating it ourselves gives it mode 0600
-  // (SQLite then creates -wal and -shm with the same mode).
-  if (!fs::exists(p.db(), ec)) DROVER_TRY(os::write_file_atomic(p.db(), "", 0600));
-  auto store = store::Store::open(p.db(), store::OpenMode::create);
-  if (!store) return store.error();
-  if (merged) {
-    DROVER_TRY(os::write_file_atomic(backup, old, 0600));
-    DROVER_TRY(os::write_file_atomic(p.config(), merged->text, 0600));
-  } else {
-    DROVER_TRY(os::write_file_atomic(p.config(), default_config_text(), 0600));
-  }
-  // Keeps `git add -A` in the project from taking the database, logs and nested worktrees.
-  DROVER_TRY(os::write_file_atomic(
-      p.dir() / ".gitignore", "# written by drover init: nothing here belongs in git\n*\n", 0600));
-  int caps = 0;
-  for (const auto& asset : embedded_assets()) {
-    fs::path rel(asset.path);
-    if (rel.parent_path() != "agents") continue;
-    DROVER_TRY(os::write_file_atomic(p.capabilities() / rel.filename(), asset.content, 0600));
-    ++caps;
-  }
-  ctx.out.info((exists ? "re-initialised drover in " : "initialised drover in ") +
-               p.dir().string());
-  ctx.out.info("  config:       " + p.config().string());
-  if (merged) {
-    std::string added;
-    for (const auto& k : merged->added) added += (added.empty() ? "" : ", ") + k;
-    ctx.out.info("                kept every value set there; added " +
-                 (added.empty() ? std::string("nothing (no key was missing)") : added) +
-                 "; the old file is " + backup.string());
-  }
-  ctx.out.info("  database:     " + p.db().string());
-  ctx.out.info("  capabilities: " + std::to_string(caps) + " in " + p.capabilities().string());
-  ctx.out.info("next: drover mail send --to alice --subject hello --body 'first message'");
-  ctx.out.document(
-      {{"project", root.string()},
-       {"config", p.config().string()},
-       {"database", p.db().string()},
-       {"capabilities", caps},
-       {"reinitialised", exists},
-       {"added", merged ? nlohmann::json(merged->added) : nlohmann::json::array()},
-       {"backup", merged ? nlohmann::json(backup.string()) : nlohmann::json(nullptr)}});
+  auto caps = write_project(p, merged, old, backup);
+  if (!caps) return caps.error();
+  report_init(ctx, p, exists, merged, backup, *caps);
   return ok_status();
 }
 
