@@ -67,15 +67,18 @@ void reconcile_turn_pid(runner::RunnerContext& ctx, const std::string& agent, Re
   if (!r) ctx.log->error("{}: {}", agent, r.error().message);
 }
 
-// The session side of recovering `name` (runner/turn_ends.h), logged.
+// The session side of recovering `name` (runner/turn_ends.h), logged as it happened.
 void settle_agent(runner::RunnerContext& ctx, const std::string& name, const RecoveryCause& why,
                   bool idle_too, RecoveryReport& rep) {
   Millis max_age = ctx.config.supervisor.resume_max_age;
   auto r = runner::settle_recovered(
       *ctx.store, name, why, idle_too, max_age,
-      [&ctx](const std::string& cap) { return runner::terminal_mail_of(ctx.paths, cap); });
+      [&ctx](const std::string& cap) { return runner::terminal_mail_of(ctx.paths, cap); },
+      {ctx.config.supervisor.max_failed_turns, ctx.config.supervisor.retry_backoff});
   if (!r) {
     ctx.log->error("recovery of {}: {}", name, r.error().message);
+    ++rep.failed;
+    rep.failure = r.error().message;
     return;
   }
   rep.turns_interrupted += r->turns_interrupted;
@@ -84,9 +87,19 @@ void settle_agent(runner::RunnerContext& ctx, const std::string& name, const Rec
                   escape_control(r->last_activity), format_duration(max_age));
     ++rep.stale;
   }
+  if (r->zombie) {
+    ctx.log->warn("not resuming {}: {}", name, escape_control(*r->zombie));
+    ++rep.zombies;
+  }
   if (r->resumed) {
-    ctx.log->info("resuming {} (interrupted turn {})", name,
-                  r->interrupted_turn ? std::to_string(*r->interrupted_turn) : std::string("?"));
+    std::string turn =
+        r->interrupted_turn ? std::to_string(*r->interrupted_turn) : std::string("?");
+    if (r->counted)
+      ctx.log->warn(
+          "resuming {} (interrupted turn {}) after {}: {}, counted as failed turn {} of {}", name,
+          turn, format_duration(r->counted->backoff.value_or(Millis(0))), r->counted->reason,
+          r->counted->failed_turns, ctx.config.supervisor.max_failed_turns);
+    else ctx.log->info("resuming {} (interrupted turn {})", name, turn);
     ++rep.resumed;
   }
 }
@@ -105,6 +118,24 @@ bool recover_agent(runner::RunnerContext& ctx, const std::string& name, const Re
 }
 
 }  // namespace
+
+std::string summary(const RecoveryReport& rep) {
+  std::string out = std::to_string(rep.turns_interrupted) + " interrupted turn(s) settled, " +
+                    std::to_string(rep.orphans_killed) + " orphan(s) killed, " +
+                    std::to_string(rep.resumed) + " agent(s) resumed, " +
+                    std::to_string(rep.stale) + " stale";
+  if (rep.zombies > 0)
+    out += ", " + std::to_string(rep.zombies) + " made zombie (interrupted too often)";
+  if (rep.failed > 0)
+    out += ", " + std::to_string(rep.failed) + " not recovered (" + rep.failure + ")";
+  return out;
+}
+
+bool any(const RecoveryReport& rep) {
+  return rep.turns_interrupted + rep.orphans_killed + rep.resumed + rep.stale + rep.zombies +
+             rep.failed >
+         0;
+}
 
 RecoveryReport recover(runner::RunnerContext& ctx) {
   RecoveryReport rep;

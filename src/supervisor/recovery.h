@@ -11,9 +11,19 @@ namespace drover::supervisor {
 struct RecoveryReport {
   int turns_interrupted = 0;
   int orphans_killed = 0;
-  int resumed = 0;
+  int resumed = 0;  // back to between_turns with a note (after a backoff when it counted)
   int stale = 0;
+  int zombies = 0;      // interrupted too often in a row (core/interruptions.h)
+  int failed = 0;       // could not be recovered (the disk is full, say): tried again later
+  std::string failure;  // the last of those errors
 };
+
+// "N interrupted turn(s) settled, N orphan(s) killed, N agent(s) resumed, N stale", then
+// what else happened, only when it did (zombies, agents not recovered and why): the log
+// says what happened, never more.
+std::string summary(const RecoveryReport& rep);
+// Whether anything happened at all.
+bool any(const RecoveryReport& rep);
 
 // At start-up, before anything is scheduled. Each agent is repaired holding its turn lock;
 // agents whose lock a live runner (e.g. `drover turn`) holds are left to it.
