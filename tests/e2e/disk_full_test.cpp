@@ -37,7 +37,7 @@ TEST_CASE("disk full: status, mail list and log read a full disk with the superv
   e2e::Run st = p.drover({"status"});
   INFO("status: " << st.err);
   CHECK(st.code == 0);
-  CHECK(contains(st.out, "alice"));
+  CHECK(contains(st.out, "1 completed"));
   e2e::Run js = p.drover({"status", "alice", "--json"});
   INFO("status alice: " << js.err);
   REQUIRE(js.code == 0);
@@ -86,4 +86,38 @@ TEST_CASE("disk full: up reports why the supervisor could not start, as soon as 
   disk.release();
   e2e::ok(p, {"up"});
   e2e::ok(p, {"down"});
+}
+
+TEST_CASE(
+    "disk full: an agent whose output fills the disk again and again ends a zombie, not resumed "
+    "forever") {
+  TempProject p;
+  e2e::SmallDisk disk(p);
+  if (!disk.mounted()) return;
+  p.init_scripted(
+      "supervisor.autostart = false\nsupervisor.poll_interval = \"100ms\"\n"
+      "supervisor.retry_backoff = \"100ms\"\n");
+  // Each turn writes more than the disk holds: its transcript fills it, so the turn's end
+  // cannot be recorded and the supervisor recovers it as interrupted. The test plays the
+  // operator who frees the space each time (it removes the transcripts).
+  e2e::sling_parked(p, {"flo", "#!flood 8M"});
+  e2e::ok(p, {"up"});
+  auto logs = p.root() / ".drover/logs/flo";
+  std::string reason;
+  bool zombie = e2e::wait_until([&] {
+    std::error_code ec;
+    for (const auto& f : std::filesystem::directory_iterator(logs, ec))
+      if (f.path().extension() == ".ndjson") std::filesystem::remove(f.path(), ec);
+    e2e::Run r = p.drover({"status", "flo", "--json"});
+    if (r.code != 0) return false;
+    auto agent = r.json()["agent"];
+    if (agent["state"] != "zombie") return false;
+    reason = agent["state_reason"].get<std::string>();
+    return true;
+  });
+  REQUIRE(zombie);
+  CHECK(contains(reason, "failed 3 turns in a row"));
+  CHECK(contains(reason, "times in a row (the runner died"));
+  e2e::ok(p, {"down", "--now"});
+  CHECK(e2e::worker_died_to(p, "operator").size() == 1);
 }
