@@ -169,7 +169,7 @@ RecoveryReport recover_if_runner_died(runner::RunnerContext& ctx, const std::str
         return tx.sessions().needing_runner();
       });
   if (!names || std::find(names->begin(), names->end(), agent) == names->end()) return rep;
-  ctx.log->warn("{}: its turn has no runner (the runner died); recovering it", agent);
+  ctx.log->warn("{}: its turn never ended and no runner holds it; recovering it", agent);
   (void)recover_agent(ctx, agent, kRunnerDied, false, rep);
   return rep;
 }
@@ -186,7 +186,7 @@ RecoveryReport adopt_dead_runners(runner::RunnerContext& ctx, const std::set<std
   }
   for (const auto& name : *names) {
     if (own.count(name) || runner::lease_held(ctx.paths, name)) continue;
-    ctx.log->warn("{}: its turn has no runner (the runner died); recovering it", name);
+    ctx.log->warn("{}: its turn never ended and no runner holds it; recovering it", name);
     (void)recover_agent(ctx, name, kRunnerDied, false, rep);
   }
   return rep;
