@@ -7,6 +7,7 @@
 #include <set>
 
 #include "core/clock.h"
+#include "core/settle.h"
 #include "core/text.h"
 #include "runner/terminal_mail.h"
 #include "runner/turn_ends.h"
@@ -174,7 +175,20 @@ RecoveryReport recover_if_runner_died(runner::RunnerContext& ctx, const std::str
   return rep;
 }
 
-RecoveryReport adopt_dead_runners(runner::RunnerContext& ctx, const std::set<std::string>& own) {
+bool RecoveryRetries::due(const std::string& agent, SteadyPoint now) const {
+  auto it = waiting_.find(agent);
+  return it == waiting_.end() || now >= it->second.next;
+}
+
+void RecoveryRetries::failed(const std::string& agent, SteadyPoint now) {
+  constexpr Millis kCap{30 * 1000};
+  Waiting& w = waiting_[agent];
+  ++w.failures;
+  w.next = now + std::min(backoff_for(w.failures, Millis(1000)), kCap);
+}
+
+RecoveryReport adopt_dead_runners(runner::RunnerContext& ctx, const std::set<std::string>& own,
+                                  RecoveryRetries* retries) {
   RecoveryReport rep;
   auto names = ctx.store->read<std::vector<std::string>>(
       [&](store::Tx& tx) -> Result<std::vector<std::string>> {
@@ -184,10 +198,15 @@ RecoveryReport adopt_dead_runners(runner::RunnerContext& ctx, const std::set<std
     ctx.log->error("looking for dead runners: {}", names.error().message);
     return rep;
   }
+  auto now = ctx.clock->now();
   for (const auto& name : *names) {
     if (own.count(name) || runner::lease_held(ctx.paths, name)) continue;
+    if (retries && !retries->due(name, now)) continue;
     ctx.log->warn("{}: its turn never ended and no runner holds it; recovering it", name);
+    int failed_before = rep.failed;
     (void)recover_agent(ctx, name, kRunnerDied, false, rep);
+    if (retries && rep.failed > failed_before) retries->failed(name, now);
+    else if (retries) retries->succeeded(name);
   }
   return rep;
 }

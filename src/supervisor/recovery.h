@@ -1,9 +1,11 @@
 #pragma once
 // Start-up recovery (SPEC §7): settle turns that never ended, kill orphans of dead
 // runners (identity verified), and resume or retire interrupted agents.
+#include <map>
 #include <set>
 #include <string>
 
+#include "core/clock.h"
 #include "runner/runner.h"
 
 namespace drover::supervisor {
@@ -39,6 +41,24 @@ RecoveryReport recover(runner::RunnerContext& ctx);
 // died and it is recovered as by adopt_dead_runners.
 RecoveryReport recover_if_runner_died(runner::RunnerContext& ctx, const std::string& agent);
 
-RecoveryReport adopt_dead_runners(runner::RunnerContext& ctx, const std::set<std::string>& own);
+// Agents whose recovery failed (a full disk, say) and when each may be tried again: after
+// 1 s, doubling per failure up to 30 s, instead of at every poll (each attempt logs).
+class RecoveryRetries {
+ public:
+  bool due(const std::string& agent, SteadyPoint now) const;
+  void failed(const std::string& agent, SteadyPoint now);
+  void succeeded(const std::string& agent) { waiting_.erase(agent); }
+
+ private:
+  struct Waiting {
+    int failures = 0;
+    SteadyPoint next;
+  };
+  std::map<std::string, Waiting> waiting_;
+};
+
+// `retries`, when given, spaces out the attempts on agents whose recovery keeps failing.
+RecoveryReport adopt_dead_runners(runner::RunnerContext& ctx, const std::set<std::string>& own,
+                                  RecoveryRetries* retries = nullptr);
 
 }  // namespace drover::supervisor

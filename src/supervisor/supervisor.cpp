@@ -98,7 +98,7 @@ class Supervisor {
       if (!shutting_down_) {
         std::set<std::string> own;
         for (const auto& [agent, run] : running_) own.insert(agent);
-        auto rep = adopt_dead_runners(ctx_, own);
+        auto rep = adopt_dead_runners(ctx_, own, &recovery_retries_);
         if (any(rep)) ctx_.log->info("after a dead runner: {}", summary(rep));
       }
       schedule();
@@ -227,6 +227,7 @@ class Supervisor {
   std::filesystem::path sock_path_;
   std::array<char, 64> buf_{};
   std::map<std::string, Running> running_;
+  RecoveryRetries recovery_retries_;  // agents whose recovery failed (a full disk)
   bool shutting_down_ = false;
   bool interrupted_ = false;                     // every running turn was asked to stop
   std::optional<os::FileIdentity> db_identity_;  // of drover.db when the supervisor opened it
