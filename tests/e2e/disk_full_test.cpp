@@ -85,7 +85,24 @@ TEST_CASE("disk full: up reports why the supervisor could not start, as soon as 
 
   disk.release();
   e2e::ok(p, {"up"});
-  e2e::ok(p, {"down"});
+}
+
+TEST_CASE("disk full: down stops the supervisor even when its request cannot be written") {
+  TempProject p;
+  e2e::SmallDisk disk(p);
+  if (!disk.mounted()) return;
+  e2e::init_for_manual_turns(p);
+  e2e::ok(p, {"up"});
+  disk.fill();
+
+  e2e::Run down = p.drover({"down"});
+  INFO("down: " << down.err);
+  CHECK(down.code == 0);
+  CHECK(contains(down.out, "supervisor stopped"));
+  e2e::Run st = p.drover({"status", "--json"});
+  INFO("status: " << st.err);
+  REQUIRE(st.code == 0);
+  CHECK(st.json()["supervisor"]["running"] == false);
 }
 
 TEST_CASE(
