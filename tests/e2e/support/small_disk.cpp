@@ -61,9 +61,4 @@ void SmallDisk::release() const {
   fs::remove(filler(p_), ec);
 }
 
-std::uintmax_t SmallDisk::free_bytes() const {
-  std::error_code ec;
-  return fs::space(p_.root(), ec).available;
-}
-
 }  // namespace e2e

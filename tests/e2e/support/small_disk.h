@@ -3,7 +3,6 @@
 // `drover init`), a filler file that takes all its room, and freeing it again. Mounting
 // needs root (CI runs the tests as root); elsewhere `mounted()` is false and the test says
 // it was skipped. The guard always unmounts, even when the test fails.
-#include <cstdint>
 #include <string>
 
 #include "support/project.h"
@@ -25,8 +24,6 @@ class SmallDisk {
   void fill() const;
   // Removes the filler file.
   void release() const;
-  // Bytes free on the disk now.
-  std::uintmax_t free_bytes() const;
 
  private:
   const TempProject& p_;
