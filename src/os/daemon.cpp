@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string_view>
+#include "os/c_strings.h"
 
 extern char** environ;
 
@@ -37,13 +38,6 @@ std::vector<std::string> child_environment() {
     if (std::string_view(*e).substr(0, prefix.size()) != prefix) env.emplace_back(*e);
   env.push_back(prefix + std::to_string(kReportFd));
   return env;
-}
-
-std::vector<char*> c_strings(std::vector<std::string>& v) {
-  std::vector<char*> out;
-  for (auto& s : v) out.push_back(s.data());
-  out.push_back(nullptr);
-  return out;
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+#include "os/c_strings.h"
 
 extern char** environ;
 
@@ -68,14 +69,6 @@ std::vector<std::string> build_environment(const std::map<std::string, std::stri
   }
   for (const auto& [key, value] : extra) env.push_back(key + "=" + value);
   return env;
-}
-
-std::vector<char*> c_strings(std::vector<std::string>& strings) {
-  std::vector<char*> out;
-  out.reserve(strings.size() + 1);
-  for (auto& s : strings) out.push_back(s.data());
-  out.push_back(nullptr);
-  return out;
 }
 
 // posix_spawn attribute and file-action objects, destroyed on every path.
