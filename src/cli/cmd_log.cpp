@@ -1,4 +1,4 @@
-// drover log <agent> [--turn N] [--follow] [--raw] (SPEC §6.7).
+// drover log <agent> [--turn N] [--follow] [--raw | --stderr] (SPEC §6.7).
 #include <CLI/CLI.hpp>
 #include <memory>
 
@@ -21,7 +21,7 @@ namespace {
 struct LogOptions {
   std::string agent;
   std::optional<std::int64_t> turn;
-  bool follow = false, raw = false;
+  bool follow = false, raw = false, stderr_log = false;
 };
 
 Status run_log(Context& ctx, const LogOptions& o) {
@@ -53,14 +53,24 @@ Status run_log(Context& ctx, const LogOptions& o) {
     return d;
   });
   if (!d) return d.error();
-  if (o.raw) {
+  // The turns' log files, oldest first: the transcript (--raw) or the stderr log (--stderr).
+  auto logs_of = [&](const char* suffix) {
     std::string all;
     for (auto it = d->turns.rbegin(); it != d->turns.rend(); ++it) {
       if (d->turn_id && it->id != *d->turn_id) continue;
-      auto text =
-          os::read_file(p->agent_logs(o.agent) / (std::to_string(it->id) + ".stdout.ndjson"));
+      auto text = os::read_file(p->agent_logs(o.agent) / (std::to_string(it->id) + suffix));
       if (text) all += *text;
     }
+    return all;
+  };
+  if (o.stderr_log) {
+    std::string all = logs_of(".stderr.log");
+    ctx.out.document({{"agent", o.agent}, {"stderr", all}});
+    if (!all.empty()) ctx.out.data(escape_control_keep_lines(all));
+    return ok_status();
+  }
+  if (o.raw) {
+    std::string all = logs_of(".stdout.ndjson");
     if (ctx.out.json) {
       nlohmann::json lines = nlohmann::json::array();
       std::size_t start = 0;
@@ -84,7 +94,7 @@ Status run_log(Context& ctx, const LogOptions& o) {
     return follow_agent(ctx, o.agent, FollowUntil::forever, std::nullopt);
   nlohmann::json events = nlohmann::json::array();
   std::string text;
-  Timeline timeline(ctx.out, **st);
+  Timeline timeline(ctx.out, **st, *p);
   for (const auto& e : d->events) {
     auto data = nlohmann::json::parse(e.data, nullptr, false);
     auto number = e.turn ? timeline.number(e.agent, *e.turn) : std::nullopt;
@@ -111,6 +121,7 @@ void install_log(CLI::App* cmd, Context& ctx) {
   cmd->add_option("--turn", o->turn, "only the agent's Nth turn (1, 2, 3…, as agent#N shows)");
   cmd->add_flag("--follow", o->follow, "keep printing new events until the agent finishes");
   cmd->add_flag("--raw", o->raw, "print the raw stream-json transcript");
+  cmd->add_flag("--stderr", o->stderr_log, "print what the agent wrote on stderr");
   on_run(cmd, ctx, [&ctx, o] { return run_log(ctx, *o); });
 }
 

@@ -37,7 +37,7 @@ runner::RunnerContext foreground_runner(Context& ctx, const ProjectPaths& p, con
       "drover", runner::escaping_sink(std::make_shared<spdlog::sinks::stderr_sink_st>()));
   rc.log->set_level(ctx.opts.quiet ? spdlog::level::err : spdlog::level::warn);
   rc.log->set_pattern("drover: %l: %v");
-  auto timeline = std::make_shared<Timeline>(ctx.out, *st);
+  auto timeline = std::make_shared<Timeline>(ctx.out, *st, p);
   rc.on_progress = [&ctx, &progress, timeline](const runner::TurnProgress& step) {
     if (ctx.out.json) return progress.push_back(step.summary);
     store::EventRecord e;

@@ -43,7 +43,7 @@ Status follow_agent(Context& ctx, const std::string& agent, FollowUntil until,
   auto project = ctx.project();
   if (!project) return project.error();
   os::DirWatch changes(project->dir());
-  Timeline timeline(ctx.out, **st);
+  Timeline timeline(ctx.out, **st, *project);
   std::int64_t after = events_after;
   std::optional<std::int64_t> carrying_turn;
   nlohmann::json lines = nlohmann::json::array();

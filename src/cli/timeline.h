@@ -8,6 +8,7 @@
 
 #include "cli/output.h"
 #include "core/event_line.h"
+#include "core/paths.h"
 #include "store/events.h"
 
 namespace drover::store {
@@ -19,14 +20,17 @@ namespace drover::cli {
 class Timeline {
  public:
   // Width: stdout's terminal (no cut when it is not one). Colour: as `out` says.
-  Timeline(const Output& out, store::Store& st);
+  Timeline(const Output& out, store::Store& st, ProjectPaths paths);
 
+  // The event's line; for the end of a turn that went wrong (not completed or waiting),
+  // followed by the last lines of its stderr log, one per line.
   std::string line(const store::EventRecord& e);
   // The agent's own number of turn `turn_id` (nullopt for a turn that never started).
   std::optional<std::int64_t> number(const std::string& agent, std::int64_t turn_id);
 
  private:
   store::Store& st_;
+  ProjectPaths paths_;
   LineStyle style_;
   std::map<std::string, std::map<std::int64_t, std::int64_t>> numbers_;  // agent → id → N
 };

@@ -169,6 +169,33 @@ std::string render_event_line(const EventLine& e, const LineStyle& style) {
   return out;
 }
 
+std::vector<std::string> render_stderr_tail(std::string_view tail, bool cut, std::size_t n,
+                                            const LineStyle& style) {
+  std::vector<std::string_view> lines;
+  std::size_t start = 0;
+  if (cut) {
+    auto nl = tail.find('\n');
+    start = nl == std::string_view::npos ? tail.size() : nl + 1;
+  }
+  while (start < tail.size()) {
+    auto nl = tail.find('\n', start);
+    auto line =
+        tail.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start);
+    if (line.find_first_not_of(" \t\r") != std::string_view::npos) lines.push_back(line);
+    if (nl == std::string_view::npos) break;
+    start = nl + 1;
+  }
+  if (lines.size() > n) lines.erase(lines.begin(), lines.end() - static_cast<std::ptrdiff_t>(n));
+  const std::string prefix = "  stderr │ ";
+  std::vector<std::string> out;
+  for (auto line : lines) {
+    std::string text = escape_control(line);
+    if (style.width > 0) text = fit(text, style.width > 11 ? style.width - 11 : 0);
+    out.push_back((style.color ? std::string(kDim) + prefix + kReset : prefix) + text);
+  }
+  return out;
+}
+
 std::string format_usd(double usd) {
   if (!(usd > 0)) return "$0";
   char buf[64];

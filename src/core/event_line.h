@@ -13,6 +13,8 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace drover {
 
@@ -31,6 +33,12 @@ struct LineStyle {
 };
 
 std::string render_event_line(const EventLine& e, const LineStyle& style);
+
+// Under the end line of a turn that went wrong: the last `n` non-blank lines of the turn's
+// stderr (`tail`, the end of its stderr log; `cut` when the log was longer, so its first
+// line is partial and dropped), each as "  stderr │ LINE", escaped and cut to the width.
+std::vector<std::string> render_stderr_tail(std::string_view tail, bool cut, std::size_t n,
+                                            const LineStyle& style);
 
 // "$0.23", "$1,204.50"; below a cent four decimals: "$0.0017"; "$0" for zero.
 std::string format_usd(double usd);

@@ -83,6 +83,32 @@ Status write_file_atomic(const std::filesystem::path& path, std::string_view con
   return sync ? fsync_dir(dir, path) : ok_status();
 }
 
+Result<std::string> read_file_tail(const std::filesystem::path& path, std::size_t max_bytes) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    int err = errno;
+    if (err == ENOENT)
+      return make_error(Errc::not_found, "cannot read " + quoted(path) + ": " + std::strerror(err));
+    return errno_error("cannot read", path, err);
+  }
+  struct stat st {};
+  off_t start = 0;
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+      static_cast<std::uintmax_t>(st.st_size) > max_bytes)
+    start = st.st_size - static_cast<off_t>(max_bytes);
+  std::string out(max_bytes, '\0');
+  std::size_t got = 0;
+  while (got < max_bytes) {
+    ssize_t n = ::pread(fd, out.data() + got, max_bytes - got, start + static_cast<off_t>(got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  out.resize(got);
+  return out;
+}
+
 Result<std::string> read_file(const std::filesystem::path& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {

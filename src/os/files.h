@@ -22,6 +22,8 @@ Status write_file_atomic(const std::filesystem::path& path, std::string_view con
                          unsigned mode = 0600, Durability durability = Durability::synced);
 // Reads a whole file. not_found if missing; failed (with errno text) otherwise.
 Result<std::string> read_file(const std::filesystem::path& path);
+// The last `max_bytes` of a file (all of it when shorter): the tail of a log.
+Result<std::string> read_file_tail(const std::filesystem::path& path, std::size_t max_bytes);
 // Sets an open file's mode to 0600, whatever the umask made it when it was created
 // (for files another library creates, such as spdlog's logs).
 Status make_fd_private(int fd);

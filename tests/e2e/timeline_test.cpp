@@ -92,3 +92,20 @@ TEST_CASE("timeline: a follower whose reader went away ends quietly with exit 0"
   CHECK(state_of(p, "chatty") == "in_turn");  // it ended before the agent did
   p.drover({"stop", "chatty"});
 }
+
+TEST_CASE("timeline: a failed turn shows the end of its stderr; log --stderr prints all of it") {
+  TempProject p;
+  init_for_manual_turns(p);
+  sling_parked(p, {"oops", "#!stderr first complaint\n#!stderr something broke\n#!exit 3"});
+  turn(p, "oops");
+  Run log = p.drover({"log", "oops"});
+  REQUIRE(log.code == 0);
+  auto end = log.out.find(" oops#1  end    turn failed");
+  REQUIRE(end != std::string::npos);
+  CHECK(log.out.find("  stderr │ something broke", end) != std::string::npos);
+  Run err = p.drover({"log", "oops", "--stderr"});
+  CHECK(err.code == 0);
+  CHECK(contains(err.out, "first complaint\nsomething broke"));
+  CHECK(p.drover({"log", "oops", "--stderr", "--json"}).json()["stderr"] ==
+        "first complaint\nsomething broke\n");
+}

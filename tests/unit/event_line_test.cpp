@@ -81,3 +81,17 @@ TEST_CASE("event line: figures read as people write them") {
   CHECK(format_elapsed(123'000) == "2 m 03 s");
   CHECK(format_elapsed(3'720'000) == "1 h 02 m");
 }
+
+TEST_CASE("event line: a turn's stderr tail, last lines only, partial first line dropped") {
+  CHECK(render_stderr_tail("one\n\ntwo\nthree\n", false, 2, {}) ==
+        std::vector<std::string>{"  stderr │ two", "  stderr │ three"});
+  CHECK(render_stderr_tail("tial line\nwhole\n", true, 5, {}) ==
+        std::vector<std::string>{"  stderr │ whole"});
+  CHECK(render_stderr_tail("", false, 3, {}).empty());
+  auto esc = render_stderr_tail("bad \x1b[31m red", false, 3, {});
+  REQUIRE(esc.size() == 1);
+  CHECK(esc[0] == "  stderr │ bad \\x1b[31m red");
+  auto cut = render_stderr_tail(std::string(50, 'e'), false, 1, {20, false});
+  REQUIRE(cut.size() == 1);
+  CHECK(cut[0] == "  stderr │ " + std::string(8, 'e') + "…");
+}
