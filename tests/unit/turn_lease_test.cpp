@@ -139,3 +139,36 @@ TEST_CASE("turn lease: the synchronous stop never signals a group that is not th
   CHECK(turn_group_alive(child.pid));  // untouched
   reap(child);
 }
+
+TEST_CASE("turn lease: what a turn leaves after its leader exited is found and stopped") {
+  // The leader starts a member in its group, prints its pid and exits (and is reaped).
+  auto child = spawn_group("sleep 30 </dev/null >/dev/null 2>&1 & echo $!");
+  auto id = os::read_identity(child.pid);
+  REQUIRE(id.ok());
+  char buf[32] = {};
+  REQUIRE(::read(child.stdout_fd, buf, sizeof buf - 1) > 0);
+  pid_t member = static_cast<pid_t>(std::stol(buf));
+  REQUIRE(wait_exit(child.pid).has_value());
+  REQUIRE(check_group(id.value()) == GroupOwnership::gone);
+  auto found = turn_processes(id.value());
+  REQUIRE(found.size() == 1);
+  CHECK(found[0].pid == member);
+  auto r =
+      stop_turn_group(id.value(), {{SIGTERM, milliseconds(5000)}, {SIGKILL, milliseconds(5000)}});
+  CHECK(r.kind == GroupStop::Kind::gone);
+  CHECK(r.last_signal == SIGTERM);
+  CHECK_FALSE(turn_group_alive(child.pid));
+  CHECK(turn_processes(id.value()).empty());
+  os::close_child_fds(child);
+}
+
+TEST_CASE("turn lease: a leader gone with nothing left: the stop signals nothing") {
+  auto child = spawn_group("exit 0");
+  auto id = os::read_identity(child.pid);
+  REQUIRE(wait_exit(child.pid).has_value());
+  if (!id.ok()) return;  // it exited before it could be read: nothing to check
+  auto r = stop_turn_group(id.value(), {{SIGTERM, milliseconds(50)}, {SIGKILL, milliseconds(50)}});
+  CHECK(r.kind == GroupStop::Kind::gone);
+  CHECK(r.last_signal == 0);
+  os::close_child_fds(child);
+}
