@@ -116,8 +116,9 @@ void fix_agent_dir(const Facts& f, const std::string& agent, Check& c) {
   auto lease = runner::TurnLease::take(f.paths, agent);
   if (!lease) return fail("a process took its turn lock meanwhile");
   auto pid = runner::read_turn_pid(f.paths, agent);
-  if (pid.alive())
-    return fail("its turn.pid names live process " + std::to_string(pid.identity->pid));
+  if (pid.has_processes())
+    return fail("processes of its turn.pid (group " + std::to_string(pid.identity->pgid) +
+                ") are alive");
   if (auto removed = os::remove_tree(f.paths.agent_dir(agent)); !removed)
     return fail(removed.error().message);
   c.fix_state = dr::FixState::fixed;

@@ -89,7 +89,6 @@ TEST_CASE("escape: recovery kills the group member a crashed turn left after its
   CHECK(e2e::sql_int(p,
                      "SELECT count(*) FROM events WHERE kind = 'orphan_killed' AND "
                      "json_extract(data, '$.leftovers') = 1") == 1);
-  CHECK_FALSE(e2e::turn_pid_exists(p, "w1"));
 }
 
 TEST_CASE("escape: `drover stop` without a supervisor kills what the crashed turn left") {
@@ -112,7 +111,8 @@ TEST_CASE("escape: doctor reports a crashed turn's leftovers as an orphan and --
   auto seen = p.drover({"doctor", "--json"});
   CHECK(seen.code == 1);
   bool reported = false;
-  for (const auto& c : seen.json()["checks"])
+  auto doc = seen.json();
+  for (const auto& c : doc["checks"])
     if (c["name"] == "turn.pid w1") {
       reported = true;
       CHECK(c["status"] == "fail");
