@@ -137,7 +137,7 @@ TEST_CASE("escape: a setsid daemon started by a turn dies at the end of that tur
   CHECK(wait_gone(daemon));
   CHECK(contains(e2e::read_text(p.root() / ".drover/logs/supervisor.log"),
                  "left processes in its cgroup"));
-  (void)e2e::ok(p, {"down"});
+  (void)e2e::ok(p, {"down", "--now"});
   CHECK_FALSE(std::filesystem::exists(project_cgroup(p)));  // nothing left in the mount
 }
 
@@ -153,7 +153,7 @@ TEST_CASE("escape: `drover stop` and `drover down` end a running turn's setsid d
   (void)e2e::ok(p, {"stop", "w1"});
   CHECK(wait_gone(d1));
   CHECK(escape_alive(d2));
-  (void)e2e::ok(p, {"down"});
+  (void)e2e::ok(p, {"down", "--now"});
   CHECK(wait_gone(d2));
   CHECK_FALSE(std::filesystem::exists(project_cgroup(p)));
 }
@@ -172,7 +172,7 @@ TEST_CASE("escape: recovery empties the cgroup a crashed turn left, setsid daemo
   CHECK(contains(doctor.out, "turn.cgroup w1"));
   (void)e2e::ok(p, {"up"});
   CHECK(wait_gone(daemon));
-  (void)e2e::ok(p, {"down"});
+  (void)e2e::ok(p, {"down", "--now"});
   CHECK_FALSE(std::filesystem::exists(project_cgroup(p)));
 }
 
