@@ -179,8 +179,8 @@ void open_turn_cgroup(RunnerContext& ctx, PreparedTurn& t) {
     ctx.log->warn("{}: turn {} runs without a cgroup: {}", t.agent, t.turn_id, cg.error().message);
 }
 
-// The child joins its cgroup right after the spawn, before it is sent its input: only a
-// process it forks before reading stdin could start outside (docs/reliability.md).
+// The child joined its cgroup before it exec'd the runtime (os::argv_in_cgroup); moving
+// it again changes nothing, and tells when that failed.
 void join_turn_cgroup(RunnerContext& ctx, PreparedTurn& t) {
   if (!t.cgroup) return;
   if (auto in = runner::enter_turn_cgroup(*t.cgroup, t.child.pid); !in)
@@ -197,7 +197,16 @@ std::optional<LaunchFailure> launch(RunnerContext& ctx, PreparedTurn& t, std::si
                              t.session.runtime + "] to .drover/config.toml)"};
   if (auto failed = open_logs(ctx, t)) return failed;
   open_turn_cgroup(ctx, t);
-  auto spawned = ctx.spawner->spawn(*spawn);
+  os::SpawnRequest actual = *spawn;
+  if (t.cgroup) {
+    auto argv = os::argv_in_cgroup(*spawn, *t.cgroup);
+    if (!argv) {
+      ctx.log->error("{}: spawn failed: {}", t.agent, argv.error().message);
+      return LaunchFailure{Kind::spawn_failed, TurnOutcome::spawn_failed, argv.error().message};
+    }
+    actual.argv = *argv;
+  }
+  auto spawned = ctx.spawner->spawn(actual);
   if (!spawned) {
     ctx.log->error("{}: spawn failed: {}", t.agent, spawned.error().message);
     return LaunchFailure{Kind::spawn_failed, TurnOutcome::spawn_failed, spawned.error().message};
