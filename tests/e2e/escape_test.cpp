@@ -194,6 +194,24 @@ TEST_CASE("escape: recovery empties the cgroup a crashed turn left, setsid daemo
   CHECK_FALSE(std::filesystem::exists(project_cgroup(p)));
 }
 
+TEST_CASE("escape: doctor --fix empties the cgroup a crashed turn left") {
+  REQUIRE_CGROUP_MODE();
+  TempProject p;
+  p.init_scripted();
+  auto f = p.root() / "daemon.pid";
+  e2e::sling(p, {"w1", "#!daemon 30s " + f.string() + "\n#!sleep 30s"});
+  pid_t daemon = pid_from(f);
+  Reaper reap(daemon);
+  REQUIRE(e2e::wait_state(p, "w1", "in_turn"));
+  e2e::kill_supervisor(p);
+  auto fixed = p.drover({"doctor", "--fix"});
+  CHECK(contains(fixed.out, "turn.cgroup w1"));
+  CHECK(contains(fixed.out, "fixed: killed its processes and removed the cgroup"));
+  CHECK(wait_gone(daemon));
+  CHECK_FALSE(std::filesystem::exists(p.root() / ".drover/agents/w1/turn.cgroup"));
+  CHECK_FALSE(std::filesystem::exists(project_cgroup(p)));
+}
+
 TEST_CASE("escape: doctor names the mode; with cgroups forced off it says what is not caught") {
   TempProject p;
   p.init_scripted();

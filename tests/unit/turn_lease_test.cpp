@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/containment.h"
+#include "os/cgroup.h"
 #include "os/spawn.h"
 #include "runner/turn_lease.h"
 #include "temp_dir.h"
@@ -171,4 +173,46 @@ TEST_CASE("turn lease: a leader gone with nothing left: the stop signals nothing
   CHECK(r.kind == GroupStop::Kind::gone);
   CHECK(r.last_signal == 0);
   os::close_child_fds(child);
+}
+
+TEST_CASE(
+    "turn lease: turn.cgroup is written before its cgroup exists, and ending it removes both") {
+  LeaseFixture f;
+  auto own = os::own_cgroup();
+  if (!own.ok() || !os::is_cgroup_dir(*own) || ::access((*own / "cgroup.procs").c_str(), W_OK)) {
+    MESSAGE("no writable cgroup v2 here: skipped");
+    return;
+  }
+  auto lease = TurnLease::take(f.paths, "alice");
+  REQUIRE(lease.ok());
+  auto project = *own / project_cgroup_name(f.paths.root);
+  auto cg = lease->open_cgroup(project);
+  REQUIRE(cg.ok());
+  CHECK(*cg == project / "agent-alice");
+  CHECK(os::is_cgroup_dir(*cg));
+  CHECK(read_turn_cgroup(f.paths, "alice") == *cg);
+  auto child = spawn_group("sleep 30");
+  REQUIRE(enter_turn_cgroup(*cg, child.pid).ok());
+  auto end = end_turn_cgroup(f.paths, "alice");
+  CHECK(end.present);
+  CHECK(end.populated);
+  CHECK(end.problem.empty());
+  CHECK(wait_exit(child.pid).has_value());  // killed by cgroup.kill
+  os::close_child_fds(child);
+  CHECK_FALSE(fs::exists(*cg));
+  CHECK_FALSE(fs::exists(project));  // the project's, now empty, too
+  CHECK_FALSE(fs::exists(f.paths.turn_cgroup("alice")));
+}
+
+TEST_CASE("turn lease: a turn.cgroup not of drover's shape is never written to, only removed") {
+  LeaseFixture f;
+  auto own = os::own_cgroup();
+  std::string target = own.ok() ? own->string() : "/sys/fs/cgroup";
+  std::ofstream(f.paths.turn_cgroup("alice")) << target << "\n";
+  CHECK_FALSE(read_turn_cgroup(f.paths, "alice").has_value());
+  auto end = end_turn_cgroup(f.paths, "alice");
+  CHECK_FALSE(end.present);
+  CHECK_FALSE(end.populated);
+  CHECK_FALSE(fs::exists(f.paths.turn_cgroup("alice")));
+  if (own.ok()) CHECK(fs::exists(*own / "cgroup.procs"));  // our own cgroup was left alone
 }
