@@ -111,6 +111,7 @@ TEST_CASE("escape: `drover stop` without a supervisor kills what the crashed tur
   TempProject p;
   pid_t member = leave_member_after_crash(p, p.root() / "member.pid");
   Reaper reap(member);
+  CHECK(contains(p.drover({"status"}).out, "ORPHAN group "));  // status sees it too
   auto stopped = p.drover({"stop", "w1", "--json"});
   REQUIRE(stopped.code == 0);
   CHECK(stopped.json()["signalled"] == true);
