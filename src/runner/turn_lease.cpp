@@ -34,10 +34,12 @@ void signal_members(const os::ProcessIdentity& id, const std::vector<ProcessRow>
 }  // namespace
 
 std::vector<ProcessRow> turn_processes(const os::ProcessIdentity& id) {
+  LeaderNow leader = leader_now(id);
+  if (leader == LeaderNow::reused || leader == LeaderNow::other_boot) return {};  // no scan
   std::vector<ProcessRow> table;
   for (const auto& e : os::list_processes())
     table.push_back({e.pid, e.pgid, e.sid, e.start_ticks, e.dead});
-  return turn_members({id.pid, id.pgid, id.start_ticks}, leader_now(id), table);
+  return turn_members({id.pid, id.pgid, id.start_ticks}, leader, table);
 }
 
 Result<TurnLease> TurnLease::take(const ProjectPaths& paths, const std::string& agent,
