@@ -31,6 +31,17 @@ class Store;
 
 namespace drover::runner {
 
+// One step of a running turn, as the events table records it (kind, level, data) plus the
+// short summary a foreground runner's --json progress lists.
+struct TurnProgress {
+  std::string agent;
+  std::int64_t turn_id = 0;
+  std::string kind;   // turn_start, turn_end, or a stream event's kind
+  std::string level;  // info|warn|error
+  std::string data;   // JSON object text
+  std::string summary;
+};
+
 struct RunnerContext {
   ProjectPaths paths;
   Config config;
@@ -44,7 +55,7 @@ struct RunnerContext {
   // ended with cgroup.kill. nullopt: process groups only.
   std::optional<std::filesystem::path> cgroup;
   // Progress view: called on the loop thread for each parsed event and lifecycle step.
-  std::function<void(const std::string& agent, const std::string& line)> on_progress;
+  std::function<void(const TurnProgress&)> on_progress;
 };
 
 struct TurnRequest {
