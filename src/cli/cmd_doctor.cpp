@@ -54,9 +54,11 @@ Status run_doctor(Context& ctx, const DoctorOptions& o) {
   f.supervisor_running = os::is_locked(f.paths.supervisor_lock());
   checks::runtimes(f, out);
   checks::root_permissions(f, out);
+  checks::containment(f, out);
   checks::supervisor_files(f, out);
   // turn.pid before agent directories: an orphan in a leftover directory dies first.
   checks::turn_pids(f, out);
+  checks::turn_cgroups(f, out);
   checks::agent_dirs(f, out);
   checks::worktrees(f, out);
   checks::stuck_sessions(f, out);

@@ -102,7 +102,8 @@ Status run_overview(Context& ctx, const StatusOptions& o, const ProjectPaths& p,
     if (s.failed_turns > 0) line += "  failures " + std::to_string(s.failed_turns);
     if (s.state_reason && is_terminal(s.state))
       line += "  (" + one_line_summary(*s.state_reason, 60) + ")";
-    if (probe.orphan) line += "  ORPHAN pid " + std::to_string(probe.identity->pid);
+    if (probe.orphan && probe.alive) line += "  ORPHAN pid " + std::to_string(probe.identity->pid);
+    else if (probe.orphan) line += "  ORPHAN group " + std::to_string(probe.identity->pgid);
     line += "  " + one_line_summary(s.task, 50);
     lines.push_back(line);
   }
@@ -171,11 +172,15 @@ Status run_detail(Context& ctx, const std::string& name, const ProjectPaths& p, 
         field("head",
               *s.head_sha + (s.dirty_summary ? " (" + escape_control(*s.dirty_summary) + ")" : ""));
   if (probe.identity)
-    text += field("turn process",
-                  "pid " + std::to_string(probe.identity->pid) + ", pgid " +
-                      std::to_string(probe.identity->pgid) +
-                      (probe.orphan ? " — ORPHAN (no runner holds the turn lock)" : "") +
-                      (!probe.alive ? " — stale turn.pid (process gone)" : ""));
+    text += field(
+        "turn process",
+        "pid " + std::to_string(probe.identity->pid) + ", pgid " +
+            std::to_string(probe.identity->pgid) +
+            (probe.orphan ? " — ORPHAN (no runner holds the turn lock)" : "") +
+            (!probe.alive && probe.orphan
+                 ? " — process gone, " + std::to_string(probe.leftovers) + " of its group left"
+                 : "") +
+            (!probe.alive && !probe.orphan ? " — stale turn.pid (process gone)" : ""));
   if (!d->turns.empty()) text += "  recent turns:\n";
   for (const auto& t : d->turns) {
     text += "    #" + std::to_string(t.id) + " " + t.started_at + " " +

@@ -12,6 +12,7 @@
 #include "cli/timeline.h"
 #include "core/names.h"
 #include "core/text.h"
+#include "runner/containment.h"
 #include "runner/escaping_sink.h"
 #include "runner/runner.h"
 #include "supervisor/recovery.h"
@@ -98,6 +99,7 @@ Status run_turn_cmd(Context& ctx, const TurnOptions& o) {
 
   nlohmann::json progress = nlohmann::json::array();
   runner::RunnerContext rc = foreground_runner(ctx, *p, *cfg, *st, progress);
+  rc.cgroup = runner::probe_containment(*p).cgroup;  // the turn creates (and removes) it
   boost::asio::io_context io;
   std::optional<runner::TurnReport> report;
   // A turn whose runner died is recovered first, as a supervisor would: the orphan is

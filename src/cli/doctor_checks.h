@@ -31,6 +31,9 @@ void dependencies(std::vector<Check>& out);
 void config(const ProjectPaths& paths, Config& config, std::vector<Check>& out);
 void runtimes(const Facts& f, std::vector<Check>& out);
 void root_permissions(const Facts& f, std::vector<Check>& out);
+// Which mode ends a turn's processes (runner/containment.h): cgroup v2, or process groups
+// only and what that cannot catch.
+void containment(const Facts& f, std::vector<Check>& out);
 // Integrity and schema version, then opens the store (migrating an older schema) when the
 // file is sound; `store` stays null otherwise.
 void database(const ProjectPaths& paths, std::unique_ptr<store::Store>& store,
@@ -39,6 +42,8 @@ void database(const ProjectPaths& paths, std::unique_ptr<store::Store>& store,
 // Files under .drover/ (doctor_file_checks.cpp).
 void supervisor_files(const Facts& f, std::vector<Check>& out);
 void turn_pids(const Facts& f, std::vector<Check>& out);
+// turn.cgroup files no runner holds: the cgroup a dead runner left, emptied by --fix.
+void turn_cgroups(const Facts& f, std::vector<Check>& out);
 void agent_dirs(const Facts& f, std::vector<Check>& out);
 void worktrees(const Facts& f, std::vector<Check>& out);
 void stuck_sessions(const Facts& f, std::vector<Check>& out);

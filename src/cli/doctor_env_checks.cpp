@@ -5,6 +5,7 @@
 #include "cli/doctor_checks.h"
 #include "os/files.h"
 #include "os/host.h"
+#include "runner/containment.h"
 #include "store/inspect.h"
 #include "store/schema.h"
 
@@ -120,6 +121,14 @@ void root_permissions(const Facts& f, std::vector<Check>& out) {
                   " uses bypassPermissions, which Claude Code refuses as root "
                   "('--dangerously-skip-permissions cannot be used with root/sudo privileges'); "
                   "run drover as a normal user"));
+}
+
+void containment(const Facts& f, std::vector<Check>& out) {
+  auto c = runner::probe_containment(f.paths);
+  // Switched off on purpose: said, not warned about. Unavailable: a warning.
+  bool chosen = c.why_not.find("switches cgroups off") != std::string::npos;
+  out.push_back(c.cgroup || chosen ? dr::pass("containment", c.describe())
+                                   : dr::warn("containment", c.describe()));
 }
 
 void database(const ProjectPaths& paths, std::unique_ptr<store::Store>& st,

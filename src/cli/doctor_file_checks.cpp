@@ -13,6 +13,7 @@
 
 #include "cli/doctor_checks.h"
 #include "cli/supervisor_info.h"
+#include "os/cgroup.h"
 #include "os/file_lock.h"
 #include "os/files.h"
 #include "os/process.h"
@@ -54,7 +55,7 @@ void fix_turn_pid(const Facts& f, const std::string& agent, const runner::TurnPi
   auto now = runner::read_turn_pid(f.paths, agent);
   if (now.text != seen.text) return fail("turn.pid changed meanwhile; run 'drover doctor' again");
   std::string done = "removed turn.pid";
-  if (now.alive()) {
+  if (now.has_processes()) {
     // The very process named (start ticks and boot id match) — and still in the group
     // turn.pid names, or the group is not ours to signal.
     auto stopped =
@@ -75,20 +76,24 @@ void fix_turn_pid(const Facts& f, const std::string& agent, const runner::TurnPi
 Check turn_pid_check(const Facts& f, const std::string& agent) {
   const std::string name = "turn.pid " + agent;
   runner::TurnPid v = runner::read_turn_pid(f.paths, agent);
-  auto verdict =
-      dr::judge_turn_pid(v.identity.has_value(), v.alive(), runner::lease_held(f.paths, agent));
+  auto verdict = dr::judge_turn_pid(v.identity.has_value(), v.has_processes(),
+                                    runner::lease_held(f.paths, agent));
   std::string pid = v.identity ? std::to_string(v.identity->pid) : "";
   Check c;
   switch (verdict) {
     case dr::TurnPidVerdict::running:
       return dr::pass(name, "a runner holds the turn lock" +
                                 (v.identity ? " (turn process " + pid + ")" : std::string()));
-    case dr::TurnPidVerdict::orphan:
-      c = dr::with_fix(
-          dr::fail(name, "orphan process " + pid + " (group " + std::to_string(v.identity->pgid) +
-                             ") is alive but no runner holds the turn lock"),
-          "kill its process group and remove turn.pid");
+    case dr::TurnPidVerdict::orphan: {
+      std::string group = std::to_string(v.identity->pgid);
+      std::string what = v.alive() ? "orphan process " + pid + " (group " + group + ") is alive"
+                                   : "turn process " + pid + " is gone, but " +
+                                         std::to_string(v.leftovers) +
+                                         " process(es) of its group " + group + " are alive";
+      c = dr::with_fix(dr::fail(name, what + " and no runner holds the turn lock"),
+                       "kill its process group and remove turn.pid");
       break;
+    }
     case dr::TurnPidVerdict::stale: {
       std::string why = !v.identity ? v.problem
                         : v.liveness == os::Liveness::reused
@@ -111,8 +116,9 @@ void fix_agent_dir(const Facts& f, const std::string& agent, Check& c) {
   auto lease = runner::TurnLease::take(f.paths, agent);
   if (!lease) return fail("a process took its turn lock meanwhile");
   auto pid = runner::read_turn_pid(f.paths, agent);
-  if (pid.alive())
-    return fail("its turn.pid names live process " + std::to_string(pid.identity->pid));
+  if (pid.has_processes())
+    return fail("processes of its turn.pid (group " + std::to_string(pid.identity->pgid) +
+                ") are alive");
   if (auto removed = os::remove_tree(f.paths.agent_dir(agent)); !removed)
     return fail(removed.error().message);
   c.fix_state = dr::FixState::fixed;
@@ -170,6 +176,33 @@ void turn_pids(const Facts& f, std::vector<Check>& out) {
     out.push_back(turn_pid_check(f, agent));
   }
   if (found == 0) out.push_back(dr::pass("turn.pid files", "none (no turn process is recorded)"));
+}
+
+void turn_cgroups(const Facts& f, std::vector<Check>& out) {
+  for (const auto& agent : agent_dir_names(f.paths)) {
+    if (!present(f.paths.turn_cgroup(agent)) || runner::lease_held(f.paths, agent)) continue;
+    const std::string name = "turn.cgroup " + agent;
+    auto cg = runner::read_turn_cgroup(f.paths, agent);
+    bool populated = cg && os::is_cgroup_dir(*cg) && os::cgroup_populated(*cg);
+    Check c = populated ? dr::with_fix(dr::fail(name,
+                                                "processes of a dead runner's turn are "
+                                                "still in cgroup " +
+                                                    cg->string()),
+                                       "kill them (cgroup.kill) and remove the cgroup")
+                        : dr::with_fix(dr::warn(name, "left over; no runner holds the turn lock"),
+                                       "remove it and its empty cgroup");
+    if (f.fix) {
+      auto lease = runner::TurnLease::take(f.paths, agent);
+      auto end = lease ? runner::end_turn_cgroup(f.paths, agent) : runner::CgroupEnd{};
+      bool done = lease && end.problem.empty();
+      c.fix_state = done ? dr::FixState::fixed : dr::FixState::failed;
+      c.fix = !lease ? "a runner took the turn lock meanwhile"
+              : done ? (populated ? "killed its processes and removed the cgroup"
+                                  : "removed turn.cgroup")
+                     : end.problem;
+    }
+    out.push_back(c);
+  }
 }
 
 void agent_dirs(const Facts& f, std::vector<Check>& out) {

@@ -18,7 +18,9 @@ TurnProbe probe_turn(const ProjectPaths& p, const std::string& agent) {
   }
   probe.identity = pid.identity;
   probe.alive = pid.alive();
-  probe.orphan = probe.alive && !probe.lock_held;
+  probe.leftovers = pid.leftovers;
+  // The leader gone, what its turn left is still an orphan (docs/reliability.md).
+  probe.orphan = pid.has_processes() && !probe.lock_held;
   return probe;
 }
 

@@ -15,8 +15,9 @@ struct TurnProbe {
   std::optional<os::ProcessIdentity> identity;  // when turn.pid parses
   bool alive = false;                           // the process named is the same live process
   bool lock_held = false;                       // a runner holds turn.lock
-  bool orphan = false;                          // alive while no runner holds the lock
-  std::optional<std::string> problem;           // unreadable or garbage turn.pid
+  std::size_t leftovers = 0;                    // the leader gone: its turn's processes left
+  bool orphan = false;  // the leader or its leftovers alive while no runner holds the lock
+  std::optional<std::string> problem;  // unreadable or garbage turn.pid
 };
 
 TurnProbe probe_turn(const ProjectPaths& p, const std::string& agent);

@@ -25,6 +25,10 @@ struct ProjectPaths {
   std::filesystem::path turn_pid(const std::string& agent) const {
     return agent_file(agent, "/turn.pid");
   }
+  // The turn's cgroup (cgroup mode), written before the cgroup is created.
+  std::filesystem::path turn_cgroup(const std::string& agent) const {
+    return agent_file(agent, "/turn.cgroup");
+  }
   std::filesystem::path agent_logs(const std::string& agent) const { return logs() / agent; }
   std::filesystem::path worktrees() const { return dir() / "worktrees"; }
   std::filesystem::path worktree(const std::string& agent) const { return worktrees() / agent; }

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -58,6 +59,7 @@ bool parse_decimal(std::string_view s, Int& out) {
 struct StatFields {
   char state = '?';
   pid_t pgid = 0;
+  pid_t sid = 0;
   std::uint64_t start_ticks = 0;
 };
 
@@ -78,6 +80,7 @@ std::optional<StatFields> parse_stat(std::string_view text) {
   StatFields f;
   f.state = fields[0][0];
   if (!parse_decimal(fields[2], f.pgid)) return std::nullopt;          // field 5
+  if (!parse_decimal(fields[3], f.sid)) return std::nullopt;           // field 6
   if (!parse_decimal(fields[19], f.start_ticks)) return std::nullopt;  // field 22
   return f;
 }
@@ -209,6 +212,43 @@ bool group_alive(pid_t pgid) {
   }
   ::closedir(dir);
   return alive;
+}
+
+std::vector<ProcessEntry> list_processes() {
+  std::vector<ProcessEntry> out;
+  DIR* dir = ::opendir("/proc");
+  if (dir == nullptr) return out;
+  while (dirent* entry = ::readdir(dir)) {
+    pid_t pid = 0;
+    if (!parse_decimal(std::string_view(entry->d_name), pid) || pid <= 0) continue;
+    int err = 0;
+    auto text = read_proc_file(proc_stat_path(pid), err);
+    if (!text) continue;  // exited while we looked
+    auto fields = parse_stat(*text);
+    if (!fields) continue;
+    out.push_back(
+        {pid, fields->pgid, fields->sid, fields->start_ticks, is_dead_state(fields->state)});
+  }
+  ::closedir(dir);
+  return out;
+}
+
+Result<bool> signal_process(pid_t pid, std::uint64_t start_ticks, int sig) {
+  if (pid <= 1) return make_error(Errc::usage, "refusing to signal process " + std::to_string(pid));
+  // The pidfd pins the process: once its start ticks are checked, the signal cannot reach
+  // a later process that reused the pid.
+  int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (fd < 0)
+    return errno == ESRCH ? Result<bool>(false)
+                          : make_error(Errc::failed, "cannot open process " + std::to_string(pid) +
+                                                         ": " + errno_text(errno));
+  bool same = false;
+  int err = 0;
+  if (auto text = read_proc_file(proc_stat_path(pid), err))
+    if (auto fields = parse_stat(*text)) same = fields->start_ticks == start_ticks;
+  bool sent = same && ::syscall(SYS_pidfd_send_signal, fd, sig, nullptr, 0) == 0;
+  ::close(fd);
+  return sent;
 }
 
 void ignore_sigpipe() {

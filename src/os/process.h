@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.h"
 
@@ -44,6 +45,20 @@ Liveness check_identity(const ProcessIdentity& id);
 Result<bool> signal_group(pid_t pgid, int sig);
 // True while any process (other than zombies) remains in the group.
 bool group_alive(pid_t pgid);
+
+// One row of the process table, as /proc/<pid>/stat says.
+struct ProcessEntry {
+  pid_t pid = 0;
+  pid_t pgid = 0;
+  pid_t sid = 0;
+  std::uint64_t start_ticks = 0;
+  bool dead = false;  // a zombie awaiting reaping
+};
+// Every process /proc shows now (those that vanish while it is read are left out).
+std::vector<ProcessEntry> list_processes();
+// Sends `sig` to `pid` only if it is still the process that started at `start_ticks`
+// (checked through a pidfd, so a reused pid is never hit). Reports whether it was sent.
+Result<bool> signal_process(pid_t pid, std::uint64_t start_ticks, int sig);
 
 // Process-wide set-up done once at start: SIGPIPE ignored.
 void ignore_sigpipe();

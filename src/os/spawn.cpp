@@ -115,9 +115,9 @@ int prepare(SpawnSetup& s, const SpawnRequest& request, const Pipes& pipes) {
   return 0;
 }
 
-}  // namespace
-
-Result<SpawnedChild> spawn(const SpawnRequest& request) {
+// What spawn() refuses before it forks: an empty command, a bad environment name, a
+// missing working directory, a command that cannot be found or run.
+Status check_request(const SpawnRequest& request) {
   if (request.argv.empty() || request.argv[0].empty()) {
     return make_error(Errc::usage, "cannot run an empty command");
   }
@@ -142,6 +142,14 @@ Result<SpawnedChild> spawn(const SpawnRequest& request) {
     }
   }
   if (int err = lookup_executable(cmd, request.cwd); err != 0) return run_error(cmd, err);
+  return ok_status();
+}
+
+}  // namespace
+
+Result<SpawnedChild> spawn(const SpawnRequest& request) {
+  DROVER_TRY(check_request(request));
+  const std::string& cmd = request.argv[0];
 
   Pipes pipes;
   if (!make_pipe(pipes.in) || !make_pipe(pipes.out) || !make_pipe(pipes.err)) {
@@ -176,6 +184,15 @@ Result<SpawnedChild> spawn(const SpawnRequest& request) {
     child.pidfd = -1;
   }
   return child;
+}
+
+Result<std::vector<std::string>> argv_in_cgroup(const SpawnRequest& request,
+                                                const std::filesystem::path& cgroup) {
+  DROVER_TRY(check_request(request));
+  std::vector<std::string> argv = {"/bin/sh", "-c", "echo $$ >\"$0\" 2>/dev/null; exec \"$@\"",
+                                   (cgroup / "cgroup.procs").string()};
+  argv.insert(argv.end(), request.argv.begin(), request.argv.end());
+  return argv;
 }
 
 void close_child_fds(SpawnedChild& child) {

@@ -32,6 +32,13 @@ struct SpawnedChild {
 // or directory"), failed for other errno values; the message names the command and errno.
 Result<SpawnedChild> spawn(const SpawnRequest& request);
 
+// The argv that runs `request` inside a cgroup v2 directory with no window in which it
+// could fork outside it: /bin/sh writes its own pid to <cgroup>/cgroup.procs, then execs
+// the request's argv (same pid, argv, environment and cwd). Errors as spawn() gives them
+// when the request's command cannot be found or run.
+Result<std::vector<std::string>> argv_in_cgroup(const SpawnRequest& request,
+                                                const std::filesystem::path& cgroup);
+
 // Closes every fd in the struct that is open and sets it to -1.
 void close_child_fds(SpawnedChild& child);
 

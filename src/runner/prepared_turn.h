@@ -45,6 +45,7 @@ struct PreparedTurn {
   StopPolicy stop_policy;
   OwnedFd transcript, stderr_log;  // .drover/logs/<agent>/<turn>.{stdout.ndjson,stderr.log}
   SteadyPoint spawned_at;
+  std::optional<std::filesystem::path> cgroup;  // the turn's own, in cgroup mode
 };
 
 // What the streaming phase observed, when the turn is over (runner/settle_turn.cpp).
@@ -58,6 +59,10 @@ struct Streamed {
 // Observes the worktree, settles the turn in one transaction (runner/turn_ends.h), logs
 // it and returns the report.
 TurnReport settle_turn(RunnerContext& ctx, const PreparedTurn& t, const Streamed& s);
+
+// Cgroup mode: kills whatever is left in the turn's cgroup (setsid daemons too) and removes
+// it — before the settle, so that nothing of the turn is alive once its end is visible.
+void end_turn_processes(RunnerContext& ctx, PreparedTurn& t);
 
 // The end of every path: remove turn.pid, release the lock (runner/settle_turn.cpp).
 void cleanup_turn_files(RunnerContext& ctx, PreparedTurn& t);

@@ -4,6 +4,7 @@
 // settle in one transaction → remove turn.pid → unlock, on every path.
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -50,6 +51,9 @@ struct RunnerContext {
   // and signalled. Tests put fakes here.
   const MonotonicClock* clock = &SteadyClock::instance();
   Spawner* spawner = &os_spawner();
+  // The project's cgroup (runner/containment.h): each turn gets its own below it and is
+  // ended with cgroup.kill. nullopt: process groups only.
+  std::optional<std::filesystem::path> cgroup;
   // Progress view: called on the loop thread for each parsed event and lifecycle step.
   std::function<void(const TurnProgress&)> on_progress;
 };

@@ -73,7 +73,18 @@ TurnReport settle_turn(RunnerContext& ctx, const PreparedTurn& t, const Streamed
   return report;
 }
 
+void end_turn_processes(RunnerContext& ctx, PreparedTurn& t) {
+  if (!t.cgroup) return;
+  t.cgroup.reset();
+  auto end = end_turn_cgroup(ctx.paths, t.agent);
+  if (end.populated)
+    ctx.log->warn("{}: turn {} left processes in its cgroup; killed them (cgroup.kill)", t.agent,
+                  t.turn_id);
+  if (!end.problem.empty()) ctx.log->error("{}: turn {}: {}", t.agent, t.turn_id, end.problem);
+}
+
 void cleanup_turn_files(RunnerContext& ctx, PreparedTurn& t) {
+  end_turn_processes(ctx, t);
   if (auto st = t.lease.unpublish(); !st)
     ctx.log->error("{}: cannot remove turn.pid: {}", t.agent, st.error().message);
   t.lease.release();

@@ -169,6 +169,24 @@ Status record_started(RunnerContext& ctx, const PreparedTurn& t, const os::Spawn
   return ok_status();
 }
 
+// Cgroup mode: the turn's cgroup, recorded in turn.cgroup before it exists. A turn whose
+// cgroup cannot be made runs in its process group only (logged).
+void open_turn_cgroup(RunnerContext& ctx, PreparedTurn& t) {
+  if (!ctx.cgroup) return;
+  auto cg = t.lease.open_cgroup(*ctx.cgroup);
+  if (cg) t.cgroup = *cg;
+  else
+    ctx.log->warn("{}: turn {} runs without a cgroup: {}", t.agent, t.turn_id, cg.error().message);
+}
+
+// The child joined its cgroup before it exec'd the runtime (os::argv_in_cgroup); moving
+// it again changes nothing, and tells when that failed.
+void join_turn_cgroup(RunnerContext& ctx, PreparedTurn& t) {
+  if (!t.cgroup) return;
+  if (auto in = runner::enter_turn_cgroup(*t.cgroup, t.child.pid); !in)
+    ctx.log->warn("{}: turn {} runs without a cgroup: {}", t.agent, t.turn_id, in.error().message);
+}
+
 // Opens the logs, spawns the child, publishes turn.pid (an agent nobody can kill must not
 // run) and records the start. On failure nothing of the child is left running.
 std::optional<LaunchFailure> launch(RunnerContext& ctx, PreparedTurn& t, std::size_t mail) {
@@ -178,13 +196,24 @@ std::optional<LaunchFailure> launch(RunnerContext& ctx, PreparedTurn& t, std::si
                          "runtime '" + t.session.runtime + "' is not configured (add [runtimes." +
                              t.session.runtime + "] to .drover/config.toml)"};
   if (auto failed = open_logs(ctx, t)) return failed;
-  auto spawned = ctx.spawner->spawn(*spawn);
+  open_turn_cgroup(ctx, t);
+  os::SpawnRequest actual = *spawn;
+  if (t.cgroup) {
+    auto argv = os::argv_in_cgroup(*spawn, *t.cgroup);
+    if (!argv) {
+      ctx.log->error("{}: spawn failed: {}", t.agent, argv.error().message);
+      return LaunchFailure{Kind::spawn_failed, TurnOutcome::spawn_failed, argv.error().message};
+    }
+    actual.argv = *argv;
+  }
+  auto spawned = ctx.spawner->spawn(actual);
   if (!spawned) {
     ctx.log->error("{}: spawn failed: {}", t.agent, spawned.error().message);
     return LaunchFailure{Kind::spawn_failed, TurnOutcome::spawn_failed, spawned.error().message};
   }
   ChildGuard guard(*ctx.spawner, *spawned);
   t.child = guard.child();
+  join_turn_cgroup(ctx, t);
   t.spawned_at = ctx.clock->now();
   auto id = ctx.spawner->identity(t.child.pid);
   Status published = id ? t.lease.publish(*id) : Status(id.error());
@@ -241,6 +270,7 @@ StartResult start_turn(boost::asio::io_context& io, RunnerContext& ctx, const Tu
                   claimed.error().message);
   prepare(ctx, t, *claimed);
   if (auto failed = launch(ctx, t, claimed->mail.size())) {
+    if (t.cgroup) (void)end_turn_cgroup(ctx.paths, agent);
     (void)t.lease.unpublish();
     if (auto st = abandon_turn(*ctx.store, t.turn_id, failed->outcome, failed->message); !st)
       ctx.log->error("could not record the end of turn {}: {}", t.turn_id, st.error().message);

@@ -28,12 +28,13 @@ Result<Session> current(store::Store& st, const std::string& agent) {
   });
 }
 
-// Runs the stop policy on the group turn.pid names, when that group is the turn's.
-// Returns whether one was stopped; a stale turn.pid no runner holds is removed.
+// Runs the stop policy on the group turn.pid names, when that group is the turn's (its
+// leader, or what is left of the turn once the leader is gone). Returns whether one was
+// stopped; a stale turn.pid no runner holds is removed.
 Result<bool> stop_published_turn(const ProjectPaths& paths, const std::string& agent,
                                  const StopPolicy& policy, bool runner_holds, StopReport& rep) {
   auto pid = read_turn_pid(paths, agent);
-  if (pid.alive()) {
+  if (pid.has_processes()) {
     auto stopped = stop_turn_group(*pid.identity, policy);
     if (stopped.kind == GroupStop::Kind::survived)
       return make_error(Errc::failed, "the turn of '" + agent + "' (group " +
@@ -77,6 +78,8 @@ Result<RunnerWait> wait_for_runner(const ProjectPaths& paths, store::Store& st,
 // No runner holds the lock and we hold it: we are the one writer.
 Result<StopReport> settle_without_runner(const ProjectPaths& paths, store::Store& st,
                                          const std::string& agent, StopReport rep) {
+  // A turn cgroup its dead runner left: setsid daemons die with it.
+  if (auto cg = end_turn_cgroup(paths, agent); cg.populated) rep.signalled = true;
   auto s = current(st, agent);
   if (!s) return s.error();
   if (!is_terminal(s->state)) {

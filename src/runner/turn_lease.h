@@ -10,12 +10,15 @@
 // the spawn, by the lock holder.
 #include <sys/types.h>
 
+#include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/clock.h"
 #include "core/paths.h"
 #include "core/result.h"
+#include "core/turn_members.h"
 #include "core/watchdog.h"
 #include "os/file_lock.h"
 #include "os/process.h"
@@ -34,6 +37,9 @@ class TurnLease {
   Status publish(const os::ProcessIdentity& child) const;
   // Removes turn.pid (a missing file is fine).
   Status unpublish() const;
+  // Cgroup mode: records the agent's turn cgroup under `project_cgroup` in turn.cgroup
+  // (first, so that a crash leaves it findable), then creates it. Returns its path.
+  Result<std::filesystem::path> open_cgroup(const std::filesystem::path& project_cgroup) const;
   // Releases the lock (turn.pid is left as it is).
   void release() { lock_.release(); }
   bool held() const { return lock_.held(); }
@@ -57,7 +63,11 @@ struct TurnPid {
   std::optional<os::ProcessIdentity> identity;  // when it parses
   std::string problem;                          // why it cannot be read or parsed
   os::Liveness liveness = os::Liveness::gone;   // of `identity`
+  // The leader gone, processes of its turn still alive (core/turn_members.h).
+  std::size_t leftovers = 0;
   bool alive() const { return identity && liveness == os::Liveness::alive; }
+  // Something of the turn is alive: the leader, or what it left behind.
+  bool has_processes() const { return alive() || leftovers > 0; }
 };
 TurnPid read_turn_pid(const ProjectPaths& paths, const std::string& agent);
 Status remove_turn_pid(const ProjectPaths& paths, const std::string& agent);
@@ -67,9 +77,14 @@ Status remove_turn_pid(const ProjectPaths& paths, const std::string& agent);
 enum class GroupOwnership { ours, gone, reused, left_group };
 GroupOwnership check_group(const os::ProcessIdentity& id);
 
-// Running a stop policy synchronously on a turn's group (`stop`, the doctor, recovery).
-// The group is checked to be ours before the first signal; later steps signal it only
-// while it still has members (a process group id is not reused while it has members).
+// The live processes of the turn turn.pid names, from /proc now (core/turn_members.h):
+// its process group and session, also when the leader is gone.
+std::vector<ProcessRow> turn_processes(const os::ProcessIdentity& id);
+
+// Running a stop policy synchronously on a turn's processes (`stop`, the doctor,
+// recovery). Before the first signal the group is checked to be ours: its leader, or —
+// the leader gone — members that started at or after it (turn_processes). Each step
+// signals the group and any member outside it; the stop is over when none is left.
 struct GroupStop {
   enum class Kind { gone, survived, not_ours };
   Kind kind = Kind::gone;
@@ -78,6 +93,21 @@ struct GroupStop {
 };
 GroupStop stop_turn_group(const os::ProcessIdentity& id, const StopPolicy& policy,
                           const MonotonicClock& clock = SteadyClock::instance());
+
+// Cgroup mode's end of a turn, for the lease holder: SIGKILL to everything in the turn
+// cgroup turn.cgroup names (setsid daemons included), a bounded wait until it is empty,
+// rmdir, and turn.cgroup removed. What it found:
+struct CgroupEnd {
+  bool present = false;    // turn.cgroup named a cgroup of drover's shape
+  bool populated = false;  // processes were still in it (and were killed)
+  std::string problem;     // a cgroup that stayed populated or could not be removed
+};
+CgroupEnd end_turn_cgroup(const ProjectPaths& paths, const std::string& agent);
+// The turn cgroup turn.cgroup names, when it has drover's shape (read by anyone).
+std::optional<std::filesystem::path> read_turn_cgroup(const ProjectPaths& paths,
+                                                      const std::string& agent);
+// Moves the turn's child into its cgroup.
+Status enter_turn_cgroup(const std::filesystem::path& cgroup, pid_t pid);
 
 // Signals a group this process knows is the turn's (the runner: the leader is its own
 // child). Sending to a group that is gone is not an error.

@@ -282,6 +282,7 @@ class TurnRun final : public TurnHandle, public std::enable_shared_from_this<Tur
     streamed_.how.last_stderr_line = last_stderr_line();
     auto& how = streamed_.how;
     how.lost_session = t_.resume_id && how.has_result && how.result_is_error && !saw_init_;
+    end_turn_processes(ctx_, t_);
     TurnReport report = settle_turn(ctx_, t_, streamed_);
     t_.transcript = OwnedFd();
     t_.stderr_log = OwnedFd();

@@ -31,14 +31,37 @@ constexpr RecoveryCause kRunnerDied{
     "resumed after its runner died",
     "Your previous turn was interrupted: the process running it died. Continue your task."};
 
-// What turn.pid says for an agent no runner holds: stop a verified orphan with the
-// configured stop policy, drop a stale file; either way an event records it.
+void add_event(runner::RunnerContext& ctx, const std::string& agent, const std::string& kind,
+               const nlohmann::json& data) {
+  auto r = ctx.store->write<Unit>([&](store::Tx& tx) -> Result<Unit> {
+    tx.events().add(agent, std::nullopt, kind, "warn",
+                    data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    return Unit{};
+  });
+  if (!r) ctx.log->error("{}: {}", agent, r.error().message);
+}
+
+// A turn cgroup a dead runner left (cgroup mode): whatever is in it is killed, setsid
+// daemons included, and it is removed.
+void reconcile_turn_cgroup(runner::RunnerContext& ctx, const std::string& agent,
+                           RecoveryReport& rep) {
+  auto end = runner::end_turn_cgroup(ctx.paths, agent);
+  if (!end.problem.empty()) ctx.log->error("{}: {}", agent, end.problem);
+  if (!end.populated) return;
+  ctx.log->warn("{}: killed the processes left in its turn cgroup", agent);
+  add_event(ctx, agent, "orphan_killed", {{"cgroup", true}, {"killed", end.problem.empty()}});
+  ++rep.orphans_killed;
+}
+
+// What turn.pid says for an agent no runner holds: stop a verified orphan — the leader, or
+// what is left of its turn once the leader is gone — with the configured stop policy, drop
+// a stale file; either way an event records it.
 void reconcile_turn_pid(runner::RunnerContext& ctx, const std::string& agent, RecoveryReport& rep) {
   auto pid = runner::read_turn_pid(ctx.paths, agent);
   if (!pid.readable) return;
   std::string kind;
   nlohmann::json data;
-  if (pid.alive()) {
+  if (pid.has_processes()) {
     auto stopped =
         runner::stop_turn_group(*pid.identity, default_stop_policy(ctx.config.turn.kill_grace));
     bool dead = stopped.kind == runner::GroupStop::Kind::gone;
@@ -49,8 +72,10 @@ void reconcile_turn_pid(runner::RunnerContext& ctx, const std::string& agent, Re
                     pid.identity->pgid);
     kind = "orphan_killed";
     data = {{"pid", pid.identity->pid}, {"pgid", pid.identity->pgid}, {"killed", dead}};
-    ctx.log->warn("{}: killed orphan turn process {} (group {})", agent, pid.identity->pid,
-                  pid.identity->pgid);
+    if (!pid.alive()) data["leftovers"] = pid.leftovers;
+    ctx.log->warn("{}: killed orphan turn process {} (group {}{})", agent, pid.identity->pid,
+                  pid.identity->pgid,
+                  pid.alive() ? "" : ", leader gone, " + std::to_string(pid.leftovers) + " left");
     ++rep.orphans_killed;
   } else {
     // Never signal a pid whose identity does not match: it is somebody else's process.
@@ -60,12 +85,7 @@ void reconcile_turn_pid(runner::RunnerContext& ctx, const std::string& agent, Re
     ctx.log->info("{}: removed stale turn.pid ({})", agent, problem);
   }
   (void)runner::remove_turn_pid(ctx.paths, agent);
-  auto r = ctx.store->write<Unit>([&](store::Tx& tx) -> Result<Unit> {
-    tx.events().add(agent, std::nullopt, kind, "warn",
-                    data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-    return Unit{};
-  });
-  if (!r) ctx.log->error("{}: {}", agent, r.error().message);
+  add_event(ctx, agent, kind, data);
 }
 
 // The session side of recovering `name` (runner/turn_ends.h), logged as it happened.
@@ -114,6 +134,7 @@ bool recover_agent(runner::RunnerContext& ctx, const std::string& name, const Re
   // hold (the agent never ran, so it has no directory): no runner can exist either.
   if (!lease && lease.error().code == Errc::conflict) return false;
   reconcile_turn_pid(ctx, name, rep);
+  reconcile_turn_cgroup(ctx, name, rep);
   settle_agent(ctx, name, why, idle_too, rep);
   return true;
 }

@@ -20,6 +20,7 @@
 #include "os/file_lock.h"
 #include "os/files.h"
 #include "os/process.h"
+#include "runner/containment.h"
 #include "runner/escaping_sink.h"
 #include "runner/runner.h"
 #include "runner/terminal_mail.h"
@@ -296,9 +297,13 @@ Status run(const ProjectPaths& paths, const Config& config) {
       ::getpid(), paths.root.string(), config.supervisor.max_concurrent_turns, fd_limit,
       format_duration(config.supervisor.poll_interval), format_duration(config.turn.stall_timeout),
       describe(default_stop_policy(config.turn.kill_grace)));
+  auto containment = runner::open_containment(paths);
+  ctx.cgroup = containment.cgroup;
+  ctx.log->info("containment: {}", containment.describe());
   Supervisor sup(ctx, paths.supervisor_sock());
   Status s = sup.run();
-  clear_shutdown_request(paths);  // still holding the lock: no later supervisor wrote it
+  runner::close_containment(containment);  // no empty drover cgroup is left behind
+  clear_shutdown_request(paths);           // still holding the lock: no later supervisor wrote it
   (void)os::remove_file(paths.supervisor_pid());
   return s;
 }

@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/containment.h"
+#include "os/cgroup.h"
 #include "os/spawn.h"
 #include "runner/turn_lease.h"
 #include "temp_dir.h"
@@ -138,4 +140,79 @@ TEST_CASE("turn lease: the synchronous stop never signals a group that is not th
   CHECK(r.ownership == GroupOwnership::reused);
   CHECK(turn_group_alive(child.pid));  // untouched
   reap(child);
+}
+
+TEST_CASE("turn lease: what a turn leaves after its leader exited is found and stopped") {
+  // The leader starts a member in its group, prints its pid and exits (and is reaped).
+  auto child = spawn_group("sleep 30 </dev/null >/dev/null 2>&1 & echo $!");
+  auto id = os::read_identity(child.pid);
+  REQUIRE(id.ok());
+  char buf[32] = {};
+  REQUIRE(::read(child.stdout_fd, buf, sizeof buf - 1) > 0);
+  pid_t member = static_cast<pid_t>(std::stol(buf));
+  REQUIRE(wait_exit(child.pid).has_value());
+  REQUIRE(check_group(id.value()) == GroupOwnership::gone);
+  auto found = turn_processes(id.value());
+  REQUIRE(found.size() == 1);
+  CHECK(found[0].pid == member);
+  auto r =
+      stop_turn_group(id.value(), {{SIGTERM, milliseconds(5000)}, {SIGKILL, milliseconds(5000)}});
+  CHECK(r.kind == GroupStop::Kind::gone);
+  CHECK(r.last_signal == SIGTERM);
+  CHECK_FALSE(turn_group_alive(child.pid));
+  CHECK(turn_processes(id.value()).empty());
+  os::close_child_fds(child);
+}
+
+TEST_CASE("turn lease: a leader gone with nothing left: the stop signals nothing") {
+  auto child = spawn_group("exit 0");
+  auto id = os::read_identity(child.pid);
+  REQUIRE(wait_exit(child.pid).has_value());
+  if (!id.ok()) return;  // it exited before it could be read: nothing to check
+  auto r = stop_turn_group(id.value(), {{SIGTERM, milliseconds(50)}, {SIGKILL, milliseconds(50)}});
+  CHECK(r.kind == GroupStop::Kind::gone);
+  CHECK(r.last_signal == 0);
+  os::close_child_fds(child);
+}
+
+TEST_CASE(
+    "turn lease: turn.cgroup is written before its cgroup exists, and ending it removes both") {
+  LeaseFixture f;
+  auto own = os::own_cgroup();
+  if (!own.ok() || !os::is_cgroup_dir(*own) || ::access((*own / "cgroup.procs").c_str(), W_OK)) {
+    MESSAGE("no writable cgroup v2 here: skipped");
+    return;
+  }
+  auto lease = TurnLease::take(f.paths, "alice");
+  REQUIRE(lease.ok());
+  auto project = *own / project_cgroup_name(f.paths.root);
+  auto cg = lease->open_cgroup(project);
+  REQUIRE(cg.ok());
+  CHECK(*cg == project / "agent-alice");
+  CHECK(os::is_cgroup_dir(*cg));
+  CHECK(read_turn_cgroup(f.paths, "alice") == *cg);
+  auto child = spawn_group("sleep 30");
+  REQUIRE(enter_turn_cgroup(*cg, child.pid).ok());
+  auto end = end_turn_cgroup(f.paths, "alice");
+  CHECK(end.present);
+  CHECK(end.populated);
+  CHECK(end.problem.empty());
+  CHECK(wait_exit(child.pid).has_value());  // killed by cgroup.kill
+  os::close_child_fds(child);
+  CHECK_FALSE(fs::exists(*cg));
+  CHECK_FALSE(fs::exists(project));  // the project's, now empty, too
+  CHECK_FALSE(fs::exists(f.paths.turn_cgroup("alice")));
+}
+
+TEST_CASE("turn lease: a turn.cgroup not of drover's shape is never written to, only removed") {
+  LeaseFixture f;
+  auto own = os::own_cgroup();
+  std::string target = own.ok() ? own->string() : "/sys/fs/cgroup";
+  std::ofstream(f.paths.turn_cgroup("alice")) << target << "\n";
+  CHECK_FALSE(read_turn_cgroup(f.paths, "alice").has_value());
+  auto end = end_turn_cgroup(f.paths, "alice");
+  CHECK_FALSE(end.present);
+  CHECK_FALSE(end.populated);
+  CHECK_FALSE(fs::exists(f.paths.turn_cgroup("alice")));
+  if (own.ok()) CHECK(fs::exists(*own / "cgroup.procs"));  // our own cgroup was left alone
 }
