@@ -223,8 +223,8 @@ class Supervisor {
     if (backoff_.on_shortage(ctx_.clock->now(), running, why)) {
       shortage_since_ = now_timestamp();
       ctx_.log->warn(
-          "starts deferred: a resource is short ({}: {}); running at most {} turn(s) of {} until "
-          "starts succeed again",
+          "starts deferred: a resource is short ({}: {}); running at most {} turn(s) of {}, "
+          "retrying after a pause that grows to 30s",
           agent, escape_control(why), backoff_.limit(),
           ctx_.config.supervisor.max_concurrent_turns);
     }

@@ -63,6 +63,10 @@ void sling_workers(const TempProject& p) {
 // While starts are held back: nobody failed, nothing counted, the mail is still pending,
 // and `status` says why.
 void check_deferred(const TempProject& p) {
+  REQUIRE(e2e::wait_until([&] {
+    return e2e::sql_int(p, "SELECT count(*) FROM turns WHERE ended_at IS NOT NULL") >= 1;
+  }));
+  for (const auto& w : kWorkers) CHECK(e2e::state_of(p, w) != "failed");
   REQUIRE(e2e::wait_until([&] { return deferred_condition(p).is_object(); }));
   auto c = deferred_condition(p);
   CHECK(c["deferred"].get<int>() >= 1);
@@ -88,8 +92,8 @@ void check_recovered(const TempProject& p) {
         0);
   CHECK(e2e::wait_until([&] { return deferred_condition(p).is_null(); }));
   auto log = supervisor_log(p);
-  CHECK(occurrences(log, "starts deferred") == 1);
-  CHECK(occurrences(log, "starts succeed again") == 1);
+  CHECK(occurrences(log, "starts deferred:") == 1);
+  CHECK(occurrences(log, "starts succeed again:") == 1);
 }
 
 }  // namespace
@@ -115,18 +119,15 @@ namespace {
 // when the test ends.
 class PidsCgroup {
  public:
-  static constexpr const char* kRoot = "/sys/fs/cgroup/pids";
-  static bool usable() {
-    return ::access((std::string(kRoot) + "/cgroup.procs").c_str(), W_OK) == 0;
-  }
-  PidsCgroup() : dir_(std::string(kRoot) + "/drover-test-" + std::to_string(::getpid())) {
+  static std::filesystem::path root() { return "/sys/fs/cgroup/pids"; }
+  static bool usable() { return ::access("/sys/fs/cgroup/pids/cgroup.procs", W_OK) == 0; }
+  PidsCgroup() : dir_(root() / ("drover-test-" + std::to_string(::getpid()))) {
     std::filesystem::create_directory(dir_);
   }
   ~PidsCgroup() {
     set_max("max");
     std::ifstream procs(dir_ / "cgroup.procs");
-    for (std::string pid; std::getline(procs, pid);)
-      write(std::filesystem::path(kRoot) / "cgroup.procs", pid);
+    for (std::string pid; std::getline(procs, pid);) write(root() / "cgroup.procs", pid);
     std::error_code ec;
     std::filesystem::remove(dir_, ec);
   }
