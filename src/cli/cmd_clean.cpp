@@ -26,10 +26,6 @@ struct CleanOptions {
   bool force = false;  // remove worktrees and branches even when they hold unmerged work
 };
 
-// How long `clean --agent` waits for the agent's turn lock: a runner settling its last
-// turn, or another `clean` of the same agent, holds it for well under this.
-constexpr Millis kLockWait{10'000};
-
 struct Outcome {
   nlohmann::json cleaned = nlohmann::json::array();
   nlohmann::json skipped = nlohmann::json::array();
@@ -47,18 +43,6 @@ struct Outcome {
 Result<std::vector<Session>> all_sessions(store::Store& st) {
   return st.read<std::vector<Session>>(
       [](store::Tx& tx) -> Result<std::vector<Session>> { return tx.sessions().list(); });
-}
-
-// An agent that never ran has no directory yet: the lock file is created to be held. A
-// concurrent `clean` of the agent may remove the directory between the two steps; then the
-// lock is taken afresh (and the session, re-read under it, is gone: done).
-Result<runner::TurnLease> take_turn_lock(const ProjectPaths& p, const std::string& agent,
-                                         std::optional<Millis> wait) {
-  for (int attempt = 0;; ++attempt) {
-    DROVER_TRY(os::make_private_dirs(p.agent_dir(agent)));
-    auto lock = runner::TurnLease::take(p, agent, wait);
-    if (lock || attempt == 2 || os::is_directory(p.agent_dir(agent))) return lock;
-  }
 }
 
 // The finished agents this run may forget. A named agent that is live, or whose turn lock
@@ -84,7 +68,7 @@ Result<std::vector<Session>> choose(const ProjectPaths& p, const CleanOptions& o
               ": clean only removes finished agents (stop it first with 'drover stop " + *o.agent +
               "')");
     // Waits: another `clean` of this agent may be finishing, and then it is done.
-    auto lock = take_turn_lock(p, s->name, kLockWait);
+    auto lock = take_cleanup_lock(p, s->name, kCleanupLockWait);
     if (!lock && lock.error().code == Errc::conflict)
       return make_error(Errc::conflict, "a runner still holds the turn lock of '" + *o.agent +
                                             "' (try again in a moment)");
@@ -95,7 +79,7 @@ Result<std::vector<Session>> choose(const ProjectPaths& p, const CleanOptions& o
   }
   for (const auto& s : sessions) {
     if (!is_terminal(s.state)) continue;
-    auto lock = take_turn_lock(p, s.name, std::nullopt);
+    auto lock = take_cleanup_lock(p, s.name, std::nullopt);
     if (!lock) {
       out.skipped.push_back(
           {{"agent", s.name},

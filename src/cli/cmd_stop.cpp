@@ -44,8 +44,7 @@ std::string report_text(const runner::StopReport& r) {
 // the last turn, or a `resume` that starts a new one, cannot run in a deleted directory.
 Status clean_after_stop(const ProjectPaths& p, store::Store& st, const std::string& agent,
                         bool force, nlohmann::json& j, std::string& text) {
-  DROVER_TRY(os::make_private_dirs(p.agent_dir(agent)));
-  auto lock = runner::TurnLease::take(p, agent, std::chrono::seconds(10));
+  auto lock = take_cleanup_lock(p, agent, kCleanupLockWait);
   if (!lock)
     return make_error(Errc::conflict, "stopped " + agent +
                                           ", but a runner still holds its turn lock; "

@@ -11,6 +11,7 @@
 #include "cli/registry.h"
 #include "core/names.h"
 #include "core/text.h"
+#include "runner/escaping_sink.h"
 #include "runner/runner.h"
 #include "supervisor/recovery.h"
 
@@ -31,8 +32,8 @@ runner::RunnerContext foreground_runner(Context& ctx, const ProjectPaths& p, con
   rc.paths = p;
   rc.config = cfg;
   rc.store = st;
-  rc.log =
-      std::make_shared<spdlog::logger>("drover", std::make_shared<spdlog::sinks::stderr_sink_st>());
+  rc.log = std::make_shared<spdlog::logger>(
+      "drover", runner::escaping_sink(std::make_shared<spdlog::sinks::stderr_sink_st>()));
   rc.log->set_level(ctx.opts.quiet ? spdlog::level::err : spdlog::level::warn);
   rc.log->set_pattern("drover: %l: %v");
   rc.on_progress = [&ctx, &progress](const std::string& agent, const std::string& line) {

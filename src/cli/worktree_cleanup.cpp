@@ -1,6 +1,7 @@
 #include "cli/worktree_cleanup.h"
 
 #include "core/worktree_users.h"
+#include "os/files.h"
 #include "runner/worktree.h"
 
 namespace drover::cli {
@@ -12,6 +13,15 @@ nlohmann::json opt(const std::optional<std::string>& v) {
 }
 
 }  // namespace
+
+Result<runner::TurnLease> take_cleanup_lock(const ProjectPaths& p, const std::string& agent,
+                                            std::optional<Millis> wait) {
+  for (int attempt = 0;; ++attempt) {
+    DROVER_TRY(os::make_private_dirs(p.agent_dir(agent)));
+    auto lock = runner::TurnLease::take(p, agent, wait);
+    if (lock || attempt == 2 || os::is_directory(p.agent_dir(agent))) return lock;
+  }
+}
 
 Result<WorktreeCleanup> remove_agent_worktree(const ProjectPaths& paths, const Session& s,
                                               const std::vector<Session>& others, bool force) {

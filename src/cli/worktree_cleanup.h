@@ -9,6 +9,7 @@
 #include "core/paths.h"
 #include "core/result.h"
 #include "core/session.h"
+#include "runner/turn_lease.h"
 
 namespace drover::cli {
 
@@ -21,6 +22,17 @@ struct WorktreeCleanup {
   std::optional<std::string> unmerged;     // what removing would lose (describe_unmerged):
                                            // nothing was removed
 };
+
+// How long a cleanup waits for an agent's turn lock: a runner settling its last turn, or
+// another cleanup of the same agent, holds it for well under this.
+inline constexpr Millis kCleanupLockWait{10'000};
+
+// The agent's turn lock, held while its files go, so no runner starts in them meanwhile.
+// An agent that never ran has no directory yet: it is made for the lock file. A concurrent
+// cleanup may remove the directory between the two steps; then the lock is taken afresh
+// (and the caller, re-reading the session under it, finds it gone: done).
+Result<runner::TurnLease> take_cleanup_lock(const ProjectPaths& paths, const std::string& agent,
+                                            std::optional<Millis> wait);
 
 // Removes `s`'s worktree and branch unless a session in `others` (any but `s` itself)
 // uses the same worktree path or branch, or — without `force` — they hold work no other

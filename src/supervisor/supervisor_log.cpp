@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "os/files.h"
+#include "runner/escaping_sink.h"
 
 namespace drover::supervisor {
 
@@ -17,9 +18,10 @@ std::shared_ptr<spdlog::logger> make_supervisor_logger(const ProjectPaths& paths
   private_mode.after_open = [](const spdlog::filename_t&, std::FILE* f) {
     (void)os::make_fd_private(::fileno(f));
   };
-  sinks.push_back(std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
-      (paths.logs() / "supervisor.log").string(), 10 * 1024 * 1024, 3, false, private_mode));
-  if (::isatty(STDERR_FILENO)) sinks.push_back(std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  sinks.push_back(runner::escaping_sink(std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
+      (paths.logs() / "supervisor.log").string(), 10 * 1024 * 1024, 3, false, private_mode)));
+  if (::isatty(STDERR_FILENO))
+    sinks.push_back(runner::escaping_sink(std::make_shared<spdlog::sinks::stderr_sink_mt>()));
   auto log = std::make_shared<spdlog::logger>("supervisor", sinks.begin(), sinks.end());
   log->set_pattern("%Y-%m-%dT%H:%M:%S.%e %l %v");
   log->set_level(spdlog::level::info);
