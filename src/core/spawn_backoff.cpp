@@ -23,13 +23,14 @@ bool SpawnBackoff::on_shortage(SteadyPoint now, int running, std::string cause) 
   return begins;
 }
 
-bool SpawnBackoff::on_started() {
+bool SpawnBackoff::on_started(int running) {
   if (!episode_) return false;
   ++episode_->started;
   delay_ = Millis{0};
   retry_at_.reset();
+  if (running >= max_) return end_episode();  // the full concurrency runs: the shortage is over
   limit_ = std::min(limit_ + 1, max_);
-  return limit_ == max_ && end_episode();
+  return false;
 }
 
 bool SpawnBackoff::on_round(SteadyPoint now, int waiting) {

@@ -5,8 +5,10 @@
 // A shortage begins an episode: the turn limit drops to max(1, turns running) and no start
 // is tried before a deadline that doubles with each shortage in a row (0.5 s up to 30 s).
 // Each successful start resets the delay and raises the limit by one. The episode ends when
-// the limit is back at the configured maximum, or when a round of starts left nobody waiting
-// (the limit then no longer holds anyone back).
+// a start brings the turns running to the configured maximum, or when a round of starts left
+// nobody waiting (the limit then no longer holds anyone back). So a capacity just below the
+// maximum keeps one episode open (one log line, one `status` condition) instead of ending
+// and beginning one at every start.
 #include <optional>
 #include <string>
 
@@ -34,8 +36,9 @@ class SpawnBackoff {
 
   // A start hit a shortage while `running` turns ran. True when this begins an episode.
   bool on_shortage(SteadyPoint now, int running, std::string cause);
-  // A start succeeded. True when this ends the episode.
-  bool on_started();
+  // A start succeeded; `running` turns run now, this one included. True when this ends the
+  // episode.
+  bool on_started(int running);
   // A round of starts is over with `waiting` agents still held back by the limit (none
   // deferred in it). True when this ends the episode.
   bool on_round(SteadyPoint now, int waiting);

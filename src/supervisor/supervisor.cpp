@@ -200,7 +200,7 @@ class Supervisor {
         running_[agent] = Running{r.handle, r.pid};
         ctx_.log->info("started {} turn {} ({} of {} slots)", agent, r.turn_id, running_.size(),
                        backoff_.limit());
-        if (backoff_.on_started()) end_shortage();
+        if (backoff_.on_started(static_cast<int>(running_.size()))) end_shortage();
         else if (backoff_.episode()) write_state();
         break;
       case Kind::deferred: defer(agent, r.message); return false;

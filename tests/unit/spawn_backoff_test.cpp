@@ -29,7 +29,7 @@ TEST_CASE("spawn backoff: without a shortage starts run at the configured limit"
   CHECK(b.may_start(t0));
   CHECK_FALSE(b.retry_at());
   CHECK_FALSE(b.episode());
-  CHECK_FALSE(b.on_started());
+  CHECK_FALSE(b.on_started(8));
   CHECK_FALSE(b.on_round(t0, 3));
   CHECK(b.limit() == 8);
 }
@@ -66,25 +66,30 @@ TEST_CASE("spawn backoff: the wait doubles with each shortage in a row, capped a
   CHECK(b.episode()->shortages == 9);
 }
 
-TEST_CASE("spawn backoff: each start raises the limit by one; back at the maximum it ends") {
+TEST_CASE("spawn backoff: each start raises the limit by one; the full concurrency ends it") {
   SpawnBackoff b(3);
   SteadyPoint t0{};
   b.on_shortage(t0, 1, "EMFILE");
   b.on_shortage(t0 + milliseconds(500), 1, "EMFILE");  // the wait is now 1 s
   CHECK(b.limit() == 1);
-  CHECK_FALSE(b.on_started());  // 2 of 3
+  CHECK_FALSE(b.on_started(1));  // limit 2 of 3
   CHECK(b.limit() == 2);
   CHECK(b.may_start(t0));  // a success resets the wait
   b.on_shortage(t0 + milliseconds(2000), 1, "EMFILE");
   CHECK(*b.retry_at() == t0 + milliseconds(2500));  // from the first delay again
   CHECK(b.limit() == 1);
-  CHECK_FALSE(b.on_started());
-  CHECK(b.on_started());  // 3 of 3: the episode ends
+  CHECK_FALSE(b.on_started(1));
+  CHECK_FALSE(b.on_started(2));
   CHECK(b.limit() == 3);
+  // Turns ended meanwhile: a start with 2 running proves nothing about 3.
+  CHECK_FALSE(b.on_started(2));
+  CHECK(b.episode());
+  CHECK(b.on_started(3));  // 3 of 3 run: the episode ends
   CHECK_FALSE(b.episode());
+  CHECK(b.limit() == 3);
   REQUIRE(b.last_episode());
   CHECK(b.last_episode()->shortages == 3);
-  CHECK(b.last_episode()->started == 3);
+  CHECK(b.last_episode()->started == 5);
 }
 
 TEST_CASE("spawn backoff: a round that leaves nobody waiting after a success ends the episode") {
@@ -93,7 +98,7 @@ TEST_CASE("spawn backoff: a round that leaves nobody waiting after a success end
   b.on_shortage(t0, 2, "EAGAIN");
   CHECK_FALSE(b.on_round(t0 + milliseconds(100), 0));  // still holding starts
   CHECK_FALSE(b.on_round(t0 + milliseconds(600), 0));  // no start has succeeded yet
-  b.on_started();
+  b.on_started(3);
   CHECK_FALSE(b.on_round(t0 + milliseconds(600), 2));  // agents wait for the low limit
   CHECK(b.limit() == 3);
   CHECK(b.on_round(t0 + milliseconds(600), 0));
