@@ -1,4 +1,4 @@
-#include "supervisor/supervisor.h"
+#include "supervisor/loop.h"
 
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -17,7 +17,6 @@
 #include "core/text.h"
 #include "core/watchdog.h"
 #include "os/daemon.h"
-#include "os/file_lock.h"
 #include "os/files.h"
 #include "os/process.h"
 #include "runner/runner.h"
@@ -30,7 +29,7 @@
 #include "supervisor/config_watch.h"
 #include "supervisor/recovery.h"
 #include "supervisor/shutdown_request.h"
-#include "supervisor/supervisor_log.h"
+#include "supervisor/supervisor.h"
 
 namespace drover::supervisor {
 
@@ -358,53 +357,9 @@ class Supervisor {
 
 }  // namespace
 
-std::optional<os::ProcessIdentity> read_supervisor_pid(const ProjectPaths& paths) {
-  auto text = os::read_file(paths.supervisor_pid());
-  if (!text) return std::nullopt;
-  auto id = os::parse_pid_file(*text);
-  if (!id) return std::nullopt;
-  return *id;
-}
-
-Status run(const ProjectPaths& paths, const Config& config) {
-  auto lock = os::FileLock::try_acquire(paths.supervisor_lock());
-  if (!lock) {
-    std::string who;
-    if (auto id = read_supervisor_pid(paths)) who = " (pid " + std::to_string(id->pid) + ")";
-    return make_error(Errc::conflict, "a supervisor is already running for " + paths.root.string() +
-                                          who + " (stop it with 'drover down')");
-  }
-  os::ignore_sigpipe();
-  os::FdLimit fd_limit = os::raise_fd_limit();
-  if (auto st = os::become_child_subreaper(); !st) return st.error();
-  if (auto st = os::make_private_dirs(paths.logs()); !st) return st.error();
-  auto self = os::read_identity(::getpid());
-  if (!self) return self.error();
-  if (auto st = os::write_file_atomic(paths.supervisor_pid(), os::format_pid_file(*self), 0600,
-                                      os::Durability::volatile_);
-      !st)
-    return st.error();
-  auto store = store::Store::open(paths.db(), store::OpenMode::existing);
-  if (!store) return store.error();
-
-  runner::RunnerContext ctx;
-  ctx.paths = paths;
-  ctx.config = config;
-  ctx.store = store->get();
-  ctx.log = make_supervisor_logger(paths);
-  ctx.log->info(
-      "supervisor {} started for {}: max_concurrent_turns {}, open files {}{}, poll {}, stall {}, "
-      "stop policy: {}",
-      ::getpid(), paths.root.string(), config.supervisor.max_concurrent_turns, fd_limit.now,
-      fd_limit.before != fd_limit.now ? " (raised from " + std::to_string(fd_limit.before) + ")"
-                                      : std::string(),
-      format_duration(config.supervisor.poll_interval), format_duration(config.turn.stall_timeout),
-      describe(default_stop_policy(config.turn.kill_grace)));
-  Supervisor sup(ctx, paths.supervisor_sock());
-  Status s = sup.run();
-  clear_shutdown_request(paths);  // still holding the lock: no later supervisor wrote it
-  (void)os::remove_file(paths.supervisor_pid());
-  return s;
+Status run_loop(runner::RunnerContext& ctx) {
+  Supervisor sup(ctx, ctx.paths.supervisor_sock());
+  return sup.run();
 }
 
 }  // namespace drover::supervisor
