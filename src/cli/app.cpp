@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 
@@ -10,6 +11,7 @@
 #include "cli/context.h"
 #include "cli/exit_codes.h"
 #include "cli/registry.h"
+#include "cli/usage_words.h"
 #include "os/process.h"
 
 namespace drover::cli {
@@ -23,23 +25,14 @@ void allow_globals_after(CLI::App& app) {
   }
 }
 
-// CLI11 reports usage errors in several shapes; we print one line and exit 2.
-int usage_error(Context& ctx, const std::string& message, const std::string& command) {
-  std::string hint = command.empty() ? "drover --help" : "drover " + command + " --help";
-  ctx.out.error(make_error(Errc::usage, unshield_message(message) + " (see '" + hint + "')"));
-  return exit_code(Errc::usage);
-}
-
-std::string command_path(const CLI::App& app) {
-  std::string path;
+// The deepest command the parse reached (the app itself when none).
+const CLI::App& deepest_parsed(const CLI::App& app) {
   const CLI::App* cur = &app;
-  while (true) {
+  for (;;) {
     auto subs = cur->get_subcommands();
-    if (subs.empty()) break;
+    if (subs.empty()) return *cur;
     cur = subs.front();
-    path += (path.empty() ? "" : " ") + cur->get_name();
   }
-  return path;
 }
 
 }  // namespace
@@ -60,6 +53,11 @@ int run(int argc, char** argv) {
   unshield_all_options(app);
 
   try {
+    if (auto unknown = unknown_command(app, std::vector<std::string>(argv + 1, argv + argc))) {
+      ctx.out.json = std::find(argv + 1, argv + argc, std::string("--json")) != argv + argc;
+      ctx.out.error(make_error(Errc::usage, *unknown));
+      return exit_code(Errc::usage);
+    }
     auto args = shielded_arguments(argc, argv);
     app.parse(args);
   } catch (const CLI::CallForHelp& e) {
@@ -70,7 +68,8 @@ int run(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     ctx.out.json = ctx.opts.json;
-    return usage_error(ctx, e.what(), command_path(app));
+    ctx.out.error(make_error(Errc::usage, usage_words(e, deepest_parsed(app))));
+    return exit_code(Errc::usage);
   }
   ctx.out.json = ctx.opts.json;
   ctx.out.quiet = ctx.opts.quiet;

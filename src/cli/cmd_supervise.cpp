@@ -3,18 +3,29 @@
 
 #include "cli/context.h"
 #include "cli/registry.h"
+#include "cli/wake.h"
+#include "os/daemon.h"
 #include "supervisor/supervisor.h"
 
 namespace drover::cli {
 
 namespace {
 
-Status run_supervise(Context& ctx) {
+Status supervise(Context& ctx) {
   auto p = ctx.project();
   if (!p) return p.error();
   auto cfg = ctx.config();
   if (!cfg) return cfg.error();
   return supervisor::run(*p, *cfg);
+}
+
+// Started by `drover up` (or autostart): a failure goes back on the report pipe as well,
+// since the log it would otherwise only reach may be unwritable (a full disk).
+Status run_supervise(Context& ctx) {
+  int report = os::take_report_fd();
+  Status s = supervise(ctx);
+  if (!s) os::send_report(report, start_failure_report(s.error()));
+  return s;
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 
 #include "cli/context.h"
 #include "cli/registry.h"
+#include "cli/timeline.h"
 #include "core/names.h"
 #include "core/text.h"
 #include "runner/escaping_sink.h"
@@ -36,9 +37,17 @@ runner::RunnerContext foreground_runner(Context& ctx, const ProjectPaths& p, con
       "drover", runner::escaping_sink(std::make_shared<spdlog::sinks::stderr_sink_st>()));
   rc.log->set_level(ctx.opts.quiet ? spdlog::level::err : spdlog::level::warn);
   rc.log->set_pattern("drover: %l: %v");
-  rc.on_progress = [&ctx, &progress](const std::string& agent, const std::string& line) {
-    if (ctx.out.json) progress.push_back(line);
-    else ctx.out.info("[" + escape_control(agent) + "] " + escape_control(line));
+  auto timeline = std::make_shared<Timeline>(ctx.out, *st);
+  rc.on_progress = [&ctx, &progress, timeline](const runner::TurnProgress& step) {
+    if (ctx.out.json) return progress.push_back(step.summary);
+    store::EventRecord e;
+    e.agent = step.agent;
+    e.turn = step.turn_id;
+    e.created_at = now_timestamp();
+    e.kind = step.kind;
+    e.level = step.level;
+    e.data = step.data;
+    ctx.out.info(timeline->line(e));
   };
   return rc;
 }

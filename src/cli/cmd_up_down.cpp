@@ -44,13 +44,15 @@ Status run_down(Context& ctx, bool now) {
     return ok_status();
   }
   // The request is durable: the supervisor finds it at its next wake-up or poll even when
-  // the poke below is lost (a full socket queue drops it).
+  // the poke below is lost (a full socket queue drops it). When it cannot be written (a
+  // full disk) the poke alone must do: stopping is what frees the disk.
+  Status written = ok_status();
   if (auto pid = supervisor::read_supervisor_pid(*p))
-    DROVER_TRY(supervisor::write_shutdown_request(*p, {pid->pid, now}));
+    written = supervisor::write_shutdown_request(*p, {pid->pid, now});
   const char msg[] = {now ? supervisor::kDownNow : supervisor::kDown};
-  if (auto poked = os::poke_with(p->supervisor_sock(), std::string_view(msg, 1));
-      !poked && poked.error().code != Errc::not_found)
-    return poked.error();
+  auto poked = os::poke_with(p->supervisor_sock(), std::string_view(msg, 1));
+  if (!written && !poked) return written.error();
+  if (!poked && poked.error().code != Errc::not_found) return poked.error();
   auto limit = (now ? std::chrono::milliseconds(0) : cfg->supervisor.shutdown_grace) +
                cfg->turn.kill_grace + std::chrono::seconds(15);
   auto deadline = std::chrono::steady_clock::now() + limit;

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "cli/timeline.h"
 #include "cli/wake.h"
 #include "core/text.h"
 #include "core/wait_watch.h"
@@ -19,30 +20,6 @@ namespace {
 
 // A fallback: commits wake us through the watch on .drover/ (the WAL file is written).
 constexpr auto kPollEvery = std::chrono::milliseconds(250);
-
-std::string event_line(const store::EventRecord& e) {
-  auto d = nlohmann::json::parse(e.data, nullptr, false);
-  auto str = [&](const char* k) -> std::string {
-    if (d.is_object() && d.contains(k) && d[k].is_string()) return d[k].get<std::string>();
-    return "";
-  };
-  std::string turn = e.turn ? "#" + std::to_string(*e.turn) + " " : "";
-  std::string what;
-  if (e.kind == "assistant_text") what = "text: " + one_line_summary(str("text"), 100);
-  else if (e.kind == "tool_start")
-    what = "tool " + str("tool") + ": " + one_line_summary(str("input"), 80);
-  else if (e.kind == "result")
-    what = std::string("result ") + (d.value("is_error", false) ? "ERROR: " : "ok: ") +
-           one_line_summary(str("text"), 80);
-  else if (e.kind == "turn_start") what = "turn started";
-  else if (e.kind == "turn_end")
-    what = "turn ended: " + str("outcome") +
-           (str("reason").empty() ? "" : " (" + one_line_summary(str("reason"), 80) + ")");
-  else
-    what = e.kind + (e.level == "info" ? "" : " [" + e.level + "]") + " " +
-           one_line_summary(e.data, 100);
-  return e.created_at.substr(11, 12) + " " + e.agent + " " + turn + escape_control(what);
-}
 
 // Who could still run the agent's turns while a shell waits on it.
 WaitFacts wait_facts(Context& ctx, const ProjectPaths& p, const std::string& agent, int restarts) {
@@ -66,6 +43,7 @@ Status follow_agent(Context& ctx, const std::string& agent, FollowUntil until,
   auto project = ctx.project();
   if (!project) return project.error();
   os::DirWatch changes(project->dir());
+  Timeline timeline(ctx.out, **st);
   std::int64_t after = events_after;
   std::optional<std::int64_t> carrying_turn;
   nlohmann::json lines = nlohmann::json::array();
@@ -96,7 +74,7 @@ Status follow_agent(Context& ctx, const std::string& agent, FollowUntil until,
     if (!v->session) return make_error(Errc::not_found, "no agent named '" + agent + "'");
     for (const auto& e : v->events) {
       after = e.id;
-      std::string line = event_line(e);
+      std::string line = timeline.line(e);
       if (ctx.out.json) lines.push_back(line);
       else ctx.out.info(line);
     }

@@ -4,14 +4,12 @@
 
 #include "cli/exit_codes.h"
 #include "core/text.h"
+#include "os/fd_io.h"
 
 namespace drover::cli {
 
 namespace {
-void write_out(FILE* f, std::string_view text) {
-  std::fwrite(text.data(), 1, text.size(), f);
-  if (text.empty() || text.back() != '\n') std::fputc('\n', f);
-}
+void write_out(FILE* f, std::string_view text) { os::write_line_or_quit(f, text); }
 }  // namespace
 
 std::string dump_json(const nlohmann::json& doc, int indent) {

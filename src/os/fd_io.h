@@ -1,5 +1,6 @@
 #pragma once
 // Plain file-descriptor I/O for logs and transcripts.
+#include <cstdio>
 #include <filesystem>
 #include <string_view>
 
@@ -16,5 +17,10 @@ Status write_all(int fd, std::string_view data);
 long read_some_now(int fd, char* buf, unsigned long size);
 void set_nonblocking(int fd);
 void close_fd(int& fd);
+
+// Writes `text` to a stdio stream and flushes it, so a pipe sees each line as it happens.
+// When the reader has gone (EPIPE: `drover log --follow | head -1`), the process ends at once
+// with exit 0, as a filter's producer should: nothing else it would print could be read.
+void write_line_or_quit(std::FILE* f, std::string_view text);
 
 }  // namespace drover::os

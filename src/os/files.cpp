@@ -11,12 +11,15 @@
 #include <cstring>
 #include <vector>
 
+#include "core/disk_full.h"
+
 namespace drover::os {
 namespace {
 
 std::string quoted(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
 
 Error errno_error(const std::string& what, const std::filesystem::path& p, int err) {
+  if (is_disk_full_errno(err)) return disk_full_error(p, free_bytes(p));
   return make_error(errc_of_errno(err), what + " " + quoted(p) + ": " + std::strerror(err));
 }
 
@@ -140,6 +143,16 @@ Status make_private_dirs(const std::filesystem::path& path) {
     return errno_error("cannot create directory", prefix, err);
   }
   return ok_status();
+}
+
+std::optional<std::uintmax_t> free_bytes(const std::filesystem::path& path) {
+  std::error_code ec;
+  for (auto at = path; !at.empty(); at = at.parent_path()) {
+    auto space = std::filesystem::space(at, ec);
+    if (!ec) return space.available;
+    if (at == at.parent_path()) break;
+  }
+  return std::nullopt;
 }
 
 Status remove_file(const std::filesystem::path& path) {

@@ -1,5 +1,6 @@
 #pragma once
 // Files under .drover/: atomic writes, private modes.
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -26,6 +27,9 @@ Result<std::string> read_file(const std::filesystem::path& path);
 Status make_fd_private(int fd);
 // mkdir -p with mode 0700 for every directory it creates.
 Status make_private_dirs(const std::filesystem::path& path);
+// Bytes available to us on the filesystem holding `path` (or its nearest existing parent);
+// nullopt when it cannot be measured.
+std::optional<std::uintmax_t> free_bytes(const std::filesystem::path& path);
 // Removes a file; succeeds if it does not exist.
 Status remove_file(const std::filesystem::path& path);
 

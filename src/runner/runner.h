@@ -30,6 +30,17 @@ class Store;
 
 namespace drover::runner {
 
+// One step of a running turn, as the events table records it (kind, level, data) plus the
+// short summary a foreground runner's --json progress lists.
+struct TurnProgress {
+  std::string agent;
+  std::int64_t turn_id = 0;
+  std::string kind;   // turn_start, turn_end, or a stream event's kind
+  std::string level;  // info|warn|error
+  std::string data;   // JSON object text
+  std::string summary;
+};
+
 struct RunnerContext {
   ProjectPaths paths;
   Config config;
@@ -40,7 +51,7 @@ struct RunnerContext {
   const MonotonicClock* clock = &SteadyClock::instance();
   Spawner* spawner = &os_spawner();
   // Progress view: called on the loop thread for each parsed event and lifecycle step.
-  std::function<void(const std::string& agent, const std::string& line)> on_progress;
+  std::function<void(const TurnProgress&)> on_progress;
 };
 
 struct TurnRequest {

@@ -267,9 +267,15 @@ StartResult start_turn(boost::asio::io_context& io, RunnerContext& ctx, const Tu
   ctx.log->info("{}: turn {} started, pid {}, {} message(s){}", agent, t.turn_id, t.child.pid,
                 claimed->mail.size(),
                 t.resume_id ? ", resuming " + escape_control(*t.resume_id) : ", fresh session");
-  if (ctx.on_progress)
-    ctx.on_progress(agent, "turn " + std::to_string(t.turn_id) + " started (pid " +
-                               std::to_string(t.child.pid) + ")");
+  if (ctx.on_progress) {
+    nlohmann::json data = {
+        {"pid", t.child.pid},
+        {"mail", claimed->mail.size()},
+        {"resume_id", t.resume_id ? nlohmann::json(*t.resume_id) : nlohmann::json(nullptr)}};
+    ctx.on_progress({agent, t.turn_id, "turn_start", "info", data.dump(),
+                     "turn " + std::to_string(t.turn_id) + " started (pid " +
+                         std::to_string(t.child.pid) + ")"});
+  }
   StartResult r = result(Kind::started, "", t.turn_id);
   r.pid = t.child.pid;
   r.handle = run_streaming(io, ctx, std::move(t), std::move(done));

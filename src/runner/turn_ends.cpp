@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/clock.h"
+#include "core/interruptions.h"
 #include "core/worker_died.h"
 #include "store/events.h"
 #include "store/mail.h"
@@ -230,11 +231,35 @@ MailMessage recovery_note(const std::string& agent, const RecoveryCause& why) {
   return note;
 }
 
+// An interruption that counts as a failed turn (core/interruptions.h): the agent resumes
+// after the backoff, or becomes a zombie and its parent is told.
+Recovered count_interruption(store::Tx& tx, const Session& s, const RecoveryCause& why,
+                             const InterruptionVerdict& v, const TerminalMailOf& terminal_mail,
+                             Recovered out) {
+  store::StateUpdate u;
+  u.current_turn = std::optional<std::int64_t>();
+  u.failed_turns = v.failed_turns;
+  u.reason = v.reason;
+  out.counted = v;
+  if (v.zombie) {
+    if (!tx.sessions().transition(s.name, SessionEvent::turn_zombie, u)) return out;
+    report_death(tx, s, v.reason, "runner", s.current_turn, terminal_mail);
+    out.zombie = v.reason;
+    return out;
+  }
+  u.retry_after = format_timestamp(SystemClock::instance().now() + v.backoff.value_or(Millis(0)));
+  if (!tx.sessions().transition(s.name, SessionEvent::turn_interrupted, u)) return out;
+  tx.mail().insert(recovery_note(s.name, why));
+  out.resumed = true;
+  return out;
+}
+
 }  // namespace
 
 Result<Recovered> settle_recovered(store::Store& store, const std::string& agent,
                                    const RecoveryCause& why, bool idle_too, Millis resume_max_age,
-                                   const TerminalMailOf& terminal_mail) {
+                                   const TerminalMailOf& terminal_mail,
+                                   const SettlePolicy& policy) {
   return store.write<Recovered>([&](store::Tx& tx) -> Result<Recovered> {
     Recovered out;
     out.turns_interrupted = end_unfinished_turns(tx, agent, TurnOutcome::interrupted, why.detail);
@@ -256,6 +281,11 @@ Result<Recovered> settle_recovered(store::Store& store, const std::string& agent
       return out;
     }
     if (!interrupted) return out;
+    constexpr int kLookBack = 100;  // more turns than any streak that still resumes
+    auto verdict = decide_interruption(interruption_streak(tx.turns().recent(agent, kLookBack)),
+                                       s->failed_turns, policy.max_failed_turns,
+                                       policy.retry_backoff, why.detail);
+    if (verdict.counts) return count_interruption(tx, *s, why, verdict, terminal_mail, out);
     u.reason = why.reason;
     if (!tx.sessions().transition(agent, SessionEvent::turn_interrupted, u)) return out;
     tx.mail().insert(recovery_note(agent, why));

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/duration.h"
+#include "core/interruptions.h"
 #include "core/result.h"
 #include "core/session_state.h"
 #include "core/settle.h"
@@ -80,12 +81,17 @@ struct Recovered {
   std::optional<std::string> stale;              // too old to resume: the reason it went stale
   std::optional<std::int64_t> interrupted_turn;  // the session's current turn, for the log
   std::string last_activity;
+  std::optional<InterruptionVerdict> counted;  // the interruption counted as a failed turn
+  std::optional<std::string> zombie;           // …and made it a zombie: the reason
 };
 // Its unfinished turns end as interrupted (mail released); an agent that was in_turn
 // resumes with the cause's note, or goes stale when its last activity is older than
-// `resume_max_age`; so does an idle one with pending mail when `idle_too`.
+// `resume_max_age`; so does an idle one with pending mail when `idle_too`. An interruption
+// that repeats counts as a failed turn under `policy` (core/interruptions.h): the agent
+// resumes after the backoff, or becomes a zombie (its parent told) at max_failed_turns.
 Result<Recovered> settle_recovered(store::Store& store, const std::string& agent,
                                    const RecoveryCause& why, bool idle_too, Millis resume_max_age,
-                                   const TerminalMailOf& terminal_mail);
+                                   const TerminalMailOf& terminal_mail,
+                                   const SettlePolicy& policy = SettlePolicy{});
 
 }  // namespace drover::runner

@@ -226,7 +226,9 @@ class TurnRun final : public TurnHandle, public std::enable_shared_from_this<Tur
     bool error_result = e.kind == StreamEventKind::result && e.is_error;
     batch.push_back({std::string(stream_event_kind(e.kind)), error_result ? "warn" : "info",
                      json_text(stream_event_data(e))});
-    if (ctx_.on_progress) ctx_.on_progress(t_.agent, stream_event_summary(e));
+    if (ctx_.on_progress)
+      ctx_.on_progress({t_.agent, t_.turn_id, batch.back().kind, batch.back().level,
+                        batch.back().data, stream_event_summary(e)});
   }
 
   void flush(std::vector<PendingEvent>& batch, const std::optional<std::string>& new_session) {
@@ -284,11 +286,15 @@ class TurnRun final : public TurnHandle, public std::enable_shared_from_this<Tur
     t_.transcript = OwnedFd();
     t_.stderr_log = OwnedFd();
     cleanup_turn_files(ctx_, t_);
-    if (ctx_.on_progress)
-      ctx_.on_progress(t_.agent,
-                       "turn " + std::to_string(t_.turn_id) +
-                           " ended: " + std::string(to_string(report.outcome)) +
-                           (report.state ? " -> " + std::string(to_string(*report.state)) : ""));
+    if (ctx_.on_progress) {
+      nlohmann::json data = {{"outcome", to_string(report.outcome)}, {"reason", report.reason}};
+      bool good =
+          report.outcome == TurnOutcome::completed || report.outcome == TurnOutcome::waiting;
+      ctx_.on_progress({t_.agent, t_.turn_id, "turn_end", good ? "info" : "error", data.dump(),
+                        "turn " + std::to_string(t_.turn_id) +
+                            " ended: " + std::string(to_string(report.outcome)) +
+                            (report.state ? " -> " + std::string(to_string(*report.state)) : "")});
+    }
     auto done = std::move(done_);
     if (done) done(report);
   }

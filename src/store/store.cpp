@@ -8,6 +8,7 @@
 #include <chrono>
 #include <thread>
 
+#include "core/disk_full.h"
 #include "store/events.h"
 #include "store/mail.h"
 #include "store/schema.h"
@@ -40,15 +41,37 @@ constexpr int kBusyTimeoutMs = 5000;
 // that (a long settle under load) is waited for a few more rounds before we give up.
 constexpr int kBeginAttempts = 6;
 
+// An I/O error with less room than this left is taken for a full disk.
+constexpr std::uintmax_t kFullBelow = 64 * 1024;
+
+std::optional<std::uintmax_t> free_space(const fs::path& path) {
+  std::error_code ec;
+  auto space = fs::space(path.parent_path().empty() ? fs::path(".") : path.parent_path(), ec);
+  if (ec) return std::nullopt;
+  return space.available;
+}
+
 bool is_busy(const SQLite::Exception& e) {
   return e.getErrorCode() == SQLITE_BUSY || e.getErrorCode() == SQLITE_LOCKED;
+}
+
+// Whether SQLite failed for want of space: SQLITE_FULL, or an I/O error (growing the
+// -shm file, say) whose errno was ENOSPC, or any I/O error while the disk has no room.
+bool is_full(const SQLite::Exception& e, SQLite::Database* db, const fs::path& path) {
+  int code = e.getErrorCode() & 0xff;
+  if (code == SQLITE_FULL) return true;
+  if (code != SQLITE_IOERR && code != SQLITE_CANTOPEN) return false;
+  if (db != nullptr && is_disk_full_errno(sqlite3_system_errno(db->getHandle()))) return true;
+  auto room = free_space(path);
+  return code == SQLITE_IOERR && room && *room < kFullBelow;
 }
 
 // SQLite's own "database is locked" names neither the file nor what to do about it. By the
 // time it reaches here the busy timeout (and for writes, several BEGIN attempts) has run
 // out: someone else (a sqlite3 shell, a backup) holds the database. Its "attempt to write
-// a readonly database" does not say what to fix either.
-Error db_error(const fs::path& path, const std::exception& e) {
+// a readonly database" does not say what to fix either, nor does its "database or disk is
+// full" (core/disk_full.h has the one wording for that).
+Error db_error(const fs::path& path, const std::exception& e, SQLite::Database* db = nullptr) {
   const auto* se = dynamic_cast<const SQLite::Exception*>(&e);
   if (se != nullptr && is_busy(*se))
     return make_error(Errc::failed,
@@ -58,6 +81,7 @@ Error db_error(const fs::path& path, const std::exception& e) {
   if (se != nullptr && (se->getErrorCode() & 0xff) == SQLITE_READONLY)
     return make_error(Errc::failed, "database " + path.string() + " is read-only for this user: " +
                                         "drover needs to write it and the directory it is in");
+  if (se != nullptr && is_full(*se, db, path)) return disk_full_error(path, free_space(path));
   return make_error(Errc::failed, "database " + path.string() + ": " + e.what());
 }
 
@@ -105,15 +129,66 @@ Status migrate(SQLite::Database& db) {
   return ok_status();
 }
 
+namespace {
+
+// A connection for reading when the normal open failed for want of space: WAL mode keeps
+// its index in a -shm file of 32 KiB, which a full disk cannot give. locking_mode=EXCLUSIVE
+// keeps that index in memory instead (it takes the database's write lock, which needs a
+// read-write handle), and query_only makes sure nothing is written through it. Opened for
+// one read and closed after it, so the lock is held for that read only.
+std::unique_ptr<SQLite::Database> open_for_reading(const fs::path& path) {
+  auto db = std::make_unique<SQLite::Database>(
+      path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_NOMUTEX, kBusyTimeoutMs);
+  db->exec("PRAGMA locking_mode=EXCLUSIVE");
+  db->exec("PRAGMA query_only=1");
+  return db;
+}
+
+Status run_in(SQLite::Database& db, const fs::path& path, bool immediate,
+              const std::function<Status(Tx&)>& fn) {
+  try {
+    for (int attempt = 1;; ++attempt) {
+      try {
+        Stmt(db, immediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED").exec();
+        break;
+      } catch (const SQLite::Exception& e) {
+        if (!is_busy(e) || attempt == kBeginAttempts) throw;
+      }
+    }
+  } catch (const std::exception& e) {
+    return db_error(path, e, &db);
+  }
+  Tx tx(db);
+  Status result = ok_status();
+  try {
+    result = fn(tx);
+    if (result.ok()) {
+      Stmt(db, "COMMIT").exec();
+      return result;
+    }
+  } catch (const std::exception& e) {
+    result = db_error(path, e, &db);
+  }
+  try {
+    Stmt(db, "ROLLBACK").exec();
+  } catch (const std::exception&) {
+    // The transaction is already gone (SQLite rolls back on some errors by itself).
+  }
+  return result;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Store>> Store::open(const fs::path& path, OpenMode mode) {
   std::error_code ec;
   if (mode == OpenMode::existing && !fs::exists(path, ec))
     return make_error(Errc::project,
                       "database " + path.string() + " is missing (run 'drover init' to create it)");
+  std::unique_ptr<SQLite::Database> db;
   try {
     int flags = SQLite::OPEN_READWRITE | SQLite::OPEN_NOMUTEX;
     if (mode == OpenMode::create) flags |= SQLite::OPEN_CREATE;
-    auto db = std::make_unique<SQLite::Database>(path.string(), flags, kBusyTimeoutMs);
+    db = std::make_unique<SQLite::Database>(path.string(), flags, kBusyTimeoutMs);
     enable_wal(*db);
     db->exec("PRAGMA synchronous=NORMAL");
     db->exec("PRAGMA foreign_keys=ON");
@@ -122,48 +197,53 @@ Result<std::unique_ptr<Store>> Store::open(const fs::path& path, OpenMode mode) 
                         "database " + path.string() + ": " + migrated.error().message);
     return std::unique_ptr<Store>(new Store(std::move(db), path));
   } catch (const std::exception& e) {
-    return db_error(path, e);
+    const auto* se = dynamic_cast<const SQLite::Exception*>(&e);
+    bool full = se != nullptr && is_full(*se, db.get(), path);
+    Error error = db_error(path, e, db.get());
+    db.reset();
+    if (!full || mode != OpenMode::existing) return error;
+    return open_read_only(path, std::move(error));
   }
+}
+
+// The database could not be opened for want of space: readers can still be served (one
+// short connection per read), writers get `why` at once.
+Result<std::unique_ptr<Store>> Store::open_read_only(const fs::path& path, Error why) {
+  try {
+    auto db = open_for_reading(path);
+    // Migrating would write: an old schema cannot be read this way.
+    if (db->execAndGet("PRAGMA user_version").getInt() != current_schema_version()) return why;
+  } catch (const std::exception&) {
+    return why;
+  }
+  auto store = std::unique_ptr<Store>(new Store(nullptr, path));
+  store->read_only_ = std::move(why);
+  return store;
 }
 
 Store::Store(std::unique_ptr<SQLite::Database> db, fs::path path)
     : db_(std::move(db)), path_(std::move(path)) {}
-Store::~Store() { forget_statements(*db_); }
+Store::~Store() {
+  if (db_) forget_statements(*db_);
+}
 
 Status Store::run(bool immediate, const std::function<Status(Tx&)>& fn) {
+  if (db_) return run_in(*db_, path_, immediate, fn);
+  if (immediate) return *read_only_;
+  std::unique_ptr<SQLite::Database> db;
   try {
-    for (int attempt = 1;; ++attempt) {
-      try {
-        Stmt(*db_, immediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED").exec();
-        break;
-      } catch (const SQLite::Exception& e) {
-        if (!is_busy(e) || attempt == kBeginAttempts) throw;
-      }
-    }
+    db = open_for_reading(path_);
   } catch (const std::exception& e) {
-    return db_error(path_, e);
+    return db_error(path_, e, db.get());
   }
-  Tx tx(*db_);
-  Status result = ok_status();
-  try {
-    result = fn(tx);
-    if (result.ok()) {
-      Stmt(*db_, "COMMIT").exec();
-      return result;
-    }
-  } catch (const std::exception& e) {
-    result = db_error(path_, e);
-  }
-  try {
-    Stmt(*db_, "ROLLBACK").exec();
-  } catch (const std::exception&) {
-    // The transaction is already gone (SQLite rolls back on some errors by itself).
-  }
-  return result;
+  Status s = run_in(*db, path_, false, fn);
+  forget_statements(*db);
+  return s;
 }
 
 int Store::schema_version() {
   try {
+    if (!db_) return open_for_reading(path_)->execAndGet("PRAGMA user_version").getInt();
     return db_->execAndGet("PRAGMA user_version").getInt();
   } catch (const std::exception&) {
     return -1;
@@ -172,6 +252,7 @@ int Store::schema_version() {
 
 Result<std::string> Store::integrity_check() {
   try {
+    if (!db_) return open_for_reading(path_)->execAndGet("PRAGMA integrity_check").getString();
     return db_->execAndGet("PRAGMA integrity_check").getString();
   } catch (const std::exception& e) {
     return db_error(path_, e);

@@ -45,6 +45,10 @@ class Store {
   // Opens (or creates) the database, sets the pragmas and migrates it forward.
   // Errors: not a database / corrupt → failed; newer schema than we know → failed;
   // missing with OpenMode::existing → project ("run 'drover init'").
+  // A full disk (core/disk_full.h) with OpenMode::existing and the current schema gives a
+  // read-only Store instead: every read works (on a connection of its own that writes
+  // nothing), every write fails at once with the disk-full error. Anything else that runs
+  // out of space fails with that error too, and its transaction is rolled back.
   static Result<std::unique_ptr<Store>> open(const std::filesystem::path& path, OpenMode mode);
   ~Store();
 
@@ -60,13 +64,18 @@ class Store {
   // PRAGMA integrity_check: "ok" or the first problem.
   Result<std::string> integrity_check();
   const std::filesystem::path& path() const { return path_; }
+  // The disk-full error a read-only Store (see open) gives every write; nullopt if writable.
+  const std::optional<Error>& read_only() const { return read_only_; }
 
  private:
   Store(std::unique_ptr<SQLite::Database> db, std::filesystem::path path);
+  static Result<std::unique_ptr<Store>> open_read_only(const std::filesystem::path& path,
+                                                       Error why);
   Status run(bool immediate, const std::function<Status(Tx&)>& fn);
 
-  std::unique_ptr<SQLite::Database> db_;
+  std::unique_ptr<SQLite::Database> db_;  // null when read-only
   std::filesystem::path path_;
+  std::optional<Error> read_only_;
 };
 
 template <class T>

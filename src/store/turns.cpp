@@ -93,6 +93,15 @@ std::vector<TurnRecord> Turns::recent(std::string_view agent, int limit) {
   return out;
 }
 
+std::map<std::int64_t, std::int64_t> Turns::numbers(std::string_view agent) {
+  Stmt q(db_, "SELECT id FROM turns WHERE agent = ? AND pid IS NOT NULL ORDER BY id");
+  q.bind(1, std::string(agent));
+  std::map<std::int64_t, std::int64_t> out;
+  std::int64_t n = 0;
+  while (q.executeStep()) out[q.getColumn(0).getInt64()] = ++n;
+  return out;
+}
+
 std::vector<TurnRecord> Turns::unfinished() {
   Stmt q(db_,
          std::string("SELECT ") + kTurnColumns + " FROM turns WHERE ended_at IS NULL ORDER BY id");

@@ -1,6 +1,7 @@
 #pragma once
 // The turns repository: one row per child process run.
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,6 +28,9 @@ class Turns {
   std::optional<TurnRecord> get(std::int64_t id);
   // Newest first.
   std::vector<TurnRecord> recent(std::string_view agent, int limit);
+  // The agent's own turn numbers, by turn id: 1, 2, 3… over its turns that started (got a
+  // pid); a turn that never started has none. What `log` shows as agent#N.
+  std::map<std::int64_t, std::int64_t> numbers(std::string_view agent);
   // Turns that never ended (ended_at IS NULL).
   std::vector<TurnRecord> unfinished();
 

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "core/clock.h"
+#include "core/settle.h"
 #include "core/text.h"
 #include "runner/terminal_mail.h"
 #include "runner/turn_ends.h"
@@ -67,15 +68,18 @@ void reconcile_turn_pid(runner::RunnerContext& ctx, const std::string& agent, Re
   if (!r) ctx.log->error("{}: {}", agent, r.error().message);
 }
 
-// The session side of recovering `name` (runner/turn_ends.h), logged.
+// The session side of recovering `name` (runner/turn_ends.h), logged as it happened.
 void settle_agent(runner::RunnerContext& ctx, const std::string& name, const RecoveryCause& why,
                   bool idle_too, RecoveryReport& rep) {
   Millis max_age = ctx.config.supervisor.resume_max_age;
   auto r = runner::settle_recovered(
       *ctx.store, name, why, idle_too, max_age,
-      [&ctx](const std::string& cap) { return runner::terminal_mail_of(ctx.paths, cap); });
+      [&ctx](const std::string& cap) { return runner::terminal_mail_of(ctx.paths, cap); },
+      {ctx.config.supervisor.max_failed_turns, ctx.config.supervisor.retry_backoff});
   if (!r) {
     ctx.log->error("recovery of {}: {}", name, r.error().message);
+    ++rep.failed;
+    rep.failure = r.error().message;
     return;
   }
   rep.turns_interrupted += r->turns_interrupted;
@@ -84,9 +88,19 @@ void settle_agent(runner::RunnerContext& ctx, const std::string& name, const Rec
                   escape_control(r->last_activity), format_duration(max_age));
     ++rep.stale;
   }
+  if (r->zombie) {
+    ctx.log->warn("not resuming {}: {}", name, escape_control(*r->zombie));
+    ++rep.zombies;
+  }
   if (r->resumed) {
-    ctx.log->info("resuming {} (interrupted turn {})", name,
-                  r->interrupted_turn ? std::to_string(*r->interrupted_turn) : std::string("?"));
+    std::string turn =
+        r->interrupted_turn ? std::to_string(*r->interrupted_turn) : std::string("?");
+    if (r->counted)
+      ctx.log->warn(
+          "resuming {} (interrupted turn {}) after {}: {}, counted as failed turn {} of {}", name,
+          turn, format_duration(r->counted->backoff.value_or(Millis(0))), r->counted->reason,
+          r->counted->failed_turns, ctx.config.supervisor.max_failed_turns);
+    else ctx.log->info("resuming {} (interrupted turn {})", name, turn);
     ++rep.resumed;
   }
 }
@@ -105,6 +119,24 @@ bool recover_agent(runner::RunnerContext& ctx, const std::string& name, const Re
 }
 
 }  // namespace
+
+std::string summary(const RecoveryReport& rep) {
+  std::string out = std::to_string(rep.turns_interrupted) + " interrupted turn(s) settled, " +
+                    std::to_string(rep.orphans_killed) + " orphan(s) killed, " +
+                    std::to_string(rep.resumed) + " agent(s) resumed, " +
+                    std::to_string(rep.stale) + " stale";
+  if (rep.zombies > 0)
+    out += ", " + std::to_string(rep.zombies) + " made zombie (interrupted too often)";
+  if (rep.failed > 0)
+    out += ", " + std::to_string(rep.failed) + " not recovered (" + rep.failure + ")";
+  return out;
+}
+
+bool any(const RecoveryReport& rep) {
+  return rep.turns_interrupted + rep.orphans_killed + rep.resumed + rep.stale + rep.zombies +
+             rep.failed >
+         0;
+}
 
 RecoveryReport recover(runner::RunnerContext& ctx) {
   RecoveryReport rep;
@@ -138,12 +170,25 @@ RecoveryReport recover_if_runner_died(runner::RunnerContext& ctx, const std::str
         return tx.sessions().needing_runner();
       });
   if (!names || std::find(names->begin(), names->end(), agent) == names->end()) return rep;
-  ctx.log->warn("{}: its turn has no runner (the runner died); recovering it", agent);
+  ctx.log->warn("{}: its turn never ended and no runner holds it; recovering it", agent);
   (void)recover_agent(ctx, agent, kRunnerDied, false, rep);
   return rep;
 }
 
-RecoveryReport adopt_dead_runners(runner::RunnerContext& ctx, const std::set<std::string>& own) {
+bool RecoveryRetries::due(const std::string& agent, SteadyPoint now) const {
+  auto it = waiting_.find(agent);
+  return it == waiting_.end() || now >= it->second.next;
+}
+
+void RecoveryRetries::failed(const std::string& agent, SteadyPoint now) {
+  constexpr Millis kCap{30 * 1000};
+  Waiting& w = waiting_[agent];
+  ++w.failures;
+  w.next = now + std::min(backoff_for(w.failures, Millis(1000)), kCap);
+}
+
+RecoveryReport adopt_dead_runners(runner::RunnerContext& ctx, const std::set<std::string>& own,
+                                  RecoveryRetries* retries) {
   RecoveryReport rep;
   auto names = ctx.store->read<std::vector<std::string>>(
       [&](store::Tx& tx) -> Result<std::vector<std::string>> {
@@ -153,10 +198,15 @@ RecoveryReport adopt_dead_runners(runner::RunnerContext& ctx, const std::set<std
     ctx.log->error("looking for dead runners: {}", names.error().message);
     return rep;
   }
+  auto now = ctx.clock->now();
   for (const auto& name : *names) {
     if (own.count(name) || runner::lease_held(ctx.paths, name)) continue;
-    ctx.log->warn("{}: its turn has no runner (the runner died); recovering it", name);
+    if (retries && !retries->due(name, now)) continue;
+    ctx.log->warn("{}: its turn never ended and no runner holds it; recovering it", name);
+    int failed_before = rep.failed;
     (void)recover_agent(ctx, name, kRunnerDied, false, rep);
+    if (retries && rep.failed > failed_before) retries->failed(name, now);
+    else if (retries) retries->succeeded(name);
   }
   return rep;
 }

@@ -57,10 +57,7 @@ class Supervisor {
     conditions_.supervisor = ::getpid();
     reload_config(false, nullptr);  // the text the config came from, and the state file
     auto rep = recover(ctx_);
-    ctx_.log->info(
-        "recovery: {} interrupted turn(s) settled, {} orphan(s) killed, {} agent(s) resumed, {} "
-        "stale",
-        rep.turns_interrupted, rep.orphans_killed, rep.resumed, rep.stale);
+    ctx_.log->info("recovery: {}", summary(rep));
     (void)os::remove_file(sock_path_);
     boost::system::error_code ec;
     socket_.open(dgram(), ec);
@@ -116,11 +113,8 @@ class Supervisor {
       if (!shutting_down_) {
         std::set<std::string> own;
         for (const auto& [agent, run] : running_) own.insert(agent);
-        auto rep = adopt_dead_runners(ctx_, own);
-        if (rep.turns_interrupted + rep.orphans_killed + rep.resumed + rep.stale > 0)
-          ctx_.log->info(
-              "recovered after a dead runner: {} turn(s) settled, {} orphan(s) killed, {} resumed",
-              rep.turns_interrupted, rep.orphans_killed, rep.resumed);
+        auto rep = adopt_dead_runners(ctx_, own, &recovery_retries_);
+        if (any(rep)) ctx_.log->info("after a dead runner: {}", summary(rep));
       }
       schedule();
       arm_poll();  // while shutting down too: a `down --now` may still come
@@ -350,6 +344,7 @@ class Supervisor {
   bool state_unwritten_ = false;  // the last write of supervisor.state failed
   std::array<char, 64> buf_{};
   std::map<std::string, Running> running_;
+  RecoveryRetries recovery_retries_;  // agents whose recovery failed (a full disk)
   bool shutting_down_ = false;
   bool interrupted_ = false;                     // every running turn was asked to stop
   std::optional<os::FileIdentity> db_identity_;  // of drover.db when the supervisor opened it

@@ -45,6 +45,7 @@ Status run(const ProjectPaths& paths, const Config& config) {
     return st.error();
   auto store = store::Store::open(paths.db(), store::OpenMode::existing);
   if (!store) return store.error();
+  if (auto full = (*store)->read_only()) return *full;  // it could read, not write
 
   runner::RunnerContext ctx;
   ctx.paths = paths;

@@ -222,6 +222,19 @@ TEST_CASE("unknown commands and flags are usage errors with one line on stderr")
   e2e::expect_one_line_error(p.drover({"mail", "frob"}), 2, "drover mail --help");
   e2e::expect_one_line_error(p.drover({"mail"}), 2, "subcommand");
   e2e::expect_one_line_error(p.drover({"mail", "send", "--subject", "s"}), 2, "--to");
+  // In drover's words, with a suggestion for a typo (issue 16 item 8).
+  e2e::expect_one_line_error(p.drover({"slng", "bob", "x"}), 2,
+                             "unknown command 'slng' (did you mean 'sling'?)");
+  e2e::expect_one_line_error(p.drover({"sling", "bob", "task", "--runtim", "claude"}), 2,
+                             "unknown option '--runtim' for 'drover sling' (did you mean "
+                             "'--runtime'?)");
+  e2e::expect_one_line_error(p.drover({"mail", "raed", "3"}), 2,
+                             "unknown command 'raed' of 'drover mail' (did you mean 'read'?)");
+  e2e::expect_one_line_error(p.drover({"mail", "read", "abc"}), 2,
+                             "'abc' is not a valid id: a whole number is expected");
+  e2e::expect_one_line_error(p.drover({"status", "a", "b"}), 2,
+                             "unexpected argument 'b' for 'drover status'");
+  CHECK(p.drover({"sessions"}).err.find("not expected") == std::string::npos);
   auto j = p.drover({"status", "--bogus", "--json"});
   CHECK(j.code == 2);
   CHECK(j.json()["error"]["code"] == "usage");

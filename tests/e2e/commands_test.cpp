@@ -68,20 +68,26 @@ TEST_CASE("log: --json lists the turn's events, --turn filters, --raw prints the
   }
   CHECK(saw_text);
 
-  auto only2 = p.drover({"log", "coord", "--turn", t2, "--json"});
+  auto only2 = p.drover({"log", "coord", "--turn", "2", "--json"});  // its 2nd turn
   REQUIRE(only2.code == 0);
   REQUIRE_FALSE(only2.json()["events"].empty());
   const auto only2_doc = only2.json();  // keep the document alive while iterating it
-  for (const auto& e : only2_doc["events"]) CHECK(e["turn"] == std::stoll(t2));
+  for (const auto& e : only2_doc["events"]) {
+    CHECK(e["turn"] == std::stoll(t2));
+    CHECK(e["turn_number"] == 2);
+  }
   CHECK(contains(only2.out, "second-turn-text"));
   CHECK_FALSE(contains(only2.out, "first-turn-text"));
 
   auto human = p.drover({"log", "coord"});
   REQUIRE(human.code == 0);
-  CHECK(contains(human.out, "#" + t1 + " assistant_text"));
+  // One line per event: time, agent#N (its own turn number), a marker, the content.
+  CHECK(contains(human.out, " coord#1  text   first-turn-text\n"));
+  CHECK(contains(human.out, " coord#2  text   second-turn-text\n"));
+  CHECK(contains(human.out, " coord#2  result done"));
   CHECK(contains(human.out, "first-turn-text"));
 
-  auto raw = p.drover({"log", "coord", "--raw", "--turn", t1});
+  auto raw = p.drover({"log", "coord", "--raw", "--turn", "1"});
   REQUIRE(raw.code == 0);
   CHECK(raw.out == e2e::read_text(p.root() / ".drover/logs/coord" / (t1 + ".stdout.ndjson")));
   auto first_line = Json::parse(raw.out.substr(0, raw.out.find('\n')), nullptr, false);

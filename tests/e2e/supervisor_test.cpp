@@ -101,8 +101,8 @@ TEST_CASE(
     auto r = e2e::run(p, {"nudge", "coord", "--wait", "#!say waited"});
     INFO(r.out << r.err);
     CHECK(r.code == 0);
-    CHECK(contains(r.out, "text: waited"));
-    CHECK_FALSE(contains(r.out, "text: hello"));  // only what the nudge caused, not the first turn
+    CHECK(contains(r.out, "text   waited"));
+    CHECK_FALSE(contains(r.out, "text   hello"));  // only what the nudge caused, not the first turn
     CHECK(e2e::turn_count(p, "coord") == 2);
     CHECK(
         e2e::sql(p, "SELECT count(*) FROM messages WHERE type = 'nudge' AND read_at IS NOT NULL") ==

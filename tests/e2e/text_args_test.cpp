@@ -97,7 +97,7 @@ std::vector<std::string> generated_texts(std::size_t n) {
 // Every case as the words of one command line: each text alone, then a few texts together.
 std::vector<Words> text_cases() {
   std::vector<std::string> texts = kNastyTexts;
-  for (auto& s : generated_texts(40)) texts.push_back(s);
+  for (auto& s : generated_texts(16)) texts.push_back(s);
   std::vector<Words> cases;
   for (const auto& t : texts) cases.push_back({t});
   for (std::size_t i = 0; i + 2 < texts.size(); i += 7)

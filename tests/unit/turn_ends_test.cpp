@@ -216,3 +216,50 @@ TEST_CASE("turn ends: an agent without a parent that dies is reported to the ope
     CHECK(worker_died_to_operator(*f.db) == 1);
   }
 }
+
+namespace {
+
+// The worker's turn ends interrupted by recovery, and it starts the next one.
+Result<Recovered> recover_worker(EndsFixture& f) {
+  auto r = settle_recovered(*f.db, "worker", kCause, true, std::chrono::hours(1),
+                            default_terminal_mail, SettlePolicy{3, Millis(5000)});
+  must_write(*f.db, [&](store::Tx& tx) {
+    store::StateUpdate u;
+    if (tx.sessions().get("worker")->state != SessionState::between_turns) return Unit{};
+    (void)tx.sessions().transition("worker", SessionEvent::turn_started, u);
+    f.turn = tx.turns().create("worker", now_timestamp(), std::nullopt, 0);
+    return Unit{};
+  });
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "turn ends: interruptions in a row count as failed turns with backoff, then make a zombie") {
+  EndsFixture f;
+  auto first = recover_worker(f);
+  REQUIRE(first.ok());
+  CHECK(first.value().resumed);
+  CHECK_FALSE(first.value().counted);
+  CHECK(get_session(*f.db, "worker")->failed_turns == 0);
+
+  auto second = recover_worker(f);
+  REQUIRE(second.ok());
+  CHECK(second.value().resumed);
+  REQUIRE(second.value().counted);
+  auto s = get_session(*f.db, "worker");
+  CHECK(s->state == SessionState::in_turn);  // recover_worker started the next turn
+  CHECK(s->failed_turns == 1);
+  CHECK(s->retry_after);
+  CHECK(s->state_reason->find("interrupted 2 times in a row") != std::string::npos);
+
+  REQUIRE(recover_worker(f).ok());
+  CHECK(get_session(*f.db, "worker")->failed_turns == 2);
+  auto last = recover_worker(f);
+  REQUIRE(last.ok());
+  CHECK(last.value().zombie);
+  CHECK_FALSE(last.value().resumed);
+  CHECK(get_session(*f.db, "worker")->state == SessionState::zombie);
+  CHECK(f.worker_died() == 1);
+}
