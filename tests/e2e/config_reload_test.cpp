@@ -4,6 +4,8 @@
 #include <doctest/doctest.h>
 #include <signal.h>
 
+#include <filesystem>
+
 #include "support/agents.h"
 #include "support/command.h"
 #include "support/mail.h"
@@ -25,6 +27,15 @@ std::string reload_log(const TempProject& p) {
   return e2e::read_text(p.root() / ".drover/logs/supervisor.log");
 }
 
+// As an editor that saves by renaming: the supervisor never reads a half-written file (one
+// written in place may be read truncated — empty is a valid config — until the next check).
+void replace_config(const TempProject& p, const std::string& text) {
+  auto tmp = config_file(p);
+  tmp += ".new";
+  e2e::write_text(tmp, text);
+  std::filesystem::rename(tmp, config_file(p));
+}
+
 int count_of(const std::string& text, const std::string& needle) {
   int n = 0;
   for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
@@ -37,9 +48,8 @@ TEST_CASE("config reload: a runtime added while the supervisor runs starts the n
   TempProject p;
   p.init_scripted();
   e2e::ok(p, {"up"});
-  e2e::write_text(config_file(p), e2e::read_text(config_file(p)) +
-                                      "\n[runtimes.other]\ncommand = [\"" + e2e::agent_bin() +
-                                      "\"]\n");
+  replace_config(p, e2e::read_text(config_file(p)) + "\n[runtimes.other]\ncommand = [\"" +
+                        e2e::agent_bin() + "\"]\n");
   e2e::sling(p, {"b1", "--runtime", "other", "#!say hi\n" + e2e::kReportToOperator});
   REQUIRE(e2e::wait_state(p, "b1", "completed"));
   CHECK(e2e::records(p, "b1").size() == 1);
@@ -53,7 +63,7 @@ TEST_CASE(
   e2e::sling(p, {"a1", "#!sh until [ -e go ]; do sleep 0.02; done"});
   REQUIRE(e2e::wait_state(p, "a1", "in_turn"));
   std::string good = e2e::read_text(config_file(p));
-  e2e::write_text(config_file(p), "bogus_key = 1\n" + good);
+  replace_config(p, "bogus_key = 1\n" + good);
 
   REQUIRE(e2e::wait_until([&] { return supervisor_status(p)["config_error"].is_object(); }));
   auto err = supervisor_status(p)["config_error"];
@@ -72,7 +82,7 @@ TEST_CASE(
   CHECK(e2e::worker_died_to(p, "operator").empty());
   CHECK(count_of(reload_log(p), "bogus_key") == 1);  // logged once, not at every poll
 
-  e2e::write_text(config_file(p), good);
+  replace_config(p, good);
   CHECK(e2e::wait_until([&] { return supervisor_status(p)["config_error"].is_null(); }));
   CHECK_FALSE(contains(p.drover({"status"}).out, "config error"));
 }
@@ -99,13 +109,13 @@ TEST_CASE("config reload: SIGHUP and drover reload read the file at once; reload
   CHECK(supervisor_status(p)["running"] == true);
 
   std::string good = e2e::read_text(config_file(p));
-  e2e::write_text(config_file(p), good + "\n[supervisor]\nmax_turns = 3\n");
+  replace_config(p, good + "\n[supervisor]\nmax_turns = 3\n");
   auto bad = p.drover({"reload"});
   CHECK(bad.code == 5);
   CHECK(contains(bad.err, "last good config"));
   CHECK(supervisor_status(p)["config_error"].is_object());
 
-  e2e::write_text(config_file(p), good);
+  replace_config(p, good);
   CHECK(p.drover({"reload"}).code == 0);
   CHECK(supervisor_status(p)["config_error"].is_null());
 }
