@@ -35,14 +35,54 @@ struct Snapshot {
   int operator_unread = 0;
 };
 
+// The supervisor's conditions (supervisor/conditions.h), null when they do not hold.
+void write_conditions(JsonWriter& w, const std::optional<supervisor::Conditions>& c) {
+  w.key("spawns_deferred");
+  if (c && c->spawns)
+    w.begin_object()
+        .member("since", c->spawns->since)
+        .member("cause", c->spawns->cause)
+        .member("limit", c->spawns->limit)
+        .member("max", c->spawns->max)
+        .member("deferred", c->spawns->deferred)
+        .member("retry_at", c->spawns->retry_at)
+        .end_object();
+  else w.null();
+  w.key("config_error");
+  if (c && c->config_error)
+    w.begin_object()
+        .member("since", c->config_error->since)
+        .member("message", c->config_error->message)
+        .end_object();
+  else w.null();
+  w.member("config_loaded_at", c ? c->config_loaded_at : std::nullopt);
+}
+
 void write_supervisor(JsonWriter& w, const SupervisorInfo& sup, const Config& cfg, int running) {
   w.begin_object().member("running", sup.running);
   if (sup.identity) w.member("pid", static_cast<std::int64_t>(sup.identity->pid));
   else w.key("pid").null();
   w.member("started_at", sup.started_at)
       .member("turns_running", running)
-      .member("max_concurrent_turns", cfg.supervisor.max_concurrent_turns)
-      .end_object();
+      .member("max_concurrent_turns", cfg.supervisor.max_concurrent_turns);
+  write_conditions(w, sup.conditions);
+  w.end_object();
+}
+
+// One indented line per condition the running supervisor reports.
+std::string condition_lines(const std::optional<supervisor::Conditions>& c) {
+  std::string out;
+  if (c && c->spawns) {
+    const auto& s = *c->spawns;
+    out += "  starts deferred for " + age_since(s.since) + " (" + std::to_string(s.deferred) +
+           " so far): " + one_line_summary(s.cause, 100) + "; at most " + std::to_string(s.limit) +
+           " of " + std::to_string(s.max) + " turns at once\n";
+  }
+  if (c && c->config_error)
+    out += "  config error (for " + age_since(c->config_error->since) +
+           "): " + one_line_summary(c->config_error->message, 160) +
+           "; the last good config is in use until the file is fixed\n";
+  return out;
 }
 
 std::string supervisor_line(const SupervisorInfo& sup, const Config& cfg, int running) {
@@ -107,7 +147,7 @@ Status run_overview(Context& ctx, const StatusOptions& o, const ProjectPaths& p,
     line += "  " + one_line_summary(s.task, 50);
     lines.push_back(line);
   }
-  std::string text = supervisor_line(sup, cfg, running) + "\n";
+  std::string text = supervisor_line(sup, cfg, running) + "\n" + condition_lines(sup.conditions);
   if (snap->sessions.empty())
     text += "agents: none (start one with 'drover sling <agent> \"<task>\"')\n";
   for (const auto& l : lines) text += l + "\n";

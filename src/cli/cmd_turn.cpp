@@ -125,6 +125,10 @@ Status run_turn_cmd(Context& ctx, const TurnOptions& o) {
     case Kind::spawn_failed:
       return make_error(Errc::failed,
                         "cannot start the turn of '" + o.agent + "': " + started.message);
+    case Kind::deferred:
+      return make_error(Errc::resource, "cannot start the turn of '" + o.agent +
+                                            "' now: " + started.message +
+                                            " (its mail is still pending; try again later)");
     case Kind::failed: return make_error(Errc::failed, started.message);
     case Kind::started: break;
   }

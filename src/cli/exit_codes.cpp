@@ -9,6 +9,7 @@ int exit_code(Errc code) {
     case Errc::not_found: return 3;
     case Errc::conflict: return 4;
     case Errc::project: return 5;
+    case Errc::resource: return 1;  // SPEC §6: "operation failed"; the message says why
   }
   return 1;
 }
@@ -20,6 +21,7 @@ std::string_view error_code_name(Errc code) {
     case Errc::not_found: return "not_found";
     case Errc::conflict: return "conflict";
     case Errc::project: return "project";
+    case Errc::resource: return "resource";
   }
   return "failed";
 }

@@ -20,6 +20,7 @@ const CommandEntry kCommands[] = {
     {"supervise", "run the supervisor in the foreground", install_supervise},
     {"up", "start the supervisor in the background", install_up},
     {"down", "stop the supervisor (running turns resume next time)", install_down},
+    {"reload", "make the running supervisor read config.toml again", install_reload},
     {"turn", "run one turn of an agent in the foreground", install_turn},
     {"doctor", "check the installation and the project's files", install_doctor},
     {"completions", "print a completion script: bash, zsh or fish", install_completions},

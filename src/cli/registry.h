@@ -42,6 +42,7 @@ void install_clean(CLI::App* cmd, Context& ctx);
 void install_supervise(CLI::App* cmd, Context& ctx);
 void install_up(CLI::App* cmd, Context& ctx);
 void install_down(CLI::App* cmd, Context& ctx);
+void install_reload(CLI::App* cmd, Context& ctx);
 void install_doctor(CLI::App* cmd, Context& ctx);
 
 }  // namespace drover::cli

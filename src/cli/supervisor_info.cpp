@@ -15,6 +15,7 @@ SupervisorInfo read_supervisor_info(const ProjectPaths& p) {
   info.running = os::is_locked(p.supervisor_lock());
   if (!info.running) return info;
   info.identity = supervisor::read_supervisor_pid(p);
+  if (info.identity) info.conditions = supervisor::read_conditions(p, info.identity->pid);
   std::error_code ec;
   auto mtime = std::filesystem::last_write_time(p.supervisor_pid(), ec);
   if (!ec) {

@@ -5,6 +5,7 @@
 
 #include "cli/project.h"
 #include "os/process.h"
+#include "supervisor/conditions.h"
 
 namespace drover::cli {
 
@@ -12,6 +13,8 @@ struct SupervisorInfo {
   bool running = false;                         // supervisor.lock is held
   std::optional<os::ProcessIdentity> identity;  // from supervisor.pid, when readable
   std::optional<std::string> started_at;        // supervisor.pid's mtime
+  // What it reports beyond that (supervisor.state): deferred starts, a bad config.toml.
+  std::optional<supervisor::Conditions> conditions;
 };
 
 SupervisorInfo read_supervisor_info(const ProjectPaths& p);

@@ -15,6 +15,7 @@ struct ProjectPaths {
   std::filesystem::path supervisor_pid() const { return dir() / "supervisor.pid"; }
   std::filesystem::path supervisor_sock() const { return dir() / "supervisor.sock"; }
   std::filesystem::path supervisor_down() const { return dir() / "supervisor.down"; }
+  std::filesystem::path supervisor_state() const { return dir() / "supervisor.state"; }
   std::filesystem::path logs() const { return dir() / "logs"; }
   // Built by string concatenation, not path::operator/ (which re-parses every component):
   // `status` computes these for every agent. Agent names never contain '/'.

@@ -13,6 +13,7 @@ enum class Errc {
   not_found = 3,  // agent, message, file
   conflict = 4,   // the state does not allow it, or a lock is held
   project = 5,    // not a drover project, or bad config
+  resource = 6,   // a passing shortage of processes, file descriptors or memory: retry later
 };
 
 struct Error {

@@ -14,6 +14,7 @@ std::string_view to_string(TurnOutcome o) {
     case TurnOutcome::lost_session: return "lost_session";
     case TurnOutcome::spawn_failed: return "spawn_failed";
     case TurnOutcome::aborted: return "aborted";
+    case TurnOutcome::deferred: return "deferred";
   }
   return "failed";
 }

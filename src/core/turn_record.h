@@ -19,12 +19,13 @@ enum class TurnOutcome {
   lost_session,  // the runtime no longer knew the --resume session
   spawn_failed,  // the agent's command could not be started
   aborted,       // spawned, but could not be recorded as started: killed at once
+  deferred,      // a passing resource shortage stopped its start: mail released, retried
 };
-inline constexpr TurnOutcome kAllOutcomes[] = {TurnOutcome::completed,    TurnOutcome::waiting,
-                                               TurnOutcome::violation,    TurnOutcome::failed,
-                                               TurnOutcome::stalled,      TurnOutcome::stopped,
-                                               TurnOutcome::interrupted,  TurnOutcome::lost_session,
-                                               TurnOutcome::spawn_failed, TurnOutcome::aborted};
+inline constexpr TurnOutcome kAllOutcomes[] = {
+    TurnOutcome::completed,   TurnOutcome::waiting,      TurnOutcome::violation,
+    TurnOutcome::failed,      TurnOutcome::stalled,      TurnOutcome::stopped,
+    TurnOutcome::interrupted, TurnOutcome::lost_session, TurnOutcome::spawn_failed,
+    TurnOutcome::aborted,     TurnOutcome::deferred};
 
 std::string_view to_string(TurnOutcome o);
 std::optional<TurnOutcome> parse_turn_outcome(std::string_view name);

@@ -148,16 +148,26 @@ int reap_children_except(const std::set<pid_t>& keep) {
   return reaped;
 }
 
-long raise_fd_limit() {
+FdLimit raise_fd_limit() {
+  FdLimit out;
   rlimit lim{};
-  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return -1;
-  rlim_t want = lim.rlim_max == RLIM_INFINITY ? 65536 : std::min<rlim_t>(lim.rlim_max, 65536);
-  if (want > lim.rlim_cur) {
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return out;
+  auto as_long = [](rlim_t v) { return v == RLIM_INFINITY ? -1L : static_cast<long>(v); };
+  out.before = as_long(lim.rlim_cur);
+  out.hard = as_long(lim.rlim_max);
+  std::vector<rlim_t> wants{lim.rlim_max};
+  if (lim.rlim_max == RLIM_INFINITY) wants = {rlim_t{1} << 20, rlim_t{65536}};
+  for (rlim_t want : wants) {
+    if (lim.rlim_cur != RLIM_INFINITY && want <= lim.rlim_cur) break;
     rlimit raised = lim;
     raised.rlim_cur = want;
-    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) lim = raised;
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) {
+      lim = raised;
+      break;
+    }
   }
-  return static_cast<long>(lim.rlim_cur);
+  out.now = as_long(lim.rlim_cur);
+  return out;
 }
 
 }  // namespace drover::os

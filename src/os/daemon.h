@@ -50,9 +50,15 @@ void send_report(int& fd, std::string_view line);
 // the runner). Uses WNOWAIT to look before reaping. Returns how many were reaped.
 int reap_children_except(const std::set<pid_t>& keep);
 
-// Raises the soft RLIMIT_NOFILE towards the hard limit, to at most 65536 (each running turn
-// holds about eight descriptors; the usual soft limit of 1024 would cap the supervisor near
-// 120 turns). Agents inherit it. Returns the soft limit now in force.
-long raise_fd_limit();
+// Raises the soft RLIMIT_NOFILE to the hard limit (each running turn holds about eight
+// descriptors; the usual soft limit of 1024 would cap the supervisor near 120 turns). An
+// unlimited hard limit gives 1048576 (the kernel's usual nr_open), or 65536 where that is
+// refused. Agents inherit it. -1 in a field that could not be read.
+struct FdLimit {
+  long before = -1;  // the soft limit we started with
+  long now = -1;     // the soft limit in force
+  long hard = -1;    // the hard limit (-1 also for unlimited)
+};
+FdLimit raise_fd_limit();
 
 }  // namespace drover::os

@@ -1,5 +1,7 @@
 #include "os/fd_io.h"
 
+#include "core/resource_errors.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -10,8 +12,11 @@ namespace drover::os {
 
 Result<int> open_append(const std::filesystem::path& path, unsigned mode) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, mode);
-  if (fd < 0)
-    return make_error(Errc::failed, "cannot open " + path.string() + ": " + std::strerror(errno));
+  if (fd < 0) {
+    int err = errno;
+    return make_error(errc_of_errno(err),
+                      "cannot open " + path.string() + ": " + std::strerror(err));
+  }
   return fd;
 }
 

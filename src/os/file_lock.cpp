@@ -1,5 +1,7 @@
 #include "os/file_lock.h"
 
+#include "core/resource_errors.h"
+
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -61,8 +63,9 @@ Result<FileLock> FileLock::try_acquire(const std::filesystem::path& path) {
   for (int attempt = 0;; ++attempt) {
     int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) {
-      return make_error(Errc::failed,
-                        "cannot open lock file " + path.string() + ": " + std::strerror(errno));
+      int err = errno;
+      return make_error(errc_of_errno(err),
+                        "cannot open lock file " + path.string() + ": " + std::strerror(err));
     }
     if (flock_retrying(fd, LOCK_EX | LOCK_NB) != 0) {
       int err = errno;

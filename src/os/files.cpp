@@ -1,5 +1,7 @@
 #include "os/files.h"
 
+#include "core/resource_errors.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -18,7 +20,7 @@ std::string quoted(const std::filesystem::path& p) { return "'" + p.string() + "
 
 Error errno_error(const std::string& what, const std::filesystem::path& p, int err) {
   if (is_disk_full_errno(err)) return disk_full_error(p, free_bytes(p));
-  return make_error(Errc::failed, what + " " + quoted(p) + ": " + std::strerror(err));
+  return make_error(errc_of_errno(err), what + " " + quoted(p) + ": " + std::strerror(err));
 }
 
 bool write_all(int fd, std::string_view data, int& err) {

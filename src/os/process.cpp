@@ -1,5 +1,7 @@
 #include "os/process.h"
 
+#include "core/resource_errors.h"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -114,7 +116,7 @@ Result<ProcessIdentity> read_identity(pid_t pid) {
     if (err == ENOENT || err == ESRCH) {
       return make_error(Errc::not_found, "no process " + std::to_string(pid));
     }
-    return make_error(Errc::failed, "cannot read " + path + ": " + errno_text(err));
+    return make_error(errc_of_errno(err), "cannot read " + path + ": " + errno_text(err));
   }
   auto fields = parse_stat(*text);
   if (!fields) return make_error(Errc::failed, "cannot parse " + path);

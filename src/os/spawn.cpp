@@ -1,5 +1,6 @@
 #include "os/spawn.h"
 
+#include "core/resource_errors.h"
 #include "os/fd_io.h"
 #include "os/host.h"
 
@@ -52,7 +53,7 @@ bool make_pipe(int fds[2]) {
 }
 
 Error run_error(const std::string& cmd, int err) {
-  return make_error(err == ENOENT ? Errc::not_found : Errc::failed,
+  return make_error(err == ENOENT ? Errc::not_found : errc_of_errno(err),
                     "cannot run '" + cmd + "': " + std::strerror(err));
 }
 
@@ -133,7 +134,7 @@ Status check_request(const SpawnRequest& request) {
     if (::stat(request.cwd.c_str(), &st) != 0) {
       int err = errno;
       return make_error(
-          err == ENOENT ? Errc::not_found : Errc::failed,
+          err == ENOENT ? Errc::not_found : errc_of_errno(err),
           "cannot run '" + cmd + "' in '" + request.cwd.string() + "': " + std::strerror(err));
     }
     if (!S_ISDIR(st.st_mode)) {
@@ -153,8 +154,9 @@ Result<SpawnedChild> spawn(const SpawnRequest& request) {
 
   Pipes pipes;
   if (!make_pipe(pipes.in) || !make_pipe(pipes.out) || !make_pipe(pipes.err)) {
-    return make_error(Errc::failed,
-                      "cannot run '" + cmd + "': cannot create pipes: " + std::strerror(errno));
+    int err = errno;
+    return make_error(errc_of_errno(err),
+                      "cannot run '" + cmd + "': cannot create pipes: " + std::strerror(err));
   }
   SpawnSetup setup;
   if (int rc = prepare(setup, request, pipes); rc != 0) return run_error(cmd, rc);

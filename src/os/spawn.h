@@ -29,7 +29,9 @@ struct SpawnedChild {
 };
 
 // Errors: not_found when argv[0] cannot be found/executed ("cannot run 'x': No such file
-// or directory"), failed for other errno values; the message names the command and errno.
+// or directory"), resource when a passing shortage stopped it (EAGAIN, EMFILE, ENFILE,
+// ENOMEM: core/resource_errors.h), failed for other errno values; the message names the
+// command and errno.
 Result<SpawnedChild> spawn(const SpawnRequest& request);
 
 // The argv that runs `request` inside a cgroup v2 directory with no window in which it

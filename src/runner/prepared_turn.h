@@ -43,6 +43,8 @@ struct PreparedTurn {
   TurnLease lease;
   StallBudgets budgets;
   StopPolicy stop_policy;
+  SettlePolicy settle_policy;      // from the config the turn started with (a reload waits for
+                                   // the next turn)
   OwnedFd transcript, stderr_log;  // .drover/logs/<agent>/<turn>.{stdout.ndjson,stderr.log}
   SteadyPoint spawned_at;
   std::optional<std::filesystem::path> cgroup;  // the turn's own, in cgroup mode

@@ -90,6 +90,8 @@ struct StartResult {
     no_work,       // no pending mail, or the agent is not runnable: nothing happened
     busy,          // another runner holds the turn lock
     spawn_failed,  // the command could not be started: mail released, state untouched
+    deferred,      // a passing shortage (processes, files, memory: Errc::resource) stopped
+                   // the start: mail released, state untouched, nothing counted; retry later
     failed,        // anything else (turn.pid write, store): cleaned up, message says what
   };
   Kind kind = Kind::no_work;

@@ -46,9 +46,7 @@ TurnReport settle_turn(RunnerContext& ctx, const PreparedTurn& t, const Streamed
   report.turn_id = t.turn_id;
   report.exit_code = s.how.exit_code;
   report.signal = s.how.signal;
-  auto r = settle_run(*ctx.store,
-                      {ctx.config.supervisor.max_failed_turns, ctx.config.supervisor.retry_backoff},
-                      end);
+  auto r = settle_run(*ctx.store, t.settle_policy, end);
   if (!r) {
     ctx.log->error("{}: could not settle turn {}: {}", t.agent, t.turn_id,
                    escape_control(r.error().message));

@@ -39,6 +39,17 @@ struct LaunchFailure {
   std::string message;
 };
 
+// A passing shortage (Errc::resource) defers the turn whatever step it hit; any other
+// error is the step's own failure.
+LaunchFailure launch_failure(const Error& e, Kind kind, TurnOutcome outcome, std::string message) {
+  if (e.code == Errc::resource) return {Kind::deferred, TurnOutcome::deferred, std::move(message)};
+  return {kind, outcome, std::move(message)};
+}
+
+Kind kind_of(const Error& e, Kind otherwise) {
+  return e.code == Errc::resource ? Kind::deferred : otherwise;
+}
+
 // A spawned child not yet handed to streaming: unless released, it is killed and reaped
 // and its pipes closed — the one cleanup path for every failure after the spawn.
 class ChildGuard {
@@ -116,6 +127,7 @@ void prepare(RunnerContext& ctx, PreparedTurn& t, Claimed& c) {
   t.budgets.stall_timeout = t.capability.stall_timeout.value_or(turn.stall_timeout);
   t.budgets.max_duration = t.capability.max_duration.value_or(turn.max_duration);
   t.stop_policy = default_stop_policy(turn.kill_grace);
+  t.settle_policy = {ctx.config.supervisor.max_failed_turns, ctx.config.supervisor.retry_backoff};
 }
 
 std::optional<os::SpawnRequest> spawn_request(RunnerContext& ctx, const PreparedTurn& t) {
@@ -140,8 +152,10 @@ std::optional<LaunchFailure> open_logs(RunnerContext& ctx, PreparedTurn& t) {
   if (out) t.transcript = OwnedFd(*out);
   auto err = os::open_append(logs / (std::to_string(t.turn_id) + ".stderr.log"));
   if (err) t.stderr_log = OwnedFd(*err);
-  if (!out) return LaunchFailure{Kind::failed, TurnOutcome::failed, out.error().message};
-  if (!err) return LaunchFailure{Kind::failed, TurnOutcome::failed, err.error().message};
+  if (!out)
+    return launch_failure(out.error(), Kind::failed, TurnOutcome::failed, out.error().message);
+  if (!err)
+    return launch_failure(err.error(), Kind::failed, TurnOutcome::failed, err.error().message);
   return std::nullopt;
 }
 
@@ -208,8 +222,10 @@ std::optional<LaunchFailure> launch(RunnerContext& ctx, PreparedTurn& t, std::si
   }
   auto spawned = ctx.spawner->spawn(actual);
   if (!spawned) {
-    ctx.log->error("{}: spawn failed: {}", t.agent, spawned.error().message);
-    return LaunchFailure{Kind::spawn_failed, TurnOutcome::spawn_failed, spawned.error().message};
+    if (spawned.error().code != Errc::resource)  // a shortage is logged once, by the supervisor
+      ctx.log->error("{}: spawn failed: {}", t.agent, spawned.error().message);
+    return launch_failure(spawned.error(), Kind::spawn_failed, TurnOutcome::spawn_failed,
+                          spawned.error().message);
   }
   ChildGuard guard(*ctx.spawner, *spawned);
   t.child = guard.child();
@@ -221,7 +237,7 @@ std::optional<LaunchFailure> launch(RunnerContext& ctx, PreparedTurn& t, std::si
     std::string msg = "failed to write turn.pid " + ctx.paths.turn_pid(t.agent).string() + ": " +
                       published.error().message;
     ctx.log->error("{}: {}", t.agent, msg);
-    return LaunchFailure{Kind::failed, TurnOutcome::failed, msg};
+    return launch_failure(published.error(), Kind::failed, TurnOutcome::failed, msg);
   }
   t.identity = *id;
   if (auto started = record_started(ctx, t, *spawn, mail); !started)
@@ -253,15 +269,17 @@ StartResult start_turn(boost::asio::io_context& io, RunnerContext& ctx, const Tu
   if (!pending) return result(Kind::failed, pending.error().message);
   if (*pending == 0) return result(Kind::no_work, "no pending mail for " + agent);
   for (const auto& dir : {ctx.paths.agent_dir(agent), ctx.paths.agent_logs(agent)})
-    if (auto st = os::make_private_dirs(dir); !st) return result(Kind::failed, st.error().message);
+    if (auto st = os::make_private_dirs(dir); !st)
+      return result(kind_of(st.error(), Kind::failed), st.error().message);
 
   PreparedTurn t;
   t.agent = agent;
   auto lease = TurnLease::take(
       ctx.paths, agent, req.wait_for_lock ? std::optional<Millis>(req.lock_timeout) : std::nullopt);
   if (!lease)
-    return result(lease.error().code == Errc::conflict ? Kind::busy : Kind::failed,
-                  lease.error().message);
+    return result(
+        lease.error().code == Errc::conflict ? Kind::busy : kind_of(lease.error(), Kind::failed),
+        lease.error().message);
   t.lease = std::move(*lease);
 
   auto claimed = claim(ctx, agent);

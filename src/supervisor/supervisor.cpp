@@ -1,7 +1,5 @@
-#include "supervisor/supervisor.h"
+#include "supervisor/loop.h"
 
-#include <spdlog/sinks/rotating_file_sink.h>
-#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -10,26 +8,28 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "core/spawn_backoff.h"
 #include "core/text.h"
 #include "core/watchdog.h"
 #include "os/daemon.h"
-#include "os/file_lock.h"
 #include "os/files.h"
 #include "os/process.h"
-#include "runner/containment.h"
-#include "runner/escaping_sink.h"
 #include "runner/runner.h"
 #include "runner/terminal_mail.h"
 #include "runner/turn_ends.h"
 #include "store/mail.h"
 #include "store/sessions.h"
 #include "store/store.h"
+#include "supervisor/conditions.h"
+#include "supervisor/config_watch.h"
 #include "supervisor/recovery.h"
 #include "supervisor/shutdown_request.h"
+#include "supervisor/supervisor.h"
 
 namespace drover::supervisor {
 
@@ -43,13 +43,19 @@ class Supervisor {
   Supervisor(runner::RunnerContext& ctx, const std::filesystem::path& sock_path)
       : ctx_(ctx),
         signals_(io_, SIGTERM, SIGINT),
+        hangup_(io_, SIGHUP),
         socket_(io_),
         poll_(io_),
         grace_(io_),
-        sock_path_(sock_path) {}
+        retry_(io_),
+        sock_path_(sock_path),
+        backoff_(ctx.config.supervisor.max_concurrent_turns),
+        config_watch_(ctx.paths.config()) {}
 
   Status run() {
     db_identity_ = os::file_identity(ctx_.paths.db());
+    conditions_.supervisor = ::getpid();
+    reload_config(false, nullptr);  // the text the config came from, and the state file
     auto rep = recover(ctx_);
     ctx_.log->info("recovery: {}", summary(rep));
     (void)os::remove_file(sock_path_);
@@ -64,11 +70,13 @@ class Supervisor {
       if (!e)
         begin_shutdown(std::string("signal ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT"), false);
     });
+    await_hangup();
     arm_poll();
     schedule();
     io_.run();
     socket_.close(ec);
     (void)os::remove_file(sock_path_);
+    clear_conditions(ctx_.paths);
     ctx_.log->info("supervisor stopped");
     return ok_status();
   }
@@ -80,10 +88,13 @@ class Supervisor {
         if (ec != asio::error::operation_aborted) ctx_.log->warn("wake socket: {}", ec.message());
         return;
       }
+      bool reload = false;
       for (std::size_t i = 0; i < n; ++i) {
         if (buf_[i] == kDown) begin_shutdown("drover down", false);
         if (buf_[i] == kDownNow) begin_shutdown("drover down --now", true);
+        reload = reload || buf_[i] == kReload;
       }
+      reload_config(reload, reload ? "drover reload" : nullptr);
       check_shutdown_request();
       schedule();
       receive();
@@ -95,6 +106,8 @@ class Supervisor {
     poll_.async_wait([this](boost::system::error_code ec) {
       if (ec) return;
       (void)os::reap_children_except(child_pids());
+      reload_config(false, nullptr);
+      if (state_unwritten_) write_state();
       check_shutdown_request();
       check_database();
       if (!shutting_down_) {
@@ -137,6 +150,8 @@ class Supervisor {
 
   void schedule() {
     if (shutting_down_) return;
+    SteadyPoint now = ctx_.clock->now();
+    if (!backoff_.may_start(now)) return arm_retry();
     auto candidates = ctx_.store->read<std::vector<Candidate>>(
         [&](store::Tx& tx) -> Result<std::vector<Candidate>> { return tx.sessions().runnable(); });
     if (!candidates) {
@@ -145,16 +160,22 @@ class Supervisor {
     }
     std::set<std::string> running;
     for (const auto& [agent, run] : running_) running.insert(agent);
-    auto picks = pick_turns(*candidates, running, ctx_.config.supervisor.max_concurrent_turns,
-                            SystemClock::instance().now());
+    auto wall = SystemClock::instance().now();
+    auto picks = pick_turns(*candidates, running, backoff_.limit(), wall);
     if (picks.empty() && !candidates->empty() &&
-        running.size() >= static_cast<std::size_t>(ctx_.config.supervisor.max_concurrent_turns))
+        running.size() >= static_cast<std::size_t>(backoff_.limit()))
       ctx_.log->debug("{} agent(s) waiting: all {} turn slots busy", candidates->size(),
                       running.size());
-    for (const auto& agent : picks) start(agent);
+    for (const auto& agent : picks)
+      if (!start(agent)) return;  // deferred: no more starts until the backoff allows
+    if (!backoff_.episode()) return;
+    auto startable = pick_turns(*candidates, running, std::numeric_limits<int>::max(), wall);
+    if (backoff_.on_round(now, static_cast<int>(startable.size() - picks.size()))) end_shortage();
   }
 
-  void start(const std::string& agent) {
+  // Returns false when a passing shortage deferred the start (SPEC §5.1.6 does not apply:
+  // the agent is not failed).
+  bool start(const std::string& agent) {
     runner::TurnRequest req{agent, false, std::chrono::milliseconds(0)};
     auto r = runner::start_turn(io_, ctx_, req, [this, agent](const runner::TurnReport& rep) {
       running_.erase(agent);
@@ -171,8 +192,11 @@ class Supervisor {
       case Kind::started:
         running_[agent] = Running{r.handle, r.pid};
         ctx_.log->info("started {} turn {} ({} of {} slots)", agent, r.turn_id, running_.size(),
-                       ctx_.config.supervisor.max_concurrent_turns);
+                       backoff_.limit());
+        if (backoff_.on_started(static_cast<int>(running_.size()))) end_shortage();
+        else if (backoff_.episode()) write_state();
         break;
+      case Kind::deferred: defer(agent, r.message); return false;
       case Kind::busy:
         ctx_.log->info("skipping {}: its turn lock is held by another runner", agent);
         break;
@@ -182,6 +206,92 @@ class Supervisor {
         ctx_.log->error("cannot start a turn for {}: {}", agent, escape_control(r.message));
         break;
     }
+    return true;
+  }
+
+  // docs/reliability.md "Transient faults": the turn was not started (its mail is pending
+  // again, nothing counted against the agent); starts wait and run fewer at once.
+  void defer(const std::string& agent, const std::string& why) {
+    int running = static_cast<int>(running_.size());
+    if (backoff_.on_shortage(ctx_.clock->now(), running, why)) {
+      shortage_since_ = now_timestamp();
+      ctx_.log->warn(
+          "starts deferred: a resource is short ({}: {}); running at most {} turn(s) of {}, "
+          "retrying after a pause that grows to 30s",
+          agent, escape_control(why), backoff_.limit(),
+          ctx_.config.supervisor.max_concurrent_turns);
+    }
+    write_state();
+    arm_retry();
+  }
+
+  void end_shortage() {
+    const auto& e = backoff_.last_episode();
+    if (e)
+      ctx_.log->info(
+          "starts succeed again: {} start(s) deferred and {} started since {}; up to {} turn(s)",
+          e->shortages, e->started, shortage_since_, backoff_.limit());
+    write_state();
+  }
+
+  void arm_retry() {
+    auto at = backoff_.retry_at();
+    if (!at) return;
+    retry_.expires_at(*at);
+    retry_.async_wait([this](boost::system::error_code ec) {
+      if (!ec) schedule();
+    });
+  }
+
+  void await_hangup() {
+    hangup_.async_wait([this](boost::system::error_code ec, int) {
+      if (ec) return;
+      reload_config(true, "SIGHUP");
+      await_hangup();
+    });
+  }
+
+  // config.toml, when its text changed or when asked (`why`): a good one applies to the turns
+  // started from now on (running turns keep theirs); a bad one leaves the last good one in
+  // use, logged once and shown by `status` until the file is fixed.
+  void reload_config(bool force, const char* why) {
+    auto loaded = config_watch_.check(force);
+    if (!loaded) return;
+    ++conditions_.config_generation;
+    if (!*loaded) {
+      const std::string& msg = loaded->error().message;
+      if (!conditions_.config_error || conditions_.config_error->message != msg) {
+        ctx_.log->error("{}; keeping the last good config until the file is fixed",
+                        escape_control(msg));
+        conditions_.config_error = ConfigError{now_timestamp(), msg};
+      }
+      return write_state();
+    }
+    bool first = !conditions_.config_loaded_at;
+    apply_config(std::move(loaded->value()));
+    conditions_.config_loaded_at = now_timestamp();
+    if (conditions_.config_error) ctx_.log->info("{} is valid again", ctx_.paths.config().string());
+    conditions_.config_error.reset();
+    if (!first)
+      ctx_.log->info(
+          "config reloaded ({}): max_concurrent_turns {}, poll {}, stall {}, {} runtime(s)",
+          why ? why : "the file changed", ctx_.config.supervisor.max_concurrent_turns,
+          format_duration(ctx_.config.supervisor.poll_interval),
+          format_duration(ctx_.config.turn.stall_timeout), ctx_.config.runtimes.size());
+    write_state();
+  }
+
+  void apply_config(Config c) {
+    ctx_.config = std::move(c);
+    backoff_.set_max(ctx_.config.supervisor.max_concurrent_turns);
+  }
+
+  // .drover/supervisor.state (supervisor/conditions.h); retried at the next poll when it
+  // cannot be written now (the shortage may be of file descriptors).
+  void write_state() {
+    conditions_.spawns = shortage_of(
+        backoff_, shortage_since_, ctx_.config.supervisor.max_concurrent_turns, ctx_.clock->now());
+    state_unwritten_ = !write_conditions(ctx_.paths, conditions_).ok();
   }
 
   // SPEC §5.1.6 / §7: a turn that cannot be started marks the agent failed.
@@ -223,10 +333,15 @@ class Supervisor {
 
   runner::RunnerContext& ctx_;
   asio::io_context io_;
-  asio::signal_set signals_;
+  asio::signal_set signals_, hangup_;
   dgram::socket socket_;
-  asio::steady_timer poll_, grace_;
+  asio::steady_timer poll_, grace_, retry_;
   std::filesystem::path sock_path_;
+  SpawnBackoff backoff_;
+  std::string shortage_since_;  // when the current shortage episode began (timestamp)
+  ConfigWatch config_watch_;
+  Conditions conditions_;
+  bool state_unwritten_ = false;  // the last write of supervisor.state failed
   std::array<char, 64> buf_{};
   std::map<std::string, Running> running_;
   RecoveryRetries recovery_retries_;  // agents whose recovery failed (a full disk)
@@ -235,77 +350,11 @@ class Supervisor {
   std::optional<os::FileIdentity> db_identity_;  // of drover.db when the supervisor opened it
 };
 
-std::shared_ptr<spdlog::logger> make_logger(const ProjectPaths& paths) {
-  std::vector<spdlog::sink_ptr> sinks;
-  // spdlog creates the log (and each one after a rotation) with 0666 & ~umask; like
-  // everything under .drover/ it is private (it quotes tasks and agents' errors).
-  spdlog::file_event_handlers private_mode;
-  private_mode.after_open = [](const spdlog::filename_t&, std::FILE* f) {
-    (void)os::make_fd_private(::fileno(f));
-  };
-  sinks.push_back(runner::escaping_sink(std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
-      (paths.logs() / "supervisor.log").string(), 10 * 1024 * 1024, 3, false, private_mode)));
-  if (::isatty(STDERR_FILENO))
-    sinks.push_back(runner::escaping_sink(std::make_shared<spdlog::sinks::stderr_sink_mt>()));
-  auto log = std::make_shared<spdlog::logger>("supervisor", sinks.begin(), sinks.end());
-  log->set_pattern("%Y-%m-%dT%H:%M:%S.%e %l %v");
-  log->set_level(spdlog::level::info);
-  log->flush_on(spdlog::level::info);
-  return log;
-}
-
 }  // namespace
 
-std::optional<os::ProcessIdentity> read_supervisor_pid(const ProjectPaths& paths) {
-  auto text = os::read_file(paths.supervisor_pid());
-  if (!text) return std::nullopt;
-  auto id = os::parse_pid_file(*text);
-  if (!id) return std::nullopt;
-  return *id;
-}
-
-Status run(const ProjectPaths& paths, const Config& config) {
-  auto lock = os::FileLock::try_acquire(paths.supervisor_lock());
-  if (!lock) {
-    std::string who;
-    if (auto id = read_supervisor_pid(paths)) who = " (pid " + std::to_string(id->pid) + ")";
-    return make_error(Errc::conflict, "a supervisor is already running for " + paths.root.string() +
-                                          who + " (stop it with 'drover down')");
-  }
-  os::ignore_sigpipe();
-  long fd_limit = os::raise_fd_limit();
-  if (auto st = os::become_child_subreaper(); !st) return st.error();
-  if (auto st = os::make_private_dirs(paths.logs()); !st) return st.error();
-  auto self = os::read_identity(::getpid());
-  if (!self) return self.error();
-  if (auto st = os::write_file_atomic(paths.supervisor_pid(), os::format_pid_file(*self), 0600,
-                                      os::Durability::volatile_);
-      !st)
-    return st.error();
-  auto store = store::Store::open(paths.db(), store::OpenMode::existing);
-  if (!store) return store.error();
-  if (auto full = (*store)->read_only()) return *full;  // it could read, not write
-
-  runner::RunnerContext ctx;
-  ctx.paths = paths;
-  ctx.config = config;
-  ctx.store = store->get();
-  ctx.log = make_logger(paths);
-  ctx.log->info(
-      "supervisor {} started for {}: max_concurrent_turns {}, open files {}, poll {}, stall {}, "
-      "stop policy: {}",
-      ::getpid(), paths.root.string(), config.supervisor.max_concurrent_turns, fd_limit,
-      format_duration(config.supervisor.poll_interval), format_duration(config.turn.stall_timeout),
-      describe(default_stop_policy(config.turn.kill_grace)));
-  auto containment = runner::open_containment(paths);
-  ctx.cgroup = containment.cgroup;
-  ctx.log->info("containment: {}", containment.describe());
-  Supervisor sup(ctx, paths.supervisor_sock());
-  Status s = sup.run();
-  runner::close_containment(containment);  // no empty drover cgroup is left behind
-  clear_shutdown_request(paths);           // still holding the lock: no later supervisor wrote it
-  (void)os::remove_file(paths.supervisor_pid());
-  return s;
+Status run_loop(runner::RunnerContext& ctx) {
+  Supervisor sup(ctx, ctx.paths.supervisor_sock());
+  return sup.run();
 }
 
 }  // namespace drover::supervisor

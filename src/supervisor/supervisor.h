@@ -11,10 +11,11 @@
 
 namespace drover::supervisor {
 
-// Datagrams the CLI sends on supervisor.sock.
+// Datagrams the CLI sends on supervisor.sock. SIGHUP also reloads config.toml.
 inline constexpr char kWake = 'w';
 inline constexpr char kDown = 'd';     // shut down gracefully (shutdown_grace)
 inline constexpr char kDownNow = 'D';  // shut down now (grace 0)
+inline constexpr char kReload = 'r';   // read config.toml again (drover reload)
 
 // What supervisor.pid names (written by a running supervisor; the lock says whether it runs),
 // or nullopt when it is missing or unreadable.

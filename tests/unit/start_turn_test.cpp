@@ -108,6 +108,25 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "start_turn: a passing shortage at spawn defers the turn: mail pending, nothing counted, no "
+    "lock") {
+  RunnerFixture f;
+  f.spawner.spawn_error =
+      make_error(Errc::resource, "cannot run 'claude': Resource temporarily unavailable");
+  auto r = f.start();
+  CHECK(r.kind == StartKind::deferred);
+  CHECK(r.message == "cannot run 'claude': Resource temporarily unavailable");
+  CHECK(f.turn(r.turn_id)->outcome == TurnOutcome::deferred);
+  CHECK(f.pending() == 1);
+  auto s = get_session(*f.db, "alice");
+  CHECK(s->state == SessionState::booting);
+  CHECK(s->failed_turns == 0);
+  CHECK_FALSE(fs::exists(f.paths.turn_pid("alice")));
+  CHECK(f.lease_free());
+  CHECK(f.log_text.str().find("spawn failed") == std::string::npos);  // the supervisor logs it
+}
+
+TEST_CASE(
     "start_turn: a turn.pid that cannot be published kills the child once and releases the mail") {
   RunnerFixture f;
   f.spawner.identity_fails = true;

@@ -1,0 +1,108 @@
+// supervisor/conditions.h and supervisor/config_watch.h: what a running supervisor reports
+// to `status`, and how it follows config.toml.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "supervisor/conditions.h"
+#include "supervisor/config_watch.h"
+#include "temp_dir.h"
+
+using namespace drover;
+using namespace drover::supervisor;
+
+TEST_CASE("supervisor conditions: round trip; another supervisor's file or garbage is none") {
+  Conditions c;
+  c.supervisor = 4242;
+  c.config_generation = 3;
+  c.config_loaded_at = "2026-12-04T10:00:00.000Z";
+  c.spawns =
+      SpawnShortage{"2026-12-04T10:00:01.000Z", "cannot run 'a': Too many open files", 2, 8, 5,
+                    "2026-12-04T10:00:03.000Z"};
+  c.config_error = ConfigError{"2026-12-04T10:00:02.000Z", "config.toml:3:1: bad"};
+  auto back = parse_conditions(format_conditions(c));
+  REQUIRE(back);
+  CHECK(back->supervisor == 4242);
+  CHECK(back->config_generation == 3);
+  CHECK(back->config_loaded_at == c.config_loaded_at);
+  REQUIRE(back->spawns);
+  CHECK(back->spawns->cause == c.spawns->cause);
+  CHECK(back->spawns->limit == 2);
+  CHECK(back->spawns->max == 8);
+  CHECK(back->spawns->deferred == 5);
+  CHECK(back->spawns->retry_at == c.spawns->retry_at);
+  REQUIRE(back->config_error);
+  CHECK(back->config_error->message == "config.toml:3:1: bad");
+
+  Conditions clear;
+  clear.supervisor = 7;
+  auto none = parse_conditions(format_conditions(clear));
+  REQUIRE(none);
+  CHECK_FALSE(none->spawns);
+  CHECK_FALSE(none->config_error);
+  for (const char* bad : {"", "{", "[]", "{\"supervisor\":\"x\"}", "null"})
+    CHECK_FALSE(parse_conditions(bad));
+}
+
+TEST_CASE("supervisor conditions: the state file is read only for the supervisor it names") {
+  drover::test::TempDir dir;
+  ProjectPaths paths{dir.path};
+  std::filesystem::create_directories(paths.dir());
+  Conditions c;
+  c.supervisor = 99;
+  REQUIRE(write_conditions(paths, c).ok());
+  CHECK(read_conditions(paths, 99));
+  CHECK_FALSE(read_conditions(paths, 100));
+  clear_conditions(paths);
+  CHECK_FALSE(read_conditions(paths, 99));
+}
+
+TEST_CASE("spawn backoff as status shows it: nothing outside an episode, the wait as a time") {
+  SpawnBackoff b(8);
+  SteadyPoint t0{};
+  CHECK_FALSE(shortage_of(b, "", 8, t0));
+  b.on_shortage(t0, 2, "EMFILE");
+  auto s = shortage_of(b, "2026-12-04T10:00:00.000Z", 8, t0);
+  REQUIRE(s);
+  CHECK(s->limit == 2);
+  CHECK(s->max == 8);
+  CHECK(s->deferred == 1);
+  CHECK(s->cause == "EMFILE");
+  CHECK(s->retry_at.has_value());
+}
+
+namespace {
+void put_config(const std::filesystem::path& f, const std::string& text) {
+  std::ofstream(f, std::ios::trunc) << text;
+}
+}  // namespace
+
+TEST_CASE("config watch: parses when the text changes or when forced; keeps errors as errors") {
+  drover::test::TempDir dir;
+  auto file = dir.path / "config.toml";
+  ConfigWatch w(file);
+  auto missing = w.check(false);  // no file: every default
+  REQUIRE(missing);
+  REQUIRE(missing->ok());
+  CHECK(missing->value().supervisor.max_concurrent_turns == 8);
+  CHECK_FALSE(w.check(false));  // nothing new
+
+  put_config(file, "[supervisor]\nmax_concurrent_turns = 3\n");
+  auto changed = w.check(false);
+  REQUIRE(changed);
+  REQUIRE(changed->ok());
+  CHECK(changed->value().supervisor.max_concurrent_turns == 3);
+  CHECK_FALSE(w.check(false));
+  auto forced = w.check(true);  // SIGHUP, drover reload
+  REQUIRE(forced);
+  CHECK(forced->ok());
+
+  put_config(file, "[supervisor]\nmax_turns = 3\n");
+  auto bad = w.check(false);
+  REQUIRE(bad);
+  REQUIRE_FALSE(bad->ok());
+  CHECK(bad->error().code == Errc::project);
+  CHECK(bad->error().message.find("max_turns") != std::string::npos);
+  CHECK_FALSE(w.check(false));  // the same bad text is not reported again
+}
