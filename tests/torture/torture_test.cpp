@@ -17,6 +17,7 @@
 #include <random>
 #include <thread>
 
+#include "faults.h"
 #include "os/file_lock.h"
 #include "procs.h"
 #include "support/command.h"
@@ -28,6 +29,7 @@
 namespace {
 
 using namespace e2e;
+using namespace torture;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
@@ -53,6 +55,7 @@ constexpr Behaviour kBehaviours[] = {
     {"garbage", "#!garbage\n#!say after the garbage"},
     {"fail", "#!stderr something broke\n#!exit 3"},
     {"no-result", "#!say no result follows\n#!no-result"},
+    {"orphan", "#!fork-exit"},  // the main process exits, a group member lives on for 2 s
 };
 
 struct Tally {
@@ -63,6 +66,9 @@ struct Tally {
   std::vector<std::string> errors;       // unexpected exit codes, busy errors
   std::map<std::string, long> commands;  // per kind, run
   std::map<std::string, long> kills;     // per target, SIGKILLs sent
+  // Odd while config.toml is invalid: a command that overlapped such a window may refuse
+  // to start turns (exit 5, SPEC §6: only stop, status, log, mail and doctor must work).
+  std::atomic<long> config_invalid{0};
 
   // Mostly a live agent (so that mail makes turns), sometimes any agent.
   std::string random_agent(std::mt19937_64& rng) {
@@ -88,6 +94,7 @@ class Torture {
   void shell_command(const std::string& kind, const std::vector<std::string>& args,
                      std::initializer_list<int> allowed, const std::string& token = "") {
     Run r;
+    const long config_before = tally_.config_invalid;
     try {
       r = drover(args);
     } catch (...) {
@@ -99,6 +106,8 @@ class Torture {
     bool fine = std::find(allowed.begin(), allowed.end(), r.code) != allowed.end();
     // A foreground runner the killer SIGKILLed.
     if (kind == "turn" && r.code == 128 + SIGKILL) fine = true;
+    bool config_was_invalid = config_before % 2 == 1 || tally_.config_invalid != config_before;
+    if (r.code == 5 && config_was_invalid && kind != "status" && kind != "stop") fine = true;
     bool busy = r.err.find("database is locked") != std::string::npos ||
                 r.err.find("SQLITE_BUSY") != std::string::npos;
     if (!fine || busy)
@@ -199,6 +208,63 @@ class Torture {
     }
   }
 
+  // Passing faults (issue 15), one every 200–700 ms: config.toml rewritten with another
+  // valid max_concurrent_turns; config.toml invalid for 150–450 ms; the supervisor's
+  // open-file limit squeezed to a few above what it holds; its cgroup's pids.max set to
+  // what it runs. Each lasts 200–600 ms and must pass: no agent fails of it, no mail is lost.
+  void faulter(std::uint64_t seed, const std::atomic<bool>& stop, PidsCgroup& pids) {
+    std::mt19937_64 rng(seed);
+    auto pick = [&](int k) { return std::uniform_int_distribution<int>(0, k - 1)(rng); };
+    auto window = [&] { return std::chrono::milliseconds(200 + pick(400)); };  // pacing
+    const std::string base = torture::slurp((p_.root() / ".drover/config.toml").string());
+    pid_t entered = 0;
+    while (!stop) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200 + pick(500)));  // pacing
+      int what = pick(4);
+      pid_t sup = supervisor_pid(p_);
+      if (what == 0) {
+        std::string text = base;
+        auto at = text.find("max_concurrent_turns = ");
+        if (at != std::string::npos)
+          text.replace(at, text.find('\n', at) - at,
+                       "max_concurrent_turns = " + std::to_string(2 + pick(7)));
+        write_config(p_.root(), text);
+        faults_.add("config edited");
+      } else if (what == 1) {
+        ++tally_.config_invalid;
+        write_config(p_.root(), base + "\n[turn\nthis is not toml\n");
+        std::this_thread::sleep_for(std::chrono::milliseconds(150 + pick(300)));
+        write_config(p_.root(), base);
+        ++tally_.config_invalid;
+        faults_.add("config invalid");
+      } else if (what == 2 && sup > 0) {
+        std::uint64_t soft = 0, hard = 0;
+        long fds = open_fds(sup);
+        if (fds < 0 || !get_fd_limit(sup, soft, hard)) continue;
+        auto tight = static_cast<std::uint64_t>(fds + 2 + pick(6));
+        if (!set_fd_limit(sup, tight, tight)) continue;
+        faults_.add("fd limit");
+        std::this_thread::sleep_for(window());
+        (void)set_fd_limit(sup, soft, hard);  // gone meanwhile: a new one has its own limit
+      } else if (what == 3 && sup > 0 && pids.available()) {
+        if (entered != sup && pids.enter(sup)) entered = sup;
+        if (entered != sup) continue;
+        long now = pids.current();
+        if (now < 1 || !pids.set_max(std::to_string(now + pick(2)))) continue;
+        faults_.add("pid limit");
+        std::this_thread::sleep_for(window());
+        (void)pids.set_max("max");
+      }
+    }
+  }
+
+  std::string fault_summary() {
+    std::lock_guard g(faults_.mu);
+    std::string out;
+    for (const auto& [k, n] : faults_.counts) out += " " + k + "=" + std::to_string(n);
+    return out;
+  }
+
   // Quiet: no turn in progress and no live agent with mail it could take.
   bool at_rest() const {
     return sql_int(p_,
@@ -248,6 +314,16 @@ class Torture {
       if (died && reported) CHECK(std::stoll(parts[3]) <= 1);
       else CHECK(std::stoll(parts[3]) == (died ? 1 : 0));
     }
+    // A passing fault (an fd or pid limit, a config edited or briefly invalid) never fails
+    // an agent.
+    for (const auto& why : split_lines(sql(p_,
+                                           "SELECT name || ': ' || coalesce(state_reason, '') "
+                                           "FROM sessions WHERE state = 'failed'"))) {
+      INFO("failed agent " << why);
+      for (const char* passing : {"Too many open files", "Resource temporarily unavailable",
+                                  "Cannot allocate memory", "is not configured", "config"})
+        CHECK(why.find(passing) == std::string::npos);
+    }
     // No two turns of one agent ever overlapped (also covered per agent above) and nothing
     // is left claimed by a finished turn without being read.
     CHECK(sql_int(p_,
@@ -288,6 +364,7 @@ class Torture {
   std::string mark_;
   RunOptions opts_;
   Tally tally_;
+  FaultTally faults_;
 };
 
 }  // namespace
@@ -315,6 +392,10 @@ TEST_CASE(
       "turn.kill_grace = \"300ms\"\n");
   const std::string mark = "t" + std::to_string(seed) + "-" + std::to_string(::getpid());
   Torture t(p, mark);
+  PidsCgroup pids("drover-torture-" + mark);
+  if (!pids.available())
+    std::cout << "torture: no writable cgroup v1 pids controller here: no pid-limit faults"
+              << std::endl;
   {
     Run r = t.drover({"sling", "hub", "--capability", "coordinator", "#!say hub here"});
     INFO(r.err);
@@ -328,6 +409,7 @@ TEST_CASE(
     for (int s = 0; s < 3; ++s)
       threads.emplace_back([&, s, sd = seeds()] { t.shell(sd, static_cast<int>(it), s, stop); });
     threads.emplace_back([&, sd = seeds()] { t.killer(sd, stop); });
+    threads.emplace_back([&, sd = seeds()] { t.faulter(sd, stop, pids); });
     std::this_thread::sleep_for(std::chrono::seconds(seconds));  // the length of the chaos
     stop = true;
     for (auto& th : threads) th.join();
@@ -369,10 +451,10 @@ TEST_CASE(
   long long deaths = sql_int(p, "SELECT count(*) FROM messages WHERE type = 'worker_died'");
   std::cout << "torture: seed " << seed << ": " << iterations << " iteration(s), "
             << tally.agents.size() << " agents, " << commands << " commands (" << by_kind << " ), "
-            << kills << " SIGKILLs (" << by_target << " ), " << tally.tokens.size()
-            << " messages checked, " << deaths << " worker_died, " << tally.errors.size()
-            << " command errors, " << (none_left ? 0 : 1) << " runs with processes left"
-            << std::endl;
+            << kills << " SIGKILLs (" << by_target << " ), faults (" << t.fault_summary() << " ), "
+            << tally.tokens.size() << " messages checked, " << deaths << " worker_died, "
+            << tally.errors.size() << " command errors, " << (none_left ? 0 : 1)
+            << " runs with processes left" << std::endl;
   for (const auto& e : tally.errors) MESSAGE(e);
   CHECK(tally.errors.empty());
 }
