@@ -56,6 +56,8 @@ constexpr Behaviour kBehaviours[] = {
     {"fail", "#!stderr something broke\n#!exit 3"},
     {"no-result", "#!say no result follows\n#!no-result"},
     {"orphan", "#!fork-exit"},  // the main process exits, a group member lives on for 2 s
+    {"member", "#!member 30s member.pid\n#!say left a member behind"},  // outlives the leader
+    {"daemon", "#!daemon 30s daemon.pid\n#!say started a daemon"},      // setsid: out of the group
 };
 
 struct Tally {
