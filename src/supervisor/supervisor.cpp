@@ -255,7 +255,7 @@ class Supervisor {
   // started from now on (running turns keep theirs); a bad one leaves the last good one in
   // use, logged once and shown by `status` until the file is fixed.
   void reload_config(bool force, const char* why) {
-    auto loaded = config_watch_.check(force);
+    auto loaded = config_watch_.check(force, ctx_.clock->now());
     if (!loaded) return;
     ++conditions_.config_generation;
     if (!*loaded) {

@@ -78,31 +78,62 @@ void put_config(const std::filesystem::path& f, const std::string& text) {
 }
 }  // namespace
 
-TEST_CASE("config watch: parses when the text changes or when forced; keeps errors as errors") {
+TEST_CASE("config watch: parses when the text changes and settled, or when forced") {
   drover::test::TempDir dir;
   auto file = dir.path / "config.toml";
   ConfigWatch w(file);
-  auto missing = w.check(false);  // no file: every default
+  drover::SteadyPoint t{};
+  auto later = [&t](int ms) { return t += std::chrono::milliseconds(ms); };
+  auto missing = w.check(false, t);  // no file: every default
   REQUIRE(missing);
   REQUIRE(missing->ok());
   CHECK(missing->value().supervisor.max_concurrent_turns == 8);
-  CHECK_FALSE(w.check(false));  // nothing new
+  CHECK_FALSE(w.check(false, later(10)));  // nothing new
 
   put_config(file, "[supervisor]\nmax_concurrent_turns = 3\n");
-  auto changed = w.check(false);
+  auto changed = w.check(false, later(10));  // a good change applies at once
   REQUIRE(changed);
   REQUIRE(changed->ok());
   CHECK(changed->value().supervisor.max_concurrent_turns == 3);
-  CHECK_FALSE(w.check(false));
-  auto forced = w.check(true);  // SIGHUP, drover reload
+  CHECK_FALSE(w.check(false, later(1000)));
+  auto forced = w.check(true, later(1));  // SIGHUP, drover reload
   REQUIRE(forced);
   CHECK(forced->ok());
 
   put_config(file, "[supervisor]\nmax_turns = 3\n");
-  auto bad = w.check(false);
+  CHECK_FALSE(w.check(false, later(1)));    // an error, seen once: maybe half written
+  CHECK_FALSE(w.check(false, later(100)));  // still there, but not for long enough
+  auto bad = w.check(false, later(200));
   REQUIRE(bad);
   REQUIRE_FALSE(bad->ok());
   CHECK(bad->error().code == Errc::project);
   CHECK(bad->error().message.find("max_turns") != std::string::npos);
-  CHECK_FALSE(w.check(false));  // the same bad text is not reported again
+  CHECK_FALSE(w.check(false, later(300)));  // the same bad text is not reported again
+}
+
+TEST_CASE("config watch: a file caught half written is not applied") {
+  drover::test::TempDir dir;
+  auto file = dir.path / "config.toml";
+  put_config(file, "[supervisor]\nmax_concurrent_turns = 3\n");
+  ConfigWatch w(file);
+  drover::SteadyPoint t{};
+  auto later = [&t](int ms) { return t += std::chrono::milliseconds(ms); };
+  REQUIRE(w.check(false, t));
+  // Truncated by an editor that rewrites in place: empty, then a part, then all of it.
+  put_config(file, "");
+  CHECK_FALSE(w.check(false, later(10)));
+  CHECK_FALSE(w.check(false, later(1000)));  // empty is never taken for "every default"
+  put_config(file, "[supervisor]\nmax_concurrent_t");
+  CHECK_FALSE(w.check(false, later(10)));
+  CHECK_FALSE(w.check(false, later(200)));  // cut mid-key: an error that has not settled
+  put_config(file, "[supervisor]\nmax_concurrent_turns = 4\n");
+  auto done = w.check(false, later(10));  // whole again, and good
+  REQUIRE(done);
+  REQUIRE(done->ok());
+  CHECK(done->value().supervisor.max_concurrent_turns == 4);
+  // Asked for, an empty file is what the user says it is: every default.
+  put_config(file, "");
+  auto forced = w.check(true, later(1));
+  REQUIRE(forced);
+  CHECK(forced->ok());
 }
