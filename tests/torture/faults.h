@@ -46,7 +46,7 @@ struct FaultTally {
 // Writes config.toml atomically (temp file + rename, as an editor that renames does).
 void write_config(const std::filesystem::path& project, const std::string& text);
 
-// RLIMIT_NOFILE of a process: set both soft and hard (root may raise them back).
+// RLIMIT_NOFILE of a process. Raising a hard limit needs CAP_SYS_RESOURCE.
 bool set_fd_limit(pid_t pid, std::uint64_t soft, std::uint64_t hard);
 bool get_fd_limit(pid_t pid, std::uint64_t& soft, std::uint64_t& hard);
 long open_fds(pid_t pid);  // -1 when the process is gone

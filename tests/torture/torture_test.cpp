@@ -33,6 +33,14 @@ using namespace torture;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
+std::string last_lines(const std::filesystem::path& file, std::size_t n) {
+  std::string text = torture::slurp(file.string());
+  std::size_t at = text.size();
+  for (std::size_t seen = 0; at > 0 && seen <= n;)
+    if (text[--at] == '\n') ++seen;
+  return text.substr(at);
+}
+
 long env_number(const char* name, long fallback) {
   const char* v = std::getenv(name);
   return v != nullptr && *v != '\0' ? std::strtol(v, nullptr, 10) : fallback;
@@ -211,7 +219,7 @@ class Torture {
   }
 
   // Passing faults (issue 15), one every 200–700 ms: config.toml rewritten with another
-  // valid max_concurrent_turns; config.toml invalid for 150–450 ms; the supervisor's
+  // valid max_concurrent_turns; config.toml invalid for 150–450 ms; the supervisor's soft
   // open-file limit squeezed to a few above what it holds; its cgroup's pids.max set to
   // what it runs. Each lasts 200–600 ms and must pass: no agent fails of it, no mail is lost.
   void faulter(std::uint64_t seed, const std::atomic<bool>& stop, PidsCgroup& pids) {
@@ -243,8 +251,10 @@ class Torture {
         std::uint64_t soft = 0, hard = 0;
         long fds = open_fds(sup);
         if (fds < 0 || !get_fd_limit(sup, soft, hard)) continue;
+        // The soft limit only: raising a hard limit back needs CAP_SYS_RESOURCE, which root
+        // in a container may lack, and the supervisor would then stay squeezed for good.
         auto tight = static_cast<std::uint64_t>(fds + 2 + pick(6));
-        if (!set_fd_limit(sup, tight, tight)) continue;
+        if (!set_fd_limit(sup, tight, hard)) continue;
         faults_.add("fd limit");
         std::this_thread::sleep_for(window());
         (void)set_fd_limit(sup, soft, hard);  // gone meanwhile: a new one has its own limit
@@ -423,10 +433,16 @@ TEST_CASE(
     CHECK(wait_until([&] { return t.in_turn_agents_have_runners(); }, 15s));
     bool rest = wait_until([&] { return t.at_rest(); }, 90s);
     if (!rest)
-      MESSAGE("not at rest: " << sql(
-                  p,
-                  "SELECT name || ' ' || state || ' ' || coalesce(state_reason,'') FROM sessions "
-                  "WHERE state NOT IN ('completed','zombie','stopped','failed','stale')"));
+      MESSAGE(
+          "not at rest: "
+          << sql(p,
+                 "SELECT name || ' ' || state || ' ' || coalesce(state_reason,'') FROM sessions "
+                 "WHERE state NOT IN ('completed','zombie','stopped','failed','stale')")
+          << "\nsupervisor.log, last lines:\n"
+          << last_lines(p.root() / ".drover/logs/supervisor.log", 40)
+          << "\nstatus: " << t.drover({"status"}).out
+          << "supervisor fds: " << open_fds(supervisor_pid(p)) << ", limits:\n"
+          << torture::slurp("/proc/" + std::to_string(supervisor_pid(p)) + "/limits"));
     CHECK(rest);
     t.check_invariants("iteration " + std::to_string(it + 1));
   }
