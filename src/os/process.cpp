@@ -197,23 +197,9 @@ bool group_alive(pid_t pgid) {
   bool kill_says_alive = ::kill(-pgid, 0) == 0 || errno == EPERM;
   if (!kill_says_alive) return false;
   // kill() also succeeds for a group of zombies; only /proc tells them apart.
-  DIR* dir = ::opendir("/proc");
-  if (dir == nullptr) return kill_says_alive;
-  bool alive = false;
-  while (dirent* entry = ::readdir(dir)) {
-    pid_t pid = 0;
-    if (!parse_decimal(std::string_view(entry->d_name), pid) || pid <= 0) continue;
-    int err = 0;
-    auto text = read_proc_file(proc_stat_path(pid), err);
-    if (!text) continue;  // exited while we looked
-    auto fields = parse_stat(*text);
-    if (fields && fields->pgid == pgid && !is_dead_state(fields->state)) {
-      alive = true;
-      break;
-    }
-  }
-  ::closedir(dir);
-  return alive;
+  for (const auto& p : list_processes())
+    if (p.pgid == pgid && !p.dead) return true;
+  return false;
 }
 
 std::vector<ProcessEntry> list_processes() {

@@ -176,16 +176,27 @@ TEST_CASE("escape: `drover stop` and `drover down` end a running turn's setsid d
   CHECK_FALSE(std::filesystem::exists(project_cgroup(p)));
 }
 
-TEST_CASE("escape: recovery empties the cgroup a crashed turn left, setsid daemon included") {
-  REQUIRE_CGROUP_MODE();
-  TempProject p;
+namespace {
+
+// Agent w1's turn started a setsid daemon (its pid returned) and its supervisor was SIGKILLed
+// mid-turn: what recovery, stop and doctor find after a crash.
+pid_t crash_with_daemon(const TempProject& p) {
   p.init_scripted();
   auto f = p.root() / "daemon.pid";
   e2e::sling(p, {"w1", "#!daemon 30s " + f.string() + "\n#!sleep 30s"});
   pid_t daemon = pid_from(f);
-  Reaper reap(daemon);
   REQUIRE(e2e::wait_state(p, "w1", "in_turn"));
   e2e::kill_supervisor(p);
+  return daemon;
+}
+
+}  // namespace
+
+TEST_CASE("escape: recovery empties the cgroup a crashed turn left, setsid daemon included") {
+  REQUIRE_CGROUP_MODE();
+  TempProject p;
+  pid_t daemon = crash_with_daemon(p);
+  Reaper reap(daemon);
   REQUIRE(escape_alive(daemon));
   auto doctor = p.drover({"doctor"});
   CHECK(contains(doctor.out, "turn.cgroup w1"));
@@ -198,13 +209,8 @@ TEST_CASE("escape: recovery empties the cgroup a crashed turn left, setsid daemo
 TEST_CASE("escape: doctor --fix empties the cgroup a crashed turn left") {
   REQUIRE_CGROUP_MODE();
   TempProject p;
-  p.init_scripted();
-  auto f = p.root() / "daemon.pid";
-  e2e::sling(p, {"w1", "#!daemon 30s " + f.string() + "\n#!sleep 30s"});
-  pid_t daemon = pid_from(f);
+  pid_t daemon = crash_with_daemon(p);
   Reaper reap(daemon);
-  REQUIRE(e2e::wait_state(p, "w1", "in_turn"));
-  e2e::kill_supervisor(p);
   auto fixed = p.drover({"doctor", "--fix"});
   CHECK(contains(fixed.out, "turn.cgroup w1"));
   CHECK(contains(fixed.out, "fixed: killed its processes and removed the cgroup"));
