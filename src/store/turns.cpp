@@ -37,6 +37,21 @@ TurnRecord read_turn(Query& q) {
   return t;
 }
 
+constexpr const char* kCostSums =
+    "count(*), count(cost_usd), coalesce(sum(cost_usd), 0), coalesce(sum(input_tokens), 0), "
+    "coalesce(sum(output_tokens), 0)";
+
+template <class Query>
+CostTotals read_costs(Query& q, int first) {
+  CostTotals t;
+  t.turns = q.getColumn(first).getInt64();
+  t.priced = q.getColumn(first + 1).getInt64();
+  t.cost_usd = q.getColumn(first + 2).getDouble();
+  t.input_tokens = q.getColumn(first + 3).getInt64();
+  t.output_tokens = q.getColumn(first + 4).getInt64();
+  return t;
+}
+
 }  // namespace
 
 std::int64_t Turns::create(std::string_view agent, const std::string& started_at,
@@ -100,6 +115,25 @@ std::map<std::int64_t, std::int64_t> Turns::numbers(std::string_view agent) {
   std::int64_t n = 0;
   while (q.executeStep()) out[q.getColumn(0).getInt64()] = ++n;
   return out;
+}
+
+std::map<std::string, CostTotals> Turns::costs_by_agent(const std::optional<std::string>& since) {
+  std::string sql = std::string("SELECT agent, ") + kCostSums + " FROM turns WHERE pid IS NOT NULL";
+  if (since) sql += " AND started_at >= ?";
+  sql += " GROUP BY agent";
+  Stmt q(db_, sql);
+  if (since) q.bind(1, *since);
+  std::map<std::string, CostTotals> out;
+  while (q.executeStep()) out[q.getColumn(0).getString()] = read_costs(q, 1);
+  return out;
+}
+
+CostTotals Turns::costs_of(std::string_view agent) {
+  Stmt q(db_,
+         std::string("SELECT ") + kCostSums + " FROM turns WHERE agent = ? AND pid IS NOT NULL");
+  q.bind(1, std::string(agent));
+  q.executeStep();
+  return read_costs(q, 0);
 }
 
 std::vector<TurnRecord> Turns::unfinished() {

@@ -15,6 +15,15 @@ class Database;
 
 namespace drover::store {
 
+// What turns cost: sums of the cost and token columns.
+struct CostTotals {
+  std::int64_t turns = 0;   // turns that started (got a pid)
+  std::int64_t priced = 0;  // of those, turns that reported a cost
+  double cost_usd = 0;      // sum over the priced turns
+  std::int64_t input_tokens = 0;
+  std::int64_t output_tokens = 0;
+};
+
 class Turns {
  public:
   explicit Turns(SQLite::Database& db) : db_(db) {}
@@ -31,6 +40,11 @@ class Turns {
   // The agent's own turn numbers, by turn id: 1, 2, 3… over its turns that started (got a
   // pid); a turn that never started has none. What `log` shows as agent#N.
   std::map<std::int64_t, std::int64_t> numbers(std::string_view agent);
+  // Cost totals of every agent with a started turn, by name; one aggregate query over
+  // turns_agent. `since` (a SPEC §3 timestamp) keeps turns that started at or after it.
+  std::map<std::string, CostTotals> costs_by_agent(const std::optional<std::string>& since = {});
+  // One agent's totals (all zero when it has no started turn).
+  CostTotals costs_of(std::string_view agent);
   // Turns that never ended (ended_at IS NULL).
   std::vector<TurnRecord> unfinished();
 

@@ -163,6 +163,54 @@ TEST_CASE_FIXTURE(StoreFixture,
   CHECK(unfinished() == Ids{a1, b1, a3});
 }
 
+TEST_CASE_FIXTURE(StoreFixture,
+                  "turns: cost totals sum started turns per agent, unpriced turns counted apart") {
+  auto priced = [&](const std::string& agent, const std::string& started_at,
+                    std::optional<double> cost, std::int64_t in, std::int64_t out) {
+    auto id = test::must_write(
+        *db, [&](Tx& tx) { return tx.turns().create(agent, started_at, std::nullopt, 0); });
+    test::must_write(*db, [&](Tx& tx) {
+      tx.turns().set_pid(id, 100 + id);
+      TurnRecord end;
+      end.id = id;
+      end.ended_at = started_at;
+      end.outcome = TurnOutcome::completed;
+      end.cost_usd = cost;
+      end.input_tokens = in;
+      end.output_tokens = out;
+      tx.turns().finish(end);
+      return Unit{};
+    });
+  };
+  priced("a", "2026-08-01T10:00:00.000Z", 0.25, 1000, 10);
+  priced("a", "2026-08-02T10:00:00.000Z", 0.5, 2000, 20);
+  priced("a", "2026-08-03T10:00:00.000Z", std::nullopt, 0, 0);
+  priced("b", "2026-08-03T11:00:00.000Z", 0.125, 7, 8);
+  new_turn(*db, "c");  // never started: no pid, not counted
+
+  auto all = test::must_read(*db, [](Tx& tx) { return tx.turns().costs_by_agent(); });
+  REQUIRE(all.size() == 2);
+  CHECK(all["a"].turns == 3);
+  CHECK(all["a"].priced == 2);
+  CHECK(all["a"].cost_usd == doctest::Approx(0.75));
+  CHECK(all["a"].input_tokens == 3000);
+  CHECK(all["a"].output_tokens == 30);
+  CHECK(all["b"].cost_usd == doctest::Approx(0.125));
+
+  auto since = test::must_read(*db, [](Tx& tx) {
+    return tx.turns().costs_by_agent(std::string("2026-08-02T00:00:00.000Z"));
+  });
+  CHECK(since["a"].turns == 2);
+  CHECK(since["a"].cost_usd == doctest::Approx(0.5));
+
+  auto b = test::must_read(*db, [](Tx& tx) { return tx.turns().costs_of("b"); });
+  CHECK(b.turns == 1);
+  CHECK(b.output_tokens == 8);
+  auto c = test::must_read(*db, [](Tx& tx) { return tx.turns().costs_of("c"); });
+  CHECK(c.turns == 0);
+  CHECK(c.cost_usd == 0);
+}
+
 TEST_CASE_FIXTURE(StoreFixture, "events: add and read back") {
   auto id = add_event(*db, "w", 3, "assistant_text", "info", R"({"text":"hi"})");
   auto none = add_event(*db, "w", std::nullopt, "resume_mismatch", "warn", "");
