@@ -201,12 +201,16 @@ std::string format_usd(double usd) {
   char buf[64];
   if (usd < 0.01) std::snprintf(buf, sizeof buf, "$%.4f", usd);
   else std::snprintf(buf, sizeof buf, "$%.2f", usd);
-  std::string s = buf;
-  // Thousands separators for the dollars.
-  auto dot = s.find('.');
-  for (std::ptrdiff_t i = static_cast<std::ptrdiff_t>(dot) - 3; i > 1; i -= 3)
-    s.insert(static_cast<std::size_t>(i), ",");
-  return s;
+  // Thousands separators for the dollars: "$1234567.00" → "$1,234,567.00".
+  std::string_view s = buf;
+  std::string_view dollars = s.substr(1, s.find('.') - 1);
+  std::string out = "$";
+  for (std::size_t i = 0; i < dollars.size(); ++i) {
+    if (i > 0 && (dollars.size() - i) % 3 == 0) out += ',';
+    out += dollars[i];
+  }
+  out += s.substr(1 + dollars.size());
+  return out;
 }
 
 std::string format_count(std::int64_t n) {
