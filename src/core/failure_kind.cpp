@@ -99,8 +99,12 @@ FailureVerdict classify_failure(const FailureFacts& f) {
     return v;
   }
   bool missing_exit = !f.has_result && f.exit_code && (*f.exit_code == 127 || *f.exit_code == 126);
-  bool missing_spawn = !f.spawn_error.empty() &&
-                       fk_has_any(said, {"no such file", "not found", "permission denied"});
+  // os::spawn's words for a command that is not there or not executable ("cannot run 'x':
+  // No such file or directory"); not a missing working directory ("cannot run 'x' in …").
+  std::string spawn = fk_lower(f.spawn_error);
+  bool missing_spawn = spawn.rfind("cannot run '", 0) == 0 &&
+                       spawn.find("' in '") == std::string::npos &&
+                       fk_has_any(spawn, {"': no such file", "': permission denied"});
   if (missing_exit || missing_spawn) {
     v.kind = FailureKind::permanent;
     v.hint = kMissingHint;

@@ -34,9 +34,11 @@ struct FailureVerdict {
 
 inline constexpr std::size_t kMaxFailureWords = 200;
 
-// Judges a failed turn. Permanent: not logged in / invalid API key / authentication_failed,
-// Claude Code's refusal of bypassPermissions as root, a command that does not exist (spawn
-// ENOENT/EACCES, or exit 127/126 with no result). Everything else is retryable.
+// Judges a failed turn (or a start that failed: `spawn_error`). Permanent: not logged in /
+// invalid API key / authentication_failed, Claude Code's refusal of bypassPermissions as
+// root, a command that does not exist (os::spawn's "cannot run 'x': No such file or
+// directory" or "Permission denied", or exit 127/126 with no result). Everything else is
+// retryable.
 FailureVerdict classify_failure(const FailureFacts& facts);
 
 // "Not logged in · Please run /login — run `claude` once to log in, …": the words with the

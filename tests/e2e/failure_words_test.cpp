@@ -139,6 +139,22 @@ TEST_CASE("failure words: Claude Code's root refusal fails the agent at once wit
   CHECK(worker_died_to(p, "operator").size() == 1);
 }
 
+TEST_CASE("failure words: a runtime command that does not exist fails at once, saying what to do") {
+  TempProject p;
+  p.init_scripted();
+  write_text(p.root() / ".drover/config.toml",
+             read_text(p.root() / ".drover/config.toml") +
+                 "\n[runtimes.missing]\ncommand = [\"/nonexistent/claude\", \"-p\"]\n");
+  Run r = run(p, {"sling", "gone", "--runtime", "missing", "--wait", "#!say hi"});
+  INFO("stdout: " << r.out << "\nstderr: " << r.err);
+  CHECK(r.code == 1);
+  CHECK(contains(r.err, "gone is failed"));
+  CHECK(contains(r.err, "cannot run '/nonexistent/claude': No such file or directory"));
+  CHECK(contains(r.err, "fix the runtime's command in .drover/config.toml"));
+  CHECK(state_of(p, "gone") == "failed");
+  CHECK(worker_died_to(p, "operator").size() == 1);
+}
+
 TEST_CASE(
     "failure words: sling --wait follows a failing-then-retried agent through the retry to "
     "completed") {

@@ -106,6 +106,15 @@ TEST_CASE("failure kind: a command that does not exist is permanent") {
   spawn.spawn_error = "cannot run 'claude': No such file or directory";
   CHECK(classify_failure(spawn).kind == FailureKind::permanent);
   CHECK(classify_failure(spawn).words == spawn.spawn_error);
+  spawn.spawn_error = "cannot run 'claude': Permission denied";
+  CHECK(classify_failure(spawn).kind == FailureKind::permanent);
+  // A working directory that is gone, or a runtime that is not configured, is not a
+  // missing command: no install hint.
+  spawn.spawn_error = "cannot run 'claude' in '/p/.drover/worktrees/a': No such file or directory";
+  CHECK(classify_failure(spawn).hint.empty());
+  spawn.spawn_error = "runtime 'x' is not configured (add [runtimes.x] to .drover/config.toml)";
+  CHECK(classify_failure(spawn).hint.empty());
+  CHECK(classify_failure(spawn).words == spawn.spawn_error);
   // 127 after a result is the agent's own business (a tool's exit status leaking out).
   FailureFacts after_result;
   after_result.has_result = true;
