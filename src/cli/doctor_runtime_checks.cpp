@@ -88,24 +88,33 @@ void runtime_probes(const Facts& f, std::vector<Check>& out) {
     auto exe = os::find_executable(rt.command[0], f.paths.root);
     if (!exe) continue;  // runtimes() said why
     bool used = runtime_in_use(f, name);
+    bool claude = probe_is_claude(*exe);
     auto trouble = [&](const std::string& check, const std::string& msg) {
       out.push_back(used ? dr::fail(check, msg) : dr::warn(check, msg));
+    };
+    // Claude Code answers --version; another runtime (a shell wrapper) may not, and its
+    // turns can still work: only a warning then.
+    auto version_trouble = [&](const std::string& check, const std::string& msg) {
+      if (claude) trouble(check, msg);
+      else
+        out.push_back(
+            dr::warn(check, msg + " (a command that takes no --version can ignore this)"));
     };
     const std::string check = "runtime " + name + " version";
     auto v = probe(f, *exe, {"--version"});
     if (!v) {
-      trouble(check, "'" + rt.command[0] + " --version' " + v.error().message);
+      version_trouble(check, "'" + rt.command[0] + " --version' " + v.error().message);
       continue;
     }
     std::string said = probe_first_line(v->out);
     if (said.empty()) said = probe_first_line(v->err);
     if (!v->ok()) {
-      trouble(check, "'" + rt.command[0] + " --version' exited " + std::to_string(v->exit_code) +
-                         (said.empty() ? "" : ": " + said));
+      version_trouble(check, "'" + rt.command[0] + " --version' exited " +
+                                 std::to_string(v->exit_code) + (said.empty() ? "" : ": " + said));
       continue;
     }
     out.push_back(dr::pass(check, said.empty() ? "answers --version" : said));
-    if (!probe_is_claude(*exe)) continue;
+    if (!claude) continue;
     std::string how;
     auto login = claude_login(f, *exe, how);
     const std::string login_check = "runtime " + name + " login";

@@ -271,6 +271,16 @@ TEST_CASE("failure words: doctor runs the runtime's version command and checks t
     CHECK(contains(r.out, "ANTHROPIC_API_KEY"));
     CHECK_FALSE(fs::exists(bin / "turn-started"));
   }
+  SUBCASE("a claude that cannot say its version fails the report (it is the default runtime)") {
+    fs::path bin = fake_claude(p, true, true);
+    write_text(bin / "claude",
+               "#!/bin/sh\necho 'Error: Cannot find module ./cli.js' >&2\nexit 1\n");
+    Run r = p.drover({"doctor", "--json"}, fake_claude_env(bin, home));
+    json c = check_named(r.json(), "runtime claude version");
+    CHECK(c["status"] == "fail");
+    CHECK(contains(c["message"].get<std::string>(), "exited 1: Error: Cannot find module"));
+    CHECK(r.code == 1);
+  }
   SUBCASE("no auth subcommand: judged by the credentials file, never by running a prompt") {
     fs::path bin = fake_claude(p, false, true);
     auto env = fake_claude_env(bin, home);
@@ -294,11 +304,14 @@ TEST_CASE("failure words: doctor reports a version command that fails or hangs")
   ::chmod((bin / "broken").c_str(), 0755);
   std::string cfg = read_text(p.root() / ".drover/config.toml");
   cfg += "\n[runtimes.broken]\ncommand = [\"" + (bin / "broken").string() + "\"]\n";
+  auto def = cfg.find("runtime = \"scripted\"");
+  REQUIRE(def != std::string::npos);
+  cfg.replace(def, std::string("runtime = \"scripted\"").size(), "runtime = \"broken\"");
   write_text(p.root() / ".drover/config.toml", cfg);
   Run r = p.drover({"doctor", "--json"});
   INFO(r.out << r.err);
   json c = check_named(r.json(), "runtime broken version");
-  CHECK(c["status"] == "warn");  // not in use: a warning
+  CHECK(c["status"] == "warn");  // not claude: a warning, even for the default runtime
   CHECK(contains(c["message"].get<std::string>(), "exited 2: broken: cannot load libfoo.so"));
   CHECK(check_named(r.json(), "runtime scripted version")["status"] == "pass");
 }
