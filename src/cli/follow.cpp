@@ -35,8 +35,10 @@ WaitFacts wait_facts(Context& ctx, const ProjectPaths& p, const std::string& age
   return f;
 }
 
-// The line announcing a retry of the agent's failed turn, once per failed turn.
-std::optional<std::string> follow_retry_line(Context& ctx, const Session& s) {
+// The line announcing a retry of the agent's failed turn. The supervisor retries only an
+// agent with mail to carry (its released mail), so without any no retry is ahead.
+std::optional<std::string> follow_retry_line(Context& ctx, const Session& s, std::size_t pending) {
+  if (pending == 0) return std::nullopt;
   RetryFacts f;
   f.between_turns = s.state == SessionState::between_turns && !s.current_turn;
   f.failed_turns = s.failed_turns;
@@ -97,7 +99,7 @@ Status follow_agent(Context& ctx, const std::string& agent, FollowUntil until,
     }
     const Session& s = *v->session;
     // A failed turn that will be retried: said once, and the wait goes on (issue 16 item 7).
-    auto retry = follow_retry_line(ctx, s);
+    auto retry = follow_retry_line(ctx, s, v->pending);
     if (retry && retry_said != s.turn_count) {
       retry_said = s.turn_count;
       if (ctx.out.json) lines.push_back(*retry);
