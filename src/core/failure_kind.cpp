@@ -83,8 +83,10 @@ FailureVerdict classify_failure(const FailureFacts& f) {
   else v.words = "no result (" + fk_exit_words(f) + ")";
 
   // Everything the runtime said, lower-cased, for the patterns below.
-  std::string said = fk_lower(f.result_text + "\n" + f.last_stderr_line + "\n" + f.api_error +
-                              "\n" + f.spawn_error);
+  // (A clean result's text is the agent's answer, not the runtime's complaint.)
+  std::string error_text = f.has_result && f.result_is_error ? f.result_text : "";
+  std::string said =
+      fk_lower(error_text + "\n" + f.last_stderr_line + "\n" + f.api_error + "\n" + f.spawn_error);
   if (f.api_error == "authentication_failed" ||
       fk_has_any(said,
                  {"not logged in", "please run /login", "invalid api key", "authentication_failed",

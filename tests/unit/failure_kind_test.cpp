@@ -115,6 +115,13 @@ TEST_CASE("failure kind: a command that does not exist is permanent") {
   spawn.spawn_error = "runtime 'x' is not configured (add [runtimes.x] to .drover/config.toml)";
   CHECK(classify_failure(spawn).hint.empty());
   CHECK(classify_failure(spawn).words == spawn.spawn_error);
+  // A clean result that talks about logins is the agent's answer, not a login failure.
+  FailureFacts answer;
+  answer.has_result = true;
+  answer.result_text = "Fixed the 'Invalid API key' message shown when not logged in";
+  answer.exit_code = 1;
+  CHECK(classify_failure(answer).kind == FailureKind::retryable);
+  CHECK(classify_failure(answer).words == "exit status 1 after its result");
   // 127 after a result is the agent's own business (a tool's exit status leaking out).
   FailureFacts after_result;
   after_result.has_result = true;
