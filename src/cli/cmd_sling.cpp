@@ -263,7 +263,7 @@ Status run_sling(Context& ctx, const SlingOptions& o) {
   });
   if (!dispatch) return undo_sling_worktree(*p, plan, dispatch.error());
   orphan_guard.release();
-  if (o.parent) {
+  if (o.parent && !ctx.out.quiet) {
     auto nobody = (*st)->read<std::optional<std::string>>(
         [&](store::Tx& tx) -> Result<std::optional<std::string>> {
           return nobody_named(tx, *o.parent, "its reports will wait for an agent of that name");
