@@ -1,0 +1,279 @@
+// The live view's frame (core/swarm_view.h): what fits in 80×24 and wider, the header,
+// selection, filter and the log frame.
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "core/swarm_view.h"
+
+using namespace drover;
+
+namespace {
+
+SwarmAgent swarm_agent(const std::string& name, const std::string& cap, SessionState st) {
+  SwarmAgent a;
+  a.name = name;
+  a.capability = cap;
+  a.state = st;
+  return a;
+}
+
+SwarmSnapshot demo_swarm() {
+  SwarmSnapshot s;
+  s.header.clock = "14:02:13";
+  s.header.supervisor_running = true;
+  s.header.supervisor_pid = 4242;
+  s.header.supervisor_uptime = Millis(180'000);
+  s.header.turns_running = 1;
+  s.header.max_turns = 8;
+  s.header.cost_today = 0.42;
+  s.header.cost_total = 1.2;
+  s.header.operator_unread = 3;
+  auto alice = swarm_agent("alice", "builder", SessionState::in_turn);
+  alice.turn_running = true;
+  alice.turn = 3;
+  alice.age = Millis(42'000);
+  alice.priced_turns = 2;
+  alice.cost_usd = 0.23;
+  alice.input_tokens = 12'400;
+  alice.output_tokens = 3'100;
+  alice.unread = 1;
+  EventLine e;
+  e.kind = "tool_start";
+  e.data = {{"tool", "Bash"}, {"input", "npm test -- --watch=false --reporter=dot --bail"}};
+  alice.last_event = e;
+  auto bob = swarm_agent("bob", "scout", SessionState::between_turns);
+  bob.turn = 1;
+  bob.age = Millis(300'000);
+  auto carol = swarm_agent("carol", "reviewer", SessionState::failed);
+  EventLine err;
+  err.kind = "turn_end";
+  err.level = "error";
+  err.data = {{"outcome", "failed"}, {"reason", "Not logged in"}};
+  carol.last_event = err;
+  s.agents = {alice, bob, carol};
+  return s;
+}
+
+std::string text_of(const ScreenLine& l) {
+  std::string out;
+  for (const auto& s : l.spans) out += s.text;
+  return out;
+}
+
+std::string frame_text(const std::vector<ScreenLine>& lines) {
+  std::string out;
+  for (const auto& l : lines) out += text_of(l) + "\n";
+  return out;
+}
+
+bool has(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+// The line listing `name` (its row), or "".
+std::string row_of(const std::vector<ScreenLine>& lines, const std::string& name) {
+  for (const auto& l : lines) {
+    std::string t = text_of(l);
+    if (t.rfind(" " + name + " ", 0) == 0) return t;
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("swarm view: an 80x24 frame has 24 lines of at most 80 columns") {
+  SwarmSnapshot s = demo_swarm();
+  ViewState v;
+  auto lines = layout_swarm(s, v, 80, 24);
+  REQUIRE(lines.size() == 24);
+  for (const auto& l : lines) CHECK(text_columns(text_of(l)) <= 80);
+  std::string all = frame_text(lines);
+  CHECK(has(text_of(lines[0]), "supervisor pid 4242, up 3m · turns 1/8"));
+  CHECK(has(text_of(lines[0]), "14:02:13"));
+  CHECK(has(all, "3 agents: 1 in_turn, 1 between_turns, 1 failed"));
+  CHECK(has(all, "cost today $0.42 · total $1.20 · operator mail: 3 unread"));
+  // Name, state, turn and age, cost and mail fit; the tool name is never cut.
+  std::string alice = row_of(lines, "alice");
+  CHECK(has(alice, "in_turn"));
+  CHECK(has(alice, "#3 42s"));
+  CHECK(has(alice, "$0.23"));
+  CHECK(has(alice, "tool   Bash  npm test"));
+  CHECK(has(alice, "…"));
+  CHECK(!has(alice, "12.4k/3.1k"));  // tokens are the first column to go
+  CHECK(has(row_of(lines, "carol"), "end    turn failed: Not"));
+  CHECK(has(text_of(lines.back()), "q quit"));
+}
+
+TEST_CASE("swarm view: a wide frame shows every column") {
+  SwarmSnapshot s = demo_swarm();
+  ViewState v;
+  auto lines = layout_swarm(s, v, 200, 50);
+  REQUIRE(lines.size() == 50);
+  std::string all = frame_text(lines);
+  CHECK(has(all, "CAPABILITY") == false);  // the capabilities are short: "CAP" is enough
+  CHECK(has(all, "TOKENS"));
+  std::string alice = row_of(lines, "alice");
+  CHECK(has(alice, "builder"));
+  CHECK(has(alice, "12.4k/3.1k"));
+  CHECK(has(alice, "npm test -- --watch=false --reporter=dot --bail"));
+  CHECK(!has(alice, "…"));
+}
+
+TEST_CASE("swarm view: a very narrow frame still shows every name and state") {
+  SwarmSnapshot s = demo_swarm();
+  ViewState v;
+  auto lines = layout_swarm(s, v, 40, 12);
+  REQUIRE(lines.size() == 12);
+  for (const auto& l : lines) CHECK(text_columns(text_of(l)) <= 40);
+  CHECK(has(row_of(lines, "alice"), "in_turn"));
+  CHECK(has(row_of(lines, "bob"), "between_turns"));
+  CHECK(has(row_of(lines, "carol"), "failed"));
+}
+
+TEST_CASE("swarm view: states are painted by kind, the selected row is marked") {
+  SwarmSnapshot s = demo_swarm();
+  ViewState v;
+  auto lines = layout_swarm(s, v, 80, 24);
+  auto paint_of = [&](const std::string& name, const std::string& state) {
+    for (const auto& l : lines) {
+      if (text_of(l).rfind(" " + name + " ", 0) != 0) continue;
+      for (const auto& sp : l.spans)
+        if (sp.text.rfind(state, 0) == 0) return sp.paint;
+    }
+    FAIL("no span " << state << " in the row of " << name);
+    return Paint::normal;
+  };
+  CHECK(paint_of("alice", "in_turn") == Paint::busy);
+  CHECK(paint_of("bob", "between_turns") == Paint::idle);
+  CHECK(paint_of("carol", "failed") == Paint::bad);
+  // Nothing chosen yet: the first agent is selected.
+  CHECK(v.selected == "alice");
+  int selected = 0;
+  for (const auto& l : lines) selected += l.selected;
+  CHECK(selected == 1);
+}
+
+TEST_CASE("swarm view: the header shows a stopped supervisor and its warnings") {
+  SwarmSnapshot s;
+  s.header.max_turns = 4;
+  s.header.warnings = {"config error: config.toml:3:1: bad key"};
+  ViewState v;
+  auto lines = layout_swarm(s, v, 80, 24);
+  std::string all = frame_text(lines);
+  CHECK(has(all, "supervisor not running ('drover up' starts it) · turns 0/4"));
+  CHECK(has(all, "no agents yet"));
+  CHECK(has(all, "! config error: config.toml:3:1: bad key"));
+  bool painted_bad = false;
+  for (const auto& l : lines)
+    if (has(text_of(l), "config error")) painted_bad = l.spans[0].paint == Paint::bad;
+  CHECK(painted_bad);
+}
+
+TEST_CASE("swarm view: the filter keeps matching names and capabilities") {
+  SwarmSnapshot s = demo_swarm();
+  CHECK(filter_agents(s, "").size() == 3);
+  CHECK(filter_agents(s, "BO") == std::vector<std::size_t>{1});  // bob, case-insensitive
+  CHECK(filter_agents(s, "build") == std::vector<std::size_t>{0});
+  ViewState v;
+  v.filter = "zzz";
+  auto lines = layout_swarm(s, v, 80, 24);
+  std::string all = frame_text(lines);
+  CHECK(has(all, "no agent matches 'zzz'"));
+  CHECK(has(text_of(lines.back()), "filter 'zzz': 0 of 3"));
+  CHECK(v.shown.empty());
+}
+
+TEST_CASE("swarm view: with more agents than rows the selection stays on screen") {
+  SwarmSnapshot s;
+  for (int i = 0; i < 100; ++i) {
+    char name[16];
+    std::snprintf(name, sizeof name, "a%03d", i);
+    s.agents.push_back(swarm_agent(name, "builder", SessionState::between_turns));
+  }
+  ViewState v;
+  auto lines = layout_swarm(s, v, 80, 24);
+  CHECK(v.page == 19);  // 24 - 3 header - titles - footer
+  CHECK(has(text_of(lines.back()), "1–19 of 100"));
+  for (int i = 0; i < 30; ++i) press_key(v, {ViewKey::down, ""});
+  lines = layout_swarm(s, v, 80, 24);
+  CHECK(v.selected == "a030");
+  CHECK(!row_of(lines, "a030").empty());
+  CHECK(row_of(lines, "a000").empty());
+  press_key(v, {ViewKey::end, ""});
+  lines = layout_swarm(s, v, 80, 24);
+  CHECK(v.selected == "a099");
+  CHECK(!row_of(lines, "a099").empty());
+  CHECK(has(text_of(lines.back()), "82–100 of 100"));
+}
+
+TEST_CASE("swarm view: the selection follows its agent, else keeps its place") {
+  SwarmSnapshot s = demo_swarm();
+  ViewState v;
+  layout_swarm(s, v, 80, 24);
+  press_key(v, {ViewKey::down, ""});
+  CHECK(v.selected == "bob");
+  // A new agent sorted before bob: the selection stays on bob.
+  s.agents.insert(s.agents.begin(), swarm_agent("aaron", "scout", SessionState::booting));
+  layout_swarm(s, v, 80, 24);
+  CHECK(v.selected == "bob");
+  // bob goes (cleaned): the row at its place is selected.
+  s.agents.erase(s.agents.begin() + 2);
+  layout_swarm(s, v, 80, 24);
+  CHECK(v.selected == "carol");
+}
+
+TEST_CASE("swarm view: the footer prompts for a nudge, a stop and a filter") {
+  SwarmSnapshot s = demo_swarm();
+  ViewState v;
+  layout_swarm(s, v, 80, 24);
+  press_key(v, {ViewKey::text, "n"});
+  press_key(v, {ViewKey::text, "h"});
+  press_key(v, {ViewKey::text, "i"});
+  CHECK(has(text_of(layout_swarm(s, v, 80, 24).back()), "nudge alice: hi_"));
+  press_key(v, {ViewKey::escape, ""});
+  press_key(v, {ViewKey::text, "s"});
+  CHECK(text_of(layout_swarm(s, v, 80, 24).back()) == "stop alice? y/N");
+  press_key(v, {ViewKey::text, "n"});
+  CHECK(text_of(layout_swarm(s, v, 80, 24).back()) == "not stopped");
+  press_key(v, {ViewKey::text, "/"});
+  press_key(v, {ViewKey::text, "c"});
+  CHECK(has(text_of(layout_swarm(s, v, 80, 24).back()), "filter: c_"));
+}
+
+TEST_CASE("swarm view: the log frame keeps the newest line at the bottom and scrolls back") {
+  std::vector<std::string> lines;
+  for (int i = 1; i <= 50; ++i) lines.push_back("line " + std::to_string(i));
+  ViewState v;
+  v.mode = ViewMode::log;
+  auto f = layout_log("alice", lines, v, 80, 10);
+  REQUIRE(f.size() == 10);
+  CHECK(has(text_of(f[0]), "log alice"));
+  CHECK(text_of(f[1]) == "line 42");
+  CHECK(text_of(f[9]) == "line 50");
+  press_key(v, {ViewKey::page_up, ""});
+  f = layout_log("alice", lines, v, 80, 10);
+  CHECK(text_of(f[9]) == "line 41");
+  CHECK(has(text_of(f[0]), "9 lines back"));
+  press_key(v, {ViewKey::home, ""});
+  f = layout_log("alice", lines, v, 80, 10);
+  CHECK(text_of(f[1]) == "line 1");
+  CHECK(v.log_scroll == 41);
+  press_key(v, {ViewKey::end, ""});
+  f = layout_log("alice", lines, v, 80, 10);
+  CHECK(text_of(f[9]) == "line 50");
+  // A short log starts at the top.
+  f = layout_log("bob", {"only"}, v, 80, 10);
+  CHECK(text_of(f[1]) == "only");
+  f = layout_log("bob", {}, v, 80, 10);
+  CHECK(text_of(f[1]) == "no events yet");
+}
+
+TEST_CASE("swarm view: fit_columns counts code points and cuts with an ellipsis") {
+  CHECK(text_columns("a·b…") == 4);
+  CHECK(fit_columns("abcdef", 6) == "abcdef");
+  CHECK(fit_columns("abcdef", 4) == "abc…");
+  CHECK(fit_columns("··········", 3) == "··…");
+  CHECK(fit_columns("abc", 0).empty());
+}
