@@ -311,8 +311,9 @@ std::vector<ScreenLine> layout_log(const std::string& agent, const std::vector<s
   v.page = std::max<std::size_t>(area, 1);
   std::size_t max_scroll = lines.size() > area ? lines.size() - area : 0;
   v.log_scroll = std::min(v.log_scroll, max_scroll);
-  std::string title = "log " + agent + " · ↑↓ PgUp PgDn scroll · Home oldest · End newest · q back";
+  std::string title = "log " + agent;
   if (v.log_scroll > 0) title += " · " + std::to_string(v.log_scroll) + " lines back";
+  title += " · ↑↓ PgUp PgDn scroll · Home oldest · End newest · q back";
   out.push_back(text_line(title, Paint::title, width));
   std::size_t end = lines.size() - v.log_scroll;
   std::size_t start = end > area ? end - area : 0;
