@@ -18,7 +18,7 @@ namespace drover::cli {
 
 namespace {
 
-using SteadyTime = std::chrono::steady_clock::time_point;
+using LiveSteadyTime = std::chrono::steady_clock::time_point;
 
 // A burst of commits (a turn streaming events) is one redraw per this much.
 constexpr Millis kCoalesce{50};
@@ -50,7 +50,7 @@ void add_log_lines(LiveLog& log, const std::vector<store::EventRecord>& events) 
     log.lines.erase(log.lines.begin(), log.lines.end() - static_cast<std::ptrdiff_t>(kLogKeep));
 }
 
-Status read_log(LiveLog& log, store::Store& st) {
+Status read_live_log(LiveLog& log, store::Store& st) {
   bool first = log.after == 0;
   auto events = st.read<std::vector<store::EventRecord>>(
       [&](store::Tx& tx) -> Result<std::vector<store::EventRecord>> {
@@ -62,7 +62,7 @@ Status read_log(LiveLog& log, store::Store& st) {
   return ok_status();
 }
 
-std::string first_line_of(const std::string& s) { return one_line_summary(s, 200); }
+std::string live_notice_line(const std::string& s) { return one_line_summary(s, 200); }
 
 class LiveView {
  public:
@@ -74,7 +74,7 @@ class LiveView {
   int run(Millis interval) {
     os::DirWatch changes(p_.dir());
     bool need_read = true, need_draw = true;
-    SteadyTime last_read{}, now = std::chrono::steady_clock::now();
+    LiveSteadyTime last_read{}, now = std::chrono::steady_clock::now();
     for (;;) {
       now = std::chrono::steady_clock::now();
       bool due = now - last_read >= interval;
@@ -112,12 +112,13 @@ class LiveView {
  private:
   void refresh() {
     if (v_.mode == ViewMode::log) {
-      if (auto s = read_log(log_, st_); !s) v_.notice = "cannot read the log: " + s.error().message;
+      if (auto s = read_live_log(log_, st_); !s)
+        v_.notice = "cannot read the log: " + s.error().message;
       return;
     }
     auto snap = read_swarm(st_, p_, cfg_, SystemClock::instance().now());
     if (snap) snap_ = std::move(*snap);
-    else v_.notice = "cannot read the database: " + first_line_of(snap.error().message);
+    else v_.notice = "cannot read the database: " + live_notice_line(snap.error().message);
   }
 
   void draw() {
@@ -151,12 +152,12 @@ class LiveView {
   void nudge(const std::string& agent, const std::string& text) {
     auto q = queue_nudge(st_, agent, Context::self_name(), text.empty() ? kDefaultNudgeText : text);
     if (!q) {
-      v_.notice = "not nudged: " + first_line_of(q.error().message);
+      v_.notice = "not nudged: " + live_notice_line(q.error().message);
       return;
     }
     std::string said = os::capture_stderr([&] { notify_supervisor(ctx_, true); });
     v_.notice = "nudged " + agent + " (#" + std::to_string(q->message_id) + ")";
-    if (!said.empty()) v_.notice += ": " + first_line_of(said);
+    if (!said.empty()) v_.notice += ": " + live_notice_line(said);
   }
 
   void stop(const std::string& agent) {
@@ -166,11 +167,11 @@ class LiveView {
     std::string said = os::capture_stderr(
         [&] { r = runner::stop_agent(p_, cfg_, st_, agent, cfg_.turn.kill_grace); });
     if (!r) {
-      v_.notice = "not stopped: " + first_line_of(r.error().message);
+      v_.notice = "not stopped: " + live_notice_line(r.error().message);
       return;
     }
     v_.notice = "stopped " + agent + (r->signalled ? " (its turn was killed)" : "");
-    if (!said.empty()) v_.notice += ": " + first_line_of(said);
+    if (!said.empty()) v_.notice += ": " + live_notice_line(said);
   }
 
   Context& ctx_;

@@ -7,7 +7,7 @@ namespace drover {
 namespace {
 
 // Drops the last UTF-8 character of s.
-void drop_last_char(std::string& s) {
+void drop_last_utf8_char(std::string& s) {
   while (!s.empty()) {
     unsigned char c = static_cast<unsigned char>(s.back());
     s.pop_back();
@@ -16,7 +16,7 @@ void drop_last_char(std::string& s) {
 }
 
 // Moves the selection by `delta` rows within v.shown (clamped).
-void move_selection(ViewState& v, long delta) {
+void move_view_selection(ViewState& v, long delta) {
   if (v.shown.empty()) return;
   long last = static_cast<long>(v.shown.size()) - 1;
   long at = std::clamp(static_cast<long>(selected_index(v)) + delta, 0L, last);
@@ -29,12 +29,12 @@ ViewAction keys_in_list(ViewState& v, const KeyPress& k) {
   long page = static_cast<long>(std::max<std::size_t>(v.page, 1));
   bool has_selection = selected_index(v) < v.shown.size();
   switch (k.key) {
-    case ViewKey::up: move_selection(v, -1); return {};
-    case ViewKey::down: move_selection(v, 1); return {};
-    case ViewKey::page_up: move_selection(v, -page); return {};
-    case ViewKey::page_down: move_selection(v, page); return {};
-    case ViewKey::home: move_selection(v, -static_cast<long>(v.shown.size())); return {};
-    case ViewKey::end: move_selection(v, static_cast<long>(v.shown.size())); return {};
+    case ViewKey::up: move_view_selection(v, -1); return {};
+    case ViewKey::down: move_view_selection(v, 1); return {};
+    case ViewKey::page_up: move_view_selection(v, -page); return {};
+    case ViewKey::page_down: move_view_selection(v, page); return {};
+    case ViewKey::home: move_view_selection(v, -static_cast<long>(v.shown.size())); return {};
+    case ViewKey::end: move_view_selection(v, static_cast<long>(v.shown.size())); return {};
     case ViewKey::escape: v.filter.clear(); return {};
     case ViewKey::enter:
       if (!has_selection) return {};
@@ -119,7 +119,7 @@ ViewAction press_key(ViewState& v, const KeyPress& k) {
     case ViewMode::log: return keys_in_log(v, k);
     case ViewMode::filter:
       if (k.key == ViewKey::text) v.filter += k.text;
-      else if (k.key == ViewKey::backspace) drop_last_char(v.filter);
+      else if (k.key == ViewKey::backspace) drop_last_utf8_char(v.filter);
       else if (k.key == ViewKey::enter) v.mode = ViewMode::list;
       else if (k.key == ViewKey::escape) {
         v.filter.clear();
@@ -128,7 +128,7 @@ ViewAction press_key(ViewState& v, const KeyPress& k) {
       return {};
     case ViewMode::nudge:
       if (k.key == ViewKey::text) v.input += k.text;
-      else if (k.key == ViewKey::backspace) drop_last_char(v.input);
+      else if (k.key == ViewKey::backspace) drop_last_utf8_char(v.input);
       else if (k.key == ViewKey::escape) {
         v.mode = ViewMode::list;
         v.notice = "nudge cancelled";

@@ -22,21 +22,21 @@ struct SwarmColumns {
        show_mail = true;
 };
 
-std::string pad_to(const std::string& s, std::size_t w) {
+std::string swarm_pad(const std::string& s, std::size_t w) {
   std::string out = fit_columns(s, w);
   std::size_t cols = text_columns(out);
   if (cols < w) out.append(w - cols, ' ');
   return out;
 }
 
-std::string pad_left_to(const std::string& s, std::size_t w) {
+std::string swarm_pad_left(const std::string& s, std::size_t w) {
   std::string out = fit_columns(s, w);
   std::size_t cols = text_columns(out);
   if (cols < w) out.insert(0, w - cols, ' ');
   return out;
 }
 
-std::string lower_ascii(std::string s) {
+std::string swarm_lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
 }
@@ -68,7 +68,7 @@ SwarmColumns plan_swarm_columns(const SwarmSnapshot& s, const std::vector<std::s
   return c;
 }
 
-Paint state_paint(SessionState st) {
+Paint swarm_state_paint(SessionState st) {
   switch (st) {
     case SessionState::in_turn:
     case SessionState::booting: return Paint::busy;
@@ -82,7 +82,7 @@ Paint state_paint(SessionState st) {
   return Paint::normal;
 }
 
-std::string activity_text(const SwarmAgent& a, std::size_t width) {
+std::string swarm_activity_text(const SwarmAgent& a, std::size_t width) {
   if (!a.last_event || width == 0) return "";
   EventLine e = *a.last_event;
   e.time.clear();
@@ -95,58 +95,59 @@ std::string activity_text(const SwarmAgent& a, std::size_t width) {
   return line;
 }
 
-ScreenLine agent_row(const SwarmAgent& a, const SwarmColumns& c) {
+ScreenLine swarm_agent_row(const SwarmAgent& a, const SwarmColumns& c) {
   ScreenLine l;
   auto add = [&](std::string text, Paint p) { l.spans.push_back({std::move(text), p}); };
   add(" ", Paint::normal);
-  add(pad_to(a.name, c.name) + " ", Paint::bold);
-  if (c.show_capability) add(pad_to(a.capability, c.capability) + " ", Paint::normal);
+  add(swarm_pad(a.name, c.name) + " ", Paint::bold);
+  if (c.show_capability) add(swarm_pad(a.capability, c.capability) + " ", Paint::normal);
   std::string state(to_string(a.state));
   if (a.stop_requested && !is_terminal(a.state)) state = "stopping";
-  add(pad_to(state, kSwStateW) + " ", state_paint(a.state));
+  add(swarm_pad(state, kSwStateW) + " ", swarm_state_paint(a.state));
   if (c.show_turn) {
     std::string t = a.turn ? "#" + std::to_string(*a.turn) : "-";
     if (a.age) t += " " + format_age(*a.age);
-    add(pad_to(t, kSwTurnW) + " ", a.turn_running ? Paint::normal : Paint::dim);
+    add(swarm_pad(t, kSwTurnW) + " ", a.turn_running ? Paint::normal : Paint::dim);
   }
   if (c.show_cost)
-    add(pad_left_to(a.priced_turns > 0 ? format_usd(a.cost_usd) : "-", kSwCostW) + " ",
+    add(swarm_pad_left(a.priced_turns > 0 ? format_usd(a.cost_usd) : "-", kSwCostW) + " ",
         Paint::normal);
   if (c.show_tokens) {
     std::string t = a.input_tokens + a.output_tokens > 0
                         ? format_count(a.input_tokens) + "/" + format_count(a.output_tokens)
                         : "-";
-    add(pad_left_to(t, kSwTokensW) + " ", Paint::dim);
+    add(swarm_pad_left(t, kSwTokensW) + " ", Paint::dim);
   }
   if (c.show_mail)
-    add(pad_left_to(a.unread > 0 ? std::to_string(a.unread) : "", kSwMailW) + " ",
+    add(swarm_pad_left(a.unread > 0 ? std::to_string(a.unread) : "", kSwMailW) + " ",
         a.unread > 0 ? Paint::warn : Paint::normal);
   if (c.activity > 0) {
     Paint p = Paint::normal;
     if (a.last_event && a.last_event->level == "error") p = Paint::bad;
     else if (a.last_event && a.last_event->level == "warn") p = Paint::warn;
-    add(pad_to(activity_text(a, c.activity), c.activity), p);
+    add(swarm_pad(swarm_activity_text(a, c.activity), c.activity), p);
   }
   return l;
 }
 
-ScreenLine column_titles(const SwarmColumns& c) {
-  std::string t = " " + pad_to("NAME", c.name) + " ";
-  if (c.show_capability) t += pad_to(c.capability >= 10 ? "CAPABILITY" : "CAP", c.capability) + " ";
-  t += pad_to("STATE", kSwStateW) + " ";
-  if (c.show_turn) t += pad_to("TURN", kSwTurnW) + " ";
-  if (c.show_cost) t += pad_left_to("COST", kSwCostW) + " ";
-  if (c.show_tokens) t += pad_left_to("TOKENS", kSwTokensW) + " ";
-  if (c.show_mail) t += pad_left_to("MAIL", kSwMailW) + " ";
-  if (c.activity > 0) t += pad_to("LAST ACTIVITY", c.activity);
+ScreenLine swarm_column_titles(const SwarmColumns& c) {
+  std::string t = " " + swarm_pad("NAME", c.name) + " ";
+  if (c.show_capability)
+    t += swarm_pad(c.capability >= 10 ? "CAPABILITY" : "CAP", c.capability) + " ";
+  t += swarm_pad("STATE", kSwStateW) + " ";
+  if (c.show_turn) t += swarm_pad("TURN", kSwTurnW) + " ";
+  if (c.show_cost) t += swarm_pad_left("COST", kSwCostW) + " ";
+  if (c.show_tokens) t += swarm_pad_left("TOKENS", kSwTokensW) + " ";
+  if (c.show_mail) t += swarm_pad_left("MAIL", kSwMailW) + " ";
+  if (c.activity > 0) t += swarm_pad("LAST ACTIVITY", c.activity);
   return ScreenLine{{{t, Paint::title}}, false};
 }
 
-ScreenLine text_line(const std::string& text, Paint p, std::size_t width) {
+ScreenLine view_text_line(const std::string& text, Paint p, std::size_t width) {
   return ScreenLine{{{fit_columns(text, width), p}}, false};
 }
 
-std::vector<ScreenLine> header_lines(const SwarmSnapshot& s, std::size_t width) {
+std::vector<ScreenLine> swarm_header_lines(const SwarmSnapshot& s, std::size_t width) {
   const SwarmHeader& h = s.header;
   std::vector<ScreenLine> out;
   std::string sup;
@@ -187,21 +188,21 @@ std::vector<ScreenLine> header_lines(const SwarmSnapshot& s, std::size_t width) 
       first_state = false;
     }
   }
-  out.push_back(text_line(agents, Paint::normal, width));
+  out.push_back(view_text_line(agents, Paint::normal, width));
   std::string money = "cost today " + format_usd(h.cost_today) + " · total " +
                       format_usd(h.cost_total) +
                       " · operator mail: " + std::to_string(h.operator_unread) + " unread";
-  out.push_back(text_line(money, h.operator_unread > 0 ? Paint::bold : Paint::normal, width));
-  for (const auto& w : h.warnings) out.push_back(text_line("! " + w, Paint::bad, width));
+  out.push_back(view_text_line(money, h.operator_unread > 0 ? Paint::bold : Paint::normal, width));
+  for (const auto& w : h.warnings) out.push_back(view_text_line("! " + w, Paint::bad, width));
   return out;
 }
 
-ScreenLine footer_line(const ViewState& v, std::size_t listed, std::size_t total,
-                       std::size_t width) {
+ScreenLine swarm_footer_line(const ViewState& v, std::size_t listed, std::size_t total,
+                             std::size_t width) {
   switch (v.mode) {
     case ViewMode::filter:
-      return text_line("filter: " + v.filter + "_   (Enter keeps it, Esc clears it)", Paint::bold,
-                       width);
+      return view_text_line("filter: " + v.filter + "_   (Enter keeps it, Esc clears it)",
+                            Paint::bold, width);
     case ViewMode::nudge: {
       std::string prompt = "nudge " + v.selected + ": ";
       std::string hint = "   (Enter sends, Esc cancels)";
@@ -215,14 +216,14 @@ ScreenLine footer_line(const ViewState& v, std::size_t listed, std::size_t total
         while (cut < typed.size() && (static_cast<unsigned char>(typed[cut]) & 0xC0) == 0x80) ++cut;
         typed.erase(0, cut);
       }
-      return text_line(prompt + typed + hint, Paint::bold, width);
+      return view_text_line(prompt + typed + hint, Paint::bold, width);
     }
     case ViewMode::confirm_stop:
-      return text_line("stop " + v.selected + "? y/N", Paint::warn, width);
+      return view_text_line("stop " + v.selected + "? y/N", Paint::warn, width);
     case ViewMode::list:
     case ViewMode::log: break;
   }
-  if (!v.notice.empty()) return text_line(v.notice, Paint::bold, width);
+  if (!v.notice.empty()) return view_text_line(v.notice, Paint::bold, width);
   std::string keys = "↑↓ select  ⏎ log  n nudge  s stop  p pause  / filter  q quit";
   if (!v.filter.empty())
     keys = "filter '" + v.filter + "': " + std::to_string(listed) + " of " + std::to_string(total) +
@@ -230,7 +231,7 @@ ScreenLine footer_line(const ViewState& v, std::size_t listed, std::size_t total
   else if (listed > v.page && v.page > 0)
     keys += " · " + std::to_string(v.top + 1) + "–" +
             std::to_string(std::min(listed, v.top + v.page)) + " of " + std::to_string(listed);
-  return text_line(keys, Paint::dim, width);
+  return view_text_line(keys, Paint::dim, width);
 }
 
 }  // namespace
@@ -257,11 +258,11 @@ std::string fit_columns(const std::string& s, std::size_t width) {
 
 std::vector<std::size_t> filter_agents(const SwarmSnapshot& s, const std::string& filter) {
   std::vector<std::size_t> out;
-  std::string f = lower_ascii(filter);
+  std::string f = swarm_lower(filter);
   for (std::size_t i = 0; i < s.agents.size(); ++i) {
     const auto& a = s.agents[i];
-    if (f.empty() || lower_ascii(a.name).find(f) != std::string::npos ||
-        lower_ascii(a.capability).find(f) != std::string::npos)
+    if (f.empty() || swarm_lower(a.name).find(f) != std::string::npos ||
+        swarm_lower(a.capability).find(f) != std::string::npos)
       out.push_back(i);
   }
   return out;
@@ -273,9 +274,9 @@ std::vector<ScreenLine> layout_swarm(const SwarmSnapshot& s, ViewState& v, std::
   v.shown.clear();
   for (auto i : rows) v.shown.push_back(s.agents[i].name);
 
-  std::vector<ScreenLine> out = header_lines(s, width);
+  std::vector<ScreenLine> out = swarm_header_lines(s, width);
   SwarmColumns cols = plan_swarm_columns(s, rows, width);
-  out.push_back(column_titles(cols));
+  out.push_back(swarm_column_titles(cols));
   std::size_t fixed = out.size() + 1;  // + the footer
   v.page = height > fixed ? height - fixed : 1;
   keep_selection_visible(v);
@@ -284,16 +285,16 @@ std::vector<ScreenLine> layout_swarm(const SwarmSnapshot& s, ViewState& v, std::
   std::size_t first_blank = out.size() + list_rows;
   if (rows.empty() && list_rows > 0) {
     if (!v.filter.empty())
-      out.push_back(text_line(" no agent matches '" + v.filter + "' (Esc clears the filter)",
-                              Paint::dim, width));
+      out.push_back(view_text_line(" no agent matches '" + v.filter + "' (Esc clears the filter)",
+                                   Paint::dim, width));
   }
   for (std::size_t r = 0; r < list_rows && v.top + r < rows.size(); ++r) {
-    ScreenLine l = agent_row(s.agents[rows[v.top + r]], cols);
+    ScreenLine l = swarm_agent_row(s.agents[rows[v.top + r]], cols);
     l.selected = v.top + r == v.cursor;
     out.push_back(std::move(l));
   }
   while (out.size() < first_blank) out.push_back(ScreenLine{});
-  out.push_back(footer_line(v, rows.size(), s.agents.size(), width));
+  out.push_back(swarm_footer_line(v, rows.size(), s.agents.size(), width));
   if (out.size() > height) {
     // A tiny terminal: the footer (what the keys do, the prompt) matters most.
     ScreenLine footer = out.back();
@@ -314,15 +315,15 @@ std::vector<ScreenLine> layout_log(const std::string& agent, const std::vector<s
   std::string title = "log " + agent;
   if (v.log_scroll > 0) title += " · " + std::to_string(v.log_scroll) + " lines back";
   title += " · ↑↓ PgUp PgDn scroll · Home oldest · End newest · q back";
-  out.push_back(text_line(title, Paint::title, width));
+  out.push_back(view_text_line(title, Paint::title, width));
   std::size_t end = lines.size() - v.log_scroll;
   std::size_t start = end > area ? end - area : 0;
   for (std::size_t i = start; i < end; ++i) {
     Paint p = Paint::normal;
     if (lines[i].find("  stderr │ ") == 0) p = Paint::dim;
-    out.push_back(text_line(lines[i], p, width));
+    out.push_back(view_text_line(lines[i], p, width));
   }
-  if (lines.empty()) out.push_back(text_line("no events yet", Paint::dim, width));
+  if (lines.empty()) out.push_back(view_text_line("no events yet", Paint::dim, width));
   while (out.size() < height) out.push_back(ScreenLine{});
   return out;
 }

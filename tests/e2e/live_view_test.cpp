@@ -38,7 +38,7 @@ void live_fleet(const TempProject& p) {
 }
 
 // Each line of the pane is at most `width` columns (code points).
-bool fits(const std::string& screen, std::size_t width) {
+bool pane_fits(const std::string& screen, std::size_t width) {
   std::istringstream in(screen);
   std::string line;
   while (std::getline(in, line)) {
@@ -84,7 +84,7 @@ TEST_CASE("live view: rows, header, keys, a new agent, resize and q in an 80x24 
   CHECK(contains(s, "end    turn waiting"));  // the last events, by the one renderer
   CHECK(contains(s, "#1 "));                  // alice's and bob's first turn
   CHECK(contains(s, "q quit"));
-  CHECK(fits(s, 80));
+  CHECK(pane_fits(s, 80));
 
   // Enter opens the selected agent's log (the second row after one Down: bob).
   pane.keys({"Down", "Enter"});
@@ -135,7 +135,7 @@ TEST_CASE("live view: rows, header, keys, a new agent, resize and q in an 80x24 
   // A wider terminal gets the columns that did not fit.
   pane.resize(200, 50);
   CHECK_MESSAGE(pane.wait_for("TOKENS"), pane.screen());
-  CHECK(fits(pane.screen(), 200));
+  CHECK(pane_fits(pane.screen(), 200));
 
   // q gives the terminal back: the normal screen, canonical mode, echo, a cursor.
   pane.keys({"q"});

@@ -43,7 +43,7 @@ std::int64_t swarm_turn(Store& db, const std::string& agent, const std::string& 
   });
 }
 
-std::string query_plan(const std::filesystem::path& db, const std::string& sql) {
+std::string swarm_query_plan(const std::filesystem::path& db, const std::string& sql) {
   SQLite::Database raw(db.string(), SQLite::OPEN_READONLY);
   SQLite::Statement plan(raw, "EXPLAIN QUERY PLAN " + sql);
   std::string detail;
@@ -68,7 +68,7 @@ TEST_CASE_FIXTURE(StoreFixture, "swarm read: the newest event of every session, 
   CHECK(latest[1].agent == "bob");
   CHECK(latest[1].data == R"({"text":"hello"})");
 
-  std::string plan = query_plan(db_path, Events::latest_per_session_sql());
+  std::string plan = swarm_query_plan(db_path, Events::latest_per_session_sql());
   CHECK_MESSAGE(plan.find("events_agent") != std::string::npos, plan);
   CHECK_MESSAGE(plan.find("SCAN events") == std::string::npos, plan);
   CHECK_MESSAGE(plan.find("SCAN e\n") == std::string::npos, plan);

@@ -56,7 +56,7 @@ SwarmSnapshot demo_swarm() {
   return s;
 }
 
-std::string text_of(const ScreenLine& l) {
+std::string line_text(const ScreenLine& l) {
   std::string out;
   for (const auto& s : l.spans) out += s.text;
   return out;
@@ -64,18 +64,18 @@ std::string text_of(const ScreenLine& l) {
 
 std::string frame_text(const std::vector<ScreenLine>& lines) {
   std::string out;
-  for (const auto& l : lines) out += text_of(l) + "\n";
+  for (const auto& l : lines) out += line_text(l) + "\n";
   return out;
 }
 
-bool has(const std::string& haystack, const std::string& needle) {
+bool frame_has(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
 }
 
 // The line listing `name` (its row), or "".
-std::string row_of(const std::vector<ScreenLine>& lines, const std::string& name) {
+std::string frame_row(const std::vector<ScreenLine>& lines, const std::string& name) {
   for (const auto& l : lines) {
-    std::string t = text_of(l);
+    std::string t = line_text(l);
     if (t.rfind(" " + name + " ", 0) == 0) return t;
   }
   return "";
@@ -88,22 +88,22 @@ TEST_CASE("swarm view: an 80x24 frame has 24 lines of at most 80 columns") {
   ViewState v;
   auto lines = layout_swarm(s, v, 80, 24);
   REQUIRE(lines.size() == 24);
-  for (const auto& l : lines) CHECK(text_columns(text_of(l)) <= 80);
+  for (const auto& l : lines) CHECK(text_columns(line_text(l)) <= 80);
   std::string all = frame_text(lines);
-  CHECK(has(text_of(lines[0]), "supervisor pid 4242, up 3m · turns 1/8"));
-  CHECK(has(text_of(lines[0]), "14:02:13"));
-  CHECK(has(all, "3 agents: 1 in_turn, 1 between_turns, 1 failed"));
-  CHECK(has(all, "cost today $0.42 · total $1.20 · operator mail: 3 unread"));
+  CHECK(frame_has(line_text(lines[0]), "supervisor pid 4242, up 3m · turns 1/8"));
+  CHECK(frame_has(line_text(lines[0]), "14:02:13"));
+  CHECK(frame_has(all, "3 agents: 1 in_turn, 1 between_turns, 1 failed"));
+  CHECK(frame_has(all, "cost today $0.42 · total $1.20 · operator mail: 3 unread"));
   // Name, state, turn and age, cost and mail fit; the tool name is never cut.
-  std::string alice = row_of(lines, "alice");
-  CHECK(has(alice, "in_turn"));
-  CHECK(has(alice, "#3 42s"));
-  CHECK(has(alice, "$0.23"));
-  CHECK(has(alice, "tool   Bash  npm test"));
-  CHECK(has(alice, "…"));
-  CHECK(!has(alice, "12.4k/3.1k"));  // tokens are the first column to go
-  CHECK(has(row_of(lines, "carol"), "end    turn failed: Not"));
-  CHECK(has(text_of(lines.back()), "q quit"));
+  std::string alice = frame_row(lines, "alice");
+  CHECK(frame_has(alice, "in_turn"));
+  CHECK(frame_has(alice, "#3 42s"));
+  CHECK(frame_has(alice, "$0.23"));
+  CHECK(frame_has(alice, "tool   Bash  npm test"));
+  CHECK(frame_has(alice, "…"));
+  CHECK(!frame_has(alice, "12.4k/3.1k"));  // tokens are the first column to go
+  CHECK(frame_has(frame_row(lines, "carol"), "end    turn failed: Not"));
+  CHECK(frame_has(line_text(lines.back()), "q quit"));
 }
 
 TEST_CASE("swarm view: a wide frame shows every column") {
@@ -112,13 +112,13 @@ TEST_CASE("swarm view: a wide frame shows every column") {
   auto lines = layout_swarm(s, v, 200, 50);
   REQUIRE(lines.size() == 50);
   std::string all = frame_text(lines);
-  CHECK(has(all, "CAPABILITY") == false);  // the capabilities are short: "CAP" is enough
-  CHECK(has(all, "TOKENS"));
-  std::string alice = row_of(lines, "alice");
-  CHECK(has(alice, "builder"));
-  CHECK(has(alice, "12.4k/3.1k"));
-  CHECK(has(alice, "npm test -- --watch=false --reporter=dot --bail"));
-  CHECK(!has(alice, "…"));
+  CHECK(frame_has(all, "CAPABILITY") == false);  // the capabilities are short: "CAP" is enough
+  CHECK(frame_has(all, "TOKENS"));
+  std::string alice = frame_row(lines, "alice");
+  CHECK(frame_has(alice, "builder"));
+  CHECK(frame_has(alice, "12.4k/3.1k"));
+  CHECK(frame_has(alice, "npm test -- --watch=false --reporter=dot --bail"));
+  CHECK(!frame_has(alice, "…"));
 }
 
 TEST_CASE("swarm view: a very narrow frame still shows every name and state") {
@@ -126,10 +126,10 @@ TEST_CASE("swarm view: a very narrow frame still shows every name and state") {
   ViewState v;
   auto lines = layout_swarm(s, v, 40, 12);
   REQUIRE(lines.size() == 12);
-  for (const auto& l : lines) CHECK(text_columns(text_of(l)) <= 40);
-  CHECK(has(row_of(lines, "alice"), "in_turn"));
-  CHECK(has(row_of(lines, "bob"), "between_turns"));
-  CHECK(has(row_of(lines, "carol"), "failed"));
+  for (const auto& l : lines) CHECK(text_columns(line_text(l)) <= 40);
+  CHECK(frame_has(frame_row(lines, "alice"), "in_turn"));
+  CHECK(frame_has(frame_row(lines, "bob"), "between_turns"));
+  CHECK(frame_has(frame_row(lines, "carol"), "failed"));
 }
 
 TEST_CASE("swarm view: states are painted by kind, the selected row is marked") {
@@ -138,7 +138,7 @@ TEST_CASE("swarm view: states are painted by kind, the selected row is marked") 
   auto lines = layout_swarm(s, v, 80, 24);
   auto paint_of = [&](const std::string& name, const std::string& state) {
     for (const auto& l : lines) {
-      if (text_of(l).rfind(" " + name + " ", 0) != 0) continue;
+      if (line_text(l).rfind(" " + name + " ", 0) != 0) continue;
       for (const auto& sp : l.spans)
         if (sp.text.rfind(state, 0) == 0) return sp.paint;
     }
@@ -162,12 +162,12 @@ TEST_CASE("swarm view: the header shows a stopped supervisor and its warnings") 
   ViewState v;
   auto lines = layout_swarm(s, v, 80, 24);
   std::string all = frame_text(lines);
-  CHECK(has(all, "supervisor not running ('drover up' starts it) · turns 0/4"));
-  CHECK(has(all, "no agents yet"));
-  CHECK(has(all, "! config error: config.toml:3:1: bad key"));
+  CHECK(frame_has(all, "supervisor not running ('drover up' starts it) · turns 0/4"));
+  CHECK(frame_has(all, "no agents yet"));
+  CHECK(frame_has(all, "! config error: config.toml:3:1: bad key"));
   bool painted_bad = false;
   for (const auto& l : lines)
-    if (has(text_of(l), "config error")) painted_bad = l.spans[0].paint == Paint::bad;
+    if (frame_has(line_text(l), "config error")) painted_bad = l.spans[0].paint == Paint::bad;
   CHECK(painted_bad);
 }
 
@@ -180,8 +180,8 @@ TEST_CASE("swarm view: the filter keeps matching names and capabilities") {
   v.filter = "zzz";
   auto lines = layout_swarm(s, v, 80, 24);
   std::string all = frame_text(lines);
-  CHECK(has(all, "no agent matches 'zzz'"));
-  CHECK(has(text_of(lines.back()), "filter 'zzz': 0 of 3"));
+  CHECK(frame_has(all, "no agent matches 'zzz'"));
+  CHECK(frame_has(line_text(lines.back()), "filter 'zzz': 0 of 3"));
   CHECK(v.shown.empty());
 }
 
@@ -195,17 +195,17 @@ TEST_CASE("swarm view: with more agents than rows the selection stays on screen"
   ViewState v;
   auto lines = layout_swarm(s, v, 80, 24);
   CHECK(v.page == 19);  // 24 - 3 header - titles - footer
-  CHECK(has(text_of(lines.back()), "1–19 of 100"));
+  CHECK(frame_has(line_text(lines.back()), "1–19 of 100"));
   for (int i = 0; i < 30; ++i) press_key(v, {ViewKey::down, ""});
   lines = layout_swarm(s, v, 80, 24);
   CHECK(v.selected == "a030");
-  CHECK(!row_of(lines, "a030").empty());
-  CHECK(row_of(lines, "a000").empty());
+  CHECK(!frame_row(lines, "a030").empty());
+  CHECK(frame_row(lines, "a000").empty());
   press_key(v, {ViewKey::end, ""});
   lines = layout_swarm(s, v, 80, 24);
   CHECK(v.selected == "a099");
-  CHECK(!row_of(lines, "a099").empty());
-  CHECK(has(text_of(lines.back()), "82–100 of 100"));
+  CHECK(!frame_row(lines, "a099").empty());
+  CHECK(frame_has(line_text(lines.back()), "82–100 of 100"));
 }
 
 TEST_CASE("swarm view: the selection follows its agent, else keeps its place") {
@@ -231,15 +231,15 @@ TEST_CASE("swarm view: the footer prompts for a nudge, a stop and a filter") {
   press_key(v, {ViewKey::text, "n"});
   press_key(v, {ViewKey::text, "h"});
   press_key(v, {ViewKey::text, "i"});
-  CHECK(has(text_of(layout_swarm(s, v, 80, 24).back()), "nudge alice: hi_"));
+  CHECK(frame_has(line_text(layout_swarm(s, v, 80, 24).back()), "nudge alice: hi_"));
   press_key(v, {ViewKey::escape, ""});
   press_key(v, {ViewKey::text, "s"});
-  CHECK(text_of(layout_swarm(s, v, 80, 24).back()) == "stop alice? y/N");
+  CHECK(line_text(layout_swarm(s, v, 80, 24).back()) == "stop alice? y/N");
   press_key(v, {ViewKey::text, "n"});
-  CHECK(text_of(layout_swarm(s, v, 80, 24).back()) == "not stopped");
+  CHECK(line_text(layout_swarm(s, v, 80, 24).back()) == "not stopped");
   press_key(v, {ViewKey::text, "/"});
   press_key(v, {ViewKey::text, "c"});
-  CHECK(has(text_of(layout_swarm(s, v, 80, 24).back()), "filter: c_"));
+  CHECK(frame_has(line_text(layout_swarm(s, v, 80, 24).back()), "filter: c_"));
 }
 
 TEST_CASE("swarm view: the log frame keeps the newest line at the bottom and scrolls back") {
@@ -249,25 +249,25 @@ TEST_CASE("swarm view: the log frame keeps the newest line at the bottom and scr
   v.mode = ViewMode::log;
   auto f = layout_log("alice", lines, v, 80, 10);
   REQUIRE(f.size() == 10);
-  CHECK(has(text_of(f[0]), "log alice"));
-  CHECK(text_of(f[1]) == "line 42");
-  CHECK(text_of(f[9]) == "line 50");
+  CHECK(frame_has(line_text(f[0]), "log alice"));
+  CHECK(line_text(f[1]) == "line 42");
+  CHECK(line_text(f[9]) == "line 50");
   press_key(v, {ViewKey::page_up, ""});
   f = layout_log("alice", lines, v, 80, 10);
-  CHECK(text_of(f[9]) == "line 41");
-  CHECK(has(text_of(f[0]), "9 lines back"));
+  CHECK(line_text(f[9]) == "line 41");
+  CHECK(frame_has(line_text(f[0]), "9 lines back"));
   press_key(v, {ViewKey::home, ""});
   f = layout_log("alice", lines, v, 80, 10);
-  CHECK(text_of(f[1]) == "line 1");
+  CHECK(line_text(f[1]) == "line 1");
   CHECK(v.log_scroll == 41);
   press_key(v, {ViewKey::end, ""});
   f = layout_log("alice", lines, v, 80, 10);
-  CHECK(text_of(f[9]) == "line 50");
+  CHECK(line_text(f[9]) == "line 50");
   // A short log starts at the top.
   f = layout_log("bob", {"only"}, v, 80, 10);
-  CHECK(text_of(f[1]) == "only");
+  CHECK(line_text(f[1]) == "only");
   f = layout_log("bob", {}, v, 80, 10);
-  CHECK(text_of(f[1]) == "no events yet");
+  CHECK(line_text(f[1]) == "no events yet");
 }
 
 TEST_CASE("swarm view: fit_columns counts code points and cuts with an ellipsis") {
