@@ -113,4 +113,25 @@ void BM_LiveViewRedraw(benchmark::State& state) {
 }
 BENCHMARK(BM_LiveViewRedraw)->Args({80, 24})->Args({200, 50})->Unit(benchmark::kMillisecond);
 
+// The parts of the read, one at a time: where a redraw's time goes.
+void BM_LiveViewReadPart(benchmark::State& state) {
+  LiveProject p;
+  std::string midnight = cli::local_midnight_timestamp(SystemClock::instance().now());
+  for (auto _ : state) {
+    auto r = p.store->read<std::size_t>([&](store::Tx& tx) -> Result<std::size_t> {
+      switch (state.range(0)) {
+        case 0: return tx.sessions().list().size();
+        case 1: return tx.turns().costs_by_agent().size();
+        case 2: return tx.turns().costs_by_agent(midnight).size();
+        case 3: return tx.mail().unread_by_session().size();
+        default: return tx.events().latest_per_session().size();
+      }
+    });
+    benchmark::DoNotOptimize(r);
+  }
+  const char* names[] = {"sessions", "costs", "costs today", "unread", "latest events"};
+  state.SetLabel(names[std::min<long>(state.range(0), 4)]);
+}
+BENCHMARK(BM_LiveViewReadPart)->DenseRange(0, 4)->Unit(benchmark::kMillisecond);
+
 }  // namespace

@@ -127,9 +127,8 @@ Result<SwarmSnapshot> read_swarm(store::Store& st, const ProjectPaths& p, const 
       EventLine l;
       l.kind = e->second->kind;
       l.level = e->second->level;
-      l.data = nlohmann::json::parse(e->second->data, nullptr, false);
-      if (l.data.is_discarded()) l.data = e->second->data;
       a.last_event = std::move(l);
+      a.last_event_json = e->second->data;  // parsed only if its row is drawn
     }
     snap.agents.push_back(std::move(a));
   }

@@ -85,6 +85,10 @@ Paint swarm_state_paint(SessionState st) {
 std::string swarm_activity_text(const SwarmAgent& a, std::size_t width) {
   if (!a.last_event || width == 0) return "";
   EventLine e = *a.last_event;
+  if (!a.last_event_json.empty()) {
+    e.data = nlohmann::json::parse(a.last_event_json, nullptr, false);
+    if (e.data.is_discarded()) e.data = a.last_event_json;
+  }
   e.time.clear();
   e.agent.clear();
   e.turn.reset();

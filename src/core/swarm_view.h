@@ -35,7 +35,10 @@ struct SwarmAgent {
   std::optional<std::int64_t> turn;     // its own number of the running turn, else its last
   std::optional<Millis> age;            // since the running turn started, else last activity
   std::optional<EventLine> last_event;  // its newest event (time, agent and turn unused)
-  std::int64_t priced_turns = 0;        // turns that reported a cost
+  // When set, last_event's data as stored (JSON text), parsed by the layout for the rows on
+  // the screen only: with 1,000 agents most rows are never drawn.
+  std::string last_event_json;
+  std::int64_t priced_turns = 0;  // turns that reported a cost
   double cost_usd = 0;
   std::int64_t input_tokens = 0;
   std::int64_t output_tokens = 0;

@@ -58,10 +58,12 @@ std::vector<EventRecord> Events::latest_for_agent(std::string_view agent, int li
 }
 
 const char* Events::latest_per_session_sql() {
-  // max(id) over the (agent, id) index is one seek per agent; the join is by rowid.
+  // The newest id through the (agent, id) index is one seek per agent (ORDER BY id DESC
+  // LIMIT 1 reads one entry; a correlated max(id) read all of the agent's entries); the
+  // join is by rowid.
   return "SELECT e.id, e.agent, e.turn, e.created_at, e.kind, e.level, e.data "
-         "FROM sessions s JOIN events e "
-         "ON e.id = (SELECT max(id) FROM events WHERE agent = s.name) ORDER BY s.name";
+         "FROM sessions s JOIN events e ON e.id = "
+         "(SELECT id FROM events WHERE agent = s.name ORDER BY id DESC LIMIT 1) ORDER BY s.name";
 }
 
 std::vector<EventRecord> Events::latest_per_session() {

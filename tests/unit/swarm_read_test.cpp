@@ -150,6 +150,7 @@ TEST_CASE_FIXTURE(StoreFixture, "swarm read: a snapshot of agents, costs, turns 
   CHECK(i.input_tokens == 1000);
   REQUIRE(i.last_event);
   CHECK(i.last_event->kind == "result");
+  CHECK(i.last_event_json == R"({"cost_usd":0.25})");
 }
 
 TEST_CASE("swarm read: the watch interval") {

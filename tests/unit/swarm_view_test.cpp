@@ -52,6 +52,8 @@ SwarmSnapshot demo_swarm() {
   err.level = "error";
   err.data = {{"outcome", "failed"}, {"reason", "Not logged in"}};
   carol.last_event = err;
+  carol.last_event->data = nullptr;  // as read from the store: the JSON text, parsed when drawn
+  carol.last_event_json = R"({"outcome":"failed","reason":"Not logged in"})";
   s.agents = {alice, bob, carol};
   return s;
 }
