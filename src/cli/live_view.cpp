@@ -1,7 +1,6 @@
 #include "cli/live_view.h"
 
 #include <csignal>
-#include <deque>
 
 #include "cli/nudge.h"
 #include "cli/swarm_read.h"
