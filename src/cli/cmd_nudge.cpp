@@ -6,12 +6,10 @@
 #include "cli/context.h"
 #include "cli/follow.h"
 #include "cli/message_text.h"
+#include "cli/nudge.h"
 #include "cli/registry.h"
 #include "cli/wake.h"
 #include "core/names.h"
-#include "store/events.h"
-#include "store/mail.h"
-#include "store/sessions.h"
 
 namespace drover::cli {
 
@@ -30,30 +28,16 @@ Status run_nudge(Context& ctx, const NudgeOptions& o) {
   DROVER_TRY(validate_mail_sender(from));
   auto st = ctx.store();
   if (!st) return st.error();
-  std::string text = message_text(o.words, "Check your mail and report your status.");
-  std::int64_t events_before = 0;  // --wait shows what the nudge causes, not the past
-  auto id = (*st)->write<std::int64_t>([&](store::Tx& tx) -> Result<std::int64_t> {
-    auto s = tx.sessions().get(o.agent);
-    if (!s)
-      return make_error(Errc::not_found, "no agent named '" + o.agent + "' (see 'drover status')");
-    if (is_terminal(s->state))
-      return make_error(Errc::conflict,
-                        "agent '" + o.agent + "' is " + std::string(to_string(s->state)) +
-                            " (run 'drover resume " + o.agent + " \"<message>\"' to continue it)");
-    MailMessage m;
-    m.from = from;
-    m.to = o.agent;
-    m.type = "nudge";
-    m.subject = "nudge";
-    m.body = text;
-    events_before = tx.events().max_id();
-    return tx.mail().insert(m);
-  });
-  if (!id) return id.error();
+  std::string text = message_text(o.words, kDefaultNudgeText);
+  // --wait shows what the nudge causes, not the past (events after events_before).
+  auto queued = queue_nudge(**st, o.agent, from, text);
+  if (!queued) return queued.error();
   notify_supervisor(ctx, !o.no_start);
-  if (o.wait) return follow_agent(ctx, o.agent, FollowUntil::turn_settled, *id, events_before);
-  ctx.out.document({{"agent", o.agent}, {"state", "queued"}, {"message_id", *id}});
-  ctx.out.info("nudged " + o.agent + " (#" + std::to_string(*id) +
+  std::int64_t id = queued->message_id;
+  if (o.wait)
+    return follow_agent(ctx, o.agent, FollowUntil::turn_settled, id, queued->events_before);
+  ctx.out.document({{"agent", o.agent}, {"state", "queued"}, {"message_id", id}});
+  ctx.out.info("nudged " + o.agent + " (#" + std::to_string(id) +
                "); it runs now if idle, else at its next turn");
   return ok_status();
 }

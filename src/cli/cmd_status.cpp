@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "cli/context.h"
+#include "cli/live_view.h"
 #include "cli/registry.h"
 #include "cli/supervisor_info.h"
 #include "cli/turn_probe.h"
@@ -22,6 +23,7 @@ namespace {
 struct StatusOptions {
   std::optional<std::string> agent;
   bool all = false;
+  std::optional<std::string> watch;  // --watch [INTERVAL]: the live view
 };
 
 std::string age_since(const std::string& ts) {
@@ -244,6 +246,15 @@ Status run_detail(Context& ctx, const std::string& name, const ProjectPaths& p, 
 }
 
 Status run_status(Context& ctx, const StatusOptions& o) {
+  if (o.watch) {
+    if (o.agent)
+      return make_error(Errc::usage, "--watch shows every agent; leave out '" +
+                                         escape_control(*o.agent) +
+                                         "' (press / in the view to filter)");
+    auto interval = parse_watch_interval(*o.watch);
+    if (!interval) return interval.error();
+    return run_live_view(ctx, *interval);
+  }
   auto p = ctx.project();
   if (!p) return p.error();
   auto cfg = ctx.config_or_defaults();
@@ -260,6 +271,11 @@ void install_status(CLI::App* cmd, Context& ctx) {
   auto o = std::make_shared<StatusOptions>();
   cmd->add_option("agent", o->agent, "show one agent in detail");
   cmd->add_flag("--all", o->all, "list finished agents too");
+  cmd->add_option("--watch", o->watch,
+                  "the live full-screen view, redrawn on every change and at least every "
+                  "INTERVAL (default 1s; see also 'drover top')")
+      ->expected(0, 1)
+      ->type_name("[INTERVAL]");
   on_run(cmd, ctx, [&ctx, o] { return run_status(ctx, *o); });
 }
 

@@ -11,6 +11,7 @@ const CommandEntry kCommands[] = {
     {"init", "create .drover/ here (or in --project DIR)", install_init},
     {"mail", "send, list, read and reply to mail", install_mail},
     {"status", "show the supervisor, agents and unread mail", install_status},
+    {"top", "the live full-screen view of every agent (status --watch)", install_top},
     {"sling", "create an agent with a task and start it", install_sling},
     {"nudge", "queue a nudge for an agent (never waits for a running turn)", install_nudge},
     {"stop", "stop an agent (or --all), killing its running turn", install_stop},

@@ -31,6 +31,7 @@ void on_run(CLI::App* cmd, Context& ctx, std::function<Status()> action);
 void install_init(CLI::App* cmd, Context& ctx);
 void install_mail(CLI::App* cmd, Context& ctx);
 void install_status(CLI::App* cmd, Context& ctx);
+void install_top(CLI::App* cmd, Context& ctx);
 void install_completions(CLI::App* cmd, Context& ctx);
 void install_turn(CLI::App* cmd, Context& ctx);
 void install_sling(CLI::App* cmd, Context& ctx);

@@ -32,10 +32,15 @@ bool DirWatch::wait(std::chrono::milliseconds timeout) {
   int ready = ::poll(&p, 1, static_cast<int>(timeout.count()));
   if (ready <= 0) return false;
   // Drain every queued event: the caller re-reads the state once for all of them.
+  drain();
+  return true;
+}
+
+void DirWatch::drain() {
+  if (fd_ < 0) return;
   alignas(inotify_event) char buf[4096];
   while (::read(fd_, buf, sizeof buf) > 0) {
   }
-  return true;
 }
 
 }  // namespace drover::os

@@ -21,6 +21,11 @@ class DirWatch {
   bool wait(std::chrono::milliseconds timeout);
 
   bool active() const { return fd_ >= 0; }
+  // The inotify descriptor (-1 when inert), for a caller that polls it with other
+  // descriptors (the live view); it becomes readable on a change. drain() then consumes
+  // the queued changes so the next poll waits for a new one.
+  int fd() const { return fd_; }
+  void drain();
 
  private:
   int fd_ = -1;

@@ -70,6 +70,49 @@ std::int64_t Events::max_id() {
   return q.getColumn(0).getInt64();
 }
 
+namespace {
+
+EventRecord read_event_row(Stmt& q) {
+  EventRecord e;
+  e.id = q.getColumn(0).getInt64();
+  e.agent = q.getColumn(1).getString();
+  e.turn = opt_int(q.getColumn(2));
+  e.created_at = q.getColumn(3).getString();
+  e.kind = q.getColumn(4).getString();
+  e.level = q.getColumn(5).getString();
+  e.data = q.getColumn(6).getString();
+  return e;
+}
+
+}  // namespace
+
+std::vector<EventRecord> Events::latest_for_agent(std::string_view agent, int limit) {
+  Stmt q(db_,
+         "SELECT * FROM (SELECT id, agent, turn, created_at, kind, level, data FROM events "
+         "WHERE agent = ? ORDER BY id DESC LIMIT ?) ORDER BY id");
+  q.bind(1, std::string(agent));
+  q.bind(2, limit);
+  std::vector<EventRecord> out;
+  while (q.executeStep()) out.push_back(read_event_row(q));
+  return out;
+}
+
+const char* Events::latest_per_session_sql() {
+  // The newest id through the (agent, id) index is one seek per agent (ORDER BY id DESC
+  // LIMIT 1 reads one entry; a correlated max(id) read all of the agent's entries); the
+  // join is by rowid.
+  return "SELECT e.id, e.agent, e.turn, e.created_at, e.kind, e.level, e.data "
+         "FROM sessions s JOIN events e ON e.id = "
+         "(SELECT id FROM events WHERE agent = s.name ORDER BY id DESC LIMIT 1) ORDER BY s.name";
+}
+
+std::vector<EventRecord> Events::latest_per_session() {
+  Stmt q(db_, latest_per_session_sql());
+  std::vector<EventRecord> out;
+  while (q.executeStep()) out.push_back(read_event_row(q));
+  return out;
+}
+
 std::vector<EventRecord> Events::for_agent(std::string_view agent, std::optional<std::int64_t> turn,
                                            std::int64_t after_id, int limit) {
   std::string sql =

@@ -43,6 +43,15 @@ class Events {
   // The newest `count` events matching `filter`, oldest first: where a feed that shows the
   // recent past starts.
   std::vector<EventRecord> feed_tail(const EventFilter& filter, int count);
+  // The agent's newest `limit` events, oldest first (the end of its timeline), read
+  // backwards through events_agent.
+  std::vector<EventRecord> latest_for_agent(std::string_view agent, int limit);
+  // The newest event of every agent that has a session (agents without events are left
+  // out), in session-name order: one events_agent seek per session, never a scan of the
+  // events table (the live view reads this on every redraw).
+  std::vector<EventRecord> latest_per_session();
+  // The SQL latest_per_session runs (tests check its query plan).
+  static const char* latest_per_session_sql();
   // The newest event id (0 when there are none): where a follower starts.
   std::int64_t max_id();
   // Events of one kind for an agent (for tests and status).

@@ -123,6 +123,15 @@ int Mail::unread_count(std::string_view agent) {
   return q.getColumn(0).getInt();
 }
 
+std::map<std::string, int> Mail::unread_by_session() {
+  Stmt q(db_,
+         "SELECT name, n FROM (SELECT s.name AS name, (SELECT count(*) FROM messages m "
+         "WHERE m.to_agent = s.name AND m.read_at IS NULL) AS n FROM sessions s) WHERE n > 0");
+  std::map<std::string, int> out;
+  while (q.executeStep()) out[q.getColumn(0).getString()] = q.getColumn(1).getInt();
+  return out;
+}
+
 std::int64_t Mail::max_id() {
   return db_.execAndGet("SELECT coalesce(max(id), 0) FROM messages").getInt64();
 }

@@ -1,6 +1,7 @@
 #pragma once
 // The messages repository (SPEC §4). Reached only through store::Tx.
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -41,6 +42,9 @@ class Mail {
   // Unread and not claimed by a running turn.
   std::vector<MailMessage> pending_for(std::string_view agent);
   int unread_count(std::string_view agent);
+  // Unread counts of every agent with a session that has unread mail, by name: one
+  // messages_inbox range per session (the live view reads this on every redraw).
+  std::map<std::string, int> unread_by_session();
   std::int64_t max_id();
 
   // Turn delivery: claim pending mail for a turn; on a clean result mark it read, on any
