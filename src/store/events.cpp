@@ -30,6 +30,22 @@ std::int64_t Events::max_id() {
   return q.getColumn(0).getInt64();
 }
 
+namespace {
+// One row of "SELECT id, agent, turn, created_at, kind, level, data".
+template <class Query>
+EventRecord read_event_row(Query& q) {
+  EventRecord e;
+  e.id = q.getColumn(0).getInt64();
+  e.agent = q.getColumn(1).getString();
+  e.turn = opt_int(q.getColumn(2));
+  e.created_at = q.getColumn(3).getString();
+  e.kind = q.getColumn(4).getString();
+  e.level = q.getColumn(5).getString();
+  e.data = q.getColumn(6).getString();
+  return e;
+}
+}  // namespace
+
 std::vector<EventRecord> Events::for_agent(std::string_view agent, std::optional<std::int64_t> turn,
                                            std::int64_t after_id, int limit) {
   std::string sql =
@@ -44,17 +60,19 @@ std::vector<EventRecord> Events::for_agent(std::string_view agent, std::optional
   if (turn) q.bind(3, static_cast<int64_t>(*turn));
   std::vector<EventRecord> out;
   while (q.executeStep()) {
-    EventRecord e;
-    e.id = q.getColumn(0).getInt64();
-    e.agent = q.getColumn(1).getString();
-    e.turn = opt_int(q.getColumn(2));
-    e.created_at = q.getColumn(3).getString();
-    e.kind = q.getColumn(4).getString();
-    e.level = q.getColumn(5).getString();
-    e.data = q.getColumn(6).getString();
-    out.push_back(std::move(e));
+    out.push_back(read_event_row(q));
   }
   return out;
+}
+
+std::optional<EventRecord> Events::last_of_kind(std::string_view agent, std::string_view kind) {
+  Stmt q(db_,
+         "SELECT id, agent, turn, created_at, kind, level, data FROM events WHERE agent = ? AND "
+         "kind = ? ORDER BY id DESC LIMIT 1");
+  q.bind(1, std::string(agent));
+  q.bind(2, std::string(kind));
+  if (!q.executeStep()) return std::nullopt;
+  return read_event_row(q);
 }
 
 int Events::count(std::string_view agent, std::string_view kind) {
