@@ -68,10 +68,13 @@ Status run_doctor(Context& ctx, const DoctorOptions& o) {
   std::string text;
   for (const auto& c : out) {
     list.push_back(check_json(c));
-    text += escape_control(dr::format_line(c)) + "\n";
+    // -q: only what needs attention (nothing at all when every check passed).
+    if (!ctx.out.quiet || c.status != dr::CheckStatus::pass || c.fix_state != dr::FixState::none)
+      text += escape_control(dr::format_line(c)) + "\n";
   }
   ctx.out.document({{"checks", list}, {"ok", ok}});
-  ctx.out.data(text + dr::summary_line(out));
+  if (!ctx.out.quiet) text += dr::summary_line(out);
+  if (!text.empty()) ctx.out.data(text);
   if (ok) return ok_status();
   // The report above is the whole answer (one JSON document with --json): the error
   // only carries the exit code.

@@ -1,8 +1,10 @@
-// drover log <agent> [--turn N] [--follow] [--raw | --stderr] (SPEC §6.7).
+// drover log <agent> [--turn N] [--follow] [--raw | --stderr] (SPEC §6.7), and
+// drover log --all [--agent A]… [--capability C]… [--last N] [--follow]: the feed (cli/feed).
 #include <CLI/CLI.hpp>
 #include <memory>
 
 #include "cli/context.h"
+#include "cli/feed.h"
 #include "cli/follow.h"
 #include "cli/registry.h"
 #include "cli/timeline.h"
@@ -22,9 +24,44 @@ struct LogOptions {
   std::string agent;
   std::optional<std::int64_t> turn;
   bool follow = false, raw = false, stderr_log = false;
+  bool all = false;
+  std::vector<std::string> agents, capabilities;
+  std::optional<int> last;
 };
 
+// The feed's options, or what is wrong with combining them.
+Result<FeedOptions> feed_options(const LogOptions& o) {
+  if (!o.agent.empty())
+    return make_error(Errc::usage,
+                      "give an agent or --all, not both (to pick agents in the "
+                      "feed, use --agent " +
+                          o.agent + ")");
+  if (o.turn) return make_error(Errc::usage, "--turn needs one agent: drover log AGENT --turn N");
+  if (o.raw || o.stderr_log)
+    return make_error(Errc::usage, std::string(o.raw ? "--raw" : "--stderr") +
+                                       " needs one agent: drover log AGENT " +
+                                       (o.raw ? "--raw" : "--stderr"));
+  if (o.last && *o.last < 0)
+    return make_error(Errc::usage, "--last must be 0 or more (0: only events from now on)");
+  for (const auto& a : o.agents) DROVER_TRY(validate_agent_name(a));
+  FeedOptions f;
+  f.filter.agents = o.agents;
+  f.filter.capabilities = o.capabilities;
+  f.follow = o.follow;
+  f.last = o.last;
+  return f;
+}
+
 Status run_log(Context& ctx, const LogOptions& o) {
+  if (o.all || !o.agents.empty() || !o.capabilities.empty()) {
+    auto f = feed_options(o);
+    if (!f) return f.error();
+    return run_feed(ctx, *f);
+  }
+  if (o.agent.empty())
+    return make_error(Errc::usage,
+                      "which agent? drover log AGENT, or drover log --all for every agent");
+  if (o.last) return make_error(Errc::usage, "--last is for the feed: drover log --all --last N");
   DROVER_TRY(validate_agent_name(o.agent));
   auto p = ctx.project();
   if (!p) return p.error();
@@ -96,16 +133,7 @@ Status run_log(Context& ctx, const LogOptions& o) {
   std::string text;
   Timeline timeline(ctx.out, **st, *p);
   for (const auto& e : d->events) {
-    auto data = nlohmann::json::parse(e.data, nullptr, false);
-    auto number = e.turn ? timeline.number(e.agent, *e.turn) : std::nullopt;
-    events.push_back({{"id", e.id},
-                      {"agent", e.agent},
-                      {"turn", e.turn ? nlohmann::json(*e.turn) : nlohmann::json(nullptr)},
-                      {"turn_number", number ? nlohmann::json(*number) : nlohmann::json(nullptr)},
-                      {"created_at", e.created_at},
-                      {"kind", e.kind},
-                      {"level", e.level},
-                      {"data", data.is_discarded() ? nlohmann::json(e.data) : data}});
+    events.push_back(event_json(e, e.turn ? timeline.number(e.agent, *e.turn) : std::nullopt));
     if (!ctx.out.json) text += timeline.line(e) + "\n";
   }
   ctx.out.document({{"agent", o.agent}, {"events", events}});
@@ -117,7 +145,13 @@ Status run_log(Context& ctx, const LogOptions& o) {
 
 void install_log(CLI::App* cmd, Context& ctx) {
   auto o = std::make_shared<LogOptions>();
-  cmd->add_option("agent", o->agent, "agent name")->required();
+  cmd->add_option("agent", o->agent, "agent name (or --all)");
+  cmd->add_flag("--all", o->all, "every agent's events, interleaved as they happened");
+  cmd->add_option("--agent", o->agents, "with --all: only this agent (repeatable)");
+  cmd->add_option("--capability", o->capabilities,
+                  "with --all: only agents with this capability (repeatable)");
+  cmd->add_option("--last", o->last,
+                  "with --all: start with the newest N events (--follow: 10; 0: only new)");
   cmd->add_option("--turn", o->turn, "only the agent's Nth turn (1, 2, 3…, as agent#N shows)");
   cmd->add_flag("--follow", o->follow, "keep printing new events until the agent finishes");
   cmd->add_flag("--raw", o->raw, "print the raw stream-json transcript");

@@ -1,16 +1,19 @@
 // drover sling <agent> [TASK…] (SPEC §6.1): create the agent and its dispatch mail in one
 // transaction, make sure the supervisor runs, and return at once (or follow with --wait).
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <iostream>
 #include <iterator>
 #include <memory>
 
 #include "cli/context.h"
 #include "cli/follow.h"
+#include "cli/mail_common.h"
 #include "cli/registry.h"
 #include "cli/wake.h"
 #include "core/clock.h"
 #include "core/names.h"
+#include "core/suggest.h"
 #include "core/text.h"
 #include "os/file_lock.h"
 #include "os/files.h"
@@ -93,18 +96,30 @@ Status choose_capability_and_runtime(const SlingOptions& o, const ProjectPaths& 
   if (auto v = validate_agent_name(plan.capability); !v)
     return make_error(Errc::usage, "invalid --capability '" + plan.capability + "'");
   if (!std::filesystem::exists(p.capabilities() / (plan.capability + ".md"))) {
-    std::string known;
+    std::vector<std::string> known;
     std::error_code ec;
     for (const auto& e : std::filesystem::directory_iterator(p.capabilities(), ec))
-      if (e.path().extension() == ".md")
-        known += (known.empty() ? "" : ", ") + e.path().stem().string();
-    return make_error(Errc::usage, "unknown capability '" + plan.capability + "' (known: " +
-                                       (known.empty() ? "none; run 'drover init --force'" : known) +
-                                       ")");
+      if (e.path().extension() == ".md") known.push_back(e.path().stem().string());
+    std::sort(known.begin(), known.end());
+    auto near = closest_word(plan.capability, known);
+    return make_error(
+        Errc::usage,
+        "unknown capability '" + plan.capability + "'" +
+            (near ? " (did you mean '" + *near + "'?)" : "") + ": " +
+            (known.empty() ? "none is defined (run 'drover init --force')"
+                           : "use " + quoted_list(known) + ", or add .drover/capabilities/" +
+                                 plan.capability + ".md"));
   }
-  if (!cfg.runtimes.count(plan.runtime))
-    return make_error(Errc::usage, "unknown runtime '" + plan.runtime + "' (add [runtimes." +
-                                       plan.runtime + "] to .drover/config.toml)");
+  if (!cfg.runtimes.count(plan.runtime)) {
+    std::vector<std::string> known;
+    for (const auto& [name, rt] : cfg.runtimes) known.push_back(name);
+    auto near = closest_word(plan.runtime, known);
+    return make_error(Errc::usage,
+                      "unknown runtime '" + plan.runtime + "'" +
+                          (near ? " (did you mean '" + *near + "'?)" : "") + ": " +
+                          (known.empty() ? "" : "use " + quoted_list(known) + ", or ") +
+                          "add [runtimes." + plan.runtime + "] to .drover/config.toml");
+  }
   return ok_status();
 }
 
@@ -235,6 +250,13 @@ Status run_sling(Context& ctx, const SlingOptions& o) {
   });
   if (!dispatch) return undo_sling_worktree(*p, plan, dispatch.error());
   orphan_guard.release();
+  if (o.parent) {
+    auto nobody = (*st)->read<std::optional<std::string>>(
+        [&](store::Tx& tx) -> Result<std::optional<std::string>> {
+          return nobody_named(tx, *o.parent, "its reports will wait for an agent of that name");
+        });
+    if (nobody && *nobody) ctx.out.warn(**nobody);
+  }
   return report_slung(ctx, o, plan, *dispatch, old_worktree);
 }
 

@@ -11,19 +11,21 @@ namespace drover::cli {
 
 namespace {
 
-Status supervise(Context& ctx) {
+// `foreground`: run by a person (not by `drover up`): the log goes to stderr as well, so
+// `drover supervise 2>&1 | tee` shows it.
+Status supervise(Context& ctx, bool foreground) {
   auto p = ctx.project();
   if (!p) return p.error();
   auto cfg = ctx.config();
   if (!cfg) return cfg.error();
-  return supervisor::run(*p, *cfg);
+  return supervisor::run(*p, *cfg, foreground);
 }
 
 // Started by `drover up` (or autostart): a failure goes back on the report pipe as well,
 // since the log it would otherwise only reach may be unwritable (a full disk).
 Status run_supervise(Context& ctx) {
   int report = os::take_report_fd();
-  Status s = supervise(ctx);
+  Status s = supervise(ctx, report < 0);
   if (!s) os::send_report(report, start_failure_report(s.error()));
   return s;
 }

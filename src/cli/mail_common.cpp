@@ -6,6 +6,7 @@
 #include "cli/wake.h"
 #include "core/addressing.h"
 #include "core/names.h"
+#include "core/suggest.h"
 #include "os/files.h"
 #include "store/mail.h"
 #include "store/sessions.h"
@@ -33,6 +34,18 @@ Result<std::string> read_body(const std::optional<std::string>& body,
   return std::string();
 }
 
+std::optional<std::string> nobody_named(store::Tx& tx, const std::string& name,
+                                        std::string_view consequence) {
+  if (is_group_address(name) || name == kOperator || !validate_agent_name(name).ok())
+    return std::nullopt;
+  if (tx.sessions().get(name)) return std::nullopt;
+  std::vector<std::string> names;
+  for (const auto& s : tx.sessions().list()) names.push_back(s.name);
+  std::string line = "drover: no agent named '" + name + "' yet";
+  if (auto near = closest_word(name, names)) line += " (did you mean '" + *near + "'?)";
+  return line + ": " + std::string(consequence);
+}
+
 Result<std::vector<std::int64_t>> send_mail(Context& ctx, const MailMessage& draft) {
   DROVER_TRY(validate_mail_sender(draft.from));
   DROVER_TRY(validate_mail_type(draft.type));
@@ -46,8 +59,10 @@ Result<std::vector<std::int64_t>> send_mail(Context& ctx, const MailMessage& dra
   auto st = ctx.store();
   if (!st) return st.error();
   bool wake = false;
+  std::optional<std::string> nobody;
   auto ids = (*st)->write<std::vector<std::int64_t>>(
       [&](store::Tx& tx) -> Result<std::vector<std::int64_t>> {
+        nobody = nobody_named(tx, m.to, "the mail waits for an agent of that name");
         std::optional<Session> direct;
         if (!is_group_address(m.to) && m.to != kOperator && validate_agent_name(m.to).ok())
           direct = tx.sessions().get(m.to);
@@ -64,6 +79,7 @@ Result<std::vector<std::int64_t>> send_mail(Context& ctx, const MailMessage& dra
         }
         return out;
       });
+  if (ids && nobody) ctx.out.warn(*nobody);
   if (ids && wake) notify_supervisor(ctx);
   return ids;
 }

@@ -5,12 +5,19 @@
 
 #include "cli/context.h"
 #include "core/mail.h"
+#include "store/store.h"
 
 namespace drover::cli {
 
 // Reads a body from exactly one of --body, --body-file, or '-' (stdin).
 Result<std::string> read_body(const std::optional<std::string>& body,
                               const std::optional<std::string>& body_file, bool from_stdin);
+
+// For an address that names one agent (not a group, not the operator) with no session: the
+// warning to print once the write commits ("no agent named 'alise' yet (did you mean
+// 'alice'?): …"), `consequence` ending it. nullopt when the name has a session.
+std::optional<std::string> nobody_named(store::Tx& tx, const std::string& name,
+                                        std::string_view consequence);
 
 // Validates and stores one message to `to` (which may be a group) inside one
 // transaction; returns the ids. Nothing is written when any check fails.

@@ -12,6 +12,21 @@ namespace {
 void write_out(FILE* f, std::string_view text) { os::write_line_or_quit(f, text); }
 }  // namespace
 
+nlohmann::json event_json(const store::EventRecord& e, std::optional<std::int64_t> turn_number) {
+  auto data = nlohmann::json::parse(e.data, nullptr, false);
+  auto opt = [](const std::optional<std::int64_t>& v) {
+    return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+  };
+  return {{"id", e.id},
+          {"agent", e.agent},
+          {"turn", opt(e.turn)},
+          {"turn_number", opt(turn_number)},
+          {"created_at", e.created_at},
+          {"kind", e.kind},
+          {"level", e.level},
+          {"data", data.is_discarded() ? nlohmann::json(e.data) : data}};
+}
+
 std::string dump_json(const nlohmann::json& doc, int indent) {
   return doc.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
 }

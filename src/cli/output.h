@@ -9,6 +9,7 @@
 #include "core/mail.h"
 #include "core/result.h"
 #include "core/session.h"
+#include "store/events.h"
 #include "store/turns.h"
 
 namespace drover::cli {
@@ -47,6 +48,9 @@ std::string message_human(const MailMessage& m, bool with_body);
 void write_session(JsonWriter& w, const Session& s);
 nlohmann::json session_json(const Session& s);
 nlohmann::json turn_json(const TurnRecord& t);
+// An event as `log --json` prints it: its data parsed back to JSON (kept as text when it is
+// not JSON), and the agent's own number of its turn.
+nlohmann::json event_json(const store::EventRecord& e, std::optional<std::int64_t> turn_number);
 
 // JSON text that never throws on invalid UTF-8 (bytes become U+FFFD).
 std::string dump_json(const nlohmann::json& doc, int indent = -1);

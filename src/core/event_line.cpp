@@ -181,16 +181,15 @@ std::string format_usd(double usd) {
   char buf[64];
   if (usd < 0.01) std::snprintf(buf, sizeof buf, "$%.4f", usd);
   else std::snprintf(buf, sizeof buf, "$%.2f", usd);
-  // Thousands separators for the dollars, copied digit by digit: inserting into the string
-  // trips g++ 12's -Wstringop-overflow (a false positive) in some optimised unity batches.
-  std::string_view text = buf;
-  auto dot = text.find('.');
+  // Thousands separators for the dollars: "$1234567.00" → "$1,234,567.00".
+  std::string_view s = buf;
+  std::string_view dollars = s.substr(1, s.find('.') - 1);
   std::string out = "$";
-  for (std::size_t i = 1; i < dot; ++i) {
-    if (i > 1 && (dot - i) % 3 == 0) out += ',';
-    out += text[i];
+  for (std::size_t i = 0; i < dollars.size(); ++i) {
+    if (i > 0 && (dollars.size() - i) % 3 == 0) out += ',';
+    out += dollars[i];
   }
-  out += text.substr(dot);
+  out += s.substr(1 + dollars.size());
   return out;
 }
 

@@ -9,6 +9,46 @@
 
 namespace drover::store {
 
+namespace {
+
+constexpr const char* kEventColumns = "id, agent, turn, created_at, kind, level, data";
+
+template <class Query>
+EventRecord read_event(Query& q) {
+  EventRecord e;
+  e.id = q.getColumn(0).getInt64();
+  e.agent = q.getColumn(1).getString();
+  e.turn = opt_int(q.getColumn(2));
+  e.created_at = q.getColumn(3).getString();
+  e.kind = q.getColumn(4).getString();
+  e.level = q.getColumn(5).getString();
+  e.data = q.getColumn(6).getString();
+  return e;
+}
+
+std::string placeholders(std::size_t n) {
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i) out += i ? ",?" : "?";
+  return out;
+}
+
+// " AND …" for the filter, and its values in bind order.
+std::string filter_sql(const EventFilter& f, std::vector<std::string>& values) {
+  std::string sql;
+  if (!f.agents.empty()) {
+    sql += " AND agent IN (" + placeholders(f.agents.size()) + ")";
+    values.insert(values.end(), f.agents.begin(), f.agents.end());
+  }
+  if (!f.capabilities.empty()) {
+    sql += " AND agent IN (SELECT name FROM sessions WHERE capability IN (" +
+           placeholders(f.capabilities.size()) + "))";
+    values.insert(values.end(), f.capabilities.begin(), f.capabilities.end());
+  }
+  return sql;
+}
+
+}  // namespace
+
 std::int64_t Events::add(std::string_view agent, std::optional<std::int64_t> turn,
                          std::string_view kind, std::string_view level, std::string_view data) {
   Stmt q(db_,
@@ -30,27 +70,10 @@ std::int64_t Events::max_id() {
   return q.getColumn(0).getInt64();
 }
 
-namespace {
-// One row of "SELECT id, agent, turn, created_at, kind, level, data".
-template <class Query>
-EventRecord read_event_row(Query& q) {
-  EventRecord e;
-  e.id = q.getColumn(0).getInt64();
-  e.agent = q.getColumn(1).getString();
-  e.turn = opt_int(q.getColumn(2));
-  e.created_at = q.getColumn(3).getString();
-  e.kind = q.getColumn(4).getString();
-  e.level = q.getColumn(5).getString();
-  e.data = q.getColumn(6).getString();
-  return e;
-}
-}  // namespace
-
 std::vector<EventRecord> Events::for_agent(std::string_view agent, std::optional<std::int64_t> turn,
                                            std::int64_t after_id, int limit) {
   std::string sql =
-      "SELECT id, agent, turn, created_at, kind, level, data FROM events WHERE agent = ? AND id > "
-      "?";
+      std::string("SELECT ") + kEventColumns + " FROM events WHERE agent = ? AND id > ?";
   if (turn) sql += " AND turn = ?";
   sql += " ORDER BY id";
   if (limit > 0) sql += " LIMIT " + std::to_string(limit);
@@ -59,20 +82,44 @@ std::vector<EventRecord> Events::for_agent(std::string_view agent, std::optional
   q.bind(2, static_cast<int64_t>(after_id));
   if (turn) q.bind(3, static_cast<int64_t>(*turn));
   std::vector<EventRecord> out;
-  while (q.executeStep()) {
-    out.push_back(read_event_row(q));
-  }
+  while (q.executeStep()) out.push_back(read_event(q));
   return out;
 }
 
+std::vector<EventRecord> Events::feed(const EventFilter& filter, std::int64_t after_id, int limit) {
+  std::vector<std::string> values;
+  std::string sql = std::string("SELECT ") + kEventColumns + " FROM events WHERE id > ?" +
+                    filter_sql(filter, values) + " ORDER BY id LIMIT ?";
+  Stmt q(db_, sql);
+  int at = 1;
+  q.bind(at++, static_cast<int64_t>(after_id));
+  for (const auto& v : values) q.bind(at++, v);
+  q.bind(at, limit);
+  std::vector<EventRecord> out;
+  while (q.executeStep()) out.push_back(read_event(q));
+  return out;
+}
+
+std::vector<EventRecord> Events::feed_tail(const EventFilter& filter, int count) {
+  std::vector<std::string> values;
+  std::string sql = std::string("SELECT ") + kEventColumns + " FROM events WHERE 1" +
+                    filter_sql(filter, values) + " ORDER BY id DESC LIMIT ?";
+  Stmt q(db_, sql);
+  int at = 1;
+  for (const auto& v : values) q.bind(at++, v);
+  q.bind(at, count);
+  std::vector<EventRecord> out;
+  while (q.executeStep()) out.push_back(read_event(q));
+  return {out.rbegin(), out.rend()};
+}
+
 std::optional<EventRecord> Events::last_of_kind(std::string_view agent, std::string_view kind) {
-  Stmt q(db_,
-         "SELECT id, agent, turn, created_at, kind, level, data FROM events WHERE agent = ? AND "
-         "kind = ? ORDER BY id DESC LIMIT 1");
+  Stmt q(db_, std::string("SELECT ") + kEventColumns +
+                  " FROM events WHERE agent = ? AND kind = ? ORDER BY id DESC LIMIT 1");
   q.bind(1, std::string(agent));
   q.bind(2, std::string(kind));
   if (!q.executeStep()) return std::nullopt;
-  return read_event_row(q);
+  return read_event(q);
 }
 
 int Events::count(std::string_view agent, std::string_view kind) {

@@ -22,6 +22,12 @@ struct EventRecord {
   std::string data;   // JSON object text
 };
 
+// Which agents' events a feed shows: empty lists match everything; both given → both hold.
+struct EventFilter {
+  std::vector<std::string> agents;
+  std::vector<std::string> capabilities;  // of the agent's session
+};
+
 class Events {
  public:
   explicit Events(SQLite::Database& db) : db_(db) {}
@@ -31,6 +37,12 @@ class Events {
   // Oldest first, id > after_id, optionally one turn only; limit 0 = all.
   std::vector<EventRecord> for_agent(std::string_view agent, std::optional<std::int64_t> turn,
                                      std::int64_t after_id, int limit);
+  // Every agent's events matching `filter`, oldest first, id > after_id, at most `limit`
+  // (> 0). Served by the primary key (and sessions' primary key for capabilities).
+  std::vector<EventRecord> feed(const EventFilter& filter, std::int64_t after_id, int limit);
+  // The newest `count` events matching `filter`, oldest first: where a feed that shows the
+  // recent past starts.
+  std::vector<EventRecord> feed_tail(const EventFilter& filter, int count);
   // The newest event id (0 when there are none): where a follower starts.
   std::int64_t max_id();
   // The agent's newest event of `kind` (its last `result`, for `drover report`).

@@ -22,7 +22,9 @@ inline constexpr char kReload = 'r';   // read config.toml again (drover reload)
 std::optional<os::ProcessIdentity> read_supervisor_pid(const ProjectPaths& paths);
 
 // Runs until shut down; returns ok after a clean shutdown. Errc::conflict when another
-// supervisor holds the lock (the message names its pid).
-Status run(const ProjectPaths& paths, const Config& config);
+// supervisor holds the lock (the message names its pid). `log_to_stderr`: the log's lines
+// also go to stderr (a supervisor run in the foreground by a person, whatever stderr is);
+// otherwise only when stderr is a terminal.
+Status run(const ProjectPaths& paths, const Config& config, bool log_to_stderr = false);
 
 }  // namespace drover::supervisor

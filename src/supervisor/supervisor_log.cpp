@@ -10,7 +10,7 @@
 
 namespace drover::supervisor {
 
-std::shared_ptr<spdlog::logger> make_supervisor_logger(const ProjectPaths& paths) {
+std::shared_ptr<spdlog::logger> make_supervisor_logger(const ProjectPaths& paths, bool to_stderr) {
   std::vector<spdlog::sink_ptr> sinks;
   // spdlog creates the log (and each one after a rotation) with 0666 & ~umask; like
   // everything under .drover/ it is private (it quotes tasks and agents' errors).
@@ -20,7 +20,7 @@ std::shared_ptr<spdlog::logger> make_supervisor_logger(const ProjectPaths& paths
   };
   sinks.push_back(runner::escaping_sink(std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
       (paths.logs() / "supervisor.log").string(), 10 * 1024 * 1024, 3, false, private_mode)));
-  if (::isatty(STDERR_FILENO))
+  if (to_stderr || ::isatty(STDERR_FILENO))
     sinks.push_back(runner::escaping_sink(std::make_shared<spdlog::sinks::stderr_sink_mt>()));
   auto log = std::make_shared<spdlog::logger>("supervisor", sinks.begin(), sinks.end());
   log->set_pattern("%Y-%m-%dT%H:%M:%S.%e %l %v");

@@ -26,7 +26,7 @@ std::optional<os::ProcessIdentity> read_supervisor_pid(const ProjectPaths& paths
   return *id;
 }
 
-Status run(const ProjectPaths& paths, const Config& config) {
+Status run(const ProjectPaths& paths, const Config& config, bool log_to_stderr) {
   auto lock = os::FileLock::try_acquire(paths.supervisor_lock());
   if (!lock) {
     std::string who;
@@ -52,7 +52,7 @@ Status run(const ProjectPaths& paths, const Config& config) {
   ctx.paths = paths;
   ctx.config = config;
   ctx.store = store->get();
-  ctx.log = make_supervisor_logger(paths);
+  ctx.log = make_supervisor_logger(paths, log_to_stderr);
   ctx.log->info(
       "supervisor {} started for {}: max_concurrent_turns {}, open files {}{}, poll {}, stall {}, "
       "stop policy: {}",

@@ -288,3 +288,40 @@ TEST_CASE("an invalid UTF-8 body is stored byte for byte and --json stays valid 
   // Reading it did not rewrite the stored bytes.
   CHECK(e2e::sql(p, "SELECT hex(body) FROM messages WHERE id = " + std::to_string(id)) == hex);
 }
+
+TEST_CASE("unknown runtimes and capabilities list the known ones, with a suggestion") {
+  TempProject p;
+  p.init_scripted();
+  auto rt = p.drover({"sling", "ann", "x", "--runtime", "scriptd", "--no-start"});
+  expect_one_line_error(rt, 2, "unknown runtime 'scriptd' (did you mean 'scripted'?)");
+  CHECK(contains(rt.err, "use 'claude' or 'scripted', or add [runtimes.scriptd]"));
+  auto cap = p.drover({"sling", "ann", "x", "--capability", "buildr", "--no-start"});
+  expect_one_line_error(cap, 2, "unknown capability 'buildr' (did you mean 'builder'?)");
+  CHECK(contains(cap.err, "'builder'"));
+  CHECK(contains(cap.err, "'scout'"));
+  CHECK(p.drover({"status", "ann", "--json"}).code == 3);  // nothing was slung
+}
+
+TEST_CASE("mail to, or a parent named, with no session: sent, with one warning line") {
+  TempProject p;
+  p.init_scripted();
+  REQUIRE(p.drover({"sling", "alice", "x", "--no-start"}).code == 0);
+  auto typo = p.drover(send_to("alise"));
+  CHECK(typo.code == 0);
+  CHECK(typo.err ==
+        "drover: no agent named 'alise' yet (did you mean 'alice'?): the mail waits for an "
+        "agent of that name\n");
+  CHECK(contains(p.drover({"mail", "list", "--to", "alise"}).out, "alise"));  // it was stored
+  for (const char* quiet_to : {"alice", "operator", "@all"}) {
+    auto r = p.drover(send_to(quiet_to));
+    CHECK(r.code == 0);
+    CHECK(r.err.empty());
+  }
+  auto parent = p.drover({"sling", "bob", "x", "--parent", "nobody", "--no-start"});
+  CHECK(parent.code == 0);
+  CHECK(parent.err ==
+        "drover: no agent named 'nobody' yet: its reports will wait for an agent of that name\n");
+  auto known = p.drover({"sling", "carol", "x", "--parent", "alice", "--no-start"});
+  CHECK(known.code == 0);
+  CHECK(known.err.empty());
+}

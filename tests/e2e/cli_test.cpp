@@ -210,6 +210,36 @@ TEST_CASE("completions print bash, zsh and fish scripts, an unknown shell is a u
   e2e::expect_one_line_error(nowhere.drover({"completions"}), 2, "shell");
 }
 
+TEST_CASE("completions offer the project's agent names and mail ids") {
+  TempProject p;
+  p.init_scripted();
+  REQUIRE(p.drover({"sling", "alice", "x", "--no-start"}).code == 0);
+  REQUIRE(p.drover({"sling", "bob", "y", "--no-start"}).code == 0);
+  auto agents = p.drover({"completions", "--list", "agents"});
+  CHECK(agents.code == 0);
+  CHECK(agents.out == "alice\nbob\n");
+  auto mail = p.drover({"completions", "--list", "mail"});
+  CHECK(mail.code == 0);
+  CHECK(contains(mail.out, "1\n"));  // the two tasks are mail #1 and #2
+  CHECK(contains(mail.out, "2\n"));
+  e2e::expect_one_line_error(p.drover({"completions", "--list", "ids"}), 2, "'agents' or 'mail'");
+
+  // The bash function itself, as the shell calls it on <TAB>.
+  std::string bin_dir = std::filesystem::path(e2e::drover_bin()).parent_path().string();
+  auto complete = [&](const std::string& words, int cword) {
+    return e2e::command({"bash", "-c",
+                         "export PATH=" + bin_dir + ":$PATH; source <(drover completions bash); " +
+                             "COMP_WORDS=(" + words + "); COMP_CWORD=" + std::to_string(cword) +
+                             "; _drover; echo \"${COMPREPLY[*]}\""},
+                        e2e::with_cwd(p.root()))
+        .out;
+  };
+  CHECK(contains(complete("drover log al", 2), "alice"));
+  CHECK_FALSE(contains(complete("drover log al", 2), "bob"));
+  CHECK(contains(complete("drover mail send --to b", 4), "bob"));
+  CHECK(contains(complete("drover mail read ''", 3), "2"));
+}
+
 TEST_CASE("unknown commands and flags are usage errors with one line on stderr") {
   TempProject p;
   p.init();

@@ -95,6 +95,9 @@ TEST_CASE("doctor on a healthy project: every check passes, exit 0, --json shape
   CHECK(contains(r.out, "ok   runtime scripted: "));
   CHECK_FALSE(contains(r.out, "WARN"));
   CHECK_FALSE(contains(r.out, "FAIL"));
+  auto quiet = doctor(p, {"-q"}, env);  // -q: only what needs attention, here nothing
+  CHECK(quiet.code == 0);
+  CHECK(quiet.out.empty());
 
   auto j = doctor(p, {"--json"}, env);
   REQUIRE(j.code == 0);
@@ -132,6 +135,11 @@ TEST_CASE("doctor fails on a missing runtime executable, naming it and the fix")
   CHECK(contains(r.out, "FAIL runtime scripted: cannot run '/nonexistent/agent'"));
   CHECK(contains(r.out, "[runtimes.scripted].command"));
   CHECK(r.err.empty());
+  auto quiet = doctor(p, {"-q"});  // -q keeps the failure, drops the passes and the summary
+  CHECK(quiet.code == 1);
+  CHECK(contains(quiet.out, "FAIL runtime scripted"));
+  CHECK_FALSE(contains(quiet.out, "ok   "));
+  CHECK_FALSE(contains(quiet.out, " failed"));
 
   auto j = doctor(p, {"--json"});
   CHECK(j.code == 1);

@@ -6,8 +6,11 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
+#include <set>
 
 #include "support/agents.h"
 #include "support/command.h"
@@ -108,4 +111,103 @@ TEST_CASE("timeline: a failed turn shows the end of its stderr; log --stderr pri
   CHECK(contains(err.out, "first complaint\nsomething broke"));
   CHECK(p.drover({"log", "oops", "--stderr", "--json"}).json()["stderr"] ==
         "first complaint\nsomething broke\n");
+}
+
+TEST_CASE("feed: log --all interleaves every agent's events; --agent and --capability filter") {
+  TempProject p;
+  init_for_manual_turns(p);
+  sling_parked(p, {"ann", "#!say from ann", "--capability", "coordinator"});
+  sling_parked(p, {"bob", "#!say from bob", "--capability", "scout"});
+  turn_ok(p, "ann");
+  turn(p, "bob");  // a scout's turn ends without its report: a contract violation, no matter
+  nudge_parked(p, "ann", "#!say ann again");
+  turn_ok(p, "ann");
+
+  Run all = p.drover({"log", "--all"});
+  REQUIRE(all.code == 0);
+  auto first = all.out.find(" ann#1  text   from ann");
+  auto second = all.out.find(" bob#1  text   from bob");
+  auto third = all.out.find(" ann#2  text   ann again");
+  REQUIRE(first != std::string::npos);
+  REQUIRE(second != std::string::npos);
+  REQUIRE(third != std::string::npos);
+  CHECK(first < second);  // in the order they happened, across agents
+  CHECK(second < third);
+
+  Run scouts = p.drover({"log", "--all", "--capability", "scout"});
+  CHECK(contains(scouts.out, "bob#1"));
+  CHECK_FALSE(contains(scouts.out, "ann#"));
+  Run ann = p.drover({"log", "--agent", "ann"});  // a filter alone means the feed
+  CHECK(contains(ann.out, "ann#2"));
+  CHECK_FALSE(contains(ann.out, "bob#"));
+
+  Run last = p.drover({"log", "--all", "--last", "1"});
+  CHECK(last.code == 0);
+  CHECK(std::count(last.out.begin(), last.out.end(), '\n') == 1);
+
+  auto doc = p.drover({"log", "--all", "--json"}).json();
+  REQUIRE(doc["events"].is_array());
+  std::set<std::string> agents;
+  std::int64_t prev = 0;
+  for (const auto& e : doc["events"]) {
+    agents.insert(e["agent"].get<std::string>());
+    CHECK(e["id"].get<std::int64_t>() > prev);
+    prev = e["id"].get<std::int64_t>();
+  }
+  CHECK(agents == std::set<std::string>{"ann", "bob"});
+
+  Run nobody = p.drover({"log", "--all", "--agent", "anne"});
+  CHECK(nobody.code == 0);
+  CHECK(contains(nobody.err, "no agent named 'anne' yet (did you mean 'ann'?)"));
+}
+
+TEST_CASE("feed: log --all --follow into a pipe shows agents as they work, new ones too") {
+  TempProject p;
+  p.init_scripted();
+  sling(p, {"first", "--capability", "coordinator", kSlowTask});
+  REQUIRE(wait_state(p, "first", "in_turn"));
+  // The shell says its pid, then becomes the follower (which runs until it is killed).
+  std::string cmd = "cd " + shell_quote(p.root().string()) + " && echo $$ && exec " +
+                    shell_quote(drover_bin()) +
+                    " log --all --follow --last 0 --capability coordinator";
+  FILE* pipe = ::popen(cmd.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  int follower = 0;
+  REQUIRE(std::fscanf(pipe, "%d\n", &follower) == 1);
+  int fd = ::fileno(pipe);
+  CHECK(read_lines(fd, 2, kDeadline) >= 2);  // first's texts, while its turn runs
+  sling(p, {"second", "--capability", "coordinator", "#!say hello from second"});
+  sling(p, {"other", "--capability", "scout", "#!say not for this feed"});
+  // Read until second's text shows; nothing of `other` may appear.
+  std::string seen;
+  auto until = std::chrono::steady_clock::now() + kDeadline;
+  char buf[4096];
+  while (!contains(seen, "second#1  text   hello from second") &&
+         std::chrono::steady_clock::now() < until) {
+    pollfd pfd{fd, POLLIN, 0};
+    if (::poll(&pfd, 1, 500) <= 0) continue;
+    ssize_t got = ::read(fd, buf, sizeof buf);
+    if (got <= 0) break;
+    seen.append(buf, static_cast<std::size_t>(got));
+  }
+  CHECK(contains(seen, "second#1  text   hello from second"));
+  CHECK_FALSE(contains(seen, "not for this feed"));
+  ::kill(follower, SIGTERM);
+  ::pclose(pipe);
+  p.drover({"stop", "--all"});
+}
+
+TEST_CASE("feed: log refuses what it cannot do with one clear line") {
+  TempProject p;
+  p.init_scripted();
+  Run none = p.drover({"log"});
+  CHECK(none.code == 2);
+  CHECK(contains(none.err, "which agent? drover log AGENT, or drover log --all"));
+  Run both = p.drover({"log", "ann", "--all"});
+  CHECK(both.code == 2);
+  CHECK(contains(both.err, "give an agent or --all, not both"));
+  CHECK(p.drover({"log", "--all", "--turn", "2"}).code == 2);
+  CHECK(p.drover({"log", "--all", "--raw"}).code == 2);
+  CHECK(p.drover({"log", "--all", "--last", "-1"}).code == 2);
+  CHECK(p.drover({"log", "ann", "--last", "3"}).code == 2);
 }

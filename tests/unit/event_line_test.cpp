@@ -72,8 +72,9 @@ TEST_CASE("event line: figures read as people write them") {
   CHECK(format_usd(0.0016560000000000001) == "$0.0017");
   CHECK(format_usd(0.23) == "$0.23");
   CHECK(format_usd(1204.5) == "$1,204.50");
-  CHECK(format_usd(1234567.891) == "$1,234,567.89");
+  CHECK(format_usd(1234567) == "$1,234,567.00");
   CHECK(format_usd(999.999) == "$1,000.00");
+  CHECK(format_usd(12.5) == "$12.50");
   CHECK(format_usd(0) == "$0");
   CHECK(format_count(950) == "950");
   CHECK(format_count(12400) == "12.4k");
