@@ -83,6 +83,10 @@ Status run_costs(Context& ctx, const CostsOptions& o) {
     return ok_status();
   }
 
+  if (ctx.out.quiet) {  // -q: the total cost alone, for scripts ("—" when none was reported)
+    ctx.out.data(cost_cell(total));
+    return ok_status();
+  }
   if (groups->empty()) {
     ctx.out.data(since ? "no turns started since " + *since : "no turns yet");
     return ok_status();

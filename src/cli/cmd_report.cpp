@@ -11,6 +11,7 @@
 #include "core/agent_report.h"
 #include "core/names.h"
 #include "core/suggest.h"
+#include "core/text.h"
 #include "core/unmerged_work.h"
 #include "os/terminal.h"
 #include "runner/worktree.h"
@@ -112,6 +113,12 @@ Status run_report(Context& ctx, const std::string& name) {
 
   if (ctx.out.json) {
     ctx.out.document(agent_report_json(*facts));
+    return ok_status();
+  }
+  if (ctx.out.quiet) {  // -q: the title line alone (name, state and reason)
+    const Session& s = facts->session;
+    ctx.out.data(escape_control(s.name) + " — " + std::string(to_string(s.state)) +
+                 (s.state_reason ? " (" + one_line_summary(*s.state_reason, 300) + ")" : ""));
     return ok_status();
   }
   ReportStyle style;

@@ -72,6 +72,12 @@ TEST_CASE("costs: per agent with project totals, honest about turns without a co
   CHECK(doc["total"]["input_tokens"] ==
         sql_int(p, "SELECT sum(input_tokens) FROM turns WHERE pid IS NOT NULL"));
   CHECK(doc["total"]["output_tokens"].get<long long>() > 0);
+
+  // -q: the total cost alone.
+  auto q = p.drover({"costs", "-q"});
+  REQUIRE(q.code == 0);
+  CHECK(q.out.rfind("$0.0", 0) == 0);
+  CHECK(q.out.find('\n') == q.out.size() - 1);
 }
 
 TEST_CASE("costs --by capability and --by day group the same sums") {
@@ -204,6 +210,10 @@ TEST_CASE("report: a failed agent's reason, each turn, and worker_died pointing 
   CHECK(contains(q.out, "still running: not terminal yet"));
   CHECK(contains(q.out, "totals      no cost reported · 0 in / 0 out · 1 turn\n"));
   CHECK(p.drover({"report", "quiet", "--json"}).json()["final"] == false);
+  // -q: the title line alone.
+  auto title = p.drover({"report", "fw", "-q"});
+  CHECK(title.out.rfind("fw — zombie (failed 2 turns in a row", 0) == 0);
+  CHECK(title.out.find('\n') == title.out.size() - 1);
 }
 
 TEST_CASE("report: an unknown agent is not found, with a suggestion") {
