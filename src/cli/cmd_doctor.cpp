@@ -53,6 +53,7 @@ Status run_doctor(Context& ctx, const DoctorOptions& o) {
   }
   f.supervisor_running = os::is_locked(f.paths.supervisor_lock());
   checks::runtimes(f, out);
+  checks::runtime_probes(f, out);
   checks::root_permissions(f, out);
   checks::containment(f, out);
   checks::supervisor_files(f, out);

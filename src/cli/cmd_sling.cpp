@@ -12,11 +12,13 @@
 #include "cli/registry.h"
 #include "cli/wake.h"
 #include "core/clock.h"
+#include "core/doctor_report.h"
 #include "core/names.h"
 #include "core/suggest.h"
 #include "core/text.h"
 #include "os/file_lock.h"
 #include "os/files.h"
+#include "os/host.h"
 #include "runner/worktree.h"
 #include "store/mail.h"
 #include "store/sessions.h"
@@ -227,6 +229,16 @@ Status report_slung(Context& ctx, const SlingOptions& o, const SlingPlan& plan,
   return ok_status();
 }
 
+// Claude Code refuses bypassPermissions as root: said before the agent is created, since
+// every turn of it would fail at once (the one check doctor makes too).
+void warn_root_refusal(Context& ctx, const Config& cfg, const std::string& runtime) {
+  auto rt = cfg.runtimes.find(runtime);
+  if (rt == cfg.runtimes.end() || !os::running_as_root() ||
+      !doctor::skips_permissions(rt->second.command))
+    return;
+  ctx.out.alert("drover: warning: " + doctor::root_refusal_warning(runtime));
+}
+
 Status run_sling(Context& ctx, const SlingOptions& o) {
   DROVER_TRY(check_sling_options(o));
   auto task = read_task(o);
@@ -238,6 +250,7 @@ Status run_sling(Context& ctx, const SlingOptions& o) {
   SlingPlan plan;
   plan.task = std::move(*task);
   DROVER_TRY(choose_capability_and_runtime(o, *p, *cfg, plan));
+  warn_root_refusal(ctx, *cfg, plan.runtime);
   auto st = ctx.store();
   if (!st) return st.error();
   plan.from = o.parent.value_or(Context::self_name());
@@ -250,7 +263,7 @@ Status run_sling(Context& ctx, const SlingOptions& o) {
   });
   if (!dispatch) return undo_sling_worktree(*p, plan, dispatch.error());
   orphan_guard.release();
-  if (o.parent) {
+  if (o.parent && !ctx.out.quiet) {
     auto nobody = (*st)->read<std::optional<std::string>>(
         [&](store::Tx& tx) -> Result<std::optional<std::string>> {
           return nobody_named(tx, *o.parent, "its reports will wait for an agent of that name");

@@ -30,6 +30,13 @@ void dependencies(std::vector<Check>& out);
 // Loads config.toml into `config`, or leaves the defaults there and reports why.
 void config(const ProjectPaths& paths, Config& config, std::vector<Check>& out);
 void runtimes(const Facts& f, std::vector<Check>& out);
+// True when `runtime` is the default one or a live agent uses it (its troubles then fail
+// the report; otherwise they are warnings).
+bool runtime_in_use(const Facts& f, const std::string& runtime);
+// Each runtime whose executable exists answers `--version` within 5 s; a Claude Code one is
+// logged in (`claude auth status`, else its credentials) — no token is spent
+// (doctor_runtime_checks.cpp).
+void runtime_probes(const Facts& f, std::vector<Check>& out);
 void root_permissions(const Facts& f, std::vector<Check>& out);
 // Which mode ends a turn's processes (runner/containment.h): cgroup v2, or process groups
 // only and what that cannot catch.

@@ -77,6 +77,10 @@ void config(const ProjectPaths& paths, Config& cfg, std::vector<Check>& out) {
   out.push_back(dr::pass("config", file + " parses"));
 }
 
+bool runtime_in_use(const Facts& f, const std::string& runtime) {
+  return !role(f, live_users(f), runtime).empty();
+}
+
 void runtimes(const Facts& f, std::vector<Check>& out) {
   auto users = live_users(f);
   for (const auto& [name, rt] : f.config.runtimes) {
@@ -116,11 +120,7 @@ void root_permissions(const Facts& f, std::vector<Check>& out) {
     out.push_back(dr::pass("root", "running as root; no runtime in use skips permission prompts"));
     return;
   }
-  out.push_back(dr::warn(
-      "root", "running as root, and runtime " + join(refused) +
-                  " uses bypassPermissions, which Claude Code refuses as root "
-                  "('--dangerously-skip-permissions cannot be used with root/sudo privileges'); "
-                  "run drover as a normal user"));
+  out.push_back(dr::warn("root", dr::root_refusal_warning(join(refused))));
 }
 
 void containment(const Facts& f, std::vector<Check>& out) {

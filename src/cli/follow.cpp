@@ -4,6 +4,7 @@
 
 #include "cli/timeline.h"
 #include "cli/wake.h"
+#include "core/clock.h"
 #include "core/text.h"
 #include "core/wait_watch.h"
 #include "os/dir_watch.h"
@@ -34,6 +35,23 @@ WaitFacts wait_facts(Context& ctx, const ProjectPaths& p, const std::string& age
   return f;
 }
 
+// The line announcing a retry of the agent's failed turn. The supervisor retries only an
+// agent with mail to carry (its released mail), so without any no retry is ahead.
+std::optional<std::string> follow_retry_line(Context& ctx, const Session& s, std::size_t pending) {
+  if (pending == 0) return std::nullopt;
+  RetryFacts f;
+  f.between_turns = s.state == SessionState::between_turns && !s.current_turn;
+  f.failed_turns = s.failed_turns;
+  auto cfg = ctx.config();
+  f.max_failed_turns = cfg ? cfg->supervisor.max_failed_turns : 3;
+  if (s.retry_after)
+    if (auto at = parse_timestamp(*s.retry_after))
+      f.retry_in = std::chrono::duration_cast<std::chrono::milliseconds>(
+          *at - SystemClock::instance().now());
+  f.reason = s.state_reason ? escape_control(*s.state_reason) : "";
+  return retry_line(f);
+}
+
 }  // namespace
 
 Status follow_agent(Context& ctx, const std::string& agent, FollowUntil until,
@@ -48,7 +66,8 @@ Status follow_agent(Context& ctx, const std::string& agent, FollowUntil until,
   std::optional<std::int64_t> carrying_turn;
   nlohmann::json lines = nlohmann::json::array();
   int restarts = 0;
-  bool nobody_runs_it = false;  // seen once: confirmed by a fresh read before giving up
+  std::optional<std::int64_t> retry_said;  // the turn count whose retry was announced
+  bool nobody_runs_it = false;             // seen once: confirmed by a fresh read before giving up
   struct View {
     std::optional<Session> session;
     std::vector<store::EventRecord> events;
@@ -79,6 +98,13 @@ Status follow_agent(Context& ctx, const std::string& agent, FollowUntil until,
       else ctx.out.info(line);
     }
     const Session& s = *v->session;
+    // A failed turn that will be retried: said once, and the wait goes on (issue 16 item 7).
+    auto retry = follow_retry_line(ctx, s, v->pending);
+    if (retry && retry_said != s.turn_count) {
+      retry_said = s.turn_count;
+      if (ctx.out.json) lines.push_back(*retry);
+      else ctx.out.info(*retry);
+    }
     auto finish = [&](bool good, const std::string& why) -> Status {
       ctx.out.document({{"agent", agent},
                         {"state", to_string(s.state)},
@@ -99,9 +125,16 @@ Status follow_agent(Context& ctx, const std::string& agent, FollowUntil until,
     } else if (until == FollowUntil::turn_settled && v->mail) {
       if (v->mail->read_at) return finish(true, "");
       if (v->mail->claimed_turn) carrying_turn = v->mail->claimed_turn;
-      if (v->turn && v->turn->ended_at && !v->mail->claimed_turn)
+      // A failed carrying turn releases the nudge; while a retry is ahead, the next
+      // attempt carries it again and the wait follows it there.
+      bool retried = !is_terminal(s.state) &&
+                     (retry || (v->turn && v->turn->outcome == TurnOutcome::lost_session));
+      if (v->turn && v->turn->ended_at && !v->mail->claimed_turn && !retried)
         return finish(false, "the turn that carried the nudge ended " +
-                                 v->turn->outcome_name.value_or("without a result"));
+                                 v->turn->outcome_name.value_or("without a result") +
+                                 (s.state_reason && !s.state_reason->empty()
+                                      ? " (" + escape_control(*s.state_reason) + ")"
+                                      : ""));
       if (is_terminal(s.state) && !v->mail->claimed_turn)
         return finish(false, agent + " is " + std::string(to_string(s.state)) +
                                  " and did not take the nudge");

@@ -79,7 +79,7 @@ Result<std::vector<std::int64_t>> send_mail(Context& ctx, const MailMessage& dra
         }
         return out;
       });
-  if (ids && nobody) ctx.out.warn(*nobody);
+  if (ids && nobody && !ctx.out.quiet) ctx.out.warn(*nobody);
   if (ids && wake) notify_supervisor(ctx);
   return ids;
 }

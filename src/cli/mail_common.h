@@ -15,7 +15,8 @@ Result<std::string> read_body(const std::optional<std::string>& body,
 
 // For an address that names one agent (not a group, not the operator) with no session: the
 // warning to print once the write commits ("no agent named 'alise' yet (did you mean
-// 'alice'?): …"), `consequence` ending it. nullopt when the name has a session.
+// 'alice'?): …"), `consequence` ending it; not printed under -q or --json. nullopt when the name
+// has a session.
 std::optional<std::string> nobody_named(store::Tx& tx, const std::string& name,
                                         std::string_view consequence);
 

@@ -43,6 +43,8 @@ void Output::warn(std::string_view text) const {
   if (!json) write_out(stderr, text);
 }
 
+void Output::alert(std::string_view text) const { write_out(stderr, text); }
+
 void Output::document(const nlohmann::json& doc) const {
   if (json) write_out(stdout, dump_json(doc, 2));
 }

@@ -27,6 +27,10 @@ class Output {
   // Human-mode problem that does not end the command ("could not stop x: …"): one line
   // on stderr unless --json (where the document carries it).
   void warn(std::string_view text) const;
+  // A warning the user must see before something starts (running as root with a runtime
+  // that refuses root): one line on stderr whatever the mode, -q and --json included
+  // (stdout keeps its one document).
+  void alert(std::string_view text) const;
   // The --json document.
   void document(const nlohmann::json& doc) const;
   // The --json document, already serialised (a JsonWriter's output).

@@ -1,5 +1,7 @@
 #include "core/doctor_report.h"
 
+#include "core/failure_kind.h"
+
 namespace drover::doctor {
 
 std::string_view to_string(CheckStatus s) {
@@ -95,6 +97,15 @@ bool skips_permissions(const std::vector<std::string>& command) {
         arg == "--dangerously-skip-permissions")
       return true;
   return false;
+}
+
+std::string root_refusal_warning(std::string_view runtimes) {
+  return "running as root, and runtime " + std::string(runtimes) +
+         " uses bypassPermissions, which Claude Code refuses as root ('" +
+         std::string(kRootRefusal) +
+         "'): its turns would fail at once; run drover as a normal user, or drop "
+         "'--permission-mode bypassPermissions' from the runtime's command in "
+         ".drover/config.toml";
 }
 
 std::string runtime_fix_hint(std::string_view runtime, std::string_view executable) {

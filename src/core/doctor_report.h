@@ -52,6 +52,9 @@ TurnPidVerdict judge_turn_pid(bool parsed, bool alive, bool lock_held);
 // True when the runtime's argv asks Claude Code to skip permission prompts, which it
 // refuses to do as root (bypassPermissions or --dangerously-skip-permissions).
 bool skips_permissions(const std::vector<std::string>& command);
+// What doctor and `sling` say when drover runs as root and `runtimes` (names, joined) skip
+// permission prompts: Claude Code will refuse every turn, and how to avoid it.
+std::string root_refusal_warning(std::string_view runtimes);
 
 // How to get a runtime's executable: the npm package for claude, else install it; and
 // always the config key that names it.

@@ -27,6 +27,7 @@ const Rule kRules[] = {
     {E::turn_interrupted, S::between_turns, set(S::in_turn)},
     {E::turn_completed, S::completed, set(S::in_turn)},
     {E::turn_zombie, S::zombie, set(S::in_turn)},
+    {E::turn_fatal, S::failed, set(S::in_turn)},
     {E::stop, S::stopped, set(S::booting, S::in_turn, S::between_turns)},
     {E::spawn_failed, S::failed, set(S::booting, S::between_turns)},
     {E::went_stale, S::stale, set(S::booting, S::in_turn, S::between_turns)},
@@ -63,6 +64,7 @@ std::string_view to_string(SessionEvent e) {
     case E::turn_interrupted: return "turn_interrupted";
     case E::turn_completed: return "turn_completed";
     case E::turn_zombie: return "turn_zombie";
+    case E::turn_fatal: return "turn_fatal";
     case E::stop: return "stop";
     case E::spawn_failed: return "spawn_failed";
     case E::went_stale: return "went_stale";

@@ -33,6 +33,7 @@ enum class SessionEvent {
   turn_interrupted, // shutdown or restart settled a running turn  in_turn → between_turns
   turn_completed,   // terminal mail, or clean end with nothing left in_turn → completed
   turn_zombie,      // stalled, aborted, or too many failures      in_turn → zombie
+  turn_fatal,       // failed in a way no retry fixes (login, root) in_turn → failed
   stop,             // the operator stopped it                     any live → stopped
   spawn_failed,     // its command could not be started            booting|between_turns → failed
   went_stale,       // too old to resume after a restart           any live → stale
@@ -40,11 +41,10 @@ enum class SessionEvent {
 };
 // clang-format on
 inline constexpr SessionEvent kAllEvents[] = {
-    SessionEvent::turn_started,   SessionEvent::turn_waiting,
-    SessionEvent::turn_failed,    SessionEvent::turn_interrupted,
-    SessionEvent::turn_completed, SessionEvent::turn_zombie,
-    SessionEvent::stop,           SessionEvent::spawn_failed,
-    SessionEvent::went_stale,     SessionEvent::resume};
+    SessionEvent::turn_started,     SessionEvent::turn_waiting,   SessionEvent::turn_failed,
+    SessionEvent::turn_interrupted, SessionEvent::turn_completed, SessionEvent::turn_zombie,
+    SessionEvent::turn_fatal,       SessionEvent::stop,           SessionEvent::spawn_failed,
+    SessionEvent::went_stale,       SessionEvent::resume};
 
 std::string_view to_string(SessionState s);
 std::string_view to_string(SessionEvent e);

@@ -24,6 +24,18 @@ std::string describe_exit(const TurnObservation& obs) {
   return "unknown exit";
 }
 
+FailureFacts failure_facts(const TurnObservation& obs) {
+  FailureFacts f;
+  f.has_result = obs.has_result;
+  f.result_is_error = obs.result_is_error;
+  f.result_text = obs.result_text;
+  f.api_error = obs.api_error;
+  f.last_stderr_line = obs.last_stderr_line;
+  f.exit_code = obs.exit_code;
+  f.signal = obs.signal;
+  return f;
+}
+
 SettleDecision decide_settle(const TurnObservation& obs, const SettleContext& ctx) {
   SettleDecision d;
   d.failed_turns = ctx.failed_turns;
@@ -85,22 +97,26 @@ SettleDecision decide_settle(const TurnObservation& obs, const SettleContext& ct
     return d;
   }
   d.mail_read = false;
+  FailureVerdict why = classify_failure(failure_facts(obs));
+  if (why.kind == FailureKind::permanent) {
+    d.outcome = TurnOutcome::failed;
+    d.event = SessionEvent::turn_fatal;
+    d.failed_turns = ctx.failed_turns + 1;
+    d.reason = failure_reason(why);
+    d.worker_died = died_silently;
+    d.terminated_by = "runner";
+    d.clear_session_id = !obs.resumed;
+    return d;
+  }
   if (obs.lost_session) {
     // The runtime forgot the session: start a fresh one at once; not the agent's fault.
     d.outcome = TurnOutcome::lost_session;
     d.event = SessionEvent::turn_failed;
-    d.reason = "runtime session lost; next turn starts a fresh session";
+    d.reason = why.words + " (the runtime lost its session; the next turn starts a fresh one)";
     d.clear_session_id = true;
     return d;
   }
-  std::string what;
-  if (result_ok) what = describe_exit(obs) + " after its result";
-  else if (obs.has_result) what = "error result: " + obs.result_text;
-  else what = "no result (" + describe_exit(obs) + ")";
-  if ((result_ok || !obs.has_result) && !obs.last_stderr_line.empty())
-    what += "; stderr: " + obs.last_stderr_line;
-  if (!result_ok && obs.has_result && obs.exit_code && *obs.exit_code != 0)
-    what += " (" + describe_exit(obs) + ")";
+  const std::string& what = why.words;
   d.outcome = TurnOutcome::failed;
   d.failed_turns = ctx.failed_turns + 1;
   if (d.failed_turns >= ctx.max_failed_turns) {

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/duration.h"
+#include "core/failure_kind.h"
 #include "core/session_state.h"
 #include "core/turn_record.h"
 
@@ -23,6 +24,8 @@ struct TurnObservation {
   std::optional<int> signal;     // killed by a signal
   std::string last_stderr_line;
   bool lost_session = false;  // --resume id unknown to the runtime (SPEC §5.2)
+  bool resumed = false;       // the turn was started with --resume <id>
+  std::string api_error;      // the assistant line's "error" code ("authentication_failed")
 };
 
 // Facts from the store, read inside the settle transaction.
@@ -51,7 +54,15 @@ struct SettleDecision {
   bool clear_session_id = false;  // lost session: start fresh next turn
 };
 
+// Rule 5 of SPEC §5.4 speaks the runtime's words (core/failure_kind.h): state_reason is
+// the result's error text, else the last stderr line. A failure no retry can fix (not
+// logged in, the root refusal, a missing command) ends the agent at once: turn_fatal to
+// `failed`, one worker_died, the hint in the reason; a fresh session that failed so is
+// forgotten (the runtime never saved it), so a later resume does not ask for it.
 SettleDecision decide_settle(const TurnObservation& obs, const SettleContext& ctx);
+
+// The failure facts of an observed turn, for classify_failure.
+FailureFacts failure_facts(const TurnObservation& obs);
 
 // retry_backoff doubled per consecutive failure (1 → base), capped at 5 minutes.
 Millis backoff_for(int failed_turns, Millis base);

@@ -255,6 +255,7 @@ void map_assistant(const json& root, ParsedLine& out) {
     return;
   }
   if (!content->is_array()) return;
+  std::string api_error = string_member(root, "error");
   for (const json& block : *content) {
     std::string type = string_member(block, "type");
     if (type == "text") {
@@ -262,6 +263,7 @@ void map_assistant(const json& root, ParsedLine& out) {
       if (text.empty()) continue;
       StreamEvent event = make_event(StreamEventKind::assistant_text, out.session_id);
       event.text = std::move(text);
+      event.api_error = api_error;
       out.events.push_back(std::move(event));
     } else if (type == "tool_use") {
       StreamEvent event = make_event(StreamEventKind::tool_start, out.session_id);

@@ -31,6 +31,9 @@ struct StreamEvent {
   std::optional<std::int64_t> input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens;
   std::string subtype;  // result / system subtype
   std::string error;    // malformed: why
+  // assistant_text of an API error message (Claude Code's synthetic "Not logged in" line):
+  // the line's "error" code, e.g. "authentication_failed"; empty otherwise.
+  std::string api_error;
 };
 
 struct ParsedLine {

@@ -20,4 +20,18 @@ WaitVerdict judge_wait(const WaitFacts& f) {
           "never started: start it with 'drover up')"};
 }
 
+std::optional<std::string> retry_line(const RetryFacts& f) {
+  if (!f.between_turns || f.failed_turns <= 0 || f.failed_turns >= f.max_failed_turns)
+    return std::nullopt;
+  std::string when = "retrying now";
+  if (f.retry_in && f.retry_in->count() > 0) {
+    auto secs = (f.retry_in->count() + 999) / 1000;  // rounded up: never "in 0 s"
+    when = "retrying in " + std::to_string(secs) + " s";
+  }
+  std::string line = when + " (" + std::to_string(f.failed_turns + 1) + "/" +
+                     std::to_string(f.max_failed_turns) + ")";
+  if (!f.reason.empty()) line += ": " + f.reason;
+  return line;
+}
+
 }  // namespace drover

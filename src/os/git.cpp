@@ -1,17 +1,8 @@
 #include "os/git.h"
 
-#include <poll.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <chrono>
-#include <csignal>
-#include <cstring>
-#include <tuple>
 
-#include "os/fd_io.h"
-#include "os/process.h"
-#include "os/spawn.h"
+#include "os/run_command.h"
 
 namespace drover::os {
 
@@ -27,42 +18,6 @@ std::string describe(const std::vector<std::string>& args) {
 // dead disk) is killed: the supervisor calls git between turns and must not hang on it.
 constexpr auto kGitDeadline = std::chrono::seconds(30);
 
-// Drains stdout and stderr together: git may fill one pipe while we block on the other.
-// Gives up (and says so) at `deadline`.
-Status drain(SpawnedChild& child, GitOutput& r, std::chrono::steady_clock::time_point deadline) {
-  char buf[65536];
-  while (child.stdout_fd >= 0 || child.stderr_fd >= 0) {
-    pollfd fds[2];
-    int n = 0, out_idx = -1, err_idx = -1;
-    if (child.stdout_fd >= 0) {
-      out_idx = n;
-      fds[n++] = {child.stdout_fd, POLLIN, 0};
-    }
-    if (child.stderr_fd >= 0) {
-      err_idx = n;
-      fds[n++] = {child.stderr_fd, POLLIN, 0};
-    }
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0)
-      return make_error(Errc::failed,
-                        "timed out after " + std::to_string(kGitDeadline.count()) + "s");
-    int ready = ::poll(fds, static_cast<nfds_t>(n), static_cast<int>(left.count()));
-    if (ready < 0) {
-      if (errno == EINTR) continue;
-      return make_error(Errc::failed, std::string("poll: ") + std::strerror(errno));
-    }
-    for (auto [idx, fd, sink] : {std::tuple{out_idx, &child.stdout_fd, &r.out},
-                                 std::tuple{err_idx, &child.stderr_fd, &r.err}}) {
-      if (idx < 0 || fds[idx].revents == 0) continue;
-      long got = read_some_now(*fd, buf, sizeof buf);
-      if (got > 0) sink->append(buf, static_cast<std::size_t>(got));
-      else close_fd(*fd);
-    }
-  }
-  return ok_status();
-}
-
 }  // namespace
 
 Result<GitOutput> run_git(const std::vector<std::string>& args, const std::filesystem::path& cwd) {
@@ -76,24 +31,17 @@ Result<GitOutput> run_git(const std::vector<std::string>& args, const std::files
   req.env_remove = {"GIT_DIR",        "GIT_WORK_TREE",        "GIT_INDEX_FILE",
                     "GIT_COMMON_DIR", "GIT_OBJECT_DIRECTORY", "GIT_NAMESPACE",
                     "GIT_PREFIX"};
-  auto child = spawn(req);
-  if (!child) {
-    if (child.error().code == Errc::not_found && !std::filesystem::is_directory(cwd))
-      return child.error();
-    if (child.error().code == Errc::not_found)
+  auto r = run_command(req, kGitDeadline);
+  if (!r) {
+    if (r.error().code == Errc::not_found && !std::filesystem::is_directory(cwd)) return r.error();
+    if (r.error().code == Errc::not_found)
       return make_error(Errc::failed,
-                        "git is not installed (or not on PATH): " + child.error().message);
-    return child.error();
+                        "git is not installed (or not on PATH): " + r.error().message);
+    if (r.error().code == Errc::failed)
+      return make_error(Errc::failed, describe(args) + ": " + r.error().message);
+    return r.error();
   }
-  close_fd(child->stdin_fd);
-  GitOutput r;
-  Status drained = drain(*child, r, std::chrono::steady_clock::now() + kGitDeadline);
-  if (!drained) (void)signal_group(child->pid, SIGKILL);
-  ExitStatus status = wait_child(child->pid);
-  close_child_fds(*child);
-  if (!drained) return make_error(Errc::failed, describe(args) + ": " + drained.error().message);
-  r.exit_code = status.exit_code ? *status.exit_code : 128 + status.signal.value_or(0);
-  return r;
+  return GitOutput{r->exit_code, std::move(r->out), std::move(r->err)};
 }
 
 Result<std::string> git_stdout(const std::vector<std::string>& args,

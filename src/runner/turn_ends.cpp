@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/clock.h"
+#include "core/failure_kind.h"
 #include "core/interruptions.h"
 #include "core/worker_died.h"
 #include "store/events.h"
@@ -184,7 +185,9 @@ Status fail_agent_start(store::Store& store, const std::string& agent, const std
     auto s = tx.sessions().get(agent);
     if (!s) return Unit{};
     store::StateUpdate u;
-    u.reason = "could not start: " + why;
+    FailureFacts facts;  // a missing command gets its hint (core/failure_kind.h)
+    facts.spawn_error = why;
+    u.reason = "could not start: " + failure_reason(classify_failure(facts));
     if (tx.sessions().transition(agent, SessionEvent::spawn_failed, u))
       report_death(tx, *s, *u.reason, "supervisor", turn, terminal_mail);
     return Unit{};

@@ -215,6 +215,8 @@ class TurnRun final : public TurnHandle, public std::enable_shared_from_this<Tur
     last_event_ = now();
     apply(life_.on_event(*last_event_));
     if (e.kind == StreamEventKind::session_start) saw_init_ = true;
+    if (e.kind == StreamEventKind::assistant_text && !e.api_error.empty())
+      streamed_.how.api_error = e.api_error;
     if (e.kind == StreamEventKind::result) {
       streamed_.how.has_result = true;
       streamed_.how.result_is_error = e.is_error;
@@ -282,6 +284,7 @@ class TurnRun final : public TurnHandle, public std::enable_shared_from_this<Tur
     streamed_.how.last_stderr_line = last_stderr_line();
     auto& how = streamed_.how;
     how.lost_session = t_.resume_id && how.has_result && how.result_is_error && !saw_init_;
+    how.resumed = t_.resume_id.has_value();
     end_turn_processes(ctx_, t_);
     TurnReport report = settle_turn(ctx_, t_, streamed_);
     t_.transcript = OwnedFd();

@@ -304,7 +304,7 @@ TEST_CASE("unknown runtimes and capabilities list the known ones, with a suggest
 
 TEST_CASE("mail to, or a parent named, with no session: sent, with one warning line") {
   TempProject p;
-  p.init_scripted();
+  e2e::init_for_manual_turns(p);  // alice stays live: no supervisor runs her turn
   REQUIRE(p.drover({"sling", "alice", "x", "--no-start"}).code == 0);
   auto typo = p.drover(send_to("alise"));
   CHECK(typo.code == 0);
@@ -312,6 +312,9 @@ TEST_CASE("mail to, or a parent named, with no session: sent, with one warning l
         "drover: no agent named 'alise' yet (did you mean 'alice'?): the mail waits for an "
         "agent of that name\n");
   CHECK(contains(p.drover({"mail", "list", "--to", "alise"}).out, "alise"));  // it was stored
+  auto quiet = p.drover(send_to("alise", {"-q"}));  // -q: a script asked for silence
+  CHECK(quiet.code == 0);
+  CHECK(quiet.err.empty());
   for (const char* quiet_to : {"alice", "operator", "@all"}) {
     auto r = p.drover(send_to(quiet_to));
     CHECK(r.code == 0);

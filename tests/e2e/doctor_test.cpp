@@ -22,11 +22,20 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A `claude` stand-in on PATH, so that the default claude runtime resolves.
+// A `claude` stand-in on PATH, so that the default claude runtime resolves and answers
+// doctor's version and login checks.
 std::map<std::string, std::string> env_with_fake_claude(const TempProject& p) {
   fs::path bin = p.root() / "fakebin";
   fs::create_directories(bin);
-  e2e::write_text(bin / "claude", "#!/bin/sh\nexit 0\n");
+  // Logged in, as `claude auth status` says it (doctor asks only when --help lists auth).
+  e2e::write_text(bin / "claude",
+                  "#!/bin/sh\n"
+                  "case \"$1\" in\n"
+                  "  --version) echo '9.9.9 (Claude Code)';;\n"
+                  "  --help) printf 'Commands:\\n  auth   Manage authentication\\n';;\n"
+                  "  auth) echo '{\"loggedIn\": true, \"authMethod\": \"claude.ai\"}';;\n"
+                  "esac\n"
+                  "exit 0\n");
   ::chmod((bin / "claude").c_str(), 0755);
   const char* path = std::getenv("PATH");
   return {{"PATH", bin.string() + ":" + (path ? path : "/usr/bin:/bin")}};

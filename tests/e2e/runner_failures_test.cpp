@@ -41,9 +41,9 @@ TEST_CASE(
     "worker_died") {
   TempProject p;
   init_for_manual_turns(p, "supervisor.max_failed_turns = 2\n");
-  sling_parked(p, {"alice", "#!error-result boom: not logged in", "--parent", "lead"});
+  sling_parked(p, {"alice", "#!error-result boom: overloaded", "--parent", "lead"});
   CHECK(failed_turn(p, "alice")["outcome"] == "failed");
-  expect_failed_once(p, "alice", "boom: not logged in");
+  expect_failed_once(p, "alice", "boom: overloaded");
   CHECK(worker_died_to(p, "lead").empty());
 
   // The released mail is the next turn's input: the same directives fail again.

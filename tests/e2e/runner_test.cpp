@@ -145,6 +145,10 @@ TEST_CASE(
   json row = agent_row(p, "alice");
   CHECK(row["runtime_session_id"].is_null());
   CHECK(row["state"] == "between_turns");
+  // The runtime's own words stay visible (issue 16 item 7), with what drover does next.
+  CHECK(contains(row["state_reason"].get<std::string>(),
+                 "No conversation found with session ID: " + first_id));
+  CHECK(contains(row["state_reason"].get<std::string>(), "fresh"));
   CHECK(released_flags(p, lost_mail) == "1|1");
   CHECK_FALSE(turn_pid_exists(p, "alice"));
 

@@ -317,11 +317,11 @@ TEST_CASE("drover supervise in the foreground prints its log on stderr, even int
   p.init_scripted();
   std::string bin = e2e::drover_bin();
   // The first line the supervisor writes, read through a pipe; then it is told to go.
-  auto r =
-      e2e::command({"bash", "-c",
-                    "'" + bin + "' supervise 2>&1 >/dev/null | { read -r -t 20 line; echo \"$line\"; '" +
-                        bin + "' down >/dev/null; cat >/dev/null; }"},
-                   e2e::with_cwd(p.root()));
+  auto r = e2e::command(
+      {"bash", "-c",
+       "'" + bin + "' supervise 2>&1 >/dev/null | { read -r -t 20 line; echo \"$line\"; '" + bin +
+           "' down >/dev/null; cat >/dev/null; }"},
+      e2e::with_cwd(p.root()));
   CHECK(r.code == 0);
   CHECK(contains(r.out, " info supervisor "));
   CHECK(contains(r.out, " started for " + p.root().string()));

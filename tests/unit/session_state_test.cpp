@@ -13,26 +13,27 @@ namespace {
 
 // The transition table of SPEC §3, written out by hand, independently of
 // core/session_state.cpp. Rows are states, columns events; "-" = illegal.
-constexpr const char* kEventColumns[] = {
-    "turn_started", "turn_waiting", "turn_failed",  "turn_interrupted", "turn_completed",
-    "turn_zombie",  "stop",         "spawn_failed", "went_stale",       "resume"};
+constexpr const char* kEventColumns[] = {"turn_started",     "turn_waiting",   "turn_failed",
+                                         "turn_interrupted", "turn_completed", "turn_zombie",
+                                         "turn_fatal",       "stop",           "spawn_failed",
+                                         "went_stale",       "resume"};
 
 struct Row {
   const char* state;
-  const char* to[10];
+  const char* to[11];
 };
 
 // clang-format off
 constexpr Row kExpected[] = {
-  //                  turn_started  turn_waiting     turn_failed      turn_interrupted turn_completed turn_zombie stop       spawn_failed went_stale resume
-  {"booting",       {"in_turn",     "-",             "-",             "-",             "-",           "-",        "stopped", "failed",    "stale",   "-"}},
-  {"in_turn",       {"-",           "between_turns", "between_turns", "between_turns", "completed",   "zombie",   "stopped", "-",         "stale",   "-"}},
-  {"between_turns", {"in_turn",     "-",             "-",             "-",             "-",           "-",        "stopped", "failed",    "stale",   "-"}},
-  {"completed",     {"-",           "-",             "-",             "-",             "-",           "-",        "-",       "-",         "-",       "between_turns"}},
-  {"stopped",       {"-",           "-",             "-",             "-",             "-",           "-",        "-",       "-",         "-",       "between_turns"}},
-  {"zombie",        {"-",           "-",             "-",             "-",             "-",           "-",        "-",       "-",         "-",       "between_turns"}},
-  {"failed",        {"-",           "-",             "-",             "-",             "-",           "-",        "-",       "-",         "-",       "between_turns"}},
-  {"stale",         {"-",           "-",             "-",             "-",             "-",           "-",        "-",       "-",         "-",       "between_turns"}},
+  //                  turn_started  turn_waiting     turn_failed      turn_interrupted turn_completed turn_zombie turn_fatal stop       spawn_failed went_stale resume
+  {"booting",       {"in_turn",     "-",             "-",             "-",             "-",           "-",        "-",        "stopped", "failed",    "stale",   "-"}},
+  {"in_turn",       {"-",           "between_turns", "between_turns", "between_turns", "completed",   "zombie",   "failed",   "stopped", "-",         "stale",   "-"}},
+  {"between_turns", {"in_turn",     "-",             "-",             "-",             "-",           "-",        "-",        "stopped", "failed",    "stale",   "-"}},
+  {"completed",     {"-",           "-",             "-",             "-",             "-",           "-",        "-",        "-",       "-",         "-",       "between_turns"}},
+  {"stopped",       {"-",           "-",             "-",             "-",             "-",           "-",        "-",        "-",       "-",         "-",       "between_turns"}},
+  {"zombie",        {"-",           "-",             "-",             "-",             "-",           "-",        "-",        "-",       "-",         "-",       "between_turns"}},
+  {"failed",        {"-",           "-",             "-",             "-",             "-",           "-",        "-",        "-",       "-",         "-",       "between_turns"}},
+  {"stale",         {"-",           "-",             "-",             "-",             "-",           "-",        "-",        "-",       "-",         "-",       "between_turns"}},
 };
 // clang-format on
 
@@ -87,8 +88,8 @@ TEST_CASE("session state: every cell of the transition table") {
       ++cells;
     }
   }
-  CHECK(cells == 80);
-  CHECK(legal == 20);
+  CHECK(cells == 88);
+  CHECK(legal == 21);
 }
 
 TEST_CASE("session state: the terminal set") {
@@ -141,6 +142,7 @@ TEST_CASE("session state: predecessors() and target() agree with transition()") 
   CHECK(target(SessionEvent::turn_interrupted) == SessionState::between_turns);
   CHECK(target(SessionEvent::turn_completed) == SessionState::completed);
   CHECK(target(SessionEvent::turn_zombie) == SessionState::zombie);
+  CHECK(target(SessionEvent::turn_fatal) == SessionState::failed);
   CHECK(target(SessionEvent::stop) == SessionState::stopped);
   CHECK(target(SessionEvent::spawn_failed) == SessionState::failed);
   CHECK(target(SessionEvent::went_stale) == SessionState::stale);

@@ -112,7 +112,7 @@ TEST_CASE("settle: shutdown interruption is resumable and silent") {
 TEST_CASE("settle: error result, no result and non-zero exit are failed turns with backoff") {
   TurnObservation err = clean_result();
   err.result_is_error = true;
-  err.result_text = "Not logged in";
+  err.result_text = "API Error: 529 Overloaded";
   TurnObservation none;
   none.exit_code = 0;
   none.last_stderr_line = "boom";
@@ -131,8 +131,9 @@ TEST_CASE("settle: error result, no result and non-zero exit are failed turns wi
     CHECK(d.backoff->count() == 5000);
     CHECK_FALSE(d.worker_died);
   }
-  CHECK(decide_settle(err, base_ctx()).reason == "error result: Not logged in");
-  CHECK(decide_settle(none, base_ctx()).reason == "no result (exit status 0); stderr: boom");
+  // The runtime's own words: the result's error text, else the last stderr line.
+  CHECK(decide_settle(err, base_ctx()).reason == "API Error: 529 Overloaded");
+  CHECK(decide_settle(none, base_ctx()).reason == "boom");
   CHECK(decide_settle(crash, base_ctx()).reason == "no result (exit status 3)");
 }
 
@@ -150,6 +151,43 @@ TEST_CASE("settle: reaching max_failed_turns makes a zombie with one worker_died
   CHECK(d.reason.find("failed 3 turns in a row") == 0);
 }
 
+TEST_CASE("settle: a failure no retry fixes fails the agent at once with one worker_died") {
+  TurnObservation login = clean_result();  // Claude Code not logged in, first turn
+  login.result_is_error = true;
+  login.result_text = "Not logged in · Please run /login";
+  login.api_error = "authentication_failed";
+  login.exit_code = 1;
+  TurnObservation root;  // Claude Code as root with bypassPermissions: nothing on stdout
+  root.exit_code = 1;
+  root.last_stderr_line =
+      "--dangerously-skip-permissions cannot be used with root/sudo privileges for security "
+      "reasons";
+  for (const auto& o : {login, root}) {
+    auto c = base_ctx();
+    c.failed_turns = 0;
+    auto d = decide_settle(o, c);
+    CHECK(d.outcome == TurnOutcome::failed);
+    CHECK(d.event == SessionEvent::turn_fatal);
+    CHECK(transition(SessionState::in_turn, d.event) == SessionState::failed);
+    CHECK(d.worker_died);
+    CHECK(d.terminated_by == "runner");
+    CHECK_FALSE(d.backoff);
+    CHECK_FALSE(d.mail_read);
+    CHECK(d.clear_session_id);  // a fresh session that never ran: nothing to resume
+  }
+  CHECK(decide_settle(login, base_ctx()).reason.rfind("Not logged in · Please run /login — ", 0) ==
+        0);
+  CHECK(decide_settle(root, base_ctx()).reason.find("run drover as a normal user") !=
+        std::string::npos);
+  // A resumed session that fails so keeps its id: the conversation exists.
+  login.resumed = true;
+  CHECK_FALSE(decide_settle(login, base_ctx()).clear_session_id);
+  // The parent already has the report: no second word.
+  auto c = base_ctx();
+  c.terminal_mail_before = true;
+  CHECK_FALSE(decide_settle(login, c).worker_died);
+}
+
 TEST_CASE("settle: a lost runtime session clears the id without counting a failure") {
   TurnObservation o;
   o.has_result = true;
@@ -163,6 +201,9 @@ TEST_CASE("settle: a lost runtime session clears the id without counting a failu
   CHECK(d.clear_session_id);
   CHECK(d.failed_turns == 1);
   CHECK_FALSE(d.backoff);
+  // The reason keeps the runtime's words.
+  o.result_text = "No conversation found with session ID: 1234";
+  CHECK(decide_settle(o, c).reason.rfind("No conversation found with session ID: 1234 (", 0) == 0);
 }
 
 TEST_CASE("settle: backoff doubles per failure and is capped at five minutes") {

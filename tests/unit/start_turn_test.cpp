@@ -245,11 +245,12 @@ TEST_CASE("start_turn: agent text in log lines has its control characters escape
   RunnerFixture f;
   f.run_turn_printing(
       std::string(kInit) +
-      R"({"type":"result","subtype":"success","is_error":true,"result":"bad\ninfo forged\u001b[31m"})" +
+      R"({"type":"result","subtype":"success","is_error":true,"result":"bad\u001b[31m\ninfo forged"})" +
       "\n");
   auto log = f.log_text.str();
   CAPTURE(log);
-  CHECK(log.find("bad\\ninfo forged\\x1b[31m") != std::string::npos);
+  // The reason is the result's first line, escaped; the rest is cut ("…").
+  CHECK(log.find("(bad\\x1b[31m…)") != std::string::npos);
   CHECK(log.find("\ninfo forged") == std::string::npos);
   CHECK(log.find('\x1b') == std::string::npos);
 }
