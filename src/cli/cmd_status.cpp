@@ -1,4 +1,5 @@
 // drover status [AGENT] [--all] (SPEC §6.4). Read-only: it never writes state.
+#include <unistd.h>
 #include <CLI/CLI.hpp>
 #include <map>
 #include <memory>
@@ -9,9 +10,14 @@
 #include "cli/supervisor_info.h"
 #include "cli/turn_probe.h"
 #include "core/clock.h"
+#include "core/cost_totals.h"
 #include "core/duration.h"
+#include "core/event_line.h"
 #include "core/names.h"
+#include "core/state_color.h"
+#include "core/table.h"
 #include "core/text.h"
+#include "os/terminal.h"
 #include "store/mail.h"
 #include "store/sessions.h"
 #include "store/turns.h"
@@ -35,7 +41,51 @@ std::string age_since(const std::string& ts) {
 struct Snapshot {
   std::vector<Session> sessions;
   int operator_unread = 0;
+  std::map<std::string, CostTotals> costs;  // by agent; agents without a started turn: none
 };
+
+// The cost members every agent object gains (issue 16 item 5), and the project's totals.
+void write_costs(JsonWriter& w, const CostTotals& t) {
+  w.member("turns", t.turns)
+      .member("priced_turns", t.priced)
+      .member("cost_usd", cost_value(t))
+      .member("input_tokens", t.input_tokens)
+      .member("output_tokens", t.output_tokens);
+}
+
+const CostTotals& costs_in(const std::map<std::string, CostTotals>& costs,
+                           const std::string& name) {
+  static const CostTotals kNone;
+  auto it = costs.find(name);
+  return it == costs.end() ? kNone : it->second;
+}
+
+// What the free-text column of an agent's row says before its task.
+std::string status_notes(const Session& s, const TurnProbe& probe) {
+  std::string notes;
+  auto add = [&](const std::string& n) { notes += (notes.empty() ? "" : "  ") + n; };
+  if (s.failed_turns > 0) add("failures " + std::to_string(s.failed_turns));
+  if (s.state_reason && is_terminal(s.state))
+    add("(" + one_line_summary(*s.state_reason, 60) + ")");
+  if (probe.orphan && probe.alive) add("ORPHAN pid " + std::to_string(probe.identity->pid));
+  else if (probe.orphan) add("ORPHAN group " + std::to_string(probe.identity->pgid));
+  return notes;
+}
+
+TableRow status_row(const Session& s, const TurnProbe& probe, const CostTotals& c) {
+  std::string task = status_notes(s, probe);
+  task += (task.empty() ? "" : "  ") + one_line_summary(s.task, 200);
+  const bool ran = c.turns > 0;
+  return {{escape_control(s.name)},
+          {escape_control(s.capability)},
+          {std::string(to_string(s.state)), state_color(s.state)},
+          {s.current_turn ? std::to_string(*s.current_turn) : "-"},
+          {age_since(s.last_activity) + " ago"},
+          {cost_cell(c)},
+          {ran ? format_count(c.input_tokens) : "—"},
+          {ran ? format_count(c.output_tokens) : "—"},
+          {task}};
+}
 
 // The supervisor's conditions (supervisor/conditions.h), null when they do not hold.
 void write_conditions(JsonWriter& w, const std::optional<supervisor::Conditions>& c) {
@@ -102,12 +152,15 @@ std::string supervisor_line(const SupervisorInfo& sup, const Config& cfg, int ru
 Status run_overview(Context& ctx, const StatusOptions& o, const ProjectPaths& p, const Config& cfg,
                     store::Store& st) {
   auto snap = st.read<Snapshot>([&](store::Tx& tx) -> Result<Snapshot> {
-    return Snapshot{tx.sessions().list(), tx.mail().unread_count(kOperator)};
+    return Snapshot{tx.sessions().list(), tx.mail().unread_count(kOperator),
+                    tx.turns().costs_by_agent()};
   });
   if (!snap) return snap.error();
   SupervisorInfo sup = read_supervisor_info(p);
   int running = 0;
   for (const auto& s : snap->sessions) running += s.state == SessionState::in_turn;
+  CostTotals total;
+  for (const auto& [name, c] : snap->costs) add_costs(total, c);
 
   if (ctx.out.json) {
     JsonWriter w;
@@ -116,18 +169,22 @@ Status run_overview(Context& ctx, const StatusOptions& o, const ProjectPaths& p,
     w.key("agents").begin_array();
     for (const auto& s : snap->sessions) {
       write_session(w, s);
+      write_costs(w, costs_in(snap->costs, s.name));
       w.key("turn_process");
       write_probe(w, probe_turn(p, s.name));
       w.end_object();
     }
     w.end_array();
     w.key("unread").begin_object().member("operator", snap->operator_unread).end_object();
-    w.end_object();
+    w.key("totals").begin_object();
+    write_costs(w, total);
+    w.end_object().end_object();
     ctx.out.document_text(w.str());
     return ok_status();
   }
 
-  std::vector<std::string> lines;
+  std::vector<TableRow> rows;
+  std::string names;  // -q: the listed agents' names, one per line
   std::map<std::string, int> finished;
   int finished_total = 0;
   for (const auto& s : snap->sessions) {
@@ -137,18 +194,30 @@ Status run_overview(Context& ctx, const StatusOptions& o, const ProjectPaths& p,
       ++finished_total;
       continue;
     }
-    std::string line = escape_control(s.name) + "  " + escape_control(s.capability) + "  " +
-                       std::string(to_string(s.state));
-    if (s.current_turn) line += "  turn " + std::to_string(*s.current_turn);
-    line += "  active " + age_since(s.last_activity) + " ago";
-    if (s.failed_turns > 0) line += "  failures " + std::to_string(s.failed_turns);
-    if (s.state_reason && is_terminal(s.state))
-      line += "  (" + one_line_summary(*s.state_reason, 60) + ")";
-    if (probe.orphan && probe.alive) line += "  ORPHAN pid " + std::to_string(probe.identity->pid);
-    else if (probe.orphan) line += "  ORPHAN group " + std::to_string(probe.identity->pgid);
-    line += "  " + one_line_summary(s.task, 50);
-    lines.push_back(line);
+    names += escape_control(s.name) + "\n";
+    rows.push_back(status_row(s, probe, costs_in(snap->costs, s.name)));
   }
+  if (ctx.out.quiet) {
+    if (!names.empty()) names.pop_back();
+    if (!names.empty()) ctx.out.data(names);
+    return ok_status();
+  }
+  TableStyle style;
+  style.width = os::terminal_columns(STDOUT_FILENO);
+  style.color = ctx.out.color;
+  style.free_last = true;
+  std::vector<std::string> lines;
+  if (!rows.empty())
+    lines = layout_table({{"NAME"},
+                          {"CAPABILITY"},
+                          {"STATE"},
+                          {"TURN", Align::right},
+                          {"ACTIVE", Align::right},
+                          {"COST", Align::right},
+                          {"IN", Align::right},
+                          {"OUT", Align::right},
+                          {"TASK"}},
+                         rows, style);
   std::string text = supervisor_line(sup, cfg, running) + "\n" + condition_lines(sup.conditions);
   if (snap->sessions.empty())
     text += "agents: none (start one with 'drover sling <agent> \"<task>\"')\n";
@@ -159,6 +228,8 @@ Status run_overview(Context& ctx, const StatusOptions& o, const ProjectPaths& p,
       parts += (parts.empty() ? "" : ", ") + std::to_string(n) + " " + state;
     text += std::to_string(finished_total) + " finished: " + parts + " — --all to list\n";
   }
+  if (total.turns > 0)
+    text += "cost of all agents: " + costs_summary(total) + " ('drover costs' for more)\n";
   text += "mail: " + std::to_string(snap->operator_unread) + " unread for operator";
   if (snap->operator_unread > 0) text += " ('drover mail check' reads them)";
   ctx.out.data(text);
@@ -169,6 +240,7 @@ struct Detail {
   Session session;
   std::vector<TurnRecord> turns;
   std::vector<MailMessage> pending;
+  CostTotals costs;
 };
 
 Status run_detail(Context& ctx, const std::string& name, const ProjectPaths& p, store::Store& st) {
@@ -177,7 +249,8 @@ Status run_detail(Context& ctx, const std::string& name, const ProjectPaths& p, 
     auto s = tx.sessions().get(name);
     if (!s)
       return make_error(Errc::not_found, "no agent named '" + name + "' (see 'drover status')");
-    return Detail{*s, tx.turns().recent(name, 10), tx.mail().pending_for(name)};
+    return Detail{*s, tx.turns().recent(name, 10), tx.mail().pending_for(name),
+                  tx.turns().costs_of(name)};
   });
   if (!d) return d.error();
   TurnProbe probe = probe_turn(p, name);
@@ -186,10 +259,19 @@ Status run_detail(Context& ctx, const std::string& name, const ProjectPaths& p, 
   nlohmann::json pending = nlohmann::json::array();
   for (const auto& m : d->pending) pending.push_back(message_json(m));
   nlohmann::json agent = session_json(d->session);
+  agent["turns"] = d->costs.turns;
+  agent["priced_turns"] = d->costs.priced;
+  agent["cost_usd"] = d->costs.priced > 0 ? nlohmann::json(d->costs.cost_usd) : nullptr;
+  agent["input_tokens"] = d->costs.input_tokens;
+  agent["output_tokens"] = d->costs.output_tokens;
   agent["turn_process"] = probe_json(probe);
   ctx.out.document({{"agent", agent}, {"turns", turns}, {"pending_mail", pending}});
 
   const Session& s = d->session;
+  if (ctx.out.quiet) {  // -q: the state alone, for scripts
+    ctx.out.data(std::string(to_string(s.state)));
+    return ok_status();
+  }
   auto field = [](const std::string& k, const std::string& v) {
     return "  " + k + ": " + v + "\n";
   };
@@ -205,6 +287,8 @@ Status run_detail(Context& ctx, const std::string& name, const ProjectPaths& p, 
   text += field("last activity", s.last_activity + " (" + age_since(s.last_activity) + " ago)");
   text += field("turns", std::to_string(s.turn_count) + ", consecutive failures " +
                              std::to_string(s.failed_turns));
+  text += field("cost", costs_summary(d->costs));
+  if (is_terminal(s.state)) text += field("report", "drover report " + escape_control(s.name));
   if (s.runtime_session_id) text += field("runtime session", escape_control(*s.runtime_session_id));
   if (s.worktree)
     text += field("worktree", escape_control(*s.worktree) +
@@ -228,14 +312,10 @@ Status run_detail(Context& ctx, const std::string& name, const ProjectPaths& p, 
     text += "    #" + std::to_string(t.id) + " " + t.started_at + " " +
             t.outcome_name.value_or("running");
     if (t.duration_ms) text += " " + format_age(Millis(*t.duration_ms));
-    if (t.cost_usd) {
-      char buf[32];
-      std::snprintf(buf, sizeof buf, " $%.4f", *t.cost_usd);
-      text += buf;
-    }
+    if (t.cost_usd) text += " " + format_usd(*t.cost_usd);
     if (t.input_tokens || t.output_tokens)
-      text += " tokens " + std::to_string(t.input_tokens.value_or(0)) + "/" +
-              std::to_string(t.output_tokens.value_or(0));
+      text += " " + format_count(t.input_tokens.value_or(0)) + " in / " +
+              format_count(t.output_tokens.value_or(0)) + " out";
     if (t.detail) text += " — " + one_line_summary(*t.detail, 60);
     text += "\n";
   }

@@ -39,6 +39,8 @@ void install_nudge(CLI::App* cmd, Context& ctx);
 void install_stop(CLI::App* cmd, Context& ctx);
 void install_resume(CLI::App* cmd, Context& ctx);
 void install_log(CLI::App* cmd, Context& ctx);
+void install_report(CLI::App* cmd, Context& ctx);
+void install_costs(CLI::App* cmd, Context& ctx);
 void install_clean(CLI::App* cmd, Context& ctx);
 void install_supervise(CLI::App* cmd, Context& ctx);
 void install_up(CLI::App* cmd, Context& ctx);

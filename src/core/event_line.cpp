@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "core/table.h"
 #include "core/text.h"
 
 namespace drover {
@@ -29,28 +30,6 @@ std::optional<double> num(const nlohmann::json& d, const char* key) {
 
 bool flag(const nlohmann::json& d, const char* key) {
   return d.is_object() && d.contains(key) && d[key].is_boolean() && d[key].get<bool>();
-}
-
-// Code points, the width a terminal gives most text.
-std::size_t columns(std::string_view s) {
-  std::size_t n = 0;
-  for (unsigned char c : s)
-    if ((c & 0xC0) != 0x80) ++n;
-  return n;
-}
-
-// At most `max` columns of s (already one line), "…" when cut.
-std::string fit(const std::string& s, std::size_t max) {
-  if (columns(s) <= max) return s;
-  if (max == 0) return "";
-  std::size_t kept = 0, i = 0;
-  for (; i < s.size(); ++i) {
-    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) {
-      if (kept == max - 1) break;
-      ++kept;
-    }
-  }
-  return s.substr(0, i) + "…";
 }
 
 std::string first_line(const std::string& s) { return one_line_summary(s, 1000); }
@@ -153,13 +132,14 @@ std::string render_event_line(const EventLine& e, const LineStyle& style) {
   std::string who = escape_control(e.agent);
   if (e.turn) who += "#" + std::to_string(*e.turn);
   std::string marker = escape_control(v.marker);
-  marker += std::string(columns(marker) < 6 ? 6 - columns(marker) : 0, ' ');
+  marker += std::string(display_columns(marker) < 6 ? 6 - display_columns(marker) : 0, ' ');
   std::string name = escape_control(v.name);
   std::string content = escape_control(v.content);
 
   std::string head = e.time + (who.empty() ? "" : " " + who) + "  ";
-  std::size_t used = columns(head) + columns(marker) + 1 + (name.empty() ? 0 : columns(name) + 2);
-  if (style.width > 0) content = fit(content, style.width > used ? style.width - used : 0);
+  std::size_t used = display_columns(head) + display_columns(marker) + 1 +
+                     (name.empty() ? 0 : display_columns(name) + 2);
+  if (style.width > 0) content = fit_columns(content, style.width > used ? style.width - used : 0);
 
   std::string out = paint(e.time, kDim) + (who.empty() ? "" : " " + paint(who, kBold)) + "  " +
                     paint(marker, v.color) + " ";
@@ -190,7 +170,7 @@ std::vector<std::string> render_stderr_tail(std::string_view tail, bool cut, std
   std::vector<std::string> out;
   for (auto line : lines) {
     std::string text = escape_control(line);
-    if (style.width > 0) text = fit(text, style.width > 11 ? style.width - 11 : 0);
+    if (style.width > 0) text = fit_columns(text, style.width > 11 ? style.width - 11 : 0);
     out.push_back((style.color ? std::string(kDim) + prefix + kReset : prefix) + text);
   }
   return out;

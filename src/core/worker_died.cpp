@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/agent_report.h"
+
 namespace drover {
 
 namespace {
@@ -11,7 +13,8 @@ std::string body_for(const Session& s, const std::string& reason, const std::str
                                           : "drover's runner ended it: " + reason + ".";
   return "Your worker " + s.name + " (" + s.capability + ") died without reporting. " + what +
          "\nIts task: " + s.task + "\nYou can resume it with `drover resume " + s.name +
-         " \"<instructions>\"`, sling a replacement, or report the failure upward.";
+         " \"<instructions>\"`, sling a replacement, or report the failure upward.\n" +
+         report_pointer(s.name) + " (its turns, costs, worktree, mail and last result).";
 }
 }  // namespace
 

@@ -9,6 +9,7 @@
 
 namespace drover {
 
+// The body ends with report_pointer(): where the full story is (drover report NAME).
 // terminated_by: "runner" (stall, violation, repeated failure), "operator" (stop) or
 // "supervisor" (stale after restart, spawn failure). Requires s.parent.
 MailMessage make_worker_died(const Session& s, const std::string& reason,

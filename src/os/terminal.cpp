@@ -17,6 +17,26 @@ std::string local_time_of_day(TimePoint t) {
   return buf;
 }
 
+std::string local_date_time(TimePoint t) {
+  std::time_t secs = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  if (::localtime_r(&secs, &tm) == nullptr) return format_timestamp(t);
+  char buf[80];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return buf;
+}
+
+TimePoint local_day_start(std::chrono::year_month_day day) {
+  std::tm tm{};
+  tm.tm_year = static_cast<int>(day.year()) - 1900;
+  tm.tm_mon = static_cast<int>(static_cast<unsigned>(day.month())) - 1;
+  tm.tm_mday = static_cast<int>(static_cast<unsigned>(day.day()));
+  tm.tm_isdst = -1;  // let the zone say whether that day starts in summer time
+  std::time_t secs = std::mktime(&tm);
+  return std::chrono::system_clock::from_time_t(secs);
+}
+
 std::size_t terminal_columns(int fd) {
   if (::isatty(fd) == 0) return 0;
   winsize ws{};

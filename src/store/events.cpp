@@ -156,6 +156,15 @@ std::vector<EventRecord> Events::feed_tail(const EventFilter& filter, int count)
   return {out.rbegin(), out.rend()};
 }
 
+std::optional<EventRecord> Events::last_of_kind(std::string_view agent, std::string_view kind) {
+  Stmt q(db_, std::string("SELECT ") + kEventColumns +
+                  " FROM events WHERE agent = ? AND kind = ? ORDER BY id DESC LIMIT 1");
+  q.bind(1, std::string(agent));
+  q.bind(2, std::string(kind));
+  if (!q.executeStep()) return std::nullopt;
+  return read_event(q);
+}
+
 int Events::count(std::string_view agent, std::string_view kind) {
   Stmt q(db_, "SELECT count(*) FROM events WHERE agent = ? AND kind = ?");
   q.bind(1, std::string(agent));

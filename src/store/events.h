@@ -54,6 +54,8 @@ class Events {
   static const char* latest_per_session_sql();
   // The newest event id (0 when there are none): where a follower starts.
   std::int64_t max_id();
+  // The agent's newest event of `kind` (its last `result`, for `drover report`).
+  std::optional<EventRecord> last_of_kind(std::string_view agent, std::string_view kind);
   // Events of one kind for an agent (for tests and status).
   int count(std::string_view agent, std::string_view kind);
 

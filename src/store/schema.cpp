@@ -103,7 +103,15 @@ constexpr std::string_view kV4 = R"SQL(
 CREATE INDEX turns_open ON turns(agent) WHERE ended_at IS NULL;
 )SQL";
 
-constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}};
+// Version 5: cost sums (status, costs, report) read every started turn. Through turns_agent
+// each row was a lookup of its own: with 100,000 turns scattered over 200 agents that took
+// four times a plain scan. This index holds every column the sums read, in agent order, so
+// `GROUP BY agent` (and the other groupings) scan it alone.
+constexpr std::string_view kV5 = R"SQL(
+CREATE INDEX turns_costs ON turns(agent, started_at, pid, cost_usd, input_tokens, output_tokens);
+)SQL";
+
+constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}, {5, kV5}};
 
 }  // namespace
 

@@ -128,6 +128,34 @@ std::map<std::string, CostTotals> Turns::costs_by_agent(const std::optional<std:
   return out;
 }
 
+std::map<std::string, CostTotals> Turns::costs_by_capability(
+    const std::optional<std::string>& since) {
+  // The sums name their columns through the join: turns' columns are unambiguous except
+  // none, since sessions has no cost or token columns.
+  std::string sql =
+      std::string("SELECT coalesce(s.capability, '?'), ") + kCostSums +
+      " FROM turns t LEFT JOIN sessions s ON s.name = t.agent WHERE t.pid IS NOT NULL";
+  if (since) sql += " AND t.started_at >= ?";
+  sql += " GROUP BY 1";
+  Stmt q(db_, sql);
+  if (since) q.bind(1, *since);
+  std::map<std::string, CostTotals> out;
+  while (q.executeStep()) out[q.getColumn(0).getString()] = read_costs(q, 1);
+  return out;
+}
+
+std::map<std::string, CostTotals> Turns::costs_by_day(const std::optional<std::string>& since) {
+  std::string sql = std::string("SELECT coalesce(date(started_at, 'localtime'), '?'), ") +
+                    kCostSums + " FROM turns WHERE pid IS NOT NULL";
+  if (since) sql += " AND started_at >= ?";
+  sql += " GROUP BY 1";
+  Stmt q(db_, sql);
+  if (since) q.bind(1, *since);
+  std::map<std::string, CostTotals> out;
+  while (q.executeStep()) out[q.getColumn(0).getString()] = read_costs(q, 1);
+  return out;
+}
+
 CostTotals Turns::costs_of(std::string_view agent) {
   Stmt q(db_,
          std::string("SELECT ") + kCostSums + " FROM turns WHERE agent = ? AND pid IS NOT NULL");

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/cost_totals.h"
 #include "core/turn_record.h"
 
 namespace SQLite {
@@ -15,14 +16,8 @@ class Database;
 
 namespace drover::store {
 
-// What turns cost: sums of the cost and token columns.
-struct CostTotals {
-  std::int64_t turns = 0;   // turns that started (got a pid)
-  std::int64_t priced = 0;  // of those, turns that reported a cost
-  double cost_usd = 0;      // sum over the priced turns
-  std::int64_t input_tokens = 0;
-  std::int64_t output_tokens = 0;
-};
+// What turns cost (core/cost_totals.h).
+using CostTotals = drover::CostTotals;
 
 class Turns {
  public:
@@ -43,6 +38,13 @@ class Turns {
   // Cost totals of every agent with a started turn, by name; one aggregate query over
   // turns_agent. `since` (a SPEC §3 timestamp) keeps turns that started at or after it.
   std::map<std::string, CostTotals> costs_by_agent(const std::optional<std::string>& since = {});
+  // The same sums by the capability of the turn's agent (sessions.capability; "?" for a
+  // turn whose session row is gone): one aggregate query joining sessions by name.
+  std::map<std::string, CostTotals> costs_by_capability(
+      const std::optional<std::string>& since = {});
+  // The same sums by the local calendar day the turn started on ("2026-12-04"; SQLite's
+  // date(started_at, 'localtime'), so TZ decides): one aggregate query.
+  std::map<std::string, CostTotals> costs_by_day(const std::optional<std::string>& since = {});
   // One agent's totals (all zero when it has no started turn).
   CostTotals costs_of(std::string_view agent);
   // Turns that never ended (ended_at IS NULL).

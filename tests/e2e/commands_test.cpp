@@ -237,7 +237,13 @@ TEST_CASE("status during a turn shows it running and status AGENT shows its turn
   CHECK(a["turn_process"]["orphan"] == false);
   auto human = p.drover({"status"});
   CHECK(contains(human.out, "turns 1/8"));
-  CHECK(contains(human.out, "s1  builder  in_turn  turn " + std::to_string(turn)));
+  // The aligned row: name, capability, state, then the running turn's id in its column.
+  auto row_at = human.out.find("\ns1 ");
+  REQUIRE(row_at != std::string::npos);
+  std::string row = human.out.substr(row_at + 1, human.out.find('\n', row_at + 1) - row_at - 1);
+  CHECK(contains(row, " builder "));
+  CHECK(contains(row, " in_turn "));
+  CHECK(contains(row, " " + std::to_string(turn) + " "));
 
   auto detail = p.drover({"status", "s1", "--json"}).json();
   CHECK(detail["agent"]["current_turn"] == turn);

@@ -56,7 +56,7 @@ TEST_CASE("status with no agents shows the supervisor and unread operator mail")
   auto j = p.drover({"status", "--json"});
   REQUIRE(j.code == 0);
   auto doc = j.json();
-  CHECK(doc.size() == 3);
+  CHECK(doc.size() == 4);  // supervisor, agents, unread, totals
   REQUIRE(doc["supervisor"].is_object());
   const json& sup = doc["supervisor"];
   for (const char* key : {"running", "pid", "started_at", "turns_running", "max_concurrent_turns"})
@@ -68,6 +68,11 @@ TEST_CASE("status with no agents shows the supervisor and unread operator mail")
   CHECK(sup["max_concurrent_turns"] == 8);
   CHECK(doc["agents"] == json::array());
   CHECK(doc["unread"] == json{{"operator", 2}});
+  CHECK(doc["totals"] == json{{"turns", 0},
+                              {"priced_turns", 0},
+                              {"cost_usd", nullptr},
+                              {"input_tokens", 0},
+                              {"output_tokens", 0}});
 
   // Reading the operator's mail brings the count down.
   REQUIRE(p.drover({"mail", "check"}).code == 0);
@@ -171,7 +176,7 @@ TEST_CASE("status AGENT shows one agent in detail, with turns and pending mail")
   CHECK(contains(r.out, "build the parser"));
   CHECK(contains(r.out, "recent turns"));
   CHECK(contains(r.out, "result"));
-  CHECK(contains(r.out, "$0.0123"));
+  CHECK(contains(r.out, "$0.01 100 in / 200 out"));  // the timeline's figures
   CHECK(contains(r.out, "pending mail: 1"));
   CHECK(contains(r.out, "pending one"));
   CHECK_FALSE(contains(r.out, "already read"));

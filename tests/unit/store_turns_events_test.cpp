@@ -1,6 +1,10 @@
 #include <doctest/doctest.h>
 
+#include <SQLiteCpp/SQLiteCpp.h>
+
 #include <cstdint>
+#include <cstdlib>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -209,6 +213,92 @@ TEST_CASE_FIXTURE(StoreFixture,
   auto c = test::must_read(*db, [](Tx& tx) { return tx.turns().costs_of("c"); });
   CHECK(c.turns == 0);
   CHECK(c.cost_usd == 0);
+}
+
+namespace {
+
+// A started turn of `agent` with its figures, as a finished turn's row holds them.
+void costs_turn(Store& db, const std::string& agent, const std::string& started_at,
+                std::optional<double> cost, std::int64_t in, std::int64_t out) {
+  auto id = test::must_write(
+      db, [&](Tx& tx) { return tx.turns().create(agent, started_at, std::nullopt, 0); });
+  test::must_write(db, [&](Tx& tx) {
+    tx.turns().set_pid(id, 100 + id);
+    TurnRecord end;
+    end.id = id;
+    end.ended_at = started_at;
+    end.outcome = TurnOutcome::completed;
+    end.cost_usd = cost;
+    end.input_tokens = in;
+    end.output_tokens = out;
+    tx.turns().finish(end);
+    return Unit{};
+  });
+}
+
+}  // namespace
+
+TEST_CASE_FIXTURE(StoreFixture,
+                  "turns: cost totals by capability (from the session) and by local day") {
+  auto builder = test::make_session("a");
+  builder.capability = "builder";
+  test::insert_session(*db, builder);
+  auto scout = test::make_session("b");
+  scout.capability = "scout";
+  test::insert_session(*db, scout);
+  costs_turn(*db, "a", "2026-08-01T23:30:00.000Z", 0.25, 1000, 10);
+  costs_turn(*db, "a", "2026-08-02T10:00:00.000Z", std::nullopt, 5, 0);
+  costs_turn(*db, "b", "2026-08-02T11:00:00.000Z", 0.125, 7, 8);
+  costs_turn(*db, "gone", "2026-08-02T12:00:00.000Z", 1.0, 1, 1);  // its session row is gone
+  new_turn(*db, "b");                                              // never started: not counted
+
+  auto cap = test::must_read(*db, [](Tx& tx) { return tx.turns().costs_by_capability(); });
+  REQUIRE(cap.size() == 3);
+  CHECK(cap["builder"].turns == 2);
+  CHECK(cap["builder"].priced == 1);
+  CHECK(cap["builder"].input_tokens == 1005);
+  CHECK(cap["scout"].cost_usd == doctest::Approx(0.125));
+  CHECK(cap["?"].turns == 1);
+  auto cap_since = test::must_read(*db, [](Tx& tx) {
+    return tx.turns().costs_by_capability(std::string("2026-08-02T00:00:00.000Z"));
+  });
+  CHECK(cap_since["builder"].turns == 1);
+
+  // The day is the local one: SQLite's 'localtime' follows TZ.
+  const char* old_tz = std::getenv("TZ");
+  std::string saved = old_tz ? old_tz : "";
+  auto by_day_in = [&](const char* tz) {
+    ::setenv("TZ", tz, 1);
+    ::tzset();
+    return test::must_read(*db, [](Tx& tx) { return tx.turns().costs_by_day(); });
+  };
+  auto utc = by_day_in("UTC0");
+  CHECK(utc.size() == 2);
+  CHECK(utc["2026-08-01"].turns == 1);
+  CHECK(utc["2026-08-02"].turns == 3);
+  auto east = by_day_in("JST-9");  // 23:30 UTC is the next morning there
+  CHECK(east.size() == 1);
+  CHECK(east["2026-08-02"].turns == 4);
+  if (old_tz) ::setenv("TZ", saved.c_str(), 1);
+  else ::unsetenv("TZ");
+  ::tzset();
+}
+
+TEST_CASE_FIXTURE(StoreFixture, "schema: cost sums scan the covering turns_costs index alone") {
+  SQLite::Database raw(db_path.string(), SQLite::OPEN_READONLY);
+  for (const char* sql :
+       {"SELECT agent, count(*), count(cost_usd), sum(cost_usd), sum(input_tokens), "
+        "sum(output_tokens) FROM turns WHERE pid IS NOT NULL GROUP BY agent",
+        "SELECT date(started_at, 'localtime'), count(*), count(cost_usd), sum(cost_usd), "
+        "sum(input_tokens), sum(output_tokens) FROM turns WHERE pid IS NOT NULL AND started_at "
+        ">= '2026' GROUP BY 1"}) {
+    CAPTURE(sql);
+    SQLite::Statement plan(raw, std::string("EXPLAIN QUERY PLAN ") + sql);
+    std::string detail;
+    while (plan.executeStep()) detail += plan.getColumn(3).getString() + "\n";
+    CAPTURE(detail);
+    CHECK(detail.find("COVERING INDEX turns_costs") != std::string::npos);
+  }
 }
 
 TEST_CASE_FIXTURE(StoreFixture, "events: add and read back") {
