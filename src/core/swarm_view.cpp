@@ -1,5 +1,7 @@
 #include "core/swarm_view.h"
 
+#include "core/table.h"
+
 #include <algorithm>
 #include <cctype>
 #include <map>
@@ -24,14 +26,14 @@ struct SwarmColumns {
 
 std::string swarm_pad(const std::string& s, std::size_t w) {
   std::string out = fit_columns(s, w);
-  std::size_t cols = text_columns(out);
+  std::size_t cols = display_columns(out);
   if (cols < w) out.append(w - cols, ' ');
   return out;
 }
 
 std::string swarm_pad_left(const std::string& s, std::size_t w) {
   std::string out = fit_columns(s, w);
-  std::size_t cols = text_columns(out);
+  std::size_t cols = display_columns(out);
   if (cols < w) out.insert(0, w - cols, ' ');
   return out;
 }
@@ -45,8 +47,8 @@ SwarmColumns plan_swarm_columns(const SwarmSnapshot& s, const std::vector<std::s
                                 std::size_t width) {
   SwarmColumns c;
   for (auto i : rows) {
-    c.name = std::max(c.name, text_columns(s.agents[i].name));
-    c.capability = std::max(c.capability, text_columns(s.agents[i].capability));
+    c.name = std::max(c.name, display_columns(s.agents[i].name));
+    c.capability = std::max(c.capability, display_columns(s.agents[i].capability));
   }
   c.name = std::min(c.name, width >= 120 ? std::size_t{32} : std::size_t{16});
   c.capability = std::min(c.capability, std::size_t{12});
@@ -164,13 +166,13 @@ std::vector<ScreenLine> swarm_header_lines(const SwarmSnapshot& s, std::size_t w
   }
   std::string turns =
       " · turns " + std::to_string(h.turns_running) + "/" + std::to_string(h.max_turns);
-  std::size_t clock_w = h.clock.empty() ? 0 : text_columns(h.clock) + 1;
+  std::size_t clock_w = h.clock.empty() ? 0 : display_columns(h.clock) + 1;
   std::size_t room = width > clock_w + 9 ? width - clock_w - 9 : 0;
   std::string left = fit_columns(sup + turns, room);
   ScreenLine first{{{fit_columns("drover · ", width), Paint::title},
                     {left, h.supervisor_running ? Paint::normal : Paint::warn}},
                    false};
-  std::size_t used = std::min<std::size_t>(width, 9) + text_columns(left);
+  std::size_t used = std::min<std::size_t>(width, 9) + display_columns(left);
   if (clock_w > 0 && width >= used + clock_w) {
     first.spans.push_back({std::string(width - used - clock_w + 1, ' '), Paint::normal});
     first.spans.push_back({h.clock, Paint::dim});
@@ -212,10 +214,10 @@ ScreenLine swarm_footer_line(const ViewState& v, std::size_t listed, std::size_t
       std::string hint = "   (Enter sends, Esc cancels)";
       std::string typed = v.input + "_";
       // Keep the end of a long message in view.
-      std::size_t room = width > text_columns(prompt) + text_columns(hint)
-                             ? width - text_columns(prompt) - text_columns(hint)
+      std::size_t room = width > display_columns(prompt) + display_columns(hint)
+                             ? width - display_columns(prompt) - display_columns(hint)
                              : 1;
-      while (text_columns(typed) > room && !typed.empty()) {
+      while (display_columns(typed) > room && !typed.empty()) {
         std::size_t cut = 1;
         while (cut < typed.size() && (static_cast<unsigned char>(typed[cut]) & 0xC0) == 0x80) ++cut;
         typed.erase(0, cut);
@@ -239,26 +241,6 @@ ScreenLine swarm_footer_line(const ViewState& v, std::size_t listed, std::size_t
 }
 
 }  // namespace
-
-std::size_t text_columns(const std::string& s) {
-  std::size_t n = 0;
-  for (unsigned char c : s)
-    if ((c & 0xC0) != 0x80) ++n;
-  return n;
-}
-
-std::string fit_columns(const std::string& s, std::size_t width) {
-  if (text_columns(s) <= width) return s;
-  if (width == 0) return "";
-  std::size_t kept = 0, i = 0;
-  for (; i < s.size(); ++i) {
-    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) {
-      if (kept == width - 1) break;
-      ++kept;
-    }
-  }
-  return s.substr(0, i) + "…";
-}
 
 std::vector<std::size_t> filter_agents(const SwarmSnapshot& s, const std::string& filter) {
   std::vector<std::size_t> out;

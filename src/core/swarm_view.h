@@ -90,9 +90,4 @@ std::vector<ScreenLine> layout_swarm(const SwarmSnapshot& s, ViewState& v, std::
 std::vector<ScreenLine> layout_log(const std::string& agent, const std::vector<std::string>& lines,
                                    ViewState& v, std::size_t width, std::size_t height);
 
-// How many terminal columns s takes (code points; drover's text is escaped, one line).
-std::size_t text_columns(const std::string& s);
-// At most `width` columns of s, "…" at the end when it was cut.
-std::string fit_columns(const std::string& s, std::size_t width);
-
 }  // namespace drover

@@ -2,6 +2,8 @@
 // is built on its own, see CMakeLists.txt).
 #include "os/terminal_screen.h"
 
+#include "core/table.h"
+
 #define NCURSES_WIDECHAR 1
 #include <curses.h>
 #include <fcntl.h>
@@ -185,7 +187,7 @@ void TerminalScreen::draw(const std::vector<ScreenLine>& lines) {
     for (const auto& s : l.spans) {
       ::attrset(attr_of(s.paint) | extra);
       ::addstr(s.text.c_str());
-      used += text_columns(s.text);
+      used += display_columns(s.text);
     }
     if (l.selected && used < static_cast<std::size_t>(cols)) {
       ::attrset(A_REVERSE);

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/swarm_view.h"
+#include "core/table.h"
 
 using namespace drover;
 
@@ -90,7 +91,7 @@ TEST_CASE("swarm view: an 80x24 frame has 24 lines of at most 80 columns") {
   ViewState v;
   auto lines = layout_swarm(s, v, 80, 24);
   REQUIRE(lines.size() == 24);
-  for (const auto& l : lines) CHECK(text_columns(line_text(l)) <= 80);
+  for (const auto& l : lines) CHECK(display_columns(line_text(l)) <= 80);
   std::string all = frame_text(lines);
   CHECK(frame_has(line_text(lines[0]), "supervisor pid 4242, up 3m · turns 1/8"));
   CHECK(frame_has(line_text(lines[0]), "14:02:13"));
@@ -128,7 +129,7 @@ TEST_CASE("swarm view: a very narrow frame still shows every name and state") {
   ViewState v;
   auto lines = layout_swarm(s, v, 40, 12);
   REQUIRE(lines.size() == 12);
-  for (const auto& l : lines) CHECK(text_columns(line_text(l)) <= 40);
+  for (const auto& l : lines) CHECK(display_columns(line_text(l)) <= 40);
   CHECK(frame_has(frame_row(lines, "alice"), "in_turn"));
   CHECK(frame_has(frame_row(lines, "bob"), "between_turns"));
   CHECK(frame_has(frame_row(lines, "carol"), "failed"));
@@ -273,7 +274,7 @@ TEST_CASE("swarm view: the log frame keeps the newest line at the bottom and scr
 }
 
 TEST_CASE("swarm view: fit_columns counts code points and cuts with an ellipsis") {
-  CHECK(text_columns("a·b…") == 4);
+  CHECK(display_columns("a·b…") == 4);
   CHECK(fit_columns("abcdef", 6) == "abcdef");
   CHECK(fit_columns("abcdef", 4) == "abc…");
   CHECK(fit_columns("··········", 3) == "··…");
