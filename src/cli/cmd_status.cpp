@@ -297,6 +297,10 @@ Status run_detail(Context& ctx, const std::string& name, const ProjectPaths& p, 
     text +=
         field("head",
               *s.head_sha + (s.dirty_summary ? " (" + escape_control(*s.dirty_summary) + ")" : ""));
+  if (s.merged_sha)
+    text +=
+        field("merged", "into " + escape_control(s.merged_into.value_or("?")) + " at " +
+                            s.merged_sha->substr(0, 12) + " (" + s.merged_at.value_or("") + ")");
   if (probe.identity)
     text += field(
         "turn process",

@@ -124,7 +124,10 @@ void write_session(JsonWriter& w, const Session& s) {
       .member("failed_turns", s.failed_turns)
       .member("current_turn", s.current_turn)
       .member("stop_requested", s.stop_requested)
-      .member("retry_after", s.retry_after);
+      .member("retry_after", s.retry_after)
+      .member("merged_sha", s.merged_sha)
+      .member("merged_into", s.merged_into)
+      .member("merged_at", s.merged_at);
 }
 
 nlohmann::json session_json(const Session& s) {

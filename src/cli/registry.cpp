@@ -19,6 +19,8 @@ const CommandEntry kCommands[] = {
     {"log", "an agent's timeline: turns, tools, text, results, warnings", install_log},
     {"report", "an agent's final report: outcome, turns, costs, worktree, mail, result",
      install_report},
+    {"diff", "what an agent's branch changed since it left its base", install_diff},
+    {"merge", "merge an agent's branch into its base branch and record it", install_merge},
     {"costs", "what the turns cost, by agent, capability or day, with totals", install_costs},
     {"clean", "remove finished agents: worktrees, branches, logs and rows", install_clean},
     {"supervise", "run the supervisor in the foreground", install_supervise},

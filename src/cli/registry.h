@@ -42,6 +42,8 @@ void install_log(CLI::App* cmd, Context& ctx);
 void install_report(CLI::App* cmd, Context& ctx);
 void install_costs(CLI::App* cmd, Context& ctx);
 void install_clean(CLI::App* cmd, Context& ctx);
+void install_diff(CLI::App* cmd, Context& ctx);
+void install_merge(CLI::App* cmd, Context& ctx);
 void install_supervise(CLI::App* cmd, Context& ctx);
 void install_up(CLI::App* cmd, Context& ctx);
 void install_down(CLI::App* cmd, Context& ctx);

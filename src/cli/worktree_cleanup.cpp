@@ -1,5 +1,7 @@
 #include "cli/worktree_cleanup.h"
 
+#include <filesystem>
+
 #include "core/worktree_users.h"
 #include "os/files.h"
 #include "runner/worktree.h"
@@ -10,6 +12,17 @@ namespace {
 
 nlohmann::json opt(const std::optional<std::string>& v) {
   return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+}
+
+// Whether what removing would lose is exactly what `drover merge` recorded merging: the
+// branch (and the worktree) still at the merged tip, nothing uncommitted.
+bool merged_as_is(const Session& s, const UnmergedWork& lost) {
+  if (!s.merged_head || !lost.tip || *lost.tip != *s.merged_head || lost.dirty != "clean")
+    return false;
+  std::error_code ec;
+  if (!s.worktree || !std::filesystem::is_directory(*s.worktree, ec)) return true;
+  auto head = runner::head_sha(*s.worktree);
+  return head && *head == *s.merged_head;
 }
 
 }  // namespace
@@ -33,6 +46,13 @@ Result<WorktreeCleanup> remove_agent_worktree(const ProjectPaths& paths, const S
       paths, s.worktree.value_or(""), s.branch,
       force ? runner::UnmergedPolicy::remove : runner::UnmergedPolicy::keep);
   if (!removed) return removed.error();
+  if (removed->kept_unmerged && merged_as_is(s, *removed->kept_unmerged)) {
+    // `drover merge --squash` put the branch's changes on its target as a new commit: the
+    // branch's own commits are nowhere else, but nothing of them is lost.
+    removed = runner::remove_worktree(paths, s.worktree.value_or(""), s.branch,
+                                      runner::UnmergedPolicy::remove);
+    if (!removed) return removed.error();
+  }
   if (removed->kept_unmerged) {
     c.unmerged = describe_unmerged(*removed->kept_unmerged);
     return c;

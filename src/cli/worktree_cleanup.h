@@ -36,7 +36,9 @@ Result<runner::TurnLease> take_cleanup_lock(const ProjectPaths& paths, const std
 
 // Removes `s`'s worktree and branch unless a session in `others` (any but `s` itself)
 // uses the same worktree path or branch, or — without `force` — they hold work no other
-// branch has (runner::unmerged_work). Runs git: never call it inside a transaction.
+// branch has (runner::unmerged_work) and that `drover merge` did not record merging (a
+// squash merge: the branch still at the merged tip, its worktree clean). Runs git: never call it
+// inside a transaction.
 Result<WorktreeCleanup> remove_agent_worktree(const ProjectPaths& paths, const Session& s,
                                               const std::vector<Session>& others, bool force);
 

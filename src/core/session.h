@@ -31,6 +31,12 @@ struct Session {
   std::optional<std::int64_t> current_turn;
   bool stop_requested = false;
   std::optional<std::string> retry_after;  // backoff: no new turn before this time
+  // The last `drover merge` of its branch: the commit made on merged_into, the branch tip
+  // merged, and when (all nullopt until merged).
+  std::optional<std::string> merged_sha;
+  std::optional<std::string> merged_into;
+  std::optional<std::string> merged_head;
+  std::optional<std::string> merged_at;
 };
 
 }  // namespace drover

@@ -111,7 +111,17 @@ constexpr std::string_view kV5 = R"SQL(
 CREATE INDEX turns_costs ON turns(agent, started_at, pid, cost_usd, input_tokens, output_tokens);
 )SQL";
 
-constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}, {5, kV5}};
+// Version 6: `drover merge` (issue 17) records on the agent what it merged its branch into,
+// the commit that merge made, the branch tip it merged (so `clean` can tell a squash-merged
+// branch from one that moved since), and when.
+constexpr std::string_view kV6 = R"SQL(
+ALTER TABLE sessions ADD COLUMN merged_sha TEXT;
+ALTER TABLE sessions ADD COLUMN merged_into TEXT;
+ALTER TABLE sessions ADD COLUMN merged_head TEXT;
+ALTER TABLE sessions ADD COLUMN merged_at TEXT;
+)SQL";
+
+constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}, {5, kV5}, {6, kV6}};
 
 }  // namespace
 

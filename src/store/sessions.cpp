@@ -13,7 +13,8 @@ namespace {
 constexpr const char* kSessionColumns =
     "name, capability, runtime, model, task, task_id, parent, depth, state, state_reason, "
     "worktree, branch, head_sha, dirty_summary, runtime_session_id, created_at, last_activity, "
-    "turn_count, failed_turns, current_turn, stop_requested, retry_after";
+    "turn_count, failed_turns, current_turn, stop_requested, retry_after, "
+    "merged_sha, merged_into, merged_head, merged_at";
 
 template <class Query>
 Session read_session(Query& q) {
@@ -40,6 +41,10 @@ Session read_session(Query& q) {
   s.current_turn = opt_int(q.getColumn(19));
   s.stop_requested = q.getColumn(20).getInt() != 0;
   s.retry_after = opt_text(q.getColumn(21));
+  s.merged_sha = opt_text(q.getColumn(22));
+  s.merged_into = opt_text(q.getColumn(23));
+  s.merged_head = opt_text(q.getColumn(24));
+  s.merged_at = opt_text(q.getColumn(25));
   return s;
 }
 
@@ -68,7 +73,7 @@ Status Sessions::insert(const Session& s) {
     return make_error(Errc::conflict, "agent '" + s.name + "' already exists (state " +
                                           exists.getColumn(0).getString() + ")");
   Stmt q(db_, std::string("INSERT INTO sessions (") + kSessionColumns +
-                  ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                  ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   q.bind(1, s.name);
   q.bind(2, s.capability);
   q.bind(3, s.runtime);
@@ -91,6 +96,10 @@ Status Sessions::insert(const Session& s) {
   bind_opt(q, 20, s.current_turn);
   q.bind(21, s.stop_requested ? 1 : 0);
   bind_opt(q, 22, s.retry_after);
+  bind_opt(q, 23, s.merged_sha);
+  bind_opt(q, 24, s.merged_into);
+  bind_opt(q, 25, s.merged_head);
+  bind_opt(q, 26, s.merged_at);
   q.exec();
   return ok_status();
 }
@@ -233,6 +242,18 @@ std::vector<Candidate> Sessions::runnable() {
     out.push_back(
         {q.getColumn(0).getString(), q.getColumn(1).getInt64(), opt_text(q.getColumn(2))});
   return out;
+}
+
+bool Sessions::record_merge(std::string_view name, const MergeRecord& m) {
+  Stmt q(db_,
+         "UPDATE sessions SET merged_sha = ?, merged_into = ?, merged_head = ?, merged_at = ? "
+         "WHERE name = ?");
+  q.bind(1, m.sha);
+  q.bind(2, m.into);
+  q.bind(3, m.head);
+  q.bind(4, m.at);
+  q.bind(5, std::string(name));
+  return q.exec() == 1;
 }
 
 bool Sessions::request_stop(std::string_view name) {

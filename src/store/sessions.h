@@ -30,6 +30,14 @@ struct StateUpdate {
   std::optional<std::optional<std::string>> dirty_summary;
 };
 
+// What `drover merge` made of an agent's branch.
+struct MergeRecord {
+  std::string sha;   // the commit the merge made on `into`
+  std::string into;  // the branch merged into
+  std::string head;  // the agent's branch tip that was merged
+  std::string at;    // timestamp
+};
+
 class Sessions {
  public:
   explicit Sessions(SQLite::Database& db) : db_(db) {}
@@ -62,6 +70,8 @@ class Sessions {
   // Agents that need a runner: state in_turn, or a turn that never ended. When nobody
   // holds such an agent's turn lock, its runner died (SPEC §7 recovery applies).
   std::vector<std::string> needing_runner();
+  // Records a merge of the agent's branch (drover merge); false if there is no such agent.
+  bool record_merge(std::string_view name, const MergeRecord& m);
   // Records the operator's stop intent; false if there is no such live agent.
   bool request_stop(std::string_view name);
 
