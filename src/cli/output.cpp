@@ -124,7 +124,10 @@ void write_session(JsonWriter& w, const Session& s) {
       .member("failed_turns", s.failed_turns)
       .member("current_turn", s.current_turn)
       .member("stop_requested", s.stop_requested)
-      .member("retry_after", s.retry_after);
+      .member("retry_after", s.retry_after)
+      .member("paused", s.paused_at.has_value())
+      .member("paused_at", s.paused_at)
+      .member("pause_reason", s.pause_reason);
 }
 
 nlohmann::json session_json(const Session& s) {

@@ -31,6 +31,8 @@ struct Session {
   std::optional<std::int64_t> current_turn;
   bool stop_requested = false;
   std::optional<std::string> retry_after;  // backoff: no new turn before this time
+  std::optional<std::string> paused_at;    // paused (no new turn) since; core/pause.h
+  std::optional<std::string> pause_reason;
 };
 
 }  // namespace drover

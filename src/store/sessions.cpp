@@ -13,7 +13,8 @@ namespace {
 constexpr const char* kSessionColumns =
     "name, capability, runtime, model, task, task_id, parent, depth, state, state_reason, "
     "worktree, branch, head_sha, dirty_summary, runtime_session_id, created_at, last_activity, "
-    "turn_count, failed_turns, current_turn, stop_requested, retry_after";
+    "turn_count, failed_turns, current_turn, stop_requested, retry_after, "
+    "paused_at, pause_reason";
 
 template <class Query>
 Session read_session(Query& q) {
@@ -40,6 +41,8 @@ Session read_session(Query& q) {
   s.current_turn = opt_int(q.getColumn(19));
   s.stop_requested = q.getColumn(20).getInt() != 0;
   s.retry_after = opt_text(q.getColumn(21));
+  s.paused_at = opt_text(q.getColumn(22));
+  s.pause_reason = opt_text(q.getColumn(23));
   return s;
 }
 
@@ -68,7 +71,7 @@ Status Sessions::insert(const Session& s) {
     return make_error(Errc::conflict, "agent '" + s.name + "' already exists (state " +
                                           exists.getColumn(0).getString() + ")");
   Stmt q(db_, std::string("INSERT INTO sessions (") + kSessionColumns +
-                  ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                  ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   q.bind(1, s.name);
   q.bind(2, s.capability);
   q.bind(3, s.runtime);
@@ -91,6 +94,8 @@ Status Sessions::insert(const Session& s) {
   bind_opt(q, 20, s.current_turn);
   q.bind(21, s.stop_requested ? 1 : 0);
   bind_opt(q, 22, s.retry_after);
+  bind_opt(q, 23, s.paused_at);
+  bind_opt(q, 24, s.pause_reason);
   q.exec();
   return ok_status();
 }
@@ -227,12 +232,34 @@ std::vector<Candidate> Sessions::runnable() {
          "SELECT s.name, min(m.id), s.retry_after FROM sessions s JOIN messages m "
          "ON m.to_agent = s.name AND m.read_at IS NULL AND m.claimed_turn IS NULL "
          "WHERE s.state IN ('booting','between_turns') AND s.stop_requested = 0 "
+         "AND s.paused_at IS NULL "
          "GROUP BY s.name ORDER BY min(m.id)");
   std::vector<Candidate> out;
   while (q.executeStep())
     out.push_back(
         {q.getColumn(0).getString(), q.getColumn(1).getInt64(), opt_text(q.getColumn(2))});
   return out;
+}
+
+int Sessions::set_pause(std::string_view name, const std::string& at, const std::string& reason) {
+  Stmt q(db_,
+         "UPDATE sessions SET paused_at = ?, pause_reason = ? WHERE name = ? AND paused_at IS NULL "
+         "AND state NOT IN (" +
+             terminal_list() + ")");
+  q.bind(1, at);
+  if (reason.empty()) q.bind(2);
+  else q.bind(2, reason);
+  q.bind(3, std::string(name));
+  return q.exec();
+}
+
+int Sessions::clear_pause(std::optional<std::string_view> name) {
+  std::string sql =
+      "UPDATE sessions SET paused_at = NULL, pause_reason = NULL WHERE paused_at IS NOT NULL";
+  if (name) sql += " AND name = ?";
+  Stmt q(db_, sql);
+  if (name) q.bind(1, std::string(*name));
+  return q.exec();
 }
 
 bool Sessions::request_stop(std::string_view name) {
