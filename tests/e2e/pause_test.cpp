@@ -98,7 +98,7 @@ TEST_CASE("pause: a running turn finishes normally; no new turn starts after it"
   e2e::ok(p, {"nudge", "alice", "#!say queued-while-paused"});
   e2e::write_text(gate, "");
   REQUIRE(pause_idle_after(p, "alice", 2));
-  CHECK(e2e::last_turn(p, "alice")["outcome"] == "completed");
+  CHECK(e2e::last_turn(p, "alice")["outcome"] == "waiting");  // a clean coordinator turn
   e2e::ok(p, {"nudge", "bob", "#!say control"});
   REQUIRE(pause_idle_after(p, "bob", 2));
   CHECK(e2e::turn_count(p, "alice") == 2);
@@ -124,7 +124,7 @@ TEST_CASE("pause --all: no turn starts after it returns, across down and up; unp
   e2e::write_text(gate, "");
   // carol's turn ends normally; its end makes the supervisor schedule again.
   REQUIRE(pause_idle_after(p, "carol", 2));
-  CHECK(e2e::last_turn(p, "carol")["outcome"] == "completed");
+  CHECK(e2e::last_turn(p, "carol")["outcome"] == "waiting");  // a clean coordinator turn
   Json doc = e2e::ok(p, {"status", "--json"}).json();
   CHECK(doc["estop"] == true);
   CHECK(doc["estop_since"].is_string());
