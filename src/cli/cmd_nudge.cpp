@@ -7,6 +7,7 @@
 #include "cli/follow.h"
 #include "cli/message_text.h"
 #include "cli/nudge.h"
+#include "cli/pause.h"
 #include "cli/registry.h"
 #include "cli/wake.h"
 #include "core/names.h"
@@ -34,11 +35,14 @@ Status run_nudge(Context& ctx, const NudgeOptions& o) {
   if (!queued) return queued.error();
   notify_supervisor(ctx, !o.no_start);
   std::int64_t id = queued->message_id;
+  auto paused = paused_mail_note(**st, o.agent);
+  if (paused && o.wait) ctx.out.warn(*paused + " (--wait waits for that)");
   if (o.wait)
     return follow_agent(ctx, o.agent, FollowUntil::turn_settled, id, queued->events_before);
   ctx.out.document({{"agent", o.agent}, {"state", "queued"}, {"message_id", id}});
   ctx.out.info("nudged " + o.agent + " (#" + std::to_string(id) +
                "); it runs now if idle, else at its next turn");
+  if (paused) ctx.out.info(*paused);
   return ok_status();
 }
 

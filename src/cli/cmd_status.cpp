@@ -14,12 +14,14 @@
 #include "core/duration.h"
 #include "core/event_line.h"
 #include "core/names.h"
+#include "core/pause.h"
 #include "core/state_color.h"
 #include "core/table.h"
 #include "core/text.h"
 #include "os/terminal.h"
 #include "store/mail.h"
 #include "store/sessions.h"
+#include "store/settings.h"
 #include "store/turns.h"
 
 namespace drover::cli {
@@ -42,6 +44,7 @@ struct Snapshot {
   std::vector<Session> sessions;
   int operator_unread = 0;
   std::map<std::string, CostTotals> costs;  // by agent; agents without a started turn: none
+  std::optional<std::string> estop;         // the E-stop's time, when it is on
 };
 
 // The cost members every agent object gains (issue 16 item 5), and the project's totals.
@@ -78,7 +81,7 @@ TableRow status_row(const Session& s, const TurnProbe& probe, const CostTotals& 
   const bool ran = c.turns > 0;
   return {{escape_control(s.name)},
           {escape_control(s.capability)},
-          {std::string(to_string(s.state)), state_color(s.state)},
+          {state_with_pause(s), state_color(s.state)},
           {s.current_turn ? std::to_string(*s.current_turn) : "-"},
           {age_since(s.last_activity) + " ago"},
           {cost_cell(c)},
@@ -153,7 +156,7 @@ Status run_overview(Context& ctx, const StatusOptions& o, const ProjectPaths& p,
                     store::Store& st) {
   auto snap = st.read<Snapshot>([&](store::Tx& tx) -> Result<Snapshot> {
     return Snapshot{tx.sessions().list(), tx.mail().unread_count(kOperator),
-                    tx.turns().costs_by_agent()};
+                    tx.turns().costs_by_agent(), tx.settings().get(kEstopKey)};
   });
   if (!snap) return snap.error();
   SupervisorInfo sup = read_supervisor_info(p);
@@ -176,6 +179,7 @@ Status run_overview(Context& ctx, const StatusOptions& o, const ProjectPaths& p,
     }
     w.end_array();
     w.key("unread").begin_object().member("operator", snap->operator_unread).end_object();
+    w.member("estop", snap->estop.has_value()).member("estop_since", snap->estop);
     w.key("totals").begin_object();
     write_costs(w, total);
     w.end_object().end_object();
@@ -219,6 +223,9 @@ Status run_overview(Context& ctx, const StatusOptions& o, const ProjectPaths& p,
                           {"TASK"}},
                          rows, style);
   std::string text = supervisor_line(sup, cfg, running) + "\n" + condition_lines(sup.conditions);
+  if (snap->estop)
+    text += "E-STOP: paused all agents since " + *snap->estop +
+            "; no turn starts ('drover unpause --all' releases)\n";
   if (snap->sessions.empty())
     text += "agents: none (start one with 'drover sling <agent> \"<task>\"')\n";
   for (const auto& l : lines) text += l + "\n";
@@ -278,6 +285,10 @@ Status run_detail(Context& ctx, const std::string& name, const ProjectPaths& p, 
   std::string text = escape_control(s.name) + "\n";
   text += field("state", std::string(to_string(s.state)) +
                              (s.state_reason ? " (" + escape_control(*s.state_reason) + ")" : ""));
+  if (s.paused_at && !is_terminal(s.state))
+    text += field("paused", "since " + *s.paused_at + " (" + age_since(*s.paused_at) + " ago)" +
+                                (s.pause_reason ? ": " + escape_control(*s.pause_reason) : "") +
+                                "; 'drover unpause " + escape_control(s.name) + "' lets it go on");
   text +=
       field("capability", escape_control(s.capability) + ", runtime " + escape_control(s.runtime) +
                               (s.model ? ", model " + escape_control(*s.model) : ""));

@@ -122,6 +122,7 @@ Status run_turn_cmd(Context& ctx, const TurnOptions& o) {
       return make_error(
           Errc::conflict,
           "agent '" + o.agent + "' is in a turn run by another process (" + started.message + ")");
+    case Kind::paused: return make_error(Errc::conflict, "cannot start a turn: " + started.message);
     case Kind::spawn_failed:
       return make_error(Errc::failed,
                         "cannot start the turn of '" + o.agent + "': " + started.message);

@@ -3,6 +3,7 @@
 #include <csignal>
 
 #include "cli/nudge.h"
+#include "cli/pause.h"
 #include "cli/swarm_read.h"
 #include "cli/timeline.h"
 #include "cli/wake.h"
@@ -11,6 +12,7 @@
 #include "os/terminal_screen.h"
 #include "runner/stop_agent.h"
 #include "store/events.h"
+#include "store/sessions.h"
 #include "store/store.h"
 
 namespace drover::cli {
@@ -143,6 +145,7 @@ class LiveView {
       case ViewAction::Kind::open_log: open_log(a.agent); break;
       case ViewAction::Kind::nudge: nudge(a.agent, a.text); break;
       case ViewAction::Kind::stop: stop(a.agent); break;
+      case ViewAction::Kind::pause: toggle_pause(a.agent); break;
     }
     if (v_.mode != ViewMode::log && log_.timeline) log_ = LiveLog{};
     return true;
@@ -157,6 +160,26 @@ class LiveView {
     std::string said = os::capture_stderr([&] { notify_supervisor(ctx_, true); });
     v_.notice = "nudged " + agent + " (#" + std::to_string(q->message_id) + ")";
     if (!said.empty()) v_.notice += ": " + live_notice_line(said);
+  }
+
+  // p: pauses the agent, or unpauses it when it is paused, as `drover pause`/`unpause` do.
+  void toggle_pause(const std::string& agent) {
+    auto s = st_.read<std::optional<Session>>(
+        [&](store::Tx& tx) -> Result<std::optional<Session>> { return tx.sessions().get(agent); });
+    bool paused = s && *s && (*s)->paused_at;
+    auto r = paused ? unpause_agent(st_, agent) : pause_agent(st_, agent, "");
+    if (!r) {
+      v_.notice = std::string(paused ? "not unpaused: " : "not paused: ") +
+                  live_notice_line(r.error().message);
+      return;
+    }
+    if (paused) {
+      std::string said = os::capture_stderr([&] { notify_supervisor(ctx_, false); });
+      v_.notice = "unpaused " + agent;
+      if (!said.empty()) v_.notice += ": " + live_notice_line(said);
+    } else {
+      v_.notice = "paused " + agent + ": no new turn starts ('p' again unpauses)";
+    }
   }
 
   void stop(const std::string& agent) {

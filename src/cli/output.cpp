@@ -127,7 +127,10 @@ void write_session(JsonWriter& w, const Session& s) {
       .member("retry_after", s.retry_after)
       .member("merged_sha", s.merged_sha)
       .member("merged_into", s.merged_into)
-      .member("merged_at", s.merged_at);
+      .member("merged_at", s.merged_at)
+      .member("paused", s.paused_at.has_value())
+      .member("paused_at", s.paused_at)
+      .member("pause_reason", s.pause_reason);
 }
 
 nlohmann::json session_json(const Session& s) {

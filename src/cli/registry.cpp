@@ -15,6 +15,8 @@ const CommandEntry kCommands[] = {
     {"sling", "create an agent with a task and start it", install_sling},
     {"nudge", "queue a nudge for an agent (never waits for a running turn)", install_nudge},
     {"stop", "stop an agent (or --all), killing its running turn", install_stop},
+    {"pause", "pause an agent (or --all: the E-stop): no new turn starts", install_pause},
+    {"unpause", "let a paused agent (or --all) take turns again", install_unpause},
     {"resume", "continue a finished agent in its stored session", install_resume},
     {"log", "an agent's timeline: turns, tools, text, results, warnings", install_log},
     {"report", "an agent's final report: outcome, turns, costs, worktree, mail, result",

@@ -4,11 +4,13 @@
 
 #include "cli/supervisor_info.h"
 #include "core/names.h"
+#include "core/pause.h"
 #include "core/text.h"
 #include "os/terminal.h"
 #include "store/events.h"
 #include "store/mail.h"
 #include "store/sessions.h"
+#include "store/settings.h"
 #include "store/store.h"
 #include "store/turns.h"
 
@@ -24,6 +26,7 @@ struct SwarmRows {
   int operator_unread = 0;
   std::vector<store::EventRecord> latest;
   std::map<std::int64_t, TurnRecord> running;  // by turn id
+  bool estop = false;
 };
 
 std::optional<Millis> swarm_age(const std::string& since, TimePoint now) {
@@ -74,6 +77,7 @@ Result<SwarmSnapshot> read_swarm(store::Store& st, const ProjectPaths& p, const 
     r.unread = tx.mail().unread_by_session();
     r.operator_unread = tx.mail().unread_count(kOperator);
     r.latest = tx.events().latest_per_session();
+    r.estop = tx.settings().get(kEstopKey).has_value();
     for (const auto& s : r.sessions)
       if (s.current_turn)
         if (auto t = tx.turns().get(*s.current_turn)) r.running[*s.current_turn] = *t;
@@ -90,6 +94,7 @@ Result<SwarmSnapshot> read_swarm(store::Store& st, const ProjectPaths& p, const 
   if (sup.started_at) h.supervisor_uptime = swarm_age(*sup.started_at, now);
   h.max_turns = cfg.supervisor.max_concurrent_turns;
   h.operator_unread = rows->operator_unread;
+  h.estop = rows->estop;
   h.warnings = supervisor_warnings(sup, now);
   for (const auto& [name, c] : rows->costs) h.cost_total += c.cost_usd;
   for (const auto& [name, c] : rows->costs_today) h.cost_today += c.cost_usd;
@@ -103,6 +108,7 @@ Result<SwarmSnapshot> read_swarm(store::Store& st, const ProjectPaths& p, const 
     a.capability = escape_control(s.capability);
     a.state = s.state;
     a.stop_requested = s.stop_requested;
+    a.paused = s.paused_at.has_value();
     h.turns_running += s.state == SessionState::in_turn;
     std::int64_t started = 0;
     if (auto c = rows->costs.find(s.name); c != rows->costs.end()) {

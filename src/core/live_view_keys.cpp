@@ -49,14 +49,11 @@ ViewAction keys_in_list(ViewState& v, const KeyPress& k) {
     v.mode = ViewMode::filter;
     return {};
   }
-  if (k.text == "p") {
-    v.notice = "pause is not available yet: drover has no pause ('s' stops an agent)";
-    return {};
-  }
-  if ((k.text == "n" || k.text == "s") && !has_selection) {
+  if ((k.text == "n" || k.text == "s" || k.text == "p") && !has_selection) {
     v.notice = "no agent selected";
     return {};
   }
+  if (k.text == "p") return {ViewAction::Kind::pause, v.selected, ""};
   if (k.text == "n") {
     v.mode = ViewMode::nudge;
     v.input.clear();

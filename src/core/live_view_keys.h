@@ -4,7 +4,8 @@
 // the action the caller must carry out (open a log, nudge, stop). Pure: the terminal
 // code maps its key codes to KeyPress and does the actions.
 //
-//   list:          ↑/↓ PgUp/PgDn Home/End select · Enter log · n nudge · s stop · p pause
+//   list:          ↑/↓ PgUp/PgDn Home/End select · Enter log · n nudge · s stop
+//                  · p pause/unpause
 //                  · / filter · Esc clears the filter · q quit
 //   filter:        typed text edits the filter (name or capability substring) · Enter keeps
 //                  it · Esc clears it
@@ -59,6 +60,7 @@ struct ViewAction {
     open_log,  // mode is now log: read `agent`'s timeline
     nudge,     // queue a nudge for `agent` with `text` (empty: the default nudge text)
     stop,      // stop `agent` (confirmed)
+    pause,     // pause `agent`, or unpause it when it is paused (cli/pause.h)
   } kind = Kind::none;
   std::string agent;
   std::string text;

@@ -108,8 +108,13 @@ ScreenLine swarm_agent_row(const SwarmAgent& a, const SwarmColumns& c) {
   add(swarm_pad(a.name, c.name) + " ", Paint::bold);
   if (c.show_capability) add(swarm_pad(a.capability, c.capability) + " ", Paint::normal);
   std::string state(to_string(a.state));
+  Paint state_paint = swarm_state_paint(a.state);
+  if (a.paused && !is_terminal(a.state)) {
+    state = a.state == SessionState::in_turn ? "pausing" : "paused";  // its turn finishes
+    state_paint = Paint::warn;
+  }
   if (a.stop_requested && !is_terminal(a.state)) state = "stopping";
-  add(swarm_pad(state, kSwStateW) + " ", swarm_state_paint(a.state));
+  add(swarm_pad(state, kSwStateW) + " ", state_paint);
   if (c.show_turn) {
     std::string t = a.turn ? "#" + std::to_string(*a.turn) : "-";
     if (a.age) t += " " + format_age(*a.age);
@@ -199,6 +204,10 @@ std::vector<ScreenLine> swarm_header_lines(const SwarmSnapshot& s, std::size_t w
                       format_usd(h.cost_total) +
                       " · operator mail: " + std::to_string(h.operator_unread) + " unread";
   out.push_back(view_text_line(money, h.operator_unread > 0 ? Paint::bold : Paint::normal, width));
+  if (h.estop)
+    out.push_back(
+        view_text_line("E-STOP: paused all · no turn starts ('drover unpause --all' releases)",
+                       Paint::bad, width));
   for (const auto& w : h.warnings) out.push_back(view_text_line("! " + w, Paint::bad, width));
   return out;
 }

@@ -31,6 +31,7 @@ struct SwarmAgent {
   std::string capability;
   SessionState state = SessionState::booting;
   bool stop_requested = false;
+  bool paused = false;  // core/pause.h: no new turn (shown "paused", or "pausing" in a turn)
   bool turn_running = false;
   std::optional<std::int64_t> turn;     // its own number of the running turn, else its last
   std::optional<Millis> age;            // since the running turn started, else last activity
@@ -55,6 +56,7 @@ struct SwarmHeader {
   double cost_today = 0;  // turns started since local midnight
   double cost_total = 0;
   int operator_unread = 0;
+  bool estop = false;                 // `pause --all`: "E-STOP: paused all"
   std::vector<std::string> warnings;  // one line each: deferred starts, a bad config.toml
 };
 

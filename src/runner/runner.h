@@ -89,6 +89,7 @@ struct StartResult {
     started,       // the child runs; `done` will be called on the loop
     no_work,       // no pending mail, or the agent is not runnable: nothing happened
     busy,          // another runner holds the turn lock
+    paused,        // the agent is paused, or the E-stop is on (core/pause.h): nothing happened
     spawn_failed,  // the command could not be started: mail released, state untouched
     deferred,      // a passing shortage (processes, files, memory: Errc::resource) stopped
                    // the start: mail released, state untouched, nothing counted; retry later

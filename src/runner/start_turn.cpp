@@ -5,6 +5,7 @@
 
 #include "core/clock.h"
 #include "core/names.h"
+#include "core/pause.h"
 #include "core/prompt.h"
 #include "core/session_id.h"
 #include "core/text.h"
@@ -14,6 +15,7 @@
 #include "store/events.h"
 #include "store/mail.h"
 #include "store/sessions.h"
+#include "store/settings.h"
 #include "store/store.h"
 #include "store/turns.h"
 
@@ -72,6 +74,17 @@ class ChildGuard {
   bool armed_ = true;
 };
 
+// A pause (the agent's, or the E-stop) that holds back a start, read in `tx`.
+std::optional<std::string> paused_in(store::Tx& tx, const Session& s) {
+  return pause_blocks_start(s, tx.settings().get(kEstopKey));
+}
+
+// The error that says a pause held the start back (start_turn reports Kind::paused).
+Error paused_error(std::string why) { return make_error(Errc::conflict, "paused: " + why); }
+bool is_paused_error(const Error& e) {
+  return e.code == Errc::conflict && e.message.rfind("paused: ", 0) == 0;
+}
+
 struct Claimed {
   Session session;
   std::int64_t turn_id = 0;
@@ -85,6 +98,7 @@ Result<std::size_t> pending_mail(RunnerContext& ctx, const std::string& agent) {
     auto s = tx.sessions().get(agent);
     if (!s) return make_error(Errc::not_found, "no agent named '" + agent + "'");
     if (is_terminal(s->state) || s->stop_requested) return std::size_t{0};
+    if (auto why = paused_in(tx, *s)) return paused_error(*why);
     return tx.mail().pending_for(agent).size();
   });
 }
@@ -99,6 +113,8 @@ Result<Claimed> claim(RunnerContext& ctx, const std::string& agent) {
         (s->state != SessionState::booting && s->state != SessionState::between_turns))
       return make_error(Errc::conflict,
                         "agent '" + agent + "' is " + std::string(to_string(s->state)));
+    // Read in the transaction that claims: a pause committed before it wins.
+    if (auto why = paused_in(tx, *s)) return paused_error(*why);
     auto id = tx.turns().create(agent, now_timestamp(), s->runtime_session_id, tx.mail().max_id());
     if (tx.mail().claim_pending(agent, id) == 0)
       return make_error(Errc::conflict, "no pending mail");  // rolls back
@@ -266,7 +282,10 @@ StartResult start_turn(boost::asio::io_context& io, RunnerContext& ctx, const Tu
   const std::string& agent = req.agent;
   if (auto v = validate_agent_name(agent); !v) return result(Kind::failed, v.error().message);
   auto pending = pending_mail(ctx, agent);
-  if (!pending) return result(Kind::failed, pending.error().message);
+  if (!pending)
+    return is_paused_error(pending.error())
+               ? result(Kind::paused, pending.error().message.substr(8))
+               : result(Kind::failed, pending.error().message);
   if (*pending == 0) return result(Kind::no_work, "no pending mail for " + agent);
   for (const auto& dir : {ctx.paths.agent_dir(agent), ctx.paths.agent_logs(agent)})
     if (auto st = os::make_private_dirs(dir); !st)
@@ -283,9 +302,12 @@ StartResult start_turn(boost::asio::io_context& io, RunnerContext& ctx, const Tu
   t.lease = std::move(*lease);
 
   auto claimed = claim(ctx, agent);
-  if (!claimed)
+  if (!claimed) {
+    if (is_paused_error(claimed.error()))
+      return result(Kind::paused, claimed.error().message.substr(8));
     return result(claimed.error().code == Errc::conflict ? Kind::no_work : Kind::failed,
                   claimed.error().message);
+  }
   prepare(ctx, t, *claimed);
   if (auto failed = launch(ctx, t, claimed->mail.size())) {
     if (t.cgroup) (void)end_turn_cgroup(ctx.paths, agent);

@@ -121,7 +121,19 @@ ALTER TABLE sessions ADD COLUMN merged_head TEXT;
 ALTER TABLE sessions ADD COLUMN merged_at TEXT;
 )SQL";
 
-constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}, {5, kV5}, {6, kV6}};
+// Version 7: pause (issue 17, docs/steering.md). A paused agent starts no new turn:
+// paused_at is when it was paused (NULL: not paused), pause_reason what the operator said.
+// settings holds project-wide flags; the E-stop (`pause --all`) is the key 'estop'.
+constexpr std::string_view kV7 = R"SQL(
+ALTER TABLE sessions ADD COLUMN paused_at TEXT;
+ALTER TABLE sessions ADD COLUMN pause_reason TEXT;
+CREATE TABLE settings (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+)SQL";
+
+constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}, {5, kV5}, {6, kV6}, {7, kV7}};
 
 }  // namespace
 

@@ -14,7 +14,7 @@ constexpr const char* kSessionColumns =
     "name, capability, runtime, model, task, task_id, parent, depth, state, state_reason, "
     "worktree, branch, head_sha, dirty_summary, runtime_session_id, created_at, last_activity, "
     "turn_count, failed_turns, current_turn, stop_requested, retry_after, "
-    "merged_sha, merged_into, merged_head, merged_at";
+    "merged_sha, merged_into, merged_head, merged_at, paused_at, pause_reason";
 
 template <class Query>
 Session read_session(Query& q) {
@@ -45,6 +45,8 @@ Session read_session(Query& q) {
   s.merged_into = opt_text(q.getColumn(23));
   s.merged_head = opt_text(q.getColumn(24));
   s.merged_at = opt_text(q.getColumn(25));
+  s.paused_at = opt_text(q.getColumn(26));
+  s.pause_reason = opt_text(q.getColumn(27));
   return s;
 }
 
@@ -73,7 +75,7 @@ Status Sessions::insert(const Session& s) {
     return make_error(Errc::conflict, "agent '" + s.name + "' already exists (state " +
                                           exists.getColumn(0).getString() + ")");
   Stmt q(db_, std::string("INSERT INTO sessions (") + kSessionColumns +
-                  ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                  ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   q.bind(1, s.name);
   q.bind(2, s.capability);
   q.bind(3, s.runtime);
@@ -100,6 +102,8 @@ Status Sessions::insert(const Session& s) {
   bind_opt(q, 24, s.merged_into);
   bind_opt(q, 25, s.merged_head);
   bind_opt(q, 26, s.merged_at);
+  bind_opt(q, 27, s.paused_at);
+  bind_opt(q, 28, s.pause_reason);
   q.exec();
   return ok_status();
 }
@@ -236,6 +240,7 @@ std::vector<Candidate> Sessions::runnable() {
          "SELECT s.name, min(m.id), s.retry_after FROM sessions s JOIN messages m "
          "ON m.to_agent = s.name AND m.read_at IS NULL AND m.claimed_turn IS NULL "
          "WHERE s.state IN ('booting','between_turns') AND s.stop_requested = 0 "
+         "AND s.paused_at IS NULL "
          "GROUP BY s.name ORDER BY min(m.id)");
   std::vector<Candidate> out;
   while (q.executeStep())
@@ -254,6 +259,27 @@ bool Sessions::record_merge(std::string_view name, const MergeRecord& m) {
   q.bind(4, m.at);
   q.bind(5, std::string(name));
   return q.exec() == 1;
+}
+
+int Sessions::set_pause(std::string_view name, const std::string& at, const std::string& reason) {
+  Stmt q(db_,
+         "UPDATE sessions SET paused_at = ?, pause_reason = ? WHERE name = ? AND paused_at IS NULL "
+         "AND state NOT IN (" +
+             terminal_list() + ")");
+  q.bind(1, at);
+  if (reason.empty()) q.bind(2);
+  else q.bind(2, reason);
+  q.bind(3, std::string(name));
+  return q.exec();
+}
+
+int Sessions::clear_pause(std::optional<std::string_view> name) {
+  std::string sql =
+      "UPDATE sessions SET paused_at = NULL, pause_reason = NULL WHERE paused_at IS NOT NULL";
+  if (name) sql += " AND name = ?";
+  Stmt q(db_, sql);
+  if (name) q.bind(1, std::string(*name));
+  return q.exec();
 }
 
 bool Sessions::request_stop(std::string_view name) {

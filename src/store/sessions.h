@@ -65,13 +65,18 @@ class Sessions {
   // Field updates that are not state changes (the runner's in-turn facts).
   void set_activity(std::string_view name, const std::string& ts);
   void set_runtime_session_id(std::string_view name, const std::optional<std::string>& id);
-  // booting/between_turns agents with pending mail and no stop request (SPEC §7).
+  // booting/between_turns agents with pending mail, not paused, no stop request (SPEC §7).
   std::vector<Candidate> runnable();
   // Agents that need a runner: state in_turn, or a turn that never ended. When nobody
   // holds such an agent's turn lock, its runner died (SPEC §7 recovery applies).
   std::vector<std::string> needing_runner();
   // Records a merge of the agent's branch (drover merge); false if there is no such agent.
   bool record_merge(std::string_view name, const MergeRecord& m);
+  // Pauses a live, unpaused agent (core/pause.h); the number of rows changed (0 or 1).
+  // An empty reason is stored as NULL.
+  int set_pause(std::string_view name, const std::string& at, const std::string& reason);
+  // Unpauses one agent, or every paused agent (nullopt); the number unpaused.
+  int clear_pause(std::optional<std::string_view> name);
   // Records the operator's stop intent; false if there is no such live agent.
   bool request_stop(std::string_view name);
 

@@ -13,6 +13,7 @@
 #include "store/mail.h"
 #include "store/schema.h"
 #include "store/sessions.h"
+#include "store/settings.h"
 #include "store/turns.h"
 
 namespace drover::store {
@@ -20,11 +21,13 @@ namespace drover::store {
 namespace fs = std::filesystem;
 
 struct Tx::Repos {
-  explicit Repos(SQLite::Database& db) : sessions(db), mail(db), turns(db), events(db) {}
+  explicit Repos(SQLite::Database& db)
+      : sessions(db), mail(db), turns(db), events(db), settings(db) {}
   Sessions sessions;
   Mail mail;
   Turns turns;
   Events events;
+  Settings settings;
 };
 
 Tx::Tx(SQLite::Database& db) : repos_(std::make_unique<Repos>(db)) {}
@@ -33,6 +36,7 @@ Sessions& Tx::sessions() { return repos_->sessions; }
 Mail& Tx::mail() { return repos_->mail; }
 Turns& Tx::turns() { return repos_->turns; }
 Events& Tx::events() { return repos_->events; }
+Settings& Tx::settings() { return repos_->settings; }
 
 namespace {
 

@@ -19,6 +19,7 @@ class Sessions;
 class Mail;
 class Turns;
 class Events;
+class Settings;
 
 // Handed to transaction bodies; valid only inside them.
 class Tx {
@@ -29,6 +30,7 @@ class Tx {
   Mail& mail();
   Turns& turns();
   Events& events();
+  Settings& settings();
 
  private:
   struct Repos;

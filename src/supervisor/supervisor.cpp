@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "core/pause.h"
 #include "core/spawn_backoff.h"
 #include "core/text.h"
 #include "core/watchdog.h"
@@ -24,6 +25,7 @@
 #include "runner/turn_ends.h"
 #include "store/mail.h"
 #include "store/sessions.h"
+#include "store/settings.h"
 #include "store/store.h"
 #include "supervisor/conditions.h"
 #include "supervisor/config_watch.h"
@@ -152,8 +154,12 @@ class Supervisor {
     if (shutting_down_) return;
     SteadyPoint now = ctx_.clock->now();
     if (!backoff_.may_start(now)) return arm_retry();
+    // Under the E-stop nothing is a candidate (and start_turn checks again as it claims).
     auto candidates = ctx_.store->read<std::vector<Candidate>>(
-        [&](store::Tx& tx) -> Result<std::vector<Candidate>> { return tx.sessions().runnable(); });
+        [&](store::Tx& tx) -> Result<std::vector<Candidate>> {
+          if (tx.settings().get(kEstopKey)) return std::vector<Candidate>{};
+          return tx.sessions().runnable();
+        });
     if (!candidates) {
       ctx_.log->error("scheduling: {}", candidates.error().message);
       return;
@@ -201,6 +207,7 @@ class Supervisor {
         ctx_.log->info("skipping {}: its turn lock is held by another runner", agent);
         break;
       case Kind::no_work: break;
+      case Kind::paused: break;  // paused after the candidates were read
       case Kind::spawn_failed: mark_failed(agent, r.message, r.turn_id); break;
       case Kind::failed:
         ctx_.log->error("cannot start a turn for {}: {}", agent, escape_control(r.message));

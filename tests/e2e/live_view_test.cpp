@@ -109,9 +109,14 @@ TEST_CASE("live view: rows, header, keys, a new agent, resize and q in an 80x24 
   CHECK_MESSAGE(pane.wait_for("not stopped"), pane.screen());
   CHECK(state_of(p, "alice") == "between_turns");
 
-  // p: there is no pause yet, and the view says so.
+  // p pauses the selected agent (as `drover pause` does); p again unpauses it.
   pane.keys({"p"});
-  CHECK_MESSAGE(pane.wait_for("pause is not available yet"), pane.screen());
+  CHECK_MESSAGE(pane.wait_for("paused alice: no new turn starts"), pane.screen());
+  CHECK_MESSAGE(pane.wait_for(" paused "), pane.screen());
+  CHECK(e2e::agent_row(p, "alice")["paused"] == true);
+  pane.keys({"p"});
+  CHECK_MESSAGE(pane.wait_for("unpaused alice"), pane.screen());
+  CHECK(e2e::agent_row(p, "alice")["paused"] == false);
 
   // n prompts for a message and queues it as a nudge, the way `drover nudge` does.
   pane.keys({"n"});

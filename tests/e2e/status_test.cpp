@@ -56,7 +56,9 @@ TEST_CASE("status with no agents shows the supervisor and unread operator mail")
   auto j = p.drover({"status", "--json"});
   REQUIRE(j.code == 0);
   auto doc = j.json();
-  CHECK(doc.size() == 4);  // supervisor, agents, unread, totals
+  CHECK(doc.size() == 6);  // supervisor, agents, unread, totals, estop, estop_since
+  CHECK(doc["estop"] == false);
+  CHECK(doc["estop_since"].is_null());
   REQUIRE(doc["supervisor"].is_object());
   const json& sup = doc["supervisor"];
   for (const char* key : {"running", "pid", "started_at", "turns_running", "max_concurrent_turns"})

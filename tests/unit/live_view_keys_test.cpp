@@ -110,10 +110,10 @@ TEST_CASE("view keys: / edits the filter, Enter keeps it, Esc clears it") {
   CHECK(v.mode == ViewMode::list);
 }
 
-TEST_CASE("view keys: p says pause is not available; no agent, no action") {
+TEST_CASE("view keys: p, n and s need a selected agent; no agent, no action") {
   ViewState v = keys_listed({});
-  press_key(v, key_typed("p"));
-  CHECK(v.notice.find("pause is not available yet") == 0);
+  CHECK(press_key(v, key_typed("p")).kind == ViewAction::Kind::none);
+  CHECK(v.notice == "no agent selected");
   CHECK(press_key(v, key_pressed(ViewKey::enter)).kind == ViewAction::Kind::none);
   CHECK(v.mode == ViewMode::list);
   press_key(v, key_typed("s"));
@@ -121,4 +121,13 @@ TEST_CASE("view keys: p says pause is not available; no agent, no action") {
   CHECK(v.notice == "no agent selected");
   press_key(v, key_pressed(ViewKey::down));  // any key clears the notice
   CHECK(v.notice.empty());
+}
+
+TEST_CASE("view keys: p toggles the pause of the selected agent at once") {
+  ViewState v = keys_listed({"alice", "bob"});
+  press_key(v, key_pressed(ViewKey::down));
+  auto a = press_key(v, key_typed("p"));
+  CHECK(a.kind == ViewAction::Kind::pause);
+  CHECK(a.agent == "bob");
+  CHECK(v.mode == ViewMode::list);
 }

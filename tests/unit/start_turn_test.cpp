@@ -11,9 +11,12 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/pause.h"
 #include "fake_spawner.h"
 #include "runner/runner.h"
 #include "runner/turn_lease.h"
+#include "store/sessions.h"
+#include "store/settings.h"
 #include "store_test_support.h"
 
 using namespace drover;
@@ -270,4 +273,40 @@ TEST_CASE("start_turn: a malformed session id stored earlier is not resumed") {
   f.spawner.exit({0, std::nullopt});
   f.io.run();
   CHECK(f.spawner.read_stdin().find("## Your task") != std::string::npos);  // a fresh prompt
+}
+
+TEST_CASE("start_turn: a paused agent starts no turn; its mail waits; unpaused it starts") {
+  RunnerFixture f;
+  must_write(*f.db, [](store::Tx& tx) {
+    return tx.sessions().set_pause("alice", "2026-12-04T21:00:00.000Z", "hold on");
+  });
+  auto r = f.start();
+  CHECK(r.kind == StartKind::paused);
+  CHECK(r.message.find("agent 'alice' is paused (hold on)") == 0);
+  CHECK(r.turn_id == 0);
+  CHECK(f.pending() == 1);
+  CHECK(f.spawner.spawned.empty());
+  must_write(*f.db,
+             [](store::Tx& tx) { return tx.sessions().clear_pause(std::string_view("alice")); });
+  f.run_turn_printing(std::string(kInit) + kResult);  // the positive control
+  CHECK(f.report->settled);
+  CHECK(f.spawner.spawned.size() == 1);
+  CHECK(f.pending() == 0);
+}
+
+TEST_CASE("start_turn: under the E-stop no agent starts, paused or not") {
+  RunnerFixture f;
+  must_write(*f.db, [](store::Tx& tx) {
+    return tx.settings().set_if_absent(kEstopKey, "2026-12-04T21:00:00.000Z");
+  });
+  auto r = f.start();
+  CHECK(r.kind == StartKind::paused);
+  CHECK(r.message.find("E-stop") != std::string::npos);
+  CHECK(f.pending() == 1);
+  CHECK(f.spawner.spawned.empty());
+  must_write(*f.db, [](store::Tx& tx) { return tx.settings().clear(kEstopKey); });
+  f.run_turn_printing(std::string(kInit) + kResult);
+  CHECK(f.report->settled);
+  CHECK(f.spawner.spawned.size() == 1);
+  CHECK(f.pending() == 0);
 }

@@ -280,3 +280,20 @@ TEST_CASE("swarm view: fit_columns counts code points and cuts with an ellipsis"
   CHECK(fit_columns("··········", 3) == "··…");
   CHECK(fit_columns("abc", 0).empty());
 }
+
+TEST_CASE("swarm view: a paused agent reads paused (pausing in a turn); the E-stop heads it") {
+  SwarmSnapshot s = demo_swarm();
+  s.agents[0].paused = true;  // alice, in a turn that finishes normally
+  s.agents[1].paused = true;  // bob, between turns
+  s.agents[2].paused = true;  // carol failed: a pause of a finished agent is not shown
+  ViewState v;
+  auto lines = layout_swarm(s, v, 120, 24);
+  CHECK(frame_has(frame_row(lines, "alice"), " pausing "));
+  CHECK(frame_has(frame_row(lines, "bob"), " paused "));
+  CHECK(frame_has(frame_row(lines, "carol"), " failed "));
+  CHECK_FALSE(frame_has(frame_text(lines), "E-STOP"));
+  s.header.estop = true;
+  lines = layout_swarm(s, v, 120, 24);
+  CHECK(frame_has(frame_text(lines), "E-STOP: paused all"));
+  CHECK(lines.size() == 24);
+}

@@ -1,0 +1,112 @@
+// drover pause <agent> [--reason R] | --all, drover unpause <agent> | --all (issue 17,
+// docs/steering.md "Pause"): a paused agent starts no new turn; its mail waits. Works with
+// or without a supervisor: both read the pause where they decide a start.
+#include <CLI/CLI.hpp>
+#include <memory>
+
+#include "cli/context.h"
+#include "cli/pause.h"
+#include "cli/registry.h"
+#include "cli/wake.h"
+#include "core/names.h"
+#include "core/pause.h"
+
+namespace drover::cli {
+
+namespace {
+
+struct PauseOptions {
+  std::optional<std::string> agent;
+  bool all = false;
+  std::string reason;
+};
+
+Status check_target(const PauseOptions& o, const char* cmd) {
+  if (o.all == o.agent.has_value())
+    return make_error(Errc::usage, std::string("name one agent or use --all (drover ") + cmd +
+                                       " <agent> | drover " + cmd + " --all)");
+  if (o.agent) DROVER_TRY(validate_agent_name(*o.agent));
+  return ok_status();
+}
+
+nlohmann::json change_json(const PauseChange& c) {
+  return {{"agent", c.agent},
+          {"paused", c.paused_at.has_value()},
+          {"changed", c.changed},
+          {"paused_at", c.paused_at ? nlohmann::json(*c.paused_at) : nlohmann::json(nullptr)},
+          {"pause_reason", c.reason ? nlohmann::json(*c.reason) : nlohmann::json(nullptr)},
+          {"in_turn", c.in_turn}};
+}
+
+Status run_pause(Context& ctx, const PauseOptions& o) {
+  DROVER_TRY(check_target(o, "pause"));
+  if (o.all && !o.reason.empty())
+    return make_error(Errc::usage,
+                      "--reason applies to one agent (drover pause <agent> --reason R)");
+  auto st = ctx.store();
+  if (!st) return st.error();
+  if (o.all) {
+    auto c = estop_on(**st);
+    if (!c) return c.error();
+    ctx.out.document({{"estop", true},
+                      {"since", c->since},
+                      {"changed", c->changed},
+                      {"turns_running", c->turns_running}});
+    ctx.out.info(c->changed ? estop_summary(c->turns_running)
+                            : "already paused all agents (since " + c->since + "); " +
+                                  std::to_string(c->turns_running) + " turn(s) still running");
+    return ok_status();
+  }
+  auto c = pause_agent(**st, *o.agent, o.reason);
+  if (!c) return c.error();
+  ctx.out.document(change_json(*c));
+  if (!c->changed)
+    ctx.out.info(*o.agent + " is already paused (since " + c->paused_at.value_or("?") + ")");
+  else
+    ctx.out.info("paused " + *o.agent + ": no new turn starts; its mail waits" +
+                 (c->in_turn ? " (its running turn finishes normally)" : ""));
+  return ok_status();
+}
+
+Status run_unpause(Context& ctx, const PauseOptions& o) {
+  DROVER_TRY(check_target(o, "unpause"));
+  auto st = ctx.store();
+  if (!st) return st.error();
+  if (o.all) {
+    auto c = estop_off(**st);
+    if (!c) return c.error();
+    notify_supervisor(ctx, false);
+    ctx.out.document({{"estop", false},
+                      {"changed", c->changed || c->agents_unpaused > 0},
+                      {"agents_unpaused", c->agents_unpaused}});
+    std::string text = c->changed ? "released the E-stop" : "the E-stop was off";
+    text += "; unpaused " + std::to_string(c->agents_unpaused) + " agent(s)";
+    ctx.out.info(text);
+    return ok_status();
+  }
+  auto c = unpause_agent(**st, *o.agent);
+  if (!c) return c.error();
+  if (c->changed) notify_supervisor(ctx, false);
+  ctx.out.document(change_json(*c));
+  ctx.out.info(c->changed ? "unpaused " + *o.agent : *o.agent + " is not paused");
+  return ok_status();
+}
+
+}  // namespace
+
+void install_pause(CLI::App* cmd, Context& ctx) {
+  auto o = std::make_shared<PauseOptions>();
+  cmd->add_option("agent", o->agent, "agent name");
+  cmd->add_flag("--all", o->all, "the E-stop: no turn starts for any agent until 'unpause --all'");
+  cmd->add_option("--reason", o->reason, "why (shown by 'drover status AGENT')");
+  on_run(cmd, ctx, [&ctx, o] { return run_pause(ctx, *o); });
+}
+
+void install_unpause(CLI::App* cmd, Context& ctx) {
+  auto o = std::make_shared<PauseOptions>();
+  cmd->add_option("agent", o->agent, "agent name");
+  cmd->add_flag("--all", o->all, "release the E-stop and every paused agent");
+  on_run(cmd, ctx, [&ctx, o] { return run_unpause(ctx, *o); });
+}
+
+}  // namespace drover::cli
