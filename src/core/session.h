@@ -37,7 +37,7 @@ struct Session {
   std::optional<std::string> merged_into;
   std::optional<std::string> merged_head;
   std::optional<std::string> merged_at;
-  std::optional<std::string> paused_at;    // paused (no new turn) since; core/pause.h
+  std::optional<std::string> paused_at;  // paused (no new turn) since; core/pause.h
   std::optional<std::string> pause_reason;
 };
 
