@@ -70,22 +70,6 @@ std::int64_t Events::max_id() {
   return q.getColumn(0).getInt64();
 }
 
-namespace {
-
-EventRecord read_event_row(Stmt& q) {
-  EventRecord e;
-  e.id = q.getColumn(0).getInt64();
-  e.agent = q.getColumn(1).getString();
-  e.turn = opt_int(q.getColumn(2));
-  e.created_at = q.getColumn(3).getString();
-  e.kind = q.getColumn(4).getString();
-  e.level = q.getColumn(5).getString();
-  e.data = q.getColumn(6).getString();
-  return e;
-}
-
-}  // namespace
-
 std::vector<EventRecord> Events::latest_for_agent(std::string_view agent, int limit) {
   Stmt q(db_,
          "SELECT * FROM (SELECT id, agent, turn, created_at, kind, level, data FROM events "
@@ -93,7 +77,7 @@ std::vector<EventRecord> Events::latest_for_agent(std::string_view agent, int li
   q.bind(1, std::string(agent));
   q.bind(2, limit);
   std::vector<EventRecord> out;
-  while (q.executeStep()) out.push_back(read_event_row(q));
+  while (q.executeStep()) out.push_back(read_event(q));
   return out;
 }
 
@@ -109,7 +93,7 @@ const char* Events::latest_per_session_sql() {
 std::vector<EventRecord> Events::latest_per_session() {
   Stmt q(db_, latest_per_session_sql());
   std::vector<EventRecord> out;
-  while (q.executeStep()) out.push_back(read_event_row(q));
+  while (q.executeStep()) out.push_back(read_event(q));
   return out;
 }
 

@@ -117,43 +117,40 @@ std::map<std::int64_t, std::int64_t> Turns::numbers(std::string_view agent) {
   return out;
 }
 
-std::map<std::string, CostTotals> Turns::costs_by_agent(const std::optional<std::string>& since) {
-  std::string sql = std::string("SELECT agent, ") + kCostSums + " FROM turns WHERE pid IS NOT NULL";
-  if (since) sql += " AND started_at >= ?";
-  sql += " GROUP BY agent";
-  Stmt q(db_, sql);
+namespace {
+
+// Cost sums grouped by `key` (an SQL expression, the first column) over `from` (a FROM …
+// WHERE clause), keeping turns that started at or after `since` (`started` names the column).
+std::map<std::string, CostTotals> grouped_costs(SQLite::Database& db, const std::string& key,
+                                                const std::string& from, const char* started,
+                                                const std::optional<std::string>& since) {
+  std::string sql = "SELECT " + key + ", " + kCostSums + " " + from;
+  if (since) sql += std::string(" AND ") + started + " >= ?";
+  sql += " GROUP BY 1";
+  Stmt q(db, sql);
   if (since) q.bind(1, *since);
   std::map<std::string, CostTotals> out;
   while (q.executeStep()) out[q.getColumn(0).getString()] = read_costs(q, 1);
   return out;
+}
+
+}  // namespace
+
+std::map<std::string, CostTotals> Turns::costs_by_agent(const std::optional<std::string>& since) {
+  return grouped_costs(db_, "agent", "FROM turns WHERE pid IS NOT NULL", "started_at", since);
 }
 
 std::map<std::string, CostTotals> Turns::costs_by_capability(
     const std::optional<std::string>& since) {
-  // The sums name their columns through the join: turns' columns are unambiguous except
-  // none, since sessions has no cost or token columns.
-  std::string sql =
-      std::string("SELECT coalesce(s.capability, '?'), ") + kCostSums +
-      " FROM turns t LEFT JOIN sessions s ON s.name = t.agent WHERE t.pid IS NOT NULL";
-  if (since) sql += " AND t.started_at >= ?";
-  sql += " GROUP BY 1";
-  Stmt q(db_, sql);
-  if (since) q.bind(1, *since);
-  std::map<std::string, CostTotals> out;
-  while (q.executeStep()) out[q.getColumn(0).getString()] = read_costs(q, 1);
-  return out;
+  return grouped_costs(
+      db_, "coalesce(s.capability, '?')",
+      "FROM turns t LEFT JOIN sessions s ON s.name = t.agent WHERE t.pid IS NOT NULL",
+      "t.started_at", since);
 }
 
 std::map<std::string, CostTotals> Turns::costs_by_day(const std::optional<std::string>& since) {
-  std::string sql = std::string("SELECT coalesce(date(started_at, 'localtime'), '?'), ") +
-                    kCostSums + " FROM turns WHERE pid IS NOT NULL";
-  if (since) sql += " AND started_at >= ?";
-  sql += " GROUP BY 1";
-  Stmt q(db_, sql);
-  if (since) q.bind(1, *since);
-  std::map<std::string, CostTotals> out;
-  while (q.executeStep()) out[q.getColumn(0).getString()] = read_costs(q, 1);
-  return out;
+  return grouped_costs(db_, "coalesce(date(started_at, 'localtime'), '?')",
+                       "FROM turns WHERE pid IS NOT NULL", "started_at", since);
 }
 
 CostTotals Turns::costs_of(std::string_view agent) {
