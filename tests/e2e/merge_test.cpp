@@ -16,25 +16,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// `git ARGS…` in `cwd` (default: the project root), asserting success; stdout trimmed.
-std::string mgit(const TempProject& p, std::vector<std::string> args, const fs::path& cwd = {}) {
-  args.insert(args.begin(), "git");
-  e2e::RunOptions o;
-  o.cwd = cwd.empty() ? p.root() : cwd;
-  Run r = e2e::command(args, o);
-  INFO("git " << args[1] << ": " << r.err);
-  REQUIRE(r.code == 0);
-  while (!r.out.empty() && (r.out.back() == '\n' || r.out.back() == ' ')) r.out.pop_back();
-  return r.out;
-}
-
-bool merge_branch_exists(const TempProject& p, const std::string& branch) {
-  e2e::RunOptions o;
-  o.cwd = p.root();
-  return e2e::command({"git", "show-ref", "--verify", "--quiet", "refs/heads/" + branch}, o).code ==
-         0;
-}
-
 bool merge_head_exists(const TempProject& p) {
   e2e::RunOptions o;
   o.cwd = p.root();
@@ -49,13 +30,13 @@ void merge_write_file(const fs::path& path, const std::string& text) {
 // shared.txt, and an identity for the merge commits.
 void init_merge_repo(const TempProject& p) {
   init_for_manual_turns(p);
-  mgit(p, {"init", "-q", "-b", "main"});
-  mgit(p, {"config", "user.email", "t@t"});
-  mgit(p, {"config", "user.name", "t"});
+  git(p, {"init", "-q", "-b", "main"});
+  git(p, {"config", "user.email", "t@t"});
+  git(p, {"config", "user.name", "t"});
   merge_write_file(p.root() / ".gitignore", ".drover/\n");
   merge_write_file(p.root() / "shared.txt", "base\n");
-  mgit(p, {"add", ".gitignore", "shared.txt"});
-  mgit(p, {"commit", "-q", "-m", "init"});
+  git(p, {"add", ".gitignore", "shared.txt"});
+  git(p, {"commit", "-q", "-m", "init"});
 }
 
 // An agent slung with --worktree whose one turn commits `file` (content `text`) on its
@@ -84,8 +65,8 @@ TEST_CASE("merge: diff shows the branch's changes, merge lands them and clean ne
   sling_committing(p, "alice", "feature.txt", "hello");
   // main moves on meanwhile: diff still shows only what the branch changed.
   merge_write_file(p.root() / "other.txt", "main\n");
-  mgit(p, {"add", "other.txt"});
-  mgit(p, {"commit", "-q", "-m", "main moves"});
+  git(p, {"add", "other.txt"});
+  git(p, {"commit", "-q", "-m", "main moves"});
 
   Run diff = p.drover({"diff", "alice"});
   INFO("diff: " << diff.out << diff.err);
@@ -111,15 +92,15 @@ TEST_CASE("merge: diff shows the branch's changes, merge lands them and clean ne
   CHECK(contains(noted.err, "the merge takes commits only"));
   fs::remove(p.root() / ".drover/worktrees/alice/scratch.txt");
 
-  const std::string main_before = mgit(p, {"rev-parse", "main"});
+  const std::string main_before = git(p, {"rev-parse", "main"});
   Run dry = p.drover({"merge", "alice", "--dry-run"});
   INFO("dry: " << dry.out << dry.err);
   REQUIRE(dry.code == 0);
   CHECK(contains(dry.out, "would merge drover/alice (1 commit) into main without conflicts"));
-  CHECK(mgit(p, {"rev-parse", "main"}) == main_before);
+  CHECK(git(p, {"rev-parse", "main"}) == main_before);
   CHECK(agent_row(p, "alice")["merged_sha"].is_null());
 
-  const std::string tip = mgit(p, {"rev-parse", "drover/alice"});
+  const std::string tip = git(p, {"rev-parse", "drover/alice"});
   Run merged = p.drover({"merge", "alice", "--json"});
   INFO("merge: " << merged.out << merged.err);
   REQUIRE(merged.code == 0);
@@ -127,10 +108,10 @@ TEST_CASE("merge: diff shows the branch's changes, merge lands them and clean ne
   CHECK(doc["merged"] == true);
   CHECK(doc["into"] == "main");
   const std::string sha = doc["sha"].get<std::string>();
-  CHECK(mgit(p, {"rev-parse", "main"}) == sha);
-  CHECK(mgit(p, {"log", "-1", "--format=%P", "main"}) == main_before + " " + tip);  // --no-ff
-  CHECK(mgit(p, {"log", "-1", "--format=%s", "main"}).rfind("Merge drover/alice: ", 0) == 0);
-  mgit(p, {"merge-base", "--is-ancestor", tip, "main"});  // the branch's commit is on main
+  CHECK(git(p, {"rev-parse", "main"}) == sha);
+  CHECK(git(p, {"log", "-1", "--format=%P", "main"}) == main_before + " " + tip);  // --no-ff
+  CHECK(git(p, {"log", "-1", "--format=%s", "main"}).rfind("Merge drover/alice: ", 0) == 0);
+  git(p, {"merge-base", "--is-ancestor", tip, "main"});  // the branch's commit is on main
   CHECK(fs::exists(p.root() / "feature.txt"));
   CHECK(merge_porcelain(p).empty());
   json row = agent_row(p, "alice");
@@ -143,12 +124,12 @@ TEST_CASE("merge: diff shows the branch's changes, merge lands them and clean ne
   Run again = p.drover({"merge", "alice"});
   CHECK(again.code == 0);
   CHECK(contains(again.out, "nothing to merge"));
-  CHECK(mgit(p, {"rev-parse", "main"}) == sha);
+  CHECK(git(p, {"rev-parse", "main"}) == sha);
 
   Run cleaned = p.drover({"clean", "--agent", "alice"});
   INFO("clean: " << cleaned.out << cleaned.err);
   CHECK(cleaned.code == 0);
-  CHECK_FALSE(merge_branch_exists(p, "drover/alice"));
+  CHECK_FALSE(branch_exists(p, "drover/alice"));
   CHECK_FALSE(fs::exists(p.root() / ".drover/worktrees/alice"));
 }
 
@@ -156,15 +137,15 @@ TEST_CASE("merge: --squash makes one commit, and clean still removes the branch 
   TempProject p;
   init_merge_repo(p);
   sling_committing(p, "bob", "b.txt", "bee");
-  const std::string before = mgit(p, {"rev-parse", "main"});
+  const std::string before = git(p, {"rev-parse", "main"});
   Run merged = p.drover({"merge", "bob", "--squash", "--json"});
   INFO("merge: " << merged.out << merged.err);
   REQUIRE(merged.code == 0);
   const std::string sha = merged.json()["sha"].get<std::string>();
-  CHECK(mgit(p, {"rev-parse", "main"}) == sha);
-  CHECK(mgit(p, {"rev-parse", "main^"}) == before);  // one parent: a squash, not a merge
-  CHECK(mgit(p, {"log", "-1", "--format=%P", "main"}) == before);
-  CHECK(mgit(p, {"show", "main:b.txt"}) == "bee");
+  CHECK(git(p, {"rev-parse", "main"}) == sha);
+  CHECK(git(p, {"rev-parse", "main^"}) == before);  // one parent: a squash, not a merge
+  CHECK(git(p, {"log", "-1", "--format=%P", "main"}) == before);
+  CHECK(git(p, {"show", "main:b.txt"}) == "bee");
   CHECK(merge_porcelain(p).empty());
   CHECK(agent_row(p, "bob")["merged_sha"] == sha);
 
@@ -172,7 +153,7 @@ TEST_CASE("merge: --squash makes one commit, and clean still removes the branch 
   Run cleaned = p.drover({"clean", "--agent", "bob"});
   INFO("clean: " << cleaned.out << cleaned.err);
   CHECK(cleaned.code == 0);
-  CHECK_FALSE(merge_branch_exists(p, "drover/bob"));
+  CHECK_FALSE(branch_exists(p, "drover/bob"));
 }
 
 TEST_CASE("merge: a branch that moved after a squash merge is kept by clean") {
@@ -180,13 +161,12 @@ TEST_CASE("merge: a branch that moved after a squash merge is kept by clean") {
   init_merge_repo(p);
   sling_committing(p, "carol", "c.txt", "one");
   REQUIRE(p.drover({"merge", "carol", "--squash"}).code == 0);
-  mgit(
-      p,
+  git(p,
       {"-c", "user.email=a@b", "-c", "user.name=a", "commit", "-q", "--allow-empty", "-m", "later"},
       p.root() / ".drover/worktrees/carol");
   Run kept = p.drover({"clean", "--agent", "carol"});
   CHECK(kept.code == 4);
-  CHECK(merge_branch_exists(p, "drover/carol"));
+  CHECK(branch_exists(p, "drover/carol"));
 }
 
 TEST_CASE("merge: a conflict is refused with the files named, and main's checkout is untouched") {
@@ -194,8 +174,8 @@ TEST_CASE("merge: a conflict is refused with the files named, and main's checkou
   init_merge_repo(p);
   sling_committing(p, "dave", "shared.txt", "theirs");
   merge_write_file(p.root() / "shared.txt", "ours\n");
-  mgit(p, {"commit", "-q", "-am", "main edits shared.txt"});
-  const std::string before = mgit(p, {"rev-parse", "main"});
+  git(p, {"commit", "-q", "-am", "main edits shared.txt"});
+  const std::string before = git(p, {"rev-parse", "main"});
 
   Run dry = p.drover({"merge", "dave", "--dry-run"});
   CHECK(dry.code == 4);
@@ -208,7 +188,7 @@ TEST_CASE("merge: a conflict is refused with the files named, and main's checkou
     INFO("merge: " << r.out << r.err);
     CHECK(r.code == 4);
     CHECK(contains(r.err, "conflicts in shared.txt"));
-    CHECK(mgit(p, {"rev-parse", "main"}) == before);
+    CHECK(git(p, {"rev-parse", "main"}) == before);
     CHECK(merge_porcelain(p).empty());
     CHECK_FALSE(merge_head_exists(p));
   }
@@ -223,30 +203,30 @@ TEST_CASE("merge: refusals change nothing") {
   TempProject p;
   init_merge_repo(p);
   sling_committing(p, "erin", "e.txt", "e");
-  const std::string before = mgit(p, {"rev-parse", "main"});
+  const std::string before = git(p, {"rev-parse", "main"});
 
   SUBCASE("a dirty checkout") {
     merge_write_file(p.root() / "shared.txt", "edited\n");
     Run r = p.drover({"merge", "erin"});
     CHECK(r.code == 4);
     CHECK(contains(r.err, "1 uncommitted change to tracked files"));
-    CHECK(mgit(p, {"rev-parse", "main"}) == before);
+    CHECK(git(p, {"rev-parse", "main"}) == before);
     CHECK(merge_porcelain(p) == " M shared.txt\n");
     // A dry run looks only at the branches: it still answers.
     CHECK(p.drover({"merge", "erin", "--dry-run"}).code == 0);
   }
   SUBCASE("the checkout is on another branch") {
-    mgit(p, {"checkout", "-q", "-b", "side"});
+    git(p, {"checkout", "-q", "-b", "side"});
     Run r = p.drover({"merge", "erin"});
     CHECK(r.code == 4);
     CHECK(contains(r.err, "on branch side, not main"));
-    CHECK(mgit(p, {"rev-parse", "side"}) == before);
+    CHECK(git(p, {"rev-parse", "side"}) == before);
     // --into the checked-out branch merges there.
     Run into = p.drover({"merge", "erin", "--into", "side"});
     INFO(into.err);
     CHECK(into.code == 0);
-    CHECK(mgit(p, {"rev-parse", "main"}) == before);
-    CHECK(mgit(p, {"rev-parse", "side"}) != before);
+    CHECK(git(p, {"rev-parse", "main"}) == before);
+    CHECK(git(p, {"rev-parse", "side"}) != before);
     CHECK(agent_row(p, "erin")["merged_into"] == "side");
   }
   SUBCASE("--into a branch that does not exist") {
@@ -257,7 +237,7 @@ TEST_CASE("merge: refusals change nothing") {
     Run r = p.drover({"merge", "erin"});
     CHECK(r.code == 4);
     CHECK(contains(r.err, "in a turn"));
-    CHECK(mgit(p, {"rev-parse", "main"}) == before);
+    CHECK(git(p, {"rev-parse", "main"}) == before);
   }
   SUBCASE("an agent without a worktree") {
     sling_parked(p, {"plain", "task"});
@@ -273,8 +253,8 @@ TEST_CASE("merge: refusals change nothing") {
     CHECK(p.drover({"diff", "nobody"}).code == 3);
   }
   SUBCASE("its branch was deleted") {
-    mgit(p, {"worktree", "remove", "--force", (p.root() / ".drover/worktrees/erin").string()});
-    mgit(p, {"branch", "-D", "drover/erin"});
+    git(p, {"worktree", "remove", "--force", (p.root() / ".drover/worktrees/erin").string()});
+    git(p, {"branch", "-D", "drover/erin"});
     CHECK(p.drover({"merge", "erin"}).code == 3);
   }
 }
@@ -284,10 +264,10 @@ TEST_CASE("merge: a second --squash of an unmoved branch has nothing to merge") 
   init_merge_repo(p);
   sling_committing(p, "fay", "f.txt", "f");
   REQUIRE(p.drover({"merge", "fay", "--squash"}).code == 0);
-  const std::string after = mgit(p, {"rev-parse", "main"});
+  const std::string after = git(p, {"rev-parse", "main"});
   Run again = p.drover({"merge", "fay", "--squash"});
   INFO(again.out << again.err);
   CHECK(again.code == 0);
   CHECK(contains(again.out, "nothing to merge"));
-  CHECK(mgit(p, {"rev-parse", "main"}) == after);
+  CHECK(git(p, {"rev-parse", "main"}) == after);
 }

@@ -19,25 +19,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// `git ARGS…` in `cwd` (default: the project root), asserting success; stdout trimmed.
-std::string git(const TempProject& p, std::vector<std::string> args, const fs::path& cwd = {}) {
-  args.insert(args.begin(), "git");
-  e2e::RunOptions o;
-  o.cwd = cwd.empty() ? p.root() : cwd;
-  Run r = e2e::command(args, o);
-  INFO("git " << args[1] << ": " << r.err);
-  REQUIRE(r.code == 0);
-  while (!r.out.empty() && (r.out.back() == '\n' || r.out.back() == ' ')) r.out.pop_back();
-  return r.out;
-}
-
-bool branch_exists(const TempProject& p, const std::string& branch) {
-  e2e::RunOptions o;
-  o.cwd = p.root();
-  return e2e::command({"git", "show-ref", "--verify", "--quiet", "refs/heads/" + branch}, o).code ==
-         0;
-}
-
 // A drover project that is also a git repository with one (empty) commit.
 void init_repo(const TempProject& p, bool with_commit = true) {
   init_for_manual_turns(p);

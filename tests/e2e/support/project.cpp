@@ -118,4 +118,22 @@ void write_text(const fs::path& p, const std::string& text) {
   f << text;
 }
 
+std::string git(const TempProject& p, std::vector<std::string> args,
+                const std::filesystem::path& cwd) {
+  args.insert(args.begin(), "git");
+  RunOptions o;
+  o.cwd = cwd.empty() ? p.root() : cwd;
+  Run r = command(args, o);
+  INFO("git " << args[1] << ": " << r.err);
+  REQUIRE(r.code == 0);
+  while (!r.out.empty() && (r.out.back() == '\n' || r.out.back() == ' ')) r.out.pop_back();
+  return r.out;
+}
+
+bool branch_exists(const TempProject& p, const std::string& branch) {
+  RunOptions o;
+  o.cwd = p.root();
+  return command({"git", "show-ref", "--verify", "--quiet", "refs/heads/" + branch}, o).code == 0;
+}
+
 }  // namespace e2e

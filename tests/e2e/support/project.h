@@ -52,4 +52,10 @@ Run ok(const TempProject& p, const std::vector<std::string>& args);
 std::string read_text(const std::filesystem::path& p);  // "" if it cannot be read
 void write_text(const std::filesystem::path& p, const std::string& text);
 
+// `git ARGS…` in `cwd` (default: the project root), asserting success; stdout trimmed.
+std::string git(const TempProject& p, std::vector<std::string> args,
+                const std::filesystem::path& cwd = {});
+// Whether the project's repository has refs/heads/BRANCH.
+bool branch_exists(const TempProject& p, const std::string& branch);
+
 }  // namespace e2e
