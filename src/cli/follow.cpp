@@ -68,6 +68,8 @@ Status follow_agent(Context& ctx, const std::string& agent, FollowUntil until,
   int restarts = 0;
   std::optional<std::int64_t> retry_said;  // the turn count whose retry was announced
   bool nobody_runs_it = false;             // seen once: confirmed by a fresh read before giving up
+  std::optional<std::int64_t> live_turn;   // answered: the turn `mail_id` went into, live
+  std::optional<nlohmann::json> answer;    // answered: the result that answered it
   struct View {
     std::optional<Session> session;
     std::vector<store::EventRecord> events;
@@ -93,6 +95,17 @@ Status follow_agent(Context& ctx, const std::string& agent, FollowUntil until,
     if (!v->session) return make_error(Errc::not_found, "no agent named '" + agent + "'");
     for (const auto& e : v->events) {
       after = e.id;
+      if (until == FollowUntil::answered && mail_id && !answer) {
+        auto data = nlohmann::json::parse(e.data, nullptr, false);
+        if (e.kind == "live_input" && data.is_object() && data.contains("mail") &&
+            data["mail"].is_array()) {
+          for (const auto& id : data["mail"])
+            if (id.is_number_integer() && id.get<std::int64_t>() == *mail_id) live_turn = e.turn;
+        } else if (e.kind == "result" && live_turn && e.turn == live_turn && data.is_object() &&
+                   !data.value("interrupted", false)) {
+          answer = data;
+        }
+      }
       std::string line = timeline.line(e);
       if (ctx.out.json) lines.push_back(line);
       else ctx.out.info(line);
@@ -122,7 +135,11 @@ Status follow_agent(Context& ctx, const std::string& agent, FollowUntil until,
         return finish(s.state == SessionState::completed,
                       agent + " is " + std::string(to_string(s.state)) +
                           (s.state_reason ? " (" + escape_control(*s.state_reason) + ")" : ""));
-    } else if (until == FollowUntil::turn_settled && v->mail) {
+    } else if (answer) {
+      bool is_error = answer->value("is_error", false);
+      return finish(!is_error, "the answer to the nudge was an error: " +
+                                   escape_control(answer->value("text", std::string())));
+    } else if ((until == FollowUntil::turn_settled || until == FollowUntil::answered) && v->mail) {
       if (v->mail->read_at) return finish(true, "");
       if (v->mail->claimed_turn) carrying_turn = v->mail->claimed_turn;
       // A failed carrying turn releases the nudge; while a retry is ahead, the next

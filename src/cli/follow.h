@@ -12,6 +12,8 @@ namespace drover::cli {
 enum class FollowUntil {
   settled_idle,  // terminal, or between_turns with no pending mail: exit 0 iff completed
   turn_settled,  // the turn that carried message `mail_id` has settled: exit 0 iff it had a result
+  answered,      // as turn_settled, but a live message (docs/steering.md "Live nudge") ends the
+                 // wait at the result that answers it: exit 0 iff that result is not an error
   forever,       // log --follow: until interrupted
 };
 

@@ -152,7 +152,10 @@ class LiveView {
   }
 
   void nudge(const std::string& agent, const std::string& text) {
-    auto q = queue_nudge(st_, agent, Context::self_name(), text.empty() ? kDefaultNudgeText : text);
+    auto config = ctx_.config_or_defaults();
+    auto q = config ? queue_nudge(st_, *config, agent, Context::self_name(),
+                                  text.empty() ? kDefaultNudgeText : text)
+                    : Result<QueuedNudge>(config.error());
     if (!q) {
       v_.notice = "not nudged: " + live_notice_line(q.error().message);
       return;

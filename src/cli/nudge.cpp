@@ -8,8 +8,8 @@
 
 namespace drover::cli {
 
-Result<QueuedNudge> queue_nudge(store::Store& st, const std::string& agent, const std::string& from,
-                                const std::string& text) {
+Result<QueuedNudge> queue_nudge(store::Store& st, const Config& config, const std::string& agent,
+                                const std::string& from, const std::string& text, NudgeWish wish) {
   return st.write<QueuedNudge>([&](store::Tx& tx) -> Result<QueuedNudge> {
     auto s = tx.sessions().get(agent);
     if (!s)
@@ -18,13 +18,18 @@ Result<QueuedNudge> queue_nudge(store::Store& st, const std::string& agent, cons
       return make_error(Errc::conflict,
                         "agent '" + agent + "' is " + std::string(to_string(s->state)) +
                             " (run 'drover resume " + agent + " \"<message>\"' to continue it)");
+    QueuedNudge q;
+    auto rt = config.runtimes.find(s->runtime);
+    q.delivery = choose_delivery(s->runtime, rt == config.runtimes.end() ? nullptr : &rt->second,
+                                 wish.queue, wish.interrupt);
+    q.in_turn = s->state == SessionState::in_turn;
     MailMessage m;
+    m.delivery = q.delivery.delivery;
     m.from = from;
     m.to = agent;
     m.type = "nudge";
     m.subject = "nudge";
     m.body = text;
-    QueuedNudge q;
     q.events_before = tx.events().max_id();
     q.message_id = tx.mail().insert(m);
     return q;

@@ -12,7 +12,9 @@ Config::Config() {
       RuntimeConfig{{"claude", "-p", "--output-format", "stream-json", "--input-format",
                      "stream-json", "--verbose", "--permission-mode", "bypassPermissions"},
                     {"--model", "{model}"},
-                    {"--resume", "{session_id}"}};
+                    {"--resume", "{session_id}"},
+                    true,
+                    true};
 }
 
 std::string_view default_config_text() {
@@ -181,7 +183,8 @@ Result<RuntimeConfig> parse_runtime_table(const std::string& name, const toml::n
   std::string base = "runtimes." + name;
   if (!v.is_table()) return r.fail(base, "expected a table ([" + base + "])");
   const toml::table& rt = *v.as_table();
-  DROVER_TRY(r.known_keys(rt, base, {"command", "model_args", "resume_args"}));
+  DROVER_TRY(r.known_keys(
+      rt, base, {"command", "model_args", "resume_args", "live_input", "live_interrupt"}));
   RuntimeConfig out;
   if (name == "claude") out = c.runtimes.at("claude");
   if (const toml::node* cmd = rt.get("command")) {
@@ -204,6 +207,12 @@ Result<RuntimeConfig> parse_runtime_table(const std::string& name, const toml::n
       field->clear();
     }
   }
+  if (name != "claude") out.live_input = out.live_interrupt = false;
+  DROVER_TRY(r.boolean(rt, base, "live_input", out.live_input));
+  DROVER_TRY(r.boolean(rt, base, "live_interrupt", out.live_interrupt));
+  if (out.live_interrupt && !out.live_input)
+    return r.fail(base + ".live_interrupt",
+                  "needs live_input = true (an interrupt is sent on stdin)");
   return out;
 }
 

@@ -17,6 +17,12 @@ struct RuntimeConfig {
   std::vector<std::string> command;
   std::vector<std::string> model_args;   // "{model}" substituted
   std::vector<std::string> resume_args;  // "{session_id}" substituted
+  // Live input (docs/steering.md "Live nudge"): the runtime reads further stream-json user
+  // messages on stdin while a turn runs, so stdin stays open and a nudge goes into the turn.
+  bool live_input = false;
+  // With live input: it takes a stream-json control request {"subtype":"interrupt"} that
+  // stops what it is doing without ending the process (`nudge --interrupt`).
+  bool live_interrupt = false;
 };
 
 struct Config {

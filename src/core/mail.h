@@ -11,6 +11,11 @@
 
 namespace drover {
 
+// How a message reaches a runtime with live input (docs/steering.md "Live nudge"): at the
+// agent's next turn, or also into a turn that is running now, after an interrupt request or
+// not. Stored as 0, 1, 2 in messages.live.
+enum class Delivery : int { next_turn = 0, live = 1, interrupt = 2 };
+
 struct MailMessage {
   std::int64_t id = 0;
   std::string from;
@@ -25,6 +30,7 @@ struct MailMessage {
   std::string created_at;
   std::optional<std::string> read_at;
   std::optional<std::int64_t> claimed_turn;
+  Delivery delivery = Delivery::next_turn;
 };
 
 inline constexpr std::string_view kMailTypes[] = {

@@ -38,6 +38,8 @@ struct PreparedTurn {
   Capability capability;
   std::optional<std::string> resume_id;  // the session id the turn was started with
   std::string user_line;                 // the NDJSON line for stdin
+  bool live_input = false;               // the runtime's (core/config.h): stdin stays open
+  bool live_interrupt = false;
   os::SpawnedChild child;
   os::ProcessIdentity identity;
   TurnLease lease;
@@ -55,7 +57,8 @@ struct Streamed {
   TurnObservation how;
   std::optional<double> cost_usd;
   std::optional<std::int64_t> input_tokens, output_tokens;
-  std::optional<std::string> session_id;  // the id the runtime reported
+  std::optional<std::string> session_id;           // the id the runtime reported
+  std::vector<std::int64_t> unanswered_live_mail;  // core/live_input.h
 };
 
 // Observes the worktree, settles the turn in one transaction (runner/turn_ends.h), logs

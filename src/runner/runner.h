@@ -80,6 +80,11 @@ class TurnHandle {
   virtual ~TurnHandle() = default;
   // Supervisor shutdown: run the stop policy and settle as interrupted (resumable).
   virtual void interrupt() = 0;
+  // Live input (core/live_input.h): writes the agent's pending live mail into this turn now,
+  // claimed by it. Nothing happens unless the runtime has live input, its stdin is still
+  // open, the turn is not stopping, and the agent is neither paused nor being stopped.
+  // Returns how many messages went in.
+  virtual int deliver_live_mail() = 0;
   virtual std::int64_t turn_id() const = 0;
   virtual const std::string& agent() const = 0;
 };

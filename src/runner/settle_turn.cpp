@@ -34,6 +34,7 @@ TurnReport settle_turn(RunnerContext& ctx, const PreparedTurn& t, const Streamed
   end.input_tokens = s.input_tokens;
   end.output_tokens = s.output_tokens;
   end.session_id = s.session_id;
+  end.unanswered_live_mail = s.unanswered_live_mail;
   // The worktree is observed before the settle transaction: git never runs inside it.
   if (t.session.worktree) {
     end.worktree = snapshot_worktree(*t.session.worktree);

@@ -144,6 +144,10 @@ void prepare(RunnerContext& ctx, PreparedTurn& t, Claimed& c) {
   t.budgets.max_duration = t.capability.max_duration.value_or(turn.max_duration);
   t.stop_policy = default_stop_policy(turn.kill_grace);
   t.settle_policy = {ctx.config.supervisor.max_failed_turns, ctx.config.supervisor.retry_backoff};
+  if (auto rt = ctx.config.runtimes.find(t.session.runtime); rt != ctx.config.runtimes.end()) {
+    t.live_input = rt->second.live_input;
+    t.live_interrupt = rt->second.live_interrupt;
+  }
 }
 
 std::optional<os::SpawnRequest> spawn_request(RunnerContext& ctx, const PreparedTurn& t) {

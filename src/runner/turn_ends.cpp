@@ -117,6 +117,8 @@ Result<RunSettled> settle_run(store::Store& store, const SettlePolicy& policy, c
     if (!s) return make_error(Errc::not_found, "agent '" + e.agent + "' vanished during its turn");
     auto turn = tx.turns().get(e.turn_id);
     std::int64_t mark = turn ? turn->mail_mark : 0;
+    // Before mail_arrived is counted: released live mail is work for the next turn.
+    if (!e.unanswered_live_mail.empty()) tx.mail().release(e.unanswered_live_mail);
     SettleContext sc;
     sc.terminal_mail_sent = tx.mail().sent_since(e.agent, e.terminal_mail, mark);
     sc.persistent = e.terminal_mail.empty();

@@ -39,6 +39,9 @@ struct RunEnd {
   std::optional<std::int64_t> input_tokens, output_tokens;
   std::optional<std::string> session_id;     // the session id the runtime reported
   std::optional<WorktreeSnapshot> worktree;  // observed before the transaction
+  // Live mail the turn claimed but never answered (core/live_input.h): released, never
+  // marked read, whatever the outcome.
+  std::vector<std::int64_t> unanswered_live_mail;
 };
 // The terminal mail types of a capability (runner/terminal_mail.h in production).
 using TerminalMailOf = std::function<std::vector<std::string>(const std::string& capability)>;

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <deque>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -13,6 +14,9 @@
 #include <nlohmann/json.hpp>
 
 #include "core/clock.h"
+#include "core/live_input.h"
+#include "core/pause.h"
+#include "core/prompt.h"
 #include "core/session_id.h"
 #include "core/stream_event_record.h"
 #include "core/text.h"
@@ -20,7 +24,9 @@
 #include "runner/prepared_turn.h"
 #include "runner/turn_lifecycle.h"
 #include "store/events.h"
+#include "store/mail.h"
 #include "store/sessions.h"
+#include "store/settings.h"
 #include "store/store.h"
 
 namespace drover::runner {
@@ -57,18 +63,16 @@ class TurnRun final : public TurnHandle, public std::enable_shared_from_this<Tur
         pidfd_(io, t_.child.pidfd),
         timer_(io),
         splitter_(static_cast<std::size_t>(ctx.config.turn.max_line_bytes)),
-        life_(t_.budgets, t_.stop_policy, t_.spawned_at, kEofWait, kGroupPoll) {
+        life_(t_.budgets, t_.stop_policy, t_.spawned_at, kEofWait, kGroupPoll),
+        live_(t_.live_input) {
     // The descriptors own the fds now.
     t_.child.stdin_fd = t_.child.stdout_fd = t_.child.stderr_fd = t_.child.pidfd = -1;
   }
 
   void start() {
-    auto self = shared_from_this();
-    asio::async_write(in_, asio::buffer(t_.user_line),
-                      [self](boost::system::error_code, std::size_t) {
-                        boost::system::error_code ec;
-                        self->in_.close(ec);  // EOF tells the agent its input is complete
-                      });
+    // Without live input, EOF after the first message tells the agent its input is complete.
+    if (!live_.live()) close_when_written_ = true;
+    enqueue({t_.user_line, {}});
     read(out_, out_buf_, Pipe::stdout_);
     read(err_, err_buf_, Pipe::stderr_);
     wait_exit();
@@ -80,10 +84,136 @@ class TurnRun final : public TurnHandle, public std::enable_shared_from_this<Tur
     streamed_.how.interrupted = true;
     apply(life_.stop(now(), "supervisor shutdown"));
   }
+  int deliver_live_mail() override {
+    if (!live_.open() || close_when_written_ || life_.phase() != TurnPhase::running) return 0;
+    struct Claim {
+      std::vector<MailMessage> mail;
+      Session session;
+    };
+    auto claimed = ctx_.store->write<Claim>([&](store::Tx& tx) -> Result<Claim> {
+      Claim c;
+      auto s = tx.sessions().get(t_.agent);
+      // Mail to a paused agent, or one being stopped, waits (docs/steering.md).
+      if (!s || s->stop_requested || s->current_turn != t_.turn_id ||
+          pause_blocks_start(*s, tx.settings().get(kEstopKey)))
+        return c;
+      c.session = *s;
+      c.mail = tx.mail().claim_live(t_.agent, t_.turn_id);
+      if (c.mail.empty()) return c;
+      nlohmann::json ids = nlohmann::json::array();
+      bool interrupt = false;
+      for (const auto& m : c.mail) {
+        ids.push_back(m.id);
+        interrupt = interrupt || m.delivery == Delivery::interrupt;
+      }
+      interrupt = interrupt && t_.live_interrupt;
+      tx.events().add(t_.agent, t_.turn_id, "live_input", "info",
+                      json_text({{"mail", ids},
+                                 {"interrupt", interrupt},
+                                 {"message", live_.messages_written() + 1 +
+                                                 static_cast<int>(writes_.size())}}));
+      return c;
+    });
+    if (!claimed) {
+      ctx_.log->error("{}: cannot claim live mail for turn {}: {}", t_.agent, t_.turn_id,
+                      claimed.error().message);
+      return 0;
+    }
+    if (claimed->mail.empty()) return 0;
+    std::vector<std::int64_t> ids;
+    bool interrupt = false;
+    for (const auto& m : claimed->mail) {
+      ids.push_back(m.id);
+      interrupt = interrupt || m.delivery == Delivery::interrupt;
+    }
+    if (interrupt && t_.live_interrupt) {
+      interrupt_outstanding_ = true;
+      enqueue({interrupt_request_line("drover-" + std::to_string(t_.turn_id) + "-" +
+                                      std::to_string(++interrupts_)),
+               {},
+               false});
+    }
+    std::string workdir = t_.session.worktree.value_or(ctx_.paths.root.string());
+    PromptInput in{&claimed->session, &t_.capability, workdir, claimed->mail, false};
+    enqueue({user_turn_line(render_turn_text(in)), std::move(ids)});
+    ctx_.log->info("{}: {} message(s) written into turn {}{}", t_.agent, claimed->mail.size(),
+                   t_.turn_id, interrupt && t_.live_interrupt ? " after an interrupt request" : "");
+    return static_cast<int>(claimed->mail.size());
+  }
+
   std::int64_t turn_id() const override { return t_.turn_id; }
   const std::string& agent() const override { return t_.agent; }
 
  private:
+  // One write on the agent's stdin: a message and the live mail it carries, or a control
+  // request (not a message: no result answers it).
+  struct Input {
+    std::string bytes;
+    std::vector<std::int64_t> mail;
+    bool message = true;
+  };
+
+  void enqueue(Input in) {
+    writes_.push_back(std::move(in));
+    pump();
+  }
+
+  // Writes the queue in order, one async_write at a time; closes stdin once it is empty
+  // and a close was asked for. A message counts as written when its write starts: the
+  // agent may read and answer it before this loop sees the write complete.
+  void pump() {
+    if (writing_ || !in_.is_open()) return;
+    if (writes_.empty()) {
+      if (close_when_written_) close_input();
+      else if (recheck_) input_idle();
+      return;
+    }
+    writing_ = true;
+    const Input& next = writes_.front();
+    if (next.message) live_.wrote(next.mail);
+    auto self = shared_from_this();
+    asio::async_write(in_, asio::buffer(next.bytes),
+                      [self](boost::system::error_code ec, std::size_t) {
+                        self->writing_ = false;
+                        if (ec) return self->input_failed();
+                        self->writes_.pop_front();
+                        self->pump();
+                      });
+  }
+
+  void close_input() {
+    boost::system::error_code ec;
+    in_.close(ec);
+    live_.closed();
+  }
+
+  // The agent stopped reading (EPIPE) or the turn is over: nothing queued reached it.
+  void input_failed() {
+    std::vector<std::int64_t> lost;
+    for (const auto& w : writes_) lost.insert(lost.end(), w.mail.begin(), w.mail.end());
+    writes_.clear();
+    live_.lost(lost);
+    close_input();
+  }
+
+  // After results (core/live_input.h): once nothing is being written, the live mail
+  // waiting goes in, else stdin closes. The agent answers what it has already read.
+  void after_results() {
+    if (!live_.open() || close_when_written_) return;
+    if (writing_ || !writes_.empty()) {
+      recheck_ = true;  // pump() decides once the queue is written
+      return;
+    }
+    input_idle();
+  }
+
+  void input_idle() {
+    recheck_ = false;
+    if (deliver_live_mail() > 0) return;
+    close_when_written_ = true;
+    pump();
+  }
+
   SteadyPoint now() const { return ctx_.clock->now(); }
 
   template <std::size_t N>
@@ -156,6 +286,10 @@ class TurnRun final : public TurnHandle, public std::enable_shared_from_this<Tur
     std::optional<std::string> new_session;
     while (auto line = splitter_.next()) handle_line(*line, batch, new_session);
     flush(batch, new_session);
+    if (results_in_batch_ > 0 && life_.phase() != TurnPhase::settled) {
+      for (; results_in_batch_ > 0; --results_in_batch_) live_.answered();
+      after_results();
+    }
   }
 
   void keep_transcript(const LineSplitter::Line& line, std::vector<PendingEvent>& batch) {
@@ -221,16 +355,29 @@ class TurnRun final : public TurnHandle, public std::enable_shared_from_this<Tur
       streamed_.how.has_result = true;
       streamed_.how.result_is_error = e.is_error;
       streamed_.how.result_text = e.text;
-      streamed_.cost_usd = e.total_cost_usd;
-      streamed_.input_tokens = e.input_tokens;
-      streamed_.output_tokens = e.output_tokens;
+      // total_cost_usd counts the whole process (each result of a live turn repeats the
+      // sum so far); usage counts one answer, so a live turn adds them up.
+      if (e.total_cost_usd) streamed_.cost_usd = e.total_cost_usd;
+      add_tokens(streamed_.input_tokens, e.input_tokens);
+      add_tokens(streamed_.output_tokens, e.output_tokens);
     }
     bool error_result = e.kind == StreamEventKind::result && e.is_error;
-    batch.push_back({std::string(stream_event_kind(e.kind)), error_result ? "warn" : "info",
-                     json_text(stream_event_data(e))});
+    nlohmann::json data = stream_event_data(e);
+    if (e.kind == StreamEventKind::result && interrupt_outstanding_) {
+      // The answer the interrupt request cut short (not the answer to the new message).
+      interrupt_outstanding_ = false;
+      if (e.is_error && e.subtype == "error_during_execution") data["interrupted"] = true;
+    }
+    batch.push_back(
+        {std::string(stream_event_kind(e.kind)), error_result ? "warn" : "info", json_text(data)});
     if (ctx_.on_progress)
       ctx_.on_progress({t_.agent, t_.turn_id, batch.back().kind, batch.back().level,
                         batch.back().data, stream_event_summary(e)});
+    if (e.kind == StreamEventKind::result) ++results_in_batch_;
+  }
+
+  static void add_tokens(std::optional<std::int64_t>& sum, std::optional<std::int64_t> n) {
+    if (n) sum = sum.value_or(0) + *n;
   }
 
   void flush(std::vector<PendingEvent>& batch, const std::optional<std::string>& new_session) {
@@ -282,6 +429,11 @@ class TurnRun final : public TurnHandle, public std::enable_shared_from_this<Tur
     splitter_.finish();
     process_lines();
     streamed_.how.last_stderr_line = last_stderr_line();
+    streamed_.unanswered_live_mail = live_.to_release();
+    for (const auto& w : writes_) {  // queued, never written
+      streamed_.unanswered_live_mail.insert(streamed_.unanswered_live_mail.end(), w.mail.begin(),
+                                            w.mail.end());
+    }
     auto& how = streamed_.how;
     how.lost_session = t_.resume_id && how.has_result && how.result_is_error && !saw_init_;
     how.resumed = t_.resume_id.has_value();
@@ -319,6 +471,13 @@ class TurnRun final : public TurnHandle, public std::enable_shared_from_this<Tur
   int malformed_ = 0;
   bool saw_init_ = false, stderr_capped_ = false;
   bool session_refused_ = false;  // the first session id was malformed: none this turn
+  LiveInput live_;
+  std::deque<Input> writes_;
+  bool writing_ = false, close_when_written_ = false;
+  bool recheck_ = false;      // results came while writing: after_results once the queue is empty
+  int results_in_batch_ = 0;  // results parsed by the current process_lines()
+  int interrupts_ = 0;
+  bool interrupt_outstanding_ = false;  // an interrupt went in; no result came since
 };
 
 }  // namespace

@@ -13,7 +13,7 @@ namespace {
 
 constexpr const char* kMailColumns =
     "id, from_agent, to_agent, subject, body, type, priority, thread_id, reply_to, payload, "
-    "created_at, read_at, claimed_turn";
+    "created_at, read_at, claimed_turn, live";
 
 template <class Query>
 MailMessage read_message(Query& q) {
@@ -31,6 +31,8 @@ MailMessage read_message(Query& q) {
   m.created_at = q.getColumn(10).getString();
   m.read_at = opt_text(q.getColumn(11));
   m.claimed_turn = opt_int(q.getColumn(12));
+  int live = q.getColumn(13).getInt();
+  m.delivery = live == 1 ? Delivery::live : live == 2 ? Delivery::interrupt : Delivery::next_turn;
   return m;
 }
 
@@ -46,7 +48,7 @@ std::vector<MailMessage> collect(Query& q) {
 std::int64_t Mail::insert(const MailMessage& m) {
   Stmt q(db_,
          "INSERT INTO messages (from_agent, to_agent, subject, body, type, priority, "
-         "thread_id, reply_to, payload, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)");
+         "thread_id, reply_to, payload, created_at, live) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
   q.bind(1, m.from);
   q.bind(2, m.to);
   q.bind(3, m.subject);
@@ -57,6 +59,7 @@ std::int64_t Mail::insert(const MailMessage& m) {
   bind_opt(q, 8, m.reply_to);
   bind_opt(q, 9, m.payload);
   q.bind(10, m.created_at.empty() ? now_timestamp() : m.created_at);
+  q.bind(11, static_cast<int>(m.delivery));
   q.exec();
   return db_.getLastInsertRowid();
 }
@@ -143,6 +146,43 @@ int Mail::claim_pending(std::string_view agent, std::int64_t turn) {
   q.bind(1, static_cast<int64_t>(turn));
   q.bind(2, std::string(agent));
   return q.exec();
+}
+
+std::vector<MailMessage> Mail::claim_live(std::string_view agent, std::int64_t turn) {
+  constexpr const char* kLivePending =
+      " WHERE to_agent = :agent AND live > 0 AND read_at IS NULL AND claimed_turn IS NULL";
+  Stmt q(db_,
+         std::string("SELECT ") + kMailColumns + " FROM messages" + kLivePending + " ORDER BY id");
+  q.bind(":agent", std::string(agent));
+  auto out = collect(q);
+  if (out.empty()) return out;
+  Stmt claim(db_, std::string("UPDATE messages SET claimed_turn = :turn") + kLivePending +
+                      " AND id <= :last");
+  claim.bind(":turn", static_cast<int64_t>(turn));
+  claim.bind(":agent", std::string(agent));
+  claim.bind(":last", static_cast<int64_t>(out.back().id));
+  claim.exec();
+  for (auto& m : out) m.claimed_turn = turn;
+  return out;
+}
+
+int Mail::release(const std::vector<std::int64_t>& ids) {
+  int n = 0;
+  for (auto id : ids) {
+    Stmt q(db_, "UPDATE messages SET claimed_turn = NULL WHERE id = ? AND read_at IS NULL");
+    q.bind(1, static_cast<int64_t>(id));
+    n += q.exec();
+  }
+  return n;
+}
+
+std::vector<std::string> Mail::agents_with_live_mail() {
+  Stmt q(db_,
+         "SELECT DISTINCT to_agent FROM messages WHERE live > 0 AND read_at IS NULL AND "
+         "claimed_turn IS NULL");
+  std::vector<std::string> out;
+  while (q.executeStep()) out.push_back(q.getColumn(0).getString());
+  return out;
 }
 
 std::vector<MailMessage> Mail::claimed_by(std::int64_t turn) {

@@ -51,8 +51,17 @@ class Mail {
   // other end release it for the next turn.
   int claim_pending(std::string_view agent, std::int64_t turn);
   std::vector<MailMessage> claimed_by(std::int64_t turn);
+  // Live input (docs/steering.md "Live nudge"): claims `agent`'s pending mail that asks for
+  // live delivery for the running turn `turn`, and returns it, oldest first. Its settle
+  // marks it read or releases it like the rest of the turn's mail.
+  std::vector<MailMessage> claim_live(std::string_view agent, std::int64_t turn);
+  // The recipients of pending live mail (through the partial index messages_live).
+  std::vector<std::string> agents_with_live_mail();
   int mark_turn_read(std::int64_t turn, const std::string& ts);
   int release_turn(std::int64_t turn);
+  // Releases these messages (unless read) for the next turn: live mail its turn never
+  // answered (core/live_input.h).
+  int release(const std::vector<std::int64_t>& ids);
 
   // Did `agent` send a message of one of `types` with id > after_id?
   bool sent_since(std::string_view agent, const std::vector<std::string>& types,

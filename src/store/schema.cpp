@@ -133,8 +133,18 @@ CREATE TABLE settings (
 );
 )SQL";
 
+// Version 8: live input (issue 17, docs/steering.md). `live` says how a message reaches a
+// live-input runtime: 0 at the agent's next turn (all mail so far), 1 also into a running
+// turn's stdin, 2 the same after an interrupt request. The partial index holds only live
+// mail nobody has claimed yet, so the supervisor finds it on every wake at no cost.
+constexpr std::string_view kV8 = R"SQL(
+ALTER TABLE messages ADD COLUMN live INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX messages_live ON messages(to_agent, id)
+  WHERE live > 0 AND read_at IS NULL AND claimed_turn IS NULL;
+)SQL";
+
 constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4},
-                                     {5, kV5}, {6, kV6}, {7, kV7}};
+                                     {5, kV5}, {6, kV6}, {7, kV7}, {8, kV8}};
 
 }  // namespace
 

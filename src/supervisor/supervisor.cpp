@@ -98,6 +98,7 @@ class Supervisor {
       }
       reload_config(reload, reload ? "drover reload" : nullptr);
       check_shutdown_request();
+      deliver_live();
       schedule();
       receive();
     });
@@ -118,6 +119,7 @@ class Supervisor {
         auto rep = adopt_dead_runners(ctx_, own, &recovery_retries_);
         if (any(rep)) ctx_.log->info("after a dead runner: {}", summary(rep));
       }
+      deliver_live();
       schedule();
       arm_poll();  // while shutting down too: a `down --now` may still come
     });
@@ -148,6 +150,23 @@ class Supervisor {
     std::set<pid_t> out;
     for (const auto& [agent, run] : running_) out.insert(run.pid);
     return out;
+  }
+
+  // Live input (docs/steering.md "Live nudge"): live mail for an agent whose turn runs here
+  // goes into that turn now; one read through the partial index messages_live.
+  void deliver_live() {
+    if (shutting_down_ || running_.empty()) return;
+    auto agents = ctx_.store->read<std::vector<std::string>>(
+        [](store::Tx& tx) -> Result<std::vector<std::string>> {
+          return tx.mail().agents_with_live_mail();
+        });
+    if (!agents) {
+      ctx_.log->error("live input: {}", agents.error().message);
+      return;
+    }
+    for (const auto& agent : *agents)
+      if (auto it = running_.find(agent); it != running_.end() && it->second.handle)
+        it->second.handle->deliver_live_mail();
   }
 
   void schedule() {

@@ -338,3 +338,23 @@ TEST_CASE("build_runtime_argv: several and self-referencing placeholders") {
   // Values with spaces or shell characters stay one argument each.
   CHECK(build_runtime_argv(rt, "a b;c", std::nullopt) == Argv{"a", "--m=a b;c:a b;c", "x"});
 }
+
+TEST_CASE("config: live_input and live_interrupt per runtime") {
+  Config d;
+  CHECK(d.runtimes.at("claude").live_input);
+  CHECK(d.runtimes.at("claude").live_interrupt);
+  auto c = parse_ok(
+      "[runtimes.scripted]\ncommand = [\"/bin/agent\"]\n"
+      "[runtimes.live]\ncommand = [\"/bin/agent\"]\nlive_input = true\n"
+      "[runtimes.claude]\nlive_interrupt = false\n");
+  CHECK_FALSE(c.runtimes.at("scripted").live_input);  // other runtimes: off unless declared
+  CHECK_FALSE(c.runtimes.at("scripted").live_interrupt);
+  CHECK(c.runtimes.at("live").live_input);
+  CHECK_FALSE(c.runtimes.at("live").live_interrupt);
+  CHECK(c.runtimes.at("claude").live_input);  // the rest of the built-in claude runtime stays
+  CHECK_FALSE(c.runtimes.at("claude").live_interrupt);
+  CHECK(parse_err("[runtimes.x]\ncommand = [\"a\"]\nlive_input = 1\n")
+            .find("runtimes.x.live_input: expected true or false") != std::string::npos);
+  CHECK(parse_err("[runtimes.x]\ncommand = [\"a\"]\nlive_interrupt = true\n")
+            .find("runtimes.x.live_interrupt: needs live_input = true") != std::string::npos);
+}

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include <SQLiteCpp/SQLiteCpp.h>
+
 #include "store_test_support.h"
 
 using namespace drover;
@@ -324,4 +326,63 @@ TEST_CASE_FIXTURE(StoreFixture,
   CHECK(arrived(mark) == 1);
   test::must_write(*db, [](Tx& tx) { return tx.mail().claim_pending("w", 5); });
   CHECK(arrived(mark) == 0);
+}
+
+TEST_CASE_FIXTURE(StoreFixture, "mail: live mail is claimed into a running turn, and released") {
+  auto queued = send(*db, letter("op", "w"));  // next turn only
+  MailMessage l1 = letter("op", "w", "nudge");
+  l1.delivery = Delivery::live;
+  auto live1 = send(*db, l1);
+  MailMessage l2 = letter("op", "w", "nudge");
+  l2.delivery = Delivery::interrupt;
+  auto live2 = send(*db, l2);
+  MailMessage elsewhere = letter("op", "v", "nudge");
+  elsewhere.delivery = Delivery::live;
+  auto other = send(*db, elsewhere);
+  CHECK(test::must_read(*db, [&](Tx& tx) { return tx.mail().get(live2); })->delivery ==
+        Delivery::interrupt);
+  CHECK(test::must_read(*db, [](Tx& tx) { return tx.mail().agents_with_live_mail(); }) ==
+        std::vector<std::string>{"v", "w"});
+
+  auto claimed = test::must_write(*db, [](Tx& tx) { return tx.mail().claim_live("w", 7); });
+  CHECK(ids_of(claimed) == Ids{live1, live2});
+  CHECK(claimed[0].claimed_turn == 7);
+  // The queued message waits for the next turn; w has no live mail left.
+  CHECK(ids_of(test::must_read(*db, [](Tx& tx) { return tx.mail().pending_for("w"); })) ==
+        Ids{queued});
+  CHECK(test::must_read(*db, [](Tx& tx) { return tx.mail().agents_with_live_mail(); }) ==
+        std::vector<std::string>{"v"});
+  CHECK(test::must_write(*db, [](Tx& tx) { return tx.mail().claim_live("w", 7); }).empty());
+
+  // Unanswered: released by id, whatever else the turn holds.
+  test::must_write(*db, [](Tx& tx) { return tx.mail().claim_pending("w", 7); });
+  CHECK(test::must_write(*db, [&](Tx& tx) { return tx.mail().release({live2}); }) == 1);
+  CHECK(ids_of(test::must_read(*db, [](Tx& tx) { return tx.mail().claimed_by(7); })) ==
+        Ids{queued, live1});
+  CHECK(ids_of(test::must_read(*db, [](Tx& tx) { return tx.mail().pending_for("w"); })) ==
+        Ids{live2});
+  (void)other;
+}
+
+TEST_CASE_FIXTURE(StoreFixture, "mail: finding live mail reads the partial index, not the table") {
+  SQLite::Database raw(db_path.string(), SQLite::OPEN_READONLY);
+  auto plan_of = [&](const std::string& sql) {
+    SQLite::Statement plan(raw, "EXPLAIN QUERY PLAN " + sql);
+    std::string detail;
+    while (plan.executeStep()) detail += plan.getColumn(3).getString() + "\n";
+    return detail;
+  };
+  // The supervisor's question on every wake: only live mail nobody claimed is read.
+  auto all = plan_of(
+      "SELECT DISTINCT to_agent FROM messages WHERE live > 0 AND read_at IS NULL AND "
+      "claimed_turn IS NULL");
+  CAPTURE(all);
+  CHECK(all.find("messages_live") != std::string::npos);
+  // One agent's claim: a search by recipient (one of the two indexes that start with it).
+  auto one = plan_of(
+      "SELECT id FROM messages WHERE to_agent = 'w' AND live > 0 AND read_at IS NULL AND "
+      "claimed_turn IS NULL ORDER BY id");
+  CAPTURE(one);
+  CHECK(one.find("SEARCH messages USING INDEX") != std::string::npos);
+  CHECK(one.find("SCAN messages") == std::string::npos);
 }

@@ -69,7 +69,7 @@ TEST_CASE("schema: migrations are numbered 1, 2, ... and the last is current") {
     CHECK_FALSE(all[i].sql.empty());
   }
   CHECK(current_schema_version() == all.back().to_version);
-  CHECK(current_schema_version() == 7);
+  CHECK(current_schema_version() == 8);
 }
 
 TEST_CASE("store: a fresh file is created at the current schema version") {
@@ -103,7 +103,7 @@ TEST_CASE("store: a fresh file is created at the current schema version") {
   auto messages = columns_of(raw, "messages");
   for (const char* col :
        {"id", "from_agent", "to_agent", "subject", "body", "type", "priority", "thread_id",
-        "reply_to", "payload", "created_at", "read_at", "claimed_turn"}) {
+        "reply_to", "payload", "created_at", "read_at", "claimed_turn", "live"}) {
     CAPTURE(col);
     CHECK(messages.count(col) == 1);
   }

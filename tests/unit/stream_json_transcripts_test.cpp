@@ -225,6 +225,35 @@ TEST_CASE("transcripts: real CLI, resuming an unknown session") {
   CHECK(r.session_id == "00000000-0000-0000-0000-000000000000");
 }
 
+TEST_CASE("transcripts: real CLI, live input: one answer per message, one session") {
+  // Two user messages 4 s apart on one stdin, then an interrupt request with nothing to
+  // interrupt: init + answer + result per message, and a control_response (no event).
+  Transcript t = run("real/claude-2.1.197-live-input.ndjson");
+  CHECK(t.lines == 7);
+  CHECK(t.count[Kind::session_start] == 2);
+  CHECK(t.count[Kind::result] == 2);
+  CHECK(t.count[Kind::malformed] == 0);
+  CHECK(t.ignored == 1);  // the control_response
+  for (const auto& e : t.events) CHECK(e.session_id == t.first_session_id);
+}
+
+TEST_CASE("transcripts: real CLI, an interrupt ends the answer in progress, then the next") {
+  // Two messages queued together, an interrupt, a third message: the first two were
+  // answered together and cut short (error_during_execution), the third answered.
+  Transcript t = run("real/claude-2.1.197-live-input-interrupt.ndjson");
+  CHECK(t.count[Kind::result] == 2);
+  CHECK(t.count[Kind::malformed] == 0);
+  std::vector<const StreamEvent*> results;
+  for (const auto& e : t.events)
+    if (e.kind == Kind::result) results.push_back(&e);
+  REQUIRE(results.size() == 2);
+  CHECK(results[0]->is_error);
+  CHECK(results[0]->subtype == "error_during_execution");
+  CHECK(results[0]->num_turns == 2);
+  CHECK(results[1]->subtype == "success");
+  CHECK(results[1]->text == "Not logged in \xC2\xB7 Please run /login");
+}
+
 TEST_CASE("LineSplitter: any chunking gives the same lines") {
   for (const char* name :
        {"success-turn.ndjson", "noisy-turn.ndjson", "real/claude-2.1.328-not-logged-in.ndjson"}) {
