@@ -257,3 +257,36 @@ TEST_CASE("pause --now without a running turn is just a pause") {
   e2e::turn_ok(p, "alice");
   CHECK(e2e::last_turn(p, "alice")["outcome"] == "waiting");
 }
+
+TEST_CASE("budget: max_tokens; the capability's limit; the agent's own overrides it or 'none'") {
+  TempProject p;
+  e2e::init_for_manual_turns(p);
+  e2e::write_text(p.root() / ".drover/capabilities/thrifty.md",
+                  "+++\nterminal_mail = []\nmax_turns = 1\n+++\nA thrifty coordinator.\n");
+  e2e::sling_parked(p, {"alice", "--capability", "thrifty", "#!say first"});
+  e2e::sling_parked(p, {"bob", "--capability", "coordinator", "--max-tokens", "1", "#!say first"});
+  e2e::turn_ok(p, "alice");
+  e2e::turn_ok(p, "bob");
+  e2e::nudge_parked(p, "alice", "#!say second");
+  e2e::nudge_parked(p, "bob", "#!say second");
+
+  auto a = e2e::turn(p, "alice");  // the capability's max_turns = 1
+  CHECK(a.code == 4);
+  CHECK(contains(a.err, "budget: 1 turn of 1"));
+  auto b = e2e::turn(p, "bob");
+  CHECK(b.code == 4);
+  CHECK(contains(b.err, "tokens of 1"));
+  CHECK(e2e::ok(p, {"--json", "budget", "alice"}).json()["capability"]["max_turns"] == 1);
+  REQUIRE(budget_mail_to(p, "operator").size() == 2);
+
+  // alice's own limit overrides its capability's; bob's own goes and none applies.
+  e2e::ok(p, {"budget", "alice", "--max-turns", "2"});
+  e2e::ok(p, {"budget", "bob", "--max-tokens", "none"});
+  CHECK(e2e::agent_row(p, "bob")["max_tokens"].is_null());
+  e2e::ok(p, {"unpause", "alice"});
+  e2e::ok(p, {"unpause", "bob"});
+  e2e::turn_ok(p, "alice");
+  e2e::turn_ok(p, "bob");
+  CHECK(e2e::turn_count(p, "alice") == 2);
+  CHECK(e2e::turn_count(p, "bob") == 2);
+}
