@@ -36,7 +36,7 @@ std::vector<Word> collect(const CLI::App& app) {
 }
 
 // Commands whose first word is an agent name, and flags whose value is one.
-const char* const kAgentCommands = "log status nudge stop resume report turn pause unpause";
+const char* const kAgentCommands = "log status nudge stop resume report turn pause unpause budget";
 const char* const kAgentFlags = "--to --from --parent --agent";
 // How many of the newest messages `--list mail` offers.
 constexpr int kMailIds = 50;

@@ -1,6 +1,7 @@
 // drover pause <agent> [--reason R] | --all, drover unpause <agent> | --all (issue 17,
 // docs/steering.md "Pause"): a paused agent starts no new turn; its mail waits. Works with
-// or without a supervisor: both read the pause where they decide a start.
+// or without a supervisor: both read the pause where they decide a start. `--now` also
+// ends the running turn as interrupted (its mail released, to run after `unpause`).
 #include <CLI/CLI.hpp>
 #include <memory>
 
@@ -10,6 +11,7 @@
 #include "cli/wake.h"
 #include "core/names.h"
 #include "core/pause.h"
+#include "runner/stop_agent.h"
 
 namespace drover::cli {
 
@@ -18,8 +20,25 @@ namespace {
 struct PauseOptions {
   std::optional<std::string> agent;
   bool all = false;
+  bool now = false;
   std::string reason;
 };
+
+// pause --now: ends the running turns of `agents` (each recorded as interrupted by the
+// pause transaction); the number that had one.
+Result<int> interrupt_turns(Context& ctx, const std::vector<std::string>& agents) {
+  auto p = ctx.project();
+  if (!p) return p.error();
+  auto cfg = ctx.config_or_defaults();
+  if (!cfg) return cfg.error();
+  int ended = 0;
+  for (const auto& agent : agents) {
+    auto r = runner::interrupt_turn(*p, agent, cfg->turn.kill_grace);
+    if (!r) return r.error();
+    ended += r->signalled;
+  }
+  return ended;
+}
 
 Status check_target(const PauseOptions& o, const char* cmd) {
   if (o.all == o.agent.has_value())
@@ -46,25 +65,50 @@ Status run_pause(Context& ctx, const PauseOptions& o) {
   auto st = ctx.store();
   if (!st) return st.error();
   if (o.all) {
-    auto c = estop_on(**st);
+    auto c = estop_on(**st, o.now);
     if (!c) return c.error();
+    int ended = 0;
+    if (o.now) {
+      auto n = interrupt_turns(ctx, c->live);
+      if (!n) return n.error();
+      ended = *n;
+    }
     ctx.out.document({{"estop", true},
                       {"since", c->since},
                       {"changed", c->changed},
-                      {"turns_running", c->turns_running}});
-    ctx.out.info(c->changed ? estop_summary(c->turns_running)
-                            : "already paused all agents (since " + c->since + "); " +
-                                  std::to_string(c->turns_running) + " turn(s) still running");
+                      {"turns_running", o.now ? 0 : c->turns_running},
+                      {"turns_interrupted", ended}});
+    if (o.now)
+      ctx.out.info("paused all agents: no new turn starts; " + std::to_string(ended) +
+                   (ended == 1 ? " turn" : " turns") +
+                   " interrupted (their mail waits for 'drover unpause --all')");
+    else
+      ctx.out.info(c->changed ? estop_summary(c->turns_running)
+                              : "already paused all agents (since " + c->since + "); " +
+                                    std::to_string(c->turns_running) + " turn(s) still running");
     return ok_status();
   }
-  auto c = pause_agent(**st, *o.agent, o.reason);
+  auto c = pause_agent(**st, *o.agent, o.reason, o.now);
   if (!c) return c.error();
-  ctx.out.document(change_json(*c));
+  bool interrupted = false;
+  if (o.now) {
+    auto n = interrupt_turns(ctx, {*o.agent});
+    if (!n) return n.error();
+    interrupted = *n > 0;
+  }
+  auto doc = change_json(*c);
+  if (o.now) {
+    doc["in_turn"] = false;
+    doc["turn_interrupted"] = interrupted;
+  }
+  ctx.out.document(doc);
+  std::string turn_note = interrupted ? " (its running turn was interrupted; its mail waits)"
+                          : c->in_turn && !o.now ? " (its running turn finishes normally)"
+                                                 : "";
   if (!c->changed)
-    ctx.out.info(*o.agent + " is already paused (since " + c->paused_at.value_or("?") + ")");
-  else
-    ctx.out.info("paused " + *o.agent + ": no new turn starts; its mail waits" +
-                 (c->in_turn ? " (its running turn finishes normally)" : ""));
+    ctx.out.info(*o.agent + " is already paused (since " + c->paused_at.value_or("?") + ")" +
+                 (interrupted ? turn_note : ""));
+  else ctx.out.info("paused " + *o.agent + ": no new turn starts; its mail waits" + turn_note);
   return ok_status();
 }
 
@@ -99,6 +143,8 @@ void install_pause(CLI::App* cmd, Context& ctx) {
   cmd->add_option("agent", o->agent, "agent name");
   cmd->add_flag("--all", o->all, "the E-stop: no turn starts for any agent until 'unpause --all'");
   cmd->add_option("--reason", o->reason, "why (shown by 'drover status AGENT')");
+  cmd->add_flag("--now", o->now,
+                "also end the running turn now, as interrupted (its mail waits for 'unpause')");
   on_run(cmd, ctx, [&ctx, o] { return run_pause(ctx, *o); });
 }
 

@@ -11,6 +11,7 @@
 #include "cli/mail_common.h"
 #include "cli/registry.h"
 #include "cli/wake.h"
+#include "core/budget.h"
 #include "core/clock.h"
 #include "core/doctor_report.h"
 #include "core/names.h"
@@ -31,6 +32,7 @@ struct SlingOptions {
   std::string agent;
   std::vector<std::string> task_words;
   std::optional<std::string> file, capability, parent, task_id, runtime, model, base_branch;
+  std::optional<std::string> max_cost, max_turns, max_tokens;  // the agent's own budget
   bool wait = false, no_start = false, replace = false, worktree = false;
 };
 
@@ -86,6 +88,7 @@ Status check_sling_options(const SlingOptions& o) {
 // What one sling writes, settled before its transaction.
 struct SlingPlan {
   std::string task, capability, runtime, from;
+  BudgetLimits budget;
   std::optional<runner::CreatedWorktree> wt;
 };
 
@@ -168,6 +171,7 @@ Session slung_session(store::Tx& tx, const SlingOptions& o, const SlingPlan& pla
   s.task = plan.task;
   s.task_id = o.task_id;
   s.parent = o.parent;
+  s.budget = plan.budget;
   if (o.parent)
     if (auto parent = tx.sessions().get(*o.parent)) s.depth = parent->depth + 1;
   s.state = SessionState::booting;
@@ -239,8 +243,28 @@ void warn_root_refusal(Context& ctx, const Config& cfg, const std::string& runti
   ctx.out.alert("drover: warning: " + doctor::root_refusal_warning(runtime));
 }
 
+// --max-cost, --max-turns, --max-tokens: the agent's own limits (core/budget.h).
+Result<BudgetLimits> sling_budget(const SlingOptions& o) {
+  BudgetLimits b;
+  if (o.max_cost) {
+    auto v = parse_cost_limit(*o.max_cost, "--max-cost");
+    if (!v) return v.error();
+    b.max_cost_usd = *v;
+  }
+  for (auto [text, flag, out] : {std::tuple{&o.max_turns, "--max-turns", &b.max_turns},
+                                 std::tuple{&o.max_tokens, "--max-tokens", &b.max_tokens}}) {
+    if (!*text) continue;
+    auto v = parse_count_limit(**text, flag);
+    if (!v) return v.error();
+    *out = *v;
+  }
+  return b;
+}
+
 Status run_sling(Context& ctx, const SlingOptions& o) {
   DROVER_TRY(check_sling_options(o));
+  auto budget = sling_budget(o);
+  if (!budget) return budget.error();
   auto task = read_task(o);
   if (!task) return task.error();
   auto p = ctx.project();
@@ -248,6 +272,7 @@ Status run_sling(Context& ctx, const SlingOptions& o) {
   auto cfg = ctx.config();
   if (!cfg) return cfg.error();
   SlingPlan plan;
+  plan.budget = *budget;
   plan.task = std::move(*task);
   DROVER_TRY(choose_capability_and_runtime(o, *p, *cfg, plan));
   warn_root_refusal(ctx, *cfg, plan.runtime);
@@ -293,6 +318,9 @@ void install_sling(CLI::App* cmd, Context& ctx) {
                 "run the agent in its own git worktree on branch drover/<agent>");
   cmd->add_option("--base-branch", o->base_branch,
                   "branch or commit the worktree starts from (default: HEAD)");
+  cmd->add_option("--max-cost", o->max_cost, "its budget: at most this many USD over all turns");
+  cmd->add_option("--max-turns", o->max_turns, "its budget: at most this many turns");
+  cmd->add_option("--max-tokens", o->max_tokens, "its budget: at most this many tokens");
   on_run(cmd, ctx, [&ctx, o] { return run_sling(ctx, *o); });
 }
 

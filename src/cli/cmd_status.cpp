@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 
+#include "cli/budget_view.h"
 #include "cli/context.h"
 #include "cli/live_view.h"
 #include "cli/registry.h"
@@ -248,16 +249,19 @@ struct Detail {
   std::vector<TurnRecord> turns;
   std::vector<MailMessage> pending;
   CostTotals costs;
+  BudgetView budget;
 };
 
 Status run_detail(Context& ctx, const std::string& name, const ProjectPaths& p, store::Store& st) {
+  auto cfg = ctx.config_or_defaults();
+  if (!cfg) return cfg.error();
   DROVER_TRY(validate_agent_name(name));
   auto d = st.read<Detail>([&](store::Tx& tx) -> Result<Detail> {
     auto s = tx.sessions().get(name);
     if (!s)
       return make_error(Errc::not_found, "no agent named '" + name + "' (see 'drover status')");
     return Detail{*s, tx.turns().recent(name, 10), tx.mail().pending_for(name),
-                  tx.turns().costs_of(name)};
+                  tx.turns().costs_of(name), read_budget_view(tx, p, *cfg, *s)};
   });
   if (!d) return d.error();
   TurnProbe probe = probe_turn(p, name);
@@ -272,6 +276,7 @@ Status run_detail(Context& ctx, const std::string& name, const ProjectPaths& p, 
   agent["input_tokens"] = d->costs.input_tokens;
   agent["output_tokens"] = d->costs.output_tokens;
   agent["turn_process"] = probe_json(probe);
+  agent["budget"] = budget_view_json(d->budget);
   ctx.out.document({{"agent", agent}, {"turns", turns}, {"pending_mail", pending}});
 
   const Session& s = d->session;
@@ -293,6 +298,9 @@ Status run_detail(Context& ctx, const std::string& name, const ProjectPaths& p, 
       field("capability", escape_control(s.capability) + ", runtime " + escape_control(s.runtime) +
                               (s.model ? ", model " + escape_control(*s.model) : ""));
   if (s.parent) text += field("parent", escape_control(*s.parent));
+  if (d->budget.effective.any())
+    text += field("budget", usage_text(d->budget.effective, d->budget.spent) + " ('drover budget " +
+                                escape_control(s.name) + "' for more)");
   text += field("task", one_line_summary(s.task, 100));
   text += field("created", s.created_at);
   text += field("last activity", s.last_activity + " (" + age_since(s.last_activity) + " ago)");

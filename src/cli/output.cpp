@@ -130,7 +130,10 @@ void write_session(JsonWriter& w, const Session& s) {
       .member("merged_at", s.merged_at)
       .member("paused", s.paused_at.has_value())
       .member("paused_at", s.paused_at)
-      .member("pause_reason", s.pause_reason);
+      .member("pause_reason", s.pause_reason)
+      .member("max_cost_usd", s.budget.max_cost_usd)
+      .member("max_turns", s.budget.max_turns)
+      .member("max_tokens", s.budget.max_tokens);
 }
 
 nlohmann::json session_json(const Session& s) {

@@ -41,10 +41,11 @@ PauseChange change_of(const Session& s, bool changed) {
 }  // namespace
 
 Result<PauseChange> pause_agent(store::Store& st, const std::string& agent,
-                                const std::string& reason) {
+                                const std::string& reason, bool now) {
   return st.write<PauseChange>([&](store::Tx& tx) -> Result<PauseChange> {
     auto s = pause_target(tx, agent, "pause");
     if (!s) return s.error();
+    if (now) tx.sessions().request_pause_now(agent);
     if (s->paused_at) return change_of(*s, false);
     auto now = now_timestamp();
     tx.sessions().set_pause(agent, now, reason);
@@ -69,12 +70,16 @@ Result<PauseChange> unpause_agent(store::Store& st, const std::string& agent) {
   });
 }
 
-Result<EstopChange> estop_on(store::Store& st) {
+Result<EstopChange> estop_on(store::Store& st, bool now) {
   return st.write<EstopChange>([&](store::Tx& tx) -> Result<EstopChange> {
     EstopChange c;
     c.changed = tx.settings().set_if_absent(kEstopKey, now_timestamp());
     c.since = tx.settings().get(kEstopKey).value_or("");
-    for (const auto& s : tx.sessions().live()) c.turns_running += s.state == SessionState::in_turn;
+    if (now) tx.sessions().request_pause_now(std::nullopt);
+    for (const auto& s : tx.sessions().live()) {
+      c.turns_running += s.state == SessionState::in_turn;
+      if (now) c.live.push_back(s.name);
+    }
     return c;
   });
 }

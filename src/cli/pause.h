@@ -4,6 +4,7 @@
 // signals a process (a running turn finishes normally) or changes a session's state.
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/result.h"
 
@@ -22,19 +23,23 @@ struct PauseChange {
 };
 
 // Errors: not_found (with a suggestion) for no such agent; conflict for a finished one.
+// `now` (pause --now) also records, in the same transaction, that its running turn is to
+// settle as interrupted; the caller then ends that turn (runner::interrupt_turn).
 Result<PauseChange> pause_agent(store::Store& st, const std::string& agent,
-                                const std::string& reason);
+                                const std::string& reason, bool now = false);
 Result<PauseChange> unpause_agent(store::Store& st, const std::string& agent);
 
 struct EstopChange {
   bool changed = false;  // pause --all: false when the E-stop was already on
   std::string since;     // pause --all: when it was set
   int turns_running = 0;
-  int agents_unpaused = 0;  // unpause --all: paused agents released
+  int agents_unpaused = 0;        // unpause --all: paused agents released
+  std::vector<std::string> live;  // pause --all --now: the live agents (their turns end)
 };
 
 // The E-stop: no turn starts anywhere until estop_off. Recorded in the settings table.
-Result<EstopChange> estop_on(store::Store& st);
+// `now`: as pause_agent's, for every live agent.
+Result<EstopChange> estop_on(store::Store& st, bool now = false);
 // Clears the E-stop and every agent's own pause.
 Result<EstopChange> estop_off(store::Store& st);
 

@@ -17,6 +17,7 @@ const CommandEntry kCommands[] = {
     {"stop", "stop an agent (or --all), killing its running turn", install_stop},
     {"pause", "pause an agent (or --all: the E-stop): no new turn starts", install_pause},
     {"unpause", "let a paused agent (or --all) take turns again", install_unpause},
+    {"budget", "show or set an agent's budget: cost, turns, tokens", install_budget},
     {"resume", "continue a finished agent in its stored session", install_resume},
     {"log", "an agent's timeline: turns, tools, text, results, warnings", install_log},
     {"report", "an agent's final report: outcome, turns, costs, worktree, mail, result",

@@ -39,6 +39,7 @@ void install_nudge(CLI::App* cmd, Context& ctx);
 void install_stop(CLI::App* cmd, Context& ctx);
 void install_resume(CLI::App* cmd, Context& ctx);
 void install_pause(CLI::App* cmd, Context& ctx);
+void install_budget(CLI::App* cmd, Context& ctx);
 void install_unpause(CLI::App* cmd, Context& ctx);
 void install_log(CLI::App* cmd, Context& ctx);
 void install_report(CLI::App* cmd, Context& ctx);

@@ -65,6 +65,15 @@ Result<Capability> parse_capability(std::string_view name, std::string_view text
       (key == "first_output_timeout" ? c.first_output_timeout
        : key == "stall_timeout"      ? c.stall_timeout
                                      : c.max_duration) = *d;
+    } else if (key == "max_cost_usd") {
+      auto d = v.value<double>();  // an integer is a cost too
+      if (!d || !(*d > 0) || !(v.is_floating_point() || v.is_integer()))
+        return fail(key + ": expected a cost in USD greater than 0");
+      c.budget.max_cost_usd = *d;
+    } else if (key == "max_turns" || key == "max_tokens") {
+      auto n = v.value_exact<std::int64_t>();
+      if (!n || *n <= 0) return fail(key + ": expected a whole number greater than 0");
+      (key == "max_turns" ? c.budget.max_turns : c.budget.max_tokens) = *n;
     } else {
       return fail("unknown key '" + key + "'");
     }

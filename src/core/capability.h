@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/budget.h"
 #include "core/duration.h"
 #include "core/result.h"
 
@@ -18,6 +19,7 @@ struct Capability {
   std::optional<std::string> runtime;
   std::optional<std::string> model;
   std::optional<Millis> first_output_timeout, stall_timeout, max_duration;
+  BudgetLimits budget;       // max_cost_usd, max_turns, max_tokens
   std::string instructions;  // the markdown after the front matter
 };
 

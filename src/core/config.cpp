@@ -1,6 +1,7 @@
 #include "core/config.h"
 
 #include <toml++/toml.h>
+#include <limits>
 #include <set>
 
 #include "core/assets.h"
@@ -75,6 +76,29 @@ class Reader {
     auto v = n->value_exact<std::string>();
     if (!v || v->empty()) return fail(section + "." + key, "expected a non-empty string");
     out = *v;
+    return ok_status();
+  }
+
+  // A positive number (integer or float) read as a double.
+  Status positive_number(const toml::table& t, const std::string& section, const char* key,
+                         std::optional<double>& out) {
+    const toml::node* n = t.get(key);
+    if (!n) return ok_status();
+    std::string full = section + "." + key;
+    if (!n->is_floating_point() && !n->is_integer())
+      return fail(full, "expected a number (a cost in USD)");
+    double v = *n->value<double>();
+    if (!(v > 0)) return fail(full, "must be greater than 0");
+    out = v;
+    return ok_status();
+  }
+
+  Status positive_count(const toml::table& t, const std::string& section, const char* key,
+                        std::optional<std::int64_t>& out) {
+    if (!t.get(key)) return ok_status();
+    std::int64_t v = 0;
+    DROVER_TRY(integer(t, section, key, 1, std::numeric_limits<std::int64_t>::max(), v));
+    out = v;
     return ok_status();
   }
 
@@ -175,6 +199,21 @@ Status parse_defaults_table(const toml::table& root, Reader& r, Config& c) {
   return ok_status();
 }
 
+Status parse_budget_table(const toml::table& root, Reader& r, Config& c) {
+  auto budget = section(root, "budget", r);
+  if (!budget) return budget.error();
+  const toml::table* t = *budget;
+  if (!t) return ok_status();
+  const std::string n = "budget";
+  DROVER_TRY(
+      r.known_keys(*t, n, {"max_cost_usd", "max_turns", "max_tokens", "project_max_cost_usd"}));
+  DROVER_TRY(r.positive_number(*t, n, "max_cost_usd", c.budget.agent.max_cost_usd));
+  DROVER_TRY(r.positive_count(*t, n, "max_turns", c.budget.agent.max_turns));
+  DROVER_TRY(r.positive_count(*t, n, "max_tokens", c.budget.agent.max_tokens));
+  DROVER_TRY(r.positive_number(*t, n, "project_max_cost_usd", c.budget.project_max_cost_usd));
+  return ok_status();
+}
+
 // One [runtimes.NAME] table. The built-in claude runtime is the starting point for a
 // table of that name (any key may be left out); any other runtime must give its command,
 // and its argument lists default to empty.
@@ -237,10 +276,11 @@ Result<Config> parse_config(std::string_view text, std::string_view file_label) 
   if (!root) return root.error();
   Config c;
   Reader r(file_label);
-  DROVER_TRY(r.known_keys(*root, "", {"supervisor", "turn", "defaults", "runtimes"}));
+  DROVER_TRY(r.known_keys(*root, "", {"supervisor", "turn", "defaults", "budget", "runtimes"}));
   DROVER_TRY(parse_supervisor_table(*root, r, c));
   DROVER_TRY(parse_turn_table(*root, r, c));
   DROVER_TRY(parse_defaults_table(*root, r, c));
+  DROVER_TRY(parse_budget_table(*root, r, c));
   DROVER_TRY(parse_runtimes_table(*root, r, c));
   if (!c.runtimes.count(c.defaults.runtime))
     return r.fail("defaults.runtime", "names runtime '" + c.defaults.runtime +

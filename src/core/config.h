@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/budget.h"
 #include "core/duration.h"
 #include "core/result.h"
 
@@ -46,6 +47,10 @@ struct Config {
     std::string runtime = "claude";
     std::string capability = "builder";
   } defaults;
+  struct {
+    BudgetLimits agent;  // per agent, unless its capability or the agent itself sets one
+    std::optional<double> project_max_cost_usd;  // the whole project, per local day
+  } budget;
   std::map<std::string, RuntimeConfig> runtimes;
 
   Config();  // all defaults, including the claude runtime

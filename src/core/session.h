@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "core/budget.h"
 #include "core/session_state.h"
 
 namespace drover {
@@ -39,6 +40,9 @@ struct Session {
   std::optional<std::string> merged_at;
   std::optional<std::string> paused_at;  // paused (no new turn) since; core/pause.h
   std::optional<std::string> pause_reason;
+  // `pause --now`: the running turn settles as interrupted (its mail released), not failed.
+  bool pause_now = false;
+  BudgetLimits budget;  // the agent's own limits (sling --max-cost, drover budget); core/budget.h
 };
 
 }  // namespace drover

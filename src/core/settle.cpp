@@ -60,7 +60,9 @@ SettleDecision decide_settle(const TurnObservation& obs, const SettleContext& ct
   if (obs.interrupted) {
     d.outcome = TurnOutcome::interrupted;
     d.event = SessionEvent::turn_interrupted;
-    d.reason = "turn interrupted by supervisor shutdown";
+    d.reason =
+        "turn interrupted by " +
+        (obs.interrupted_by.empty() ? std::string("supervisor shutdown") : obs.interrupted_by);
     d.mail_read = false;
     return d;
   }

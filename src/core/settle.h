@@ -15,6 +15,7 @@ namespace drover {
 struct TurnObservation {
   bool stop_requested = false;  // the operator stopped the agent during the turn
   bool interrupted = false;     // supervisor shutdown stopped the turn (resumable)
+  std::string interrupted_by;   // what interrupted it, when not a supervisor shutdown
   bool stalled = false;         // a watchdog budget ran out
   std::string stall_reason;     // "no output for 10m", …
   bool has_result = false;

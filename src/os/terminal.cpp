@@ -37,6 +37,16 @@ TimePoint local_day_start(std::chrono::year_month_day day) {
   return std::chrono::system_clock::from_time_t(secs);
 }
 
+TimePoint local_day_start_of(TimePoint now) {
+  std::time_t secs = std::chrono::system_clock::to_time_t(now);
+  std::tm tm{};
+  if (::localtime_r(&secs, &tm) == nullptr) return now;
+  return local_day_start(
+      std::chrono::year_month_day{std::chrono::year{tm.tm_year + 1900},
+                                  std::chrono::month{static_cast<unsigned>(tm.tm_mon + 1)},
+                                  std::chrono::day{static_cast<unsigned>(tm.tm_mday)}});
+}
+
 std::size_t terminal_columns(int fd) {
   if (::isatty(fd) == 0) return 0;
   winsize ws{};

@@ -16,6 +16,10 @@ std::string local_date_time(TimePoint t);
 // time after it when a clock change skips midnight).
 TimePoint local_day_start(std::chrono::year_month_day day);
 
+// The first instant of the local calendar day `now` falls on (budgets: the project's cost
+// "today", as `costs --by day` counts days).
+TimePoint local_day_start_of(TimePoint now);
+
 // The width of the terminal on `fd`, or 0 when it is not a terminal (a pipe, a file).
 std::size_t terminal_columns(int fd);
 

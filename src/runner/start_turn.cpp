@@ -11,6 +11,7 @@
 #include "core/text.h"
 #include "os/fd_io.h"
 #include "os/files.h"
+#include "runner/budget_check.h"
 #include "runner/prepared_turn.h"
 #include "store/events.h"
 #include "store/mail.h"
@@ -89,23 +90,29 @@ struct Claimed {
   Session session;
   std::int64_t turn_id = 0;
   std::vector<MailMessage> mail;
+  std::optional<std::string> over_budget;  // no turn: the agent was paused for this reason
+};
+
+struct Pending {
+  std::size_t mail = 0;
+  std::string capability;
 };
 
 // Nothing to do for an agent that is gone, finished, stopping or without pending mail:
 // no lock, no spawn, no state change (SPEC §5.1.7).
-Result<std::size_t> pending_mail(RunnerContext& ctx, const std::string& agent) {
-  return ctx.store->read<std::size_t>([&](store::Tx& tx) -> Result<std::size_t> {
+Result<Pending> pending_mail(RunnerContext& ctx, const std::string& agent) {
+  return ctx.store->read<Pending>([&](store::Tx& tx) -> Result<Pending> {
     auto s = tx.sessions().get(agent);
     if (!s) return make_error(Errc::not_found, "no agent named '" + agent + "'");
-    if (is_terminal(s->state) || s->stop_requested) return std::size_t{0};
+    if (is_terminal(s->state) || s->stop_requested) return Pending{0, s->capability};
     if (auto why = paused_in(tx, *s)) return paused_error(*why);
-    return tx.mail().pending_for(agent).size();
+    return Pending{tx.mail().pending_for(agent).size(), s->capability};
   });
 }
 
 // Under the lock: re-read the session (the caller's view may be stale), create the turn
 // row and claim the pending mail, in one transaction. The state does not change yet.
-Result<Claimed> claim(RunnerContext& ctx, const std::string& agent) {
+Result<Claimed> claim(RunnerContext& ctx, const std::string& agent, const BudgetBasis& budget) {
   return ctx.store->write<Claimed>([&](store::Tx& tx) -> Result<Claimed> {
     auto s = tx.sessions().get(agent);
     if (!s) return make_error(Errc::not_found, "no agent named '" + agent + "'");
@@ -115,15 +122,17 @@ Result<Claimed> claim(RunnerContext& ctx, const std::string& agent) {
                         "agent '" + agent + "' is " + std::string(to_string(s->state)));
     // Read in the transaction that claims: a pause committed before it wins.
     if (auto why = paused_in(tx, *s)) return paused_error(*why);
+    // The budget, in the same transaction: one indexed aggregate per limit kind.
+    if (auto over = pause_if_over_budget(tx, *s, budget)) return Claimed{*s, 0, {}, over};
     auto id = tx.turns().create(agent, now_timestamp(), s->runtime_session_id, tx.mail().max_id());
     if (tx.mail().claim_pending(agent, id) == 0)
       return make_error(Errc::conflict, "no pending mail");  // rolls back
-    return Claimed{*s, id, tx.mail().claimed_by(id)};
+    return Claimed{*s, id, tx.mail().claimed_by(id), std::nullopt};
   });
 }
 
 // The claimed turn's prompt, budgets and stop policy.
-void prepare(RunnerContext& ctx, PreparedTurn& t, Claimed& c) {
+void prepare(RunnerContext& ctx, PreparedTurn& t, Claimed& c, Capability capability) {
   t.session = c.session;
   t.turn_id = c.turn_id;
   t.resume_id = t.session.runtime_session_id;
@@ -133,7 +142,7 @@ void prepare(RunnerContext& ctx, PreparedTurn& t, Claimed& c) {
                   t.agent, t.resume_id->size());
     t.resume_id.reset();
   }
-  t.capability = load_capability(ctx, t.session.capability);
+  t.capability = std::move(capability);
   std::string workdir = t.session.worktree.value_or(ctx.paths.root.string());
   PromptInput in{&t.session, &t.capability, workdir, c.mail, !t.resume_id.has_value()};
   t.user_line = user_turn_line(render_turn_text(in));
@@ -290,7 +299,7 @@ StartResult start_turn(boost::asio::io_context& io, RunnerContext& ctx, const Tu
     return is_paused_error(pending.error())
                ? result(Kind::paused, pending.error().message.substr(8))
                : result(Kind::failed, pending.error().message);
-  if (*pending == 0) return result(Kind::no_work, "no pending mail for " + agent);
+  if (pending->mail == 0) return result(Kind::no_work, "no pending mail for " + agent);
   for (const auto& dir : {ctx.paths.agent_dir(agent), ctx.paths.agent_logs(agent)})
     if (auto st = os::make_private_dirs(dir); !st)
       return result(kind_of(st.error(), Kind::failed), st.error().message);
@@ -305,14 +314,22 @@ StartResult start_turn(boost::asio::io_context& io, RunnerContext& ctx, const Tu
         lease.error().message);
   t.lease = std::move(*lease);
 
-  auto claimed = claim(ctx, agent);
+  Capability capability = load_capability(ctx, pending->capability);
+  auto basis = budget_basis(ctx.config, capability);
+  auto claimed = claim(ctx, agent, basis);
   if (!claimed) {
     if (is_paused_error(claimed.error()))
       return result(Kind::paused, claimed.error().message.substr(8));
     return result(claimed.error().code == Errc::conflict ? Kind::no_work : Kind::failed,
                   claimed.error().message);
   }
-  prepare(ctx, t, *claimed);
+  if (claimed->over_budget) {
+    ctx.log->info("{}: over budget ({}): paused, no turn started", agent, *claimed->over_budget);
+    return result(Kind::paused, "agent '" + agent + "' is paused (" + *claimed->over_budget +
+                                    "); raise its limit ('drover budget " + agent +
+                                    "') and run 'drover unpause " + agent + "'");
+  }
+  prepare(ctx, t, *claimed, std::move(capability));
   if (auto failed = launch(ctx, t, claimed->mail.size())) {
     if (t.cgroup) (void)end_turn_cgroup(ctx.paths, agent);
     (void)t.lease.unpublish();

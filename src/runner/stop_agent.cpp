@@ -99,6 +99,23 @@ Result<StopReport> settle_without_runner(const ProjectPaths& paths, store::Store
 
 }  // namespace
 
+Result<InterruptReport> interrupt_turn(const ProjectPaths& paths, const std::string& agent,
+                                       std::chrono::milliseconds grace) {
+  InterruptReport out;
+  StopPolicy policy = default_stop_policy(grace);
+  auto deadline = std::chrono::steady_clock::now() + kRunnerSettleWait;
+  while (lease_held(paths, agent)) {
+    if (std::chrono::steady_clock::now() >= deadline)
+      return make_error(Errc::failed,
+                        "the runner of '" + agent + "' did not settle its turn in time");
+    StopReport rep;
+    if (auto r = stop_published_turn(paths, agent, policy, true, rep); !r) return r.error();
+    out.signalled = out.signalled || rep.signalled;
+    std::this_thread::sleep_for(kPoll);  // waiting for the runner's settle transaction
+  }
+  return out;
+}
+
 Result<StopReport> stop_agent(const ProjectPaths& paths, const Config& config, store::Store& st,
                               const std::string& agent, std::chrono::milliseconds grace) {
   (void)config;

@@ -28,4 +28,17 @@ struct StopReport {
 Result<StopReport> stop_agent(const ProjectPaths& paths, const Config& config, store::Store& store,
                               const std::string& agent, std::chrono::milliseconds grace);
 
+// `pause --now` (docs/steering.md "Pause"): ends the agent's running turn without stopping
+// the agent. The caller has recorded the request on the session (Sessions::
+// request_pause_now) and the pause, so the runner settles the turn as `interrupted`, its
+// mail released. Signals the turn's group (as stop does) while a runner holds the turn
+// lock, and returns once none does. No runner: no running turn to end (a dead runner's turn
+// is recovery's). Errors: failed when the group survived SIGKILL or the runner did not
+// settle in time.
+struct InterruptReport {
+  bool signalled = false;  // a live turn group was signalled
+};
+Result<InterruptReport> interrupt_turn(const ProjectPaths& paths, const std::string& agent,
+                                       std::chrono::milliseconds grace);
+
 }  // namespace drover::runner

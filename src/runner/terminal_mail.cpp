@@ -5,13 +5,17 @@
 
 namespace drover::runner {
 
-std::vector<std::string> terminal_mail_of(const ProjectPaths& paths,
-                                          const std::string& capability) {
+Capability capability_of(const ProjectPaths& paths, const std::string& capability) {
   auto path = paths.capabilities() / (capability + ".md");
   auto text = os::read_file(path);
   if (text)
-    if (auto cap = parse_capability(capability, *text, path.string())) return cap->terminal_mail;
-  return default_capability(capability).terminal_mail;
+    if (auto cap = parse_capability(capability, *text, path.string())) return *cap;
+  return default_capability(capability);
+}
+
+std::vector<std::string> terminal_mail_of(const ProjectPaths& paths,
+                                          const std::string& capability) {
+  return capability_of(paths, capability).terminal_mail;
 }
 
 }  // namespace drover::runner

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "core/capability.h"
 #include "core/paths.h"
 
 namespace drover::runner {
@@ -11,5 +12,8 @@ namespace drover::runner {
 // From .drover/capabilities/<capability>.md; the default (worker_done, result) when the
 // file is missing or does not parse (the runner logs that when it loads it for a turn).
 std::vector<std::string> terminal_mail_of(const ProjectPaths& paths, const std::string& capability);
+
+// The whole definition, read the same way (`drover budget` and `status` show its limits).
+Capability capability_of(const ProjectPaths& paths, const std::string& capability);
 
 }  // namespace drover::runner

@@ -130,6 +130,15 @@ Result<RunSettled> settle_run(store::Store& store, const SettlePolicy& policy, c
     sc.terminal_mail_before = terminal_mail_observed(tx, e.agent, e.terminal_mail);
     TurnObservation how = e.how;
     how.stop_requested = how.stop_requested || s->stop_requested;
+    if (s->pause_now) {  // `pause --now`: unless the turn got to a clean end first
+      tx.sessions().clear_pause_now(e.agent);
+      bool clean = how.has_result && !how.result_is_error && !how.signal &&
+                   (!how.exit_code || *how.exit_code == 0);
+      if (!clean && !how.stop_requested) {
+        how.interrupted = true;
+        how.interrupted_by = "pause --now";
+      }
+    }
     RunSettled out;
     SettleDecision& d = out.decision;
     d = decide_settle(how, sc);

@@ -143,8 +143,21 @@ CREATE INDEX messages_live ON messages(to_agent, id)
   WHERE live > 0 AND read_at IS NULL AND claimed_turn IS NULL;
 )SQL";
 
-constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4},
-                                     {5, kV5}, {6, kV6}, {7, kV7}, {8, kV8}};
+// Version 9: budgets and `pause --now` (issue 17). An agent's own limits (NULL: none; its
+// capability's or the config's apply); pause_now asks the settle of the running turn to
+// record it as interrupted. turns_started serves the project's cost today: a range of
+// started_at. It covers every column the cost sums read (as turns_costs does), so the
+// sums since a time that SQLite plans through it (costs --since) read it alone too.
+constexpr std::string_view kV9 = R"SQL(
+ALTER TABLE sessions ADD COLUMN max_cost_usd REAL;
+ALTER TABLE sessions ADD COLUMN max_turns INTEGER;
+ALTER TABLE sessions ADD COLUMN max_tokens INTEGER;
+ALTER TABLE sessions ADD COLUMN pause_now INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX turns_started ON turns(started_at, pid, cost_usd, input_tokens, output_tokens, agent);
+)SQL";
+
+constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}, {5, kV5},
+                                     {6, kV6}, {7, kV7}, {8, kV8}, {9, kV9}};
 
 }  // namespace
 

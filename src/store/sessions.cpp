@@ -14,7 +14,8 @@ constexpr const char* kSessionColumns =
     "name, capability, runtime, model, task, task_id, parent, depth, state, state_reason, "
     "worktree, branch, head_sha, dirty_summary, runtime_session_id, created_at, last_activity, "
     "turn_count, failed_turns, current_turn, stop_requested, retry_after, "
-    "merged_sha, merged_into, merged_head, merged_at, paused_at, pause_reason";
+    "merged_sha, merged_into, merged_head, merged_at, paused_at, pause_reason, pause_now, "
+    "max_cost_usd, max_turns, max_tokens";
 
 template <class Query>
 Session read_session(Query& q) {
@@ -47,6 +48,10 @@ Session read_session(Query& q) {
   s.merged_at = opt_text(q.getColumn(25));
   s.paused_at = opt_text(q.getColumn(26));
   s.pause_reason = opt_text(q.getColumn(27));
+  s.pause_now = q.getColumn(28).getInt() != 0;
+  s.budget.max_cost_usd = opt_real(q.getColumn(29));
+  s.budget.max_turns = opt_int(q.getColumn(30));
+  s.budget.max_tokens = opt_int(q.getColumn(31));
   return s;
 }
 
@@ -75,7 +80,7 @@ Status Sessions::insert(const Session& s) {
     return make_error(Errc::conflict, "agent '" + s.name + "' already exists (state " +
                                           exists.getColumn(0).getString() + ")");
   Stmt q(db_, std::string("INSERT INTO sessions (") + kSessionColumns +
-                  ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                  ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   q.bind(1, s.name);
   q.bind(2, s.capability);
   q.bind(3, s.runtime);
@@ -104,6 +109,10 @@ Status Sessions::insert(const Session& s) {
   bind_opt(q, 26, s.merged_at);
   bind_opt(q, 27, s.paused_at);
   bind_opt(q, 28, s.pause_reason);
+  q.bind(29, s.pause_now ? 1 : 0);
+  bind_opt(q, 30, s.budget.max_cost_usd);
+  bind_opt(q, 31, s.budget.max_turns);
+  bind_opt(q, 32, s.budget.max_tokens);
   q.exec();
   return ok_status();
 }
@@ -279,7 +288,37 @@ int Sessions::clear_pause(std::optional<std::string_view> name) {
   if (name) sql += " AND name = ?";
   Stmt q(db_, sql);
   if (name) q.bind(1, std::string(*name));
+  int n = q.exec();
+  std::string now_sql = "UPDATE sessions SET pause_now = 0 WHERE pause_now = 1";
+  if (name) now_sql += " AND name = ?";
+  Stmt clear_now(db_, now_sql);
+  if (name) clear_now.bind(1, std::string(*name));
+  clear_now.exec();
+  return n;
+}
+
+int Sessions::request_pause_now(std::optional<std::string_view> name) {
+  std::string sql =
+      "UPDATE sessions SET pause_now = 1 WHERE state NOT IN (" + terminal_list() + ")";
+  if (name) sql += " AND name = ?";
+  Stmt q(db_, sql);
+  if (name) q.bind(1, std::string(*name));
   return q.exec();
+}
+
+void Sessions::clear_pause_now(std::string_view name) {
+  Stmt q(db_, "UPDATE sessions SET pause_now = 0 WHERE name = ? AND pause_now = 1");
+  q.bind(1, std::string(name));
+  q.exec();
+}
+
+bool Sessions::set_budget(std::string_view name, const BudgetLimits& limits) {
+  Stmt q(db_, "UPDATE sessions SET max_cost_usd = ?, max_turns = ?, max_tokens = ? WHERE name = ?");
+  bind_opt(q, 1, limits.max_cost_usd);
+  bind_opt(q, 2, limits.max_turns);
+  bind_opt(q, 3, limits.max_tokens);
+  q.bind(4, std::string(name));
+  return q.exec() == 1;
 }
 
 bool Sessions::request_stop(std::string_view name) {

@@ -75,8 +75,16 @@ class Sessions {
   // Pauses a live, unpaused agent (core/pause.h); the number of rows changed (0 or 1).
   // An empty reason is stored as NULL.
   int set_pause(std::string_view name, const std::string& at, const std::string& reason);
-  // Unpauses one agent, or every paused agent (nullopt); the number unpaused.
+  // Unpauses one agent, or every paused agent (nullopt); the number unpaused. Also
+  // withdraws their `pause --now` requests.
   int clear_pause(std::optional<std::string_view> name);
+  // `pause --now`: the settle of the running turn of one live agent (or of every live
+  // agent, nullopt) records it as interrupted; the number of rows marked.
+  int request_pause_now(std::optional<std::string_view> name);
+  // The settle took the request into account.
+  void clear_pause_now(std::string_view name);
+  // The agent's own budget limits (nullopt: none of its own); false if there is no such agent.
+  bool set_budget(std::string_view name, const BudgetLimits& limits);
   // Records the operator's stop intent; false if there is no such live agent.
   bool request_stop(std::string_view name);
 

@@ -161,6 +161,14 @@ CostTotals Turns::costs_of(std::string_view agent) {
   return read_costs(q, 0);
 }
 
+double Turns::cost_since(const std::string& since) {
+  Stmt q(db_,
+         "SELECT coalesce(sum(cost_usd), 0) FROM turns WHERE started_at >= ? AND pid IS NOT NULL");
+  q.bind(1, since);
+  q.executeStep();
+  return q.getColumn(0).getDouble();
+}
+
 std::vector<TurnRecord> Turns::unfinished() {
   Stmt q(db_,
          std::string("SELECT ") + kTurnColumns + " FROM turns WHERE ended_at IS NULL ORDER BY id");

@@ -47,6 +47,9 @@ class Turns {
   std::map<std::string, CostTotals> costs_by_day(const std::optional<std::string>& since = {});
   // One agent's totals (all zero when it has no started turn).
   CostTotals costs_of(std::string_view agent);
+  // The cost of every agent's turns that started at or after `since` (a SPEC §3 timestamp):
+  // the project's spending since then. One aggregate over a range of turns_started.
+  double cost_since(const std::string& since);
   // Turns that never ended (ended_at IS NULL).
   std::vector<TurnRecord> unfinished();
 

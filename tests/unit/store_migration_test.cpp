@@ -69,7 +69,7 @@ TEST_CASE("schema: migrations are numbered 1, 2, ... and the last is current") {
     CHECK_FALSE(all[i].sql.empty());
   }
   CHECK(current_schema_version() == all.back().to_version);
-  CHECK(current_schema_version() == 8);
+  CHECK(current_schema_version() == 9);
 }
 
 TEST_CASE("store: a fresh file is created at the current schema version") {
@@ -91,12 +91,13 @@ TEST_CASE("store: a fresh file is created at the current schema version") {
   }
   auto sessions = columns_of(raw, "sessions");
   for (const char* col :
-       {"name",           "capability",    "runtime",     "model",         "task",
-        "task_id",        "parent",        "depth",       "state",         "state_reason",
-        "worktree",       "branch",        "head_sha",    "dirty_summary", "runtime_session_id",
-        "created_at",     "last_activity", "turn_count",  "failed_turns",  "current_turn",
-        "stop_requested", "retry_after",   "merged_sha",  "merged_into",   "merged_head",
-        "merged_at",      "paused_at",     "pause_reason"}) {
+       {"name",           "capability",    "runtime",      "model",         "task",
+        "task_id",        "parent",        "depth",        "state",         "state_reason",
+        "worktree",       "branch",        "head_sha",     "dirty_summary", "runtime_session_id",
+        "created_at",     "last_activity", "turn_count",   "failed_turns",  "current_turn",
+        "stop_requested", "retry_after",   "merged_sha",   "merged_into",   "merged_head",
+        "merged_at",      "paused_at",     "pause_reason", "pause_now",     "max_cost_usd",
+        "max_turns",      "max_tokens"}) {
     CAPTURE(col);
     CHECK(sessions.count(col) == 1);
   }
@@ -113,6 +114,7 @@ TEST_CASE("store: a fresh file is created at the current schema version") {
     CHECK(events.count(col) == 1);
   }
   CHECK(has_index(raw, "messages_from"));
+  CHECK(has_index(raw, "turns_started"));
 }
 
 TEST_CASE("store: the journal mode is WAL") {

@@ -284,7 +284,7 @@ TEST_CASE_FIXTURE(StoreFixture,
   ::tzset();
 }
 
-TEST_CASE_FIXTURE(StoreFixture, "schema: cost sums scan the covering turns_costs index alone") {
+TEST_CASE_FIXTURE(StoreFixture, "schema: cost sums read a covering index alone") {
   SQLite::Database raw(db_path.string(), SQLite::OPEN_READONLY);
   for (const char* sql :
        {"SELECT agent, count(*), count(cost_usd), sum(cost_usd), sum(input_tokens), "
@@ -297,8 +297,69 @@ TEST_CASE_FIXTURE(StoreFixture, "schema: cost sums scan the covering turns_costs
     std::string detail;
     while (plan.executeStep()) detail += plan.getColumn(3).getString() + "\n";
     CAPTURE(detail);
-    CHECK(detail.find("COVERING INDEX turns_costs") != std::string::npos);
+    // turns_costs in agent order; with a start time, possibly the range of turns_started
+    // (schema v8), which covers the same columns.
+    CHECK((detail.find("COVERING INDEX turns_costs") != std::string::npos ||
+           detail.find("COVERING INDEX turns_started") != std::string::npos));
   }
+}
+
+TEST_CASE_FIXTURE(StoreFixture, "turns: the project's cost since a time (budgets)") {
+  costs_turn(*db, "a", "2026-08-01T23:30:00.000Z", 0.25, 1000, 10);
+  costs_turn(*db, "a", "2026-08-02T10:00:00.000Z", std::nullopt, 5, 0);
+  costs_turn(*db, "b", "2026-08-02T11:00:00.000Z", 0.125, 7, 8);
+  new_turn(*db, "b");  // never started: not counted
+  auto since = [&](const char* ts) {
+    return test::must_read(*db, [&](Tx& tx) { return tx.turns().cost_since(ts); });
+  };
+  CHECK(since("2026-08-01T00:00:00.000Z") == doctest::Approx(0.375));
+  CHECK(since("2026-08-02T00:00:00.000Z") == doctest::Approx(0.125));
+  CHECK(since("2026-08-03T00:00:00.000Z") == 0.0);
+}
+
+TEST_CASE_FIXTURE(StoreFixture, "schema: the budget check's sums are indexed aggregates") {
+  SQLite::Database raw(db_path.string(), SQLite::OPEN_READONLY);
+  auto plan_of = [&](const std::string& sql) {
+    SQLite::Statement plan(raw, "EXPLAIN QUERY PLAN " + sql);
+    std::string detail;
+    while (plan.executeStep()) detail += plan.getColumn(3).getString() + "\n";
+    return detail;
+  };
+  // The agent's totals: a seek on turns_costs by agent.
+  auto agent = plan_of(
+      "SELECT count(*), count(cost_usd), coalesce(sum(cost_usd), 0), "
+      "coalesce(sum(input_tokens), 0), coalesce(sum(output_tokens), 0) FROM turns "
+      "WHERE agent = 'a' AND pid IS NOT NULL");
+  CAPTURE(agent);
+  CHECK(agent.find("COVERING INDEX turns_costs (agent=?)") != std::string::npos);
+  // The project's cost today: a range of turns_started.
+  auto today = plan_of(
+      "SELECT coalesce(sum(cost_usd), 0) FROM turns WHERE started_at >= '2026' AND pid IS NOT "
+      "NULL");
+  CAPTURE(today);
+  CHECK(today.find("COVERING INDEX turns_started (started_at>?)") != std::string::npos);
+}
+
+TEST_CASE_FIXTURE(StoreFixture, "sessions: budget limits and the pause --now request") {
+  test::insert_session(*db, test::make_session("a"));
+  auto s = test::get_session(*db, "a");
+  REQUIRE(s);
+  CHECK_FALSE(s->budget.any());
+  CHECK_FALSE(s->pause_now);
+  BudgetLimits l;
+  l.max_cost_usd = 5.0;
+  l.max_tokens = 1000;
+  CHECK(test::must_write(*db, [&](Tx& tx) { return tx.sessions().set_budget("a", l); }));
+  CHECK_FALSE(test::must_write(*db, [&](Tx& tx) { return tx.sessions().set_budget("zz", l); }));
+  CHECK(test::must_write(*db, [](Tx& tx) { return tx.sessions().request_pause_now("a"); }) == 1);
+  s = test::get_session(*db, "a");
+  CHECK(s->budget.max_cost_usd == 5.0);
+  CHECK_FALSE(s->budget.max_turns);
+  CHECK(s->budget.max_tokens == 1000);
+  CHECK(s->pause_now);
+  // Unpausing withdraws the request.
+  test::must_write(*db, [](Tx& tx) { return tx.sessions().clear_pause(std::nullopt); });
+  CHECK_FALSE(test::get_session(*db, "a")->pause_now);
 }
 
 TEST_CASE_FIXTURE(StoreFixture, "events: add and read back") {
