@@ -7,11 +7,15 @@ namespace drover::runner {
 
 std::vector<std::string> terminal_mail_of(const ProjectPaths& paths,
                                           const std::string& capability) {
+  return read_capability(paths, capability).terminal_mail;
+}
+
+Capability read_capability(const ProjectPaths& paths, const std::string& capability) {
   auto path = paths.capabilities() / (capability + ".md");
   auto text = os::read_file(path);
   if (text)
-    if (auto cap = parse_capability(capability, *text, path.string())) return cap->terminal_mail;
-  return default_capability(capability).terminal_mail;
+    if (auto cap = parse_capability(capability, *text, path.string())) return *cap;
+  return default_capability(capability);
 }
 
 }  // namespace drover::runner

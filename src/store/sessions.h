@@ -78,7 +78,7 @@ class Sessions {
   // Unpauses one agent, or every paused agent (nullopt); the number unpaused.
   int clear_pause(std::optional<std::string_view> name);
   // Records the operator's stop intent; false if there is no such live agent.
-  bool request_stop(std::string_view name);
+  bool request_stop(std::string_view name, bool quiet = false);
 
  private:
   SQLite::Database& db_;
