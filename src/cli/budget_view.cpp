@@ -12,7 +12,7 @@ BudgetView read_budget_view(store::Tx& tx, const ProjectPaths& paths, const Conf
                             const Session& s) {
   BudgetView v;
   v.own = s.budget;
-  v.capability = runner::capability_of(paths, s.capability).budget;
+  v.capability = runner::read_capability(paths, s.capability).budget;
   v.config = config.budget.agent;
   v.effective = effective_limits(v.own, v.capability, v.config);
   v.spent = tx.turns().costs_of(s.name);

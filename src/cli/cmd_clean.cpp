@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "cli/context.h"
+#include "cli/gates.h"
 #include "cli/registry.h"
 #include "cli/worktree_cleanup.h"
 #include "core/clock.h"
@@ -147,6 +148,10 @@ void clean_one(Context& ctx, const ProjectPaths& p, store::Store& st, const Clea
     files_ok = false;
   }
   if (files_ok) {
+    // Gates it left open (it finished without an answer) are closed and say why.
+    if (auto closed = close_gates(st, s.name, s.name + " was cleaned", Context::self_name());
+        !closed)
+      ctx.out.warn("could not close the gates of " + s.name + ": " + closed.error().message);
     auto purged = st.write<bool>([&](store::Tx& tx) -> Result<bool> {
       auto r = tx.sessions().purge(s.name, now_timestamp());
       if (!r && r.error().code == Errc::not_found) return false;  // forgotten meanwhile

@@ -11,11 +11,16 @@
 #include "cli/exit_codes.h"
 #include "cli/registry.h"
 #include "core/clock.h"
+#include "core/gate.h"
 #include "core/merge_plan.h"
+#include "core/names.h"
 #include "core/text.h"
 #include "runner/branch_merge.h"
+#include "runner/terminal_mail.h"
 #include "runner/worktree.h"
+#include "store/gates.h"
 #include "store/sessions.h"
+#include "store/store.h"
 
 namespace drover::cli {
 
@@ -61,6 +66,28 @@ Status report_conflicts(Context& ctx, nlohmann::json& doc, const Error& e,
   return e;
 }
 
+// Run by an agent ($DROVER_AGENT) whose capability has gate_before = ["merge"]: it must
+// hold a gate for "merge" decided yes-like (core/gate.h). The operator is never gated.
+Status check_merge_gate(Context& ctx, const ProjectPaths& p) {
+  std::string actor = Context::self_name();
+  if (actor == kOperator) return ok_status();
+  auto st = ctx.store();
+  if (!st) return st.error();
+  struct Facts {
+    std::optional<Session> session;
+    std::optional<Gate> latest;
+  };
+  auto f = (*st)->read<Facts>([&](store::Tx& tx) -> Result<Facts> {
+    return Facts{tx.sessions().get(actor), tx.gates().latest_decided(actor, "merge")};
+  });
+  if (!f) return f.error();
+  if (!f->session) return ok_status();  // not one of this project's agents
+  auto cap = runner::read_capability(p, f->session->capability);
+  if (auto why = gate_requirement_unmet(cap, actor, "merge", f->latest))
+    return make_error(Errc::conflict, "not merging: " + *why);
+  return ok_status();
+}
+
 Status run_merge(Context& ctx, const MergeOptions& o) {
   auto p = ctx.project();
   if (!p) return p.error();
@@ -89,6 +116,7 @@ Status run_merge(Context& ctx, const MergeOptions& o) {
   // A dry run touches nothing, so the checkout's branch and changes do not matter to it.
   if (o.dry_run) facts.checked_out = facts.target, facts.tracked_changes = 0;
   if (auto refused = merge_refusal(facts)) return *refused;
+  if (!o.dry_run) DROVER_TRY(check_merge_gate(ctx, *p));
 
   auto doc = merge_doc(s->name, *b, facts.target, o);
   auto ahead = runner::commits_ahead(*p, facts.target, b->branch);

@@ -6,6 +6,7 @@
 
 #include "cli/budget_view.h"
 #include "cli/context.h"
+#include "cli/gates.h"
 #include "cli/live_view.h"
 #include "cli/registry.h"
 #include "cli/supervisor_info.h"
@@ -20,6 +21,7 @@
 #include "core/table.h"
 #include "core/text.h"
 #include "os/terminal.h"
+#include "store/gates.h"
 #include "store/mail.h"
 #include "store/sessions.h"
 #include "store/settings.h"
@@ -46,6 +48,7 @@ struct Snapshot {
   int operator_unread = 0;
   std::map<std::string, CostTotals> costs;  // by agent; agents without a started turn: none
   std::optional<std::string> estop;         // the E-stop's time, when it is on
+  std::vector<Gate> gates;                  // open approval gates, oldest first
 };
 
 // The cost members every agent object gains (issue 16 item 5), and the project's totals.
@@ -76,13 +79,14 @@ std::string status_notes(const Session& s, const TurnProbe& probe) {
   return notes;
 }
 
-TableRow status_row(const Session& s, const TurnProbe& probe, const CostTotals& c) {
+TableRow status_row(const Session& s, const TurnProbe& probe, const CostTotals& c,
+                    const std::vector<Gate>& gates) {
   std::string task = status_notes(s, probe);
   task += (task.empty() ? "" : "  ") + one_line_summary(s.task, 200);
   const bool ran = c.turns > 0;
   return {{escape_control(s.name)},
           {escape_control(s.capability)},
-          {state_with_pause(s), state_color(s.state)},
+          {state_with_gate(s, gates), state_color(s.state)},
           {s.current_turn ? std::to_string(*s.current_turn) : "-"},
           {age_since(s.last_activity) + " ago"},
           {cost_cell(c)},
@@ -157,7 +161,7 @@ Status run_overview(Context& ctx, const StatusOptions& o, const ProjectPaths& p,
                     store::Store& st) {
   auto snap = st.read<Snapshot>([&](store::Tx& tx) -> Result<Snapshot> {
     return Snapshot{tx.sessions().list(), tx.mail().unread_count(kOperator),
-                    tx.turns().costs_by_agent(), tx.settings().get(kEstopKey)};
+                    tx.turns().costs_by_agent(), tx.settings().get(kEstopKey), tx.gates().open()};
   });
   if (!snap) return snap.error();
   SupervisorInfo sup = read_supervisor_info(p);
@@ -176,11 +180,13 @@ Status run_overview(Context& ctx, const StatusOptions& o, const ProjectPaths& p,
       write_costs(w, costs_in(snap->costs, s.name));
       w.key("turn_process");
       write_probe(w, probe_turn(p, s.name));
+      write_waiting(w, s.name, snap->gates);
       w.end_object();
     }
     w.end_array();
     w.key("unread").begin_object().member("operator", snap->operator_unread).end_object();
     w.member("estop", snap->estop.has_value()).member("estop_since", snap->estop);
+    w.key("gates").raw(gates_json(snap->gates, now_timestamp()).dump());
     w.key("totals").begin_object();
     write_costs(w, total);
     w.end_object().end_object();
@@ -200,7 +206,7 @@ Status run_overview(Context& ctx, const StatusOptions& o, const ProjectPaths& p,
       continue;
     }
     names += escape_control(s.name) + "\n";
-    rows.push_back(status_row(s, probe, costs_in(snap->costs, s.name)));
+    rows.push_back(status_row(s, probe, costs_in(snap->costs, s.name), snap->gates));
   }
   if (ctx.out.quiet) {
     if (!names.empty()) names.pop_back();
@@ -236,6 +242,7 @@ Status run_overview(Context& ctx, const StatusOptions& o, const ProjectPaths& p,
       parts += (parts.empty() ? "" : ", ") + std::to_string(n) + " " + state;
     text += std::to_string(finished_total) + " finished: " + parts + " — --all to list\n";
   }
+  text += gates_text(snap->gates, now_timestamp());
   if (total.turns > 0)
     text += "cost of all agents: " + costs_summary(total) + " ('drover costs' for more)\n";
   text += "mail: " + std::to_string(snap->operator_unread) + " unread for operator";
@@ -250,6 +257,7 @@ struct Detail {
   std::vector<MailMessage> pending;
   CostTotals costs;
   BudgetView budget;
+  std::vector<Gate> gates;  // its open gates
 };
 
 Status run_detail(Context& ctx, const std::string& name, const ProjectPaths& p, store::Store& st) {
@@ -260,8 +268,12 @@ Status run_detail(Context& ctx, const std::string& name, const ProjectPaths& p, 
     auto s = tx.sessions().get(name);
     if (!s)
       return make_error(Errc::not_found, "no agent named '" + name + "' (see 'drover status')");
-    return Detail{*s, tx.turns().recent(name, 10), tx.mail().pending_for(name),
-                  tx.turns().costs_of(name), read_budget_view(tx, p, *cfg, *s)};
+    return Detail{*s,
+                  tx.turns().recent(name, 10),
+                  tx.mail().pending_for(name),
+                  tx.turns().costs_of(name),
+                  read_budget_view(tx, p, *cfg, *s),
+                  tx.gates().open(name)};
   });
   if (!d) return d.error();
   TurnProbe probe = probe_turn(p, name);
@@ -277,6 +289,9 @@ Status run_detail(Context& ctx, const std::string& name, const ProjectPaths& p, 
   agent["output_tokens"] = d->costs.output_tokens;
   agent["turn_process"] = probe_json(probe);
   agent["budget"] = budget_view_json(d->budget);
+  agent["waiting"] =
+      d->gates.empty() ? nlohmann::json(nullptr) : nlohmann::json(d->gates.front().question);
+  agent["open_gates"] = gates_json(d->gates, now_timestamp());
   ctx.out.document({{"agent", agent}, {"turns", turns}, {"pending_mail", pending}});
 
   const Session& s = d->session;
@@ -294,6 +309,7 @@ Status run_detail(Context& ctx, const std::string& name, const ProjectPaths& p, 
     text += field("paused", "since " + *s.paused_at + " (" + age_since(*s.paused_at) + " ago)" +
                                 (s.pause_reason ? ": " + escape_control(*s.pause_reason) : "") +
                                 "; 'drover unpause " + escape_control(s.name) + "' lets it go on");
+  for (const auto& g : d->gates) text += field("waiting", gate_line(g, now_timestamp()));
   text +=
       field("capability", escape_control(s.capability) + ", runtime " + escape_control(s.runtime) +
                               (s.model ? ", model " + escape_control(*s.model) : ""));

@@ -1,12 +1,16 @@
-// drover stop <agent> | --all [--grace D] [--clean-worktree] (SPEC §6.3). Works with or
-// without a supervisor.
+// drover stop <agent> [--tree] | --all [--grace D] [--clean-worktree] (SPEC §6.3; --tree:
+// issue 17, docs/steering.md "Stopping a tree"). Works with or without a supervisor. The
+// open gates of every agent it stops are closed (cli/gates.h).
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <memory>
 
 #include "cli/context.h"
+#include "cli/gates.h"
 #include "cli/registry.h"
 #include "cli/worktree_cleanup.h"
 #include "core/names.h"
+#include "core/stop_tree.h"
 #include "os/files.h"
 #include "runner/stop_agent.h"
 #include "runner/turn_lease.h"
@@ -19,6 +23,7 @@ namespace {
 struct StopOptions {
   std::optional<std::string> agent;
   bool all = false;
+  bool tree = false;  // the agent and every agent below it, deepest first
   std::optional<std::string> grace;
   bool clean_worktree = false;
   bool force = false;  // --clean-worktree even when the worktree holds unmerged work
@@ -71,10 +76,107 @@ Status clean_after_stop(const ProjectPaths& p, store::Store& st, const std::stri
   return ok_status();
 }
 
+// After a stop: the agent's open gates are closed ("closed: alice was stopped"). A failure
+// here is a warning: the agent is stopped, and decide still refuses on a finished asker.
+void close_after_stop(Context& ctx, store::Store& st, const std::string& agent, nlohmann::json& j,
+                      std::string& text) {
+  auto closed = close_gates(st, agent, agent + " was stopped", Context::self_name());
+  if (!closed) {
+    ctx.out.warn("stopped " + agent + ", but could not close its gates: " + closed.error().message);
+    return;
+  }
+  nlohmann::json ids = nlohmann::json::array();
+  for (const auto& g : *closed) ids.push_back(g.id);
+  j["gates_closed"] = ids;
+  if (!closed->empty())
+    text += "; closed " + std::to_string(closed->size()) +
+            (closed->size() == 1 ? " open gate" : " open gates");
+}
+
+// --tree: every live agent of the tree is marked stopping first (no new turn, no new
+// child from a new turn), then stopped deepest first; only the top's death is reported.
+Status stop_tree(Context& ctx, const StopOptions& o, const ProjectPaths& p, const Config& cfg,
+                 store::Store& st, Millis grace) {
+  auto all = st.read<std::vector<Session>>(
+      [](store::Tx& tx) -> Result<std::vector<Session>> { return tx.sessions().list(); });
+  if (!all) return all.error();
+  auto order = stop_tree_order(*o.agent, *all);
+  if (order.empty())
+    return make_error(Errc::not_found, "no agent named '" + *o.agent + "' (see 'drover status')");
+  if (std::none_of(order.begin(), order.end(), [](const TreeMember& m) { return m.live; }))
+    return make_error(Errc::conflict, "agent '" + *o.agent +
+                                          "' and every agent below it already finished "
+                                          "(nothing to stop)");
+  auto marked = st.write<Unit>([&](store::Tx& tx) -> Result<Unit> {
+    for (const auto& m : order)
+      if (m.live) tx.sessions().request_stop(m.name, m.quiet);
+    return Unit{};
+  });
+  if (!marked) return marked.error();
+  nlohmann::json stopped = nlohmann::json::array(), finished = nlohmann::json::array();
+  std::optional<Error> first_error;
+  int n = 0;
+  for (const auto& m : order) {
+    auto state_of = [&]() -> std::string {
+      for (const auto& s : *all)
+        if (s.name == m.name) return std::string(to_string(s.state));
+      return "gone";
+    };
+    if (!m.live) {
+      finished.push_back({{"agent", m.name}, {"state", state_of()}});
+      ctx.out.info("already finished: " + m.name + " (" + state_of() + ")");
+      continue;
+    }
+    auto r = runner::stop_agent(p, cfg, st, m.name, grace, m.quiet);
+    if (!r) {
+      if (r.error().code == Errc::conflict) {  // finished by itself meanwhile
+        finished.push_back({{"agent", m.name}, {"state", "finished"}});
+        ctx.out.info("already finished: " + m.name);
+        continue;
+      }
+      if (!first_error) first_error = r.error();
+      ctx.out.warn("could not stop " + m.name + ": " + r.error().message);
+      stopped.push_back({{"agent", m.name}, {"error", r.error().message}});
+      continue;
+    }
+    ++n;
+    nlohmann::json j = report_json(*r);
+    j["level"] = m.level;
+    j["worker_died_suppressed"] = m.quiet;
+    std::string text = report_text(*r);
+    close_after_stop(ctx, st, m.name, j, text);
+    if (o.clean_worktree) {
+      if (auto c = clean_after_stop(p, st, m.name, o.force, j, text); !c) {
+        if (!first_error) first_error = c.error();
+        ctx.out.warn(c.error().message);
+        j["error"] = c.error().message;
+      }
+    }
+    stopped.push_back(j);
+    ctx.out.info(text);
+  }
+  ctx.out.document({{"top", *o.agent},
+                    {"agents", stopped},
+                    {"already_finished", finished},
+                    {"state", "stopped"},
+                    {"ok", !first_error}});
+  if (first_error) {
+    ctx.error_reported = true;
+    return *first_error;
+  }
+  ctx.out.info("stopped " + std::to_string(n) + (n == 1 ? " agent" : " agents") +
+               " of the tree of " + *o.agent);
+  return ok_status();
+}
+
 Status run_stop(Context& ctx, const StopOptions& o) {
   if (o.all == o.agent.has_value())
     return make_error(Errc::usage,
                       "name one agent or use --all (drover stop <agent> | drover stop --all)");
+  if (o.tree && o.all)
+    return make_error(Errc::usage,
+                      "--tree stops one agent and those below it; --all already stops every "
+                      "agent (drover stop <agent> --tree)");
   if (o.force && !o.clean_worktree)
     return make_error(Errc::usage,
                       "--force only applies to --clean-worktree (drover stop <agent> "
@@ -92,11 +194,13 @@ Status run_stop(Context& ctx, const StopOptions& o) {
   }
   auto st = ctx.store();
   if (!st) return st.error();
+  if (o.tree) return stop_tree(ctx, o, *p, *cfg, **st, grace);
   if (o.agent) {
     auto r = runner::stop_agent(*p, *cfg, **st, *o.agent, grace);
     if (!r) return r.error();
     nlohmann::json j = report_json(*r);
     std::string text = report_text(*r);
+    close_after_stop(ctx, **st, *o.agent, j, text);
     if (o.clean_worktree) DROVER_TRY(clean_after_stop(*p, **st, *o.agent, o.force, j, text));
     ctx.out.document(j);
     ctx.out.info(text);
@@ -118,6 +222,7 @@ Status run_stop(Context& ctx, const StopOptions& o) {
     }
     nlohmann::json j = report_json(*r);
     std::string text = report_text(*r);
+    close_after_stop(ctx, **st, s.name, j, text);
     if (o.clean_worktree) {
       if (auto c = clean_after_stop(*p, **st, s.name, o.force, j, text); !c) {
         if (!first_error) first_error = c.error();
@@ -141,6 +246,9 @@ void install_stop(CLI::App* cmd, Context& ctx) {
   auto o = std::make_shared<StopOptions>();
   cmd->add_option("agent", o->agent, "agent name");
   cmd->add_flag("--all", o->all, "stop every live agent");
+  cmd->add_flag("--tree", o->tree,
+                "also stop every agent below it (children, theirs, …), deepest first; only its "
+                "own death is reported to its parent");
   cmd->add_option("--grace", o->grace, "SIGTERM to SIGKILL grace (default turn.kill_grace)");
   cmd->add_flag("--clean-worktree", o->clean_worktree,
                 "then remove the agent's worktree and branch drover/<agent>");

@@ -52,5 +52,8 @@ void install_up(CLI::App* cmd, Context& ctx);
 void install_down(CLI::App* cmd, Context& ctx);
 void install_reload(CLI::App* cmd, Context& ctx);
 void install_doctor(CLI::App* cmd, Context& ctx);
+void install_ask(CLI::App* cmd, Context& ctx);
+void install_decide(CLI::App* cmd, Context& ctx);
+void install_gates(CLI::App* cmd, Context& ctx);
 
 }  // namespace drover::cli

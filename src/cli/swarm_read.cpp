@@ -1,13 +1,16 @@
 #include "cli/swarm_read.h"
 
 #include <ctime>
+#include <set>
 
+#include "cli/gates.h"
 #include "cli/supervisor_info.h"
 #include "core/names.h"
 #include "core/pause.h"
 #include "core/text.h"
 #include "os/terminal.h"
 #include "store/events.h"
+#include "store/gates.h"
 #include "store/mail.h"
 #include "store/sessions.h"
 #include "store/settings.h"
@@ -27,6 +30,7 @@ struct SwarmRows {
   std::vector<store::EventRecord> latest;
   std::map<std::int64_t, TurnRecord> running;  // by turn id
   bool estop = false;
+  std::vector<Gate> gates;  // open approval gates
 };
 
 std::optional<Millis> swarm_age(const std::string& since, TimePoint now) {
@@ -78,6 +82,7 @@ Result<SwarmSnapshot> read_swarm(store::Store& st, const ProjectPaths& p, const 
     r.operator_unread = tx.mail().unread_count(kOperator);
     r.latest = tx.events().latest_per_session();
     r.estop = tx.settings().get(kEstopKey).has_value();
+    r.gates = tx.gates().open();
     for (const auto& s : r.sessions)
       if (s.current_turn)
         if (auto t = tx.turns().get(*s.current_turn)) r.running[*s.current_turn] = *t;
@@ -96,6 +101,14 @@ Result<SwarmSnapshot> read_swarm(store::Store& st, const ProjectPaths& p, const 
   h.operator_unread = rows->operator_unread;
   h.estop = rows->estop;
   h.warnings = supervisor_warnings(sup, now);
+  h.open_gates = static_cast<int>(rows->gates.size());
+  std::set<std::string> waiting;
+  constexpr std::size_t kGateLines = 3;
+  for (const auto& g : rows->gates) {
+    waiting.insert(g.asker);
+    if (h.gates.size() < kGateLines)
+      h.gates.push_back(escape_control(g.asker) + ": " + gate_line(g, format_timestamp(now)));
+  }
   for (const auto& [name, c] : rows->costs) h.cost_total += c.cost_usd;
   for (const auto& [name, c] : rows->costs_today) h.cost_today += c.cost_usd;
 
@@ -109,6 +122,7 @@ Result<SwarmSnapshot> read_swarm(store::Store& st, const ProjectPaths& p, const 
     a.state = s.state;
     a.stop_requested = s.stop_requested;
     a.paused = s.paused_at.has_value();
+    a.waiting = waiting.count(s.name) > 0;
     h.turns_running += s.state == SessionState::in_turn;
     std::int64_t started = 0;
     if (auto c = rows->costs.find(s.name); c != rows->costs.end()) {

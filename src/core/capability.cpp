@@ -53,6 +53,19 @@ Result<Capability> parse_capability(std::string_view name, std::string_view text
       auto b = v.value_exact<bool>();
       if (!b) return fail("may_sling: expected true or false");
       c.may_sling = *b;
+    } else if (key == "turns_while_waiting") {
+      auto b = v.value_exact<bool>();
+      if (!b) return fail("turns_while_waiting: expected true or false");
+      c.turns_while_waiting = *b;
+    } else if (key == "gate_before") {
+      const toml::array* arr = v.as_array();
+      if (!arr) return fail("gate_before: expected an array of step names such as [\"merge\"]");
+      for (const auto& el : *arr) {
+        auto s = el.value_exact<std::string>();
+        if (!s || s->empty())
+          return fail("gate_before: expected an array of step names such as [\"merge\"]");
+        c.gate_before.push_back(*s);
+      }
     } else if (key == "runtime" || key == "model") {
       auto s = v.value_exact<std::string>();
       if (!s) return fail(key + ": expected a string");

@@ -16,6 +16,10 @@ struct Capability {
   std::string name;
   std::vector<std::string> terminal_mail;  // empty = persistent (never completes itself)
   bool may_sling = false;
+  // Approval gates (core/gate.h): steps that need a gate decided yes-like first, and
+  // whether the agent takes turns for other mail while its gate is open.
+  std::vector<std::string> gate_before;
+  bool turns_while_waiting = false;
   std::optional<std::string> runtime;
   std::optional<std::string> model;
   std::optional<Millis> first_output_timeout, stall_timeout, max_duration;

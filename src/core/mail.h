@@ -34,9 +34,9 @@ struct MailMessage {
 };
 
 inline constexpr std::string_view kMailTypes[] = {
-    "status",     "question",     "result",        "error",          "dispatch", "assign",
-    "nudge",      "worker_done",  "worker_died",   "merge_ready",    "merged",   "merge_failed",
-    "escalation", "health_check", "decision_gate", "budget_exceeded"};
+    "status",     "question",     "result",        "error",           "dispatch", "assign",
+    "nudge",      "worker_done",  "worker_died",   "merge_ready",     "merged",   "merge_failed",
+    "escalation", "health_check", "decision_gate", "budget_exceeded", "decision"};
 inline constexpr std::string_view kPriorities[] = {"low", "normal", "high", "urgent"};
 
 Status validate_mail_type(std::string_view type);

@@ -21,7 +21,7 @@ std::vector<std::string> pick_turns(std::vector<Candidate> candidates,
   int free = max_running - static_cast<int>(running.size());
   for (const auto& c : candidates) {
     if (free <= 0) break;
-    if (running.count(c.agent) || in_backoff(c, now)) continue;
+    if (running.count(c.agent) || in_backoff(c, now) || gate_holds_turn(c.gate)) continue;
     out.push_back(c.agent);
     --free;
   }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/gate.h"
 
 namespace drover {
 
@@ -14,9 +15,11 @@ struct Candidate {
   std::string agent;
   std::int64_t oldest_mail = 0;            // id of its oldest pending message
   std::optional<std::string> retry_after;  // backoff deadline (timestamp)
+  GateWait gate;                           // an open gate holds it (core/gate.h)
 };
 
-// Oldest pending mail first; skips agents already running or in backoff; at most
+// Oldest pending mail first; skips agents already running, in backoff or held by an open
+// gate (gate_holds_turn); at most
 // max_running - running.size() picks.
 std::vector<std::string> pick_turns(std::vector<Candidate> candidates,
                                     const std::set<std::string>& running, int max_running,

@@ -31,6 +31,9 @@ struct Session {
   int failed_turns = 0;
   std::optional<std::int64_t> current_turn;
   bool stop_requested = false;
+  // Stopped by `stop --tree` below the tree's top (stop_requested = 2 in the row): its
+  // death is not reported; the top's worker_died speaks for the tree.
+  bool stop_quiet = false;
   std::optional<std::string> retry_after;  // backoff: no new turn before this time
   // The last `drover merge` of its branch: the commit made on merged_into, the branch tip
   // merged, and when (all nullopt until merged).

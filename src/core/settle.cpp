@@ -53,7 +53,7 @@ SettleDecision decide_settle(const TurnObservation& obs, const SettleContext& ct
     d.outcome = TurnOutcome::stopped;
     d.event = SessionEvent::stop;
     d.reason = "stopped by the operator";
-    d.worker_died = died_silently;
+    d.worker_died = died_silently && !obs.stop_quiet;
     d.terminated_by = "operator";
     return d;
   }
@@ -85,10 +85,13 @@ SettleDecision decide_settle(const TurnObservation& obs, const SettleContext& ct
   }
   if (clean) {
     d.failed_turns = 0;
-    if (ctx.persistent || ctx.live_children > 0 || ctx.mail_arrived > 0) {
+    if (ctx.persistent || ctx.live_children > 0 || ctx.mail_arrived > 0 || ctx.open_gate) {
       d.outcome = TurnOutcome::waiting;
       d.event = SessionEvent::turn_waiting;
-      d.reason = ctx.persistent ? "" : ctx.live_children > 0 ? "waiting for its children" : "";
+      d.reason = ctx.persistent          ? ""
+                 : ctx.live_children > 0 ? "waiting for its children"
+                 : ctx.open_gate         ? "waiting for a decision"
+                                         : "";
       return d;
     }
     d.outcome = TurnOutcome::violation;

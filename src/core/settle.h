@@ -14,6 +14,7 @@ namespace drover {
 // How the child's run ended, as observed by the runner.
 struct TurnObservation {
   bool stop_requested = false;  // the operator stopped the agent during the turn
+  bool stop_quiet = false;      // … with stop --tree, below its top: no worker_died
   bool interrupted = false;     // supervisor shutdown stopped the turn (resumable)
   std::string interrupted_by;   // what interrupted it, when not a supervisor shutdown
   bool stalled = false;         // a watchdog budget ran out
@@ -37,8 +38,9 @@ struct SettleContext {
   bool terminal_mail_before = false;
   bool persistent = false;  // the capability has no terminal mail types
   int live_children = 0;
-  int mail_arrived = 0;  // unread mail for the agent that arrived this turn
-  int failed_turns = 0;  // consecutive, before this turn
+  bool open_gate = false;  // the agent asked a question (drover ask) not yet decided
+  int mail_arrived = 0;    // unread mail for the agent that arrived this turn
+  int failed_turns = 0;    // consecutive, before this turn
   int max_failed_turns = 3;
   Millis retry_backoff{5000};
 };

@@ -113,6 +113,10 @@ ScreenLine swarm_agent_row(const SwarmAgent& a, const SwarmColumns& c) {
     state = a.state == SessionState::in_turn ? "pausing" : "paused";  // its turn finishes
     state_paint = Paint::warn;
   }
+  if (a.waiting && a.state != SessionState::in_turn && !is_terminal(a.state)) {
+    state = a.paused ? "paused" : "waiting";  // for a decision (drover decide)
+    state_paint = Paint::warn;
+  }
   if (a.stop_requested && !is_terminal(a.state)) state = "stopping";
   add(swarm_pad(state, kSwStateW) + " ", state_paint);
   if (c.show_turn) {
@@ -209,6 +213,11 @@ std::vector<ScreenLine> swarm_header_lines(const SwarmSnapshot& s, std::size_t w
         view_text_line("E-STOP: paused all · no turn starts ('drover unpause --all' releases)",
                        Paint::bad, width));
   for (const auto& w : h.warnings) out.push_back(view_text_line("! " + w, Paint::bad, width));
+  if (h.open_gates > 0)
+    out.push_back(view_text_line("GATES: " + std::to_string(h.open_gates) +
+                                     " open ('drover gates'; 'drover decide ID OPTION')",
+                                 Paint::warn, width));
+  for (const auto& g : h.gates) out.push_back(view_text_line("  " + g, Paint::warn, width));
   return out;
 }
 

@@ -31,7 +31,8 @@ struct SwarmAgent {
   std::string capability;
   SessionState state = SessionState::booting;
   bool stop_requested = false;
-  bool paused = false;  // core/pause.h: no new turn (shown "paused", or "pausing" in a turn)
+  bool paused = false;   // core/pause.h: no new turn (shown "paused", or "pausing" in a turn)
+  bool waiting = false;  // an open approval gate (core/gate.h): shown "waiting" between turns
   bool turn_running = false;
   std::optional<std::int64_t> turn;     // its own number of the running turn, else its last
   std::optional<Millis> age;            // since the running turn started, else last activity
@@ -58,6 +59,8 @@ struct SwarmHeader {
   int operator_unread = 0;
   bool estop = false;                 // `pause --all`: "E-STOP: paused all"
   std::vector<std::string> warnings;  // one line each: deferred starts, a bad config.toml
+  std::vector<std::string> gates;     // one line per open approval gate (the first few)
+  int open_gates = 0;
 };
 
 struct SwarmSnapshot {

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/clock.h"
+#include "core/gate.h"
 #include "core/names.h"
 #include "core/pause.h"
 #include "core/prompt.h"
@@ -14,6 +15,7 @@
 #include "runner/budget_check.h"
 #include "runner/prepared_turn.h"
 #include "store/events.h"
+#include "store/gates.h"
 #include "store/mail.h"
 #include "store/sessions.h"
 #include "store/settings.h"
@@ -86,6 +88,19 @@ bool is_paused_error(const Error& e) {
   return e.code == Errc::conflict && e.message.rfind("paused: ", 0) == 0;
 }
 
+// The error that says an open gate holds the agent (start_turn reports Kind::no_work).
+std::optional<Error> gate_wait_error(store::Tx& tx, const std::string& agent,
+                                     const std::vector<MailMessage>& mail) {
+  GateWait w{tx.gates().holding(agent), false};
+  for (const auto& m : mail) w.decision_pending = w.decision_pending || m.type == "decision";
+  if (!gate_holds_turn(w)) return std::nullopt;
+  auto open = tx.gates().open(agent);
+  std::string q =
+      open.empty() ? std::string("its question") : "gate #" + std::to_string(open.front().id);
+  return make_error(Errc::conflict, agent + " is waiting for a decision on " + q +
+                                        "; its mail waits for 'drover decide'");
+}
+
 struct Claimed {
   Session session;
   std::int64_t turn_id = 0;
@@ -106,7 +121,9 @@ Result<Pending> pending_mail(RunnerContext& ctx, const std::string& agent) {
     if (!s) return make_error(Errc::not_found, "no agent named '" + agent + "'");
     if (is_terminal(s->state) || s->stop_requested) return Pending{0, s->capability};
     if (auto why = paused_in(tx, *s)) return paused_error(*why);
-    return Pending{tx.mail().pending_for(agent).size(), s->capability};
+    auto pending = tx.mail().pending_for(agent);
+    if (auto waiting = gate_wait_error(tx, agent, pending)) return *waiting;
+    return Pending{pending.size(), s->capability};
   });
 }
 
@@ -127,7 +144,9 @@ Result<Claimed> claim(RunnerContext& ctx, const std::string& agent, const Budget
     auto id = tx.turns().create(agent, now_timestamp(), s->runtime_session_id, tx.mail().max_id());
     if (tx.mail().claim_pending(agent, id) == 0)
       return make_error(Errc::conflict, "no pending mail");  // rolls back
-    return Claimed{*s, id, tx.mail().claimed_by(id), std::nullopt};
+    auto mail = tx.mail().claimed_by(id);
+    if (auto waiting = gate_wait_error(tx, agent, mail)) return *waiting;  // rolls back
+    return Claimed{*s, id, std::move(mail), std::nullopt};
   });
 }
 
@@ -298,7 +317,8 @@ StartResult start_turn(boost::asio::io_context& io, RunnerContext& ctx, const Tu
   if (!pending)
     return is_paused_error(pending.error())
                ? result(Kind::paused, pending.error().message.substr(8))
-               : result(Kind::failed, pending.error().message);
+           : pending.error().code == Errc::conflict ? result(Kind::no_work, pending.error().message)
+                                                    : result(Kind::failed, pending.error().message);
   if (pending->mail == 0) return result(Kind::no_work, "no pending mail for " + agent);
   for (const auto& dir : {ctx.paths.agent_dir(agent), ctx.paths.agent_logs(agent)})
     if (auto st = os::make_private_dirs(dir); !st)

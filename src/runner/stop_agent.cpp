@@ -117,7 +117,8 @@ Result<InterruptReport> interrupt_turn(const ProjectPaths& paths, const std::str
 }
 
 Result<StopReport> stop_agent(const ProjectPaths& paths, const Config& config, store::Store& st,
-                              const std::string& agent, std::chrono::milliseconds grace) {
+                              const std::string& agent, std::chrono::milliseconds grace,
+                              bool quiet) {
   (void)config;
   StopReport rep;
   rep.agent = agent;
@@ -129,7 +130,7 @@ Result<StopReport> stop_agent(const ProjectPaths& paths, const Config& config, s
                           " (nothing to stop; 'drover resume " + agent + "' continues it)");
   // The intent first: no runner starts a new turn for this agent from now on.
   auto marked = st.write<bool>(
-      [&](store::Tx& tx) -> Result<bool> { return tx.sessions().request_stop(agent); });
+      [&](store::Tx& tx) -> Result<bool> { return tx.sessions().request_stop(agent, quiet); });
   if (!marked) return marked.error();
   if (!*marked)
     return make_error(Errc::conflict, "agent '" + agent + "' finished while stopping it");

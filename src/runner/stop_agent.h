@@ -24,9 +24,11 @@ struct StopReport {
 };
 
 // Errors: not_found (no agent), conflict (already terminal: the message names the state),
-// failed (the group survived SIGKILL, or the runner did not settle in time).
+// failed (the group survived SIGKILL, or the runner did not settle in time). `quiet`
+// (stop --tree, below the top): no worker_died is sent for this death.
 Result<StopReport> stop_agent(const ProjectPaths& paths, const Config& config, store::Store& store,
-                              const std::string& agent, std::chrono::milliseconds grace);
+                              const std::string& agent, std::chrono::milliseconds grace,
+                              bool quiet = false);
 
 // `pause --now` (docs/steering.md "Pause"): ends the agent's running turn without stopping
 // the agent. The caller has recorded the request on the session (Sessions::

@@ -5,7 +5,7 @@
 
 namespace drover::runner {
 
-Capability capability_of(const ProjectPaths& paths, const std::string& capability) {
+Capability read_capability(const ProjectPaths& paths, const std::string& capability) {
   auto path = paths.capabilities() / (capability + ".md");
   auto text = os::read_file(path);
   if (text)
@@ -15,7 +15,7 @@ Capability capability_of(const ProjectPaths& paths, const std::string& capabilit
 
 std::vector<std::string> terminal_mail_of(const ProjectPaths& paths,
                                           const std::string& capability) {
-  return capability_of(paths, capability).terminal_mail;
+  return read_capability(paths, capability).terminal_mail;
 }
 
 }  // namespace drover::runner

@@ -7,6 +7,7 @@
 #include "core/interruptions.h"
 #include "core/worker_died.h"
 #include "store/events.h"
+#include "store/gates.h"
 #include "store/mail.h"
 #include "store/sessions.h"
 #include "store/store.h"
@@ -124,12 +125,14 @@ Result<RunSettled> settle_run(store::Store& store, const SettlePolicy& policy, c
     sc.persistent = e.terminal_mail.empty();
     sc.live_children = static_cast<int>(tx.sessions().live_children(e.agent).size());
     sc.mail_arrived = tx.mail().arrived_since(e.agent, mark);
+    sc.open_gate = !tx.gates().undecided_of(e.agent).empty();
     sc.failed_turns = s->failed_turns;
     sc.max_failed_turns = policy.max_failed_turns;
     sc.retry_backoff = policy.retry_backoff;
     sc.terminal_mail_before = terminal_mail_observed(tx, e.agent, e.terminal_mail);
     TurnObservation how = e.how;
     how.stop_requested = how.stop_requested || s->stop_requested;
+    how.stop_quiet = s->stop_quiet;
     if (s->pause_now) {  // `pause --now`: unless the turn got to a clean end first
       tx.sessions().clear_pause_now(e.agent);
       bool clean = how.has_result && !how.result_is_error && !how.signal &&
@@ -220,7 +223,8 @@ Status settle_operator_stop(store::Store& store, const std::string& agent,
     set_worktree(u, worktree);
     auto moved = tx.sessions().transition(agent, SessionEvent::stop, u);
     if (!moved) return moved.error();
-    report_death(tx, *s, "stopped by the operator", "operator", s->current_turn, terminal_mail);
+    if (!s->stop_quiet)  // stop --tree: the top's worker_died speaks for the tree
+      report_death(tx, *s, "stopped by the operator", "operator", s->current_turn, terminal_mail);
     return Unit{};
   });
   if (!r) return r.error();

@@ -156,8 +156,32 @@ ALTER TABLE sessions ADD COLUMN pause_now INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX turns_started ON turns(started_at, pid, cost_usd, input_tokens, output_tokens, agent);
 )SQL";
 
+// Version 10: approval gates (issue 17, docs/steering.md "Approval gates"). One row per
+// `drover ask`, keyed by its decision_gate mail's id; decided (or closed, decision
+// 'closed') once. holds_turns is 0 when the asker's capability has turns_while_waiting.
+// The partial index serves the scheduler's "has an open gate" and the open-gate lists.
+constexpr std::string_view kV10 = R"SQL(
+CREATE TABLE gates (
+  id            INTEGER PRIMARY KEY,
+  asker         TEXT NOT NULL,
+  to_agent      TEXT NOT NULL,
+  question      TEXT NOT NULL,
+  options       TEXT NOT NULL,
+  step          TEXT,
+  holds_turns   INTEGER NOT NULL DEFAULT 1,
+  asked_at      TEXT NOT NULL,
+  decision      TEXT,
+  note          TEXT,
+  decided_by    TEXT,
+  decided_at    TEXT,
+  decision_mail INTEGER
+);
+CREATE INDEX gates_open ON gates(asker) WHERE decided_at IS NULL;
+CREATE INDEX gates_asker ON gates(asker, id);
+)SQL";
+
 constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}, {5, kV5},
-                                     {6, kV6}, {7, kV7}, {8, kV8}, {9, kV9}};
+                                     {6, kV6}, {7, kV7}, {8, kV8}, {9, kV9}, {10, kV10}};
 
 }  // namespace
 

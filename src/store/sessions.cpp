@@ -41,6 +41,7 @@ Session read_session(Query& q) {
   s.failed_turns = q.getColumn(18).getInt();
   s.current_turn = opt_int(q.getColumn(19));
   s.stop_requested = q.getColumn(20).getInt() != 0;
+  s.stop_quiet = q.getColumn(20).getInt() == 2;
   s.retry_after = opt_text(q.getColumn(21));
   s.merged_sha = opt_text(q.getColumn(22));
   s.merged_into = opt_text(q.getColumn(23));
@@ -246,15 +247,20 @@ void Sessions::set_runtime_session_id(std::string_view name, const std::optional
 
 std::vector<Candidate> Sessions::runnable() {
   Stmt q(db_,
-         "SELECT s.name, min(m.id), s.retry_after FROM sessions s JOIN messages m "
+         "SELECT s.name, min(m.id), s.retry_after, "
+         "EXISTS (SELECT 1 FROM gates g WHERE g.asker = s.name AND g.decided_at IS NULL "
+         "AND g.holds_turns = 1 AND g.asked_at >= s.created_at), max(m.type = 'decision') FROM "
+         "sessions s JOIN messages m "
          "ON m.to_agent = s.name AND m.read_at IS NULL AND m.claimed_turn IS NULL "
          "WHERE s.state IN ('booting','between_turns') AND s.stop_requested = 0 "
          "AND s.paused_at IS NULL "
          "GROUP BY s.name ORDER BY min(m.id)");
   std::vector<Candidate> out;
   while (q.executeStep())
-    out.push_back(
-        {q.getColumn(0).getString(), q.getColumn(1).getInt64(), opt_text(q.getColumn(2))});
+    out.push_back({q.getColumn(0).getString(),
+                   q.getColumn(1).getInt64(),
+                   opt_text(q.getColumn(2)),
+                   {q.getColumn(3).getInt() != 0, q.getColumn(4).getInt() != 0}});
   return out;
 }
 
@@ -321,10 +327,11 @@ bool Sessions::set_budget(std::string_view name, const BudgetLimits& limits) {
   return q.exec() == 1;
 }
 
-bool Sessions::request_stop(std::string_view name) {
-  Stmt q(db_, "UPDATE sessions SET stop_requested = 1 WHERE name = ? AND state NOT IN (" +
+bool Sessions::request_stop(std::string_view name, bool quiet) {
+  Stmt q(db_, "UPDATE sessions SET stop_requested = ? WHERE name = ? AND state NOT IN (" +
                   terminal_list() + ")");
-  q.bind(1, std::string(name));
+  q.bind(1, quiet ? 2 : 1);
+  q.bind(2, std::string(name));
   return q.exec() == 1;
 }
 

@@ -86,7 +86,7 @@ class Sessions {
   // The agent's own budget limits (nullopt: none of its own); false if there is no such agent.
   bool set_budget(std::string_view name, const BudgetLimits& limits);
   // Records the operator's stop intent; false if there is no such live agent.
-  bool request_stop(std::string_view name);
+  bool request_stop(std::string_view name, bool quiet = false);
 
  private:
   SQLite::Database& db_;

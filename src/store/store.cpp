@@ -10,6 +10,7 @@
 
 #include "core/disk_full.h"
 #include "store/events.h"
+#include "store/gates.h"
 #include "store/mail.h"
 #include "store/schema.h"
 #include "store/sessions.h"
@@ -22,12 +23,13 @@ namespace fs = std::filesystem;
 
 struct Tx::Repos {
   explicit Repos(SQLite::Database& db)
-      : sessions(db), mail(db), turns(db), events(db), settings(db) {}
+      : sessions(db), mail(db), turns(db), events(db), settings(db), gates(db) {}
   Sessions sessions;
   Mail mail;
   Turns turns;
   Events events;
   Settings settings;
+  Gates gates;
 };
 
 Tx::Tx(SQLite::Database& db) : repos_(std::make_unique<Repos>(db)) {}
@@ -37,6 +39,7 @@ Mail& Tx::mail() { return repos_->mail; }
 Turns& Tx::turns() { return repos_->turns; }
 Events& Tx::events() { return repos_->events; }
 Settings& Tx::settings() { return repos_->settings; }
+Gates& Tx::gates() { return repos_->gates; }
 
 namespace {
 

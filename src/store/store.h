@@ -20,6 +20,7 @@ class Mail;
 class Turns;
 class Events;
 class Settings;
+class Gates;
 
 // Handed to transaction bodies; valid only inside them.
 class Tx {
@@ -31,6 +32,7 @@ class Tx {
   Turns& turns();
   Events& events();
   Settings& settings();
+  Gates& gates();
 
  private:
   struct Repos;

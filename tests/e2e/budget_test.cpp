@@ -16,15 +16,6 @@ using e2e::TempProject;
 
 namespace {
 
-bool budget_idle_after(const TempProject& p, const std::string& agent, long long turns) {
-  return e2e::wait_until([&] {
-    return e2e::sql(p,
-                    "SELECT state || ' ' || turn_count || ' ' || ifnull(current_turn, '-') "
-                    "FROM sessions WHERE name = '" +
-                        agent + "'") == "between_turns " + std::to_string(turns) + " -";
-  });
-}
-
 long long budget_pending(const TempProject& p, const std::string& agent) {
   return e2e::sql_int(p, "SELECT count(*) FROM messages WHERE to_agent = '" + agent +
                              "' AND read_at IS NULL AND claimed_turn IS NULL");
@@ -106,10 +97,10 @@ TEST_CASE("budget: max_turns from sling, with a supervisor; the parent gets the 
   TempProject p;
   p.init_scripted();
   e2e::sling(p, {"lead", "--capability", "coordinator", "#!say lead"});
-  REQUIRE(budget_idle_after(p, "lead", 1));
+  REQUIRE(e2e::wait_idle_after(p, "lead", 1));
   e2e::sling(p, {"bob", "--capability", "coordinator", "--parent", "lead", "--max-turns", "1",
                  "#!say hello"});
-  REQUIRE(budget_idle_after(p, "bob", 1));
+  REQUIRE(e2e::wait_idle_after(p, "bob", 1));
   CHECK(e2e::agent_row(p, "bob")["max_turns"] == 1);
   e2e::ok(p, {"nudge", "bob", "#!say second"});
   REQUIRE(e2e::wait_until([&] { return e2e::agent_row(p, "bob")["paused"] == true; }));
@@ -125,7 +116,7 @@ TEST_CASE("budget: max_turns from sling, with a supervisor; the parent gets the 
 
   e2e::ok(p, {"budget", "bob", "--max-turns", "5"});
   e2e::ok(p, {"unpause", "bob"});
-  REQUIRE(budget_idle_after(p, "bob", 2));
+  REQUIRE(e2e::wait_idle_after(p, "bob", 2));
   CHECK(budget_pending(p, "bob") == 0);
   CHECK(e2e::agent_row(p, "bob")["paused"] == false);
   CHECK(e2e::sql_int(p, "SELECT count(*) FROM messages WHERE type = 'budget_exceeded'") == 1);
@@ -191,7 +182,7 @@ TEST_CASE("pause --now: the running turn settles interrupted, its mail waits; un
   TempProject p;
   p.init_scripted();
   e2e::sling(p, {"alice", "--capability", "coordinator", "#!say hello"});
-  REQUIRE(budget_idle_after(p, "alice", 1));
+  REQUIRE(e2e::wait_idle_after(p, "alice", 1));
   auto gate = p.root() / "gate";
   e2e::ok(p, {"nudge", "alice", budget_gated(gate)});
   REQUIRE(e2e::wait_state(p, "alice", "in_turn"));
@@ -213,7 +204,7 @@ TEST_CASE("pause --now: the running turn settles interrupted, its mail waits; un
 
   e2e::write_text(gate, "");
   e2e::ok(p, {"unpause", "alice"});
-  REQUIRE(budget_idle_after(p, "alice", 3));
+  REQUIRE(e2e::wait_idle_after(p, "alice", 3));
   CHECK(budget_pending(p, "alice") == 0);
   CHECK(e2e::last_turn(p, "alice")["outcome"] == "waiting");  // a clean coordinator turn
 }
@@ -223,8 +214,8 @@ TEST_CASE("pause --all --now: every running turn is interrupted; unpause --all r
   p.init_scripted();
   e2e::sling(p, {"alice", "--capability", "coordinator", "#!say hello"});
   e2e::sling(p, {"bob", "--capability", "coordinator", "#!say hello"});
-  REQUIRE(budget_idle_after(p, "alice", 1));
-  REQUIRE(budget_idle_after(p, "bob", 1));
+  REQUIRE(e2e::wait_idle_after(p, "alice", 1));
+  REQUIRE(e2e::wait_idle_after(p, "bob", 1));
   auto gate = p.root() / "gate";
   e2e::ok(p, {"nudge", "alice", budget_gated(gate)});
   e2e::ok(p, {"nudge", "bob", budget_gated(gate)});
@@ -241,8 +232,8 @@ TEST_CASE("pause --all --now: every running turn is interrupted; unpause --all r
   }
   e2e::write_text(gate, "");
   e2e::ok(p, {"unpause", "--all"});
-  REQUIRE(budget_idle_after(p, "alice", 3));
-  REQUIRE(budget_idle_after(p, "bob", 3));
+  REQUIRE(e2e::wait_idle_after(p, "alice", 3));
+  REQUIRE(e2e::wait_idle_after(p, "bob", 3));
 }
 
 TEST_CASE("pause --now without a running turn is just a pause") {

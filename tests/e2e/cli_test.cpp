@@ -282,7 +282,9 @@ TEST_CASE("--help works on every command and --version needs no project") {
         std::vector<std::string>{"mail", "read", "--help"},
         std::vector<std::string>{"mail", "reply", "--help"},
         std::vector<std::string>{"init", "--help"},
-        std::vector<std::string>{"completions", "--help"}}) {
+        std::vector<std::string>{"completions", "--help"},
+        std::vector<std::string>{"ask", "--help"}, std::vector<std::string>{"decide", "--help"},
+        std::vector<std::string>{"gates", "--help"}}) {
     auto r = nowhere.drover(args);
     INFO((args.size() > 1 ? args[args.size() - 2] : args[0]));
     CHECK(r.code == 0);

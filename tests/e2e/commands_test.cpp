@@ -20,27 +20,15 @@ std::vector<std::string> kinds(const Json& events) {
   return out;
 }
 
-bool idle_after(const TempProject& p, const std::string& agent, long long turns) {
-  return e2e::wait_until(
-      [&] {
-        return e2e::sql(p,
-                        "SELECT state || ' ' || turn_count || ' ' || ifnull(current_turn, '-') "
-                        "FROM sessions "
-                        "WHERE name = '" +
-                            agent + "'") == "between_turns " + std::to_string(turns) + " -";
-      },
-      e2e::kDeadline);
-}
-
 }  // namespace
 
 TEST_CASE("log: --json lists the turn's events, --turn filters, --raw prints the transcript") {
   TempProject p;
   p.init_scripted();
   e2e::sling(p, {"coord", "--capability", "coordinator", "#!say first-turn-text"});
-  REQUIRE(idle_after(p, "coord", 1));
+  REQUIRE(e2e::wait_idle_after(p, "coord", 1));
   e2e::ok(p, {"nudge", "coord", "#!say second-turn-text"});
-  REQUIRE(idle_after(p, "coord", 2));
+  REQUIRE(e2e::wait_idle_after(p, "coord", 2));
   auto turns = e2e::sql(p, "SELECT id FROM turns WHERE agent = 'coord' ORDER BY id");
   std::string t1 = turns.substr(0, turns.find('\n')), t2 = turns.substr(turns.find('\n') + 1);
 
@@ -206,7 +194,7 @@ TEST_CASE("resume: a zombie goes back to between_turns with failed_turns 0 and r
 
   // Resuming a live agent is a conflict that points at nudge; an unknown one is not found.
   e2e::sling(p, {"coord", "--capability", "coordinator", "#!say hi"});
-  REQUIRE(idle_after(p, "coord", 1));
+  REQUIRE(e2e::wait_idle_after(p, "coord", 1));
   auto live = e2e::run(p, {"resume", "coord"});
   CHECK(live.code == 4);
   CHECK(contains(live.err, "nudge"));

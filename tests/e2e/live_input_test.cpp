@@ -56,18 +56,9 @@ std::string mail_row(const TempProject& p, long long id) {
                       std::to_string(id));
 }
 
-bool idle_after(const TempProject& p, const std::string& agent, long long turns) {
-  return e2e::wait_until([&] {
-    return e2e::sql(p,
-                    "SELECT state || ' ' || turn_count || ' ' || ifnull(current_turn, '-') "
-                    "FROM sessions WHERE name = '" +
-                        agent + "'") == "between_turns " + std::to_string(turns) + " -";
-  });
-}
-
-// idle_after, and on failure the agent's log and the supervisor's, to say why.
+// wait_idle_after, and on failure the agent's log and the supervisor's, to say why.
 void require_idle(const TempProject& p, const std::string& agent, long long turns) {
-  if (idle_after(p, agent, turns)) return;
+  if (e2e::wait_idle_after(p, agent, turns)) return;
   INFO(p.drover({"log", agent}).out);
   INFO(e2e::read_text(p.root() / ".drover/logs/supervisor.log"));
   FAIL("not idle after " << turns << " turn(s)");

@@ -301,7 +301,7 @@ TEST_CASE("every mail type and priority is stored as given, payloads come back a
   p.init();
   for (const char* type : {"status", "question", "result", "error", "dispatch", "assign", "nudge",
                            "worker_done", "worker_died", "merge_ready", "merged", "merge_failed",
-                           "escalation", "health_check", "decision_gate"}) {
+                           "escalation", "health_check", "decision_gate", "decision"}) {
     auto id = send(p, {"--to", "alice", "--subject", type, "--type", type})[0];
     CHECK(message(p, id)["type"] == type);
   }

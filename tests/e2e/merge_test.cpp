@@ -271,3 +271,30 @@ TEST_CASE("merge: a second --squash of an unmoved branch has nothing to merge") 
   CHECK(contains(again.out, "nothing to merge"));
   CHECK(git(p, {"rev-parse", "main"}) == after);
 }
+
+TEST_CASE("merge: a merger agent merges only after a gate for the merge was decided yes") {
+  TempProject p;
+  init_merge_repo(p);
+  sling_committing(p, "alice", "feature.txt", "hello");
+  add_session(p, "m", "merger", "between_turns");
+  auto as_merger = with_env({{"DROVER_AGENT", "m"}});
+  expect_one_line_error(p.drover({"merge", "alice"}, as_merger), 4,
+                        "requires an approved gate before merge");
+  CHECK(p.drover({"merge", "alice", "--dry-run"}, as_merger).code == 0);  // never gated
+  CHECK(merge_porcelain(p).empty());
+  Run asked = p.drover({"--json", "ask", "--step", "merge", "Merge alice?"}, as_merger);
+  REQUIRE(asked.code == 0);
+  std::string id = std::to_string(asked.json()["id"].get<long long>());
+  expect_one_line_error(p.drover({"merge", "alice"}, as_merger), 4, "has none decided");
+  REQUIRE(p.drover({"decide", id, "no"}).code == 0);
+  expect_one_line_error(p.drover({"merge", "alice"}, as_merger), 4, "was decided 'no'");
+  REQUIRE(p.drover({"--json", "ask", "--step", "merge", "Merge alice now?"}, as_merger).code == 0);
+  std::string again =
+      std::to_string(p.drover({"--json", "gates"}).json()["gates"].at(0)["id"].get<long long>());
+  REQUIRE(p.drover({"decide", again, "yes"}).code == 0);
+  Run merged = p.drover({"merge", "alice"}, as_merger);
+  INFO(merged.err);
+  CHECK(merged.code == 0);
+  CHECK(git(p, {"log", "-1", "--format=%s"}).rfind("Merge drover/alice", 0) == 0);
+  CHECK(p.drover({"merge", "alice"}).code == 0);  // the operator is never gated
+}

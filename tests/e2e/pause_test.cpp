@@ -20,16 +20,6 @@ std::string pause_gate(const std::filesystem::path& gate) {
   return "#!sh while [ ! -e " + gate.string() + " ]; do sleep 0.05; done";
 }
 
-// The agent is between turns, not in one, with `turns` turns done.
-bool pause_idle_after(const TempProject& p, const std::string& agent, long long turns) {
-  return e2e::wait_until([&] {
-    return e2e::sql(p,
-                    "SELECT state || ' ' || turn_count || ' ' || ifnull(current_turn, '-') "
-                    "FROM sessions WHERE name = '" +
-                        agent + "'") == "between_turns " + std::to_string(turns) + " -";
-  });
-}
-
 long long pending_for(const TempProject& p, const std::string& agent) {
   return e2e::sql_int(p, "SELECT count(*) FROM messages WHERE to_agent = '" + agent +
                              "' AND read_at IS NULL AND claimed_turn IS NULL");
@@ -41,8 +31,8 @@ void two_idle_agents(const TempProject& p) {
   p.init_scripted();
   e2e::sling(p, {"alice", "--capability", "coordinator", "#!say hello"});
   e2e::sling(p, {"bob", "--capability", "coordinator", "#!say hello"});
-  REQUIRE(pause_idle_after(p, "alice", 1));
-  REQUIRE(pause_idle_after(p, "bob", 1));
+  REQUIRE(e2e::wait_idle_after(p, "alice", 1));
+  REQUIRE(e2e::wait_idle_after(p, "bob", 1));
 }
 
 }  // namespace
@@ -66,7 +56,7 @@ TEST_CASE("pause: a paused agent's mail waits while others run; unpause runs it"
   auto n = e2e::ok(p, {"nudge", "alice", "#!say after-pause"});
   CHECK(contains(n.out, "alice is paused; the mail waits until 'drover unpause alice'"));
   e2e::ok(p, {"nudge", "bob", "#!say control"});
-  REQUIRE(pause_idle_after(p, "bob", 2));  // the supervisor scheduled after both nudges
+  REQUIRE(e2e::wait_idle_after(p, "bob", 2));  // the supervisor scheduled after both nudges
   CHECK(e2e::turn_count(p, "alice") == 1);
   CHECK(pending_for(p, "alice") == 1);
 
@@ -77,7 +67,7 @@ TEST_CASE("pause: a paused agent's mail waits while others run; unpause runs it"
 
   auto u = e2e::ok(p, {"unpause", "alice"});
   CHECK(contains(u.out, "unpaused alice"));
-  REQUIRE(pause_idle_after(p, "alice", 2));
+  REQUIRE(e2e::wait_idle_after(p, "alice", 2));
   CHECK(pending_for(p, "alice") == 0);
   CHECK(contains(e2e::records(p, "alice").back()["text"], "after-pause"));
   CHECK(e2e::agent_row(p, "alice")["paused"] == false);
@@ -97,10 +87,10 @@ TEST_CASE("pause: a running turn finishes normally; no new turn starts after it"
   CHECK(contains(r.out, "its running turn finishes normally"));
   e2e::ok(p, {"nudge", "alice", "#!say queued-while-paused"});
   e2e::write_text(gate, "");
-  REQUIRE(pause_idle_after(p, "alice", 2));
+  REQUIRE(e2e::wait_idle_after(p, "alice", 2));
   CHECK(e2e::last_turn(p, "alice")["outcome"] == "waiting");  // a clean coordinator turn
   e2e::ok(p, {"nudge", "bob", "#!say control"});
-  REQUIRE(pause_idle_after(p, "bob", 2));
+  REQUIRE(e2e::wait_idle_after(p, "bob", 2));
   CHECK(e2e::turn_count(p, "alice") == 2);
   CHECK(pending_for(p, "alice") == 1);
   CHECK(e2e::agent_row(p, "alice")["paused"] == true);
@@ -110,7 +100,7 @@ TEST_CASE("pause --all: no turn starts after it returns, across down and up; unp
   TempProject p;
   two_idle_agents(p);
   e2e::sling(p, {"carol", "--capability", "coordinator", "#!say hello"});
-  REQUIRE(pause_idle_after(p, "carol", 1));
+  REQUIRE(e2e::wait_idle_after(p, "carol", 1));
   auto gate = p.root() / "gate";
   e2e::ok(p, {"nudge", "carol", pause_gate(gate)});
   REQUIRE(e2e::wait_state(p, "carol", "in_turn"));
@@ -123,7 +113,7 @@ TEST_CASE("pause --all: no turn starts after it returns, across down and up; unp
   e2e::ok(p, {"nudge", "carol", "#!say held"});
   e2e::write_text(gate, "");
   // carol's turn ends normally; its end makes the supervisor schedule again.
-  REQUIRE(pause_idle_after(p, "carol", 2));
+  REQUIRE(e2e::wait_idle_after(p, "carol", 2));
   CHECK(e2e::last_turn(p, "carol")["outcome"] == "waiting");  // a clean coordinator turn
   Json doc = e2e::ok(p, {"status", "--json"}).json();
   CHECK(doc["estop"] == true);
@@ -146,9 +136,9 @@ TEST_CASE("pause --all: no turn starts after it returns, across down and up; unp
 
   auto u = e2e::ok(p, {"unpause", "--all"});
   CHECK(contains(u.out, "released the E-stop; unpaused 1 agent(s)"));
-  REQUIRE(pause_idle_after(p, "alice", 2));
-  REQUIRE(pause_idle_after(p, "bob", 2));
-  REQUIRE(pause_idle_after(p, "carol", 3));
+  REQUIRE(e2e::wait_idle_after(p, "alice", 2));
+  REQUIRE(e2e::wait_idle_after(p, "bob", 2));
+  REQUIRE(e2e::wait_idle_after(p, "carol", 3));
   CHECK(pending_for(p, "alice") == 0);
   CHECK(e2e::ok(p, {"status", "--json"}).json()["estop"] == false);
   CHECK(e2e::agent_row(p, "bob")["paused"] == false);

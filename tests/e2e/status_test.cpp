@@ -56,7 +56,8 @@ TEST_CASE("status with no agents shows the supervisor and unread operator mail")
   auto j = p.drover({"status", "--json"});
   REQUIRE(j.code == 0);
   auto doc = j.json();
-  CHECK(doc.size() == 6);  // supervisor, agents, unread, totals, estop, estop_since
+  CHECK(doc.size() == 7);  // supervisor, agents, unread, totals, estop, estop_since, gates
+  CHECK(doc["gates"] == json::array());
   CHECK(doc["estop"] == false);
   CHECK(doc["estop_since"].is_null());
   REQUIRE(doc["supervisor"].is_object());

@@ -29,10 +29,10 @@ std::string header(std::int64_t id, const std::string& priority, const std::stri
          " | Priority: " + priority + " | Subject: " + subject;
 }
 
-const char* const kAllTypes[] = {"status",      "question",     "result",        "error",
-                                 "dispatch",    "assign",       "nudge",         "worker_done",
-                                 "worker_died", "merge_ready",  "merged",        "merge_failed",
-                                 "escalation",  "health_check", "decision_gate", "budget_exceeded"};
+const char* const kAllTypes[] = {
+    "status",     "question",     "result",        "error",           "dispatch", "assign",
+    "nudge",      "worker_done",  "worker_died",   "merge_ready",     "merged",   "merge_failed",
+    "escalation", "health_check", "decision_gate", "budget_exceeded", "decision"};
 
 }  // namespace
 
@@ -54,7 +54,7 @@ TEST_CASE("mail: every SPEC §4 type is valid, anything else is rejected with th
   CHECK(validate_mail_type("bogus").error().message ==
         "invalid mail type 'bogus' (valid types: status, question, result, error, dispatch, "
         "assign, nudge, worker_done, worker_died, merge_ready, merged, merge_failed, "
-        "escalation, health_check, decision_gate, budget_exceeded)");
+        "escalation, health_check, decision_gate, budget_exceeded, decision)");
 }
 
 TEST_CASE("mail: priorities") {

@@ -69,7 +69,7 @@ TEST_CASE("schema: migrations are numbered 1, 2, ... and the last is current") {
     CHECK_FALSE(all[i].sql.empty());
   }
   CHECK(current_schema_version() == all.back().to_version);
-  CHECK(current_schema_version() == 9);
+  CHECK(current_schema_version() == 10);
 }
 
 TEST_CASE("store: a fresh file is created at the current schema version") {
@@ -85,7 +85,7 @@ TEST_CASE("store: a fresh file is created at the current schema version") {
   }
   CHECK(user_version(path) == current_schema_version());
   SQLite::Database raw(path.string(), SQLite::OPEN_READONLY);
-  for (const char* table : {"sessions", "turns", "messages", "events"}) {
+  for (const char* table : {"sessions", "turns", "messages", "events", "settings", "gates"}) {
     CAPTURE(table);
     CHECK_FALSE(columns_of(raw, table).empty());
   }
@@ -107,6 +107,13 @@ TEST_CASE("store: a fresh file is created at the current schema version") {
         "reply_to", "payload", "created_at", "read_at", "claimed_turn", "live"}) {
     CAPTURE(col);
     CHECK(messages.count(col) == 1);
+  }
+  auto gates = columns_of(raw, "gates");
+  for (const char* col :
+       {"id", "asker", "to_agent", "question", "options", "step", "holds_turns", "asked_at",
+        "decision", "note", "decided_by", "decided_at", "decision_mail"}) {
+    CAPTURE(col);
+    CHECK(gates.count(col) == 1);
   }
   auto events = columns_of(raw, "events");
   for (const char* col : {"id", "agent", "turn", "created_at", "kind", "level", "data"}) {

@@ -297,3 +297,20 @@ TEST_CASE("swarm view: a paused agent reads paused (pausing in a turn); the E-st
   CHECK(frame_has(frame_text(lines), "E-STOP: paused all"));
   CHECK(lines.size() == 24);
 }
+
+TEST_CASE("swarm view: an agent with an open gate reads waiting between turns; GATES heads it") {
+  SwarmSnapshot s = demo_swarm();
+  s.agents[0].waiting = true;  // alice, still in the turn that asked
+  s.agents[1].waiting = true;  // bob, between turns
+  ViewState v;
+  auto lines = layout_swarm(s, v, 120, 24);
+  CHECK_FALSE(frame_has(frame_row(lines, "alice"), " waiting "));
+  CHECK(frame_has(frame_row(lines, "bob"), " waiting "));
+  CHECK_FALSE(frame_has(frame_text(lines), "GATES:"));
+  s.header.open_gates = 1;
+  s.header.gates = {"bob: gate #7 asks operator (yes|no, 1m ago): Ship it?"};
+  lines = layout_swarm(s, v, 120, 24);
+  CHECK(frame_has(frame_text(lines), "GATES: 1 open"));
+  CHECK(frame_has(frame_text(lines), "gate #7 asks operator"));
+  CHECK(lines.size() == 24);
+}

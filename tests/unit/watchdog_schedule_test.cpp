@@ -44,7 +44,7 @@ TEST_CASE("stop policy is data: SIGTERM, the grace, then SIGKILL") {
 
 TEST_CASE("schedule: oldest pending mail first, up to the free slots") {
   auto now = SystemClock::instance().now();
-  std::vector<Candidate> c = {{"b", 7, {}}, {"a", 3, {}}, {"c", 9, {}}};
+  std::vector<Candidate> c = {{"b", 7, {}, {}}, {"a", 3, {}, {}}, {"c", 9, {}, {}}};
   CHECK(pick_turns(c, {}, 8, now) == std::vector<std::string>{"a", "b", "c"});
   CHECK(pick_turns(c, {}, 2, now) == std::vector<std::string>{"a", "b"});
   CHECK(pick_turns(c, {"x"}, 2, now) == std::vector<std::string>{"a"});
@@ -57,7 +57,7 @@ TEST_CASE("schedule: agents in backoff wait, the earliest retry is reported") {
   auto later = format_timestamp(now + std::chrono::seconds(30));
   auto sooner = format_timestamp(now + std::chrono::seconds(5));
   auto past = format_timestamp(now - std::chrono::seconds(5));
-  std::vector<Candidate> c = {{"a", 1, later}, {"b", 2, past}, {"c", 3, sooner}};
+  std::vector<Candidate> c = {{"a", 1, later, {}}, {"b", 2, past, {}}, {"c", 3, sooner, {}}};
   CHECK(pick_turns(c, {}, 8, now) == std::vector<std::string>{"b"});
   auto next = next_retry(c, now);
   REQUIRE(next);

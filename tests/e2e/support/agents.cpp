@@ -70,6 +70,15 @@ bool wait_state(const TempProject& p, const std::string& agent, const std::strin
   return wait_until([&] { return state_of(p, agent) == state; }, timeout);
 }
 
+bool wait_idle_after(const TempProject& p, const std::string& agent, long long turns) {
+  return wait_until([&] {
+    return sql(p,
+               "SELECT state || ' ' || turn_count || ' ' || ifnull(current_turn, '-') "
+               "FROM sessions WHERE name = '" +
+                   agent + "'") == "between_turns " + std::to_string(turns) + " -";
+  });
+}
+
 long long turn_count(const TempProject& p, const std::string& agent) {
   return sql_int(p, "SELECT turn_count FROM sessions WHERE name = '" + agent + "'");
 }

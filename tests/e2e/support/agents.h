@@ -39,6 +39,8 @@ std::string state_of(const TempProject& p, const std::string& agent);
 bool wait_state(const TempProject& p, const std::string& agent, const std::string& state,
                 std::chrono::milliseconds timeout = kDeadline);
 long long turn_count(const TempProject& p, const std::string& agent);
+// Waits until the agent is between turns, in none, with exactly `turns` turns done.
+bool wait_idle_after(const TempProject& p, const std::string& agent, long long turns);
 
 // `drover status AGENT --json`: {"agent":{…},"turns":[…],"pending_mail":[…]}.
 Json status(const TempProject& p, const std::string& agent);
