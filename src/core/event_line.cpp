@@ -84,6 +84,18 @@ View turn_end_view(const nlohmann::json& d, bool bad) {
   return {"end", "", c, bad ? kRed : kDim};
 }
 
+// Live input (docs/steering.md "Live nudge"): mail written into the running turn.
+View live_input_view(const nlohmann::json& d) {
+  std::string ids;
+  if (auto m = d.find("mail"); m != d.end() && m->is_array())
+    for (const auto& id : *m)
+      if (id.is_number_integer())
+        ids += (ids.empty() ? "#" : ", #") + std::to_string(id.get<long long>());
+  std::string c = (flag(d, "interrupt") ? "interrupt, then " : "") + std::string("mail ") + ids +
+                  " written into the running turn";
+  return {"input", "", c, kCyan};
+}
+
 View view_of(const EventLine& e) {
   const auto& d = e.data;
   bool error = e.level == "error", warn = e.level == "warn";
@@ -97,12 +109,13 @@ View view_of(const EventLine& e) {
     bool failed = flag(d, "is_error");
     std::string figures = result_figures(d);
     std::string text = first_line(str(d, "text"));
-    std::string c = failed ? "error" : "done";
+    std::string c = flag(d, "interrupted") ? "interrupted" : failed ? "error" : "done";
     if (!figures.empty()) c += " " + figures;
     if (failed && !text.empty()) c += ": " + text;
     return {"result", "", c, failed ? kRed : kGreen};
   }
   if (e.kind == "turn_start") return turn_start_view(d);
+  if (e.kind == "live_input") return live_input_view(d);
   if (e.kind == "turn_end") {
     std::string outcome = str(d, "outcome");
     return turn_end_view(d, error || (outcome != "completed" && outcome != "waiting"));

@@ -98,3 +98,13 @@ TEST_CASE("event line: a turn's stderr tail, last lines only, partial first line
   REQUIRE(cut.size() == 1);
   CHECK(cut[0] == "  stderr │ " + std::string(8, 'e') + "…");
 }
+
+TEST_CASE("event line: live input names the mail written into the turn; an interrupted answer") {
+  CHECK(render_event_line(ev("live_input", {{"mail", {12}}, {"interrupt", false}}), {}) ==
+        "14:02:13 alice#2  input  mail #12 written into the running turn");
+  CHECK(render_event_line(ev("live_input", {{"mail", {12, 13}}, {"interrupt", true}}), {}) ==
+        "14:02:13 alice#2  input  interrupt, then mail #12, #13 written into the running turn");
+  auto cut =
+      ev("result", {{"is_error", true}, {"interrupted", true}, {"duration_ms", 613}}, "warn");
+  CHECK(render_event_line(cut, {}) == "14:02:13 alice#2  result interrupted in 613 ms");
+}
