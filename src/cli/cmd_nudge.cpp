@@ -70,8 +70,9 @@ Status run_nudge(Context& ctx, const NudgeOptions& o) {
                     {"state", "queued"},
                     {"message_id", id},
                     {"delivery", delivery_name(queued->delivery.delivery)}});
-  ctx.out.info(nudge_said(o.agent, id, *queued));
-  if (paused) ctx.out.info(*paused);
+  // A paused agent takes no mail, live or not: the pause note says when it will.
+  if (paused) ctx.out.info("nudged " + o.agent + " (#" + std::to_string(id) + "); " + *paused);
+  else ctx.out.info(nudge_said(o.agent, id, *queued));
   return ok_status();
 }
 

@@ -43,7 +43,7 @@ std::string budget_gated(const std::filesystem::path& gate) {
 
 }  // namespace
 
-TEST_CASE("budget: over its cost, the next turn does not start; raise and unpause go on") {
+TEST_CASE("budget: over its cost, the next turn does not start, raise and unpause go on") {
   TempProject p;
   e2e::init_for_manual_turns(p);
   e2e::sling_parked(p, {"alice", "--capability", "coordinator", "#!say first"});
@@ -93,7 +93,7 @@ TEST_CASE("budget: over its cost, the next turn does not start; raise and unpaus
   CHECK(budget_mail_to(p, "operator").size() == 1);
 }
 
-TEST_CASE("budget: max_turns from sling, with a supervisor; the parent gets the mail") {
+TEST_CASE("budget: max_turns from sling, with a supervisor, the parent gets the mail") {
   TempProject p;
   p.init_scripted();
   e2e::sling(p, {"lead", "--capability", "coordinator", "#!say lead"});
@@ -178,7 +178,7 @@ TEST_CASE("budget: bad input is refused with one line and nothing written") {
   CHECK(e2e::state_of(p, "dave").empty());
 }
 
-TEST_CASE("pause --now: the running turn settles interrupted, its mail waits; unpause runs it") {
+TEST_CASE("pause --now: the running turn settles interrupted, its mail waits, unpause runs it") {
   TempProject p;
   p.init_scripted();
   e2e::sling(p, {"alice", "--capability", "coordinator", "#!say hello"});
@@ -209,7 +209,7 @@ TEST_CASE("pause --now: the running turn settles interrupted, its mail waits; un
   CHECK(e2e::last_turn(p, "alice")["outcome"] == "waiting");  // a clean coordinator turn
 }
 
-TEST_CASE("pause --all --now: every running turn is interrupted; unpause --all runs them") {
+TEST_CASE("pause --all --now: every running turn is interrupted, unpause --all runs them") {
   TempProject p;
   p.init_scripted();
   e2e::sling(p, {"alice", "--capability", "coordinator", "#!say hello"});
@@ -249,7 +249,7 @@ TEST_CASE("pause --now without a running turn is just a pause") {
   CHECK(e2e::last_turn(p, "alice")["outcome"] == "waiting");
 }
 
-TEST_CASE("budget: max_tokens; the capability's limit; the agent's own overrides it or 'none'") {
+TEST_CASE("budget: max_tokens, the capability's limit, the agent's own overrides it or 'none'") {
   TempProject p;
   e2e::init_for_manual_turns(p);
   e2e::write_text(p.root() / ".drover/capabilities/thrifty.md",

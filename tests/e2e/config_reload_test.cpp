@@ -87,7 +87,7 @@ TEST_CASE(
   CHECK_FALSE(contains(p.drover({"status"}).out, "config error"));
 }
 
-TEST_CASE("config reload: SIGHUP and drover reload read the file at once; reload reports it") {
+TEST_CASE("config reload: SIGHUP and drover reload read the file at once, reload reports it") {
   TempProject p;
   p.init_scripted();
   auto none = p.drover({"reload"});

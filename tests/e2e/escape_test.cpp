@@ -219,7 +219,7 @@ TEST_CASE("escape: doctor --fix empties the cgroup a crashed turn left") {
   CHECK_FALSE(std::filesystem::exists(project_cgroup(p)));
 }
 
-TEST_CASE("escape: doctor names the mode; with cgroups forced off it says what is not caught") {
+TEST_CASE("escape: doctor names the mode, with cgroups forced off it says what is not caught") {
   TempProject p;
   p.init_scripted();
   if (cgroup_mode()) CHECK(contains(p.drover({"doctor"}).out, "containment: cgroup v2 at "));

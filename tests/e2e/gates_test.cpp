@@ -117,7 +117,7 @@ TEST_CASE("gates: ask, wait without turns for other mail, decide, and the decisi
   e2e::expect_one_line_error(p.drover({"decide", id, "hold"}), 4, "already decided 'ship'");
 }
 
-TEST_CASE("gates: the parent decides; another agent may not") {
+TEST_CASE("gates: the parent decides, another agent may not") {
   TempProject p;
   hand_made(p);
   auto asked = p.drover({"--json", "ask", "--from", "alice", "Use the new API?"});

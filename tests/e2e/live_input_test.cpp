@@ -207,3 +207,22 @@ TEST_CASE("live nudge: live_interrupt without live_input is a config error namin
   CHECK(bad.code == 5);
   CHECK(contains(bad.err, "runtimes.scripted.live_interrupt"));
 }
+
+TEST_CASE("live nudge: a paused agent's running turn takes no live mail, it waits for unpause") {
+  TempProject p;
+  init_live(p);
+  auto gate = p.root() / "gate";
+  start_gated(p, "alice", gate);
+  e2e::ok(p, {"pause", "alice"});
+  auto n = e2e::ok(p, {"nudge", "alice", "--json", "#!say after the pause"});
+  long long id = n.json()["message_id"].get<long long>();
+  auto said = e2e::ok(p, {"nudge", "alice", "#!say and this"});
+  CHECK(contains(said.out, "alice is paused; the mail waits until 'drover unpause alice'"));
+  CHECK_FALSE(contains(said.out, "running turn"));
+  e2e::write_text(gate, "");
+  require_idle(p, "alice", 1);  // the turn ended without it
+  CHECK(e2e::events(p, "alice", "live_input").empty());
+  CHECK(mail_row(p, id) == "- 0");
+  e2e::ok(p, {"unpause", "alice"});
+  REQUIRE(e2e::wait_until([&] { return mail_row(p, id) == "2 1"; }));
+}

@@ -40,7 +40,7 @@ std::vector<std::int64_t> listed_ids(const Json& messages) {
 
 }  // namespace
 
-TEST_CASE("mail check --agent of another agent is a peek; --mark-read marks it for them") {
+TEST_CASE("mail check --agent of another agent is a peek, --mark-read marks it for them") {
   TempProject p;
   p.init();
   auto a1 = e2e::send(p, {"--to", "alice", "--subject", "one", "--body", "first"})[0];

@@ -37,7 +37,7 @@ void two_idle_agents(const TempProject& p) {
 
 }  // namespace
 
-TEST_CASE("pause: a paused agent's mail waits while others run; unpause runs it") {
+TEST_CASE("pause: a paused agent's mail waits while others run, unpause runs it") {
   TempProject p;
   two_idle_agents(p);
   auto r = e2e::ok(p, {"pause", "alice", "--reason", "reviewing its plan"});
@@ -76,7 +76,7 @@ TEST_CASE("pause: a paused agent's mail waits while others run; unpause runs it"
   CHECK(contains(e2e::ok(p, {"unpause", "alice"}).out, "alice is not paused"));
 }
 
-TEST_CASE("pause: a running turn finishes normally; no new turn starts after it") {
+TEST_CASE("pause: a running turn finishes normally, no new turn starts after it") {
   TempProject p;
   two_idle_agents(p);
   auto gate = p.root() / "gate";
@@ -96,7 +96,7 @@ TEST_CASE("pause: a running turn finishes normally; no new turn starts after it"
   CHECK(e2e::agent_row(p, "alice")["paused"] == true);
 }
 
-TEST_CASE("pause --all: no turn starts after it returns, across down and up; unpause --all") {
+TEST_CASE("pause --all: no turn starts after it returns, across down and up, unpause --all") {
   TempProject p;
   two_idle_agents(p);
   e2e::sling(p, {"carol", "--capability", "coordinator", "#!say hello"});
@@ -144,7 +144,7 @@ TEST_CASE("pause --all: no turn starts after it returns, across down and up; unp
   CHECK(e2e::agent_row(p, "bob")["paused"] == false);
 }
 
-TEST_CASE("pause: survives down and up; a paused agent's foreground turn is refused") {
+TEST_CASE("pause: survives down and up, a paused agent's foreground turn is refused") {
   TempProject p;
   e2e::init_for_manual_turns(p);
   e2e::sling_parked(p, {"alice", "--capability", "coordinator", "#!say hello"});

@@ -96,7 +96,7 @@ TEST_CASE("timeline: a follower whose reader went away ends quietly with exit 0"
   p.drover({"stop", "chatty"});
 }
 
-TEST_CASE("timeline: a failed turn shows the end of its stderr; log --stderr prints all of it") {
+TEST_CASE("timeline: a failed turn shows the end of its stderr, log --stderr prints all of it") {
   TempProject p;
   init_for_manual_turns(p);
   sling_parked(p, {"oops", "#!stderr first complaint\n#!stderr something broke\n#!exit 3"});
@@ -113,7 +113,7 @@ TEST_CASE("timeline: a failed turn shows the end of its stderr; log --stderr pri
         "first complaint\nsomething broke\n");
 }
 
-TEST_CASE("feed: log --all interleaves every agent's events; --agent and --capability filter") {
+TEST_CASE("feed: log --all interleaves every agent's events, --agent and --capability filter") {
   TempProject p;
   init_for_manual_turns(p);
   sling_parked(p, {"ann", "#!say from ann", "--capability", "coordinator"});

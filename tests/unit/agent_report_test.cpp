@@ -91,7 +91,7 @@ TEST_CASE("report: a finished agent's outcome, facts, turns, totals, mail and la
   CHECK_FALSE(report_has(text, "\x1b"));  // no colour asked, and agent text cannot inject any
 }
 
-TEST_CASE("report: an agent still running says so at the top; empty sections say none") {
+TEST_CASE("report: an agent still running says so at the top, empty sections say none") {
   AgentReportFacts f;
   f.session.name = "bob";
   f.session.capability = "scout";

@@ -58,7 +58,7 @@ TEST_CASE("event line: turn start and end, text, tool results, other kinds by le
         "14:02:13 alice#2  ERROR  stalled  reason=no output for 10m");
 }
 
-TEST_CASE("event line: agent text cannot carry terminal escapes; colour only when asked") {
+TEST_CASE("event line: agent text cannot carry terminal escapes, colour only when asked") {
   auto e = ev("assistant_text", {{"text", "hi \x1b[2J there"}});
   std::string plain = render_event_line(e, {});
   CHECK(plain.find('\x1b') == std::string::npos);
@@ -99,7 +99,7 @@ TEST_CASE("event line: a turn's stderr tail, last lines only, partial first line
   CHECK(cut[0] == "  stderr │ " + std::string(8, 'e') + "…");
 }
 
-TEST_CASE("event line: live input names the mail written into the turn; an interrupted answer") {
+TEST_CASE("event line: live input names the mail written into the turn, an interrupted answer") {
   CHECK(render_event_line(ev("live_input", {{"mail", {12}}, {"interrupt", false}}), {}) ==
         "14:02:13 alice#2  input  mail #12 written into the running turn");
   CHECK(render_event_line(ev("live_input", {{"mail", {12, 13}}, {"interrupt", true}}), {}) ==

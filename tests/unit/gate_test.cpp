@@ -33,7 +33,7 @@ std::optional<Session> live(const std::string& name) {
 using K = DecideCheck::Kind;
 }  // namespace
 
-TEST_CASE("gate options: yes and no by default; empty, repeated and 'closed' are refused") {
+TEST_CASE("gate options: yes and no by default, empty, repeated and 'closed' are refused") {
   CHECK(gate_options({}).value() == std::vector<std::string>{"yes", "no"});
   CHECK(gate_options({"ship", "wait"}).value() == std::vector<std::string>{"ship", "wait"});
   for (auto bad : std::vector<std::vector<std::string>>{{""}, {"a", "a"}, {"closed"}}) {
@@ -60,7 +60,7 @@ TEST_CASE("decide: an open gate takes one of its options, from the operator or t
   CHECK(check_decision(g, live("alice"), "no", "alice").kind == K::not_allowed);
 }
 
-TEST_CASE("decide: decided once; the same answer again is a no-op, another a conflict") {
+TEST_CASE("decide: decided once, the same answer again is a no-op, another a conflict") {
   auto g = open_gate();
   g.decision = "yes";
   g.decided_by = "operator";

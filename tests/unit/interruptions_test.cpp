@@ -37,7 +37,7 @@ TEST_CASE("interruptions: the streak counts runner deaths back to the last other
         1);
 }
 
-TEST_CASE("interruptions: a shutdown neither counts nor breaks the streak; running turns skip") {
+TEST_CASE("interruptions: a shutdown neither counts nor breaks the streak, running turns skip") {
   CHECK(interruption_streak({shutdown_turn()}) == 0);
   CHECK(interruption_streak({runner_died_turn(), shutdown_turn(), runner_died_turn()}) == 2);
   // A shutdown-interrupted turn whose detail is the agent's result text.

@@ -29,7 +29,7 @@ TEST_CASE("live input: after a result, pending live mail keeps stdin open, none 
   CHECK(li.results() == 1);
 }
 
-TEST_CASE("live input: each result answers the oldest message; the rest is released") {
+TEST_CASE("live input: each result answers the oldest message, the rest is released") {
   LiveInput li(true);
   li.wrote({});
   li.wrote({7, 8});

@@ -75,7 +75,7 @@ TEST_CASE("view keys: n prompts for a message, Enter nudges, Esc cancels") {
   CHECK(a.text.empty());
 }
 
-TEST_CASE("view keys: s asks to confirm; only y stops") {
+TEST_CASE("view keys: s asks to confirm, only y stops") {
   ViewState v = keys_listed({"alice"});
   press_key(v, key_typed("s"));
   CHECK(v.mode == ViewMode::confirm_stop);
@@ -110,7 +110,7 @@ TEST_CASE("view keys: / edits the filter, Enter keeps it, Esc clears it") {
   CHECK(v.mode == ViewMode::list);
 }
 
-TEST_CASE("view keys: p, n and s need a selected agent; no agent, no action") {
+TEST_CASE("view keys: p, n and s need a selected agent, no agent, no action") {
   ViewState v = keys_listed({});
   CHECK(press_key(v, key_typed("p")).kind == ViewAction::Kind::none);
   CHECK(v.notice == "no agent selected");

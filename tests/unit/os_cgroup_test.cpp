@@ -11,7 +11,7 @@
 using namespace drover;
 using namespace drover::test;
 
-TEST_CASE("os cgroup: a setsid daemon in a cgroup dies by cgroup.kill; the cgroup is removed") {
+TEST_CASE("os cgroup: a setsid daemon in a cgroup dies by cgroup.kill, the cgroup is removed") {
   auto own = os::own_cgroup();
   if (!own.ok() || !os::is_cgroup_dir(*own) || ::access((*own / "cgroup.procs").c_str(), W_OK)) {
     MESSAGE("no writable cgroup v2 here: skipped");

@@ -47,7 +47,7 @@ TEST_CASE("pause: the E-stop line says how many turns still run") {
   CHECK(estop_summary(2).find("; 2 turns still running") != std::string::npos);
 }
 
-TEST_CASE("store pause: set, read back, not twice, not on a finished agent; cleared") {
+TEST_CASE("store pause: set, read back, not twice, not on a finished agent, cleared") {
   TempDir dir;
   auto db = open_store(dir.path / "state.db");
   insert_session(*db, make_session("alice", SessionState::between_turns));

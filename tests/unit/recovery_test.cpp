@@ -6,7 +6,7 @@
 using namespace drover;
 using drover::supervisor::RecoveryRetries;
 
-TEST_CASE("recovery retries: a failed recovery waits 1 s, doubling to 30 s; success forgets it") {
+TEST_CASE("recovery retries: a failed recovery waits 1 s, doubling to 30 s, success forgets it") {
   RecoveryRetries r;
   SteadyPoint t0{};
   CHECK(r.due("flo", t0));

@@ -66,7 +66,7 @@ TEST_CASE("spawn backoff: the wait doubles with each shortage in a row, capped a
   CHECK(b.episode()->shortages == 9);
 }
 
-TEST_CASE("spawn backoff: each start raises the limit by one; the full concurrency ends it") {
+TEST_CASE("spawn backoff: each start raises the limit by one, the full concurrency ends it") {
   SpawnBackoff b(3);
   SteadyPoint t0{};
   b.on_shortage(t0, 1, "EMFILE");

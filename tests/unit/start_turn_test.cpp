@@ -275,7 +275,7 @@ TEST_CASE("start_turn: a malformed session id stored earlier is not resumed") {
   CHECK(f.spawner.read_stdin().find("## Your task") != std::string::npos);  // a fresh prompt
 }
 
-TEST_CASE("start_turn: a paused agent starts no turn; its mail waits; unpaused it starts") {
+TEST_CASE("start_turn: a paused agent starts no turn, its mail waits, unpaused it starts") {
   RunnerFixture f;
   must_write(*f.db, [](store::Tx& tx) {
     return tx.sessions().set_pause("alice", "2026-12-04T21:00:00.000Z", "hold on");

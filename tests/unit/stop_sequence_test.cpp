@@ -37,7 +37,7 @@ TEST_CASE("stop sequence: a group that goes during a grace ends it, naming the l
 }
 
 TEST_CASE(
-    "stop sequence: kill grace runs out, SIGKILL follows; a group that outlives it survived") {
+    "stop sequence: kill grace runs out, SIGKILL follows, a group that outlives it survived") {
   StopSequence s(term_then_kill(), milliseconds(5));
   CHECK(s.next(kT0, true).signal == SIGTERM);
   auto n = s.next(kT0 + milliseconds(2000), true);
@@ -57,7 +57,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "stop sequence: the first signal goes out even to a group already gone; an empty policy "
+    "stop sequence: the first signal goes out even to a group already gone, an empty policy "
     "survives") {
   StopSequence s(term_then_kill(), milliseconds(5));
   CHECK(s.next(kT0, false).kind == StopKind::send);

@@ -39,7 +39,7 @@ TEST_CASE("stop tree: deepest first, the top last, only the top reports its deat
   CHECK(order[0].live);
 }
 
-TEST_CASE("stop tree: a leaf is a tree of one; an unknown top is empty; cycles end") {
+TEST_CASE("stop tree: a leaf is a tree of one, an unknown top is empty, cycles end") {
   std::vector<Session> all = {agent("solo", std::nullopt), agent("x", "y"), agent("y", "x")};
   CHECK(names(stop_tree_order("solo", all)) == std::vector<std::string>{"solo"});
   CHECK(stop_tree_order("nobody", all).empty());

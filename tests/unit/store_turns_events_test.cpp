@@ -139,7 +139,7 @@ TEST_CASE_FIXTURE(StoreFixture, "turns: finish without a session id keeps the on
 }
 
 TEST_CASE_FIXTURE(StoreFixture,
-                  "turns: recent is newest first per agent; unfinished lists open turns") {
+                  "turns: recent is newest first per agent, unfinished lists open turns") {
   auto a1 = new_turn(*db, "a");
   auto b1 = new_turn(*db, "b");
   auto a2 = new_turn(*db, "a");

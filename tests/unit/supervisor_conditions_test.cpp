@@ -12,7 +12,7 @@
 using namespace drover;
 using namespace drover::supervisor;
 
-TEST_CASE("supervisor conditions: round trip; another supervisor's file or garbage is none") {
+TEST_CASE("supervisor conditions: round trip, another supervisor's file or garbage is none") {
   Conditions c;
   c.supervisor = 4242;
   c.config_generation = 3;

@@ -281,7 +281,7 @@ TEST_CASE("swarm view: fit_columns counts code points and cuts with an ellipsis"
   CHECK(fit_columns("abc", 0).empty());
 }
 
-TEST_CASE("swarm view: a paused agent reads paused (pausing in a turn); the E-stop heads it") {
+TEST_CASE("swarm view: a paused agent reads paused (pausing in a turn), the E-stop heads it") {
   SwarmSnapshot s = demo_swarm();
   s.agents[0].paused = true;  // alice, in a turn that finishes normally
   s.agents[1].paused = true;  // bob, between turns
@@ -298,7 +298,7 @@ TEST_CASE("swarm view: a paused agent reads paused (pausing in a turn); the E-st
   CHECK(lines.size() == 24);
 }
 
-TEST_CASE("swarm view: an agent with an open gate reads waiting between turns; GATES heads it") {
+TEST_CASE("swarm view: an agent with an open gate reads waiting between turns, GATES heads it") {
   SwarmSnapshot s = demo_swarm();
   s.agents[0].waiting = true;  // alice, still in the turn that asked
   s.agents[1].waiting = true;  // bob, between turns

@@ -58,7 +58,7 @@ TEST_CASE("turn lease: one holder at a time, seen by others, free once released"
 }
 
 TEST_CASE(
-    "turn lease: turn.pid written by the holder reads back alive; garbage and absence are told "
+    "turn lease: turn.pid written by the holder reads back alive, garbage and absence are told "
     "apart") {
   LeaseFixture f;
   CHECK_FALSE(read_turn_pid(f.paths, "alice").present);
