@@ -78,6 +78,11 @@ std::string render_agent_report(const AgentReportFacts& f, const ReportStyle& st
                     (s.model ? ", model " + escape_control(*s.model) : "")}});
   facts.push_back({{"parent"}, {s.parent ? escape_control(*s.parent) : "none (the operator)"}});
   if (f.worktree) facts.push_back({{"worktree"}, {report_worktree_line(*f.worktree)}});
+  if (s.merged_sha)  // `drover merge` (docs/steering.md)
+    facts.push_back({{"merged"},
+                     {"into " + escape_control(s.merged_into.value_or("?")) + " at " +
+                      escape_control(s.merged_sha->substr(0, 12)) +
+                      (s.merged_at ? " (" + escape_control(*s.merged_at) + ")" : "")}});
   facts.push_back({{"totals"}, {costs_summary(f.totals)}});
   TableStyle fact_style;
   fact_style.width = style.width;
@@ -204,6 +209,10 @@ nlohmann::json agent_report_json(const AgentReportFacts& f) {
             {"input_tokens", f.totals.input_tokens},
             {"output_tokens", f.totals.output_tokens}}},
           {"worktree", worktree},
+          {"merged", s.merged_sha ? nlohmann::json{{"sha", *s.merged_sha},
+                                                   {"into", report_opt(s.merged_into)},
+                                                   {"at", report_opt(s.merged_at)}}
+                                  : nlohmann::json(nullptr)},
           {"mail_sent", mail},
           {"mail_omitted", f.mail_omitted},
           {"last_result", report_opt(f.last_result)},

@@ -182,3 +182,18 @@ TEST_CASE("cost totals read honestly") {
   CHECK(costs_summary(unpriced) == "no cost reported · 10 in / 0 out · 2 turns");
   CHECK(cost_cell(std::optional<double>{}) == "—");
 }
+
+TEST_CASE("report: a merged branch says into what, at which commit") {
+  auto f = finished_facts();
+  CHECK(agent_report_json(f)["merged"].is_null());
+  CHECK(render_agent_report(f, {}).find("merged") == std::string::npos);
+  f.session.merged_sha = "fedcba9876543210fedc";
+  f.session.merged_into = "main";
+  f.session.merged_at = "2026-12-04T23:51:05.000Z";
+  std::string text = render_agent_report(f, {});
+  CHECK(text.find("  merged      into main at fedcba987654 (2026-12-04T23:51:05.000Z)") !=
+        std::string::npos);
+  auto j = agent_report_json(f);
+  CHECK(j["merged"]["sha"] == "fedcba9876543210fedc");
+  CHECK(j["merged"]["into"] == "main");
+}
