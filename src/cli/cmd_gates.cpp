@@ -26,7 +26,10 @@ namespace {
 
 std::string options_text(const std::vector<std::string>& options) {
   std::string out;
-  for (const auto& o : options) out += (out.empty() ? "" : "|") + escape_control(o);
+  for (const auto& o : options) {
+    if (!out.empty()) out += '|';
+    out += escape_control(o);
+  }
   return out;
 }
 

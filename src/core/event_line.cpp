@@ -86,13 +86,16 @@ View turn_end_view(const nlohmann::json& d, bool bad) {
 
 // Live input (docs/steering.md "Live nudge"): mail written into the running turn.
 View live_input_view(const nlohmann::json& d) {
-  std::string ids;
+  std::string c = flag(d, "interrupt") ? "interrupt, then mail " : "mail ";
+  bool first = true;
   if (auto m = d.find("mail"); m != d.end() && m->is_array())
-    for (const auto& id : *m)
-      if (id.is_number_integer())
-        ids += (ids.empty() ? "#" : ", #") + std::to_string(id.get<long long>());
-  std::string c = (flag(d, "interrupt") ? "interrupt, then " : "") + std::string("mail ") + ids +
-                  " written into the running turn";
+    for (const auto& id : *m) {
+      if (!id.is_number_integer()) continue;
+      c += first ? "#" : ", #";
+      c += std::to_string(id.get<long long>());
+      first = false;
+    }
+  c += " written into the running turn";
   return {"input", "", c, kCyan};
 }
 
