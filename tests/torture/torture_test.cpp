@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "faults.h"
+#include "held.h"
 #include "os/file_lock.h"
 #include "procs.h"
 #include "support/command.h"
@@ -66,6 +67,9 @@ constexpr Behaviour kBehaviours[] = {
     {"orphan", "#!fork-exit"},  // the main process exits, a group member lives on for 2 s
     {"member", "#!member 30s member.pid\n#!say left a member behind"},  // outlives the leader
     {"daemon", "#!daemon 30s daemon.pid\n#!say started a daemon"},      // setsid: out of the group
+    // An approval gate: the turn ends waiting for a decision, which a shell (or the rest
+    // phase) gives; builders stay between turns after it, as with "chat".
+    {"ask", "#!sh ${DROVER_BIN:-drover} ask \"proceed?\"\n#!say asked, waiting for a decision"},
 };
 
 struct Tally {
@@ -141,6 +145,28 @@ class Torture {
     if (r.code == 0 && !token.empty()) tally_.tokens.push_back(token);
   }
 
+  // `gates --json`, then `decide ID yes` for each open gate (as the operator, who may
+  // decide any gate). Another shell may decide it first, or its asker be stopped: 4.
+  // Returns how many gates were open.
+  std::size_t decide_open_gates(const std::string& kind) {
+    Run r;
+    try {
+      r = drover({"gates", "--json"});
+    } catch (...) {
+      r.code = -1;
+    }
+    auto doc = nlohmann::json::parse(r.out, nullptr, false);
+    if (r.code != 0 || doc.is_discarded() || !doc.contains("gates")) {
+      std::lock_guard g(tally_.mu);
+      tally_.errors.push_back("drover gates --json -> exit " + std::to_string(r.code) + ": " +
+                              r.err.substr(0, 200) + r.out.substr(0, 200));
+      return 0;
+    }
+    for (const auto& gate : doc["gates"])
+      shell_command(kind, {"decide", std::to_string(gate.value("id", 0LL)), "yes"}, {0, 4});
+    return doc["gates"].size();
+  }
+
   void shell(std::uint64_t seed, int iteration, int index, const std::atomic<bool>& stop) {
     std::mt19937_64 rng(seed);
     int n = 0;
@@ -150,27 +176,50 @@ class Torture {
           "i" + std::to_string(iteration) + "s" + std::to_string(index) + "n" + std::to_string(n++);
       const Behaviour& b = kBehaviours[pick(static_cast<int>(std::size(kBehaviours)))];
       int action = pick(100);
-      if (action < 18) {
+      if (action < 16) {
         std::string cap = pick(3) == 0 ? "coordinator" : "builder";
         shell_command("sling",
                       {"sling", "w" + id, "--capability", cap, "--parent", "hub",
                        std::string("task ") + id + " (" + b.name + ")\n" + b.text},
                       {0});
-      } else if (action < 48) {
+      } else if (action < 40) {
         std::string to = tally_.random_agent(rng);
         std::string token = "mail-" + id;
         shell_command("mail",
                       {"mail", "send", "--to", to, "--subject", token, "--body",
                        std::string(b.name) + "\n" + b.text},
                       {0, 4}, token);
-      } else if (action < 60) {
+      } else if (action < 54) {
+        // The runtime has live input: a nudge to an agent mid-turn goes into that turn
+        // (--interrupt first stops what it is doing), else it waits for the next turn
+        // (always so with --queue).
         std::string token = "nudge-" + id;
-        shell_command("nudge", {"nudge", tally_.random_agent(rng), token}, {0, 4}, token);
-      } else if (action < 66) {
+        std::vector<std::string> args{"nudge", tally_.random_agent(rng), token};
+        int how = pick(7);
+        if (how < 2) args.push_back("--interrupt");
+        else if (how == 2) args.push_back("--queue");
+        shell_command(how < 2    ? "nudge-interrupt"
+                      : how == 2 ? "nudge-queue"
+                                 : "nudge",
+                      args, {0, 4}, token);
+      } else if (action < 59) {
         std::string victim = tally_.random_agent(rng);
         if (victim != "hub") shell_command("stop", {"stop", victim, "--grace", "300ms"}, {0, 4});
-      } else if (action < 82) {
+      } else if (action < 71) {
         shell_command("status", {"status", "--json"}, {0});
+      } else if (action < 75) {
+        std::string who = tally_.random_agent(rng);
+        if (pick(4) == 0) shell_command("pause-now", {"pause", who, "--now"}, {0, 4});
+        else shell_command("pause", {"pause", who}, {0, 4});
+      } else if (action < 79) {
+        shell_command("unpause", {"unpause", tally_.random_agent(rng)}, {0, 4});
+      } else if (action < 81) {
+        // The E-stop, briefly.
+        shell_command("pause-all", {"pause", "--all"}, {0});
+        std::this_thread::sleep_for(std::chrono::milliseconds(100 + pick(300)));  // its length
+        shell_command("unpause-all", {"unpause", "--all"}, {0});
+      } else if (action < 86) {
+        decide_open_gates("decide");
       } else {
         // A foreground runner racing the supervisor for the turn lock, with slow work to
         // give the killer a window.
@@ -303,8 +352,14 @@ class Torture {
       CHECK(n == 1);
     }
     // No message was carried by two turns at once, and read mail was read by a clean turn.
-    for (const auto& name : split_lines(sql(p_, "SELECT name FROM sessions")))
+    // Live input: a message read by turn R was carried by R and by no later turn (mail
+    // carried live and released unanswered is carried again: at-least-once).
+    for (const auto& name : split_lines(sql(p_, "SELECT name FROM sessions"))) {
       check_mail_invariants(p_, name);
+      check_live_carrying(p_, name);
+    }
+    // Nothing held at rest: no pause, no E-stop, every decided gate answered.
+    check_nothing_held(p_);
     // Exactly one worker_died per death (no agent is resumed here, so at most one death),
     // except that an agent that sent its terminal mail may die without one (SPEC §5.5).
     auto rows = split_lines(sql(
@@ -341,6 +396,14 @@ class Torture {
     CHECK(sql_int(p_,
                   "SELECT count(*) FROM messages m JOIN turns t ON t.id = m.claimed_turn "
                   "WHERE m.read_at IS NULL AND t.ended_at IS NOT NULL") == 0);
+  }
+
+  // No live agent has an open gate (the gates of finished agents are no longer open).
+  bool no_open_gates() const {
+    return sql_int(p_,
+                   "SELECT count(*) FROM gates g JOIN sessions s ON s.name = g.asker "
+                   "WHERE g.decision IS NULL AND s.state NOT IN "
+                   "('completed', 'zombie', 'stopped', 'failed', 'stale')") == 0;
   }
 
   // Every agent that is in_turn has a live runner holding its turn lock (eventually: a
@@ -402,6 +465,12 @@ TEST_CASE(
       "turn.first_output_timeout = \"5s\"\n"
       "turn.stall_timeout = \"1500ms\"\n"
       "turn.kill_grace = \"300ms\"\n");
+  {
+    // Live input: nudges go into running turns, --interrupt stops what the turn is doing.
+    // [runtimes.scripted] is the file's last table: these keys land in it.
+    auto cfg = p.root() / ".drover/config.toml";
+    write_text(cfg, read_text(cfg) + "live_input = true\nlive_interrupt = true\n");
+  }
   const std::string mark = "t" + std::to_string(seed) + "-" + std::to_string(::getpid());
   Torture t(p, mark);
   PidsCgroup pids("drover-torture-" + mark);
@@ -431,7 +500,20 @@ TEST_CASE(
     INFO(up.err);
     REQUIRE(up.code == 0);
     CHECK(wait_until([&] { return t.in_turn_agents_have_runners(); }, 15s));
-    bool rest = wait_until([&] { return t.at_rest(); }, 90s);
+    // Nothing may stay held: lift every pause and the E-stop, and decide every gate, also
+    // those asked while the project settles (mail carried later may ask again).
+    Run unpause = t.drover({"unpause", "--all"});
+    INFO(unpause.err);
+    CHECK(unpause.code == 0);
+    auto next_decide = Clock::now();
+    bool rest = wait_until(
+        [&] {
+          if (Clock::now() < next_decide) return t.at_rest() && t.no_open_gates();
+          next_decide = Clock::now() + 300ms;
+          t.decide_open_gates("decide at rest");
+          return t.at_rest() && t.no_open_gates();
+        },
+        90s);
     if (!rest)
       MESSAGE(
           "not at rest: "
@@ -472,7 +554,23 @@ TEST_CASE(
             << kills << " SIGKILLs (" << by_target << " ), faults (" << t.fault_summary() << " ), "
             << tally.tokens.size() << " messages checked, " << deaths << " worker_died, "
             << tally.errors.size() << " command errors, " << (none_left ? 0 : 1)
-            << " runs with processes left" << std::endl;
+            << " runs with processes left; steering: "
+            << sql_int(p, "SELECT count(*) FROM events WHERE kind = 'live_input'")
+            << " live inputs ("
+            << sql_int(p,
+                       "SELECT count(*) FROM events WHERE kind = 'live_input' AND "
+                       "json_extract(data, '$.interrupt') = 1")
+            << " interrupting), "
+            << sql_int(p, "SELECT count(*) FROM turns WHERE detail LIKE '%pause --now%'")
+            << " turns ended by pause --now, "
+            << sql_int(p, "SELECT count(*) FROM turns WHERE outcome = 'waiting'")
+            << " turns waiting for a decision, " << sql_int(p, "SELECT count(*) FROM gates")
+            << " gates ("
+            << sql_int(p,
+                       "SELECT count(*) FROM gates WHERE decision IS NOT NULL AND decision <> "
+                       "'closed'")
+            << " decided, " << sql_int(p, "SELECT count(*) FROM gates WHERE decision = 'closed'")
+            << " closed)" << std::endl;
   for (const auto& e : tally.errors) MESSAGE(e);
   CHECK(tally.errors.empty());
 }
