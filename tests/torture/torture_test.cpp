@@ -1,8 +1,12 @@
 // Crash torture (issue 8): a seeded random mix of scripted agents under a running
 // supervisor, with parallel shells slinging, mailing, nudging, stopping and running
 // `drover turn`, while a killer SIGKILLs the supervisor, foreground runners and agents at
-// random moments. After each iteration the project is brought to rest and the invariants
-// are checked; after `drover down` no process of the run may be alive.
+// random moments. The runtime has live input (issue 17): nudges go into running turns
+// (also with --interrupt), shells pause and unpause agents (sometimes --now, sometimes the
+// E-stop for a moment), agents ask approval gates and shells decide them. After each
+// iteration every pause is lifted and every gate decided, the project is brought to rest
+// and the invariants (invariants.h) are checked; after `drover down` no process of the run
+// may be alive.
 //
 // DROVER_TORTURE_ITERATIONS (default 2), DROVER_TORTURE_SEED (default: from the clock,
 // printed), DROVER_TORTURE_SECONDS (chaos per iteration, default 4). ./scripts/torture
@@ -18,7 +22,7 @@
 #include <thread>
 
 #include "faults.h"
-#include "held.h"
+#include "invariants.h"
 #include "os/file_lock.h"
 #include "procs.h"
 #include "support/command.h"
@@ -76,6 +80,7 @@ struct Tally {
   std::mutex mu;
   std::vector<std::string> agents;       // slung successfully
   std::vector<std::string> live;         // not terminal at the last status --json
+  std::vector<std::string> in_turn;      // in a turn at the last status --json
   std::vector<std::string> tokens;       // subjects/bodies of mail whose command exited 0
   std::vector<std::string> errors;       // unexpected exit codes, busy errors
   std::map<std::string, long> commands;  // per kind, run
@@ -91,6 +96,16 @@ struct Tally {
         !live.empty() && std::uniform_int_distribution<int>(0, 4)(rng) > 0 ? live : agents;
     if (from.empty()) return "hub";
     return from[std::uniform_int_distribution<std::size_t>(0, from.size() - 1)(rng)];
+  }
+
+  // An agent in a turn at the last status --json, else random_agent.
+  std::string agent_in_turn(std::mt19937_64& rng) {
+    {
+      std::lock_guard g(mu);
+      if (!in_turn.empty())
+        return in_turn[std::uniform_int_distribution<std::size_t>(0, in_turn.size() - 1)(rng)];
+    }
+    return random_agent(rng);
   }
 };
 
@@ -135,8 +150,10 @@ class Torture {
                                 r.out.substr(0, 200));
       } else {
         tally_.live.clear();
+        tally_.in_turn.clear();
         for (const auto& a : doc["agents"]) {
           std::string st = a.value("state", "");
+          if (st == "in_turn") tally_.in_turn.push_back(a.value("name", ""));
           if (st == "booting" || st == "in_turn" || st == "between_turns")
             tally_.live.push_back(a.value("name", ""));
         }
@@ -194,7 +211,8 @@ class Torture {
         // (--interrupt first stops what it is doing), else it waits for the next turn
         // (always so with --queue).
         std::string token = "nudge-" + id;
-        std::vector<std::string> args{"nudge", tally_.random_agent(rng), token};
+        if (pick(3) > 0) shell_command("status", {"status", "--json"}, {0});  // who is mid-turn
+        std::vector<std::string> args{"nudge", tally_.agent_in_turn(rng), token};
         int how = pick(7);
         if (how < 2) args.push_back("--interrupt");
         else if (how == 2) args.push_back("--queue");
@@ -208,9 +226,9 @@ class Torture {
       } else if (action < 71) {
         shell_command("status", {"status", "--json"}, {0});
       } else if (action < 75) {
-        std::string who = tally_.random_agent(rng);
-        if (pick(4) == 0) shell_command("pause-now", {"pause", who, "--now"}, {0, 4});
-        else shell_command("pause", {"pause", who}, {0, 4});
+        if (pick(4) == 0)
+          shell_command("pause-now", {"pause", tally_.agent_in_turn(rng), "--now"}, {0, 4});
+        else shell_command("pause", {"pause", tally_.random_agent(rng)}, {0, 4});
       } else if (action < 79) {
         shell_command("unpause", {"unpause", tally_.random_agent(rng)}, {0, 4});
       } else if (action < 81) {
@@ -326,113 +344,16 @@ class Torture {
     return out;
   }
 
-  // Quiet: no turn in progress and no live agent with mail it could take.
-  bool at_rest() const {
-    return sql_int(p_,
-                   "SELECT (SELECT count(*) FROM sessions WHERE state = 'in_turn') + "
-                   "(SELECT count(*) FROM turns WHERE ended_at IS NULL) + "
-                   "(SELECT count(*) FROM messages m JOIN sessions s ON s.name = m.to_agent "
-                   " WHERE m.read_at IS NULL AND s.state IN ('booting', 'between_turns'))") == 0;
-  }
-
   void check_invariants(const std::string& when) {
-    INFO("after " << when);
-    CHECK(sql(p_, "PRAGMA integrity_check") == "ok");
-    // Every message a shell sent is stored exactly once (read, or still pending).
     std::vector<std::string> tokens;
     {
       std::lock_guard g(tally_.mu);
       tokens = tally_.tokens;
     }
-    for (const auto& t : tokens) {
-      bool nudge = t.rfind("nudge-", 0) == 0;
-      long long n = sql_int(p_, std::string("SELECT count(*) FROM messages WHERE ") +
-                                    (nudge ? "body" : "subject") + " = '" + t + "'");
-      INFO("message " << t);
-      CHECK(n == 1);
-    }
-    // No message was carried by two turns at once, and read mail was read by a clean turn.
-    // Live input: a message read by turn R was carried by R and by no later turn (mail
-    // carried live and released unanswered is carried again: at-least-once).
-    for (const auto& name : split_lines(sql(p_, "SELECT name FROM sessions"))) {
-      check_mail_invariants(p_, name);
-      check_live_carrying(p_, name);
-    }
-    // Nothing held at rest: no pause, no E-stop, every decided gate answered.
-    check_nothing_held(p_);
-    // Exactly one worker_died per death (no agent is resumed here, so at most one death),
-    // except that an agent that sent its terminal mail may die without one (SPEC §5.5).
-    auto rows = split_lines(sql(
-        p_,
-        "SELECT s.name || '|' || s.state || '|' || coalesce(s.state_reason, '') || '|' || "
-        "(SELECT count(*) FROM messages m WHERE m.type = 'worker_died' AND m.from_agent = s.name) "
-        "|| '|' || (SELECT count(*) FROM messages m WHERE m.type IN ('worker_done', 'result') "
-        "AND m.from_agent = s.name) "
-        "FROM sessions s WHERE s.name <> 'hub'"));
-    for (const auto& row : rows) {
-      auto parts = split(row, '|');
-      REQUIRE(parts.size() == 5);
-      const std::string& state = parts[1];
-      bool died =
-          state == "zombie" || state == "stopped" || state == "failed" || state == "stale" ||
-          (state == "completed" && parts[2].find("without terminal mail") != std::string::npos);
-      INFO("agent " << parts[0] << " is " << state << " (" << parts[2] << ")");
-      bool reported = std::stoll(parts[4]) > 0;
-      if (died && reported) CHECK(std::stoll(parts[3]) <= 1);
-      else CHECK(std::stoll(parts[3]) == (died ? 1 : 0));
-    }
-    // A passing fault (an fd or pid limit, a config edited or briefly invalid) never fails
-    // an agent.
-    for (const auto& why : split_lines(sql(p_,
-                                           "SELECT name || ': ' || coalesce(state_reason, '') "
-                                           "FROM sessions WHERE state = 'failed'"))) {
-      INFO("failed agent " << why);
-      for (const char* passing : {"Too many open files", "Resource temporarily unavailable",
-                                  "Cannot allocate memory", "is not configured", "config"})
-        CHECK(why.find(passing) == std::string::npos);
-    }
-    // No two turns of one agent ever overlapped (also covered per agent above) and nothing
-    // is left claimed by a finished turn without being read.
-    CHECK(sql_int(p_,
-                  "SELECT count(*) FROM messages m JOIN turns t ON t.id = m.claimed_turn "
-                  "WHERE m.read_at IS NULL AND t.ended_at IS NOT NULL") == 0);
-  }
-
-  // No live agent has an open gate (the gates of finished agents are no longer open).
-  bool no_open_gates() const {
-    return sql_int(p_,
-                   "SELECT count(*) FROM gates g JOIN sessions s ON s.name = g.asker "
-                   "WHERE g.decision IS NULL AND s.state NOT IN "
-                   "('completed', 'zombie', 'stopped', 'failed', 'stale')") == 0;
-  }
-
-  // Every agent that is in_turn has a live runner holding its turn lock (eventually: a
-  // turn may be starting or ending while we look).
-  bool in_turn_agents_have_runners() const {
-    for (const auto& name :
-         split_lines(sql(p_, "SELECT name FROM sessions WHERE state = 'in_turn'")))
-      if (!drover::os::is_locked(p_.root() / ".drover/agents" / name / "turn.lock")) return false;
-    return true;
+    torture::check_invariants(p_, tokens, when);
   }
 
   Tally& tally() { return tally_; }
-
-  static std::vector<std::string> split(const std::string& s, char sep) {
-    std::vector<std::string> out;
-    std::size_t start = 0;
-    while (true) {
-      auto end = s.find(sep, start);
-      out.push_back(s.substr(start, end == std::string::npos ? std::string::npos : end - start));
-      if (end == std::string::npos) return out;
-      start = end + 1;
-    }
-  }
-  static std::vector<std::string> split_lines(const std::string& s) {
-    std::vector<std::string> out;
-    for (auto& l : split(s, '\n'))
-      if (!l.empty()) out.push_back(l);
-    return out;
-  }
 
  private:
   const TempProject& p_;
@@ -499,7 +420,7 @@ TEST_CASE(
     Run up = t.drover({"up"});
     INFO(up.err);
     REQUIRE(up.code == 0);
-    CHECK(wait_until([&] { return t.in_turn_agents_have_runners(); }, 15s));
+    CHECK(wait_until([&] { return torture::in_turn_agents_have_runners(p); }, 15s));
     // Nothing may stay held: lift every pause and the E-stop, and decide every gate, also
     // those asked while the project settles (mail carried later may ask again).
     Run unpause = t.drover({"unpause", "--all"});
@@ -508,10 +429,10 @@ TEST_CASE(
     auto next_decide = Clock::now();
     bool rest = wait_until(
         [&] {
-          if (Clock::now() < next_decide) return t.at_rest() && t.no_open_gates();
+          if (Clock::now() < next_decide) return torture::at_rest(p) && torture::no_open_gates(p);
           next_decide = Clock::now() + 300ms;
           t.decide_open_gates("decide at rest");
-          return t.at_rest() && t.no_open_gates();
+          return torture::at_rest(p) && torture::no_open_gates(p);
         },
         90s);
     if (!rest)
