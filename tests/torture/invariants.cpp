@@ -69,19 +69,26 @@ void check_live_carrying(const e2e::TempProject& p, const std::string& agent) {
          pos = text.find("[MAIL #", pos + 1))
       carriers[std::stoll(text.substr(pos + 7))].insert(std::stoll(turn));
   }
+  if (carriers.empty()) return;
+  // message id -> the turn that read it: one query per agent, not one per message.
+  std::map<long long, long long> readers;
+  for (const auto& row : split_lines(
+           e2e::sql(p,
+                    "SELECT id || '|' || claimed_turn FROM messages WHERE read_at IS NOT NULL AND "
+                    "claimed_turn IS NOT NULL AND to_agent = '" +
+                        agent + "'"))) {
+    auto bar = row.find('|');
+    readers[std::stoll(row.substr(0, bar))] = std::stoll(row.substr(bar + 1));
+  }
   for (const auto& [id, turns] : carriers) {
-    auto reader = e2e::sql(p,
-                           "SELECT CASE WHEN read_at IS NULL THEN '' ELSE claimed_turn END "
-                           "FROM messages WHERE id = " +
-                               std::to_string(id));
-    if (reader.empty()) continue;
-    long long r = std::stoll(reader);
+    auto r = readers.find(id);
+    if (r == readers.end()) continue;
     std::string seen;
     for (auto t : turns) seen += " " + std::to_string(t);
-    INFO("agent " << agent << ": message " << id << " read by turn " << r << ", carried by"
+    INFO("agent " << agent << ": message " << id << " read by turn " << r->second << ", carried by"
                   << seen);
-    CHECK(turns.count(r) == 1);
-    CHECK(*turns.rbegin() == r);
+    CHECK(turns.count(r->second) == 1);
+    CHECK(*turns.rbegin() == r->second);
   }
 }
 

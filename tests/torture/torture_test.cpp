@@ -417,6 +417,7 @@ TEST_CASE(
     for (auto& th : threads) th.join();
 
     // Bring it to rest: a supervisor (it may have been killed last), then no work left.
+    const auto settle_from = Clock::now();
     Run up = t.drover({"up"});
     INFO(up.err);
     REQUIRE(up.code == 0);
@@ -447,6 +448,10 @@ TEST_CASE(
           << "supervisor fds: " << open_fds(supervisor_pid(p)) << ", limits:\n"
           << torture::slurp("/proc/" + std::to_string(supervisor_pid(p)) + "/limits"));
     CHECK(rest);
+    std::cout
+        << "torture: iteration " << it + 1 << " at rest after "
+        << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - settle_from).count()
+        << " ms" << std::endl;
     t.check_invariants("iteration " + std::to_string(it + 1));
   }
 
