@@ -1,4 +1,5 @@
 #include "cli/agent_branch.h"
+#include "cli/agent_lookup.h"
 
 #include "core/names.h"
 #include "core/suggest.h"
@@ -14,12 +15,7 @@ Result<Session> find_agent_session(Context& ctx, const std::string& name) {
   return (*st)->read<Session>([&](store::Tx& tx) -> Result<Session> {
     auto s = tx.sessions().get(name);
     if (s) return *s;
-    std::vector<std::string> names;
-    for (const auto& other : tx.sessions().list()) names.push_back(other.name);
-    auto near = closest_word(name, names);
-    return make_error(Errc::not_found,
-                      "no agent named '" + name + "'" +
-                          (near ? " (did you mean '" + *near + "'?)" : " (see 'drover status')"));
+    return no_agent_named(tx, name);
   });
 }
 

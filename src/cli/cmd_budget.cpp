@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <memory>
 
+#include "cli/agent_lookup.h"
 #include "cli/budget_view.h"
 #include "cli/context.h"
 #include "cli/registry.h"
@@ -49,15 +50,6 @@ Result<BudgetLimits> apply_flags(const BudgetOptions& o, BudgetLimits own) {
   return own;
 }
 
-Error no_such_agent(store::Tx& tx, const std::string& agent) {
-  std::vector<std::string> names;
-  for (const auto& other : tx.sessions().list()) names.push_back(other.name);
-  auto near = closest_word(agent, names);
-  return make_error(Errc::not_found,
-                    "no agent named '" + agent + "'" +
-                        (near ? " (did you mean '" + *near + "'?)" : " (see 'drover status')"));
-}
-
 struct Shown {
   Session session;
   BudgetView view;
@@ -99,7 +91,7 @@ Status run_budget(Context& ctx, const BudgetOptions& o) {
   if (!st) return st.error();
   auto work = [&](store::Tx& tx) -> Result<Shown> {
     auto s = tx.sessions().get(o.agent);
-    if (!s) return no_such_agent(tx, o.agent);
+    if (!s) return no_agent_named(tx, o.agent);
     if (setting) {
       auto limits = apply_flags(o, s->budget);
       if (!limits) return limits.error();

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "cli/agent_lookup.h"
 #include "cli/context.h"
 #include "cli/registry.h"
 #include "core/agent_report.h"
@@ -56,14 +57,7 @@ Status run_report(Context& ctx, const std::string& name) {
   if (!st) return st.error();
   auto facts = (*st)->read<AgentReportFacts>([&](store::Tx& tx) -> Result<AgentReportFacts> {
     auto s = tx.sessions().get(name);
-    if (!s) {
-      std::vector<std::string> names;
-      for (const auto& other : tx.sessions().list()) names.push_back(other.name);
-      auto near = closest_word(name, names);
-      return make_error(Errc::not_found,
-                        "no agent named '" + name + "'" +
-                            (near ? " (did you mean '" + *near + "'?)" : " (see 'drover status')"));
-    }
+    if (!s) return no_agent_named(tx, name);
     AgentReportFacts f;
     f.session = *s;
     auto numbers = tx.turns().numbers(name);

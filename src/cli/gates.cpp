@@ -1,4 +1,5 @@
 #include "cli/gates.h"
+#include "cli/agent_lookup.h"
 
 #include "core/clock.h"
 #include "core/duration.h"
@@ -15,15 +16,6 @@
 namespace drover::cli {
 
 namespace {
-
-Error no_agent(store::Tx& tx, const std::string& agent) {
-  std::vector<std::string> names;
-  for (const auto& other : tx.sessions().list()) names.push_back(other.name);
-  auto near = closest_word(agent, names);
-  return make_error(Errc::not_found,
-                    "no agent named '" + agent + "'" +
-                        (near ? " (did you mean '" + *near + "'?)" : " (see 'drover status')"));
-}
 
 // Inserts the decision reply and records the decision on the gate.
 void record_decision(store::Tx& tx, Gate& g, const std::string& decision,
@@ -60,7 +52,7 @@ Result<Gate> ask_gate(store::Store& st, const AskRequest& r) {
     return make_error(Errc::usage, "--step: name the step the gate approves (e.g. --step merge)");
   return st.write<Gate>([&](store::Tx& tx) -> Result<Gate> {
     auto s = tx.sessions().get(r.asker);
-    if (!s) return no_agent(tx, r.asker);
+    if (!s) return no_agent_named(tx, r.asker);
     if (is_terminal(s->state))
       return make_error(Errc::conflict, "agent '" + r.asker + "' is " +
                                             std::string(to_string(s->state)) +

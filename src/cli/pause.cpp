@@ -1,4 +1,5 @@
 #include "cli/pause.h"
+#include "cli/agent_lookup.h"
 
 #include <nlohmann/json.hpp>
 
@@ -16,14 +17,7 @@ namespace {
 
 Result<Session> pause_target(store::Tx& tx, const std::string& agent, const char* verb) {
   auto s = tx.sessions().get(agent);
-  if (!s) {
-    std::vector<std::string> names;
-    for (const auto& other : tx.sessions().list()) names.push_back(other.name);
-    auto near = closest_word(agent, names);
-    return make_error(Errc::not_found,
-                      "no agent named '" + agent + "'" +
-                          (near ? " (did you mean '" + *near + "'?)" : " (see 'drover status')"));
-  }
+  if (!s) return no_agent_named(tx, agent);
   // Unpausing a finished agent is allowed: a pause kept through `stop` would hold it back
   // after `resume`.
   if (is_terminal(s->state) && std::string_view(verb) == "pause")

@@ -365,13 +365,7 @@ TEST_CASE_FIXTURE(StoreFixture, "mail: live mail is claimed into a running turn,
 }
 
 TEST_CASE_FIXTURE(StoreFixture, "mail: finding live mail reads the partial index, not the table") {
-  SQLite::Database raw(db_path.string(), SQLite::OPEN_READONLY);
-  auto plan_of = [&](const std::string& sql) {
-    SQLite::Statement plan(raw, "EXPLAIN QUERY PLAN " + sql);
-    std::string detail;
-    while (plan.executeStep()) detail += plan.getColumn(3).getString() + "\n";
-    return detail;
-  };
+  auto plan_of = [&](const std::string& sql) { return test::query_plan(db_path, sql); };
   // The supervisor's question on every wake: only live mail nobody claimed is read.
   auto all = plan_of(
       "SELECT DISTINCT to_agent FROM messages WHERE live > 0 AND read_at IS NULL AND "

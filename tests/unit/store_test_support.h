@@ -1,5 +1,6 @@
 #pragma once
 // Shared fixtures for the store tests: a temporary directory and a fresh database in it.
+#include <SQLiteCpp/SQLiteCpp.h>
 #include <doctest/doctest.h>
 #include <unistd.h>
 
@@ -33,6 +34,15 @@ struct StoreFixture {
   std::filesystem::path db_path = dir.path / "drover.db";
   std::unique_ptr<store::Store> db = open_store(db_path);
 };
+
+// The EXPLAIN QUERY PLAN details of `sql` on the database file, one step per line.
+inline std::string query_plan(const std::filesystem::path& db, const std::string& sql) {
+  SQLite::Database raw(db.string(), SQLite::OPEN_READONLY);
+  SQLite::Statement plan(raw, "EXPLAIN QUERY PLAN " + sql);
+  std::string detail;
+  while (plan.executeStep()) detail += plan.getColumn(3).getString() + "\n";
+  return detail;
+}
 
 inline Session make_session(const std::string& name, SessionState state = SessionState::booting,
                             const std::string& capability = "builder") {

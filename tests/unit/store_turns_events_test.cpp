@@ -318,13 +318,7 @@ TEST_CASE_FIXTURE(StoreFixture, "turns: the project's cost since a time (budgets
 }
 
 TEST_CASE_FIXTURE(StoreFixture, "schema: the budget check's sums are indexed aggregates") {
-  SQLite::Database raw(db_path.string(), SQLite::OPEN_READONLY);
-  auto plan_of = [&](const std::string& sql) {
-    SQLite::Statement plan(raw, "EXPLAIN QUERY PLAN " + sql);
-    std::string detail;
-    while (plan.executeStep()) detail += plan.getColumn(3).getString() + "\n";
-    return detail;
-  };
+  auto plan_of = [&](const std::string& sql) { return test::query_plan(db_path, sql); };
   // The agent's totals: a seek on turns_costs by agent.
   auto agent = plan_of(
       "SELECT count(*), count(cost_usd), coalesce(sum(cost_usd), 0), "
