@@ -7,8 +7,9 @@
 
 #include "cli/timeline.h"
 #include "core/suggest.h"
-#include "os/dir_watch.h"
+#include "os/file_watch.h"
 #include "store/sessions.h"
+#include "store/store.h"
 
 namespace drover::cli {
 
@@ -16,7 +17,7 @@ namespace {
 
 // Rows read per query, so a long history prints in constant memory.
 constexpr int kBatch = 500;
-// The fallback poll: commits wake the feed through the watch on .drover/.
+// The fallback poll: drover's commits wake the feed through the commit signal (store/store.h).
 constexpr auto kFeedPoll = std::chrono::milliseconds(250);
 // Reads at most this often: a swarm streaming hard is read in bursts, not per event.
 constexpr auto kFeedMinGap = std::chrono::milliseconds(50);
@@ -89,7 +90,7 @@ Status run_feed(Context& ctx, const FeedOptions& o) {
       return ok_status();
     }
   }
-  os::DirWatch changes(project->dir());
+  os::FileWatch changes(store::commit_signal_path(project->db()));
   auto last_read = std::chrono::steady_clock::now() - kFeedMinGap;
   for (;;) {
     auto since = std::chrono::steady_clock::now() - last_read;

@@ -7,19 +7,21 @@
 #include "core/clock.h"
 #include "core/text.h"
 #include "core/wait_watch.h"
-#include "os/dir_watch.h"
 #include "os/file_lock.h"
+#include "os/file_watch.h"
 #include "runner/turn_lease.h"
 #include "store/events.h"
 #include "store/mail.h"
 #include "store/sessions.h"
+#include "store/store.h"
 #include "store/turns.h"
 
 namespace drover::cli {
 
 namespace {
 
-// A fallback: commits wake us through the watch on .drover/ (the WAL file is written).
+// A fallback: drover's commits wake us through the commit signal (store/store.h); this
+// catches other writers (a sqlite3 shell) and a signal file replaced under the watch.
 constexpr auto kPollEvery = std::chrono::milliseconds(250);
 
 // Who could still run the agent's turns while a shell waits on it.
@@ -60,7 +62,7 @@ Status follow_agent(Context& ctx, const std::string& agent, FollowUntil until,
   if (!st) return st.error();
   auto project = ctx.project();
   if (!project) return project.error();
-  os::DirWatch changes(project->dir());
+  os::FileWatch changes(store::commit_signal_path(project->db()));
   Timeline timeline(ctx.out, **st, *project);
   std::int64_t after = events_after;
   std::optional<std::int64_t> carrying_turn;

@@ -8,7 +8,7 @@
 #include "cli/timeline.h"
 #include "cli/wake.h"
 #include "core/text.h"
-#include "os/dir_watch.h"
+#include "os/file_watch.h"
 #include "os/terminal_screen.h"
 #include "runner/stop_agent.h"
 #include "store/events.h"
@@ -73,7 +73,7 @@ class LiveView {
 
   // Returns the signal that ended the view, 0 for `q`.
   int run(Millis interval) {
-    os::DirWatch changes(p_.dir());
+    os::FileWatch changes(store::commit_signal_path(p_.db()));
     bool need_read = true, need_draw = true;
     LiveSteadyTime last_read{}, now = std::chrono::steady_clock::now();
     for (;;) {

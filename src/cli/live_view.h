@@ -12,7 +12,7 @@ namespace drover::cli {
 
 // Runs until `q` (exit 0) or SIGINT/SIGTERM/SIGHUP (the terminal is restored, then the
 // process dies by the signal). It redraws when a writer commits to the database (the
-// inotify watch on .drover/ that `--wait` uses; at most every 50 ms) and at least every
+// watch on the commit signal that `--wait` uses; at most every 50 ms) and at least every
 // `interval`. Errors: usage when stdin or stdout is not a terminal or with --json.
 Status run_live_view(Context& ctx, Millis interval);
 

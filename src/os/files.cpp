@@ -181,6 +181,15 @@ std::optional<std::uintmax_t> free_bytes(const std::filesystem::path& path) {
   return std::nullopt;
 }
 
+bool touch(const std::filesystem::path& path) {
+  if (::utimensat(AT_FDCWD, path.c_str(), nullptr, 0) == 0) return true;
+  if (errno != ENOENT) return false;
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return false;
+  ::close(fd);
+  return true;
+}
+
 Status remove_file(const std::filesystem::path& path) {
   if (::unlink(path.c_str()) == 0 || errno == ENOENT) return ok_status();
   return errno_error("cannot remove", path, errno);

@@ -32,6 +32,9 @@ Status make_private_dirs(const std::filesystem::path& path);
 // Bytes available to us on the filesystem holding `path` (or its nearest existing parent);
 // nullopt when it cannot be measured.
 std::optional<std::uintmax_t> free_bytes(const std::filesystem::path& path);
+// Sets a file's times to now (an inotify watch on it sees IN_ATTRIB), creating it empty
+// with mode 0600 when it is missing. Best effort: false when neither worked.
+bool touch(const std::filesystem::path& path);
 // Removes a file; succeeds if it does not exist.
 Status remove_file(const std::filesystem::path& path);
 

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "core/disk_full.h"
+#include "os/files.h"
 #include "store/events.h"
 #include "store/gates.h"
 #include "store/mail.h"
@@ -90,6 +91,22 @@ Error db_error(const fs::path& path, const std::exception& e, SQLite::Database* 
                                         "drover needs to write it and the directory it is in");
   if (se != nullptr && is_full(*se, db, path)) return disk_full_error(path, free_space(path));
   return make_error(Errc::failed, "database " + path.string() + ": " + e.what());
+}
+
+// SQLite's own default: checkpoint the WAL into the database once it holds this many frames.
+constexpr int kAutoCheckpointFrames = 1000;
+
+// Called by SQLite after each commit on the connection, once the commit is visible to other
+// connections and the write lock is released (sqlite3_wal_hook). The WAL write that readers
+// could watch happens before that: a reader woken by it may read the old snapshot and then
+// hear nothing more (issue 18, "no missed wake-up"). So the commit signal is touched here.
+// Setting a WAL hook replaces SQLite's auto-checkpoint, which this does after the touch, in
+// the same way (a passive checkpoint past kAutoCheckpointFrames frames).
+int after_commit(void* signal, sqlite3* db, const char* schema, int frames) {
+  os::touch(*static_cast<const fs::path*>(signal));
+  if (frames >= kAutoCheckpointFrames)
+    sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  return SQLITE_OK;
 }
 
 // Switching a new database file to WAL needs an exclusive lock, and SQLite reports
@@ -191,6 +208,7 @@ Result<std::unique_ptr<Store>> Store::open(const fs::path& path, OpenMode mode) 
   if (mode == OpenMode::existing && !fs::exists(path, ec))
     return make_error(Errc::project,
                       "database " + path.string() + " is missing (run 'drover init' to create it)");
+  auto signal = std::make_unique<fs::path>(commit_signal_path(path));
   std::unique_ptr<SQLite::Database> db;
   try {
     int flags = SQLite::OPEN_READWRITE | SQLite::OPEN_NOMUTEX;
@@ -199,10 +217,11 @@ Result<std::unique_ptr<Store>> Store::open(const fs::path& path, OpenMode mode) 
     enable_wal(*db);
     db->exec("PRAGMA synchronous=NORMAL");
     db->exec("PRAGMA foreign_keys=ON");
+    sqlite3_wal_hook(db->getHandle(), after_commit, signal.get());
     if (auto migrated = migrate(*db); !migrated)
       return make_error(migrated.error().code,
                         "database " + path.string() + ": " + migrated.error().message);
-    return std::unique_ptr<Store>(new Store(std::move(db), path));
+    return std::unique_ptr<Store>(new Store(std::move(db), path, std::move(signal)));
   } catch (const std::exception& e) {
     const auto* se = dynamic_cast<const SQLite::Exception*>(&e);
     bool full = se != nullptr && is_full(*se, db.get(), path);
@@ -223,13 +242,15 @@ Result<std::unique_ptr<Store>> Store::open_read_only(const fs::path& path, Error
   } catch (const std::exception&) {
     return why;
   }
-  auto store = std::unique_ptr<Store>(new Store(nullptr, path));
+  auto store = std::unique_ptr<Store>(new Store(nullptr, path, nullptr));
   store->read_only_ = std::move(why);
   return store;
 }
 
-Store::Store(std::unique_ptr<SQLite::Database> db, fs::path path)
-    : db_(std::move(db)), path_(std::move(path)) {}
+fs::path commit_signal_path(const fs::path& db) { return fs::path(db.string() + "-changed"); }
+
+Store::Store(std::unique_ptr<SQLite::Database> db, fs::path path, std::unique_ptr<fs::path> signal)
+    : signal_(std::move(signal)), db_(std::move(db)), path_(std::move(path)) {}
 Store::~Store() {
   if (db_) forget_statements(*db_);
 }

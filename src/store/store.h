@@ -72,12 +72,14 @@ class Store {
   const std::optional<Error>& read_only() const { return read_only_; }
 
  private:
-  Store(std::unique_ptr<SQLite::Database> db, std::filesystem::path path);
+  Store(std::unique_ptr<SQLite::Database> db, std::filesystem::path path,
+        std::unique_ptr<std::filesystem::path> signal);
   static Result<std::unique_ptr<Store>> open_read_only(const std::filesystem::path& path,
                                                        Error why);
   Status run(bool immediate, const std::function<Status(Tx&)>& fn);
 
-  std::unique_ptr<SQLite::Database> db_;  // null when read-only
+  std::unique_ptr<std::filesystem::path> signal_;  // the commit signal; outlives db_
+  std::unique_ptr<SQLite::Database> db_;           // null when read-only
   std::filesystem::path path_;
   std::optional<Error> read_only_;
 };
@@ -105,6 +107,12 @@ Result<T> Store::read(const std::function<Result<T>(Tx&)>& fn) {
   if (!s.ok()) return s.error();
   return std::move(*out);
 }
+
+// The commit signal: every commit through a Store touches this file (beside the database)
+// once the commit is visible to other connections. A shell following the database watches
+// it (os/file_watch.h) instead of the WAL, whose writes come before the commit is visible.
+// Writers other than drover (a sqlite3 shell) do not touch it: followers still poll, rarely.
+std::filesystem::path commit_signal_path(const std::filesystem::path& db);
 
 // Migrates an open database to the current version (exposed for tests).
 Status migrate(SQLite::Database& db);

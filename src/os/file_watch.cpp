@@ -1,5 +1,6 @@
-#include "os/dir_watch.h"
+#include "os/file_watch.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/inotify.h>
 #include <unistd.h>
@@ -9,21 +10,23 @@
 
 namespace drover::os {
 
-DirWatch::DirWatch(const std::filesystem::path& dir) {
+FileWatch::FileWatch(const std::filesystem::path& file) {
+  // Created here if no writer has touched it yet (EEXIST is the usual case).
+  int created = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (created >= 0) ::close(created);
   fd_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if (fd_ < 0) return;
-  if (::inotify_add_watch(fd_, dir.c_str(), IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE) <
-      0) {
+  if (::inotify_add_watch(fd_, file.c_str(), IN_ATTRIB | IN_MODIFY | IN_CLOSE_WRITE) < 0) {
     ::close(fd_);
     fd_ = -1;
   }
 }
 
-DirWatch::~DirWatch() {
+FileWatch::~FileWatch() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-bool DirWatch::wait(std::chrono::milliseconds timeout) {
+bool FileWatch::wait(std::chrono::milliseconds timeout) {
   if (fd_ < 0) {
     std::this_thread::sleep_for(timeout);  // no inotify: plain polling
     return false;
@@ -36,7 +39,7 @@ bool DirWatch::wait(std::chrono::milliseconds timeout) {
   return true;
 }
 
-void DirWatch::drain() {
+void FileWatch::drain() {
   if (fd_ < 0) return;
   alignas(inotify_event) char buf[4096];
   while (::read(fd_, buf, sizeof buf) > 0) {
