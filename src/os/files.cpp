@@ -149,6 +149,9 @@ Status make_fd_private(int fd) {
 }
 
 Status make_private_dirs(const std::filesystem::path& path) {
+  struct stat existing {};
+  // The usual case (every turn of an agent): it is there already; one stat, no mkdir walk.
+  if (::stat(path.c_str(), &existing) == 0 && S_ISDIR(existing.st_mode)) return ok_status();
   std::filesystem::path prefix;
   for (const auto& part : path) {
     if (part.empty()) continue;  // trailing separator

@@ -5,10 +5,13 @@
 #include "os/host.h"
 
 #include <fcntl.h>
+#include <linux/close_range.h>
+#include <linux/sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <algorithm>
 
@@ -146,6 +149,117 @@ Status check_request(const SpawnRequest& request) {
   return ok_status();
 }
 
+// What the child of clone3 runs: only system calls on memory prepared before the clone
+// (it is a copy of a process that may have other threads, so no malloc and no locks).
+struct ChildPlan {
+  const Pipes* pipes;
+  bool new_session;
+  const char* cwd;  // nullptr: inherit
+  const char* path;
+  char* const* argv;
+  char* const* envp;
+  int report;  // write end of a CLOEXEC pipe: errno if exec fails, closed by exec otherwise
+};
+
+[[noreturn]] void run_child(const ChildPlan& c) {
+  if (c.new_session ? ::setsid() < 0 : ::setpgid(0, 0) != 0) goto fail;
+  {
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < NSIG; ++sig) ::sigaction(sig, &dfl, nullptr);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  }
+  if (::dup2(c.pipes->in[0], STDIN_FILENO) < 0 || ::dup2(c.pipes->out[1], STDOUT_FILENO) < 0 ||
+      ::dup2(c.pipes->err[1], STDERR_FILENO) < 0)
+    goto fail;
+  // Every other fd closes at exec; the report pipe stays open until then.
+  if (::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) != 0) goto fail;
+  if (c.cwd != nullptr && ::chdir(c.cwd) != 0) goto fail;
+  ::execve(c.path, c.argv, c.envp);
+fail:
+  int err = errno;
+  (void)!::write(c.report, &err, sizeof err);
+  ::_exit(127);
+}
+
+// The executable spawn_into runs: as given when it names a path (the kernel resolves a
+// relative one after the child's chdir, as posix_spawnp does); else found on our PATH.
+std::string exec_path(const SpawnRequest& request) {
+  const std::string& cmd = request.argv[0];
+  if (cmd.find('/') != std::string::npos) return cmd;
+  std::filesystem::path found;
+  (void)lookup_executable(cmd, request.cwd, &found);
+  std::error_code ec;
+  auto absolute = std::filesystem::absolute(found, ec);
+  return ec ? found.string() : absolute.string();
+}
+
+// clone3 with CLONE_INTO_CGROUP, then exec. When clone3 itself fails for anything but a
+// passing shortage (ENOSYS or E2BIG before Linux 5.7, EBUSY for a cgroup that may not
+// hold processes, …) the caller falls back to the /bin/sh wrapper, which behaves as
+// before: a cgroup it cannot join leaves the turn in its process group only.
+struct CloneOutcome {
+  pid_t pid = -1;
+  int pidfd = -1;
+  int clone_errno = 0;  // clone3 failed with this (nothing was created)
+  int exec_errno = 0;   // the child could not exec (it has been reaped)
+};
+
+CloneOutcome spawn_into(const SpawnRequest& request, const Pipes& pipes, char* const* argv,
+                        char* const* envp) {
+  CloneOutcome out;
+  int group = ::open(request.cgroup.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (group < 0) {
+    out.clone_errno = errno;
+    return out;
+  }
+  int report[2];
+  if (::pipe2(report, O_CLOEXEC) != 0) {
+    out.clone_errno = errno;
+    ::close(group);
+    return out;
+  }
+  std::string path = exec_path(request);
+  std::string cwd = request.cwd.string();
+  ChildPlan plan{
+      &pipes,   request.new_session, cwd.empty() ? nullptr : cwd.c_str(), path.c_str(), argv, envp,
+      report[1]};
+  clone_args args{};
+  int pidfd = -1;
+  args.flags = CLONE_INTO_CGROUP | CLONE_PIDFD;
+  args.pidfd = reinterpret_cast<std::uint64_t>(&pidfd);
+  args.exit_signal = SIGCHLD;
+  args.cgroup = static_cast<std::uint64_t>(group);
+  long pid = ::syscall(SYS_clone3, &args, sizeof args);
+  if (pid == 0) run_child(plan);
+  int err = errno;
+  ::close(group);
+  ::close(report[1]);
+  if (pid < 0) {
+    ::close(report[0]);
+    out.clone_errno = err;
+    return out;
+  }
+  int child_errno = 0;
+  ssize_t n;
+  do n = ::read(report[0], &child_errno, sizeof child_errno);
+  while (n < 0 && errno == EINTR);
+  ::close(report[0]);
+  if (n == static_cast<ssize_t>(sizeof child_errno)) {
+    int status;
+    while (::waitpid(static_cast<pid_t>(pid), &status, 0) < 0 && errno == EINTR) {
+    }
+    if (pidfd >= 0) ::close(pidfd);
+    out.exec_errno = child_errno;
+    return out;
+  }
+  out.pid = static_cast<pid_t>(pid);
+  out.pidfd = pidfd;
+  return out;
+}
+
 }  // namespace
 
 Result<SpawnedChild> spawn(const SpawnRequest& request) {
@@ -167,8 +281,28 @@ Result<SpawnedChild> spawn(const SpawnRequest& request) {
   std::vector<char*> envp = c_strings(env_strings);
 
   pid_t pid = -1;
-  int rc = ::posix_spawnp(&pid, cmd.c_str(), &setup.actions, &setup.attr, argv.data(), envp.data());
-  if (rc != 0) return run_error(cmd, rc);
+  int pidfd = -1;
+  bool spawned = false;
+  if (!request.cgroup.empty()) {
+    auto cloned = spawn_into(request, pipes, argv.data(), envp.data());
+    if (cloned.exec_errno != 0) return run_error(cmd, cloned.exec_errno);
+    if (cloned.clone_errno != 0 && errc_of_errno(cloned.clone_errno) == Errc::resource)
+      return run_error(cmd, cloned.clone_errno);
+    spawned = cloned.clone_errno == 0;
+    pid = cloned.pid;
+    pidfd = cloned.pidfd;
+    if (!spawned) {  // /bin/sh joins the cgroup (if it can), then execs the command
+      auto wrapped = argv_in_cgroup(request, request.cgroup);
+      if (!wrapped) return wrapped.error();
+      argv_strings = *wrapped;
+      argv = c_strings(argv_strings);
+    }
+  }
+  if (!spawned) {
+    int rc = ::posix_spawnp(&pid, argv_strings[0].c_str(), &setup.actions, &setup.attr, argv.data(),
+                            envp.data());
+    if (rc != 0) return run_error(cmd, rc);
+  }
 
   SpawnedChild child;
   child.pid = pid;
@@ -179,7 +313,7 @@ Result<SpawnedChild> spawn(const SpawnRequest& request) {
   close_fd(pipes.in[0]);
   close_fd(pipes.out[1]);
   close_fd(pipes.err[1]);
-  child.pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  child.pidfd = pidfd >= 0 ? pidfd : static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
   if (child.pidfd >= 0) {
     ::fcntl(child.pidfd, F_SETFD, FD_CLOEXEC);  // pidfd_open sets it already; be explicit
   } else {

@@ -1,6 +1,7 @@
 #pragma once
-// posix_spawn behind one small interface (DESIGN: spawning). The child gets a new
-// process group, pipes for stdin/stdout/stderr, and no other inherited fds.
+// posix_spawn (or clone3, to start inside a cgroup) behind one small interface (DESIGN:
+// spawning). The child gets a new process group, pipes for stdin/stdout/stderr, and no
+// other inherited fds.
 #include <sys/types.h>
 
 #include <filesystem>
@@ -18,6 +19,11 @@ struct SpawnRequest {
   std::filesystem::path cwd;                     // empty = inherit
   bool new_session = false;                      // setsid instead of setpgid(0,0)
   std::vector<std::string> env_remove;           // names dropped from our environ
+  // A cgroup v2 directory the child starts in (empty: ours). The child is created inside
+  // it (clone3 with CLONE_INTO_CGROUP), so there is no moment at which it could fork
+  // outside; where the kernel lacks that (before Linux 5.7), /bin/sh joins the cgroup and
+  // then execs the command (argv_in_cgroup).
+  std::filesystem::path cgroup;
 };
 
 struct SpawnedChild {
@@ -37,7 +43,8 @@ Result<SpawnedChild> spawn(const SpawnRequest& request);
 // The argv that runs `request` inside a cgroup v2 directory with no window in which it
 // could fork outside it: /bin/sh writes its own pid to <cgroup>/cgroup.procs, then execs
 // the request's argv (same pid, argv, environment and cwd). Errors as spawn() gives them
-// when the request's command cannot be found or run.
+// when the request's command cannot be found or run. spawn() uses it for
+// SpawnRequest::cgroup when the kernel cannot create a process inside a cgroup.
 Result<std::vector<std::string>> argv_in_cgroup(const SpawnRequest& request,
                                                 const std::filesystem::path& cgroup);
 

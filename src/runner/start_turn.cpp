@@ -241,7 +241,7 @@ void open_turn_cgroup(RunnerContext& ctx, PreparedTurn& t) {
     ctx.log->warn("{}: turn {} runs without a cgroup: {}", t.agent, t.turn_id, cg.error().message);
 }
 
-// The child joined its cgroup before it exec'd the runtime (os::argv_in_cgroup); moving
+// The child was created inside its cgroup (os::SpawnRequest::cgroup); moving
 // it again changes nothing, and tells when that failed.
 void join_turn_cgroup(RunnerContext& ctx, PreparedTurn& t) {
   if (!t.cgroup) return;
@@ -260,14 +260,7 @@ std::optional<LaunchFailure> launch(RunnerContext& ctx, PreparedTurn& t, std::si
   if (auto failed = open_logs(ctx, t)) return failed;
   open_turn_cgroup(ctx, t);
   os::SpawnRequest actual = *spawn;
-  if (t.cgroup) {
-    auto argv = os::argv_in_cgroup(*spawn, *t.cgroup);
-    if (!argv) {
-      ctx.log->error("{}: spawn failed: {}", t.agent, argv.error().message);
-      return LaunchFailure{Kind::spawn_failed, TurnOutcome::spawn_failed, argv.error().message};
-    }
-    actual.argv = *argv;
-  }
+  if (t.cgroup) actual.cgroup = *t.cgroup;
   auto spawned = ctx.spawner->spawn(actual);
   if (!spawned) {
     if (spawned.error().code != Errc::resource)  // a shortage is logged once, by the supervisor

@@ -22,7 +22,8 @@ TEST_CASE("os cgroup: a setsid daemon in a cgroup dies by cgroup.kill, the cgrou
   CHECK(os::create_cgroup(dir).ok());  // an existing one is fine
   CHECK_FALSE(os::cgroup_populated(dir));
   // The shell joins the cgroup before it starts a daemon in a session of its own.
-  auto child = os::spawn({{"sh", "-c", "read x; setsid sleep 30 & echo $!"}, {}, {}, false, {}});
+  auto child =
+      os::spawn({{"sh", "-c", "read x; setsid sleep 30 & echo $!"}, {}, {}, false, {}, {}});
   REQUIRE(child.ok());
   REQUIRE(os::move_to_cgroup(dir, child->pid).ok());
   REQUIRE(::write(child->stdin_fd, "go\n", 3) == 3);
@@ -72,4 +73,51 @@ TEST_CASE("os cgroup: argv_in_cgroup starts the command already inside the cgrou
   REQUIRE_FALSE(missing.ok());
   CHECK(missing.error().code == Errc::not_found);
   CHECK(missing.error().message.find("cannot run 'no-such-command-for-drover'") == 0);
+}
+
+TEST_CASE(
+    "os cgroup: SpawnRequest::cgroup creates the child inside the cgroup (clone3), with its "
+    "pipes, argv, environment, working directory and a process group of its own") {
+  auto own = os::own_cgroup();
+  if (!own.ok() || !os::is_cgroup_dir(*own) || ::access((*own / "cgroup.procs").c_str(), W_OK)) {
+    MESSAGE("no writable cgroup v2 here: skipped");
+    return;
+  }
+  auto dir = *own / ("drover-test-clone-" + std::to_string(::getpid()));
+  REQUIRE(os::create_cgroup(dir).ok());
+  os::SpawnRequest req;
+  req.argv = {"sh", "-c",
+              "grep '^0::' /proc/self/cgroup; echo \"$0 $1 $DROVER_CLONE_TEST\"; pwd; "
+              "echo \"pgid $(cut -d' ' -f5 /proc/$$/stat) pid $$\"; read x; echo \"got $x\"; ls "
+              "/proc/self/fd",
+              "a b", "c"};
+  req.env_extra = {{"DROVER_CLONE_TEST", "yes"}};
+  req.cwd = "/tmp";
+  req.cgroup = dir;
+  auto child = os::spawn(req);
+  REQUIRE(child.ok());
+  CHECK(child->pidfd >= 0);
+  REQUIRE(::write(child->stdin_fd, "line\n", 5) == 5);
+  std::string out;
+  char buf[512];
+  for (ssize_t n; (n = ::read(child->stdout_fd, buf, sizeof buf)) > 0;) out.append(buf, n);
+  REQUIRE(wait_exit(child->pid).has_value());
+  os::close_child_fds(*child);
+  CHECK(out.find(dir.filename().string() + "\n") != std::string::npos);
+  CHECK(out.find("a b c yes\n") != std::string::npos);
+  CHECK(out.find("/tmp\n") != std::string::npos);
+  auto pid = std::to_string(child->pid);
+  CHECK(out.find("pgid " + pid + " pid " + pid + "\n") != std::string::npos);
+  CHECK(out.find("got line\n") != std::string::npos);
+  // Only stdin, stdout, stderr (and the fd ls itself opens) are open in the child.
+  auto fds = out.substr(out.find("got line\n") + 9);
+  CHECK(fds == "0\n1\n2\n3\n");
+  CHECK(os::remove_cgroup(dir).ok());
+  // A command that cannot be run is the same error as without a cgroup.
+  REQUIRE(os::create_cgroup(dir).ok());
+  req.argv = {"no-such-command-for-drover"};
+  auto missing = os::spawn(req);
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.error().code == Errc::not_found);
+  CHECK(os::remove_cgroup(dir).ok());
 }

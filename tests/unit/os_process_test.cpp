@@ -50,7 +50,7 @@ int live_members(pid_t pgid) {
 }
 
 SpawnedChild spawn_sh(const std::string& script) {
-  auto child = spawn({{"sh", "-c", script}, {}, {}, false, {}});
+  auto child = spawn({{"sh", "-c", script}, {}, {}, false, {}, {}});
   REQUIRE(child.ok());
   return child.value();
 }
@@ -241,7 +241,7 @@ TEST_CASE("as subreaper, orphaned grandchildren are reparented and reaped") {
   if (pid == 0) {
     // Exit codes: 0 ok, 2 prctl failed, 3 spawn failed, 4 never reaped both.
     if (!become_child_subreaper().ok()) ::_exit(2);
-    auto child = spawn({{"sh", "-c", "sleep 0.1 & exit 0"}, {}, {}, false, {}});
+    auto child = spawn({{"sh", "-c", "sleep 0.1 & exit 0"}, {}, {}, false, {}, {}});
     if (!child.ok()) ::_exit(3);
     close_child_fds(child.value());
     int reaped = 0;

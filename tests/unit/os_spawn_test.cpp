@@ -74,7 +74,7 @@ Ran run(SpawnRequest request) {
   return r;
 }
 
-SpawnRequest sh(const std::string& script) { return {{"sh", "-c", script}, {}, {}, false, {}}; }
+SpawnRequest sh(const std::string& script) { return {{"sh", "-c", script}, {}, {}, false, {}, {}}; }
 
 int open_fd_count() {
   int n = 0;
@@ -87,7 +87,7 @@ bool cloexec(int fd) { return (::fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0; }
 }  // namespace
 
 TEST_CASE("stdin to stdout round trip through cat") {
-  auto child = spawn({{"cat"}, {}, {}, false, {}});
+  auto child = spawn({{"cat"}, {}, {}, false, {}, {}});
   REQUIRE(child.ok());
   const std::string message = "hello drover\nsecond line\n";
   REQUIRE(::write(child->stdin_fd, message.data(), message.size()) ==
@@ -111,7 +111,8 @@ TEST_CASE("stderr is its own pipe and exit codes come through") {
 }
 
 TEST_CASE("argv is passed through verbatim") {
-  auto r = run({{"sh", "-c", "printf '[%s]' \"$@\"", "sh", "a b", "", "c'd"}, {}, {}, false, {}});
+  auto r =
+      run({{"sh", "-c", "printf '[%s]' \"$@\"", "sh", "a b", "", "c'd"}, {}, {}, false, {}, {}});
   CHECK(r.out == "[a b][][c'd]");
 }
 
@@ -159,7 +160,7 @@ TEST_CASE("cwd is honoured, and a relative command resolves inside it") {
     script << "#!/bin/sh\necho tool ran\n";
   }
   fs::permissions(dir.path / "tool.sh", fs::perms::owner_all);
-  auto rel = run({{"./tool.sh"}, {}, dir.path, false, {}});
+  auto rel = run({{"./tool.sh"}, {}, dir.path, false, {}, {}});
   CHECK(rel.out == "tool ran\n");
 }
 
@@ -172,7 +173,7 @@ TEST_CASE("the child leads its own process group, or its own session") {
   REQUIRE(wait_exit(child->pid).has_value());
   close_child_fds(child.value());
 
-  auto leader = spawn({{"sh", "-c", "read x"}, {}, {}, true, {}});
+  auto leader = spawn({{"sh", "-c", "read x"}, {}, {}, true, {}, {}});
   REQUIRE(leader.ok());
   CHECK(::getpgid(leader->pid) == leader->pid);
   CHECK(::getsid(leader->pid) == leader->pid);
@@ -272,7 +273,7 @@ TEST_CASE("a missing executable is not_found and names the command") {
   int fds_before = open_fd_count();
   for (const char* cmd : {"drover-no-such-command-xyz", "/nonexistent/dir/agent"}) {
     CAPTURE(cmd);
-    auto child = spawn({{cmd, "--flag"}, {}, {}, false, {}});
+    auto child = spawn({{cmd, "--flag"}, {}, {}, false, {}, {}});
     REQUIRE_FALSE(child.ok());
     CHECK(child.error().code == Errc::not_found);
     CHECK(child.error().message ==
@@ -289,7 +290,7 @@ TEST_CASE("a file that cannot be executed fails with the errno text") {
   int fds_before = open_fd_count();
   for (const fs::path& cmd : {plain, dir.path}) {
     CAPTURE(cmd);
-    auto child = spawn({{cmd.string()}, {}, {}, false, {}});
+    auto child = spawn({{cmd.string()}, {}, {}, false, {}, {}});
     REQUIRE_FALSE(child.ok());
     CHECK(child.error().code == Errc::failed);
     CHECK(child.error().message.find(cmd.string()) != std::string::npos);
@@ -309,7 +310,7 @@ TEST_CASE("a file exec() rejects is reported by posix_spawnp, without leaking fd
   }
   fs::permissions(bogus, fs::perms::owner_all);
   int fds_before = open_fd_count();
-  auto child = spawn({{bogus.string()}, {}, {}, false, {}});
+  auto child = spawn({{bogus.string()}, {}, {}, false, {}, {}});
   if (child.ok()) {  // glibc falls back to running it with /bin/sh on ENOEXEC
     ::close(child->stdin_fd);
     child->stdin_fd = -1;

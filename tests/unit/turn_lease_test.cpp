@@ -29,7 +29,7 @@ struct LeaseFixture {
 };
 
 os::SpawnedChild spawn_group(const std::string& script) {
-  auto child = os::spawn({{"sh", "-c", script}, {}, {}, false, {}});
+  auto child = os::spawn({{"sh", "-c", script}, {}, {}, false, {}, {}});
   REQUIRE(child.ok());
   return child.value();
 }
