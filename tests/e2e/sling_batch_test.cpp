@@ -66,7 +66,8 @@ TEST_CASE("sling --batch -: a JSON array on stdin, flags as defaults, --json lis
   p.init_scripted();
   // kid names its parent, which comes later in the array: the parent is created first.
   std::string doc = R"([
-    {"name": "kid", "task": "#!mail --to lead --type worker_done --subject done --body ok",
+    {"name": "kid", "task": ")" +
+                    e2e::kReportToOperator + R"(",
      "parent": "lead", "capability": "builder", "max_turns": 3},
     {"name": "lead", "task": "#!say leading"},
     {"name": "solo", "task": ")" +
@@ -85,7 +86,8 @@ TEST_CASE("sling --batch -: a JSON array on stdin, flags as defaults, --json lis
   CHECK(out["agents"][2]["agent"] == "solo");
   CHECK(e2e::wait_state(p, "kid", "completed"));
   CHECK(e2e::wait_state(p, "solo", "completed"));
-  CHECK(e2e::wait_idle_after(p, "lead", 1));  // a coordinator waits for more mail
+  // a coordinator waits for more mail
+  CHECK(e2e::wait_until([&] { return e2e::state_of(p, "lead") == "between_turns"; }));
   Json kid = e2e::agent_row(p, "kid");
   CHECK(kid["parent"] == "lead");
   CHECK(kid["depth"] == 1);
