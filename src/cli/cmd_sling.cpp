@@ -147,8 +147,9 @@ void install_sling(CLI::App* cmd, Context& ctx) {
   cmd->add_option("task", o->task_words, "the task ('-' reads stdin)");
   cmd->add_option("--file", o->file, "read the task from a file");
   cmd->add_option("--batch", o->batch,
-                  "create many agents from FILE ('-' reads stdin): one 'NAME TASK…' per line, "
-                  "or JSON (see 'drover sling --help')");
+                  "create many agents from FILE ('-' reads stdin), all or nothing: 'NAME TASK…' "
+                  "lines, or a JSON array of {\"name\",\"task\",…}; the other flags are "
+                  "their defaults");
   cmd->add_option("--capability", o->capability,
                   "builder, scout, reviewer, lead, merger, coordinator");
   cmd->add_option("--parent", o->parent, "the agent that receives its reports");

@@ -45,7 +45,7 @@ Result<std::string> read_batch_text(const std::string& file) {
   if (file == "-")
     return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
   auto text = os::read_file(file);
-  if (!text) return make_error(text.error().code, "cannot read --batch: " + text.error().message);
+  if (!text) return make_error(text.error().code, "--batch: " + text.error().message);
   return text;
 }
 
@@ -86,11 +86,10 @@ SlingOptions entry_options(const BatchEntry& e, const SlingOptions& flags) {
 
 // Plans every entry that parsed well: its budget, capability and runtime (each pair of
 // them checked once against the project). Problems go to `problems`, their entries to `bad`.
-void plan_entries(Context& ctx, const ProjectPaths& p, const Config& cfg, BatchSlings& b,
+void plan_entries(const ProjectPaths& p, const Config& cfg, BatchSlings& b,
                   std::set<std::size_t>& bad, std::vector<BatchProblem>& problems) {
   // (capability, runtime) as given → the plan's names, or why they are wrong
   std::map<std::pair<std::string, std::string>, Result<SlingPlan>> checked;
-  std::set<std::string> warned;  // runtimes
   for (std::size_t i = 0; i < b.entries.size(); ++i) {
     if (bad.count(i)) continue;
     const auto& o = b.opts[i];
@@ -102,7 +101,6 @@ void plan_entries(Context& ctx, const ProjectPaths& p, const Config& cfg, BatchS
       auto s = choose_capability_and_runtime(o, p, cfg, names);
       seen =
           checked.emplace(key, s ? Result<SlingPlan>(names) : Result<SlingPlan>(s.error())).first;
-      if (s && warned.insert(names.runtime).second) warn_root_refusal(ctx, cfg, names.runtime);
     }
     auto budget = sling_budget(o);
     const Error* why = !seen->second ? &seen->second.error() : !budget ? &budget.error() : nullptr;
@@ -253,9 +251,12 @@ Status run_sling_batch(Context& ctx, const SlingOptions& flags) {
   for (const auto& problem : parsed.problems)
     if (problem.at > 0) bad.insert(problem.at - 1);
   auto problems = std::move(parsed.problems);
-  plan_entries(ctx, *p, *cfg, b, bad, problems);
+  plan_entries(*p, *cfg, b, bad, problems);
   DROVER_TRY(check_names_free(**st, b, bad, problems));
   if (!problems.empty()) return batch_error(std::move(problems));
+  std::set<std::string> runtimes;
+  for (const auto& plan : b.plans)
+    if (runtimes.insert(plan.runtime).second) warn_root_refusal(ctx, *cfg, plan.runtime);
 
   os::FileLock orphan_guard;
   DROVER_TRY(create_batch_worktrees(*p, b, orphan_guard));

@@ -110,8 +110,9 @@ TEST_CASE("sling --batch: a bad entry anywhere creates nothing and names the ent
                       "element 2 (b): unknown capability 'scuot' (did you mean 'scout'?)");
   check_nothing_slung(p, batch(p, {"-"}, "[{\"name\": \"a\", \"task\": \"x\"},\n {\"name\" }]"), 2,
                       "the JSON array does not parse: parse error at line 2");
-  check_nothing_slung(p, batch(p, {"-", "--wait"}, "a x\n"), 2,
-                      "--wait follows one agent and cannot follow a batch");
+  e2e::expect_one_line_error(batch(p, {"-", "--wait"}, "a x\n"), 2,
+                             "--wait follows one agent and cannot follow a batch");
+  CHECK(sessions(p) == 0);
 }
 
 TEST_CASE("sling --batch: a name that exists is a conflict, and nothing is created") {
