@@ -161,19 +161,22 @@ Status create_batch_worktrees(const ProjectPaths& p, BatchSlings& b, os::FileLoc
   return ok_status();
 }
 
-// Every session and dispatch mail in one transaction, parents before their children.
+// Every session and dispatch mail in one transaction, parents before their children. An
+// error (the database's too) names the entry being written; the transaction rolls back.
 Status write_batch(store::Store& st, BatchSlings& b) {
   b.dispatch_ids.assign(b.entries.size(), 0);
   b.old_worktrees.assign(b.entries.size(), std::nullopt);
+  std::size_t writing = 0;
   auto r = st.write<Unit>([&](store::Tx& tx) -> Result<Unit> {
     for (std::size_t i : parents_first(b.entries)) {
+      writing = i;
       auto id = write_slung_agent(tx, b.opts[i], b.plans[i], b.old_worktrees[i]);
-      if (!id) return entry_error(b, i, id.error());
+      if (!id) return id.error();
       b.dispatch_ids[i] = *id;
     }
     return Unit{};
   });
-  if (!r) return r.error();
+  if (!r) return entry_error(b, writing, r.error());
   return ok_status();
 }
 

@@ -230,6 +230,7 @@ BatchProblem batch_problem(const BatchEntry& e, std::size_t index, const std::st
 
 BatchParse parse_sling_batch(std::string_view text, const BatchEntry& defaults) {
   BatchParse out;
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // a UTF-8 byte order mark
   auto body = trim_blanks(text);
   if (!body.empty() && body.front() == '[') parse_array(text, defaults, out);
   else if (!body.empty() && body.front() == '{') parse_json_lines(text, defaults, out);

@@ -3,7 +3,8 @@
 // file read into one entry per agent, every entry checked, before anything is created.
 // Pure: no files, no database (the CLI checks capabilities, runtimes and existing agents).
 //
-// Three formats, told apart by the first non-blank character of the text:
+// Three formats, told apart by the first non-blank character of the text (after a UTF-8
+// byte order mark, which is skipped):
 //   '['  a JSON array of objects: {"name":…, "task":…, and any of kBatchKeys};
 //   '{'  JSON Lines: one such object per non-blank line;
 //   else lines `NAME TASK…`: the name is the first word (up to a blank or a tab), the task

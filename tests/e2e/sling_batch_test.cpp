@@ -1,7 +1,8 @@
 // End-to-end: `drover sling --batch FILE` (issue 18 target 4, docs/steering.md "Batch sling")
 // with a real supervisor and the scripted agent: many agents from lines, a JSON array or stdin,
 // all of them run; a bad entry or a taken name anywhere creates nothing and names the entry;
-// a worktree that cannot be made takes back the ones made before it.
+// a write that fails midway rolls back the whole batch; a worktree that cannot be made takes
+// back the ones made before it.
 #include <doctest/doctest.h>
 
 #include "support/agents.h"
@@ -127,6 +128,22 @@ TEST_CASE("sling --batch: a name that exists is a conflict, and nothing is creat
   CHECK(sessions(p) == 1);
   CHECK(messages(p) == before);
   CHECK(e2e::state_of(p, "bob").empty());
+}
+
+TEST_CASE("sling --batch: one transaction: a write that fails midway leaves no row") {
+  TempProject p;
+  p.init_scripted();
+  // The database refuses the third session, after two were written in the same transaction.
+  e2e::sql(p,
+           "CREATE TRIGGER refuse_c BEFORE INSERT ON sessions WHEN NEW.name = 'c' "
+           "BEGIN SELECT RAISE(ABORT, 'refused by a test trigger'); END;");
+  auto r = batch(p, {"-", "--no-start"}, "a one\nb two\nc three\nd four\n");
+  INFO("stdout: " << r.out << "\nstderr: " << r.err);
+  CHECK(r.code == 1);
+  CHECK(contains(r.err, "line 3 (c)"));
+  CHECK(contains(r.err, "refused by a test trigger"));
+  CHECK(sessions(p) == 0);
+  CHECK(messages(p) == 0);
 }
 
 TEST_CASE("sling --batch: a worktree that cannot be made takes back the ones made before it") {

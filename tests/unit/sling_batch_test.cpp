@@ -68,6 +68,17 @@ TEST_CASE("sling batch: the flags are every entry's defaults, JSON keys override
   CHECK(arr.entries[1].where == "element 2");
 }
 
+TEST_CASE("sling batch: a UTF-8 byte order mark is not part of the first name") {
+  auto lines = parse_sling_batch(
+      "\xEF\xBB\xBF"
+      "alice fix it\n",
+      {});
+  REQUIRE(lines.problems.empty());
+  CHECK(lines.entries.at(0).name == "alice");
+  auto arr = parse_sling_batch("\xEF\xBB\xBF[{\"name\":\"a\",\"task\":\"x\"}]", {});
+  CHECK(arr.problems.empty());
+}
+
 TEST_CASE("sling batch: JSON Lines, one object per line") {
   auto b =
       parse_sling_batch("{\"name\":\"a\",\"task\":\"x\"}\n\n{\"name\":\"b\",\"task\":\"y\"}\n", {});
