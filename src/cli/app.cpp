@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <iostream>
+#include <string_view>
 
 #include "cli/argv_shield.h"
 #include "cli/context.h"
@@ -35,6 +36,26 @@ const CLI::App& deepest_parsed(const CLI::App& app) {
   }
 }
 
+// The command the line names: its first word that is neither a global option nor the
+// value of --project, when that word is a command of the table. nullptr otherwise (no
+// command, `--help`, a misspelt one: the whole tree is built for the help and the
+// suggestions).
+const CommandEntry* named_command(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (a == "--") return nullptr;
+    if (a == "--project") {
+      ++i;  // its value
+      continue;
+    }
+    if (!a.empty() && a[0] == '-') continue;
+    for (const auto& c : commands())
+      if (a == c.name) return &c;
+    return nullptr;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 int run(int argc, char** argv) {
@@ -48,7 +69,15 @@ int run(int argc, char** argv) {
   app.add_flag("--json", ctx.opts.json, "print exactly one JSON document");
   app.add_flag("-q,--quiet", ctx.opts.quiet, "print only what was asked for");
   app.add_flag("--no-color", ctx.opts.no_color, "no ANSI colours (also NO_COLOR)");
-  for (const auto& c : commands()) c.install(app.add_subcommand(c.name, c.summary), ctx);
+  // Building every command's options is a third of a short command's instructions
+  // (issue 18: the turn path): when the line names one, only that one is built. Help
+  // without a command, a misspelt command and `completions` (which walks the whole tree)
+  // get every command.
+  const CommandEntry* named = named_command(argc, argv);
+  if (named != nullptr && std::string_view(named->name) != "completions")
+    named->install(app.add_subcommand(named->name, named->summary), ctx);
+  else
+    for (const auto& c : commands()) c.install(app.add_subcommand(c.name, c.summary), ctx);
   allow_globals_after(app);
   unshield_all_options(app);
 
