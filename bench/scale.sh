@@ -9,7 +9,7 @@
 #    and RSS. Then the same project with `poll_interval = "10ms"`: CPU per poll tick, which
 #    must not grow with the number of agents.
 # 2. Streaming: CONCURRENT (default 1,000) agents with `max_concurrent_turns` = CONCURRENT,
-#    each streaming STREAM_EVENTS (default 20) assistant lines a second apart (the fixture's
+#    each streaming STREAM_EVENTS (default 60: longer than the starts take, so that the steady window sees streaming only) assistant lines a second apart (the fixture's
 #    `#!slow`) and then going silent, so that every turn stalls (stall_timeout 3s): RSS,
 #    open fds (sampled from /proc/PID/fd), CPU per streamed event over a steady window and
 #    over the whole run, and how late the watchdog fired (from supervisor.log).
@@ -19,7 +19,7 @@ build=$(realpath "${1:-$(dirname "$0")/../build-release}")
 agents=${2:-10000}
 concurrent=${3:-1000}
 idle_secs=${IDLE_SECS:-8}
-stream_events=${STREAM_EVENTS:-20}
+stream_events=${STREAM_EVENTS:-60}
 bin=$build/drover
 agent=$build/scripted-agent
 export NO_COLOR=1 DROVER_BIN=$bin
