@@ -113,7 +113,7 @@ add_agents "$concurrent" st booting "#!slow $stream_events 1s
 [ "$agents" -gt "$concurrent" ] && add_agents $((agents - concurrent)) idle between_turns
 db=$dir/.drover/drover.db
 texts() { sqlite3 "$db" "SELECT count(*) FROM events WHERE kind = 'assistant_text'"; }
-stalls() { grep -c 'stalled: ' "$dir/.drover/logs/supervisor.log" || true; }
+stalls() { grep -c 'ms after the deadline)' "$dir/.drover/logs/supervisor.log" || true; }
 t_start=$(now_ns)
 start_supervisor
 c_start=$(cpu_ns)
