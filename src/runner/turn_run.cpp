@@ -83,9 +83,10 @@ void TurnRun::read(asio::posix::stream_descriptor& pipe, Pipe which) {
                   });
 }
 
-// Reads the pipe until it is empty — the reactor reports edges: a wait started while bytes
-// are left unread would not end — at most kReadsPerWake times before the rest of the loop
-// runs.
+// Reads the pipe until it is empty, at most kReadsPerWake times before the rest of the loop
+// runs. A read shorter than the buffer emptied it: the wait starts again at once, without
+// a read that would only say EAGAIN (a write after the short read is a new edge for the
+// reactor, and starting a wait re-arms the descriptor, which reports bytes already there).
 void TurnRun::drain(asio::posix::stream_descriptor& pipe, Pipe which) {
   auto& buf = read_buffer();
   for (int i = 0; i < kReadsPerWake; ++i) {
@@ -94,6 +95,9 @@ void TurnRun::drain(asio::posix::stream_descriptor& pipe, Pipe which) {
     if (n > 0) {
       std::string_view bytes(buf.data(), static_cast<std::size_t>(n));
       which == Pipe::stdout_ ? on_stdout(bytes) : on_stderr(bytes);
+      if (static_cast<std::size_t>(n) < buf.size() && pipe.is_open() &&
+          life_.phase() != TurnPhase::settled)
+        return read(pipe, which);
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
