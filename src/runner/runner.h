@@ -31,6 +31,8 @@ class Store;
 
 namespace drover::runner {
 
+class EventBatch;
+
 // One step of a running turn, as the events table records it (kind, level, data) plus the
 // short summary a foreground runner's --json progress lists.
 struct TurnProgress {
@@ -54,6 +56,9 @@ struct RunnerContext {
   // The project's cgroup (runner/containment.h): each turn gets its own below it and is
   // ended with cgroup.kill. nullopt: process groups only.
   std::optional<std::filesystem::path> cgroup;
+  // Where running turns' events go (runner/event_batch.h): the supervisor's, shared by
+  // every turn it runs. nullptr: each turn writes its events at once.
+  EventBatch* batch = nullptr;
   // Progress view: called on the loop thread for each parsed event and lifecycle step.
   std::function<void(const TurnProgress&)> on_progress;
 };

@@ -180,8 +180,20 @@ CREATE INDEX gates_open ON gates(asker) WHERE decided_at IS NULL;
 CREATE INDEX gates_asker ON gates(asker, id);
 )SQL";
 
-constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}, {5, kV5},
-                                     {6, kV6}, {7, kV7}, {8, kV8}, {9, kV9}, {10, kV10}};
+// Version 11: one supervisor at scale (issue 18). What the supervisor asks on every poll
+// tick reads only rows that need it, however many agents are idle: the scheduler's
+// runnable query starts from unclaimed unread mail (messages_pending, which covers it: the
+// type is there for its "a decision waits" column; without `live`, so that the live-mail
+// question keeps its own smaller index), the search for dead runners from the agents in a
+// turn (sessions_in_turn).
+constexpr std::string_view kV11 = R"SQL(
+CREATE INDEX messages_pending ON messages(to_agent, id, type)
+  WHERE read_at IS NULL AND claimed_turn IS NULL;
+CREATE INDEX sessions_in_turn ON sessions(name) WHERE state = 'in_turn';
+)SQL";
+
+constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4},   {5, kV5},  {6, kV6},
+                                     {7, kV7}, {8, kV8}, {9, kV9}, {10, kV10}, {11, kV11}};
 
 }  // namespace
 

@@ -172,10 +172,13 @@ std::vector<Session> Sessions::live() {
   return out;
 }
 
+const char* Sessions::needing_runner_sql() {
+  return "SELECT name FROM sessions WHERE state = 'in_turn' "
+         "UNION SELECT agent FROM turns WHERE ended_at IS NULL";
+}
+
 std::vector<std::string> Sessions::needing_runner() {
-  Stmt q(db_,
-         "SELECT name FROM sessions WHERE state = 'in_turn' "
-         "UNION SELECT agent FROM turns WHERE ended_at IS NULL");
+  Stmt q(db_, needing_runner_sql());
   std::vector<std::string> out;
   while (q.executeStep()) out.push_back(q.getColumn(0).getString());
   return out;
@@ -245,16 +248,20 @@ void Sessions::set_runtime_session_id(std::string_view name, const std::optional
   q.exec();
 }
 
-std::vector<Candidate> Sessions::runnable() {
-  Stmt q(db_,
-         "SELECT s.name, min(m.id), s.retry_after, "
+const char* Sessions::runnable_sql() {
+  // CROSS JOIN keeps the pending mail the outer loop: SQLite would otherwise scan sessions.
+  return "SELECT s.name, min(m.id), s.retry_after, "
          "EXISTS (SELECT 1 FROM gates g WHERE g.asker = s.name AND g.decided_at IS NULL "
          "AND g.holds_turns = 1 AND g.asked_at >= s.created_at), max(m.type = 'decision') FROM "
-         "sessions s JOIN messages m "
-         "ON m.to_agent = s.name AND m.read_at IS NULL AND m.claimed_turn IS NULL "
-         "WHERE s.state IN ('booting','between_turns') AND s.stop_requested = 0 "
+         "messages m CROSS JOIN sessions s ON s.name = m.to_agent "
+         "WHERE m.read_at IS NULL AND m.claimed_turn IS NULL "
+         "AND s.state IN ('booting','between_turns') AND s.stop_requested = 0 "
          "AND s.paused_at IS NULL "
-         "GROUP BY s.name ORDER BY min(m.id)");
+         "GROUP BY m.to_agent ORDER BY min(m.id)";
+}
+
+std::vector<Candidate> Sessions::runnable() {
+  Stmt q(db_, runnable_sql());
   std::vector<Candidate> out;
   while (q.executeStep())
     out.push_back({q.getColumn(0).getString(),

@@ -67,9 +67,14 @@ class Sessions {
   void set_runtime_session_id(std::string_view name, const std::optional<std::string>& id);
   // booting/between_turns agents with pending mail, not paused, no stop request (SPEC §7).
   std::vector<Candidate> runnable();
+  // Its SQL: driven by the pending mail (the partial index messages_pending), so an idle
+  // agent costs nothing however many there are (issue 18); exposed for the plan test.
+  static const char* runnable_sql();
   // Agents that need a runner: state in_turn, or a turn that never ended. When nobody
   // holds such an agent's turn lock, its runner died (SPEC §7 recovery applies).
   std::vector<std::string> needing_runner();
+  // Its SQL: reads the partial indexes sessions_in_turn and turns_open only.
+  static const char* needing_runner_sql();
   // Records a merge of the agent's branch (drover merge); false if there is no such agent.
   bool record_merge(std::string_view name, const MergeRecord& m);
   // Pauses a live, unpaused agent (core/pause.h); the number of rows changed (0 or 1).

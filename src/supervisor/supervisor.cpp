@@ -20,6 +20,7 @@
 #include "os/daemon.h"
 #include "os/files.h"
 #include "os/process.h"
+#include "runner/event_batch.h"
 #include "runner/runner.h"
 #include "runner/terminal_mail.h"
 #include "runner/turn_ends.h"
@@ -40,6 +41,12 @@ using dgram = asio::local::datagram_protocol;
 
 namespace {
 
+// How long a running turn's events may wait to be written with other turns' (issue 18):
+// the feed and `drover log` see them this much later at most; settles are not delayed.
+constexpr Millis kEventBatchEvery{10};
+// How long one round of the scheduler may start turns before the loop runs other work.
+constexpr Millis kStartSlice{5};
+
 class Supervisor {
  public:
   Supervisor(runner::RunnerContext& ctx, const std::filesystem::path& sock_path)
@@ -52,7 +59,11 @@ class Supervisor {
         retry_(io_),
         sock_path_(sock_path),
         backoff_(ctx.config.supervisor.max_concurrent_turns),
-        config_watch_(ctx.paths.config()) {}
+        config_watch_(ctx.paths.config()),
+        batch_(io_, *ctx.store, ctx.log, kEventBatchEvery) {
+    ctx_.batch = &batch_;
+  }
+  ~Supervisor() { ctx_.batch = nullptr; }
 
   Status run() {
     db_identity_ = os::file_identity(ctx_.paths.db());
@@ -76,6 +87,7 @@ class Supervisor {
     arm_poll();
     schedule();
     io_.run();
+    (void)batch_.flush();
     socket_.close(ec);
     (void)os::remove_file(sock_path_);
     clear_conditions(ctx_.paths);
@@ -191,8 +203,23 @@ class Supervisor {
         running.size() >= static_cast<std::size_t>(backoff_.limit()))
       ctx_.log->debug("{} agent(s) waiting: all {} turn slots busy", candidates->size(),
                       running.size());
-    for (const auto& agent : picks)
+    // Starting a turn blocks the loop for a few milliseconds (claim, spawn, turn.pid): a
+    // burst of them yields to the running turns' pipes and timers between slices, so a
+    // thousand starts do not hold a watchdog deadline back (issue 18).
+    SteadyPoint slice_end = ctx_.clock->now() + kStartSlice;
+    for (const auto& agent : picks) {
+      if (ctx_.clock->now() >= slice_end) {
+        if (!schedule_posted_) {
+          schedule_posted_ = true;
+          asio::post(io_, [this] {
+            schedule_posted_ = false;
+            schedule();
+          });
+        }
+        break;
+      }
       if (!start(agent)) return;  // deferred: no more starts until the backoff allows
+    }
     if (!backoff_.episode()) return;
     auto startable = pick_turns(*candidates, running, std::numeric_limits<int>::max(), wall);
     if (backoff_.on_round(now, static_cast<int>(startable.size() - picks.size()))) end_shortage();
@@ -366,13 +393,15 @@ class Supervisor {
   SpawnBackoff backoff_;
   std::string shortage_since_;  // when the current shortage episode began (timestamp)
   ConfigWatch config_watch_;
+  runner::EventBatch batch_;  // every running turn's events, one transaction per kEventBatchEvery
   Conditions conditions_;
   bool state_unwritten_ = false;  // the last write of supervisor.state failed
   std::array<char, 64> buf_{};
   std::map<std::string, Running> running_;
   RecoveryRetries recovery_retries_;  // agents whose recovery failed (a full disk)
   bool shutting_down_ = false;
-  bool interrupted_ = false;                     // every running turn was asked to stop
+  bool schedule_posted_ = false;  // a round of starts continues after what is queued now
+  bool interrupted_ = false;      // every running turn was asked to stop
   std::optional<os::FileIdentity> db_identity_;  // of drover.db when the supervisor opened it
 };
 

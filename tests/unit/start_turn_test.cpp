@@ -13,8 +13,10 @@
 
 #include "core/pause.h"
 #include "fake_spawner.h"
+#include "runner/event_batch.h"
 #include "runner/runner.h"
 #include "runner/turn_lease.h"
+#include "store/events.h"
 #include "store/sessions.h"
 #include "store/settings.h"
 #include "store_test_support.h"
@@ -208,6 +210,42 @@ TEST_CASE(
   CHECK(f.report->signal == SIGTERM);
   CHECK(f.pending() == 1);  // the mail goes back for the resumed turn
   CHECK(f.lease_free());
+}
+
+TEST_CASE(
+    "start_turn: with the loop's event batch, every event of a turn lands before its settle") {
+  RunnerFixture f;
+  // A batch that would wait an hour: only the settle's flush can write the turn's events.
+  runner::EventBatch batch(f.io, *f.db, f.ctx.log, Millis(3'600'000));
+  f.ctx.batch = &batch;
+  auto r = f.start();
+  REQUIRE(r.kind == StartKind::started);
+  const char* text = R"({"type":"assistant","message":{"content":[{"type":"text","text":"hi"}]}})"
+                     "\n";
+  f.spawner.write_stdout(text);
+  f.io.poll();  // read and batched, not yet written
+  CHECK(batch.pending_events() == 1);
+  CHECK(f.event_count("assistant_text") == 0);
+  f.spawner.write_stdout(kResult);
+  f.spawner.exit({0, std::nullopt});
+  f.io.run_for(std::chrono::seconds(10));
+  REQUIRE(f.report);
+  CHECK(f.report->settled);
+  auto events = must_read(
+      *f.db, [](store::Tx& tx) { return tx.events().for_agent("alice", std::nullopt, 0, 0); });
+  std::vector<std::string> kinds;
+  for (const auto& e : events) kinds.push_back(e.kind);
+  CAPTURE(kinds);
+  auto at = [&](const char* kind) {
+    return std::find(kinds.begin(), kinds.end(), kind) - kinds.begin();
+  };
+  REQUIRE(at("assistant_text") < static_cast<long>(kinds.size()));
+  REQUIRE(at("turn_end") < static_cast<long>(kinds.size()));
+  CHECK(at("turn_start") < at("assistant_text"));
+  CHECK(at("assistant_text") < at("result"));
+  CHECK(at("result") < at("turn_end"));
+  CHECK(batch.pending_events() == 0);
+  f.ctx.batch = nullptr;
 }
 
 TEST_CASE("start_turn: the transcript is the agent's bytes exactly, with no newline added") {

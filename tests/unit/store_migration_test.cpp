@@ -69,7 +69,7 @@ TEST_CASE("schema: migrations are numbered 1, 2, ... and the last is current") {
     CHECK_FALSE(all[i].sql.empty());
   }
   CHECK(current_schema_version() == all.back().to_version);
-  CHECK(current_schema_version() == 10);
+  CHECK(current_schema_version() == 11);
 }
 
 TEST_CASE("store: a fresh file is created at the current schema version") {
@@ -122,6 +122,8 @@ TEST_CASE("store: a fresh file is created at the current schema version") {
   }
   CHECK(has_index(raw, "messages_from"));
   CHECK(has_index(raw, "turns_started"));
+  CHECK(has_index(raw, "messages_pending"));
+  CHECK(has_index(raw, "sessions_in_turn"));
 }
 
 TEST_CASE("store: the journal mode is WAL") {
@@ -184,6 +186,7 @@ TEST_CASE("store: a version-1 database is migrated to the current version, keepi
   CHECK(test::get_session(*db, "old-agent")->stop_requested);
   SQLite::Database raw(path.string(), SQLite::OPEN_READONLY);
   CHECK(has_index(raw, "messages_from"));
+  CHECK(has_index(raw, "messages_pending"));
 }
 
 TEST_CASE("store: migrate() from version 0 and twice in a row") {

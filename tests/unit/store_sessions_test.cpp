@@ -331,3 +331,47 @@ TEST_CASE_FIXTURE(
   while (plan.executeStep()) detail += plan.getColumn(3).getString() + "\n";
   CHECK(detail.find("turns_open") != std::string::npos);
 }
+
+TEST_CASE_FIXTURE(StoreFixture,
+                  "sessions: runnable lists waiting agents with unclaimed mail, oldest first") {
+  for (const char* name : {"idle", "first", "second", "busy", "stopping"})
+    test::insert_session(*db, make_session(name, SessionState::between_turns));
+  test::must_write(*db, [](Tx& tx) {
+    (void)tx.sessions().transition("busy", SessionEvent::turn_started, {});
+    return tx.sessions().request_stop("stopping");
+  });
+  auto send = [&](const char* to) {
+    return test::must_write(*db, [&](Tx& tx) {
+      return tx.mail().insert(test::letter_of("operator", to, "status", "s", "b"));
+    });
+  };
+  auto claimed = send("first");  // claimed by a turn: not pending any more
+  test::must_write(*db, [](Tx& tx) { return tx.mail().claim_pending("first", 9); });
+  send("second");
+  send("first");
+  send("busy");
+  send("stopping");
+  auto later = send("second");
+  auto c = test::must_read(*db, [](Tx& tx) { return tx.sessions().runnable(); });
+  REQUIRE(c.size() == 2);
+  CHECK(c[0].agent == "second");  // its oldest pending message is the older one
+  CHECK(c[1].agent == "first");
+  CHECK(c[1].oldest_mail > claimed);
+  CHECK(c[0].oldest_mail < later);
+}
+
+TEST_CASE_FIXTURE(StoreFixture,
+                  "sessions: the poll tick's queries read only what needs them (issue 18)") {
+  auto plan_of = [&](const char* sql) { return test::query_plan(db_path, sql); };
+  // Idle agents cost nothing: the scheduler starts from the unclaimed unread mail…
+  auto runnable = plan_of(Sessions::runnable_sql());
+  CAPTURE(runnable);
+  CHECK(runnable.find("messages_pending") != std::string::npos);
+  CHECK(runnable.find("SCAN s") == std::string::npos);
+  CHECK(runnable.find("SCAN sessions") == std::string::npos);
+  // …and the search for dead runners from the agents in a turn.
+  auto needing = plan_of(Sessions::needing_runner_sql());
+  CAPTURE(needing);
+  CHECK(needing.find("sessions_in_turn") != std::string::npos);
+  CHECK(needing.find("SCAN sessions\n") == std::string::npos);
+}

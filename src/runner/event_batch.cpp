@@ -1,0 +1,73 @@
+#include "runner/event_batch.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/io_context.hpp>
+
+#include "store/events.h"
+#include "store/sessions.h"
+#include "store/store.h"
+
+namespace drover::runner {
+
+namespace {
+// Beyond this many pending events the batch is written at once: bounded memory, and a
+// transaction that stays short.
+constexpr std::size_t kMaxPendingEvents = 2048;
+}  // namespace
+
+EventBatch::EventBatch(boost::asio::io_context& io, store::Store& store,
+                       std::shared_ptr<spdlog::logger> log, Millis every)
+    : store_(store), log_(std::move(log)), every_(every), timer_(io) {}
+
+EventBatch::~EventBatch() { (void)flush(); }
+
+void EventBatch::add(const std::string& agent, std::int64_t turn, std::vector<BatchedEvent> events,
+                     std::optional<std::string> session_id, std::optional<std::string> activity) {
+  if (events.empty() && !session_id && !activity) return;
+  pending_events_ += events.size();
+  bool now = session_id.has_value();
+  pending_.push_back({agent, turn, std::move(events), std::move(session_id), std::move(activity)});
+  if (now || every_.count() == 0 || pending_events_ >= kMaxPendingEvents) {
+    (void)flush();
+    return;
+  }
+  if (armed_) return;
+  armed_ = true;
+  timer_.expires_after(every_);
+  timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec) return;
+    armed_ = false;
+    (void)flush();
+  });
+}
+
+bool EventBatch::flush() {
+  if (armed_) {
+    timer_.cancel();
+    armed_ = false;
+  }
+  if (pending_.empty()) return true;
+  std::vector<Entry> batch;
+  batch.swap(pending_);
+  std::size_t events = pending_events_;
+  pending_events_ = 0;
+  auto r = store_.write<Unit>([&](store::Tx& tx) -> Result<Unit> {
+    for (const auto& e : batch) {
+      for (const auto& ev : e.events) tx.events().add(e.agent, e.turn, ev.kind, ev.level, ev.data);
+      if (e.session_id) tx.sessions().set_runtime_session_id(e.agent, *e.session_id);
+      if (e.activity) tx.sessions().set_activity(e.agent, *e.activity);
+    }
+    return Unit{};
+  });
+  ++transactions_;
+  if (r) return true;
+  log_->error("{}: cannot record {} event(s) of turn {}{}: {}", batch.front().agent, events,
+              batch.front().turn,
+              batch.size() > 1 ? " and other turns' (" + std::to_string(batch.size()) + " reads)"
+                               : std::string(),
+              r.error().message);
+  return false;
+}
+
+}  // namespace drover::runner
