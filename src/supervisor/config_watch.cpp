@@ -1,5 +1,10 @@
 #include "supervisor/config_watch.h"
 
+#include <spdlog/spdlog.h>
+
+#include "core/clock.h"
+#include "core/duration.h"
+#include "core/text.h"
 #include "os/files.h"
 
 namespace drover::supervisor {
@@ -34,6 +39,35 @@ std::optional<Result<Config>> ConfigWatch::check(bool force, SteadyPoint now_at)
   pending_text_.reset();
   last_text_ = now;
   return parsed;
+}
+
+FollowedConfig follow_config(ConfigWatch& watch, Conditions& conditions, spdlog::logger& log,
+                             bool force, const char* why, SteadyPoint now) {
+  FollowedConfig out;
+  auto loaded = watch.check(force, now);
+  if (!loaded) return out;
+  ++conditions.config_generation;
+  out.changed = true;
+  if (!*loaded) {
+    const std::string& msg = loaded->error().message;
+    if (!conditions.config_error || conditions.config_error->message != msg) {
+      log.error("{}; keeping the last good config until the file is fixed", escape_control(msg));
+      conditions.config_error = ConfigError{now_timestamp(), msg};
+    }
+    return out;
+  }
+  bool first = !conditions.config_loaded_at;
+  conditions.config_loaded_at = now_timestamp();
+  if (conditions.config_error) log.info("{} is valid again", watch.file().string());
+  conditions.config_error.reset();
+  const Config& c = loaded->value();
+  if (!first)
+    log.info("config reloaded ({}): max_concurrent_turns {}, poll {}, stall {}, {} runtime(s)",
+             why ? why : "the file changed", c.supervisor.max_concurrent_turns,
+             format_duration(c.supervisor.poll_interval), format_duration(c.turn.stall_timeout),
+             c.runtimes.size());
+  out.config = std::move(loaded->value());
+  return out;
 }
 
 }  // namespace drover::supervisor

@@ -17,6 +17,11 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/result.h"
+#include "supervisor/conditions.h"
+
+namespace spdlog {
+class logger;
+}
 
 namespace drover::supervisor {
 
@@ -31,6 +36,7 @@ class ConfigWatch {
   // shortage — it is tried again later). Otherwise the new config, or the error that names the file
   // and what is wrong with it. `now`: a monotonic time, for the settling.
   std::optional<Result<Config>> check(bool force, SteadyPoint now);
+  const std::filesystem::path& file() const { return file_; }
 
  private:
   std::filesystem::path file_;
@@ -38,5 +44,17 @@ class ConfigWatch {
   std::optional<std::string> pending_text_;  // a change seen once, at pending_since_
   SteadyPoint pending_since_{};
 };
+
+// What one check means for a running supervisor: a good config applies to the turns
+// started from now on (running turns keep theirs) and is logged when it replaces another;
+// a bad one leaves the last good one in use, logged once and recorded in `conditions` (which
+// `status` shows) until the file is fixed. `why` names who asked (nullptr: the file
+// changed). `changed`: `conditions` changed and supervisor.state should be written.
+struct FollowedConfig {
+  std::optional<Config> config;  // to apply
+  bool changed = false;
+};
+FollowedConfig follow_config(ConfigWatch& watch, Conditions& conditions, spdlog::logger& log,
+                             bool force, const char* why, SteadyPoint now);
 
 }  // namespace drover::supervisor

@@ -304,34 +304,12 @@ class Supervisor {
     });
   }
 
-  // config.toml, when its text changed or when asked (`why`): a good one applies to the turns
-  // started from now on (running turns keep theirs); a bad one leaves the last good one in
-  // use, logged once and shown by `status` until the file is fixed.
+  // config.toml, when its text changed or when asked (`why`): see follow_config.
   void reload_config(bool force, const char* why) {
-    auto loaded = config_watch_.check(force, ctx_.clock->now());
-    if (!loaded) return;
-    ++conditions_.config_generation;
-    if (!*loaded) {
-      const std::string& msg = loaded->error().message;
-      if (!conditions_.config_error || conditions_.config_error->message != msg) {
-        ctx_.log->error("{}; keeping the last good config until the file is fixed",
-                        escape_control(msg));
-        conditions_.config_error = ConfigError{now_timestamp(), msg};
-      }
-      return write_state();
-    }
-    bool first = !conditions_.config_loaded_at;
-    apply_config(std::move(loaded->value()));
-    conditions_.config_loaded_at = now_timestamp();
-    if (conditions_.config_error) ctx_.log->info("{} is valid again", ctx_.paths.config().string());
-    conditions_.config_error.reset();
-    if (!first)
-      ctx_.log->info(
-          "config reloaded ({}): max_concurrent_turns {}, poll {}, stall {}, {} runtime(s)",
-          why ? why : "the file changed", ctx_.config.supervisor.max_concurrent_turns,
-          format_duration(ctx_.config.supervisor.poll_interval),
-          format_duration(ctx_.config.turn.stall_timeout), ctx_.config.runtimes.size());
-    write_state();
+    auto followed =
+        follow_config(config_watch_, conditions_, *ctx_.log, force, why, ctx_.clock->now());
+    if (followed.config) apply_config(std::move(*followed.config));
+    if (followed.changed) write_state();
   }
 
   void apply_config(Config c) {

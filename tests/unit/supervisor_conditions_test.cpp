@@ -5,6 +5,11 @@
 #include <filesystem>
 #include <fstream>
 
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <sstream>
+
 #include "supervisor/conditions.h"
 #include "supervisor/config_watch.h"
 #include "temp_dir.h"
@@ -136,4 +141,44 @@ TEST_CASE("config watch: a file caught half written is not applied") {
   auto forced = w.check(true, later(1));
   REQUIRE(forced);
   CHECK(forced->ok());
+}
+
+TEST_CASE(
+    "follow config: a bad file is logged once and kept in the conditions, a good one after it "
+    "applies and clears them") {
+  drover::test::TempDir dir;
+  auto file = dir.path / "config.toml";
+  put_config(file, "[supervisor]\nmax_concurrent_turns = 3\n");
+  ConfigWatch w(file);
+  Conditions c;
+  std::ostringstream logged;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_st>(logged);
+  spdlog::logger log("test", sink);
+  drover::SteadyPoint t{};
+  auto later = [&t](int ms) { return t += std::chrono::milliseconds(ms); };
+  auto first = follow_config(w, c, log, false, nullptr, t);
+  REQUIRE(first.config);
+  CHECK(first.changed);
+  CHECK(first.config->supervisor.max_concurrent_turns == 3);
+  CHECK(logged.str().empty());  // the first load is not a reload
+  CHECK(c.config_generation == 1);
+
+  put_config(file, "[supervisor]\nmax_turns = 3\n");
+  CHECK_FALSE(follow_config(w, c, log, false, nullptr, later(1)).changed);  // not settled yet
+  auto bad = follow_config(w, c, log, false, nullptr, later(300));
+  CHECK_FALSE(bad.config);
+  CHECK(bad.changed);
+  REQUIRE(c.config_error);
+  CHECK(c.config_error->message.find("max_turns") != std::string::npos);
+  CHECK(logged.str().find("keeping the last good config") != std::string::npos);
+
+  put_config(file, "[supervisor]\nmax_concurrent_turns = 5\n");
+  auto good = follow_config(w, c, log, true, "drover reload", later(1));
+  REQUIRE(good.config);
+  CHECK(good.config->supervisor.max_concurrent_turns == 5);
+  CHECK_FALSE(c.config_error);
+  CHECK(logged.str().find("is valid again") != std::string::npos);
+  CHECK(logged.str().find("config reloaded (drover reload): max_concurrent_turns 5") !=
+        std::string::npos);
+  CHECK(c.config_generation == 3);
 }
