@@ -1,6 +1,7 @@
 // drover status [AGENT] [--all] (SPEC §6.4). Read-only: it never writes state.
 #include <unistd.h>
 #include <CLI/CLI.hpp>
+#include <functional>
 #include <map>
 #include <memory>
 
@@ -37,19 +38,31 @@ struct StatusOptions {
   std::optional<std::string> watch;  // --watch [INTERVAL]: the live view
 };
 
-std::string age_since(const std::string& ts) {
+std::string age_since(const std::string& ts, TimePoint now) {
   auto t = parse_timestamp(ts);
   if (!t) return "?";
-  return format_age(std::chrono::duration_cast<Millis>(SystemClock::instance().now() - *t));
+  return format_age(std::chrono::duration_cast<Millis>(now - *t));
 }
 
-struct Snapshot {
-  std::vector<Session> sessions;
+std::string age_since(const std::string& ts) {
+  return age_since(ts, SystemClock::instance().now());
+}
+
+// What the overview reads besides the sessions, which it streams (issue 18): small
+// whatever the number of agents — one cost entry per agent that ran a turn, the open gates.
+struct OverviewHead {
+  int running = 0;  // sessions in_turn
   int operator_unread = 0;
   std::map<std::string, CostTotals> costs;  // by agent; agents without a started turn: none
   std::optional<std::string> estop;         // the E-stop's time, when it is on
   std::vector<Gate> gates;                  // open approval gates, oldest first
 };
+
+OverviewHead read_head(store::Tx& tx) {
+  return OverviewHead{tx.sessions().count_in(SessionState::in_turn),
+                      tx.mail().unread_count(kOperator), tx.turns().costs_by_agent(),
+                      tx.settings().get(kEstopKey), tx.gates().open()};
+}
 
 // The cost members every agent object gains (issue 16 item 5), and the project's totals.
 void write_costs(JsonWriter& w, const CostTotals& t) {
@@ -80,7 +93,7 @@ std::string status_notes(const Session& s, const TurnProbe& probe) {
 }
 
 TableRow status_row(const Session& s, const TurnProbe& probe, const CostTotals& c,
-                    const std::vector<Gate>& gates) {
+                    const std::vector<Gate>& gates, TimePoint now) {
   std::string task = status_notes(s, probe);
   task += (task.empty() ? "" : "  ") + one_line_summary(s.task, 200);
   const bool ran = c.turns > 0;
@@ -88,7 +101,7 @@ TableRow status_row(const Session& s, const TurnProbe& probe, const CostTotals& 
           {escape_control(s.capability)},
           {state_with_gate(s, gates), state_color(s.state)},
           {s.current_turn ? std::to_string(*s.current_turn) : "-"},
-          {age_since(s.last_activity) + " ago"},
+          {age_since(s.last_activity, now) + " ago"},
           {cost_cell(c)},
           {ran ? format_count(c.input_tokens) : "—"},
           {ran ? format_count(c.output_tokens) : "—"},
@@ -155,100 +168,139 @@ std::string supervisor_line(const SupervisorInfo& sup, const Config& cfg, int ru
   return line + ", " + turns;
 }
 
-// The JSON document is streamed (JsonWriter): with thousands of agents, building it as a
-// DOM would cost more than reading the database.
-Status run_overview(Context& ctx, const StatusOptions& o, const ProjectPaths& p, const Config& cfg,
-                    store::Store& st) {
-  auto snap = st.read<Snapshot>([&](store::Tx& tx) -> Result<Snapshot> {
-    return Snapshot{tx.sessions().list(), tx.mail().unread_count(kOperator),
-                    tx.turns().costs_by_agent(), tx.settings().get(kEstopKey), tx.gates().open()};
-  });
-  if (!snap) return snap.error();
-  SupervisorInfo sup = read_supervisor_info(p);
-  int running = 0;
-  for (const auto& s : snap->sessions) running += s.state == SessionState::in_turn;
-  CostTotals total;
-  for (const auto& [name, c] : snap->costs) add_costs(total, c);
-
-  if (ctx.out.json) {
-    JsonWriter w;
+// The JSON document is streamed (JsonWriter, issue 18): each agent is written while its
+// row is current and goes out in chunks, so thousands of agents cost no more memory than
+// a few.
+Status overview_json(Context& ctx, const ProjectPaths& p, const Config& cfg, store::Store& st,
+                     const SupervisorInfo& sup) {
+  JsonWriter w;
+  TurnProbes probes(p);
+  auto head = st.read<OverviewHead>([&](store::Tx& tx) -> Result<OverviewHead> {
+    OverviewHead h = read_head(tx);
     w.begin_object().key("supervisor");
-    write_supervisor(w, sup, cfg, running);
+    write_supervisor(w, sup, cfg, h.running);
     w.key("agents").begin_array();
-    for (const auto& s : snap->sessions) {
+    tx.sessions().for_each([&](const Session& s) {
       write_session(w, s);
-      write_costs(w, costs_in(snap->costs, s.name));
+      write_costs(w, costs_in(h.costs, s.name));
       w.key("turn_process");
-      write_probe(w, probe_turn(p, s.name));
-      write_waiting(w, s.name, snap->gates);
+      write_probe(w, probes.probe(s.name));
+      write_waiting(w, s.name, h.gates);
       w.end_object();
-    }
+      ctx.out.stream(w);
+    });
     w.end_array();
-    w.key("unread").begin_object().member("operator", snap->operator_unread).end_object();
-    w.member("estop", snap->estop.has_value()).member("estop_since", snap->estop);
-    w.key("gates").raw(gates_json(snap->gates, now_timestamp()).dump());
-    w.key("totals").begin_object();
-    write_costs(w, total);
-    w.end_object().end_object();
-    ctx.out.document_text(w.str());
-    return ok_status();
-  }
+    return h;
+  });
+  if (!head) return head.error();
+  CostTotals total;
+  for (const auto& [name, c] : head->costs) add_costs(total, c);
+  w.key("unread").begin_object().member("operator", head->operator_unread).end_object();
+  w.member("estop", head->estop.has_value()).member("estop_since", head->estop);
+  w.key("gates").raw(gates_json(head->gates, now_timestamp()).dump());
+  w.key("totals").begin_object();
+  write_costs(w, total);
+  w.end_object().end_object();
+  ctx.out.stream(w, true);
+  return ok_status();
+}
 
-  std::vector<TableRow> rows;
-  std::string names;  // -q: the listed agents' names, one per line
-  std::map<std::string, int> finished;
-  int finished_total = 0;
-  for (const auto& s : snap->sessions) {
-    TurnProbe probe = probe_turn(p, s.name);
-    if (is_terminal(s.state) && !o.all && !probe.orphan) {
-      ++finished[std::string(to_string(s.state))];
-      ++finished_total;
-      continue;
-    }
-    names += escape_control(s.name) + "\n";
-    rows.push_back(status_row(s, probe, costs_in(snap->costs, s.name), snap->gates));
-  }
-  if (ctx.out.quiet) {
-    if (!names.empty()) names.pop_back();
-    if (!names.empty()) ctx.out.data(names);
-    return ok_status();
-  }
+// The table is streamed too, in two passes over one snapshot: the first measures the
+// columns (and counts what it leaves out), the second prints each row as it reads it. A
+// row that grew in between (its turn process died, say) is cut to the measured widths.
+Status overview_text(Context& ctx, const StatusOptions& o, const ProjectPaths& p, const Config& cfg,
+                     store::Store& st, const SupervisorInfo& sup) {
+  TurnProbes probes(p);
+  const TimePoint now = SystemClock::instance().now();
+  std::string text;
   TableStyle style;
   style.width = os::terminal_columns(STDOUT_FILENO);
   style.color = ctx.out.color;
   style.free_last = true;
-  std::vector<std::string> lines;
-  if (!rows.empty())
-    lines = layout_table({{"NAME"},
-                          {"CAPABILITY"},
-                          {"STATE"},
-                          {"TURN", Align::right},
-                          {"ACTIVE", Align::right},
-                          {"COST", Align::right},
-                          {"IN", Align::right},
-                          {"OUT", Align::right},
-                          {"TASK"}},
-                         rows, style);
-  std::string text = supervisor_line(sup, cfg, running) + "\n" + condition_lines(sup.conditions);
-  if (snap->estop)
-    text += "E-STOP: paused all agents since " + *snap->estop +
-            "; no turn starts ('drover unpause --all' releases)\n";
-  if (snap->sessions.empty())
-    text += "agents: none (start one with 'drover sling <agent> \"<task>\"')\n";
-  for (const auto& l : lines) text += l + "\n";
+  TableLayout layout({{"NAME"},
+                      {"CAPABILITY"},
+                      {"STATE"},
+                      {"TURN", Align::right},
+                      {"ACTIVE", Align::right},
+                      {"COST", Align::right},
+                      {"IN", Align::right},
+                      {"OUT", Align::right},
+                      {"TASK"}},
+                     style);
+  std::map<std::string, int> finished;
+  int finished_total = 0;
+  auto head = st.read<OverviewHead>([&](store::Tx& tx) -> Result<OverviewHead> {
+    OverviewHead h = read_head(tx);
+    // Each pass: fn(session, probe) for every agent listed; the finished ones counted.
+    auto pass = [&](const std::function<void(const Session&, const TurnProbe&)>& fn) {
+      finished.clear();
+      finished_total = 0;
+      std::int64_t listed = 0;
+      tx.sessions().for_each([&](const Session& s) {
+        TurnProbe probe = probes.probe(s.name);
+        if (is_terminal(s.state) && !o.all && !probe.orphan) {
+          ++finished[std::string(to_string(s.state))];
+          ++finished_total;
+          return;
+        }
+        ++listed;
+        fn(s, probe);
+      });
+      return listed;
+    };
+    if (ctx.out.quiet) {  // -q: the listed agents' names, one per line
+      pass([&](const Session& s, const TurnProbe&) {
+        append_escaped_control(text, s.name);
+        text += '\n';
+        ctx.out.stream(text);
+      });
+      return h;
+    }
+    const std::int64_t listed = pass([&](const Session& s, const TurnProbe& probe) {
+      layout.measure(status_row(s, probe, costs_in(h.costs, s.name), h.gates, now));
+    });
+    text = supervisor_line(sup, cfg, h.running) + "\n" + condition_lines(sup.conditions);
+    if (h.estop)
+      text += "E-STOP: paused all agents since " + *h.estop +
+              "; no turn starts ('drover unpause --all' releases)\n";
+    if (listed == 0 && finished_total == 0)
+      text += "agents: none (start one with 'drover sling <agent> \"<task>\"')\n";
+    if (listed > 0) text += layout.header() + "\n";
+    pass([&](const Session& s, const TurnProbe& probe) {
+      text += layout.line(status_row(s, probe, costs_in(h.costs, s.name), h.gates, now));
+      text += '\n';
+      ctx.out.stream(text);
+    });
+    return h;
+  });
+  if (!head) return head.error();
+  if (ctx.out.quiet) {
+    ctx.out.stream(text, true);
+    return ok_status();
+  }
   if (finished_total > 0) {
     std::string parts;
     for (const auto& [state, n] : finished)
       parts += (parts.empty() ? "" : ", ") + std::to_string(n) + " " + state;
     text += std::to_string(finished_total) + " finished: " + parts + " — --all to list\n";
   }
-  text += gates_text(snap->gates, now_timestamp());
+  text += gates_text(head->gates, now_timestamp());
+  CostTotals total;
+  for (const auto& [name, c] : head->costs) add_costs(total, c);
   if (total.turns > 0)
     text += "cost of all agents: " + costs_summary(total) + " ('drover costs' for more)\n";
-  text += "mail: " + std::to_string(snap->operator_unread) + " unread for operator";
-  if (snap->operator_unread > 0) text += " ('drover mail check' reads them)";
-  ctx.out.data(text);
+  text += "mail: " + std::to_string(head->operator_unread) + " unread for operator";
+  if (head->operator_unread > 0) text += " ('drover mail check' reads them)";
+  text += '\n';
+  ctx.out.stream(text, true);
   return ok_status();
+}
+
+Status run_overview(Context& ctx, const StatusOptions& o, const ProjectPaths& p, const Config& cfg,
+                    store::Store& st) {
+  SupervisorInfo sup = read_supervisor_info(p);
+  if (ctx.out.json) return overview_json(ctx, p, cfg, st, sup);
+  return overview_text(ctx, o, p, cfg, st, sup);
 }
 
 struct Detail {
