@@ -57,6 +57,7 @@ Status run_costs(Context& ctx, const CostsOptions& o) {
   }
   auto st = ctx.store();
   if (!st) return st.error();
+  (*st)->set_page_cache_kib(store::kListingCacheKib);
 
   if (ctx.out.json) {  // streamed (issue 18): each group written as the aggregate yields it
     JsonWriter w;

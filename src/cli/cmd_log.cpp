@@ -68,6 +68,7 @@ Status run_log(Context& ctx, const LogOptions& o) {
   if (!p) return p.error();
   auto st = ctx.store();
   if (!st) return st.error();
+  (*st)->set_page_cache_kib(store::kListingCacheKib);
   struct Data {
     std::vector<TurnRecord> turns;
     std::optional<std::int64_t> turn_id;  // of --turn N, the agent's Nth turn

@@ -187,6 +187,7 @@ Status run_list(Context& ctx, const ListOptions& o) {
   }
   auto st = ctx.store();
   if (!st) return st.error();
+  (*st)->set_page_cache_kib(store::kListingCacheKib);
   // Streamed (issue 18): each row is formatted while SQLite holds it and goes out in
   // chunks, so any number of messages lists in the memory of one chunk.
   const bool json = ctx.out.json;

@@ -432,6 +432,7 @@ Status run_status(Context& ctx, const StatusOptions& o) {
   if (!cfg) return cfg.error();
   auto st = ctx.store();
   if (!st) return st.error();
+  (*st)->set_page_cache_kib(store::kListingCacheKib);
   if (o.agent) return run_detail(ctx, *o.agent, *p, **st);
   return run_overview(ctx, o, *p, *cfg, **st);
 }
