@@ -76,7 +76,7 @@ cd "$p"
 unread="SELECT count(*) FROM messages WHERE to_agent='operator' AND read_at IS NULL;"
 row "status --json, $n sessions" "sqlite3 -json, same rows" \
   "$(measure -- "$bin" status --json)" \
-  "$(measure -- sqlite3 -json .drover/drover.db "SELECT * FROM sessions ORDER BY created_at, name; $unread")" "$target"
+  "$(measure -- sqlite3 -json .drover/drover.db "SELECT * FROM sessions ORDER BY created_at, name; $unread")" "≤ 1.5× floor"
 row "status --all (text), $n sessions" "sqlite3, same rows" \
   "$(measure -- "$bin" status --all)" \
-  "$(measure -- sqlite3 .drover/drover.db "SELECT * FROM sessions ORDER BY created_at, name; $unread")" "$target"
+  "$(measure -- sqlite3 .drover/drover.db "SELECT * FROM sessions ORDER BY created_at, name; $unread")" "-"

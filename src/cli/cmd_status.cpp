@@ -92,10 +92,15 @@ std::string status_notes(const Session& s, const TurnProbe& probe) {
   return notes;
 }
 
+// `with_task` false leaves the free TASK column empty: measuring the table needs only the
+// widths of the others.
 TableRow status_row(const Session& s, const TurnProbe& probe, const CostTotals& c,
-                    const std::vector<Gate>& gates, TimePoint now) {
-  std::string task = status_notes(s, probe);
-  task += (task.empty() ? "" : "  ") + one_line_summary(s.task, 200);
+                    const std::vector<Gate>& gates, TimePoint now, bool with_task = true) {
+  std::string task;
+  if (with_task) {
+    task = status_notes(s, probe);
+    task += (task.empty() ? "" : "  ") + one_line_summary(s.task, 200);
+  }
   const bool ran = c.turns > 0;
   return {{escape_control(s.name)},
           {escape_control(s.capability)},
@@ -232,13 +237,17 @@ Status overview_text(Context& ctx, const StatusOptions& o, const ProjectPaths& p
   auto head = st.read<OverviewHead>([&](store::Tx& tx) -> Result<OverviewHead> {
     OverviewHead h = read_head(tx);
     // Each pass: fn(session, probe) for every agent listed; the finished ones counted.
-    auto pass = [&](const std::function<void(const Session&, const TurnProbe&)>& fn) {
+    // The probe decides whether a finished agent is listed (an orphan is); otherwise it
+    // only feeds the free TASK column, so a pass without `full` skips it there.
+    auto pass = [&](bool full, const std::function<void(const Session&, const TurnProbe&)>& fn) {
       finished.clear();
       finished_total = 0;
       std::int64_t listed = 0;
       tx.sessions().for_each([&](const Session& s) {
-        TurnProbe probe = probes.probe(s.name);
-        if (is_terminal(s.state) && !o.all && !probe.orphan) {
+        const bool hidden_if_finished = is_terminal(s.state) && !o.all;
+        TurnProbe probe;
+        if (full || hidden_if_finished) probe = probes.probe(s.name);
+        if (hidden_if_finished && !probe.orphan) {
           ++finished[std::string(to_string(s.state))];
           ++finished_total;
           return;
@@ -249,15 +258,15 @@ Status overview_text(Context& ctx, const StatusOptions& o, const ProjectPaths& p
       return listed;
     };
     if (ctx.out.quiet) {  // -q: the listed agents' names, one per line
-      pass([&](const Session& s, const TurnProbe&) {
+      pass(false, [&](const Session& s, const TurnProbe&) {
         append_escaped_control(text, s.name);
         text += '\n';
         ctx.out.stream(text);
       });
       return h;
     }
-    const std::int64_t listed = pass([&](const Session& s, const TurnProbe& probe) {
-      layout.measure(status_row(s, probe, costs_in(h.costs, s.name), h.gates, now));
+    const std::int64_t listed = pass(false, [&](const Session& s, const TurnProbe& probe) {
+      layout.measure(status_row(s, probe, costs_in(h.costs, s.name), h.gates, now, false));
     });
     text = supervisor_line(sup, cfg, h.running) + "\n" + condition_lines(sup.conditions);
     if (h.estop)
@@ -266,7 +275,7 @@ Status overview_text(Context& ctx, const StatusOptions& o, const ProjectPaths& p
     if (listed == 0 && finished_total == 0)
       text += "agents: none (start one with 'drover sling <agent> \"<task>\"')\n";
     if (listed > 0) text += layout.header() + "\n";
-    pass([&](const Session& s, const TurnProbe& probe) {
+    pass(true, [&](const Session& s, const TurnProbe& probe) {
       text += layout.line(status_row(s, probe, costs_in(h.costs, s.name), h.gates, now));
       text += '\n';
       ctx.out.stream(text);
