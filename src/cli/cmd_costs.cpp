@@ -57,31 +57,44 @@ Status run_costs(Context& ctx, const CostsOptions& o) {
   }
   auto st = ctx.store();
   if (!st) return st.error();
+  (*st)->set_page_cache_kib(store::kListingCacheKib);
+
+  if (ctx.out.json) {  // streamed (issue 18): each group written as the aggregate yields it
+    JsonWriter w;
+    CostTotals total;
+    w.begin_object().member("by", o.by).member("since", since);
+    w.key("groups").begin_array();
+    auto n = (*st)->read<std::int64_t>([&](store::Tx& tx) -> Result<std::int64_t> {
+      return tx.turns().for_each_cost_group(o.by, since,
+                                            [&](std::string_view key, const CostTotals& t) {
+                                              add_costs(total, t);
+                                              w.begin_object().member(o.by, key);
+                                              costs_json_members(w, t);
+                                              w.end_object();
+                                              ctx.out.stream(w);
+                                            });
+    });
+    if (!n) return n.error();
+    w.end_array().key("total").begin_object();
+    costs_json_members(w, total);
+    w.end_object().end_object();
+    ctx.out.stream(w, true);
+    return ok_status();
+  }
+
+  // The table needs every group's width before its first line; groups are aggregates (one
+  // per agent, capability or day), so they are held, not streamed.
   using Groups = std::map<std::string, CostTotals>;
   auto groups = (*st)->read<Groups>([&](store::Tx& tx) -> Result<Groups> {
-    if (o.by == "capability") return tx.turns().costs_by_capability(since);
-    if (o.by == "day") return tx.turns().costs_by_day(since);
-    return tx.turns().costs_by_agent(since);
+    Groups out;
+    tx.turns().for_each_cost_group(o.by, since, [&](std::string_view key, const CostTotals& t) {
+      out.emplace(std::string(key), t);
+    });
+    return out;
   });
   if (!groups) return groups.error();
   CostTotals total;
   for (const auto& [key, t] : *groups) add_costs(total, t);
-
-  if (ctx.out.json) {
-    JsonWriter w;
-    w.begin_object().member("by", o.by).member("since", since);
-    w.key("groups").begin_array();
-    for (const auto& [key, t] : *groups) {
-      w.begin_object().member(o.by, key);
-      costs_json_members(w, t);
-      w.end_object();
-    }
-    w.end_array().key("total").begin_object();
-    costs_json_members(w, total);
-    w.end_object().end_object();
-    ctx.out.document_text(w.str());
-    return ok_status();
-  }
 
   if (ctx.out.quiet) {  // -q: the total cost alone, for scripts ("—" when none was reported)
     ctx.out.data(cost_cell(total));

@@ -9,6 +9,7 @@
 #include "cli/registry.h"
 #include "cli/timeline.h"
 #include "core/json_bounded.h"
+#include "core/json_writer.h"
 #include "core/names.h"
 #include "core/text.h"
 #include "os/files.h"
@@ -67,8 +68,8 @@ Status run_log(Context& ctx, const LogOptions& o) {
   if (!p) return p.error();
   auto st = ctx.store();
   if (!st) return st.error();
+  (*st)->set_page_cache_kib(store::kListingCacheKib);
   struct Data {
-    std::vector<store::EventRecord> events;
     std::vector<TurnRecord> turns;
     std::optional<std::int64_t> turn_id;  // of --turn N, the agent's Nth turn
   };
@@ -85,8 +86,7 @@ Status run_log(Context& ctx, const LogOptions& o) {
                                                std::to_string(*o.turn) + " (it has run " +
                                                std::to_string(numbers.size()) + ")");
     }
-    d.events = tx.events().for_agent(o.agent, d.turn_id, 0, 0);
-    d.turns = tx.turns().recent(o.agent, 1 << 20);
+    if (o.raw || o.stderr_log) d.turns = tx.turns().recent(o.agent, 1 << 20);
     return d;
   });
   if (!d) return d.error();
@@ -129,15 +129,35 @@ Status run_log(Context& ctx, const LogOptions& o) {
   }
   if (o.follow && !ctx.out.json)
     return follow_agent(ctx, o.agent, FollowUntil::forever, std::nullopt);
-  nlohmann::json events = nlohmann::json::array();
+  // Streamed (issue 18): each event is written as it is read and goes out in chunks.
+  const bool json = ctx.out.json;
+  JsonWriter w;
   std::string text;
+  if (json) w.begin_object().member("agent", o.agent).key("events").begin_array();
   Timeline timeline(ctx.out, **st, *p);
-  for (const auto& e : d->events) {
-    events.push_back(event_json(e, e.turn ? timeline.number(e.agent, *e.turn) : std::nullopt));
-    if (!ctx.out.json) text += timeline.line(e) + "\n";
+  auto n = (*st)->read<std::int64_t>([&](store::Tx& tx) -> Result<std::int64_t> {
+    timeline.set_numbers(o.agent, tx.turns().numbers(o.agent));
+    return tx.events().for_each_of_agent(o.agent, d->turn_id, [&](const store::EventRecord& e) {
+      if (json) {
+        auto number = e.turn ? timeline.number(e.agent, *e.turn) : std::nullopt;
+        w.raw_indented(dump_json(event_json(e, number), w.indent()));
+        ctx.out.stream(w);
+      } else {
+        text += timeline.line(e);
+        text += '\n';
+        ctx.out.stream(text);
+      }
+    });
+  });
+  if (!n) return n.error();
+  if (json) {
+    w.end_array().end_object();
+    ctx.out.stream(w, true);
+  } else if (*n == 0) {
+    ctx.out.data("no events for " + o.agent);
+  } else {
+    ctx.out.stream(text, true);
   }
-  ctx.out.document({{"agent", o.agent}, {"events", events}});
-  ctx.out.data(text.empty() ? "no events for " + o.agent : text);
   return ok_status();
 }
 

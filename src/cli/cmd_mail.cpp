@@ -9,6 +9,8 @@
 #include "cli/registry.h"
 #include "core/clock.h"
 #include "core/duration.h"
+#include "core/json_writer.h"
+#include "core/mail_listing.h"
 #include "core/mail_reading.h"
 #include "core/names.h"
 #include "store/mail.h"
@@ -185,10 +187,34 @@ Status run_list(Context& ctx, const ListOptions& o) {
   }
   auto st = ctx.store();
   if (!st) return st.error();
-  auto msgs = (*st)->read<std::vector<MailMessage>>(
-      [&](store::Tx& tx) -> Result<std::vector<MailMessage>> { return tx.mail().list(f); });
-  if (!msgs) return msgs.error();
-  print_messages(ctx, *msgs, false, "no mail");
+  (*st)->set_page_cache_kib(store::kListingCacheKib);
+  // Streamed (issue 18): each row is formatted while SQLite holds it and goes out in
+  // chunks, so any number of messages lists in the memory of one chunk.
+  const bool json = ctx.out.json;
+  JsonWriter w;
+  std::string text;
+  if (json) w.begin_object().key("messages").begin_array();
+  auto n = (*st)->read<std::int64_t>([&](store::Tx& tx) -> Result<std::int64_t> {
+    return tx.mail().for_each(f, [&](const MailView& m) {
+      if (json) {
+        write_mail_json(w, m);
+        ctx.out.stream(w);
+      } else {
+        append_mail_header(text, m);
+        text += '\n';
+        ctx.out.stream(text);
+      }
+    });
+  });
+  if (!n) return n.error();
+  if (json) {
+    w.end_array().end_object();
+    ctx.out.stream(w, true);
+  } else if (*n == 0) {
+    ctx.out.data("no mail");
+  } else {
+    ctx.out.stream(text, true);
+  }
   return ok_status();
 }
 

@@ -1,6 +1,7 @@
 // drover status [AGENT] [--all] (SPEC §6.4). Read-only: it never writes state.
 #include <unistd.h>
 #include <CLI/CLI.hpp>
+#include <functional>
 #include <map>
 #include <memory>
 
@@ -9,6 +10,7 @@
 #include "cli/gates.h"
 #include "cli/live_view.h"
 #include "cli/registry.h"
+#include "cli/status_overview.h"
 #include "cli/supervisor_info.h"
 #include "cli/turn_probe.h"
 #include "core/clock.h"
@@ -36,220 +38,6 @@ struct StatusOptions {
   bool all = false;
   std::optional<std::string> watch;  // --watch [INTERVAL]: the live view
 };
-
-std::string age_since(const std::string& ts) {
-  auto t = parse_timestamp(ts);
-  if (!t) return "?";
-  return format_age(std::chrono::duration_cast<Millis>(SystemClock::instance().now() - *t));
-}
-
-struct Snapshot {
-  std::vector<Session> sessions;
-  int operator_unread = 0;
-  std::map<std::string, CostTotals> costs;  // by agent; agents without a started turn: none
-  std::optional<std::string> estop;         // the E-stop's time, when it is on
-  std::vector<Gate> gates;                  // open approval gates, oldest first
-};
-
-// The cost members every agent object gains (issue 16 item 5), and the project's totals.
-void write_costs(JsonWriter& w, const CostTotals& t) {
-  w.member("turns", t.turns)
-      .member("priced_turns", t.priced)
-      .member("cost_usd", cost_value(t))
-      .member("input_tokens", t.input_tokens)
-      .member("output_tokens", t.output_tokens);
-}
-
-const CostTotals& costs_in(const std::map<std::string, CostTotals>& costs,
-                           const std::string& name) {
-  static const CostTotals kNone;
-  auto it = costs.find(name);
-  return it == costs.end() ? kNone : it->second;
-}
-
-// What the free-text column of an agent's row says before its task.
-std::string status_notes(const Session& s, const TurnProbe& probe) {
-  std::string notes;
-  auto add = [&](const std::string& n) { notes += (notes.empty() ? "" : "  ") + n; };
-  if (s.failed_turns > 0) add("failures " + std::to_string(s.failed_turns));
-  if (s.state_reason && is_terminal(s.state))
-    add("(" + one_line_summary(*s.state_reason, 60) + ")");
-  if (probe.orphan && probe.alive) add("ORPHAN pid " + std::to_string(probe.identity->pid));
-  else if (probe.orphan) add("ORPHAN group " + std::to_string(probe.identity->pgid));
-  return notes;
-}
-
-TableRow status_row(const Session& s, const TurnProbe& probe, const CostTotals& c,
-                    const std::vector<Gate>& gates) {
-  std::string task = status_notes(s, probe);
-  task += (task.empty() ? "" : "  ") + one_line_summary(s.task, 200);
-  const bool ran = c.turns > 0;
-  return {{escape_control(s.name)},
-          {escape_control(s.capability)},
-          {state_with_gate(s, gates), state_color(s.state)},
-          {s.current_turn ? std::to_string(*s.current_turn) : "-"},
-          {age_since(s.last_activity) + " ago"},
-          {cost_cell(c)},
-          {ran ? format_count(c.input_tokens) : "—"},
-          {ran ? format_count(c.output_tokens) : "—"},
-          {task}};
-}
-
-// The supervisor's conditions (supervisor/conditions.h), null when they do not hold.
-void write_conditions(JsonWriter& w, const std::optional<supervisor::Conditions>& c) {
-  w.key("spawns_deferred");
-  if (c && c->spawns)
-    w.begin_object()
-        .member("since", c->spawns->since)
-        .member("cause", c->spawns->cause)
-        .member("limit", c->spawns->limit)
-        .member("max", c->spawns->max)
-        .member("deferred", c->spawns->deferred)
-        .member("retry_at", c->spawns->retry_at)
-        .end_object();
-  else w.null();
-  w.key("config_error");
-  if (c && c->config_error)
-    w.begin_object()
-        .member("since", c->config_error->since)
-        .member("message", c->config_error->message)
-        .end_object();
-  else w.null();
-  w.member("config_loaded_at", c ? c->config_loaded_at : std::nullopt);
-}
-
-void write_supervisor(JsonWriter& w, const SupervisorInfo& sup, const Config& cfg, int running) {
-  w.begin_object().member("running", sup.running);
-  if (sup.identity) w.member("pid", static_cast<std::int64_t>(sup.identity->pid));
-  else w.key("pid").null();
-  w.member("started_at", sup.started_at)
-      .member("turns_running", running)
-      .member("max_concurrent_turns", cfg.supervisor.max_concurrent_turns);
-  write_conditions(w, sup.conditions);
-  w.end_object();
-}
-
-// One indented line per condition the running supervisor reports.
-std::string condition_lines(const std::optional<supervisor::Conditions>& c) {
-  std::string out;
-  if (c && c->spawns) {
-    const auto& s = *c->spawns;
-    out += "  starts deferred for " + age_since(s.since) + " (" + std::to_string(s.deferred) +
-           " so far): " + one_line_summary(s.cause, 100) + "; at most " + std::to_string(s.limit) +
-           " of " + std::to_string(s.max) + " turns at once\n";
-  }
-  if (c && c->config_error)
-    out += "  config error (for " + age_since(c->config_error->since) +
-           "): " + one_line_summary(c->config_error->message, 160) +
-           "; the last good config is in use until the file is fixed\n";
-  return out;
-}
-
-std::string supervisor_line(const SupervisorInfo& sup, const Config& cfg, int running) {
-  std::string turns = "turns " + std::to_string(running) + "/" +
-                      std::to_string(cfg.supervisor.max_concurrent_turns);
-  if (!sup.running) return "supervisor: not running (" + turns + "; 'drover up' starts it)";
-  std::string line = "supervisor: running";
-  if (sup.identity) line += ", pid " + std::to_string(sup.identity->pid);
-  if (sup.started_at) line += ", up " + age_since(*sup.started_at);
-  return line + ", " + turns;
-}
-
-// The JSON document is streamed (JsonWriter): with thousands of agents, building it as a
-// DOM would cost more than reading the database.
-Status run_overview(Context& ctx, const StatusOptions& o, const ProjectPaths& p, const Config& cfg,
-                    store::Store& st) {
-  auto snap = st.read<Snapshot>([&](store::Tx& tx) -> Result<Snapshot> {
-    return Snapshot{tx.sessions().list(), tx.mail().unread_count(kOperator),
-                    tx.turns().costs_by_agent(), tx.settings().get(kEstopKey), tx.gates().open()};
-  });
-  if (!snap) return snap.error();
-  SupervisorInfo sup = read_supervisor_info(p);
-  int running = 0;
-  for (const auto& s : snap->sessions) running += s.state == SessionState::in_turn;
-  CostTotals total;
-  for (const auto& [name, c] : snap->costs) add_costs(total, c);
-
-  if (ctx.out.json) {
-    JsonWriter w;
-    w.begin_object().key("supervisor");
-    write_supervisor(w, sup, cfg, running);
-    w.key("agents").begin_array();
-    for (const auto& s : snap->sessions) {
-      write_session(w, s);
-      write_costs(w, costs_in(snap->costs, s.name));
-      w.key("turn_process");
-      write_probe(w, probe_turn(p, s.name));
-      write_waiting(w, s.name, snap->gates);
-      w.end_object();
-    }
-    w.end_array();
-    w.key("unread").begin_object().member("operator", snap->operator_unread).end_object();
-    w.member("estop", snap->estop.has_value()).member("estop_since", snap->estop);
-    w.key("gates").raw(gates_json(snap->gates, now_timestamp()).dump());
-    w.key("totals").begin_object();
-    write_costs(w, total);
-    w.end_object().end_object();
-    ctx.out.document_text(w.str());
-    return ok_status();
-  }
-
-  std::vector<TableRow> rows;
-  std::string names;  // -q: the listed agents' names, one per line
-  std::map<std::string, int> finished;
-  int finished_total = 0;
-  for (const auto& s : snap->sessions) {
-    TurnProbe probe = probe_turn(p, s.name);
-    if (is_terminal(s.state) && !o.all && !probe.orphan) {
-      ++finished[std::string(to_string(s.state))];
-      ++finished_total;
-      continue;
-    }
-    names += escape_control(s.name) + "\n";
-    rows.push_back(status_row(s, probe, costs_in(snap->costs, s.name), snap->gates));
-  }
-  if (ctx.out.quiet) {
-    if (!names.empty()) names.pop_back();
-    if (!names.empty()) ctx.out.data(names);
-    return ok_status();
-  }
-  TableStyle style;
-  style.width = os::terminal_columns(STDOUT_FILENO);
-  style.color = ctx.out.color;
-  style.free_last = true;
-  std::vector<std::string> lines;
-  if (!rows.empty())
-    lines = layout_table({{"NAME"},
-                          {"CAPABILITY"},
-                          {"STATE"},
-                          {"TURN", Align::right},
-                          {"ACTIVE", Align::right},
-                          {"COST", Align::right},
-                          {"IN", Align::right},
-                          {"OUT", Align::right},
-                          {"TASK"}},
-                         rows, style);
-  std::string text = supervisor_line(sup, cfg, running) + "\n" + condition_lines(sup.conditions);
-  if (snap->estop)
-    text += "E-STOP: paused all agents since " + *snap->estop +
-            "; no turn starts ('drover unpause --all' releases)\n";
-  if (snap->sessions.empty())
-    text += "agents: none (start one with 'drover sling <agent> \"<task>\"')\n";
-  for (const auto& l : lines) text += l + "\n";
-  if (finished_total > 0) {
-    std::string parts;
-    for (const auto& [state, n] : finished)
-      parts += (parts.empty() ? "" : ", ") + std::to_string(n) + " " + state;
-    text += std::to_string(finished_total) + " finished: " + parts + " — --all to list\n";
-  }
-  text += gates_text(snap->gates, now_timestamp());
-  if (total.turns > 0)
-    text += "cost of all agents: " + costs_summary(total) + " ('drover costs' for more)\n";
-  text += "mail: " + std::to_string(snap->operator_unread) + " unread for operator";
-  if (snap->operator_unread > 0) text += " ('drover mail check' reads them)";
-  ctx.out.data(text);
-  return ok_status();
-}
 
 struct Detail {
   Session session;
@@ -380,8 +168,9 @@ Status run_status(Context& ctx, const StatusOptions& o) {
   if (!cfg) return cfg.error();
   auto st = ctx.store();
   if (!st) return st.error();
+  (*st)->set_page_cache_kib(store::kListingCacheKib);
   if (o.agent) return run_detail(ctx, *o.agent, *p, **st);
-  return run_overview(ctx, o, *p, *cfg, **st);
+  return run_status_overview(ctx, o.all, *p, *cfg, **st);
 }
 
 }  // namespace

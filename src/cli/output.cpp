@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "cli/exit_codes.h"
+#include "core/mail_listing.h"
 #include "core/text.h"
 #include "os/fd_io.h"
 
@@ -53,6 +54,23 @@ void Output::document_text(std::string_view doc) const {
   if (json) write_out(stdout, doc);
 }
 
+void Output::stream(std::string& buf, bool last) const {
+  if (!last && buf.size() < kStreamChunk) return;
+  os::write_or_quit(stdout, buf);
+  buf.clear();
+  if (last) os::flush_or_quit(stdout);
+}
+
+void Output::stream(JsonWriter& w, bool last) const {
+  if (!last && w.str().size() < kStreamChunk) return;
+  os::write_or_quit(stdout, w.str());
+  w.clear_text();
+  if (last) {
+    os::write_or_quit(stdout, "\n");
+    os::flush_or_quit(stdout);
+  }
+}
+
 void Output::error(const Error& e) const {
   if (json) {
     nlohmann::json doc = {{"error", {{"code", error_code_name(e.code)}, {"message", e.message}}}};
@@ -70,27 +88,9 @@ std::string Output::dim(std::string_view s) const {
 }
 
 nlohmann::json message_json(const MailMessage& m) {
-  auto opt = [](const auto& v) -> nlohmann::json {
-    if (v) return *v;
-    return nullptr;
-  };
-  nlohmann::json payload = nullptr;
-  if (m.payload) {
-    payload = nlohmann::json::parse(*m.payload, nullptr, false);
-    if (payload.is_discarded()) payload = *m.payload;  // stored by an older tool: keep the text
-  }
-  return {{"id", m.id},
-          {"from", m.from},
-          {"to", m.to},
-          {"subject", m.subject},
-          {"body", m.body},
-          {"type", m.type},
-          {"priority", m.priority},
-          {"thread_id", opt(m.thread_id)},
-          {"reply_to", opt(m.reply_to)},
-          {"payload", payload},
-          {"created_at", m.created_at},
-          {"read_at", opt(m.read_at)}};
+  JsonWriter w(0);
+  write_mail_json(w, view_of(m));
+  return nlohmann::json::parse(w.str());
 }
 
 namespace {
@@ -162,10 +162,8 @@ nlohmann::json turn_json(const TurnRecord& t) {
 }
 
 std::string message_human(const MailMessage& m, bool with_body) {
-  std::string out = "#" + std::to_string(m.id) + " " + m.created_at + " " + escape_control(m.from) +
-                    " -> " + escape_control(m.to) + " [" + m.type;
-  if (m.priority != "normal") out += ", " + m.priority;
-  out += "]" + std::string(m.read_at ? "" : " (unread)") + " " + escape_control(m.subject);
+  std::string out;
+  append_mail_header(out, view_of(m));
   if (with_body) {
     if (m.thread_id) out += "\nthread: #" + std::to_string(*m.thread_id);
     if (m.reply_to) out += "  reply to: #" + std::to_string(*m.reply_to);

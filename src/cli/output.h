@@ -35,6 +35,13 @@ class Output {
   void document(const nlohmann::json& doc) const;
   // The --json document, already serialised (a JsonWriter's output).
   void document_text(std::string_view doc) const;
+  // A listing streamed as it is read (issue 18): the caller appends rows to `buf` (or to
+  // the writer) and calls this after each; the text goes to stdout, whatever the mode,
+  // once it holds kStreamChunk bytes, and at `last` (then flushed; a JSON document also
+  // gets its closing newline). Memory stays one chunk whatever the number of rows.
+  static constexpr std::size_t kStreamChunk = 64 * 1024;
+  void stream(std::string& buf, bool last = false) const;
+  void stream(JsonWriter& w, bool last = false) const;
   // One error line on stderr, or the JSON error document on stdout with --json.
   void error(const Error& e) const;
 

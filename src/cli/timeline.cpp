@@ -32,7 +32,7 @@ Timeline::Timeline(const Output& out, store::Store& st, ProjectPaths paths)
 
 std::optional<std::int64_t> Timeline::number(const std::string& agent, std::int64_t turn_id) {
   auto& known = numbers_[agent];
-  if (!known.count(turn_id)) {
+  if (!known.count(turn_id) && !fixed_.count(agent)) {
     // A turn we have not seen: read the agent's numbers again (once per new turn).
     auto fresh = st_.read<std::map<std::int64_t, std::int64_t>>(
         [&](store::Tx& tx) -> Result<std::map<std::int64_t, std::int64_t>> {
@@ -43,6 +43,11 @@ std::optional<std::int64_t> Timeline::number(const std::string& agent, std::int6
   auto it = known.find(turn_id);
   if (it == known.end()) return std::nullopt;
   return it->second;
+}
+
+void Timeline::set_numbers(const std::string& agent, std::map<std::int64_t, std::int64_t> numbers) {
+  numbers_[agent] = std::move(numbers);
+  fixed_[agent] = true;
 }
 
 std::string Timeline::line(const store::EventRecord& e) {

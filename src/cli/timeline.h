@@ -27,12 +27,17 @@ class Timeline {
   std::string line(const store::EventRecord& e);
   // The agent's own number of turn `turn_id` (nullopt for a turn that never started).
   std::optional<std::int64_t> number(const std::string& agent, std::int64_t turn_id);
+  // The agent's turn numbers read by the caller (inside the transaction that reads its
+  // events, where number() could not start a read of its own): number() then looks only
+  // here for this agent.
+  void set_numbers(const std::string& agent, std::map<std::int64_t, std::int64_t> numbers);
 
  private:
   store::Store& st_;
   ProjectPaths paths_;
   LineStyle style_;
   std::map<std::string, std::map<std::int64_t, std::int64_t>> numbers_;  // agent → id → N
+  std::map<std::string, bool> fixed_;  // agents whose numbers came from set_numbers
 };
 
 }  // namespace drover::cli

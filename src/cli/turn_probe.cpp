@@ -24,6 +24,15 @@ TurnProbe probe_turn(const ProjectPaths& p, const std::string& agent) {
   return probe;
 }
 
+TurnProbes::TurnProbes(const ProjectPaths& p) : paths_(p), agents_(p.agent_dir("")) {}
+
+TurnProbe TurnProbes::probe(const std::string& agent) {
+  relative_.assign(agent);
+  relative_ += "/turn.pid";
+  if (!agents_.may_exist(relative_.c_str())) return {};
+  return probe_turn(paths_, agent);
+}
+
 void write_probe(JsonWriter& w, const TurnProbe& probe) {
   if (!probe.has_pid_file) {
     w.null();

@@ -6,6 +6,7 @@
 
 #include "cli/project.h"
 #include "core/json_writer.h"
+#include "os/files.h"
 #include "os/process.h"
 
 namespace drover::cli {
@@ -21,6 +22,19 @@ struct TurnProbe {
 };
 
 TurnProbe probe_turn(const ProjectPaths& p, const std::string& agent);
+
+// probe_turn for many agents in a row (status): a turn.pid is first looked for relative to
+// the open agents directory, and an agent without one (most of them) costs one faccessat.
+class TurnProbes {
+ public:
+  explicit TurnProbes(const ProjectPaths& p);
+  TurnProbe probe(const std::string& agent);
+
+ private:
+  const ProjectPaths& paths_;
+  os::OpenDir agents_;
+  std::string relative_;  // "<agent>/turn.pid", reused
+};
 // {"pid","pgid","alive","lock_held","orphan","problem"}, or null without a turn.pid.
 void write_probe(JsonWriter& w, const TurnProbe& probe);
 nlohmann::json probe_json(const TurnProbe& probe);

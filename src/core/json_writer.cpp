@@ -30,6 +30,35 @@ std::size_t utf8_sequence(std::string_view s, std::size_t i) {
   return n;
 }
 
+// For a byte at s[i] that starts no valid sequence: how many bytes one U+FFFD stands for.
+// The longest prefix of a sequence that was valid so far (a lead byte and the continuation
+// bytes it allows), at least the byte itself — the "maximal subpart" rule of Unicode, and
+// what nlohmann's dump does with error_handler_t::replace, so both print the same text.
+std::size_t invalid_run(std::string_view s, std::size_t i) {
+  auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  unsigned char c = b(i);
+  std::size_t n;
+  unsigned char lo = 0x80, hi = 0xBF;  // the range allowed for the second byte
+  if (c >= 0xC2 && c <= 0xDF) n = 2;
+  else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3;
+    if (c == 0xE0) lo = 0xA0;
+    if (c == 0xED) hi = 0x9F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;
+  } else {
+    return 1;
+  }
+  std::size_t k = 1;
+  for (; k < n && i + k < s.size(); ++k) {
+    unsigned char d = b(i + k);
+    if (k == 1 ? (d < lo || d > hi) : (d & 0xC0) != 0x80) break;
+  }
+  return k;
+}
+
 }  // namespace
 
 void append_json_string(std::string& out, std::string_view s) {
@@ -89,8 +118,8 @@ void append_json_string(std::string& out, std::string_view s) {
     }
     std::size_t n = utf8_sequence(s, i);
     if (n == 0) {
-      out += "\xEF\xBF\xBD";  // U+FFFD for a byte that starts no valid sequence
-      ++i;
+      out += "\xEF\xBF\xBD";  // U+FFFD for the bytes that start no valid sequence
+      i += invalid_run(s, i);
     } else {
       out.append(s.data() + i, n);
       i += n;
@@ -201,6 +230,22 @@ JsonWriter& JsonWriter::null() {
 JsonWriter& JsonWriter::raw(std::string_view json) {
   before_value();
   out_ += json;
+  return *this;
+}
+
+JsonWriter& JsonWriter::raw_indented(std::string_view json) {
+  before_value();
+  const std::size_t shift = indent_ > 0 ? stack_.size() * static_cast<std::size_t>(indent_) : 0;
+  std::size_t start = 0;
+  while (start < json.size()) {
+    auto nl = json.find('\n', start);
+    if (nl == std::string_view::npos) nl = json.size();
+    out_.append(json.data() + start, nl - start);
+    if (nl == json.size()) break;
+    out_ += '\n';
+    out_.append(shift, ' ');
+    start = nl + 1;
+  }
   return *this;
 }
 

@@ -39,6 +39,10 @@ class JsonWriter {
   }
   // An already serialised JSON value, inserted as is (it must be valid JSON).
   JsonWriter& raw(std::string_view json);
+  // A value serialised with the same indent at depth 0 (nlohmann's dump(indent)), shifted
+  // to the current depth: every line after its first gains the depth's indentation. JSON
+  // strings hold no raw newline, so only the layout's newlines move.
+  JsonWriter& raw_indented(std::string_view json);
 
   // `"name": value` in one call.
   template <class T>
@@ -47,8 +51,12 @@ class JsonWriter {
     return value(v);
   }
 
+  int indent() const { return indent_; }
   const std::string& str() const { return out_; }
   std::string take() { return std::move(out_); }
+  // Streaming: the caller writes str() out and drops it; the writer carries on where it
+  // was (open containers, commas), so the pieces joined are the whole document.
+  void clear_text() { out_.clear(); }
 
  private:
   void before_value();

@@ -58,6 +58,24 @@ inline constexpr std::size_t kMinFreeColumns = 12;
 std::vector<std::string> layout_table(const std::vector<TableColumn>& columns,
                                       const std::vector<TableRow>& rows, const TableStyle& style);
 
+// The same layout for rows that are not all held at once (a listing streamed as it is
+// read): measure() every row first, then line() each — the same rows, or rows no wider
+// (cells that would overflow their column are cut with "…", never misaligned). The
+// header, when the style asks for one, is measured from the start.
+class TableLayout {
+ public:
+  TableLayout(std::vector<TableColumn> columns, TableStyle style);
+  void measure(const TableRow& row);
+  // The header line ("" when the style has none).
+  std::string header() const;
+  std::string line(const TableRow& row) const;
+
+ private:
+  std::vector<TableColumn> columns_;
+  TableStyle style_;
+  std::vector<std::size_t> widths_;
+};
+
 // The columns a terminal gives `s`: its code points.
 std::size_t display_columns(std::string_view s);
 // At most `max` columns of `s` (one line), ending in "…" when cut.

@@ -37,9 +37,8 @@ void hex(std::string& out, unsigned char c) {
   out += buf;
 }
 
-std::string escape(std::string_view text, bool keep_lines) {
-  std::string out;
-  out.reserve(text.size());
+void escape_into(std::string& out, std::string_view text, bool keep_lines) {
+  if (out.empty()) out.reserve(text.size());
   for (std::size_t i = 0; i < text.size();) {
     auto c = static_cast<unsigned char>(text[i]);
     if (c < 0x80) {
@@ -66,6 +65,11 @@ std::string escape(std::string_view text, bool keep_lines) {
     }
     i += n;
   }
+}
+
+std::string escape(std::string_view text, bool keep_lines) {
+  std::string out;
+  escape_into(out, text, keep_lines);
   return out;
 }
 
@@ -73,6 +77,9 @@ std::string escape(std::string_view text, bool keep_lines) {
 
 std::string escape_control(std::string_view text) { return escape(text, false); }
 std::string escape_control_keep_lines(std::string_view text) { return escape(text, true); }
+void append_escaped_control(std::string& out, std::string_view text) {
+  escape_into(out, text, false);
+}
 
 std::string one_line_summary(std::string_view text, std::size_t max_chars) {
   auto nl = text.find('\n');

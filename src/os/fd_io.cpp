@@ -50,6 +50,14 @@ void close_fd(int& fd) {
   fd = -1;
 }
 
+void write_or_quit(std::FILE* f, std::string_view text) {
+  if (std::fwrite(text.data(), 1, text.size(), f) != text.size() && errno == EPIPE) ::_exit(0);
+}
+
+void flush_or_quit(std::FILE* f) {
+  if (std::fflush(f) != 0 && errno == EPIPE) ::_exit(0);
+}
+
 void write_line_or_quit(std::FILE* f, std::string_view text) {
   std::fwrite(text.data(), 1, text.size(), f);
   if (text.empty() || text.back() != '\n') std::fputc('\n', f);

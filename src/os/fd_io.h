@@ -22,5 +22,9 @@ void close_fd(int& fd);
 // When the reader has gone (EPIPE: `drover log --follow | head -1`), the process ends at once
 // with exit 0, as a filter's producer should: nothing else it would print could be read.
 void write_line_or_quit(std::FILE* f, std::string_view text);
+// Writes `text` as is (no newline added, no flush: a listing's pieces), ending the process
+// like write_line_or_quit when the reader has gone; flush_or_quit flushes the same way.
+void write_or_quit(std::FILE* f, std::string_view text);
+void flush_or_quit(std::FILE* f);
 
 }  // namespace drover::os

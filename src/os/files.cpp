@@ -218,4 +218,17 @@ bool is_directory(const std::filesystem::path& path) {
   return std::filesystem::is_directory(path, ec);
 }
 
+OpenDir::OpenDir(const std::filesystem::path& dir)
+    : fd_(::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC)) {}
+
+OpenDir::~OpenDir() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool OpenDir::may_exist(const char* relative) const {
+  if (fd_ < 0) return true;
+  if (::faccessat(fd_, relative, F_OK, AT_EACCESS) == 0) return true;
+  return errno != ENOENT && errno != ENOTDIR;
+}
+
 }  // namespace drover::os

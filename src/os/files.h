@@ -51,4 +51,21 @@ Status remove_tree(const std::filesystem::path& path);
 // Whether `path` names a directory (false on any error).
 bool is_directory(const std::filesystem::path& path);
 
+// A directory held open for many lookups relative to it (status checks for a file in each
+// of thousands of agent directories): no path built and resolved from the root each time.
+class OpenDir {
+ public:
+  explicit OpenDir(const std::filesystem::path& dir);  // never fails: see may_exist
+  ~OpenDir();
+  OpenDir(const OpenDir&) = delete;
+  OpenDir& operator=(const OpenDir&) = delete;
+  // False only when `relative` is certainly absent (ENOENT, ENOTDIR); true when it exists
+  // or when that cannot be told (the directory did not open, another error), so a caller
+  // skips only work that would have found nothing.
+  bool may_exist(const char* relative) const;
+
+ private:
+  int fd_ = -1;
+};
+
 }  // namespace drover::os

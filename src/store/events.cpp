@@ -113,6 +113,35 @@ std::vector<EventRecord> Events::for_agent(std::string_view agent, std::optional
   return out;
 }
 
+std::int64_t Events::for_each_of_agent(std::string_view agent, std::optional<std::int64_t> turn,
+                                       const std::function<void(const EventRecord&)>& fn) {
+  std::string sql = std::string("SELECT ") + kEventColumns + " FROM events WHERE agent = ?";
+  if (turn) sql += " AND turn = ?";
+  sql += " ORDER BY id";
+  RawStmt q(db_, sql);
+  q.bind(1, agent);
+  if (turn) q.bind(2, *turn);
+  sqlite3_stmt* st = q.handle();
+  EventRecord e;
+  std::int64_t n = 0;
+  while (q.step()) {
+    e.id = sqlite3_column_int64(st, 0);
+    auto text = [&](std::string& out, int i) {
+      auto v = column_text(st, i);
+      out.assign(v.data(), v.size());
+    };
+    text(e.agent, 1);
+    e.turn = column_opt_int(st, 2);
+    text(e.created_at, 3);
+    text(e.kind, 4);
+    text(e.level, 5);
+    text(e.data, 6);
+    fn(e);
+    ++n;
+  }
+  return n;
+}
+
 std::vector<EventRecord> Events::feed(const EventFilter& filter, std::int64_t after_id, int limit) {
   std::vector<std::string> values;
   std::string sql = std::string("SELECT ") + kEventColumns + " FROM events WHERE id > ?" +

@@ -1,6 +1,7 @@
 #pragma once
 // The events repository: the timeline `drover log` shows (SPEC §8 events table).
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,6 +38,11 @@ class Events {
   // Oldest first, id > after_id, optionally one turn only; limit 0 = all.
   std::vector<EventRecord> for_agent(std::string_view agent, std::optional<std::int64_t> turn,
                                      std::int64_t after_id, int limit);
+  // All of them (after_id 0, no limit) handed to `fn` one at a time as SQLite reads them,
+  // in one record reused from row to row (valid only during the call): `log AGENT` in
+  // constant memory. Returns how many.
+  std::int64_t for_each_of_agent(std::string_view agent, std::optional<std::int64_t> turn,
+                                 const std::function<void(const EventRecord&)>& fn);
   // Every agent's events matching `filter`, oldest first, id > after_id, at most `limit`
   // (> 0). Served by the primary key (and sessions' primary key for capabilities).
   std::vector<EventRecord> feed(const EventFilter& filter, std::int64_t after_id, int limit);

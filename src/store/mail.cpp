@@ -71,7 +71,9 @@ std::optional<MailMessage> Mail::get(std::int64_t id) {
   return read_message(q);
 }
 
-std::vector<MailMessage> Mail::list(const MailFilter& f) {
+namespace {
+
+std::string list_sql(const MailFilter& f) {
   std::string sql = std::string("SELECT ") + kMailColumns + " FROM messages WHERE 1=1";
   if (f.to) sql += " AND to_agent = :to";
   if (f.from) sql += " AND from_agent = :from";
@@ -80,12 +82,48 @@ std::vector<MailMessage> Mail::list(const MailFilter& f) {
   if (f.since) sql += " AND created_at >= :since";
   sql += " ORDER BY id DESC";
   if (f.limit > 0) sql += " LIMIT " + std::to_string(f.limit);
-  Stmt q(db_, sql);
+  return sql;
+}
+
+template <class Query>
+void bind_filter(Query& q, const MailFilter& f) {
   if (f.to) q.bind(":to", *f.to);
   if (f.from) q.bind(":from", *f.from);
   if (f.type) q.bind(":type", *f.type);
   if (f.since) q.bind(":since", *f.since);
+}
+
+}  // namespace
+
+std::vector<MailMessage> Mail::list(const MailFilter& f) {
+  Stmt q(db_, list_sql(f));
+  bind_filter(q, f);
   return collect(q);
+}
+
+std::int64_t Mail::for_each(const MailFilter& f, const std::function<void(const MailView&)>& fn) {
+  RawStmt q(db_, list_sql(f));
+  bind_filter(q, f);
+  sqlite3_stmt* st = q.handle();
+  std::int64_t n = 0;
+  MailView v;
+  while (q.step()) {
+    v.id = sqlite3_column_int64(st, 0);
+    v.from = column_text(st, 1);
+    v.to = column_text(st, 2);
+    v.subject = column_text(st, 3);
+    v.body = column_text(st, 4);
+    v.type = column_text(st, 5);
+    v.priority = column_text(st, 6);
+    v.thread_id = column_opt_int(st, 7);
+    v.reply_to = column_opt_int(st, 8);
+    v.payload = column_opt_text(st, 9);
+    v.created_at = column_text(st, 10);
+    v.read_at = column_opt_text(st, 11);
+    fn(v);
+    ++n;
+  }
+  return n;
 }
 
 std::vector<MailMessage> Mail::unread_for(std::string_view agent) {

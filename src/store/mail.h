@@ -1,6 +1,7 @@
 #pragma once
 // The messages repository (SPEC §4). Reached only through store::Tx.
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "core/mail.h"
+#include "core/mail_listing.h"
 
 namespace SQLite {
 class Database;
@@ -33,6 +35,9 @@ class Mail {
   std::optional<MailMessage> get(std::int64_t id);
   // Newest first.
   std::vector<MailMessage> list(const MailFilter& f);
+  // The same rows, handed to `fn` one at a time as SQLite reads them (the view is valid
+  // only during the call): a listing of any length in constant memory. Returns how many.
+  std::int64_t for_each(const MailFilter& f, const std::function<void(const MailView&)>& fn);
   // Unread messages for `agent`, oldest first; marks them read when mark_read.
   std::vector<MailMessage> unread_for(std::string_view agent);
   void mark_read(std::int64_t id, const std::string& ts);

@@ -17,42 +17,56 @@ constexpr const char* kSessionColumns =
     "merged_sha, merged_into, merged_head, merged_at, paused_at, pause_reason, pause_now, "
     "max_cost_usd, max_turns, max_tokens";
 
-template <class Query>
-Session read_session(Query& q) {
+void set_text(std::string& out, std::string_view v) { out.assign(v.data(), v.size()); }
+void set_opt(std::optional<std::string>& out, std::optional<std::string_view> v) {
+  if (!v) out.reset();
+  else if (out) out->assign(v->data(), v->size());
+  else out.emplace(*v);
+}
+
+// Reads the current row into `s` in place: raw column reads (no Column object per
+// column), and strings assigned into the ones `s` already holds, so reading row after
+// row into the same Session allocates almost nothing.
+void fill_session(sqlite3_stmt* q, Session& s) {
+  set_text(s.name, column_text(q, 0));
+  set_text(s.capability, column_text(q, 1));
+  set_text(s.runtime, column_text(q, 2));
+  set_opt(s.model, column_opt_text(q, 3));
+  set_text(s.task, column_text(q, 4));
+  set_opt(s.task_id, column_opt_text(q, 5));
+  set_opt(s.parent, column_opt_text(q, 6));
+  s.depth = sqlite3_column_int(q, 7);
+  s.state = parse_state(column_text(q, 8)).value_or(SessionState::zombie);
+  set_opt(s.state_reason, column_opt_text(q, 9));
+  set_opt(s.worktree, column_opt_text(q, 10));
+  set_opt(s.branch, column_opt_text(q, 11));
+  set_opt(s.head_sha, column_opt_text(q, 12));
+  set_opt(s.dirty_summary, column_opt_text(q, 13));
+  set_opt(s.runtime_session_id, column_opt_text(q, 14));
+  set_text(s.created_at, column_text(q, 15));
+  set_text(s.last_activity, column_text(q, 16));
+  s.turn_count = sqlite3_column_int(q, 17);
+  s.failed_turns = sqlite3_column_int(q, 18);
+  s.current_turn = column_opt_int(q, 19);
+  int stop = sqlite3_column_int(q, 20);
+  s.stop_requested = stop != 0;
+  s.stop_quiet = stop == 2;
+  set_opt(s.retry_after, column_opt_text(q, 21));
+  set_opt(s.merged_sha, column_opt_text(q, 22));
+  set_opt(s.merged_into, column_opt_text(q, 23));
+  set_opt(s.merged_head, column_opt_text(q, 24));
+  set_opt(s.merged_at, column_opt_text(q, 25));
+  set_opt(s.paused_at, column_opt_text(q, 26));
+  set_opt(s.pause_reason, column_opt_text(q, 27));
+  s.pause_now = sqlite3_column_int(q, 28) != 0;
+  s.budget.max_cost_usd = column_opt_real(q, 29);
+  s.budget.max_turns = column_opt_int(q, 30);
+  s.budget.max_tokens = column_opt_int(q, 31);
+}
+
+Session read_session(RawStmt& q) {
   Session s;
-  s.name = q.getColumn(0).getString();
-  s.capability = q.getColumn(1).getString();
-  s.runtime = q.getColumn(2).getString();
-  s.model = opt_text(q.getColumn(3));
-  s.task = q.getColumn(4).getString();
-  s.task_id = opt_text(q.getColumn(5));
-  s.parent = opt_text(q.getColumn(6));
-  s.depth = q.getColumn(7).getInt();
-  s.state = parse_state(q.getColumn(8).getString()).value_or(SessionState::zombie);
-  s.state_reason = opt_text(q.getColumn(9));
-  s.worktree = opt_text(q.getColumn(10));
-  s.branch = opt_text(q.getColumn(11));
-  s.head_sha = opt_text(q.getColumn(12));
-  s.dirty_summary = opt_text(q.getColumn(13));
-  s.runtime_session_id = opt_text(q.getColumn(14));
-  s.created_at = q.getColumn(15).getString();
-  s.last_activity = q.getColumn(16).getString();
-  s.turn_count = q.getColumn(17).getInt();
-  s.failed_turns = q.getColumn(18).getInt();
-  s.current_turn = opt_int(q.getColumn(19));
-  s.stop_requested = q.getColumn(20).getInt() != 0;
-  s.stop_quiet = q.getColumn(20).getInt() == 2;
-  s.retry_after = opt_text(q.getColumn(21));
-  s.merged_sha = opt_text(q.getColumn(22));
-  s.merged_into = opt_text(q.getColumn(23));
-  s.merged_head = opt_text(q.getColumn(24));
-  s.merged_at = opt_text(q.getColumn(25));
-  s.paused_at = opt_text(q.getColumn(26));
-  s.pause_reason = opt_text(q.getColumn(27));
-  s.pause_now = q.getColumn(28).getInt() != 0;
-  s.budget.max_cost_usd = opt_real(q.getColumn(29));
-  s.budget.max_turns = opt_int(q.getColumn(30));
-  s.budget.max_tokens = opt_int(q.getColumn(31));
+  fill_session(q.handle(), s);
   return s;
 }
 
@@ -150,25 +164,43 @@ Status Sessions::purge(std::string_view name, const std::string& now) {
 }
 
 std::optional<Session> Sessions::get(std::string_view name) {
-  Stmt q(db_, std::string("SELECT ") + kSessionColumns + " FROM sessions WHERE name = ?");
-  q.bind(1, std::string(name));
-  if (!q.executeStep()) return std::nullopt;
+  RawStmt q(db_, std::string("SELECT ") + kSessionColumns + " FROM sessions WHERE name = ?");
+  q.bind(1, name);
+  if (!q.step()) return std::nullopt;
   return read_session(q);
 }
 
 std::vector<Session> Sessions::list() {
-  Stmt q(db_,
-         std::string("SELECT ") + kSessionColumns + " FROM sessions ORDER BY created_at, name");
   std::vector<Session> out;
-  while (q.executeStep()) out.push_back(read_session(q));
+  for_each([&](const Session& s) { out.push_back(s); });
   return out;
 }
 
+std::int64_t Sessions::for_each(const std::function<void(const Session&)>& fn) {
+  RawStmt q(db_,
+            std::string("SELECT ") + kSessionColumns + " FROM sessions ORDER BY created_at, name");
+  Session s;
+  std::int64_t n = 0;
+  while (q.step()) {
+    fill_session(q.handle(), s);
+    fn(s);
+    ++n;
+  }
+  return n;
+}
+
+int Sessions::count_in(SessionState state) {
+  Stmt q(db_, "SELECT count(*) FROM sessions WHERE state = ?");
+  q.bind(1, std::string(to_string(state)));
+  q.executeStep();
+  return q.getColumn(0).getInt();
+}
+
 std::vector<Session> Sessions::live() {
-  Stmt q(db_, std::string("SELECT ") + kSessionColumns + " FROM sessions WHERE state NOT IN (" +
-                  terminal_list() + ") ORDER BY created_at, name");
+  RawStmt q(db_, std::string("SELECT ") + kSessionColumns + " FROM sessions WHERE state NOT IN (" +
+                     terminal_list() + ") ORDER BY created_at, name");
   std::vector<Session> out;
-  while (q.executeStep()) out.push_back(read_session(q));
+  while (q.step()) out.push_back(read_session(q));
   return out;
 }
 

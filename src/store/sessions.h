@@ -1,6 +1,8 @@
 #pragma once
 // The sessions repository. Reached only through store::Tx. State changes go through
 // transition(): a compare-and-set on the predecessors the transition table allows.
+#include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -52,7 +54,13 @@ class Sessions {
   // ids may be reused). not_found without a row; conflict when it is not terminal.
   Status purge(std::string_view name, const std::string& now);
   std::optional<Session> get(std::string_view name);
+  // Every session, oldest first (created_at, then name).
   std::vector<Session> list();
+  // The same rows handed to `fn` one at a time as SQLite reads them, in one Session reused
+  // from row to row (valid only during the call): constant memory. Returns how many.
+  std::int64_t for_each(const std::function<void(const Session&)>& fn);
+  // How many sessions are in `state`.
+  int count_in(SessionState state);
   // Applies `event`: UPDATE … WHERE name=? AND state IN (predecessors). Returns the new
   // state, not_found when there is no such agent, conflict ("illegal transition …")
   // when the current state does not allow the event.

@@ -255,12 +255,29 @@ Store::~Store() {
   if (db_) forget_statements(*db_);
 }
 
+namespace {
+void apply_cache_kib(SQLite::Database& db, int kib) {
+  db.exec("PRAGMA cache_size = -" + std::to_string(kib));
+}
+}  // namespace
+
+void Store::set_page_cache_kib(int kib) {
+  cache_kib_ = kib;
+  if (!db_) return;
+  try {
+    apply_cache_kib(*db_, kib);
+  } catch (const std::exception&) {
+    // Only a cache size: the reads work without it.
+  }
+}
+
 Status Store::run(bool immediate, const std::function<Status(Tx&)>& fn) {
   if (db_) return run_in(*db_, path_, immediate, fn);
   if (immediate) return *read_only_;
   std::unique_ptr<SQLite::Database> db;
   try {
     db = open_for_reading(path_);
+    if (cache_kib_) apply_cache_kib(*db, *cache_kib_);
   } catch (const std::exception& e) {
     return db_error(path_, e, db.get());
   }

@@ -39,6 +39,9 @@ class Tx {
   std::unique_ptr<Repos> repos_;
 };
 
+// The page cache a listing command asks for (Store::set_page_cache_kib).
+inline constexpr int kListingCacheKib = 256;
+
 enum class OpenMode {
   existing,  // the file must exist (every command but init)
   create,    // create it if missing (drover init)
@@ -64,6 +67,11 @@ class Store {
   template <class T>
   Result<T> read(const std::function<Result<T>(Tx&)>& fn);
 
+  // Holds SQLite's page cache of this connection to `kib` (default: SQLite's 2 MiB). For
+  // a command that reads a long listing once (issue 18): each page is read once, so a
+  // larger cache only grows the process, by up to the 2 MiB.
+  void set_page_cache_kib(int kib);
+
   int schema_version();
   // PRAGMA integrity_check: "ok" or the first problem.
   Result<std::string> integrity_check();
@@ -82,6 +90,7 @@ class Store {
   std::unique_ptr<SQLite::Database> db_;           // null when read-only
   std::filesystem::path path_;
   std::optional<Error> read_only_;
+  std::optional<int> cache_kib_;  // set_page_cache_kib, for the read-only connections too
 };
 
 template <class T>

@@ -120,37 +120,67 @@ std::map<std::int64_t, std::int64_t> Turns::numbers(std::string_view agent) {
 namespace {
 
 // Cost sums grouped by `key` (an SQL expression, the first column) over `from` (a FROM …
-// WHERE clause), keeping turns that started at or after `since` (`started` names the column).
-std::map<std::string, CostTotals> grouped_costs(SQLite::Database& db, const std::string& key,
-                                                const std::string& from, const char* started,
-                                                const std::optional<std::string>& since) {
+// WHERE clause), keeping turns that started at or after `since` (`started` names the column),
+// handed to `fn` in key order.
+std::int64_t grouped_costs(SQLite::Database& db, const std::string& key, const std::string& from,
+                           const char* started, const std::optional<std::string>& since,
+                           const std::function<void(std::string_view, const CostTotals&)>& fn) {
   std::string sql = "SELECT " + key + ", " + kCostSums + " " + from;
   if (since) sql += std::string(" AND ") + started + " >= ?";
-  sql += " GROUP BY 1";
-  Stmt q(db, sql);
+  sql += " GROUP BY 1 ORDER BY 1";
+  RawStmt q(db, sql);
   if (since) q.bind(1, *since);
+  sqlite3_stmt* st = q.handle();
+  std::int64_t n = 0;
+  while (q.step()) {
+    CostTotals t;
+    t.turns = sqlite3_column_int64(st, 1);
+    t.priced = sqlite3_column_int64(st, 2);
+    t.cost_usd = sqlite3_column_double(st, 3);
+    t.input_tokens = sqlite3_column_int64(st, 4);
+    t.output_tokens = sqlite3_column_int64(st, 5);
+    fn(column_text(st, 0), t);
+    ++n;
+  }
+  return n;
+}
+
+std::map<std::string, CostTotals> costs_map(SQLite::Database& db, std::string_view by,
+                                            const std::optional<std::string>& since) {
   std::map<std::string, CostTotals> out;
-  while (q.executeStep()) out[q.getColumn(0).getString()] = read_costs(q, 1);
+  Turns(db).for_each_cost_group(by, since, [&](std::string_view key, const CostTotals& t) {
+    out.emplace(std::string(key), t);
+  });
   return out;
 }
 
 }  // namespace
 
+std::int64_t Turns::for_each_cost_group(
+    std::string_view by, const std::optional<std::string>& since,
+    const std::function<void(std::string_view key, const CostTotals&)>& fn) {
+  if (by == "capability")
+    return grouped_costs(
+        db_, "coalesce(s.capability, '?')",
+        "FROM turns t LEFT JOIN sessions s ON s.name = t.agent WHERE t.pid IS NOT NULL",
+        "t.started_at", since, fn);
+  if (by == "day")
+    return grouped_costs(db_, "coalesce(date(started_at, 'localtime'), '?')",
+                         "FROM turns WHERE pid IS NOT NULL", "started_at", since, fn);
+  return grouped_costs(db_, "agent", "FROM turns WHERE pid IS NOT NULL", "started_at", since, fn);
+}
+
 std::map<std::string, CostTotals> Turns::costs_by_agent(const std::optional<std::string>& since) {
-  return grouped_costs(db_, "agent", "FROM turns WHERE pid IS NOT NULL", "started_at", since);
+  return costs_map(db_, "agent", since);
 }
 
 std::map<std::string, CostTotals> Turns::costs_by_capability(
     const std::optional<std::string>& since) {
-  return grouped_costs(
-      db_, "coalesce(s.capability, '?')",
-      "FROM turns t LEFT JOIN sessions s ON s.name = t.agent WHERE t.pid IS NOT NULL",
-      "t.started_at", since);
+  return costs_map(db_, "capability", since);
 }
 
 std::map<std::string, CostTotals> Turns::costs_by_day(const std::optional<std::string>& since) {
-  return grouped_costs(db_, "coalesce(date(started_at, 'localtime'), '?')",
-                       "FROM turns WHERE pid IS NOT NULL", "started_at", since);
+  return costs_map(db_, "day", since);
 }
 
 CostTotals Turns::costs_of(std::string_view agent) {

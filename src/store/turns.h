@@ -1,6 +1,7 @@
 #pragma once
 // The turns repository: one row per child process run.
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -45,6 +46,12 @@ class Turns {
   // The same sums by the local calendar day the turn started on ("2026-12-04"; SQLite's
   // date(started_at, 'localtime'), so TZ decides): one aggregate query.
   std::map<std::string, CostTotals> costs_by_day(const std::optional<std::string>& since = {});
+  // The sums of costs_by_agent, costs_by_capability or costs_by_day ("agent",
+  // "capability", "day"), handed to `fn` group by group in key order as the aggregate
+  // yields them (`costs --json` streams them). Returns how many groups.
+  std::int64_t for_each_cost_group(
+      std::string_view by, const std::optional<std::string>& since,
+      const std::function<void(std::string_view key, const CostTotals&)>& fn);
   // One agent's totals (all zero when it has no started turn).
   CostTotals costs_of(std::string_view agent);
   // The cost of every agent's turns that started at or after `since` (a SPEC §3 timestamp):

@@ -79,3 +79,55 @@ TEST_CASE("JsonWriter: raw inserts serialised JSON, NaN becomes null") {
   w.end_object();
   CHECK(w.str() == R"({"x":{"k":[1]},"nan":null})");
 }
+
+TEST_CASE("JsonWriter: streamed in pieces (clear_text after each), the pieces make the document") {
+  JsonWriter whole, piecewise;
+  std::string streamed;
+  for (JsonWriter* w : {&whole, &piecewise}) w->begin_object().key("rows").begin_array();
+  streamed += piecewise.str();
+  piecewise.clear_text();
+  for (int i = 0; i < 5; ++i)
+    for (JsonWriter* w : {&whole, &piecewise}) {
+      w->begin_object().member("n", i).member("s", "x").end_object();
+      if (w == &piecewise) {
+        streamed += piecewise.str();
+        piecewise.clear_text();
+      }
+    }
+  for (JsonWriter* w : {&whole, &piecewise}) w->end_array().member("done", true).end_object();
+  streamed += piecewise.str();
+  CHECK(streamed == whole.str());
+  CHECK(nlohmann::json::parse(streamed)["rows"].size() == 5);
+}
+
+TEST_CASE("JsonWriter: raw_indented shifts a dump(2) value to the depth it lands at") {
+  auto value = nlohmann::json::parse(R"({"b":[1,{"c":null}],"a":"x\ny","e":[]})");
+  JsonWriter w;
+  w.begin_object().key("list").begin_array();
+  w.raw_indented(value.dump(2)).raw_indented("3").raw_indented(value.dump(2));
+  w.end_array().end_object();
+  nlohmann::json doc = {{"list", {value, 3, value}}};
+  CHECK(w.str() == doc.dump(2));
+
+  JsonWriter compact(0);
+  compact.begin_array().raw_indented(value.dump()).end_array();
+  CHECK(compact.str() == nlohmann::json::array({value}).dump());
+}
+
+TEST_CASE("JsonWriter: invalid UTF-8 is replaced as nlohmann's dump replaces it, byte for byte") {
+  // Truncated sequences (one U+FFFD for the valid prefix, then the next byte read again),
+  // stray continuation bytes, bad leads, overlongs, surrogates, past U+10FFFF, at the end.
+  for (std::string s : {"ok \xff\xfe bad \xc3\x28 end \xe2\x82",
+                        "\xe2\x82"
+                        "A",
+                        "\xf0\x9f\x98",
+                        "\xf0\x9f\x98"
+                        "x\x80\x80",
+                        "\xe0\x80\x80", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xc1\xbf", "a\xf5",
+                        "\xe1\x80", "\xf1\x80\x80\xe2\x82\xac"}) {
+    JsonWriter w(0);
+    w.begin_array().value(s).end_array();
+    CHECK(w.str() == nlohmann::json::array({s}).dump(-1, ' ', false,
+                                                     nlohmann::json::error_handler_t::replace));
+  }
+}

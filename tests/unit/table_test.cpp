@@ -75,3 +75,29 @@ TEST_CASE("fit_columns cuts with an ellipsis inside the limit") {
   CHECK(fit_columns("ééééé", 3) == "éé…");
   CHECK(fit_columns("abc", 0).empty());
 }
+
+TEST_CASE("TableLayout: measured then printed row by row, the same lines as layout_table") {
+  std::vector<TableRow> rows = {{{"alice"}, {"$0.23"}, {"build the parser"}},
+                                {{"bo"}, {"$12.50"}, {"fix"}},
+                                {{"é"}, {"—"}, {"a long task that the width cuts"}}};
+  TableStyle style;
+  style.width = 24;
+  style.free_last = true;
+  style.indent = 1;
+  TableLayout layout(kCols, style);
+  for (const auto& r : rows) layout.measure(r);
+  std::vector<std::string> lines = {layout.header()};
+  for (const auto& r : rows) lines.push_back(layout.line(r));
+  CHECK(lines == layout_table(kCols, rows, style));
+
+  style.header = false;
+  TableLayout bare(kCols, style);
+  CHECK(bare.header().empty());
+}
+
+TEST_CASE("TableLayout: a row wider than what was measured is cut, never misaligned") {
+  TableLayout layout(kCols, {});
+  layout.measure({{"alice"}, {"$1"}, {"x"}});
+  CHECK(layout.header() == "NAME   COST  TASK");
+  CHECK(layout.line({{"alexandra"}, {"$1"}, {"y"}}) == "alex…    $1  y");
+}

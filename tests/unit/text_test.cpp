@@ -150,3 +150,9 @@ TEST_CASE("one_line_summary: control characters are escaped before counting") {
   CHECK(one_line_summary("\x1bxyz", 4) == "\\x1b\xe2\x80\xa6");
   CHECK(one_line_summary("a\r\nb", 80) == "a\\r\xe2\x80\xa6");
 }
+
+TEST_CASE("append_escaped_control appends what escape_control returns") {
+  std::string out = "kept: ";
+  append_escaped_control(out, "a\nb\x1b[0m\xff\xc2\x85 é");
+  CHECK(out == "kept: " + escape_control("a\nb\x1b[0m\xff\xc2\x85 é"));
+}

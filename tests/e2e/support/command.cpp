@@ -113,6 +113,17 @@ std::string drover_bin() {
 }
 std::string agent_bin() { return DROVER_AGENT_BIN; }
 
+Run command_measured(std::vector<std::string> argv, long& peak_kib, const RunOptions& o) {
+  argv.insert(argv.begin(), DROVER_PEAK_RSS_BIN);
+  Run r = command(argv, o);
+  const std::string tag = "peak-rss: ";
+  auto at = r.err.rfind(tag);
+  REQUIRE_MESSAGE(at != std::string::npos, "peak-rss printed no figure: " << r.err);
+  peak_kib = std::stol(r.err.substr(at + tag.size()));
+  r.err.erase(at);
+  return r;
+}
+
 namespace {
 constexpr unsigned kNobody = 65534;
 }  // namespace

@@ -44,6 +44,12 @@ Run command(const std::vector<std::string>& argv, const RunOptions& o = {});
 std::string drover_bin();  // $DROVER_TEST_BIN, else the drover built with the tests
 std::string agent_bin();   // the scripted fixture agent built with the tests
 
+// command(), through the peak-rss tool (e2e/tools/peak_rss.cpp): `peak_kib` gets the
+// command's own peak RSS in KiB, and the tool's line is taken off the end of stderr.
+// (A child of the test process itself would report the test's memory: Linux carries the
+// parent's high-water mark across exec.)
+Run command_measured(std::vector<std::string> argv, long& peak_kib, const RunOptions& o = {});
+
 // Permission bits do not stop root, and the tests run as root on CI. A test about a
 // directory or file drover may not write hands the tree to an unprivileged user (uid and
 // gid 65534, "nobody") and runs the command as that user; as anyone else both are no-ops.
