@@ -150,14 +150,7 @@ Status run_log(Context& ctx, const LogOptions& o) {
     });
   });
   if (!n) return n.error();
-  if (json) {
-    w.end_array().end_object();
-    ctx.out.stream(w, true);
-  } else if (*n == 0) {
-    ctx.out.data("no events for " + o.agent);
-  } else {
-    ctx.out.stream(text, true);
-  }
+  ctx.out.end_listing(w, text, *n, "no events for " + o.agent);
   return ok_status();
 }
 

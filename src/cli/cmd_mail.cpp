@@ -207,14 +207,7 @@ Status run_list(Context& ctx, const ListOptions& o) {
     });
   });
   if (!n) return n.error();
-  if (json) {
-    w.end_array().end_object();
-    ctx.out.stream(w, true);
-  } else if (*n == 0) {
-    ctx.out.data("no mail");
-  } else {
-    ctx.out.stream(text, true);
-  }
+  ctx.out.end_listing(w, text, *n, "no mail");
   return ok_status();
 }
 

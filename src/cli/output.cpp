@@ -71,6 +71,18 @@ void Output::stream(JsonWriter& w, bool last) const {
   }
 }
 
+void Output::end_listing(JsonWriter& w, std::string& text, std::int64_t rows,
+                         std::string_view none) const {
+  if (json) {
+    w.end_array().end_object();
+    stream(w, true);
+  } else if (rows == 0) {
+    data(none);
+  } else {
+    stream(text, true);
+  }
+}
+
 void Output::error(const Error& e) const {
   if (json) {
     nlohmann::json doc = {{"error", {{"code", error_code_name(e.code)}, {"message", e.message}}}};

@@ -1,6 +1,7 @@
 #pragma once
 // All printing goes through here: human text (control characters escaped, -q honoured)
 // or exactly one JSON document with --json.
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -42,6 +43,10 @@ class Output {
   static constexpr std::size_t kStreamChunk = 64 * 1024;
   void stream(std::string& buf, bool last = false) const;
   void stream(JsonWriter& w, bool last = false) const;
+  // Ends such a listing: with --json the writer's array and object are closed and the
+  // document goes out; in text what is left goes out, or `none` when no row came.
+  void end_listing(JsonWriter& w, std::string& text, std::int64_t rows,
+                   std::string_view none) const;
   // One error line on stderr, or the JSON error document on stdout with --json.
   void error(const Error& e) const;
 
