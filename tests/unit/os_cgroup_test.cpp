@@ -6,6 +6,7 @@
 #include "os/cgroup.h"
 #include "os/files.h"
 #include "os/spawn.h"
+#include "temp_dir.h"
 #include "wait_for.h"
 
 using namespace drover;
@@ -120,4 +121,23 @@ TEST_CASE(
   REQUIRE_FALSE(missing.ok());
   CHECK(missing.error().code == Errc::not_found);
   CHECK(os::remove_cgroup(dir).ok());
+}
+
+TEST_CASE(
+    "os cgroup: where clone3 cannot start the child in the cgroup, the /bin/sh wrapper runs "
+    "the command all the same") {
+  // A plain directory is no cgroup: clone3 refuses it (not a passing shortage), so spawn
+  // falls back to the shell, which runs the command (and cannot join anything).
+  drover::test::TempDir dir;
+  os::SpawnRequest req;
+  req.argv = {"sh", "-c", "echo \"ran $0\"", "x"};
+  req.cgroup = dir.path;
+  auto child = os::spawn(req);
+  REQUIRE(child.ok());
+  std::string out;
+  char buf[256];
+  for (ssize_t n; (n = ::read(child->stdout_fd, buf, sizeof buf)) > 0;) out.append(buf, n);
+  REQUIRE(wait_exit(child->pid).has_value());
+  os::close_child_fds(*child);
+  CHECK(out == "ran x\n");
 }
