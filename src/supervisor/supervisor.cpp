@@ -111,7 +111,7 @@ class Supervisor {
       reload_config(reload, reload ? "drover reload" : nullptr);
       check_shutdown_request();
       deliver_live();
-      schedule();
+      request_schedule();
       receive();
     });
   }
@@ -132,7 +132,7 @@ class Supervisor {
         if (any(rep)) ctx_.log->info("after a dead runner: {}", summary(rep));
       }
       deliver_live();
-      schedule();
+      request_schedule();
       arm_poll();  // while shutting down too: a `down --now` may still come
     });
   }
@@ -181,6 +181,18 @@ class Supervisor {
         it->second.handle->deliver_live_mail();
   }
 
+  // Every reason to look for work (a poke, the poll, a settle, a slice running out) asks
+  // here: one round is queued at a time, so a burst of settles cannot line up a start each
+  // between two looks at the timers (issue 18: stall lateness).
+  void request_schedule() {
+    if (schedule_posted_) return;
+    schedule_posted_ = true;
+    asio::post(io_, [this] {
+      schedule_posted_ = false;
+      schedule();
+    });
+  }
+
   void schedule() {
     if (shutting_down_) return;
     SteadyPoint now = ctx_.clock->now();
@@ -209,13 +221,7 @@ class Supervisor {
     SteadyPoint slice_end = ctx_.clock->now() + kStartSlice;
     for (const auto& agent : picks) {
       if (ctx_.clock->now() >= slice_end) {
-        if (!schedule_posted_) {
-          schedule_posted_ = true;
-          asio::post(io_, [this] {
-            schedule_posted_ = false;
-            schedule();
-          });
-        }
+        request_schedule();
         break;
       }
       if (!start(agent)) return;  // deferred: no more starts until the backoff allows
@@ -237,7 +243,7 @@ class Supervisor {
         if (running_.empty()) io_.stop();
         return;
       }
-      asio::post(io_, [this] { schedule(); });
+      request_schedule();
     });
     using Kind = runner::StartResult::Kind;
     switch (r.kind) {
@@ -292,7 +298,7 @@ class Supervisor {
     if (!at) return;
     retry_.expires_at(*at);
     retry_.async_wait([this](boost::system::error_code ec) {
-      if (!ec) schedule();
+      if (!ec) request_schedule();
     });
   }
 
@@ -378,7 +384,7 @@ class Supervisor {
   std::map<std::string, Running> running_;
   RecoveryRetries recovery_retries_;  // agents whose recovery failed (a full disk)
   bool shutting_down_ = false;
-  bool schedule_posted_ = false;  // a round of starts continues after what is queued now
+  bool schedule_posted_ = false;  // a round of scheduling is queued (request_schedule)
   bool interrupted_ = false;      // every running turn was asked to stop
   std::optional<os::FileIdentity> db_identity_;  // of drover.db when the supervisor opened it
 };
