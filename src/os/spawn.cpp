@@ -306,6 +306,7 @@ Result<SpawnedChild> spawn(const SpawnRequest& request) {
 
   SpawnedChild child;
   child.pid = pid;
+  child.in_cgroup = spawned;
   child.stdin_fd = std::exchange(pipes.in[1], -1);
   child.stdout_fd = std::exchange(pipes.out[0], -1);
   child.stderr_fd = std::exchange(pipes.err[0], -1);

@@ -32,6 +32,9 @@ struct SpawnedChild {
   int stdout_fd = -1;  // read end, O_CLOEXEC
   int stderr_fd = -1;  // read end, O_CLOEXEC
   int pidfd = -1;      // pidfd_open(pid), O_CLOEXEC; -1 if the kernel lacks it
+  // Created inside SpawnRequest::cgroup by the kernel (clone3). false: in ours, or in the
+  // /bin/sh fallback, which joins the cgroup itself after it starts.
+  bool in_cgroup = false;
 };
 
 // Errors: not_found when argv[0] cannot be found/executed ("cannot run 'x': No such file

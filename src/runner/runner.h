@@ -32,6 +32,7 @@ class Store;
 namespace drover::runner {
 
 class EventBatch;
+class HeavyLane;
 
 // One step of a running turn, as the events table records it (kind, level, data) plus the
 // short summary a foreground runner's --json progress lists.
@@ -59,6 +60,9 @@ struct RunnerContext {
   // Where running turns' events go (runner/event_batch.h): the supervisor's, shared by
   // every turn it runs. nullptr: each turn writes its events at once.
   EventBatch* batch = nullptr;
+  // Where a turn's settle waits its turn (runner/heavy_lane.h): the supervisor's, so due
+  // watchdog timers never wait behind a burst of settles. nullptr: settle at once.
+  HeavyLane* lane = nullptr;
   // Progress view: called on the loop thread for each parsed event and lifecycle step.
   std::function<void(const TurnProgress&)> on_progress;
 };

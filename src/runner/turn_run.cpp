@@ -13,6 +13,7 @@
 
 #include "core/text.h"
 #include "os/fd_io.h"
+#include "runner/heavy_lane.h"
 
 namespace drover::runner {
 
@@ -139,8 +140,16 @@ void TurnRun::apply(const LifecycleAction& a) {
   if (a.gave_up)
     ctx_.log->error("{}: process group {} still alive after the stop policy", t_.agent,
                     t_.identity.pgid);
-  if (a.settle) return finish();
+  if (a.settle) return settle();
   if (a.wake_at) arm(*a.wake_at);
+}
+
+// The lifecycle's phase is `settled` from here on, so nothing of the turn reacts any more
+// (pipes, timer, live input) while its settle waits in the supervisor's lane.
+void TurnRun::settle() {
+  if (!ctx_.lane) return finish();
+  auto self = shared_from_this();
+  ctx_.lane->push([self] { self->finish(); });
 }
 
 void TurnRun::arm(SteadyPoint at) {

@@ -65,6 +65,7 @@ class TurnRun final : public TurnHandle, public std::enable_shared_from_this<Tur
   void arm(SteadyPoint at);
   void on_stderr(std::string_view bytes);
   std::string last_stderr_line() const;
+  void settle();  // finish() now, or from the supervisor's lane (RunnerContext::lane)
   void finish();
 
   // turn_stream.cpp

@@ -21,6 +21,7 @@
 #include "os/files.h"
 #include "os/process.h"
 #include "runner/event_batch.h"
+#include "runner/heavy_lane.h"
 #include "runner/runner.h"
 #include "runner/terminal_mail.h"
 #include "runner/turn_ends.h"
@@ -60,10 +61,15 @@ class Supervisor {
         sock_path_(sock_path),
         backoff_(ctx.config.supervisor.max_concurrent_turns),
         config_watch_(ctx.paths.config()),
-        batch_(io_, *ctx.store, ctx.log, kEventBatchEvery) {
+        batch_(io_, *ctx.store, ctx.log, kEventBatchEvery),
+        lane_(io_) {
     ctx_.batch = &batch_;
+    ctx_.lane = &lane_;
   }
-  ~Supervisor() { ctx_.batch = nullptr; }
+  ~Supervisor() {
+    ctx_.batch = nullptr;
+    ctx_.lane = nullptr;
+  }
 
   Status run() {
     db_identity_ = os::file_identity(ctx_.paths.db());
@@ -185,10 +191,10 @@ class Supervisor {
   // here: one round is queued at a time, so a burst of settles cannot line up a start each
   // between two looks at the timers (issue 18: stall lateness).
   void request_schedule() {
-    if (schedule_posted_) return;
-    schedule_posted_ = true;
-    asio::post(io_, [this] {
-      schedule_posted_ = false;
+    if (schedule_queued_) return;
+    schedule_queued_ = true;
+    lane_.push([this] {
+      schedule_queued_ = false;
       schedule();
     });
   }
@@ -216,8 +222,9 @@ class Supervisor {
       ctx_.log->debug("{} agent(s) waiting: all {} turn slots busy", candidates->size(),
                       running.size());
     // Starting a turn blocks the loop for a few milliseconds (claim, spawn, turn.pid): a
-    // burst of them yields to the running turns' pipes and timers between slices, so a
-    // thousand starts do not hold a watchdog deadline back (issue 18).
+    // burst of them runs in slices through the lane, which lets the running turns' pipes
+    // and due timers go first between slices, so a thousand starts do not hold a watchdog
+    // deadline back (issue 18).
     SteadyPoint slice_end = ctx_.clock->now() + kStartSlice;
     for (const auto& agent : picks) {
       if (ctx_.clock->now() >= slice_end) {
@@ -378,13 +385,14 @@ class Supervisor {
   std::string shortage_since_;  // when the current shortage episode began (timestamp)
   ConfigWatch config_watch_;
   runner::EventBatch batch_;  // every running turn's events, one transaction per kEventBatchEvery
+  runner::HeavyLane lane_;    // scheduling rounds and settles, one per round of the loop
   Conditions conditions_;
   bool state_unwritten_ = false;  // the last write of supervisor.state failed
   std::array<char, 64> buf_{};
   std::map<std::string, Running> running_;
   RecoveryRetries recovery_retries_;  // agents whose recovery failed (a full disk)
   bool shutting_down_ = false;
-  bool schedule_posted_ = false;  // a round of scheduling is queued (request_schedule)
+  bool schedule_queued_ = false;  // a round of scheduling is in the lane (request_schedule)
   bool interrupted_ = false;      // every running turn was asked to stop
   std::optional<os::FileIdentity> db_identity_;  // of drover.db when the supervisor opened it
 };

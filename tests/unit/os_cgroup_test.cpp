@@ -98,6 +98,7 @@ TEST_CASE(
   auto child = os::spawn(req);
   REQUIRE(child.ok());
   CHECK(child->pidfd >= 0);
+  CHECK(child->in_cgroup);  // the runner need not move it there again
   REQUIRE(::write(child->stdin_fd, "line\n", 5) == 5);
   std::string out;
   char buf[512];
@@ -134,6 +135,7 @@ TEST_CASE(
   req.cgroup = dir.path;
   auto child = os::spawn(req);
   REQUIRE(child.ok());
+  CHECK_FALSE(child->in_cgroup);  // the runner writes cgroup.procs to find out
   std::string out;
   char buf[256];
   for (ssize_t n; (n = ::read(child->stdout_fd, buf, sizeof buf)) > 0;) out.append(buf, n);
