@@ -15,9 +15,12 @@ namespace {
 // The advisory lock every write transaction takes ("drover" in ASCII).
 constexpr const char* kWriteLock = "SELECT pg_advisory_xact_lock(110386840955250)";
 
+// libpq's message on one line: its lines joined with "; ", no trailing newline.
 std::string pg_trimmed(const char* message) {
   std::string s = message != nullptr ? message : "";
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  for (auto at = s.find('\n'); at != std::string::npos; at = s.find('\n', at))
+    s.replace(at, 1, "; ");
   return s;
 }
 
@@ -61,7 +64,12 @@ class PgStatement final : public Statement {
     std::snprintf(buf, sizeof buf, "%.17g", v);
     value(i, 0) = buf;
   }
-  void bind(int i, std::string_view t) override { value(i, 0) = std::string(t); }
+  void bind(int i, std::string_view t) override {
+    // libpq would cut the text at the NUL; PostgreSQL's text cannot hold one at all.
+    if (t.find('\0') != std::string_view::npos)
+      throw DbError("a text holds a NUL byte, which a PostgreSQL store cannot keep");
+    value(i, 0) = std::string(t);
+  }
   void bind_blob(int i, std::string_view b) override { value(i, 1) = std::string(b); }
   void bind_null(int i) override {
     slot(i).reset();
@@ -151,12 +159,6 @@ PgConnection::PgConnection(const std::string& uri) : uri_(uri) {
   }
   // "relation already exists, skipping" and the like would go to stderr.
   pg_lib().set_notice_processor(conn_, pg_ignore_notice, nullptr);
-  // The cost-by-day grouping reads the local day, as SQLite's 'localtime' does.
-  const char* tz = std::getenv("TZ");
-  if (tz != nullptr && *tz != '\0' && *tz != ':' &&
-      std::string_view(tz).find('\'') == std::string_view::npos) {
-    pg_lib().clear(pg_lib().exec(conn_, (std::string("SET TIME ZONE '") + tz + "'").c_str()));
-  }
 }
 
 PgConnection::~PgConnection() {

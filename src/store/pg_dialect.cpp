@@ -1,5 +1,6 @@
 #include "store/pg_dialect.h"
 
+#include <cstdlib>
 #include <regex>
 
 namespace drover::store {
@@ -41,6 +42,18 @@ std::string pg_ddl(std::string_view sqlite_sql) {
   s = std::regex_replace(s, integer, "BIGINT");
   s = std::regex_replace(s, real, "DOUBLE PRECISION");
   return s;
+}
+
+std::string pg_set_local_zone() {
+  const char* tz = std::getenv("TZ");
+  std::string zone = "localtime";
+  if (tz != nullptr && *tz != '\0' && *tz != ':') zone = tz;
+  std::string quoted;
+  for (char c : zone) {
+    if (c == '\'') quoted += '\'';
+    quoted += c;
+  }
+  return "SET LOCAL TIME ZONE '" + quoted + "'";
 }
 
 std::string pg_redacted(std::string_view uri) {

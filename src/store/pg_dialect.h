@@ -16,6 +16,10 @@ std::string pg_placeholders(std::string_view sql, int& count);
 // integers are 64-bit), REAL → DOUBLE PRECISION.
 std::string pg_ddl(std::string_view sqlite_sql);
 
+// SET LOCAL TIME ZONE to this process's local zone (TZ when it is set, else the system's
+// 'localtime'), for SQL that reads local days as SQLite's 'localtime' does.
+std::string pg_set_local_zone();
+
 // The URI with its password (if any) replaced by "***", for messages.
 std::string pg_redacted(std::string_view uri);
 

@@ -1,6 +1,7 @@
 #include "store/turns.h"
 
 #include "store/db.h"
+#include "store/pg_dialect.h"
 #include "store/statement.h"
 
 #include "store/sqlite_util.h"
@@ -163,12 +164,14 @@ std::int64_t Turns::for_each_cost_group(
         db_, "coalesce(s.capability, '?')",
         "FROM turns t LEFT JOIN sessions s ON s.name = t.agent WHERE t.pid IS NOT NULL",
         "t.started_at", since, fn);
-  if (by == "day")
+  if (by == "day") {
+    if (db_.dialect() == Dialect::postgresql) db_.exec(pg_set_local_zone());
     return grouped_costs(db_,
                          db_.dialect() == Dialect::postgresql
                              ? "coalesce(to_char(started_at::timestamptz, 'YYYY-MM-DD'), '?')"
                              : "coalesce(date(started_at, 'localtime'), '?')",
                          "FROM turns WHERE pid IS NOT NULL", "started_at", since, fn);
+  }
   return grouped_costs(db_, "agent", "FROM turns WHERE pid IS NOT NULL", "started_at", since, fn);
 }
 
