@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "os/files.h"
+#include "store/target.h"
 
 namespace drover::cli {
 
@@ -48,7 +49,11 @@ Result<store::Store*> Context::store() {
   if (!store_) {
     auto p = project();
     if (!p) return p.error();
-    auto s = store::Store::open(p->db(), store::OpenMode::existing);
+    // A config.toml that does not parse leaves the default store; the commands that need
+    // the config report its error.
+    auto c = config();
+    auto target = store::store_target(p->db(), c ? c->store : std::nullopt);
+    auto s = store::Store::open(target, store::OpenMode::existing);
     if (!s) return s.error();
     store_ = std::move(*s);
   }

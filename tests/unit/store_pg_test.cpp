@@ -8,9 +8,11 @@
 #include <set>
 #include <string>
 
+#include "core/config.h"
 #include "store/pg_dialect.h"
 #include "store/schema.h"
 #include "store/statement.h"
+#include "store/target.h"
 #include "store_test_support.h"
 
 using namespace drover;
@@ -115,4 +117,32 @@ TEST_CASE("store on PostgreSQL: texts keep every byte but NUL, which is refused,
   CHECK(r.error().code == Errc::failed);
   CHECK(r.error().message.find("NUL byte") != std::string::npos);
   CHECK(test::must_read(*f.db, [](Tx& tx) { return tx.mail().max_id(); }) == id);
+}
+
+TEST_CASE("store_target: DROVER_STORE, else config.toml's store, else .drover/drover.db") {
+  const char* old = std::getenv("DROVER_STORE");
+  std::string saved = old ? old : "";
+  ::unsetenv("DROVER_STORE");
+  const std::filesystem::path file = "/p/.drover/drover.db";
+  CHECK(store_target(file, std::nullopt) == file);
+  CHECK(store_target(file, std::string("postgresql:///d")) == "postgresql:///d");
+  ::setenv("DROVER_STORE", "postgresql://h/e", 1);
+  CHECK(store_target(file, std::string("postgresql:///d")) == "postgresql://h/e");
+  CHECK(store_target(file, std::nullopt) == "postgresql://h/e");
+  if (old) ::setenv("DROVER_STORE", saved.c_str(), 1);
+  else ::unsetenv("DROVER_STORE");
+}
+
+TEST_CASE("config: store takes a postgresql:// URI and nothing else") {
+  auto ok = parse_config("store = \"postgresql:///drover?host=/tmp/pg\"\n", "config.toml");
+  REQUIRE(ok.ok());
+  CHECK(ok.value().store == "postgresql:///drover?host=/tmp/pg");
+  CHECK_FALSE(parse_config("", "config.toml").value().store.has_value());
+  for (const char* bad : {"store = \"/tmp/other.db\"\n", "store = 5\n"}) {
+    auto r = parse_config(bad, "config.toml");
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code == Errc::project);
+    CHECK(r.error().message.find("store") != std::string::npos);
+    CHECK(r.error().message.find("postgresql://") != std::string::npos);
+  }
 }
