@@ -10,6 +10,7 @@
 #include "core/config.h"
 #include "core/config_merge.h"
 #include "os/files.h"
+#include "store/target.h"
 
 namespace drover::cli {
 
@@ -56,7 +57,8 @@ Result<int> write_project(const ProjectPaths& p, const std::optional<MergedConfi
   // An empty file is a valid empty database; creating it ourselves gives it mode 0600
   // (SQLite then creates -wal and -shm with the same mode).
   if (!fs::exists(p.db(), ec)) DROVER_TRY(os::write_file_atomic(p.db(), "", 0600));
-  auto store = store::Store::open(p.db(), store::OpenMode::create);
+  auto store =
+      store::Store::open(store::store_target(p.db(), std::nullopt), store::OpenMode::create);
   if (!store) return store.error();
   if (merged) {
     DROVER_TRY(os::write_file_atomic(backup, old, 0600));

@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "os/files.h"
+#include "store/target.h"
 
 namespace drover::cli {
 
@@ -44,11 +45,45 @@ Result<Config> Context::config_or_defaults() {
   return Config{};
 }
 
+namespace {
+// Whether a line of the text starts with the key `store` (bare or quoted) and an '='.
+bool mentions_store_key(std::string_view text) {
+  for (std::size_t at = 0; at < text.size();) {
+    auto end = text.find('\n', at);
+    if (end == std::string_view::npos) end = text.size();
+    auto line = text.substr(at, end - at);
+    at = end + 1;
+    line.remove_prefix(std::min(line.find_first_not_of(" \t"), line.size()));
+    for (std::string_view key : {"store", "\"store\"", "'store'"}) {
+      if (!line.starts_with(key)) continue;
+      auto rest = line.substr(key.size());
+      rest.remove_prefix(std::min(rest.find_first_not_of(" \t"), rest.size()));
+      if (rest.starts_with("=")) return true;
+    }
+  }
+  return false;
+}
+}  // namespace
+
+// config.toml's `store`. Most commands never parse the config, and parsing it costs more
+// than a short command's query: a file without the word is not parsed for it. A file that
+// does not parse leaves the default store; the commands that need the config report it.
+std::optional<std::string> Context::configured_store(const ProjectPaths& p) {
+  if (!config_) {
+    if (std::getenv("DROVER_STORE") != nullptr) return std::nullopt;  // it wins anyway
+    auto text = os::read_file(p.config());
+    if (!text || !mentions_store_key(*text)) return std::nullopt;
+  }
+  auto c = config();
+  return c ? c->store : std::nullopt;
+}
+
 Result<store::Store*> Context::store() {
   if (!store_) {
     auto p = project();
     if (!p) return p.error();
-    auto s = store::Store::open(p->db(), store::OpenMode::existing);
+    auto target = store::store_target(p->db(), configured_store(*p));
+    auto s = store::Store::open(target, store::OpenMode::existing);
     if (!s) return s.error();
     store_ = std::move(*s);
   }

@@ -43,6 +43,7 @@ class Context {
  private:
   std::optional<ProjectPaths> project_;
   std::optional<Config> config_;
+  std::optional<std::string> configured_store(const ProjectPaths& p);
   bool warned_config_ = false;
   std::unique_ptr<store::Store> store_;
 };

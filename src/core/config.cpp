@@ -276,7 +276,15 @@ Result<Config> parse_config(std::string_view text, std::string_view file_label) 
   if (!root) return root.error();
   Config c;
   Reader r(file_label);
-  DROVER_TRY(r.known_keys(*root, "", {"supervisor", "turn", "defaults", "budget", "runtimes"}));
+  DROVER_TRY(
+      r.known_keys(*root, "", {"store", "supervisor", "turn", "defaults", "budget", "runtimes"}));
+  if (const toml::node* n = root->get("store")) {
+    auto uri = n->value_exact<std::string>();
+    if (!uri || !(uri->starts_with("postgresql://") || uri->starts_with("postgres://")))
+      return r.fail("store",
+                    "expected a \"postgresql://…\" URI (leave it out for .drover/drover.db)");
+    c.store = *uri;
+  }
   DROVER_TRY(parse_supervisor_table(*root, r, c));
   DROVER_TRY(parse_turn_table(*root, r, c));
   DROVER_TRY(parse_defaults_table(*root, r, c));

@@ -52,6 +52,9 @@ struct Config {
     std::optional<double> project_max_cost_usd;  // the whole project, per local day
   } budget;
   std::map<std::string, RuntimeConfig> runtimes;
+  // `store = "postgresql://…"` (SPEC §10): the project's PostgreSQL database; unset, the
+  // SQLite file .drover/drover.db. DROVER_STORE overrides both (store/target.h).
+  std::optional<std::string> store;
 
   Config();  // all defaults, including the claude runtime
 };

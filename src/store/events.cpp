@@ -2,8 +2,6 @@
 
 #include "store/statement.h"
 
-#include <SQLiteCpp/SQLiteCpp.h>
-
 #include "core/clock.h"
 #include "store/sqlite_util.h"
 
@@ -61,7 +59,7 @@ std::int64_t Events::add(std::string_view agent, std::optional<std::int64_t> tur
   q.bind(5, std::string(level));
   q.bind(6, std::string(data.empty() ? std::string_view("{}") : data));
   q.exec();
-  return db_.getLastInsertRowid();
+  return db_.last_insert_id();
 }
 
 std::int64_t Events::max_id() {
@@ -73,7 +71,7 @@ std::int64_t Events::max_id() {
 std::vector<EventRecord> Events::latest_for_agent(std::string_view agent, int limit) {
   Stmt q(db_,
          "SELECT * FROM (SELECT id, agent, turn, created_at, kind, level, data FROM events "
-         "WHERE agent = ? ORDER BY id DESC LIMIT ?) ORDER BY id");
+         "WHERE agent = ? ORDER BY id DESC LIMIT ?) AS recent ORDER BY id");
   q.bind(1, std::string(agent));
   q.bind(2, limit);
   std::vector<EventRecord> out;
@@ -104,7 +102,7 @@ std::vector<EventRecord> Events::for_agent(std::string_view agent, std::optional
   if (turn) sql += " AND turn = ?";
   sql += " ORDER BY id";
   if (limit > 0) sql += " LIMIT " + std::to_string(limit);
-  SQLite::Statement q(db_, sql);
+  Stmt q(db_, sql);
   q.bind(1, std::string(agent));
   q.bind(2, static_cast<int64_t>(after_id));
   if (turn) q.bind(3, static_cast<int64_t>(*turn));
@@ -121,11 +119,11 @@ std::int64_t Events::for_each_of_agent(std::string_view agent, std::optional<std
   RawStmt q(db_, sql);
   q.bind(1, agent);
   if (turn) q.bind(2, *turn);
-  sqlite3_stmt* st = q.handle();
+  Statement& st = q.row();
   EventRecord e;
   std::int64_t n = 0;
   while (q.step()) {
-    e.id = sqlite3_column_int64(st, 0);
+    e.id = st.int64(0);
     auto text = [&](std::string& out, int i) {
       auto v = column_text(st, i);
       out.assign(v.data(), v.size());
@@ -158,7 +156,7 @@ std::vector<EventRecord> Events::feed(const EventFilter& filter, std::int64_t af
 
 std::vector<EventRecord> Events::feed_tail(const EventFilter& filter, int count) {
   std::vector<std::string> values;
-  std::string sql = std::string("SELECT ") + kEventColumns + " FROM events WHERE 1" +
+  std::string sql = std::string("SELECT ") + kEventColumns + " FROM events WHERE 1=1" +
                     filter_sql(filter, values) + " ORDER BY id DESC LIMIT ?";
   Stmt q(db_, sql);
   int at = 1;

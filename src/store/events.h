@@ -7,11 +7,9 @@
 #include <string_view>
 #include <vector>
 
-namespace SQLite {
-class Database;
-}
-
 namespace drover::store {
+
+class Connection;
 
 struct EventRecord {
   std::int64_t id = 0;
@@ -31,7 +29,7 @@ struct EventFilter {
 
 class Events {
  public:
-  explicit Events(SQLite::Database& db) : db_(db) {}
+  explicit Events(Connection& db) : db_(db) {}
 
   std::int64_t add(std::string_view agent, std::optional<std::int64_t> turn, std::string_view kind,
                    std::string_view level, std::string_view data_json);
@@ -66,7 +64,7 @@ class Events {
   int count(std::string_view agent, std::string_view kind);
 
  private:
-  SQLite::Database& db_;
+  Connection& db_;
 };
 
 }  // namespace drover::store

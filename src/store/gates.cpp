@@ -2,8 +2,6 @@
 
 #include "store/statement.h"
 
-#include <SQLiteCpp/SQLiteCpp.h>
-
 #include <nlohmann/json.hpp>
 
 #include "core/session_state.h"

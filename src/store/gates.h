@@ -9,15 +9,13 @@
 
 #include "core/gate.h"
 
-namespace SQLite {
-class Database;
-}
-
 namespace drover::store {
+
+class Connection;
 
 class Gates {
  public:
-  explicit Gates(SQLite::Database& db) : db_(db) {}
+  explicit Gates(Connection& db) : db_(db) {}
 
   void insert(const Gate& g);
   std::optional<Gate> get(std::int64_t id);
@@ -34,7 +32,7 @@ class Gates {
   std::optional<Gate> latest_decided(std::string_view asker, std::string_view step);
 
  private:
-  SQLite::Database& db_;
+  Connection& db_;
 };
 
 }  // namespace drover::store

@@ -2,8 +2,6 @@
 
 #include "store/statement.h"
 
-#include <SQLiteCpp/SQLiteCpp.h>
-
 #include "core/clock.h"
 #include "store/sqlite_util.h"
 
@@ -61,7 +59,7 @@ std::int64_t Mail::insert(const MailMessage& m) {
   q.bind(10, m.created_at.empty() ? now_timestamp() : m.created_at);
   q.bind(11, static_cast<int>(m.delivery));
   q.exec();
-  return db_.getLastInsertRowid();
+  return db_.last_insert_id();
 }
 
 std::optional<MailMessage> Mail::get(std::int64_t id) {
@@ -75,22 +73,23 @@ namespace {
 
 std::string list_sql(const MailFilter& f) {
   std::string sql = std::string("SELECT ") + kMailColumns + " FROM messages WHERE 1=1";
-  if (f.to) sql += " AND to_agent = :to";
-  if (f.from) sql += " AND from_agent = :from";
+  if (f.to) sql += " AND to_agent = ?";
+  if (f.from) sql += " AND from_agent = ?";
   if (f.unread_only) sql += " AND read_at IS NULL";
-  if (f.type) sql += " AND type = :type";
-  if (f.since) sql += " AND created_at >= :since";
+  if (f.type) sql += " AND type = ?";
+  if (f.since) sql += " AND created_at >= ?";
   sql += " ORDER BY id DESC";
   if (f.limit > 0) sql += " LIMIT " + std::to_string(f.limit);
   return sql;
 }
 
-template <class Query>
-void bind_filter(Query& q, const MailFilter& f) {
-  if (f.to) q.bind(":to", *f.to);
-  if (f.from) q.bind(":from", *f.from);
-  if (f.type) q.bind(":type", *f.type);
-  if (f.since) q.bind(":since", *f.since);
+// Binds the filter's values in the order list_sql names them.
+void bind_filter(Stmt& q, const MailFilter& f) {
+  int at = 1;
+  if (f.to) q.bind(at++, *f.to);
+  if (f.from) q.bind(at++, *f.from);
+  if (f.type) q.bind(at++, *f.type);
+  if (f.since) q.bind(at++, *f.since);
 }
 
 }  // namespace
@@ -104,11 +103,11 @@ std::vector<MailMessage> Mail::list(const MailFilter& f) {
 std::int64_t Mail::for_each(const MailFilter& f, const std::function<void(const MailView&)>& fn) {
   RawStmt q(db_, list_sql(f));
   bind_filter(q, f);
-  sqlite3_stmt* st = q.handle();
+  Statement& st = q.row();
   std::int64_t n = 0;
   MailView v;
   while (q.step()) {
-    v.id = sqlite3_column_int64(st, 0);
+    v.id = st.int64(0);
     v.from = column_text(st, 1);
     v.to = column_text(st, 2);
     v.subject = column_text(st, 3);
@@ -167,14 +166,17 @@ int Mail::unread_count(std::string_view agent) {
 std::map<std::string, int> Mail::unread_by_session() {
   Stmt q(db_,
          "SELECT name, n FROM (SELECT s.name AS name, (SELECT count(*) FROM messages m "
-         "WHERE m.to_agent = s.name AND m.read_at IS NULL) AS n FROM sessions s) WHERE n > 0");
+         "WHERE m.to_agent = s.name AND m.read_at IS NULL) AS n FROM sessions s) AS unread "
+         "WHERE n > 0");
   std::map<std::string, int> out;
   while (q.executeStep()) out[q.getColumn(0).getString()] = q.getColumn(1).getInt();
   return out;
 }
 
 std::int64_t Mail::max_id() {
-  return db_.execAndGet("SELECT coalesce(max(id), 0) FROM messages").getInt64();
+  Stmt q(db_, "SELECT coalesce(max(id), 0) FROM messages");
+  q.step();
+  return q.getColumn(0).getInt64();
 }
 
 int Mail::claim_pending(std::string_view agent, std::int64_t turn) {
@@ -188,17 +190,17 @@ int Mail::claim_pending(std::string_view agent, std::int64_t turn) {
 
 std::vector<MailMessage> Mail::claim_live(std::string_view agent, std::int64_t turn) {
   constexpr const char* kLivePending =
-      " WHERE to_agent = :agent AND live > 0 AND read_at IS NULL AND claimed_turn IS NULL";
+      " WHERE to_agent = ? AND live > 0 AND read_at IS NULL AND claimed_turn IS NULL";
   Stmt q(db_,
          std::string("SELECT ") + kMailColumns + " FROM messages" + kLivePending + " ORDER BY id");
-  q.bind(":agent", std::string(agent));
+  q.bind(1, std::string(agent));
   auto out = collect(q);
   if (out.empty()) return out;
-  Stmt claim(db_, std::string("UPDATE messages SET claimed_turn = :turn") + kLivePending +
-                      " AND id <= :last");
-  claim.bind(":turn", static_cast<int64_t>(turn));
-  claim.bind(":agent", std::string(agent));
-  claim.bind(":last", static_cast<int64_t>(out.back().id));
+  Stmt claim(db_,
+             std::string("UPDATE messages SET claimed_turn = ?") + kLivePending + " AND id <= ?");
+  claim.bind(1, static_cast<int64_t>(turn));
+  claim.bind(2, std::string(agent));
+  claim.bind(3, static_cast<int64_t>(out.back().id));
   claim.exec();
   for (auto& m : out) m.claimed_turn = turn;
   return out;

@@ -11,11 +11,9 @@
 #include "core/mail.h"
 #include "core/mail_listing.h"
 
-namespace SQLite {
-class Database;
-}
-
 namespace drover::store {
+
+class Connection;
 
 struct MailFilter {
   std::optional<std::string> to;
@@ -28,7 +26,7 @@ struct MailFilter {
 
 class Mail {
  public:
-  explicit Mail(SQLite::Database& db) : db_(db) {}
+  explicit Mail(Connection& db) : db_(db) {}
 
   // Stores the message (id and created_at are assigned unless set); returns its id.
   std::int64_t insert(const MailMessage& m);
@@ -75,7 +73,7 @@ class Mail {
   int arrived_since(std::string_view agent, std::int64_t after_id);
 
  private:
-  SQLite::Database& db_;
+  Connection& db_;
 };
 
 }  // namespace drover::store

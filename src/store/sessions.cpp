@@ -1,8 +1,7 @@
 #include "store/sessions.h"
 
+#include "store/db.h"
 #include "store/statement.h"
-
-#include <SQLiteCpp/SQLiteCpp.h>
 
 #include "store/sqlite_util.h"
 
@@ -27,7 +26,7 @@ void set_opt(std::optional<std::string>& out, std::optional<std::string_view> v)
 // Reads the current row into `s` in place: raw column reads (no Column object per
 // column), and strings assigned into the ones `s` already holds, so reading row after
 // row into the same Session allocates almost nothing.
-void fill_session(sqlite3_stmt* q, Session& s) {
+void fill_session(Statement& q, Session& s) {
   set_text(s.name, column_text(q, 0));
   set_text(s.capability, column_text(q, 1));
   set_text(s.runtime, column_text(q, 2));
@@ -35,7 +34,7 @@ void fill_session(sqlite3_stmt* q, Session& s) {
   set_text(s.task, column_text(q, 4));
   set_opt(s.task_id, column_opt_text(q, 5));
   set_opt(s.parent, column_opt_text(q, 6));
-  s.depth = sqlite3_column_int(q, 7);
+  s.depth = static_cast<int>(q.int64(7));
   s.state = parse_state(column_text(q, 8)).value_or(SessionState::zombie);
   set_opt(s.state_reason, column_opt_text(q, 9));
   set_opt(s.worktree, column_opt_text(q, 10));
@@ -45,10 +44,10 @@ void fill_session(sqlite3_stmt* q, Session& s) {
   set_opt(s.runtime_session_id, column_opt_text(q, 14));
   set_text(s.created_at, column_text(q, 15));
   set_text(s.last_activity, column_text(q, 16));
-  s.turn_count = sqlite3_column_int(q, 17);
-  s.failed_turns = sqlite3_column_int(q, 18);
+  s.turn_count = static_cast<int>(q.int64(17));
+  s.failed_turns = static_cast<int>(q.int64(18));
   s.current_turn = column_opt_int(q, 19);
-  int stop = sqlite3_column_int(q, 20);
+  int stop = static_cast<int>(q.int64(20));
   s.stop_requested = stop != 0;
   s.stop_quiet = stop == 2;
   set_opt(s.retry_after, column_opt_text(q, 21));
@@ -58,7 +57,7 @@ void fill_session(sqlite3_stmt* q, Session& s) {
   set_opt(s.merged_at, column_opt_text(q, 25));
   set_opt(s.paused_at, column_opt_text(q, 26));
   set_opt(s.pause_reason, column_opt_text(q, 27));
-  s.pause_now = sqlite3_column_int(q, 28) != 0;
+  s.pause_now = q.int64(28) != 0;
   s.budget.max_cost_usd = column_opt_real(q, 29);
   s.budget.max_turns = column_opt_int(q, 30);
   s.budget.max_tokens = column_opt_int(q, 31);
@@ -66,7 +65,7 @@ void fill_session(sqlite3_stmt* q, Session& s) {
 
 Session read_session(RawStmt& q) {
   Session s;
-  fill_session(q.handle(), s);
+  fill_session(q.row(), s);
   return s;
 }
 
@@ -182,7 +181,7 @@ std::int64_t Sessions::for_each(const std::function<void(const Session&)>& fn) {
   Session s;
   std::int64_t n = 0;
   while (q.step()) {
-    fill_session(q.handle(), s);
+    fill_session(q.row(), s);
     fn(s);
     ++n;
   }
@@ -292,8 +291,23 @@ const char* Sessions::runnable_sql() {
          "GROUP BY m.to_agent ORDER BY min(m.id)";
 }
 
+namespace {
+// PostgreSQL's plan needs no hint (it rejects CROSS JOIN … ON), and it groups by the
+// session's key so the session's other columns may be selected.
+constexpr const char* kRunnablePgSql =
+    "SELECT s.name, min(m.id), s.retry_after, "
+    "EXISTS (SELECT 1 FROM gates g WHERE g.asker = s.name AND g.decided_at IS NULL "
+    "AND g.holds_turns = 1 AND g.asked_at >= s.created_at), "
+    "max(CASE WHEN m.type = 'decision' THEN 1 ELSE 0 END) FROM "
+    "messages m JOIN sessions s ON s.name = m.to_agent "
+    "WHERE m.read_at IS NULL AND m.claimed_turn IS NULL "
+    "AND s.state IN ('booting','between_turns') AND s.stop_requested = 0 "
+    "AND s.paused_at IS NULL "
+    "GROUP BY s.name ORDER BY min(m.id)";
+}  // namespace
+
 std::vector<Candidate> Sessions::runnable() {
-  Stmt q(db_, runnable_sql());
+  Stmt q(db_, db_.dialect() == Dialect::postgresql ? kRunnablePgSql : runnable_sql());
   std::vector<Candidate> out;
   while (q.executeStep())
     out.push_back({q.getColumn(0).getString(),

@@ -12,11 +12,9 @@
 #include "core/schedule.h"
 #include "core/session.h"
 
-namespace SQLite {
-class Database;
-}
-
 namespace drover::store {
+
+class Connection;
 
 // Columns written together with a state change. Unset optionals are left as they are.
 struct StateUpdate {
@@ -42,7 +40,7 @@ struct MergeRecord {
 
 class Sessions {
  public:
-  explicit Sessions(SQLite::Database& db) : db_(db) {}
+  explicit Sessions(Connection& db) : db_(db) {}
 
   // Inserts a new row; conflict if the name exists.
   Status insert(const Session& s);
@@ -102,7 +100,7 @@ class Sessions {
   bool request_stop(std::string_view name, bool quiet = false);
 
  private:
-  SQLite::Database& db_;
+  Connection& db_;
 };
 
 }  // namespace drover::store

@@ -2,8 +2,6 @@
 
 #include "store/statement.h"
 
-#include <SQLiteCpp/SQLiteCpp.h>
-
 namespace drover::store {
 
 std::optional<std::string> Settings::get(std::string_view key) {
@@ -14,7 +12,7 @@ std::optional<std::string> Settings::get(std::string_view key) {
 }
 
 bool Settings::set_if_absent(std::string_view key, const std::string& value) {
-  Stmt q(db_, "INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)");
+  Stmt q(db_, "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT DO NOTHING");
   q.bind(1, std::string(key));
   q.bind(2, value);
   return q.exec() == 1;

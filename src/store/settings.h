@@ -5,15 +5,13 @@
 #include <string>
 #include <string_view>
 
-namespace SQLite {
-class Database;
-}
-
 namespace drover::store {
+
+class Connection;
 
 class Settings {
  public:
-  explicit Settings(SQLite::Database& db) : db_(db) {}
+  explicit Settings(Connection& db) : db_(db) {}
 
   std::optional<std::string> get(std::string_view key);
   // Sets the key unless it is set already; true when it was set now.
@@ -22,7 +20,7 @@ class Settings {
   bool clear(std::string_view key);
 
  private:
-  SQLite::Database& db_;
+  Connection& db_;
 };
 
 }  // namespace drover::store

@@ -1,62 +1,54 @@
 #pragma once
-// Small helpers for binding and reading optional values (store-internal). The binders
-// take a SQLite::Statement or a cached Stmt (store/statement.h).
-#include <SQLiteCpp/SQLiteCpp.h>
-#include <sqlite3.h>
-
+// Small helpers for binding and reading optional values (store-internal), on a cached
+// Stmt (store/statement.h) and its current row.
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "store/statement.h"
+
 namespace drover::store {
 
-template <class Query>
-inline void bind_opt(Query& st, int idx, const std::optional<std::string>& v) {
+inline void bind_opt(Stmt& st, int idx, const std::optional<std::string>& v) {
   if (v) st.bind(idx, *v);
   else st.bind(idx);
 }
-template <class Query>
-inline void bind_opt(Query& st, int idx, const std::optional<std::int64_t>& v) {
-  if (v) st.bind(idx, static_cast<int64_t>(*v));
-  else st.bind(idx);
-}
-template <class Query>
-inline void bind_opt(Query& st, int idx, const std::optional<double>& v) {
+inline void bind_opt(Stmt& st, int idx, const std::optional<std::int64_t>& v) {
   if (v) st.bind(idx, *v);
   else st.bind(idx);
 }
-inline std::optional<std::string> opt_text(const SQLite::Column& c) {
+inline void bind_opt(Stmt& st, int idx, const std::optional<double>& v) {
+  if (v) st.bind(idx, *v);
+  else st.bind(idx);
+}
+inline std::optional<std::string> opt_text(const Column& c) {
   if (c.isNull()) return std::nullopt;
   return c.getString();
 }
-inline std::optional<std::int64_t> opt_int(const SQLite::Column& c) {
+inline std::optional<std::int64_t> opt_int(const Column& c) {
   if (c.isNull()) return std::nullopt;
   return c.getInt64();
 }
-inline std::optional<double> opt_real(const SQLite::Column& c) {
+inline std::optional<double> opt_real(const Column& c) {
   if (c.isNull()) return std::nullopt;
   return c.getDouble();
 }
 
-// Columns of the current row read in place (Stmt::handle()): the text stays valid until
-// the statement steps again or is reset.
-inline std::string_view column_text(sqlite3_stmt* st, int i) {
-  auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st, i));
-  if (!p) return {};
-  return {p, static_cast<std::size_t>(sqlite3_column_bytes(st, i))};
+// Columns of the current row read in place: the text stays valid until the statement
+// steps again or is reset.
+inline std::string_view column_text(Statement& st, int i) { return st.text(i); }
+inline std::optional<std::string_view> column_opt_text(Statement& st, int i) {
+  if (st.is_null(i)) return std::nullopt;
+  return st.text(i);
 }
-inline std::optional<std::string_view> column_opt_text(sqlite3_stmt* st, int i) {
-  if (sqlite3_column_type(st, i) == SQLITE_NULL) return std::nullopt;
-  return column_text(st, i);
+inline std::optional<std::int64_t> column_opt_int(Statement& st, int i) {
+  if (st.is_null(i)) return std::nullopt;
+  return st.int64(i);
 }
-inline std::optional<std::int64_t> column_opt_int(sqlite3_stmt* st, int i) {
-  if (sqlite3_column_type(st, i) == SQLITE_NULL) return std::nullopt;
-  return sqlite3_column_int64(st, i);
-}
-inline std::optional<double> column_opt_real(sqlite3_stmt* st, int i) {
-  if (sqlite3_column_type(st, i) == SQLITE_NULL) return std::nullopt;
-  return sqlite3_column_double(st, i);
+inline std::optional<double> column_opt_real(Statement& st, int i) {
+  if (st.is_null(i)) return std::nullopt;
+  return st.real(i);
 }
 
 }  // namespace drover::store

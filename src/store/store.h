@@ -1,11 +1,13 @@
 #pragma once
-// The one SQLite database (SPEC §1). Every write runs inside BEGIN IMMEDIATE; repositories
-// are reached only through a transaction, so no SQL and no SQLite exception leaves
-// src/store/.
+// The one database (SPEC §1, §9): SQLite by default, PostgreSQL when opened with a
+// postgresql:// URI. Every write runs inside a transaction that excludes other writers
+// (BEGIN IMMEDIATE on SQLite); repositories are reached only through a transaction, so no
+// SQL and no database exception leaves src/store/.
 #include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string_view>
 
 #include "core/result.h"
 
@@ -14,6 +16,8 @@ class Database;
 }
 
 namespace drover::store {
+
+class Connection;
 
 class Sessions;
 class Mail;
@@ -25,7 +29,7 @@ class Gates;
 // Handed to transaction bodies; valid only inside them.
 class Tx {
  public:
-  explicit Tx(SQLite::Database& db);
+  explicit Tx(Connection& db);
   ~Tx();
   Sessions& sessions();
   Mail& mail();
@@ -49,7 +53,9 @@ enum class OpenMode {
 
 class Store {
  public:
-  // Opens (or creates) the database, sets the pragmas and migrates it forward.
+  // Opens (or creates) the database, sets the pragmas and migrates it forward. A `path`
+  // that is a postgresql:// (or postgres://) URI opens that PostgreSQL database instead
+  // (store/pg_db.h); everything below about files and disks is SQLite's.
   // Errors: not a database / corrupt → failed; newer schema than we know → failed;
   // missing with OpenMode::existing → project ("run 'drover init'").
   // A full disk (core/disk_full.h) with OpenMode::existing and the current schema gives a
@@ -80,14 +86,17 @@ class Store {
   const std::optional<Error>& read_only() const { return read_only_; }
 
  private:
-  Store(std::unique_ptr<SQLite::Database> db, std::filesystem::path path,
+  Store(std::unique_ptr<Connection> db, std::filesystem::path path,
         std::unique_ptr<std::filesystem::path> signal);
+  static Result<std::unique_ptr<Store>> open_sqlite(const std::filesystem::path& path,
+                                                    OpenMode mode);
+  static Result<std::unique_ptr<Store>> open_postgresql(const std::string& uri);
   static Result<std::unique_ptr<Store>> open_read_only(const std::filesystem::path& path,
                                                        Error why);
   Status run(bool immediate, const std::function<Status(Tx&)>& fn);
 
   std::unique_ptr<std::filesystem::path> signal_;  // the commit signal; outlives db_
-  std::unique_ptr<SQLite::Database> db_;           // null when read-only
+  std::unique_ptr<Connection> db_;                 // null when read-only
   std::filesystem::path path_;
   std::optional<Error> read_only_;
   std::optional<int> cache_kib_;  // set_page_cache_kib, for the read-only connections too
@@ -124,6 +133,10 @@ Result<T> Store::read(const std::function<Result<T>(Tx&)>& fn) {
 std::filesystem::path commit_signal_path(const std::filesystem::path& db);
 
 // Migrates an open database to the current version (exposed for tests).
+Status migrate(Connection& db);
 Status migrate(SQLite::Database& db);
+
+// Whether `target` names a PostgreSQL database rather than an SQLite file.
+bool is_postgresql_uri(std::string_view target);
 
 }  // namespace drover::store

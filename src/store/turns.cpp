@@ -1,8 +1,8 @@
 #include "store/turns.h"
 
+#include "store/db.h"
+#include "store/pg_dialect.h"
 #include "store/statement.h"
-
-#include <SQLiteCpp/SQLiteCpp.h>
 
 #include "store/sqlite_util.h"
 
@@ -62,7 +62,7 @@ std::int64_t Turns::create(std::string_view agent, const std::string& started_at
   bind_opt(q, 3, resume_id);
   q.bind(4, static_cast<int64_t>(mail_mark));
   q.exec();
-  return db_.getLastInsertRowid();
+  return db_.last_insert_id();
 }
 
 void Turns::set_pid(std::int64_t id, std::int64_t pid) {
@@ -122,7 +122,7 @@ namespace {
 // Cost sums grouped by `key` (an SQL expression, the first column) over `from` (a FROM …
 // WHERE clause), keeping turns that started at or after `since` (`started` names the column),
 // handed to `fn` in key order.
-std::int64_t grouped_costs(SQLite::Database& db, const std::string& key, const std::string& from,
+std::int64_t grouped_costs(Connection& db, const std::string& key, const std::string& from,
                            const char* started, const std::optional<std::string>& since,
                            const std::function<void(std::string_view, const CostTotals&)>& fn) {
   std::string sql = "SELECT " + key + ", " + kCostSums + " " + from;
@@ -130,22 +130,22 @@ std::int64_t grouped_costs(SQLite::Database& db, const std::string& key, const s
   sql += " GROUP BY 1 ORDER BY 1";
   RawStmt q(db, sql);
   if (since) q.bind(1, *since);
-  sqlite3_stmt* st = q.handle();
+  Statement& st = q.row();
   std::int64_t n = 0;
   while (q.step()) {
     CostTotals t;
-    t.turns = sqlite3_column_int64(st, 1);
-    t.priced = sqlite3_column_int64(st, 2);
-    t.cost_usd = sqlite3_column_double(st, 3);
-    t.input_tokens = sqlite3_column_int64(st, 4);
-    t.output_tokens = sqlite3_column_int64(st, 5);
+    t.turns = st.int64(1);
+    t.priced = st.int64(2);
+    t.cost_usd = st.real(3);
+    t.input_tokens = st.int64(4);
+    t.output_tokens = st.int64(5);
     fn(column_text(st, 0), t);
     ++n;
   }
   return n;
 }
 
-std::map<std::string, CostTotals> costs_map(SQLite::Database& db, std::string_view by,
+std::map<std::string, CostTotals> costs_map(Connection& db, std::string_view by,
                                             const std::optional<std::string>& since) {
   std::map<std::string, CostTotals> out;
   Turns(db).for_each_cost_group(by, since, [&](std::string_view key, const CostTotals& t) {
@@ -164,9 +164,14 @@ std::int64_t Turns::for_each_cost_group(
         db_, "coalesce(s.capability, '?')",
         "FROM turns t LEFT JOIN sessions s ON s.name = t.agent WHERE t.pid IS NOT NULL",
         "t.started_at", since, fn);
-  if (by == "day")
-    return grouped_costs(db_, "coalesce(date(started_at, 'localtime'), '?')",
+  if (by == "day") {
+    if (db_.dialect() == Dialect::postgresql) db_.exec(pg_set_local_zone());
+    return grouped_costs(db_,
+                         db_.dialect() == Dialect::postgresql
+                             ? "coalesce(to_char(started_at::timestamptz, 'YYYY-MM-DD'), '?')"
+                             : "coalesce(date(started_at, 'localtime'), '?')",
                          "FROM turns WHERE pid IS NOT NULL", "started_at", since, fn);
+  }
   return grouped_costs(db_, "agent", "FROM turns WHERE pid IS NOT NULL", "started_at", since, fn);
 }
 

@@ -11,18 +11,16 @@
 #include "core/cost_totals.h"
 #include "core/turn_record.h"
 
-namespace SQLite {
-class Database;
-}
-
 namespace drover::store {
+
+class Connection;
 
 // What turns cost (core/cost_totals.h).
 using CostTotals = drover::CostTotals;
 
 class Turns {
  public:
-  explicit Turns(SQLite::Database& db) : db_(db) {}
+  explicit Turns(Connection& db) : db_(db) {}
 
   std::int64_t create(std::string_view agent, const std::string& started_at,
                       const std::optional<std::string>& resume_id, std::int64_t mail_mark);
@@ -61,7 +59,7 @@ class Turns {
   std::vector<TurnRecord> unfinished();
 
  private:
-  SQLite::Database& db_;
+  Connection& db_;
 };
 
 }  // namespace drover::store

@@ -11,6 +11,7 @@
 #include "os/process.h"
 #include "runner/containment.h"
 #include "store/store.h"
+#include "store/target.h"
 #include "supervisor/loop.h"
 #include "supervisor/shutdown_request.h"
 #include "supervisor/supervisor.h"
@@ -44,7 +45,8 @@ Status run(const ProjectPaths& paths, const Config& config, bool log_to_stderr) 
                                       os::Durability::volatile_);
       !st)
     return st.error();
-  auto store = store::Store::open(paths.db(), store::OpenMode::existing);
+  auto store =
+      store::Store::open(store::store_target(paths.db(), config.store), store::OpenMode::existing);
   if (!store) return store.error();
   if (auto full = (*store)->read_only()) return *full;  // it could read, not write
 

@@ -22,7 +22,8 @@ std::optional<std::string> read_flag(drover::store::Store& db) {
 
 TEST_CASE(
     "commit signal: a follower that read between the WAL write and the commit becoming "
-    "visible is woken again") {
+    "visible is woken again" *
+    drover::test::sqlite_only()) {
   drover::test::StoreFixture f;
   drover::os::FileWatch watch(drover::store::commit_signal_path(f.db_path));
   REQUIRE(watch.active());
@@ -50,7 +51,8 @@ TEST_CASE(
   CHECK(read_flag(*f.db) == std::optional<std::string>("set"));
 }
 
-TEST_CASE("commit signal: every commit through a Store touches it, a read does not") {
+TEST_CASE("commit signal: every commit through a Store touches it, a read does not" *
+          drover::test::sqlite_only()) {
   drover::test::StoreFixture f;
   drover::os::FileWatch watch(drover::store::commit_signal_path(f.db_path));
   REQUIRE(watch.active());
@@ -61,7 +63,8 @@ TEST_CASE("commit signal: every commit through a Store touches it, a read does n
   CHECK(watch.wait(0ms));
 }
 
-TEST_CASE("commit signal: the WAL is still checkpointed (the hook replaces SQLite's own)") {
+TEST_CASE("commit signal: the WAL is still checkpointed (the hook replaces SQLite's own)" *
+          drover::test::sqlite_only()) {
   drover::test::StoreFixture f;
   for (int i = 0; i < 3000; ++i)
     drover::test::must_write(*f.db, [&](drover::store::Tx& tx) {

@@ -104,7 +104,7 @@ TEST_CASE("concurrency: two writers race turn_started on a booting agent, exactl
   SUBCASE("both start at once") { gated = false; }
   SUBCASE("both wait for the write lock") { gated = true; }
   test::TempDir dir;
-  const auto path = dir.path / "drover.db";
+  const auto path = test::store_path(dir);
   constexpr int kRounds = 200;
   {
     auto setup = test::open_store(path, OpenMode::create);
@@ -149,7 +149,7 @@ TEST_CASE("concurrency: stop races turn_completed on an in_turn agent, exactly o
   SUBCASE("both start at once") { gated = false; }
   SUBCASE("both wait for the write lock") { gated = true; }
   test::TempDir dir;
-  const auto path = dir.path / "drover.db";
+  const auto path = test::store_path(dir);
   constexpr int kRounds = 100;
   {
     auto setup = test::open_store(path, OpenMode::create);
@@ -182,7 +182,7 @@ TEST_CASE("concurrency: stop races turn_completed on an in_turn agent, exactly o
 
 TEST_CASE("concurrency: many writers appending mail lose nothing") {
   test::TempDir dir;
-  const auto path = dir.path / "drover.db";
+  const auto path = test::store_path(dir);
   test::open_store(path, OpenMode::create);
   constexpr int kThreads = 4, kEach = 50;
   std::vector<int> failures(kThreads, 0);

@@ -114,7 +114,8 @@ TEST_CASE_FIXTURE(StoreFixture, "mail: ids increase and created_at is assigned w
   CHECK_FALSE(got->payload.has_value());
 }
 
-TEST_CASE_FIXTURE(StoreFixture, "mail: bodies and subjects are stored byte for byte") {
+TEST_CASE_FIXTURE(StoreFixture, "mail: bodies and subjects are stored byte for byte" *
+                                    drover::test::sqlite_only()) {
   static const char raw[] = "nul\0inside\0\x1b[31m\xff\xfe\xc3(\r\n\xc2\x9b end";
   const std::string body(raw, sizeof raw - 1);
   REQUIRE(body.size() == 28);
@@ -364,7 +365,8 @@ TEST_CASE_FIXTURE(StoreFixture, "mail: live mail is claimed into a running turn,
   (void)other;
 }
 
-TEST_CASE_FIXTURE(StoreFixture, "mail: finding live mail reads the partial index, not the table") {
+TEST_CASE_FIXTURE(StoreFixture, "mail: finding live mail reads the partial index, not the table" *
+                                    drover::test::sqlite_only()) {
   auto plan_of = [&](const std::string& sql) { return test::query_plan(db_path, sql); };
   // The supervisor's question on every wake: only live mail nobody claimed is read.
   auto all = plan_of(

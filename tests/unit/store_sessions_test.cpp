@@ -324,7 +324,8 @@ TEST_CASE_FIXTURE(
 
 TEST_CASE_FIXTURE(
     StoreFixture,
-    "schema: the unfinished-turn lookup reads the partial index, not the whole table") {
+    "schema: the unfinished-turn lookup reads the partial index, not the whole table" *
+        drover::test::sqlite_only()) {
   SQLite::Database raw(db_path.string(), SQLite::OPEN_READONLY);
   SQLite::Statement plan(raw, "EXPLAIN QUERY PLAN SELECT agent FROM turns WHERE ended_at IS NULL");
   std::string detail;
@@ -361,7 +362,8 @@ TEST_CASE_FIXTURE(StoreFixture,
 }
 
 TEST_CASE_FIXTURE(StoreFixture,
-                  "sessions: the poll tick's queries read only what needs them (issue 18)") {
+                  "sessions: the poll tick's queries read only what needs them (issue 18)" *
+                      drover::test::sqlite_only()) {
   auto plan_of = [&](const char* sql) { return test::query_plan(db_path, sql); };
   // Idle agents cost nothing: the scheduler starts from the unclaimed unread mail…
   auto runnable = plan_of(Sessions::runnable_sql());

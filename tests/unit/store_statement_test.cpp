@@ -3,6 +3,7 @@
 
 #include <SQLiteCpp/Database.h>
 
+#include "store/sqlite_db.h"
 #include "store/statement.h"
 #include "temp_dir.h"
 
@@ -12,7 +13,8 @@ TEST_CASE(
     "statement cache: the same SQL nested in itself gets its own statement, and a reused one "
     "starts fresh") {
   drover::test::TempDir dir;
-  SQLite::Database db((dir.path / "t.db").string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+  SQLite::Database raw((dir.path / "t.db").string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+  drover::store::SqliteConnection db(raw);
   db.exec("CREATE TABLE t (n INTEGER); INSERT INTO t VALUES (1), (2), (3);");
   const std::string sql = "SELECT n FROM t WHERE n >= ? ORDER BY n";
   int pairs = 0;
@@ -33,11 +35,10 @@ TEST_CASE(
     CHECK(again.getColumn(0).getInt() == 3);
     CHECK_FALSE(again.executeStep());
   }
-  drover::store::forget_statements(db);  // what ~Store does before closing
+  db.forget_statements();  // what closing the connection does
   {
     Stmt after(db, "SELECT count(*) FROM t");  // prepared anew after forgetting
     REQUIRE(after.executeStep());
     CHECK(after.getColumn(0).getInt() == 3);
   }
-  drover::store::forget_statements(db);
 }

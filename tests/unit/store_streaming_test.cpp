@@ -41,12 +41,17 @@ SeenMail seen(const MailView& v) {
           opt(v.read_at)};
 }
 
+// A body with a NUL byte inside; PostgreSQL's text cannot hold one (store_pg_test.cpp).
+std::string nul_body() {
+  return test::test_pg_uri() != nullptr ? std::string("nul\xff byte") : std::string("nul\0byte", 8);
+}
+
 }  // namespace
 
 TEST_CASE_FIXTURE(StoreFixture,
                   "Mail::for_each: the rows of list(), newest first, filter and all") {
   test::must_write(*db, [](Tx& tx) {
-    MailMessage a = test::letter_of("alice", "bob", "status", "one", std::string("nul\0byte", 8));
+    MailMessage a = test::letter_of("alice", "bob", "status", "one", nul_body());
     a.payload = R"({"k":1})";
     tx.mail().insert(a);
     MailMessage b = test::letter_of("bob", "alice", "question", "two", "plain");
@@ -78,7 +83,7 @@ TEST_CASE_FIXTURE(StoreFixture,
   });
   REQUIRE(all.size() == 3);
   CHECK(all[0].read_at == "2026-12-01T00:00:00.000Z");
-  CHECK(all[2].body == std::string("nul\0byte", 8));  // bytes past a NUL are kept
+  CHECK(all[2].body == nul_body());  // bytes past a NUL are kept
   CHECK(all[2].payload == R"({"k":1})");
 }
 

@@ -1,5 +1,9 @@
 #pragma once
 // Shared fixtures for the store tests: a temporary directory and a fresh database in it.
+// With DROVER_TEST_PG set (a postgresql:// URI; scripts/test sets it after
+// scripts/pg-cluster start) the database is a fresh schema on that server instead, and the
+// test cases that look at SQLite itself (query plans, files, pragmas) are skipped
+// (`* sqlite_only()`).
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <doctest/doctest.h>
 #include <unistd.h>
@@ -14,12 +18,33 @@
 #include "core/session.h"
 #include "store/events.h"
 #include "store/mail.h"
+#include "store/pg_db.h"
 #include "store/sessions.h"
 #include "store/store.h"
 #include "store/turns.h"
 #include "temp_dir.h"
 
 namespace drover::test {
+
+// The PostgreSQL server the store tests run against, or null (SQLite).
+inline const char* test_pg_uri() {
+  const char* v = std::getenv("DROVER_TEST_PG");
+  return v != nullptr && *v != '\0' ? v : nullptr;
+}
+
+// A test case decorator: skipped when the store tests run against PostgreSQL.
+inline doctest::skip sqlite_only() { return doctest::skip(test_pg_uri() != nullptr); }
+
+// A fresh, empty schema on the test server; the URI that opens a store in it.
+inline std::string fresh_pg_store() {
+  static int counter = 0;
+  std::string uri = test_pg_uri();
+  std::string schema = "t" + std::to_string(::getpid()) + "_" + std::to_string(++counter);
+  store::PgConnection admin(uri);
+  admin.exec("DROP SCHEMA IF EXISTS " + schema + " CASCADE; CREATE SCHEMA " + schema);
+  return uri + (uri.find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" +
+         schema;
+}
 
 inline std::unique_ptr<store::Store> open_store(const std::filesystem::path& db,
                                                 store::OpenMode mode = store::OpenMode::create) {
@@ -28,10 +53,16 @@ inline std::unique_ptr<store::Store> open_store(const std::filesystem::path& db,
   return std::move(r).value();
 }
 
+// Where a test's database goes: drover.db in `dir`, or a fresh schema on the test server.
+inline std::filesystem::path store_path(const TempDir& dir) {
+  if (test_pg_uri() != nullptr) return fresh_pg_store();
+  return dir.path / "drover.db";
+}
+
 // A temp dir with a freshly created database.
 struct StoreFixture {
   TempDir dir;
-  std::filesystem::path db_path = dir.path / "drover.db";
+  std::filesystem::path db_path = store_path(dir);
   std::unique_ptr<store::Store> db = open_store(db_path);
 };
 

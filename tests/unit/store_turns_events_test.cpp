@@ -284,7 +284,8 @@ TEST_CASE_FIXTURE(StoreFixture,
   ::tzset();
 }
 
-TEST_CASE_FIXTURE(StoreFixture, "schema: cost sums read a covering index alone") {
+TEST_CASE_FIXTURE(StoreFixture,
+                  "schema: cost sums read a covering index alone" * drover::test::sqlite_only()) {
   SQLite::Database raw(db_path.string(), SQLite::OPEN_READONLY);
   for (const char* sql :
        {"SELECT agent, count(*), count(cost_usd), sum(cost_usd), sum(input_tokens), "
@@ -317,7 +318,8 @@ TEST_CASE_FIXTURE(StoreFixture, "turns: the project's cost since a time (budgets
   CHECK(since("2026-08-03T00:00:00.000Z") == 0.0);
 }
 
-TEST_CASE_FIXTURE(StoreFixture, "schema: the budget check's sums are indexed aggregates") {
+TEST_CASE_FIXTURE(StoreFixture, "schema: the budget check's sums are indexed aggregates" *
+                                    drover::test::sqlite_only()) {
   auto plan_of = [&](const std::string& sql) { return test::query_plan(db_path, sql); };
   // The agent's totals: a seek on turns_costs by agent.
   auto agent = plan_of(
