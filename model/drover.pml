@@ -577,6 +577,17 @@ ltl one_turn       { [] !P3_BAD }
 ltl one_worker_died { [] (wd[0] <= 1 && wd[1] <= 1 && (quiet -> (WD_OK(0) && (NA < 2 || WD_OK(1))))) }
 ltl fenced         { [] !unfenced_write }
 
+/* Witnesses that the runs the properties talk about exist (scripts/model-check expects a
+ * "counterexample" to each: a run that reaches the state). */
+ltl reach_stale     { [] !(sess[0] == STALE && wd[0] == 1) }
+ltl reach_zombie    { [] !(sess[0] == ZOMBIE && wd[0] == 1) }
+ltl reach_failed    { [] !(sess[0] == FAILED && wd[0] == 1) }
+ltl reach_stopped   { [] !(sess[0] == STOPPED && wd[0] == 1) }
+ltl reach_done      { [] !(quiet && sess[0] == COMPLETED && mstate[0] == READ && mstate[LATE] == READ) }
+ltl reach_resumed   { [] !(crashes == 1 && sess[0] == BETWEEN && trow[0] == T_ENDED && mstate[0] == READ) }
+ltl reach_takeover  { [] !(quiet && holder[0] == 1 && tfenced[0] && mstate[0] == READ) }
+ltl reach_partition { [] !(tfenced[0] && tproc[0] == P_ALIVE && tinput[0] && lease_host[0] == 1) }
+
 /* At quiescence (nothing can move any more) P1 and P4 look at the outcome. */
 active proctype Quiescence() {
   timeout -> quiet = true
