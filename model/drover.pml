@@ -8,9 +8,13 @@
  * stops agent 0 from host 0. What really happens apart (a process dying, the pipe
  * reaching EOF, a host pausing between reading and writing) are separate steps.
  *
- * Switches (spin -DNAME): NH, NA, MAXT bound the
- * search; mutants NO_FENCE, CLAIM_BEFORE_ROW, NO_FLOCK, DOUBLE_WD, DROP_CLAIMS,
- * NO_ORPHAN_KILL; NO_CGROUP (finding: the spawn-to-turn.pid window, see docs/protocol.md).
+ * Switches (spin -DNAME[=N]), all in scripts/model-check:
+ *   bounds     NH, NA, MAXT, CRASHES, EXPIRIES, STALLS, SPAWNFAILS, MAXF;
+ *   actors     NO_CLI (no `drover turn`), NO_OPERATOR (no `drover stop`);
+ *   mutants    NO_FENCE, CLAIM_BEFORE_ROW, DROP_CLAIMS, NO_ORPHAN_KILL, NO_FLOCK, DOUBLE_WD;
+ *   findings   F1_AS_BUILT (claim beside a dead runner's turn), NO_CGROUP (the window
+ *              between spawn and turn.pid); see docs/protocol.md.
+ * Properties: the `ltl` blocks at the end, one per `pan -N NAME` run.
  */
 
 #ifndef NH
@@ -94,6 +98,8 @@ byte lease_host[2];    /* issue 19 design: the lease row */
 byte lease_tok[2];
 bool lease_exp[2];
 byte wd[2];            /* worker_died mails sent for the agent */
+bool reported[2];      /* its terminal mail was sent since its last clean turn (what
+                        * terminal_mail_observed / sent_since read in the settle) */
 
 /* ---- each host's local state: flock, turn.pid, turn.cgroup, its token ---- */
 byte flock[4];
@@ -111,7 +117,6 @@ byte tcarry[4];      /* bit m: mail m was delivered to it */
 bool tterm[4];       /* it sent its terminal mail */
 
 /* ---- ghosts (what the properties talk about; no step reads them to decide) ---- */
-bool reported[2];      /* terminal mail sent since the last clean turn */
 byte owed[2];          /* deaths without report */
 byte holder[2];        /* who took the lease last */
 bool tfenced[4];     /* a turn whose host lost the agent to a takeover */
@@ -126,7 +131,7 @@ bool unfenced_write;    /* a settle, delivery or worker_died without the current
 /* scratch, used only inside atomic steps: not part of the state */
 hidden byte i;
 hidden byte j;
-hidden byte bool_clean;
+hidden byte clean;
 
 #define L(h, a) ((h) * NA + (a))
 #ifdef NO_FENCE
@@ -186,11 +191,13 @@ inline kill_turn(t) {
   fi
 }
 
-/* settle_recovered (runner/turn_ends.cpp): one transaction, fenced. */
-inline settle_recovered(h, a) {
+/* settle_recovered (runner/turn_ends.cpp): one transaction, fenced. `idle`: idle agents
+ * with pending mail may go stale too (the start-up recovery and a takeover). */
+inline settle_recovered(h, a, idle) {
   atomic {
     if
     :: FENCE(h, a) ->
+       if :: holder[a] != h -> unfenced_write = true :: else -> skip fi;
        for (i : 0 .. MAXT - 1) {
          if
          :: trow[i] == T_OPEN && tagent[i] == a ->
@@ -214,7 +221,7 @@ inline settle_recovered(h, a) {
           :: sess[a] = BETWEEN                          /* young: resumed */
           :: sess[a] = STALE; DEATH(a, true)            /* old: stale, worker_died */
           fi
-       :: !TERMINAL(sess[a]) && sess[a] != INTURN && HAS_PENDING(a) ->
+       :: idle && !TERMINAL(sess[a]) && sess[a] != INTURN && HAS_PENDING(a) ->
           if
           :: skip                                       /* idle and young */
           :: sess[a] = STALE; DEATH(a, true)            /* idle, pending mail, old */
@@ -227,7 +234,7 @@ inline settle_recovered(h, a) {
 }
 
 /* recover_agent (supervisor/recovery.cpp): under the turn lock, orphans first. */
-inline recover_agent(h, a, o) {
+inline recover_agent(h, a, o, idle) {
   if
   :: atomic { LOCKFREE(h, a) -> TAKE_LOCK(h, a, o) }
 #ifndef NO_ORPHAN_KILL
@@ -244,7 +251,7 @@ inline recover_agent(h, a, o) {
        fi
      }
 #endif
-     settle_recovered(h, a);
+     settle_recovered(h, a, idle);
      atomic { DROP_LOCK(h, a, o) }
   :: atomic { !LOCKFREE(h, a) -> skip }                 /* a live runner holds it */
   fi
@@ -256,9 +263,9 @@ inline settle_run(h, a, t, stopping) {
     if
     :: FENCE(h, a) ->
        if :: holder[a] != h || tfenced[t] -> unfenced_write = true :: else -> skip fi;
-       bool_clean = (texit[t] == X_CLEAN);
+       clean = (texit[t] == X_CLEAN);
        if
-       :: bool_clean ->                                 /* mail read */
+       :: clean ->                                 /* mail read */
           for (i : 0 .. NM - 1) {
             if
             :: mclaim[i] == t + 1 && mstate[i] == CLAIMED ->
@@ -275,10 +282,10 @@ inline settle_run(h, a, t, stopping) {
           if
           :: stop_req[a] -> sess[a] = STOPPED; DEATH(a, true)
           :: !stop_req[a] && stopping -> sess[a] = ZOMBIE; DEATH(a, true)      /* stalled */
-          :: !stop_req[a] && !stopping && bool_clean && tterm[t] -> sess[a] = COMPLETED
-          :: !stop_req[a] && !stopping && bool_clean && !tterm[t] ->
+          :: !stop_req[a] && !stopping && clean && tterm[t] -> sess[a] = COMPLETED
+          :: !stop_req[a] && !stopping && clean && !tterm[t] ->
              sess[a] = BETWEEN; failed[a] = 0; reported[a] = false
-          :: !stop_req[a] && !stopping && !bool_clean ->
+          :: !stop_req[a] && !stopping && !clean ->
              failed[a]++;
              if
              :: failed[a] >= MAXF -> sess[a] = ZOMBIE; DEATH(a, true)
@@ -317,7 +324,7 @@ end_wait:
   if
   :: cli ->                             /* cmd_turn: recover_if_runner_died, then one turn */
      if
-     :: NEEDS_RUNNER(a) && LOCKFREE(h, a) -> recover_agent(h, a, OWN_CLI)
+     :: NEEDS_RUNNER(a) && LOCKFREE(h, a) -> recover_agent(h, a, OWN_CLI, false)
      :: else -> skip
      fi
   :: else -> skip
@@ -344,6 +351,7 @@ end_idle:
          :: FENCE(h, a) && !stop_req[a] && (sess[a] == BOOT || sess[a] == BETWEEN) &&
             HAS_PENDING(a) && nt < MAXT && NO_OPEN_ROW(a) ->
             t = nt + 1; nt++;
+            if :: holder[a] != h -> unfenced_write = true :: else -> skip fi;
 #ifndef CLAIM_BEFORE_ROW
             trow[t - 1] = T_OPEN; tagent[t - 1] = a; thost[t - 1] = h;
 #endif
@@ -458,9 +466,9 @@ end_idle:
                 if :: trow[i] == T_OPEN && tagent[i] == a && thost[i] != h -> tfenced[i] = true \
                    :: else -> skip fi \
               } } \
-     recover_agent(h, a, OWN_RECOV) \
+     recover_agent(h, a, OWN_RECOV, true) \
   :: atomic { a < NA && !down[h] && NEEDS_RUNNER(a) && FENCE(h, a) && LOCKFREE(h, a) -> skip } \
-     recover_agent(h, a, OWN_RECOV)      /* adopt_dead_runners, every poll */
+     recover_agent(h, a, OWN_RECOV, false)   /* adopt_dead_runners, every poll */
 
 proctype Sup(byte h) {
   byte a;
@@ -475,7 +483,7 @@ end_sup:
        }
      }
      /* restart: recovery before anything is scheduled */
-     for (a : 0 .. NA - 1) { recover_agent(h, a, OWN_RECOV) }
+     for (a : 0 .. NA - 1) { recover_agent(h, a, OWN_RECOV, true) }
      down[h] = false
   LEASE_UPKEEP(0)
   LEASE_UPKEEP(1)
