@@ -137,6 +137,12 @@ Result<Claimed> claim(RunnerContext& ctx, const std::string& agent, const Budget
         (s->state != SessionState::booting && s->state != SessionState::between_turns))
       return make_error(Errc::conflict,
                         "agent '" + agent + "' is " + std::string(to_string(s->state)));
+    // We hold the turn lock, so a turn of this agent without an end belongs to a runner
+    // that died (SPEC §7): starting beside it could run two children of one agent at once
+    // (docs/protocol.md, finding F1). Recovery settles it first and kills what is left.
+    if (auto open = tx.turns().open_for(agent))
+      return make_error(Errc::conflict, "agent '" + agent + "' has turn " + std::to_string(*open) +
+                                            " of a runner that died; it is recovered first");
     // Read in the transaction that claims: a pause committed before it wins.
     if (auto why = paused_in(tx, *s)) return paused_error(*why);
     // The budget, in the same transaction: one indexed aggregate per limit kind.

@@ -212,4 +212,11 @@ std::vector<TurnRecord> Turns::unfinished() {
   return out;
 }
 
+std::optional<std::int64_t> Turns::open_for(const std::string& agent) {
+  Stmt q(db_, "SELECT id FROM turns WHERE agent = ? AND ended_at IS NULL ORDER BY id LIMIT 1");
+  q.bind(1, agent);
+  if (!q.executeStep()) return std::nullopt;
+  return q.getColumn(0).getInt64();
+}
+
 }  // namespace drover::store

@@ -57,6 +57,9 @@ class Turns {
   double cost_since(const std::string& since);
   // Turns that never ended (ended_at IS NULL).
   std::vector<TurnRecord> unfinished();
+  // The agent's turn without an end, if any: under the agent's turn lock that is a dead
+  // runner's turn, which recovery must settle before another may start (docs/protocol.md F1).
+  std::optional<std::int64_t> open_for(const std::string& agent);
 
  private:
   Connection& db_;

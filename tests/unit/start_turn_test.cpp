@@ -95,6 +95,26 @@ const char* kResult =
 }  // namespace
 
 TEST_CASE(
+    "start_turn: an agent with a turn that never ended (its runner died) gets no second turn "
+    "until recovery has settled it") {
+  // docs/protocol.md, finding F1: under the lock, an open turn row is a dead runner's, and
+  // its child may still be alive.
+  RunnerFixture f;
+  auto dead = must_write(*f.db, [](store::Tx& tx) {
+    return tx.turns().create("alice", "2026-01-01T00:00:01.000Z", std::nullopt, 0);
+  });
+  auto r = f.start();
+  CHECK(r.kind == StartKind::no_work);
+  CHECK(r.message == "agent 'alice' has turn " + std::to_string(dead) +
+                         " of a runner that died; it is "
+                         "recovered first");
+  CHECK(f.spawner.spawned.empty());
+  CHECK(f.pending() == 1);  // the new mail waits for the next turn
+  CHECK_FALSE(f.turn(dead)->ended_at);
+  CHECK(f.lease_free());
+}
+
+TEST_CASE(
     "start_turn: a spawn failure releases the mail, records spawn_failed, leaves no lock or "
     "turn.pid") {
   RunnerFixture f;
