@@ -22,10 +22,10 @@
 #include "os/process.h"
 #include "runner/event_batch.h"
 #include "runner/heavy_lane.h"
+#include "runner/live_delivery.h"
 #include "runner/runner.h"
 #include "runner/terminal_mail.h"
 #include "runner/turn_ends.h"
-#include "store/mail.h"
 #include "store/sessions.h"
 #include "store/settings.h"
 #include "store/store.h"
@@ -170,21 +170,13 @@ class Supervisor {
     return out;
   }
 
-  // Live input (docs/steering.md "Live nudge"): live mail for an agent whose turn runs here
-  // goes into that turn now; one read through the partial index messages_live.
+  // Live input: live mail for an agent whose turn runs here goes into that turn now.
   void deliver_live() {
     if (shutting_down_ || running_.empty()) return;
-    auto agents = ctx_.store->read<std::vector<std::string>>(
-        [](store::Tx& tx) -> Result<std::vector<std::string>> {
-          return tx.mail().agents_with_live_mail();
-        });
-    if (!agents) {
-      ctx_.log->error("live input: {}", agents.error().message);
-      return;
-    }
-    for (const auto& agent : *agents)
+    runner::deliver_live_mail(ctx_, [this](const std::string& agent) {
       if (auto it = running_.find(agent); it != running_.end() && it->second.handle)
         it->second.handle->deliver_live_mail();
+    });
   }
 
   // Every reason to look for work (a poke, the poll, a settle, a slice running out) asks
