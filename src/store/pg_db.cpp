@@ -15,12 +15,15 @@ namespace {
 // The advisory lock every write transaction takes ("drover" in ASCII).
 constexpr const char* kWriteLock = "SELECT pg_advisory_xact_lock(110386840955250)";
 
-// libpq's message on one line: its lines joined with "; ", no trailing newline.
+// libpq's message on one line: its lines joined with "; " (without the indentation of its
+// hint lines), no trailing newline.
 std::string pg_trimmed(const char* message) {
   std::string s = message != nullptr ? message : "";
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  for (auto at = s.find('\n'); at != std::string::npos; at = s.find('\n', at))
-    s.replace(at, 1, "; ");
+  for (auto at = s.find('\n'); at != std::string::npos; at = s.find('\n', at)) {
+    auto text = s.find_first_not_of(" \t", at + 1);
+    s.replace(at, (text == std::string::npos ? s.size() : text) - at, "; ");
+  }
   return s;
 }
 
