@@ -24,6 +24,7 @@
 #include "core/text.h"
 #include "os/terminal.h"
 #include "store/gates.h"
+#include "store/hosts.h"
 #include "store/mail.h"
 #include "store/sessions.h"
 #include "store/settings.h"
@@ -45,7 +46,8 @@ struct Detail {
   std::vector<MailMessage> pending;
   CostTotals costs;
   BudgetView budget;
-  std::vector<Gate> gates;  // its open gates
+  std::vector<Gate> gates;            // its open gates
+  std::optional<store::Lease> lease;  // the host that holds it (docs/hosts.md)
 };
 
 Status run_detail(Context& ctx, const std::string& name, const ProjectPaths& p, store::Store& st) {
@@ -61,7 +63,8 @@ Status run_detail(Context& ctx, const std::string& name, const ProjectPaths& p, 
                   tx.mail().pending_for(name),
                   tx.turns().costs_of(name),
                   read_budget_view(tx, p, *cfg, *s),
-                  tx.gates().open(name)};
+                  tx.gates().open(name),
+                  tx.hosts().lease_of(name)};
   });
   if (!d) return d.error();
   TurnProbe probe = probe_turn(p, name);
@@ -80,6 +83,8 @@ Status run_detail(Context& ctx, const std::string& name, const ProjectPaths& p, 
   agent["waiting"] =
       d->gates.empty() ? nlohmann::json(nullptr) : nlohmann::json(d->gates.front().question);
   agent["open_gates"] = gates_json(d->gates, now_timestamp());
+  agent["host"] = d->lease ? nlohmann::json(d->lease->host) : nlohmann::json(nullptr);
+  agent["lease_token"] = d->lease ? nlohmann::json(d->lease->token) : nlohmann::json(nullptr);
   ctx.out.document({{"agent", agent}, {"turns", turns}, {"pending_mail", pending}});
 
   const Session& s = d->session;
@@ -102,6 +107,9 @@ Status run_detail(Context& ctx, const std::string& name, const ProjectPaths& p, 
       field("capability", escape_control(s.capability) + ", runtime " + escape_control(s.runtime) +
                               (s.model ? ", model " + escape_control(*s.model) : ""));
   if (s.parent) text += field("parent", escape_control(*s.parent));
+  if (d->lease)
+    text += field("host", escape_control(d->lease->host) + " (lease " +
+                              std::to_string(d->lease->token) + ")");
   if (d->budget.effective.any())
     text += field("budget", usage_text(d->budget.effective, d->budget.spent) + " ('drover budget " +
                                 escape_control(s.name) + "' for more)");

@@ -96,7 +96,7 @@ void close_after_stop(Context& ctx, store::Store& st, const std::string& agent, 
 // --tree: every live agent of the tree is marked stopping first (no new turn, no new
 // child from a new turn), then stopped deepest first; only the top's death is reported.
 Status stop_tree(Context& ctx, const StopOptions& o, const ProjectPaths& p, const Config& cfg,
-                 store::Store& st, Millis grace) {
+                 store::Store& st, Millis grace, const std::string& host) {
   auto all = st.read<std::vector<Session>>(
       [](store::Tx& tx) -> Result<std::vector<Session>> { return tx.sessions().list(); });
   if (!all) return all.error();
@@ -127,7 +127,7 @@ Status stop_tree(Context& ctx, const StopOptions& o, const ProjectPaths& p, cons
       ctx.out.info("already finished: " + m.name + " (" + state_of() + ")");
       continue;
     }
-    auto r = runner::stop_agent(p, cfg, st, m.name, grace, m.quiet);
+    auto r = runner::stop_agent(p, cfg, st, m.name, grace, m.quiet, host);
     if (!r) {
       if (r.error().code == Errc::conflict) {  // finished by itself meanwhile
         finished.push_back({{"agent", m.name}, {"state", "finished"}});
@@ -194,9 +194,11 @@ Status run_stop(Context& ctx, const StopOptions& o) {
   }
   auto st = ctx.store();
   if (!st) return st.error();
-  if (o.tree) return stop_tree(ctx, o, *p, *cfg, **st, grace);
+  auto host = ctx.host_id();
+  if (!host) return host.error();
+  if (o.tree) return stop_tree(ctx, o, *p, *cfg, **st, grace, *host);
   if (o.agent) {
-    auto r = runner::stop_agent(*p, *cfg, **st, *o.agent, grace);
+    auto r = runner::stop_agent(*p, *cfg, **st, *o.agent, grace, false, *host);
     if (!r) return r.error();
     nlohmann::json j = report_json(*r);
     std::string text = report_text(*r);
@@ -212,7 +214,7 @@ Status run_stop(Context& ctx, const StopOptions& o) {
   nlohmann::json agents = nlohmann::json::array();
   std::optional<Error> first_error;
   for (const auto& s : *live) {
-    auto r = runner::stop_agent(*p, *cfg, **st, s.name, grace);
+    auto r = runner::stop_agent(*p, *cfg, **st, s.name, grace, false, *host);
     if (!r) {
       if (r.error().code == Errc::conflict) continue;  // finished by itself meanwhile
       if (!first_error) first_error = r.error();

@@ -18,7 +18,9 @@ Status supervise(Context& ctx, bool foreground) {
   if (!p) return p.error();
   auto cfg = ctx.config();
   if (!cfg) return cfg.error();
-  return supervisor::run(*p, *cfg, foreground);
+  auto host = ctx.host_id();
+  if (!host) return host.error();
+  return supervisor::run(*p, *cfg, *host, foreground);
 }
 
 // Started by `drover up` (or autostart): a failure goes back on the report pipe as well,
@@ -33,6 +35,9 @@ Status run_supervise(Context& ctx) {
 }  // namespace
 
 void install_supervise(CLI::App* cmd, Context& ctx) {
+  cmd->add_option("--host", ctx.host_flag,
+                  "this machine's name among hosts sharing the store (default: $DROVER_HOST, "
+                  "else the hostname)");
   on_run(cmd, ctx, [&ctx] { return run_supervise(ctx); });
 }
 

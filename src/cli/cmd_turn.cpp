@@ -96,9 +96,12 @@ Status run_turn_cmd(Context& ctx, const TurnOptions& o) {
   if (!cfg) return cfg.error();
   auto st = ctx.store();
   if (!st) return st.error();
+  auto host = ctx.host_id();
+  if (!host) return host.error();
 
   nlohmann::json progress = nlohmann::json::array();
   runner::RunnerContext rc = foreground_runner(ctx, *p, *cfg, *st, progress);
+  rc.host = *host;
   rc.cgroup = runner::probe_containment(*p).cgroup;  // the turn creates (and removes) it
   boost::asio::io_context io;
   std::optional<runner::TurnReport> report;

@@ -23,6 +23,7 @@ Status run_up(Context& ctx) {
   if (!p) return p.error();
   auto cfg = ctx.config();
   if (!cfg) return cfg.error();
+  if (auto host = ctx.host_id(); !host) return host.error();
   bool was_running = read_supervisor_info(*p).running;
   DROVER_TRY(start_supervisor(ctx));
   auto info = read_supervisor_info(*p);
@@ -70,6 +71,9 @@ Status run_down(Context& ctx, bool now) {
 }  // namespace
 
 void install_up(CLI::App* cmd, Context& ctx) {
+  cmd->add_option("--host", ctx.host_flag,
+                  "this machine's name among hosts sharing the store (default: $DROVER_HOST, "
+                  "else the hostname)");
   on_run(cmd, ctx, [&ctx] { return run_up(ctx); });
 }
 

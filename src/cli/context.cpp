@@ -2,7 +2,9 @@
 
 #include <cstdlib>
 
+#include "core/host_id.h"
 #include "os/files.h"
+#include "os/host.h"
 #include "store/target.h"
 
 namespace drover::cli {
@@ -93,6 +95,12 @@ Result<store::Store*> Context::store() {
 std::string Context::self_name() {
   const char* a = std::getenv("DROVER_AGENT");
   return a && *a ? a : "operator";
+}
+
+Result<std::string> Context::host_id() const {
+  const char* env = std::getenv("DROVER_HOST");
+  return resolve_host_id(host_flag, env ? std::optional<std::string>(env) : std::nullopt,
+                         os::host_name());
 }
 
 }  // namespace drover::cli

@@ -39,6 +39,11 @@ class Context {
   Result<store::Store*> store();
   // The mail identity of whoever runs this command: $DROVER_AGENT, else "operator".
   static std::string self_name();
+  // `--host` of supervise / up (docs/hosts.md), when given.
+  std::optional<std::string> host_flag;
+  // This machine's host id on the store: --host, else $DROVER_HOST, else the hostname
+  // (core/host_id.h). An invalid --host or DROVER_HOST is a usage error.
+  Result<std::string> host_id() const;
 
  private:
   std::optional<ProjectPaths> project_;

@@ -20,6 +20,7 @@
 #include "core/text.h"
 #include "os/terminal.h"
 #include "store/gates.h"
+#include "store/hosts.h"
 #include "store/mail.h"
 #include "store/sessions.h"
 #include "store/settings.h"
@@ -44,15 +45,64 @@ namespace {
 struct OverviewHead {
   int running = 0;  // sessions in_turn
   int operator_unread = 0;
-  std::map<std::string, CostTotals> costs;  // by agent; agents without a started turn: none
-  std::optional<std::string> estop;         // the E-stop's time, when it is on
-  std::vector<Gate> gates;                  // open approval gates, oldest first
+  std::map<std::string, CostTotals> costs;     // by agent; agents without a started turn: none
+  std::optional<std::string> estop;            // the E-stop's time, when it is on
+  std::vector<Gate> gates;                     // open approval gates, oldest first
+  std::vector<store::HostRow> hosts;           // hosts sharing the store (docs/hosts.md)
+  std::map<std::string, std::string> host_of;  // agent → the host holding its lease
 };
 
 OverviewHead read_head(store::Tx& tx) {
   return OverviewHead{tx.sessions().count_in(SessionState::in_turn),
-                      tx.mail().unread_count(kOperator), tx.turns().costs_by_agent(),
-                      tx.settings().get(kEstopKey), tx.gates().open()};
+                      tx.mail().unread_count(kOperator),
+                      tx.turns().costs_by_agent(),
+                      tx.settings().get(kEstopKey),
+                      tx.gates().open(),
+                      tx.hosts().list(),
+                      tx.hosts().hosts_by_agent()};
+}
+
+std::optional<std::string> host_in(const OverviewHead& h, const std::string& agent) {
+  auto it = h.host_of.find(agent);
+  if (it == h.host_of.end()) return std::nullopt;
+  return it->second;
+}
+
+// Each host's liveness, for JSON.
+void write_hosts(JsonWriter& w, const std::vector<store::HostRow>& hosts) {
+  w.key("hosts").begin_array();
+  for (const auto& h : hosts)
+    w.begin_object()
+        .member("name", h.name)
+        .member("live", h.live())
+        .member("pid", h.pid)
+        .member("started_at", h.started_at)
+        .member("renewed_ms_ago", h.age_ms)
+        .member("lease_ms", h.lease_ms)
+        .member("lost_at", h.lost_at)
+        .member("lost_by", h.lost_by)
+        .member("agents", h.agents)
+        .end_object();
+  w.end_array();
+}
+
+// "hosts: a (live, 3 agents), b (LOST since …, taken over by a)": only when more than one
+// host shares the store.
+std::string hosts_line(const std::vector<store::HostRow>& hosts) {
+  if (hosts.size() < 2) return "";
+  std::string out = "hosts:";
+  for (const auto& h : hosts) {
+    out += (out.size() > 6 ? ", " : " ") + escape_control(h.name) + " (";
+    if (h.lost_at)
+      out +=
+          "LOST since " + *h.lost_at + ", taken over by " + escape_control(h.lost_by.value_or("?"));
+    else if (h.live()) out += "live";
+    else
+      out += "SILENT for " + format_age(Millis(h.age_ms)) + ", taken over after " +
+             format_age(Millis(h.lease_ms));
+    out += ", " + std::to_string(h.agents) + " agent(s))";
+  }
+  return out + "\n";
 }
 
 // The cost members every agent object gains (issue 16 item 5), and the project's totals.
@@ -85,23 +135,27 @@ std::string status_notes(const Session& s, const TurnProbe& probe) {
 
 // `with_task` false leaves the free TASK column empty: measuring the table needs only the
 // widths of the others.
+// `host`: the HOST column's cell, when the table has one (several hosts share the store).
 TableRow status_row(const Session& s, const TurnProbe& probe, const CostTotals& c,
-                    const std::vector<Gate>& gates, TimePoint now, bool with_task = true) {
+                    const std::vector<Gate>& gates, TimePoint now, bool with_task,
+                    const std::optional<std::optional<std::string>>& host) {
   std::string task;
   if (with_task) {
     task = status_notes(s, probe);
     task += (task.empty() ? "" : "  ") + one_line_summary(s.task, 200);
   }
   const bool ran = c.turns > 0;
-  return {{escape_control(s.name)},
-          {escape_control(s.capability)},
-          {state_with_gate(s, gates), state_color(s.state)},
-          {s.current_turn ? std::to_string(*s.current_turn) : "-"},
-          {age_since(s.last_activity, now) + " ago"},
-          {cost_cell(c)},
-          {ran ? format_count(c.input_tokens) : "—"},
-          {ran ? format_count(c.output_tokens) : "—"},
-          {task}};
+  TableRow row = {{escape_control(s.name)},
+                  {escape_control(s.capability)},
+                  {state_with_gate(s, gates), state_color(s.state)},
+                  {s.current_turn ? std::to_string(*s.current_turn) : "-"},
+                  {age_since(s.last_activity, now) + " ago"},
+                  {cost_cell(c)},
+                  {ran ? format_count(c.input_tokens) : "—"},
+                  {ran ? format_count(c.output_tokens) : "—"},
+                  {task}};
+  if (host) row.insert(row.begin() + 3, TableCell{escape_control(host->value_or("-"))});
+  return row;
 }
 
 // The supervisor's conditions (supervisor/conditions.h), null when they do not hold.
@@ -178,6 +232,7 @@ Status overview_json(Context& ctx, const ProjectPaths& p, const Config& cfg, sto
     w.key("agents").begin_array();
     tx.sessions().for_each([&](const Session& s) {
       write_session(w, s);
+      w.member("host", host_in(h, s.name));
       write_costs(w, costs_in(h.costs, s.name));
       w.key("turn_process");
       write_probe(w, probes.probe(s.name));
@@ -193,6 +248,7 @@ Status overview_json(Context& ctx, const ProjectPaths& p, const Config& cfg, sto
   for (const auto& [name, c] : head->costs) add_costs(total, c);
   w.key("unread").begin_object().member("operator", head->operator_unread).end_object();
   w.member("estop", head->estop.has_value()).member("estop_since", head->estop);
+  write_hosts(w, head->hosts);
   w.key("gates").raw(gates_json(head->gates, now_timestamp()).dump());
   w.key("totals").begin_object();
   write_costs(w, total);
@@ -213,16 +269,22 @@ Status overview_text(Context& ctx, bool all, const ProjectPaths& p, const Config
   style.width = os::terminal_columns(STDOUT_FILENO);
   style.color = ctx.out.color;
   style.free_last = true;
-  TableLayout layout({{"NAME"},
-                      {"CAPABILITY"},
-                      {"STATE"},
-                      {"TURN", Align::right},
-                      {"ACTIVE", Align::right},
-                      {"COST", Align::right},
-                      {"IN", Align::right},
-                      {"OUT", Align::right},
-                      {"TASK"}},
-                     style);
+  // A HOST column when several hosts share the store (docs/hosts.md).
+  auto hosts = st.read<std::vector<store::HostRow>>(
+      [](store::Tx& tx) -> Result<std::vector<store::HostRow>> { return tx.hosts().list(); });
+  if (!hosts) return hosts.error();
+  const bool multi = hosts->size() > 1;
+  std::vector<TableColumn> columns = {{"NAME"},
+                                      {"CAPABILITY"},
+                                      {"STATE"},
+                                      {"TURN", Align::right},
+                                      {"ACTIVE", Align::right},
+                                      {"COST", Align::right},
+                                      {"IN", Align::right},
+                                      {"OUT", Align::right},
+                                      {"TASK"}};
+  if (multi) columns.insert(columns.begin() + 3, TableColumn{"HOST"});
+  TableLayout layout(std::move(columns), style);
   std::map<std::string, int> finished;
   int finished_total = 0;
   auto head = st.read<OverviewHead>([&](store::Tx& tx) -> Result<OverviewHead> {
@@ -257,9 +319,11 @@ Status overview_text(Context& ctx, bool all, const ProjectPaths& p, const Config
       return h;
     }
     const std::int64_t listed = pass(false, [&](const Session& s, const TurnProbe& probe) {
-      layout.measure(status_row(s, probe, costs_in(h.costs, s.name), h.gates, now, false));
+      layout.measure(status_row(s, probe, costs_in(h.costs, s.name), h.gates, now, false,
+                                multi ? std::optional(host_in(h, s.name)) : std::nullopt));
     });
-    text = supervisor_line(sup, cfg, h.running) + "\n" + condition_lines(sup.conditions);
+    text = supervisor_line(sup, cfg, h.running) + "\n" + condition_lines(sup.conditions) +
+           hosts_line(h.hosts);
     if (h.estop)
       text += "E-STOP: paused all agents since " + *h.estop +
               "; no turn starts ('drover unpause --all' releases)\n";
@@ -267,7 +331,8 @@ Status overview_text(Context& ctx, bool all, const ProjectPaths& p, const Config
       text += "agents: none (start one with 'drover sling <agent> \"<task>\"')\n";
     if (listed > 0) text += layout.header() + "\n";
     pass(true, [&](const Session& s, const TurnProbe& probe) {
-      text += layout.line(status_row(s, probe, costs_in(h.costs, s.name), h.gates, now));
+      text += layout.line(status_row(s, probe, costs_in(h.costs, s.name), h.gates, now, true,
+                                     multi ? std::optional(host_in(h, s.name)) : std::nullopt));
       text += '\n';
       ctx.out.stream(text);
     });

@@ -48,7 +48,9 @@ Status start_supervisor(Context& ctx) {
   auto exe = os::self_exe();
   if (!exe) return exe.error();
   auto log = p->logs() / "supervisor.log";
-  auto child = os::spawn_detached({exe->string(), "supervise", "--project", p->root.string()}, log);
+  std::vector<std::string> argv = {exe->string(), "supervise", "--project", p->root.string()};
+  if (ctx.host_flag) argv.insert(argv.end(), {"--host", *ctx.host_flag});
+  auto child = os::spawn_detached(argv, log);
   if (!child) return child.error();
   ReportPipe report{child->report};
   // Return once it accepts pokes, or as soon as it reports why it could not start (or

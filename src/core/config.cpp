@@ -159,7 +159,7 @@ Status parse_supervisor_table(const toml::table& root, Reader& r, Config& c) {
   const std::string n = "supervisor";
   DROVER_TRY(r.known_keys(*t, n,
                           {"max_concurrent_turns", "autostart", "poll_interval", "resume_max_age",
-                           "shutdown_grace", "max_failed_turns", "retry_backoff"}));
+                           "shutdown_grace", "max_failed_turns", "retry_backoff", "lease"}));
   DROVER_TRY(r.integer(*t, n, "max_concurrent_turns", 1, 1024, c.supervisor.max_concurrent_turns));
   DROVER_TRY(r.boolean(*t, n, "autostart", c.supervisor.autostart));
   DROVER_TRY(r.duration(*t, n, "poll_interval", c.supervisor.poll_interval, false));
@@ -167,6 +167,7 @@ Status parse_supervisor_table(const toml::table& root, Reader& r, Config& c) {
   DROVER_TRY(r.duration(*t, n, "shutdown_grace", c.supervisor.shutdown_grace, true));
   DROVER_TRY(r.integer(*t, n, "max_failed_turns", 1, 1000, c.supervisor.max_failed_turns));
   DROVER_TRY(r.duration(*t, n, "retry_backoff", c.supervisor.retry_backoff, true));
+  DROVER_TRY(r.duration(*t, n, "lease", c.supervisor.lease, false));
   return ok_status();
 }
 

@@ -35,6 +35,9 @@ struct Config {
     Millis shutdown_grace{10'000};
     int max_failed_turns = 3;
     Millis retry_backoff{5000};
+    // Several hosts on one store (docs/hosts.md): how long an agent stays with a host that
+    // stopped renewing its lease before another host takes it over.
+    Millis lease{30'000};
   } supervisor;
   struct {
     Millis first_output_timeout{600'000};

@@ -50,6 +50,9 @@ struct TurnRecord {
   std::optional<std::string> session_id;  // the session id it reported
   std::optional<std::string> detail;      // result text or failure description
   std::int64_t mail_mark = 0;             // highest message id when the turn began
+  // The host that ran it and the lease token it held (store/hosts.h); none before leases.
+  std::optional<std::string> host;
+  std::optional<std::int64_t> token;
 };
 
 }  // namespace drover

@@ -79,3 +79,13 @@ std::optional<std::filesystem::path> find_executable(const std::string& command,
 bool running_as_root() { return ::geteuid() == 0; }
 
 }  // namespace drover::os
+
+namespace drover::os {
+
+std::string host_name() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof buf - 1) != 0) return "";
+  return buf;
+}
+
+}  // namespace drover::os

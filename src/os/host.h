@@ -23,4 +23,7 @@ std::optional<std::filesystem::path> find_executable(const std::string& command,
 // geteuid() == 0.
 bool running_as_root();
 
+// gethostname(2); "" when it fails.
+std::string host_name();
+
 }  // namespace drover::os

@@ -50,6 +50,10 @@ struct RunnerContext {
   Config config;
   store::Store* store = nullptr;
   std::shared_ptr<spdlog::logger> log;
+  // This host's name on the store (core/host_id.h, docs/hosts.md): a turn takes the
+  // agent's lease for it, and its settle is fenced by that lease. Empty: no leases (tests
+  // of one runner alone).
+  std::string host;
   // Seams: monotonic time for the watchdog and stop policy, and how children are started
   // and signalled. Tests put fakes here.
   const MonotonicClock* clock = &SteadyClock::instance();
@@ -115,6 +119,11 @@ struct StartResult {
   pid_t pid = 0;  // started: the child (the leader of the turn's process group)
   std::string message;
 };
+
+// SPEC §5.1.6 / §7: a turn that could not be started (StartResult::spawn_failed) marks the
+// agent failed and tells its parent; logged. `turn` 0: no turn row.
+void fail_start(RunnerContext& ctx, const std::string& agent, const std::string& why,
+                std::int64_t turn);
 
 // Prepares and spawns synchronously; streaming, watchdog and settle then run on `io`,
 // ending with `done(report)` after turn.pid is removed and the lock released.

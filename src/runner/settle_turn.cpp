@@ -6,6 +6,8 @@
 
 #include "core/text.h"
 #include "runner/prepared_turn.h"
+#include "runner/terminal_mail.h"
+#include "runner/turn_ends.h"
 
 namespace drover::runner {
 
@@ -70,6 +72,15 @@ TurnReport settle_turn(RunnerContext& ctx, const PreparedTurn& t, const Streamed
                 report.state ? std::string(to_string(*report.state)) : std::string("(unchanged)"),
                 d.reason.empty() ? "" : " (" + escape_control(d.reason) + ")");
   return report;
+}
+
+void fail_start(RunnerContext& ctx, const std::string& agent, const std::string& why,
+                std::int64_t turn) {
+  ctx.log->error("{}: failed: {}", agent, escape_control(why));
+  auto st = fail_agent_start(
+      *ctx.store, agent, why, turn ? std::optional<std::int64_t>(turn) : std::nullopt,
+      [&ctx](const std::string& cap) { return terminal_mail_of(ctx.paths, cap); });
+  if (!st) ctx.log->error("{}: {}", agent, st.error().message);
 }
 
 void end_turn_processes(RunnerContext& ctx, PreparedTurn& t) {

@@ -16,6 +16,7 @@
 #include "runner/prepared_turn.h"
 #include "store/events.h"
 #include "store/gates.h"
+#include "store/hosts.h"
 #include "store/mail.h"
 #include "store/sessions.h"
 #include "store/settings.h"
@@ -145,9 +146,18 @@ Result<Claimed> claim(RunnerContext& ctx, const std::string& agent, const Budget
                                             " of a runner that died; it is recovered first");
     // Read in the transaction that claims: a pause committed before it wins.
     if (auto why = paused_in(tx, *s)) return paused_error(*why);
+    // Several hosts (docs/hosts.md): the agent is this host's, or nobody's yet.
+    std::optional<std::int64_t> token;
+    if (!ctx.host.empty()) {
+      store::Lease holder;
+      token = tx.hosts().acquire(agent, ctx.host, &holder);
+      if (!token)
+        return make_error(Errc::conflict, "agent '" + agent + "' runs on host " + holder.host);
+    }
     // The budget, in the same transaction: one indexed aggregate per limit kind.
     if (auto over = pause_if_over_budget(tx, *s, budget)) return Claimed{*s, 0, {}, over};
-    auto id = tx.turns().create(agent, now_timestamp(), s->runtime_session_id, tx.mail().max_id());
+    auto id = tx.turns().create(agent, now_timestamp(), s->runtime_session_id, tx.mail().max_id(),
+                                ctx.host.empty() ? std::nullopt : std::optional(ctx.host), token);
     if (tx.mail().claim_pending(agent, id) == 0)
       return make_error(Errc::conflict, "no pending mail");  // rolls back
     auto mail = tx.mail().claimed_by(id);

@@ -9,6 +9,7 @@
 #include "runner/turn_ends.h"
 #include "runner/turn_lease.h"
 #include "runner/worktree.h"
+#include "store/hosts.h"
 #include "store/sessions.h"
 #include "store/store.h"
 
@@ -97,6 +98,44 @@ Result<StopReport> settle_without_runner(const ProjectPaths& paths, store::Store
   return rep;
 }
 
+// Another host runs the agent's turn (docs/hosts.md): the stop is in the session, and that
+// host ends the turn at its next tick and settles it as stopped — or, when that host is
+// lost, the host that takes its agents over recovers it. Waits until the agent is no
+// longer in a turn there. True: it ended up terminal (rep says how); false: it is idle
+// now and the caller settles it here.
+Result<bool> wait_for_other_host(const Config& config, store::Store& st, const std::string& agent,
+                                 std::string_view host, StopReport& rep) {
+  auto limit = config.supervisor.lease + 2 * config.supervisor.poll_interval +
+               config.turn.kill_grace + kRunnerSettleWait;
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  for (;;) {
+    struct Seen {
+      Session s;
+      std::optional<store::Lease> lease;
+    };
+    auto seen = st.read<Seen>([&](store::Tx& tx) -> Result<Seen> {
+      auto s = tx.sessions().get(agent);
+      if (!s) return make_error(Errc::not_found, "no agent named '" + agent + "'");
+      return Seen{*s, tx.hosts().lease_of(agent)};
+    });
+    if (!seen) return seen.error();
+    if (is_terminal(seen->s.state)) {
+      rep.settled_by_runner = true;
+      rep.state = std::string(to_string(seen->s.state));
+      return true;
+    }
+    bool elsewhere = seen->lease && seen->lease->host != host;
+    if (seen->s.state != SessionState::in_turn || !elsewhere) return false;
+    if (std::chrono::steady_clock::now() >= deadline)
+      return make_error(Errc::failed, "host " + seen->lease->host + " has not ended the turn of '" +
+                                          agent +
+                                          "' in time; the stop stays requested and is "
+                                          "carried out by that host, or by the host that takes "
+                                          "its agents over");
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the other host's settle
+  }
+}
+
 }  // namespace
 
 Result<InterruptReport> interrupt_turn(const ProjectPaths& paths, const std::string& agent,
@@ -117,9 +156,8 @@ Result<InterruptReport> interrupt_turn(const ProjectPaths& paths, const std::str
 }
 
 Result<StopReport> stop_agent(const ProjectPaths& paths, const Config& config, store::Store& st,
-                              const std::string& agent, std::chrono::milliseconds grace,
-                              bool quiet) {
-  (void)config;
+                              const std::string& agent, std::chrono::milliseconds grace, bool quiet,
+                              std::string_view host) {
   StopReport rep;
   rep.agent = agent;
   auto before = current(st, agent);
@@ -134,6 +172,11 @@ Result<StopReport> stop_agent(const ProjectPaths& paths, const Config& config, s
   if (!marked) return marked.error();
   if (!*marked)
     return make_error(Errc::conflict, "agent '" + agent + "' finished while stopping it");
+  if (!host.empty()) {
+    auto remote = wait_for_other_host(config, st, agent, host, rep);
+    if (!remote) return remote.error();
+    if (*remote) return rep;
+  }
 
   StopPolicy policy = default_stop_policy(grace);
   // An agent that never ran a turn (e.g. slung with --no-start) has no directory yet, and

@@ -4,6 +4,7 @@
 // we kill its group; with no runner, this function settles the agent itself.
 #include <chrono>
 #include <string>
+#include <string_view>
 
 #include "core/config.h"
 #include "core/paths.h"
@@ -25,10 +26,13 @@ struct StopReport {
 
 // Errors: not_found (no agent), conflict (already terminal: the message names the state),
 // failed (the group survived SIGKILL, or the runner did not settle in time). `quiet`
-// (stop --tree, below the top): no worker_died is sent for this death.
+// (stop --tree, below the top): no worker_died is sent for this death. `host`: this
+// machine's host id (docs/hosts.md); when another host runs the agent's turn, that host
+// ends it within a tick and this waits for its settle (failed when it does not come within
+// the lease, two ticks and the grace). Empty: one host.
 Result<StopReport> stop_agent(const ProjectPaths& paths, const Config& config, store::Store& store,
                               const std::string& agent, std::chrono::milliseconds grace,
-                              bool quiet = false);
+                              bool quiet = false, std::string_view host = {});
 
 // `pause --now` (docs/steering.md "Pause"): ends the agent's running turn without stopping
 // the agent. The caller has recorded the request on the session (Sessions::

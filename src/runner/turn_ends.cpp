@@ -8,6 +8,7 @@
 #include "core/worker_died.h"
 #include "store/events.h"
 #include "store/gates.h"
+#include "store/hosts.h"
 #include "store/mail.h"
 #include "store/sessions.h"
 #include "store/store.h"
@@ -16,6 +17,18 @@
 namespace drover::runner {
 
 namespace {
+
+// The fence (docs/hosts.md): a turn started under a lease that another host (or a later
+// takeover) holds now writes nothing — no turn end, no mail, no worker_died.
+std::optional<Error> lease_lost(store::Tx& tx, const TurnRecord& t) {
+  auto held = tx.hosts().fenced(t.agent, t.host, t.token);
+  if (!held) return std::nullopt;
+  return make_error(Errc::conflict,
+                    std::string(kLeaseLost) + "turn " + std::to_string(t.id) + " of '" + t.agent +
+                        "' ran on host " + *t.host + " under lease " + std::to_string(*t.token) +
+                        ", and host " + held->host + " holds the agent now (lease " +
+                        std::to_string(held->token) + "); this host settles nothing of it");
+}
 
 // The one place a worker_died mail is composed and sent: to the parent, or to `operator`
 // when the agent has none (SPEC §5.5).
@@ -117,6 +130,8 @@ Result<RunSettled> settle_run(store::Store& store, const SettlePolicy& policy, c
     auto s = tx.sessions().get(e.agent);
     if (!s) return make_error(Errc::not_found, "agent '" + e.agent + "' vanished during its turn");
     auto turn = tx.turns().get(e.turn_id);
+    if (turn)
+      if (auto lost = lease_lost(tx, *turn)) return *lost;
     std::int64_t mark = turn ? turn->mail_mark : 0;
     // Before mail_arrived is counted: released live mail is work for the next turn.
     if (!e.unanswered_live_mail.empty()) tx.mail().release(e.unanswered_live_mail);
@@ -186,6 +201,8 @@ Result<RunSettled> settle_run(store::Store& store, const SettlePolicy& policy, c
 Status abandon_turn(store::Store& store, std::int64_t turn_id, TurnOutcome outcome,
                     const std::string& detail) {
   auto r = store.write<Unit>([&](store::Tx& tx) -> Result<Unit> {
+    if (auto turn = tx.turns().get(turn_id))
+      if (auto lost = lease_lost(tx, *turn)) return *lost;
     end_turn_releasing_mail(tx, turn_id, outcome, detail, now_timestamp());
     return Unit{};
   });
@@ -276,10 +293,15 @@ Recovered count_interruption(store::Tx& tx, const Session& s, const RecoveryCaus
 
 Result<Recovered> settle_recovered(store::Store& store, const std::string& agent,
                                    const RecoveryCause& why, bool idle_too, Millis resume_max_age,
-                                   const TerminalMailOf& terminal_mail,
-                                   const SettlePolicy& policy) {
+                                   const TerminalMailOf& terminal_mail, const SettlePolicy& policy,
+                                   std::string_view host) {
   return store.write<Recovered>([&](store::Tx& tx) -> Result<Recovered> {
     Recovered out;
+    if (!host.empty())
+      if (auto held = tx.hosts().lease_of(agent); held && held->host != host)
+        return make_error(Errc::conflict, "agent '" + agent + "' is host " + held->host +
+                                              "'s (lease " + std::to_string(held->token) +
+                                              "): not recovered by " + std::string(host));
     out.turns_interrupted = end_unfinished_turns(tx, agent, TurnOutcome::interrupted, why.detail);
     auto s = tx.sessions().get(agent);
     if (!s || is_terminal(s->state)) return out;

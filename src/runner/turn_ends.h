@@ -11,6 +11,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/duration.h"
@@ -92,9 +93,16 @@ struct Recovered {
 // `resume_max_age`; so does an idle one with pending mail when `idle_too`. An interruption
 // that repeats counts as a failed turn under `policy` (core/interruptions.h): the agent
 // resumes after the backoff, or becomes a zombie (its parent told) at max_failed_turns.
+// `host` (when not empty): the recovering host, which must hold the agent's lease or find
+// none (docs/hosts.md); another host's agent is an Errc::conflict.
 Result<Recovered> settle_recovered(store::Store& store, const std::string& agent,
                                    const RecoveryCause& why, bool idle_too, Millis resume_max_age,
                                    const TerminalMailOf& terminal_mail,
-                                   const SettlePolicy& policy = SettlePolicy{});
+                                   const SettlePolicy& policy = SettlePolicy{},
+                                   std::string_view host = {});
+
+// How the fence's refusal begins (settle_run, abandon_turn): the turn's host lost the
+// agent's lease, so nothing of the turn was written here.
+inline constexpr std::string_view kLeaseLost = "lease lost: ";
 
 }  // namespace drover::runner

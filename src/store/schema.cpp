@@ -192,8 +192,35 @@ CREATE INDEX messages_pending ON messages(to_agent, id, type)
 CREATE INDEX sessions_in_turn ON sessions(name) WHERE state = 'in_turn';
 )SQL";
 
-constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4},   {5, kV5},  {6, kV6},
-                                     {7, kV7}, {8, kV8}, {9, kV9}, {10, kV10}, {11, kV11}};
+// Version 12: several hosts on one store (issue 19, docs/hosts.md). A host is one
+// supervisor's machine: it renews seen_ms (the database's clock, ms since the epoch) while
+// it lives, and is lost once seen_ms + lease_ms has passed and another host took its agents
+// (lost_at, lost_by). A lease gives an agent to one host; its token grows on every takeover,
+// and each turn records the host and token it ran under, so a settle can tell whether its
+// host still holds the agent (the fence).
+constexpr std::string_view kV12 = R"SQL(
+CREATE TABLE hosts (
+  name       TEXT PRIMARY KEY,
+  pid        INTEGER NOT NULL,
+  started_at TEXT NOT NULL,
+  seen_ms    INTEGER NOT NULL,
+  lease_ms   INTEGER NOT NULL,
+  lost_at    TEXT,
+  lost_by    TEXT
+);
+CREATE TABLE leases (
+  agent TEXT PRIMARY KEY,
+  host  TEXT NOT NULL,
+  token INTEGER NOT NULL
+);
+CREATE INDEX leases_host ON leases(host);
+ALTER TABLE turns ADD COLUMN host TEXT;
+ALTER TABLE turns ADD COLUMN token INTEGER;
+)SQL";
+
+constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2},   {3, kV3},   {4, kV4},
+                                     {5, kV5}, {6, kV6},   {7, kV7},   {8, kV8},
+                                     {9, kV9}, {10, kV10}, {11, kV11}, {12, kV12}};
 
 }  // namespace
 

@@ -72,15 +72,18 @@ class Sessions {
   void set_activity(std::string_view name, const std::string& ts);
   void set_runtime_session_id(std::string_view name, const std::optional<std::string>& id);
   // booting/between_turns agents with pending mail, not paused, no stop request (SPEC §7).
-  std::vector<Candidate> runnable();
+  // `host` (when not empty): agents another host holds (store/hosts.h) are left out.
+  std::vector<Candidate> runnable(std::string_view host = {});
   // Its SQL: driven by the pending mail (the partial index messages_pending), so an idle
   // agent costs nothing however many there are (issue 18); exposed for the plan test.
-  static const char* runnable_sql();
+  // `leased`: with the host filter (one parameter).
+  static std::string runnable_sql(bool leased = false);
   // Agents that need a runner: state in_turn, or a turn that never ended. When nobody
-  // holds such an agent's turn lock, its runner died (SPEC §7 recovery applies).
-  std::vector<std::string> needing_runner();
+  // holds such an agent's turn lock, its runner died (SPEC §7 recovery applies). `host`
+  // (when not empty): agents another host holds are left out (that host's to recover).
+  std::vector<std::string> needing_runner(std::string_view host = {});
   // Its SQL: reads the partial indexes sessions_in_turn and turns_open only.
-  static const char* needing_runner_sql();
+  static const char* needing_runner_sql(bool leased = false);
   // Records a merge of the agent's branch (drover merge); false if there is no such agent.
   bool record_merge(std::string_view name, const MergeRecord& m);
   // Pauses a live, unpaused agent (core/pause.h); the number of rows changed (0 or 1).

@@ -5,6 +5,7 @@
 #include "store/db.h"
 #include "store/events.h"
 #include "store/gates.h"
+#include "store/hosts.h"
 #include "store/mail.h"
 #include "store/schema.h"
 #include "store/sessions.h"
@@ -18,13 +19,14 @@ namespace fs = std::filesystem;
 
 struct Tx::Repos {
   explicit Repos(Connection& db)
-      : sessions(db), mail(db), turns(db), events(db), settings(db), gates(db) {}
+      : sessions(db), mail(db), turns(db), events(db), settings(db), gates(db), hosts(db) {}
   Sessions sessions;
   Mail mail;
   Turns turns;
   Events events;
   Settings settings;
   Gates gates;
+  Hosts hosts;
 };
 
 Tx::Tx(Connection& db) : repos_(std::make_unique<Repos>(db)) {}
@@ -35,6 +37,7 @@ Turns& Tx::turns() { return repos_->turns; }
 Events& Tx::events() { return repos_->events; }
 Settings& Tx::settings() { return repos_->settings; }
 Gates& Tx::gates() { return repos_->gates; }
+Hosts& Tx::hosts() { return repos_->hosts; }
 
 Status migrate(Connection& db) {
   int version = db.schema_version();

@@ -25,6 +25,7 @@ class Turns;
 class Events;
 class Settings;
 class Gates;
+class Hosts;
 
 // Handed to transaction bodies; valid only inside them.
 class Tx {
@@ -37,6 +38,7 @@ class Tx {
   Events& events();
   Settings& settings();
   Gates& gates();
+  Hosts& hosts();
 
  private:
   struct Repos;

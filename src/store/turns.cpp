@@ -12,7 +12,7 @@ namespace {
 
 constexpr const char* kTurnColumns =
     "id, agent, started_at, ended_at, outcome, exit_code, signal, duration_ms, cost_usd, "
-    "input_tokens, output_tokens, pid, resume_id, session_id, detail, mail_mark";
+    "input_tokens, output_tokens, pid, resume_id, session_id, detail, mail_mark, host, token";
 
 template <class Query>
 TurnRecord read_turn(Query& q) {
@@ -34,6 +34,8 @@ TurnRecord read_turn(Query& q) {
   t.session_id = opt_text(q.getColumn(13));
   t.detail = opt_text(q.getColumn(14));
   t.mail_mark = q.getColumn(15).getInt64();
+  t.host = opt_text(q.getColumn(16));
+  t.token = opt_int(q.getColumn(17));
   return t;
 }
 
@@ -55,12 +57,18 @@ CostTotals read_costs(Query& q, int first) {
 }  // namespace
 
 std::int64_t Turns::create(std::string_view agent, const std::string& started_at,
-                           const std::optional<std::string>& resume_id, std::int64_t mail_mark) {
-  Stmt q(db_, "INSERT INTO turns (agent, started_at, resume_id, mail_mark) VALUES (?,?,?,?)");
+                           const std::optional<std::string>& resume_id, std::int64_t mail_mark,
+                           const std::optional<std::string>& host,
+                           std::optional<std::int64_t> token) {
+  Stmt q(db_,
+         "INSERT INTO turns (agent, started_at, resume_id, mail_mark, host, token) "
+         "VALUES (?,?,?,?,?,?)");
   q.bind(1, std::string(agent));
   q.bind(2, started_at);
   bind_opt(q, 3, resume_id);
   q.bind(4, static_cast<int64_t>(mail_mark));
+  bind_opt(q, 5, host);
+  bind_opt(q, 6, token);
   q.exec();
   return db_.last_insert_id();
 }

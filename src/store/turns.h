@@ -22,8 +22,11 @@ class Turns {
  public:
   explicit Turns(Connection& db) : db_(db) {}
 
+  // `host` and `token`: the host that runs it and the agent's lease token (store/hosts.h).
   std::int64_t create(std::string_view agent, const std::string& started_at,
-                      const std::optional<std::string>& resume_id, std::int64_t mail_mark);
+                      const std::optional<std::string>& resume_id, std::int64_t mail_mark,
+                      const std::optional<std::string>& host = std::nullopt,
+                      std::optional<std::int64_t> token = std::nullopt);
   void set_pid(std::int64_t id, std::int64_t pid);
   // Writes the end columns (ended_at, outcome, exit/signal, duration, cost, tokens,
   // session_id, detail) from `end`.

@@ -13,6 +13,7 @@
 #include "runner/turn_ends.h"
 #include "runner/turn_lease.h"
 #include "store/events.h"
+#include "store/hosts.h"
 #include "store/sessions.h"
 #include "store/store.h"
 
@@ -30,6 +31,12 @@ constexpr RecoveryCause kRunnerDied{
     "runner died", "the runner died (found by the running supervisor)",
     "resumed after its runner died",
     "Your previous turn was interrupted: the process running it died. Continue your task."};
+
+constexpr RecoveryCause kHostLost{
+    "host lost", "its host stopped renewing its lease (host lost); another host took it over",
+    "resumed on another host after its host was lost",
+    "Your previous turn was interrupted: the machine running it stopped answering, and this "
+    "turn runs on another host. Check what your worktree holds, then continue your task."};
 
 void add_event(runner::RunnerContext& ctx, const std::string& agent, const std::string& kind,
                const nlohmann::json& data) {
@@ -95,7 +102,7 @@ void settle_agent(runner::RunnerContext& ctx, const std::string& name, const Rec
   auto r = runner::settle_recovered(
       *ctx.store, name, why, idle_too, max_age,
       [&ctx](const std::string& cap) { return runner::terminal_mail_of(ctx.paths, cap); },
-      {ctx.config.supervisor.max_failed_turns, ctx.config.supervisor.retry_backoff});
+      {ctx.config.supervisor.max_failed_turns, ctx.config.supervisor.retry_backoff}, ctx.host);
   if (!r) {
     ctx.log->error("recovery of {}: {}", name, r.error().message);
     ++rep.failed;
@@ -139,6 +146,15 @@ bool recover_agent(runner::RunnerContext& ctx, const std::string& name, const Re
   return true;
 }
 
+// An agent another host holds: its local turn.pid or cgroup (left by this host before it
+// lost the lease) is reconciled under the turn lock, and nothing is settled.
+void kill_leftovers(runner::RunnerContext& ctx, const std::string& name, RecoveryReport& rep) {
+  auto lease = runner::TurnLease::take(ctx.paths, name);
+  if (!lease) return;
+  reconcile_turn_pid(ctx, name, rep);
+  reconcile_turn_cgroup(ctx, name, rep);
+}
+
 }  // namespace
 
 std::string summary(const RecoveryReport& rep) {
@@ -161,8 +177,13 @@ bool any(const RecoveryReport& rep) {
 
 RecoveryReport recover(runner::RunnerContext& ctx) {
   RecoveryReport rep;
-  auto sessions = ctx.store->read<std::vector<Session>>(
-      [&](store::Tx& tx) -> Result<std::vector<Session>> { return tx.sessions().list(); });
+  std::set<std::string> elsewhere;  // agents another host holds (docs/hosts.md)
+  auto sessions =
+      ctx.store->read<std::vector<Session>>([&](store::Tx& tx) -> Result<std::vector<Session>> {
+        if (!ctx.host.empty())
+          for (auto& a : tx.hosts().held_elsewhere(ctx.host)) elsewhere.insert(std::move(a));
+        return tx.sessions().list();
+      });
   if (!sessions) {
     ctx.log->error("recovery: {}", sessions.error().message);
     return rep;
@@ -170,16 +191,29 @@ RecoveryReport recover(runner::RunnerContext& ctx) {
   std::set<std::string> seen;
   for (const auto& s : *sessions) {
     seen.insert(s.name);
+    if (elsewhere.count(s.name)) {
+      // Another host took it while this one was away: what this host left of its turn is
+      // killed here, and the turn is the other host's to settle.
+      kill_leftovers(ctx, s.name, rep);
+      continue;
+    }
     (void)recover_agent(ctx, s.name, kRestart, true, rep);
   }
   // Turns of agents without a session row (removed by hand) still hold mail.
   auto open = ctx.store->read<std::vector<std::string>>(
       [&](store::Tx& tx) -> Result<std::vector<std::string>> {
-        return tx.sessions().needing_runner();
+        return tx.sessions().needing_runner(ctx.host);
       });
   if (open)
     for (const auto& name : *open)
       if (!seen.count(name)) (void)recover_agent(ctx, name, kRestart, true, rep);
+  return rep;
+}
+
+RecoveryReport recover_taken_over(runner::RunnerContext& ctx,
+                                  const std::vector<std::string>& agents) {
+  RecoveryReport rep;
+  for (const auto& name : agents) (void)recover_agent(ctx, name, kHostLost, false, rep);
   return rep;
 }
 
@@ -188,7 +222,7 @@ RecoveryReport recover_if_runner_died(runner::RunnerContext& ctx, const std::str
   if (runner::lease_held(ctx.paths, agent)) return rep;
   auto names = ctx.store->read<std::vector<std::string>>(
       [&](store::Tx& tx) -> Result<std::vector<std::string>> {
-        return tx.sessions().needing_runner();
+        return tx.sessions().needing_runner(ctx.host);
       });
   if (!names || std::find(names->begin(), names->end(), agent) == names->end()) return rep;
   ctx.log->warn("{}: its turn never ended and no runner holds it; recovering it", agent);
@@ -213,7 +247,7 @@ RecoveryReport adopt_dead_runners(runner::RunnerContext& ctx, const std::set<std
   RecoveryReport rep;
   auto names = ctx.store->read<std::vector<std::string>>(
       [&](store::Tx& tx) -> Result<std::vector<std::string>> {
-        return tx.sessions().needing_runner();
+        return tx.sessions().needing_runner(ctx.host);
       });
   if (!names) {
     ctx.log->error("looking for dead runners: {}", names.error().message);

@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "core/clock.h"
 #include "runner/runner.h"
@@ -56,6 +57,12 @@ class RecoveryRetries {
   };
   std::map<std::string, Waiting> waiting_;
 };
+
+// Agents this host just took over from a lost host (supervisor/host_watch.h): each is
+// recovered as after a dead runner — its open turn interrupted, resumed with a note saying
+// its host was lost, or stale when too old.
+RecoveryReport recover_taken_over(runner::RunnerContext& ctx,
+                                  const std::vector<std::string>& agents);
 
 // `retries`, when given, spaces out the attempts on agents whose recovery keeps failing.
 RecoveryReport adopt_dead_runners(runner::RunnerContext& ctx, const std::set<std::string>& own,

@@ -31,6 +31,7 @@
 #include "store/store.h"
 #include "supervisor/conditions.h"
 #include "supervisor/config_watch.h"
+#include "supervisor/host_watch.h"
 #include "supervisor/recovery.h"
 #include "supervisor/shutdown_request.h"
 #include "supervisor/supervisor.h"
@@ -62,7 +63,8 @@ class Supervisor {
         backoff_(ctx.config.supervisor.max_concurrent_turns),
         config_watch_(ctx.paths.config()),
         batch_(io_, *ctx.store, ctx.log, kEventBatchEvery),
-        lane_(io_) {
+        lane_(io_),
+        hosts_(ctx) {
     ctx_.batch = &batch_;
     ctx_.lane = &lane_;
   }
@@ -75,6 +77,8 @@ class Supervisor {
     db_identity_ = os::file_identity(ctx_.paths.db());
     conditions_.supervisor = ::getpid();
     reload_config(false, nullptr);  // the text the config came from, and the state file
+    if (auto in = hosts_.enter(); !in)
+      ctx_.log->error("host {}: {}", ctx_.host, in.error().message);
     auto rep = recover(ctx_);
     ctx_.log->info("recovery: {}", summary(rep));
     (void)os::remove_file(sock_path_);
@@ -136,6 +140,9 @@ class Supervisor {
         for (const auto& [agent, run] : running_) own.insert(agent);
         auto rep = adopt_dead_runners(ctx_, own, &recovery_retries_);
         if (any(rep)) ctx_.log->info("after a dead runner: {}", summary(rep));
+        hosts_.tick(ctx_.clock->now(), own, [this](const std::string& a) {
+          if (auto it = running_.find(a); it != running_.end()) it->second.handle->interrupt();
+        });
       }
       deliver_live();
       request_schedule();
@@ -199,7 +206,7 @@ class Supervisor {
     auto candidates = ctx_.store->read<std::vector<Candidate>>(
         [&](store::Tx& tx) -> Result<std::vector<Candidate>> {
           if (tx.settings().get(kEstopKey)) return std::vector<Candidate>{};
-          return tx.sessions().runnable();
+          return tx.sessions().runnable(ctx_.host);
         });
     if (!candidates) {
       ctx_.log->error("scheduling: {}", candidates.error().message);
@@ -259,7 +266,7 @@ class Supervisor {
         break;
       case Kind::no_work: break;
       case Kind::paused: break;  // paused after the candidates were read
-      case Kind::spawn_failed: mark_failed(agent, r.message, r.turn_id); break;
+      case Kind::spawn_failed: runner::fail_start(ctx_, agent, r.message, r.turn_id); break;
       case Kind::failed:
         ctx_.log->error("cannot start a turn for {}: {}", agent, escape_control(r.message));
         break;
@@ -330,15 +337,6 @@ class Supervisor {
     state_unwritten_ = !write_conditions(ctx_.paths, conditions_).ok();
   }
 
-  // SPEC §5.1.6 / §7: a turn that cannot be started marks the agent failed.
-  void mark_failed(const std::string& agent, const std::string& why, std::int64_t turn) {
-    ctx_.log->error("{}: failed: {}", agent, escape_control(why));
-    auto st = runner::fail_agent_start(
-        *ctx_.store, agent, why, turn ? std::optional<std::int64_t>(turn) : std::nullopt,
-        [this](const std::string& cap) { return runner::terminal_mail_of(ctx_.paths, cap); });
-    if (!st) ctx_.log->error("{}: {}", agent, st.error().message);
-  }
-
   void begin_shutdown(const std::string& why, bool now) {
     if (shutting_down_) {
       if (now) interrupt_all();
@@ -378,6 +376,7 @@ class Supervisor {
   ConfigWatch config_watch_;
   runner::EventBatch batch_;  // every running turn's events, one transaction per kEventBatchEvery
   runner::HeavyLane lane_;    // scheduling rounds and settles, one per round of the loop
+  HostWatch hosts_;           // this host's lease, takeovers (docs/hosts.md)
   Conditions conditions_;
   bool state_unwritten_ = false;  // the last write of supervisor.state failed
   std::array<char, 64> buf_{};

@@ -25,6 +25,8 @@ std::optional<os::ProcessIdentity> read_supervisor_pid(const ProjectPaths& paths
 // supervisor holds the lock (the message names its pid). `log_to_stderr`: the log's lines
 // also go to stderr (a supervisor run in the foreground by a person, whatever stderr is);
 // otherwise only when stderr is a terminal.
-Status run(const ProjectPaths& paths, const Config& config, bool log_to_stderr = false);
+// `host`: this machine's host id on the store (docs/hosts.md).
+Status run(const ProjectPaths& paths, const Config& config, const std::string& host,
+           bool log_to_stderr = false);
 
 }  // namespace drover::supervisor

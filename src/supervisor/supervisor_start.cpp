@@ -27,7 +27,8 @@ std::optional<os::ProcessIdentity> read_supervisor_pid(const ProjectPaths& paths
   return *id;
 }
 
-Status run(const ProjectPaths& paths, const Config& config, bool log_to_stderr) {
+Status run(const ProjectPaths& paths, const Config& config, const std::string& host,
+           bool log_to_stderr) {
   auto lock = os::FileLock::try_acquire(paths.supervisor_lock());
   if (!lock) {
     std::string who;
@@ -54,11 +55,13 @@ Status run(const ProjectPaths& paths, const Config& config, bool log_to_stderr) 
   ctx.paths = paths;
   ctx.config = config;
   ctx.store = store->get();
+  ctx.host = host;
   ctx.log = make_supervisor_logger(paths, log_to_stderr);
   ctx.log->info(
-      "supervisor {} started for {}: max_concurrent_turns {}, open files {}{}, poll {}, stall {}, "
+      "supervisor {} started for {} on host {}: max_concurrent_turns {}, open files {}{}, poll {}, "
+      "stall {}, "
       "stop policy: {}",
-      ::getpid(), paths.root.string(), config.supervisor.max_concurrent_turns, fd_limit.now,
+      ::getpid(), paths.root.string(), host, config.supervisor.max_concurrent_turns, fd_limit.now,
       fd_limit.before != fd_limit.now ? " (raised from " + std::to_string(fd_limit.before) + ")"
                                       : std::string(),
       format_duration(config.supervisor.poll_interval), format_duration(config.turn.stall_timeout),

@@ -69,7 +69,7 @@ TEST_CASE("schema: migrations are numbered 1, 2, ... and the last is current") {
     CHECK_FALSE(all[i].sql.empty());
   }
   CHECK(current_schema_version() == all.back().to_version);
-  CHECK(current_schema_version() == 11);
+  CHECK(current_schema_version() == 12);
 }
 
 TEST_CASE("store: a fresh file is created at the current schema version") {

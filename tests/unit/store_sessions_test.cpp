@@ -364,16 +364,21 @@ TEST_CASE_FIXTURE(StoreFixture,
 TEST_CASE_FIXTURE(StoreFixture,
                   "sessions: the poll tick's queries read only what needs them (issue 18)" *
                       drover::test::sqlite_only()) {
-  auto plan_of = [&](const char* sql) { return test::query_plan(db_path, sql); };
-  // Idle agents cost nothing: the scheduler starts from the unclaimed unread mail…
-  auto runnable = plan_of(Sessions::runnable_sql());
-  CAPTURE(runnable);
-  CHECK(runnable.find("messages_pending") != std::string::npos);
-  CHECK(runnable.find("SCAN s") == std::string::npos);
-  CHECK(runnable.find("SCAN sessions") == std::string::npos);
-  // …and the search for dead runners from the agents in a turn.
-  auto needing = plan_of(Sessions::needing_runner_sql());
-  CAPTURE(needing);
-  CHECK(needing.find("sessions_in_turn") != std::string::npos);
-  CHECK(needing.find("SCAN sessions\n") == std::string::npos);
+  auto plan_of = [&](const std::string& sql) { return test::query_plan(db_path, sql); };
+  for (bool leased : {false, true}) {  // one host alone, and one of several
+    CAPTURE(leased);
+    // Idle agents cost nothing: the scheduler starts from the unclaimed unread mail…
+    auto runnable = plan_of(Sessions::runnable_sql(leased));
+    CAPTURE(runnable);
+    CHECK(runnable.find("messages_pending") != std::string::npos);
+    CHECK(runnable.find("SCAN s") == std::string::npos);
+    CHECK(runnable.find("SCAN sessions") == std::string::npos);
+    CHECK(runnable.find("SCAN l") == std::string::npos);
+    // …and the search for dead runners from the agents in a turn.
+    auto needing = plan_of(Sessions::needing_runner_sql(leased));
+    CAPTURE(needing);
+    CHECK(needing.find("sessions_in_turn") != std::string::npos);
+    CHECK(needing.find("SCAN sessions\n") == std::string::npos);
+    CHECK(needing.find("SCAN l") == std::string::npos);
+  }
 }

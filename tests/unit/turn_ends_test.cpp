@@ -4,6 +4,7 @@
 
 #include "core/clock.h"
 #include "runner/turn_ends.h"
+#include "store/hosts.h"
 #include "store_test_support.h"
 
 using namespace drover;
@@ -262,4 +263,66 @@ TEST_CASE(
   CHECK_FALSE(last.value().resumed);
   CHECK(get_session(*f.db, "worker")->state == SessionState::zombie);
   CHECK(f.worker_died() == 1);
+}
+
+// Several hosts (docs/hosts.md): a turn whose host lost the agent's lease writes nothing.
+TEST_CASE("turn ends: the fence refuses a settle by a host that lost the lease") {
+  EndsFixture f;
+  auto fenced_turn = must_write(*f.db, [](store::Tx& tx) {
+    tx.hosts().enter("a", 1, now_timestamp(), 30000);
+    tx.hosts().enter("b", 2, now_timestamp(), 30000);
+    auto token = tx.hosts().acquire("worker", "a");
+    // The fixture's turn predates leases; this one ran on host a under token 1.
+    tx.mail().insert(letter_of("lead", "worker", "dispatch", "more", "more"));
+    auto id = tx.turns().create("worker", now_timestamp(), std::nullopt, 0, "a", token);
+    tx.mail().claim_pending("worker", id);
+    return id;
+  });
+  RunEnd end;
+  end.agent = "worker";
+  end.turn_id = fenced_turn;
+  end.terminal_mail = {"worker_done"};
+  end.how.exit_code = 1;
+  // Host a still holds it: its turn is not fenced. Then host a stops renewing (a 1 ms
+  // lease) and host b takes the agent over: token 2.
+  CHECK_FALSE(must_read(*f.db, [&](store::Tx& tx) {
+                return tx.hosts().fenced("worker", std::string("a"), 1);
+              }).has_value());
+  must_write(*f.db, [](store::Tx& tx) {
+    tx.hosts().enter("a", 1, "2026-01-01T00:00:00.000Z", 1);
+    return 0;
+  });
+  for (int i = 0;
+       i < 100000 &&
+       must_read(*f.db, [](store::Tx& tx) { return tx.hosts().any_expired("b"); }) == false;
+       ++i) {
+  }
+  auto moved = must_write(
+      *f.db, [](store::Tx& tx) { return tx.hosts().take_over_expired("b", now_timestamp()); });
+  REQUIRE(moved.size() == 1);
+
+  auto settled = settle_run(*f.db, SettlePolicy{}, end);
+  REQUIRE_FALSE(settled.ok());
+  CHECK(settled.error().message.rfind(std::string(kLeaseLost), 0) == 0);
+  CHECK(settled.error().message.find("host b holds the agent now (lease 2)") != std::string::npos);
+  auto abandoned = abandon_turn(*f.db, fenced_turn, TurnOutcome::aborted, "x");
+  REQUIRE_FALSE(abandoned.ok());
+  // Nothing of the turn was written: it is still open, its mail still claimed, the agent
+  // still in_turn, and no worker_died went out.
+  auto row = must_read(*f.db, [&](store::Tx& tx) { return *tx.turns().get(fenced_turn); });
+  CHECK_FALSE(row.ended_at.has_value());
+  CHECK(row.host == std::optional<std::string>("a"));
+  CHECK(row.token == std::optional<std::int64_t>(1));
+  CHECK(must_read(*f.db, [](store::Tx& tx) { return tx.sessions().get("worker")->state; }) ==
+        SessionState::in_turn);
+  CHECK(f.worker_died() == 0);
+  // Host a may not recover it either; host b, which holds it, does.
+  auto by_a = settle_recovered(*f.db, "worker", kCause, false, std::chrono::hours(1),
+                               default_terminal_mail, SettlePolicy{}, "a");
+  CHECK_FALSE(by_a.ok());
+  auto by_b = settle_recovered(*f.db, "worker", kCause, false, std::chrono::hours(1),
+                               default_terminal_mail, SettlePolicy{}, "b");
+  REQUIRE(by_b.ok());
+  CHECK(by_b->turns_interrupted >= 1);
+  CHECK(by_b->resumed);
 }

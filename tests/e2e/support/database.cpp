@@ -6,6 +6,8 @@ namespace e2e {
 
 std::filesystem::path db_path(const TempProject& p) { return p.root() / ".drover/drover.db"; }
 
+std::string store_of(const TempProject& p) { return db_path(p).string(); }
+
 std::string sql(const TempProject& p, const std::string& script) {
   Run r = command({"sqlite3", "-cmd", ".timeout 10000", db_path(p).string(), script});
   INFO("sqlite3: " << script << "\nstderr: " << r.err);

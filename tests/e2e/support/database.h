@@ -9,6 +9,8 @@
 namespace e2e {
 
 std::filesystem::path db_path(const TempProject& p);  // .drover/drover.db
+// What DROVER_STORE must say for another checkout to use this project's database.
+std::string store_of(const TempProject& p);
 
 // Runs an SQL script with the sqlite3 shell (waiting up to 10 s on locks), asserting
 // success; returns its output in sqlite3's list mode (columns joined by '|', NULL as
