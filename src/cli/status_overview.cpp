@@ -68,6 +68,13 @@ std::optional<std::string> host_in(const OverviewHead& h, const std::string& age
   return it->second;
 }
 
+// The HOST column's cell of `agent` when the table has the column (`multi`), else none.
+std::optional<std::optional<std::string>> host_cell(bool multi, const OverviewHead& h,
+                                                    const std::string& agent) {
+  if (!multi) return std::nullopt;
+  return std::optional<std::optional<std::string>>(host_in(h, agent));
+}
+
 // Each host's liveness, for JSON.
 void write_hosts(JsonWriter& w, const std::vector<store::HostRow>& hosts) {
   w.key("hosts").begin_array();
@@ -320,7 +327,7 @@ Status overview_text(Context& ctx, bool all, const ProjectPaths& p, const Config
     }
     const std::int64_t listed = pass(false, [&](const Session& s, const TurnProbe& probe) {
       layout.measure(status_row(s, probe, costs_in(h.costs, s.name), h.gates, now, false,
-                                multi ? std::optional(host_in(h, s.name)) : std::nullopt));
+                                host_cell(multi, h, s.name)));
     });
     text = supervisor_line(sup, cfg, h.running) + "\n" + condition_lines(sup.conditions) +
            hosts_line(h.hosts);
@@ -332,7 +339,7 @@ Status overview_text(Context& ctx, bool all, const ProjectPaths& p, const Config
     if (listed > 0) text += layout.header() + "\n";
     pass(true, [&](const Session& s, const TurnProbe& probe) {
       text += layout.line(status_row(s, probe, costs_in(h.costs, s.name), h.gates, now, true,
-                                     multi ? std::optional(host_in(h, s.name)) : std::nullopt));
+                                     host_cell(multi, h, s.name)));
       text += '\n';
       ctx.out.stream(text);
     });

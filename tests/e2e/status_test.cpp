@@ -56,8 +56,10 @@ TEST_CASE("status with no agents shows the supervisor and unread operator mail")
   auto j = p.drover({"status", "--json"});
   REQUIRE(j.code == 0);
   auto doc = j.json();
-  CHECK(doc.size() == 7);  // supervisor, agents, unread, totals, estop, estop_since, gates
+  CHECK(doc.size() == 8);  // supervisor, agents, unread, totals, estop, estop_since, gates, hosts
   CHECK(doc["gates"] == json::array());
+  // `drover status` ran no supervisor here: no host has entered the store (docs/hosts.md).
+  CHECK(doc["hosts"] == json::array());
   CHECK(doc["estop"] == false);
   CHECK(doc["estop_since"].is_null());
   REQUIRE(doc["supervisor"].is_object());

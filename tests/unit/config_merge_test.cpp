@@ -86,7 +86,7 @@ TEST_CASE("config merge: an empty file gets every key, a file without final newl
   auto empty = merge_config("", default_config_text(), "config.toml");
   REQUIRE(empty.ok());
   CHECK(parse_config(empty->text, "m").ok());
-  CHECK(empty->added.size() == 19);
+  CHECK(empty->added.size() == 20);
   auto nonl = merge_config("[turn]\nkill_grace = \"5s\"", kDefaults, "config.toml");
   REQUIRE(nonl.ok());
   CHECK(nonl->text.rfind("[turn]\nkill_grace = \"5s\"\n\n[supervisor]\n", 0) == 0);

@@ -63,7 +63,7 @@ TEST_CASE_FIXTURE(StoreFixture, "hosts: an agent is leased to the first host tha
 }
 
 TEST_CASE_FIXTURE(StoreFixture,
-                  "hosts: a live host is not taken over; one that stopped renewing is") {
+                  "hosts: a live host is not taken over, one that stopped renewing is") {
   test::must_write(*db, [](Tx& tx) {
     tx.hosts().enter("a", 1, "2026-12-05T00:00:00.000Z", 30000);
     tx.hosts().enter("b", 2, "2026-12-05T00:00:00.000Z", 30000);
