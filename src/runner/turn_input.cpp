@@ -9,10 +9,12 @@
 #include "core/prompt.h"
 #include "runner/turn_run.h"
 #include "store/events.h"
+#include "store/hosts.h"
 #include "store/mail.h"
 #include "store/sessions.h"
 #include "store/settings.h"
 #include "store/store.h"
+#include "store/turns.h"
 
 namespace drover::runner {
 
@@ -30,6 +32,10 @@ int TurnRun::deliver_live_mail() {
     // Mail to a paused agent, or one being stopped, waits (docs/steering.md).
     if (!s || s->stop_requested || s->current_turn != t_.turn_id ||
         pause_blocks_start(*s, tx.settings().get(kEstopKey)))
+      return c;
+    // The fence (docs/hosts.md): a turn whose host lost the agent's lease takes no mail.
+    if (auto row = tx.turns().get(t_.turn_id);
+        row && tx.hosts().fenced(t_.agent, row->host, row->token))
       return c;
     c.session = *s;
     c.mail = tx.mail().claim_live(t_.agent, t_.turn_id);
