@@ -270,6 +270,14 @@ Status parse_runtimes_table(const toml::table& root, Reader& r, Config& c) {
   return ok_status();
 }
 
+// A git remote name or URL: not empty, not an option ('-'), no spaces or control characters.
+bool valid_remote(const std::string& s) {
+  if (s.empty() || s[0] == '-') return false;
+  for (unsigned char ch : s)
+    if (ch <= ' ' || ch == 0x7f) return false;
+  return true;
+}
+
 }  // namespace
 
 Result<Config> parse_config(std::string_view text, std::string_view file_label) {
@@ -277,14 +285,22 @@ Result<Config> parse_config(std::string_view text, std::string_view file_label) 
   if (!root) return root.error();
   Config c;
   Reader r(file_label);
-  DROVER_TRY(
-      r.known_keys(*root, "", {"store", "supervisor", "turn", "defaults", "budget", "runtimes"}));
+  DROVER_TRY(r.known_keys(
+      *root, "", {"store", "remote", "supervisor", "turn", "defaults", "budget", "runtimes"}));
   if (const toml::node* n = root->get("store")) {
     auto uri = n->value_exact<std::string>();
     if (!uri || !(uri->starts_with("postgresql://") || uri->starts_with("postgres://")))
       return r.fail("store",
                     "expected a \"postgresql://…\" URI (leave it out for .drover/drover.db)");
     c.store = *uri;
+  }
+  if (const toml::node* n = root->get("remote")) {
+    auto remote = n->value_exact<std::string>();
+    if (!remote || !valid_remote(*remote))
+      return r.fail("remote",
+                    "expected the name of a git remote or a URL, e.g. remote = \"origin\" (leave "
+                    "it out to push and fetch nothing)");
+    c.remote = *remote;
   }
   DROVER_TRY(parse_supervisor_table(*root, r, c));
   DROVER_TRY(parse_turn_table(*root, r, c));

@@ -58,6 +58,11 @@ struct Config {
   // `store = "postgresql://…"` (SPEC §10): the project's PostgreSQL database; unset, the
   // SQLite file .drover/drover.db. DROVER_STORE overrides both (store/target.h).
   std::optional<std::string> store;
+  // `remote = "origin"` (issue 19, docs/decisions.md "Worktrees across hosts"): the git
+  // remote (a name, or a URL git takes) that every settled turn of a worktree agent pushes
+  // its drover/<agent> branch to, and that a host without the agent's worktree fetches it
+  // from. Unset: no push, no fetch.
+  std::optional<std::string> remote;
 
   Config();  // all defaults, including the claude runtime
 };

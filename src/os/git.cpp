@@ -21,6 +21,11 @@ constexpr auto kGitDeadline = std::chrono::seconds(30);
 }  // namespace
 
 Result<GitOutput> run_git(const std::vector<std::string>& args, const std::filesystem::path& cwd) {
+  return run_git(args, cwd, kGitDeadline);
+}
+
+Result<GitOutput> run_git(const std::vector<std::string>& args, const std::filesystem::path& cwd,
+                          std::chrono::milliseconds deadline) {
   SpawnRequest req;
   req.argv.push_back("git");
   req.argv.insert(req.argv.end(), args.begin(), args.end());
@@ -31,7 +36,7 @@ Result<GitOutput> run_git(const std::vector<std::string>& args, const std::files
   req.env_remove = {"GIT_DIR",        "GIT_WORK_TREE",        "GIT_INDEX_FILE",
                     "GIT_COMMON_DIR", "GIT_OBJECT_DIRECTORY", "GIT_NAMESPACE",
                     "GIT_PREFIX"};
-  auto r = run_command(req, kGitDeadline);
+  auto r = run_command(req, deadline);
   if (!r) {
     if (r.error().code == Errc::not_found && !std::filesystem::is_directory(cwd)) return r.error();
     if (r.error().code == Errc::not_found)

@@ -1,5 +1,6 @@
 #pragma once
 // Running the `git` executable (SPEC §8 --worktree). The only place drover starts git.
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -20,6 +21,9 @@ struct GitOutput {
 // its 30 s deadline (killed; failed: "… timed out"); a non-zero exit is a
 // GitOutput with that exit code.
 Result<GitOutput> run_git(const std::vector<std::string>& args, const std::filesystem::path& cwd);
+// The same with its own deadline (a push or fetch that talks to a remote).
+Result<GitOutput> run_git(const std::vector<std::string>& args, const std::filesystem::path& cwd,
+                          std::chrono::milliseconds deadline);
 
 // Runs git and requires exit 0: stdout on success, else Errc::failed with
 // "git ARGS… failed: <git's error line>".

@@ -14,6 +14,7 @@
 #include "os/files.h"
 #include "runner/budget_check.h"
 #include "runner/prepared_turn.h"
+#include "runner/worktree_remote.h"
 #include "store/events.h"
 #include "store/gates.h"
 #include "store/hosts.h"
@@ -344,6 +345,8 @@ StartResult start_turn(boost::asio::io_context& io, RunnerContext& ctx, const Tu
         lease.error().code == Errc::conflict ? Kind::busy : kind_of(lease.error(), Kind::failed),
         lease.error().message);
   t.lease = std::move(*lease);
+  if (auto here = bring_worktree_here(ctx, agent); !here)  // issue 19: a worktree from elsewhere
+    return result(kind_of(here.error(), Kind::failed), here.error().message);
 
   Capability capability = load_capability(ctx, pending->capability);
   auto basis = budget_basis(ctx.config, capability);

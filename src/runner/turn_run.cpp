@@ -14,6 +14,7 @@
 #include "core/text.h"
 #include "os/fd_io.h"
 #include "runner/heavy_lane.h"
+#include "runner/worktree_remote.h"
 
 namespace drover::runner {
 
@@ -208,6 +209,20 @@ void TurnRun::finish() {
   TurnReport report = settle_turn(ctx_, t_, streamed_);
   t_.transcript = OwnedFd();
   t_.stderr_log = OwnedFd();
+  if (!report.settled || !branch_push_due(ctx_, t_.session)) return end(report);
+  // The push is a step of its own in the lane: a due timer waits behind one of them, not
+  // both. The lock is held until it is done, so the next turn starts from a recorded push.
+  if (!ctx_.lane) return push_then_end(report);
+  auto self = shared_from_this();
+  ctx_.lane->push([self, report] { self->push_then_end(report); });
+}
+
+void TurnRun::push_then_end(const TurnReport& report) {
+  push_agent_branch(ctx_, t_.agent, *t_.session.branch, t_.turn_id);
+  end(report);
+}
+
+void TurnRun::end(const TurnReport& report) {
   cleanup_turn_files(ctx_, t_);
   if (ctx_.on_progress) {
     nlohmann::json data = {{"outcome", to_string(report.outcome)}, {"reason", report.reason}};

@@ -67,6 +67,9 @@ class TurnRun final : public TurnHandle, public std::enable_shared_from_this<Tur
   std::string last_stderr_line() const;
   void settle();  // finish() now, or from the supervisor's lane (RunnerContext::lane)
   void finish();
+  // After the settle: the branch push (runner/worktree_remote.h), then the end of the turn.
+  void push_then_end(const TurnReport& report);
+  void end(const TurnReport& report);  // turn.pid removed, lock released, done() called
 
   // turn_stream.cpp
   EventBatch& events() { return ctx_.batch ? *ctx_.batch : *own_batch_; }

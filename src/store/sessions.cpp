@@ -278,6 +278,13 @@ void Sessions::set_activity(std::string_view name, const std::string& ts) {
   q.exec();
 }
 
+void Sessions::set_worktree(std::string_view name, const std::string& path) {
+  Stmt q(db_, "UPDATE sessions SET worktree = ? WHERE name = ?");
+  q.bind(1, path);
+  q.bind(2, std::string(name));
+  q.exec();
+}
+
 void Sessions::set_runtime_session_id(std::string_view name, const std::optional<std::string>& id) {
   Stmt q(db_, "UPDATE sessions SET runtime_session_id = ? WHERE name = ?");
   bind_opt(q, 1, id);

@@ -71,6 +71,8 @@ class Sessions {
   // Field updates that are not state changes (the runner's in-turn facts).
   void set_activity(std::string_view name, const std::string& ts);
   void set_runtime_session_id(std::string_view name, const std::optional<std::string>& id);
+  // Where the agent's worktree now is: this host's, after it moved here (issue 19).
+  void set_worktree(std::string_view name, const std::string& path);
   // booting/between_turns agents with pending mail, not paused, no stop request (SPEC §7).
   // `host` (when not empty): agents another host holds (store/hosts.h) are left out.
   std::vector<Candidate> runnable(std::string_view host = {});

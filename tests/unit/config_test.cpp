@@ -358,3 +358,19 @@ TEST_CASE("config: live_input and live_interrupt per runtime") {
   CHECK(parse_err("[runtimes.x]\ncommand = [\"a\"]\nlive_interrupt = true\n")
             .find("runtimes.x.live_interrupt: needs live_input = true") != std::string::npos);
 }
+
+TEST_CASE("config: remote is unset by default and takes a remote name or URL") {
+  CHECK_FALSE(Config{}.remote.has_value());
+  CHECK_FALSE(parse_ok("").remote.has_value());
+  CHECK_FALSE(parse_ok(std::string(default_config_text())).remote.has_value());
+  CHECK(parse_ok("remote = \"origin\"\n").remote == "origin");
+  CHECK(parse_ok("remote = \"/srv/git/project.git\"\n").remote == "/srv/git/project.git");
+  CHECK(parse_ok("remote = \"ssh://git@host/p.git\"\n[turn]\nkill_grace = \"1s\"\n").remote ==
+        "ssh://git@host/p.git");
+  for (const char* bad : {"remote = \"\"\n", "remote = \"--upload-pack=x\"\n",
+                          "remote = \"or igin\"\n", "remote = 3\n", "remote = [\"origin\"]\n"}) {
+    std::string e = parse_err(bad);
+    CHECK(has(e, "remote"));
+    CHECK(has(e, "remote = \"origin\""));
+  }
+}

@@ -1,0 +1,261 @@
+// Worktrees across hosts (runner/worktree_remote.h).
+#include "runner/worktree_remote.h"
+
+#include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
+
+#include "core/branch_takeover.h"
+#include "core/clock.h"
+#include "core/mail.h"
+#include "core/text.h"
+#include "os/files.h"
+#include "os/git.h"
+#include "runner/branch_merge.h"
+#include "runner/worktree.h"
+#include "store/events.h"
+#include "store/mail.h"
+#include "store/sessions.h"
+#include "store/store.h"
+
+namespace drover::runner {
+
+namespace {
+
+std::string remote_trimmed(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+// The last push recorded for the agent (its branch_pushed event): sha, remote and base.
+struct RecordedPush {
+  std::string sha, remote, base;
+};
+
+std::optional<RecordedPush> recorded_push(store::Tx& tx, const std::string& agent) {
+  auto e = tx.events().last_of_kind(agent, "branch_pushed");
+  if (!e) return std::nullopt;
+  auto j = nlohmann::json::parse(e->data, nullptr, false);
+  if (!j.is_object() || !j.contains("sha") || !j["sha"].is_string()) return std::nullopt;
+  return RecordedPush{j["sha"].get<std::string>(), j.value("remote", ""), j.value("base", "")};
+}
+
+// The commit `rev` names in the project's repository, or nullopt.
+std::optional<std::string> remote_commit_of(const ProjectPaths& p, const std::string& rev) {
+  auto r = os::run_git({"rev-parse", "--verify", "--quiet", rev + "^{commit}"}, p.root);
+  if (!r || !r->ok()) return std::nullopt;
+  return remote_trimmed(r->out);
+}
+
+std::string remote_git_error(const Result<os::GitOutput>& r) {
+  if (!r) return r.error().message;
+  std::string line = os::git_error_line(r->err);
+  return line.empty() ? "git exited with status " + std::to_string(r->exit_code) : line;
+}
+
+// `git ls-remote --exit-code REMOTE refs/heads/BRANCH`: the branch's commit, none (exit 2),
+// or the remote's error.
+void ask_remote_branch(const ProjectPaths& p, const std::string& remote, const std::string& branch,
+                       TakeoverFacts& f) {
+  f.remote_asked = true;
+  auto r = os::run_git({"ls-remote", "--exit-code", remote, "refs/heads/" + branch}, p.root,
+                       kRemoteDeadline);
+  if (r && r->exit_code == 2) return;
+  if (!r || !r->ok()) {
+    f.remote_error = remote_git_error(r);
+    return;
+  }
+  f.remote_sha = remote_trimmed(r->out.substr(0, r->out.find('\t')));
+}
+
+struct MadeWorktree {
+  TakeoverPlan plan;
+  std::string base, base_sha;            // fresh: where it started
+  std::optional<std::string> replaced;   // fresh: the local branch's commit it replaced
+  std::optional<std::string> discarded;  // a stale worktree's uncommitted changes, removed
+};
+
+Status add_worktree_here(const ProjectPaths& p, const std::string& agent,
+                         const std::vector<std::string>& args) {
+  std::vector<std::string> all = {"worktree", "add", "--quiet"};
+  all.insert(all.end(), args.begin(), args.end());
+  auto r = os::git_stdout(all, p.root);
+  if (!r)
+    return make_error(Errc::failed, "cannot make the worktree of '" + agent +
+                                        "' on this host: " + r.error().message);
+  return ok_status();
+}
+
+// Makes the worktree at `here` as the plan says; a restore that fails to fetch falls back
+// to fresh (the plan then says why).
+Result<MadeWorktree> make_here(RunnerContext& ctx, const std::string& agent,
+                               const std::string& branch, const std::string& here,
+                               TakeoverPlan plan, TakeoverFacts facts,
+                               const std::optional<RecordedPush>& pushed) {
+  const auto& p = ctx.paths;
+  const std::string& remote = *ctx.config.remote;
+  MadeWorktree m;
+  if (plan.action == TakeoverAction::restore_remote) {
+    auto r = os::run_git({"fetch", "--quiet", "--no-tags", "--no-write-fetch-head", remote,
+                          "+refs/heads/" + branch + ":refs/heads/" + branch},
+                         p.root, kRemoteDeadline);
+    auto got = remote_commit_of(p, "refs/heads/" + branch);
+    if (!r || !r->ok())
+      plan = {TakeoverAction::fresh, "", "fetching it failed (" + remote_git_error(r) + ")"};
+    else if (got != plan.sha)
+      plan = {TakeoverAction::fresh, "",
+              "the fetched branch is at " + got.value_or("no commit") + ", not at " + plan.sha};
+    facts.local_sha = got;
+  }
+  if (plan.action != TakeoverAction::fresh) {
+    DROVER_TRY(add_worktree_here(p, agent, {here, branch}));
+  } else {
+    m.base = pushed && !pushed->base.empty() && remote_commit_of(p, pushed->base) ? pushed->base
+                                                                                  : "HEAD";
+    auto sha = remote_commit_of(p, m.base);
+    if (!sha)
+      return make_error(Errc::failed, "cannot make the worktree of '" + agent +
+                                          "' on this host: its base " + m.base +
+                                          " is no commit here");
+    m.base_sha = *sha;
+    m.replaced = facts.local_sha;
+    DROVER_TRY(add_worktree_here(p, agent, {"-B", branch, here, m.base_sha}));
+  }
+  if (pushed && !pushed->base.empty())
+    (void)os::run_git({"config", "branch." + branch + ".droverBase", pushed->base}, p.root);
+  m.plan = plan;
+  return m;
+}
+
+// The session now has its worktree here; the event, the note and the log say how.
+Status record_worktree_made(RunnerContext& ctx, const std::string& agent, const std::string& branch,
+                            const std::string& here, const MadeWorktree& m,
+                            const std::optional<RecordedPush>& pushed) {
+  const std::string& remote = *ctx.config.remote;
+  bool fresh = m.plan.action == TakeoverAction::fresh;
+  nlohmann::json data = {{"remote", remote}, {"branch", branch}, {"worktree", here}};
+  if (fresh) {
+    data["reason"] = m.plan.reason;
+    data["base"] = m.base;
+    data["base_sha"] = m.base_sha;
+    data["expected_sha"] = pushed ? nlohmann::json(pushed->sha) : nlohmann::json(nullptr);
+    if (m.replaced) data["replaced_local_sha"] = *m.replaced;
+  } else {
+    data["sha"] = m.plan.sha;
+    data["from"] = m.plan.action == TakeoverAction::restore_local ? "local" : "remote";
+  }
+  if (m.discarded) data["discarded"] = *m.discarded;
+  auto w = ctx.store->write<Unit>([&](store::Tx& tx) -> Result<Unit> {
+    tx.sessions().set_worktree(agent, here);
+    tx.events().add(agent, std::nullopt, fresh ? "worktree_fresh" : "worktree_restored",
+                    fresh ? "warn" : "info", data.dump());
+    if (fresh) {
+      MailMessage note;
+      note.from = "supervisor";
+      note.to = agent;
+      note.priority = "high";
+      note.subject = "your worktree starts fresh on this host";
+      note.body = fresh_start_note(branch, remote, m.plan.reason, m.base, m.base_sha);
+      tx.mail().insert(note);
+    }
+    return Unit{};
+  });
+  if (!w) return w.error();
+  if (fresh)
+    ctx.log->warn("{}: worktree started fresh from {} ({}) on this host: {}", agent, m.base,
+                  m.base_sha.substr(0, 12), escape_control(m.plan.reason));
+  else
+    ctx.log->info("{}: worktree restored on this host at {} ({} branch {})", agent, m.plan.sha,
+                  m.plan.action == TakeoverAction::restore_local ? "local" : "fetched", branch);
+  return ok_status();
+}
+
+}  // namespace
+
+Status bring_worktree_here(RunnerContext& ctx, const std::string& agent) {
+  if (!ctx.config.remote) return ok_status();
+  struct Read {
+    std::optional<Session> session;
+    std::optional<RecordedPush> pushed;
+  };
+  auto read = ctx.store->read<Read>([&](store::Tx& tx) -> Result<Read> {
+    return Read{tx.sessions().get(agent), recorded_push(tx, agent)};
+  });
+  if (!read) return read.error();
+  const auto& s = read->session;
+  if (!s || !s->worktree || !s->branch || s->branch->empty()) return ok_status();
+  const auto& p = ctx.paths;
+  const std::string here = p.worktree(agent).lexically_normal().string();
+  TakeoverFacts f;
+  f.worktree_here = *s->worktree == here && os::is_directory(here);
+  if (f.worktree_here) return ok_status();
+  const std::string& branch = *s->branch;
+  const std::string& remote = *ctx.config.remote;
+  MadeWorktree stale;
+  // A directory left by an earlier stay on this host is out of date: the agent moved on.
+  if (os::is_directory(here)) {
+    auto gone = remove_worktree(p, here, std::nullopt);
+    if (!gone) return gone.error();
+    stale.discarded = gone->discarded;
+  }
+  (void)os::run_git({"worktree", "prune"}, p.root);  // forget worktrees deleted by hand
+  if (read->pushed && read->pushed->remote == remote) f.recorded_sha = read->pushed->sha;
+  f.local_sha = remote_commit_of(p, "refs/heads/" + branch);
+  auto plan = plan_takeover(f, branch, remote);
+  if (plan.action == TakeoverAction::ask_remote) {
+    ask_remote_branch(p, remote, branch, f);
+    plan = plan_takeover(f, branch, remote);
+  }
+  auto made = make_here(ctx, agent, branch, here, plan, f, read->pushed);
+  if (!made) return made.error();
+  made->discarded = stale.discarded;
+  return record_worktree_made(ctx, agent, branch, here, *made, read->pushed);
+}
+
+bool branch_push_due(const RunnerContext& ctx, const Session& s) {
+  return ctx.config.remote && s.worktree && s.branch && !s.branch->empty();
+}
+
+void push_agent_branch(RunnerContext& ctx, const std::string& agent, const std::string& branch,
+                       std::int64_t turn_id) {
+  if (!ctx.config.remote) return;
+  const std::string remote = *ctx.config.remote;
+  const auto& p = ctx.paths;
+  auto record = [&](const char* kind, const char* level, const nlohmann::json& data) {
+    auto w = ctx.store->write<Unit>([&](store::Tx& tx) -> Result<Unit> {
+      tx.events().add(agent, turn_id, kind, level, data.dump());
+      return Unit{};
+    });
+    if (!w)
+      ctx.log->error("{}: cannot record {} of turn {}: {}", agent, kind, turn_id,
+                     escape_control(w.error().message));
+  };
+  auto failed = [&](const std::string& sha, const std::string& error) {
+    ctx.log->warn("{}: cannot push {} to '{}' after turn {}: {}", agent, branch, remote, turn_id,
+                  escape_control(error));
+    record("branch_push_failed", "warn",
+           {{"remote", remote}, {"branch", branch}, {"sha", sha}, {"error", error}});
+  };
+  auto sha = remote_commit_of(p, "refs/heads/" + branch);
+  if (!sha) return failed("", "branch " + branch + " does not exist on this host");
+  auto last = ctx.store->read<std::optional<RecordedPush>>(
+      [&](store::Tx& tx) -> Result<std::optional<RecordedPush>> {
+        return recorded_push(tx, agent);
+      });
+  if (last && *last && (*last)->sha == *sha && (*last)->remote == remote) return;
+  std::string base = branch_base(p, branch).value_or("");
+  auto started = std::chrono::steady_clock::now();
+  auto r = os::run_git(
+      {"push", "--quiet", "--force", "--no-verify", remote, *sha + ":refs/heads/" + branch}, p.root,
+      kRemoteDeadline);
+  if (!r || !r->ok()) return failed(*sha, remote_git_error(r));
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                  started)
+                .count();
+  ctx.log->info("{}: pushed {} at {} to '{}' ({} ms)", agent, branch, sha->substr(0, 12), remote,
+                ms);
+  record("branch_pushed", "info",
+         {{"remote", remote}, {"branch", branch}, {"sha", *sha}, {"base", base}, {"ms", ms}});
+}
+
+}  // namespace drover::runner

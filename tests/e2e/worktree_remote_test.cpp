@@ -1,0 +1,190 @@
+// End-to-end: worktrees across hosts through the project's git remote (issue 19, config
+// `remote`; runner/worktree_remote.h), with real git: a bare repository in the temp dir is
+// `origin`, and a second checkout of the project sharing the first one's store
+// (DROVER_STORE) plays the other host.
+#include <doctest/doctest.h>
+
+#include "support/agents.h"
+#include "support/command.h"
+#include "support/project.h"
+
+using namespace e2e;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kCommit = "git -c user.email=a@b -c user.name=a commit -q";
+
+// A git command in `cwd`, asserting success; stdout trimmed.
+std::string git_in(const fs::path& cwd, std::vector<std::string> args) {
+  args.insert(args.begin(), "git");
+  Run r = command(args, with_cwd(cwd));
+  INFO("git " << args[1] << ": " << r.err);
+  REQUIRE(r.code == 0);
+  while (!r.out.empty() && (r.out.back() == '\n' || r.out.back() == ' ')) r.out.pop_back();
+  return r.out;
+}
+
+// The bare repository's drover/<agent>, or "" when it has none.
+std::string remote_branch(const fs::path& bare, const std::string& agent) {
+  Run r = command({"git", "rev-parse", "--verify", "--quiet", "refs/heads/drover/" + agent},
+                  with_cwd(bare));
+  while (!r.out.empty() && r.out.back() == '\n') r.out.pop_back();
+  return r.code == 0 ? r.out : "";
+}
+
+// A scripted drover project with autostart off, a git repository with one commit and
+// `remote = "<remote>"` in its config; `origin` is `bare`, holding this checkout's branch
+// when `publish`, else the project's branch is fetched from it.
+void init_host(const TempProject& p, const fs::path& bare, const std::string& remote,
+               bool publish) {
+  init_for_manual_turns(p);
+  const auto config = p.root() / ".drover/config.toml";
+  write_text(config, "remote = \"" + remote + "\"\n" + read_text(config));
+  git(p, {"init", "-q", "-b", "main"});
+  git(p, {"remote", "add", "origin", bare.string()});
+  if (publish) {
+    git(p, {"-c", "user.email=t@t", "-c", "user.name=t", "commit", "-q", "--allow-empty", "-m",
+            "init"});
+    git(p, {"push", "-q", "origin", "main"});
+  } else {
+    git(p, {"fetch", "-q", "origin"});
+    git(p, {"reset", "-q", "--hard", "origin/main"});
+  }
+}
+
+RunOptions host_opts(const TempProject& host, const TempProject& store_of) {
+  RunOptions o = agent_opts(host);
+  o.env["DROVER_STORE"] = (store_of.root() / ".drover/drover.db").string();
+  return o;
+}
+
+// `drover turn AGENT --json` on `host` with the store of `store_of`: the report.
+json turn_on(const TempProject& host, const TempProject& store_of, const std::string& agent) {
+  Run r = host.drover({"turn", agent, "--json"}, host_opts(host, store_of));
+  INFO("exit " << r.code << "\nstdout: " << r.out << "\nstderr: " << r.err);
+  REQUIRE(r.code == 0);
+  return r.json();
+}
+
+void nudge_on(const TempProject& host, const TempProject& store_of, const std::string& agent,
+              const std::string& text) {
+  Run r = host.drover({"nudge", agent, text, "--no-start"}, host_opts(host, store_of));
+  INFO("stderr: " << r.err);
+  REQUIRE(r.code == 0);
+}
+
+std::vector<json> events_of(const TempProject& host, const TempProject& store_of,
+                            const std::string& agent, const std::string& kind) {
+  Run r = host.drover({"log", agent, "--json"}, host_opts(host, store_of));
+  REQUIRE(r.code == 0);
+  std::vector<json> out;
+  for (const auto& e : r.json()["events"])
+    if (e["kind"] == kind) out.push_back(e);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "worktree remote: each turn pushes drover/<agent>; another checkout gets the worktree back "
+    "at the pushed commit, or starts from the base with a note when the branch is gone") {
+  TempProject a, b;
+  const fs::path bare = a.root() / "origin.git";
+  git_in(a.root(), {"init", "-q", "--bare", bare.string()});
+  init_host(a, bare, "origin", true);
+  init_host(b, bare, "origin", false);
+  const std::string base = git(a, {"rev-parse", "HEAD"});
+  const fs::path wt_a = a.root() / ".drover/worktrees/alice",
+                 wt_b = b.root() / ".drover/worktrees/alice";
+
+  // Host A: a coordinator (it stays between turns) commits in its first turn.
+  sling_parked(a, {"alice", "--capability", "coordinator", "--worktree",
+                   "#!sh echo 1 > f.txt && git add f.txt && " + kCommit + " -m one"});
+  turn_on(a, a, "alice");
+  const std::string one = git(a, {"rev-parse", "drover/alice"});
+  REQUIRE(one != base);
+  CHECK(remote_branch(bare, "alice") == one);
+  auto pushed = events_of(a, a, "alice", "branch_pushed");
+  REQUIRE(pushed.size() == 1);
+  CHECK(pushed[0]["data"]["sha"] == one);
+  CHECK(pushed[0]["data"]["remote"] == "origin");
+  CHECK(pushed[0]["data"]["base"] == "main");
+
+  // A turn that commits nothing pushes nothing new.
+  nudge_on(a, a, "alice", "#!say nothing to commit");
+  turn_on(a, a, "alice");
+  CHECK(events_of(a, a, "alice", "branch_pushed").size() == 1);
+
+  // Host B has no worktree of alice: its next turn runs in one made from the remote's
+  // branch at the pushed commit, and commits on top of it.
+  nudge_on(b, a, "alice",
+           "#!sh git rev-parse HEAD > ../seen.txt && echo 2 > g.txt && git add g.txt && " +
+               kCommit + " -m two");
+  json on_b = turn_on(b, a, "alice");
+  CHECK(read_text(b.root() / ".drover/worktrees/seen.txt") == one + "\n");
+  CHECK(record(b, "alice", on_b["turn"].get<long long>())["cwd"] == wt_b.string());
+  const std::string two = git_in(wt_b, {"rev-parse", "HEAD"});
+  CHECK(git_in(wt_b, {"rev-parse", "HEAD~1"}) == one);
+  CHECK(remote_branch(bare, "alice") == two);
+  auto restored = events_of(b, a, "alice", "worktree_restored");
+  REQUIRE(restored.size() == 1);
+  CHECK(restored[0]["data"]["sha"] == one);
+  CHECK(restored[0]["data"]["from"] == "remote");
+  CHECK(agent_row(a, "alice")["worktree"] == wt_b.string());
+
+  // Back on host A, with the branch deleted from the remote: A's own worktree is out of date
+  // (the agent moved on), so it is replaced by a fresh one from the base, and the turn's
+  // text carries the note.
+  git_in(bare, {"branch", "-q", "-D", "drover/alice"});
+  nudge_on(a, a, "alice", "#!say back on a");
+  Run back = a.drover({"turn", "alice", "--json"}, host_opts(a, a));
+  INFO("stderr: " << back.err);
+  REQUIRE(back.code == 0);
+  CHECK(contains(back.err, "worktree started fresh from main"));
+  const std::string text = record(a, "alice", back.json()["turn"].get<long long>())["text"];
+  CHECK(contains(text, "your worktree starts fresh on this host"));
+  CHECK(contains(
+      text, "drover/alice is not on 'origin' (it was pushed there at " + two.substr(0, 12) + ")"));
+  CHECK(contains(text, "from main (" + base.substr(0, 12) + ")"));
+  CHECK(git_in(wt_a, {"rev-parse", "HEAD"}) == base);
+  auto fresh = events_of(a, a, "alice", "worktree_fresh");
+  REQUIRE(fresh.size() == 1);
+  CHECK(fresh[0]["level"] == "warn");
+  CHECK(fresh[0]["data"]["expected_sha"] == two);
+  CHECK(fresh[0]["data"]["replaced_local_sha"] == one);
+  CHECK(agent_row(a, "alice")["worktree"] == wt_a.string());
+  CHECK(remote_branch(bare, "alice") == base);  // the fresh branch was pushed in turn
+
+  // A worktree deleted by hand, its branch still at the recorded commit: made again from
+  // this host's branch, without the remote.
+  git(a, {"worktree", "remove", "--force", wt_a.string()});
+  git_in(bare, {"branch", "-q", "-D", "drover/alice"});
+  nudge_on(a, a, "alice", "#!say again");
+  turn_on(a, a, "alice");
+  CHECK(fs::is_directory(wt_a));
+  restored = events_of(a, a, "alice", "worktree_restored");
+  REQUIRE(restored.size() == 2);
+  CHECK(restored[1]["data"]["from"] == "local");
+  CHECK(events_of(a, a, "alice", "worktree_fresh").size() == 1);
+}
+
+TEST_CASE("worktree remote: a push that fails is recorded and logged, and never fails the turn") {
+  TempProject a;
+  const fs::path bare = a.root() / "origin.git";
+  git_in(a.root(), {"init", "-q", "--bare", bare.string()});
+  init_host(a, bare, (a.root() / "no-such-remote").string(), true);
+  sling_parked(a, {"bob", "--capability", "coordinator", "--worktree", "#!say hi"});
+  Run r = a.drover({"turn", "bob", "--json"}, agent_opts(a));
+  INFO("stderr: " << r.err);
+  REQUIRE(r.code == 0);
+  CHECK(r.json()["outcome"] == "waiting");
+  CHECK(contains(r.err, "cannot push drover/bob"));
+  auto failed = events(a, "bob", "branch_push_failed");
+  REQUIRE(failed.size() == 1);
+  CHECK(failed[0]["level"] == "warn");
+  CHECK(contains(failed[0]["data"]["error"].get<std::string>(), "no-such-remote"));
+  CHECK(events(a, "bob", "branch_pushed").empty());
+  CHECK(state_of(a, "bob") == "between_turns");
+}
