@@ -10,7 +10,8 @@ std::string takeover_short_sha(const std::string& sha) { return sha.substr(0, 12
 
 TakeoverPlan plan_takeover(const TakeoverFacts& f, const std::string& branch,
                            const std::string& remote) {
-  if (f.worktree_here) return {TakeoverAction::keep, "", ""};
+  bool left_behind = f.pushed_elsewhere && f.recorded_sha && f.local_sha != f.recorded_sha;
+  if (f.worktree_here && !left_behind) return {TakeoverAction::keep, "", ""};
   if (f.recorded_sha && f.local_sha == f.recorded_sha)
     return {TakeoverAction::restore_local, *f.recorded_sha, ""};
   if (!f.remote_asked) return {TakeoverAction::ask_remote, "", ""};

@@ -13,7 +13,10 @@ struct TakeoverFacts {
   // The session's worktree is this host's .drover/worktrees/<agent> and is a directory.
   bool worktree_here = false;
   std::optional<std::string> recorded_sha;  // the last branch_pushed event's sha
-  std::optional<std::string> local_sha;     // refs/heads/drover/<agent> on this host
+  // That push came from another checkout (os/checkout_place.h): the agent moved on from
+  // any worktree here unless this host's branch is at the recorded sha.
+  bool pushed_elsewhere = false;
+  std::optional<std::string> local_sha;  // refs/heads/drover/<agent> on this host
   // The remote's drover/<agent>, once asked (remote_asked): nullopt when it has none.
   bool remote_asked = false;
   std::optional<std::string> remote_error;  // it could not be reached: git's error line
@@ -34,7 +37,8 @@ struct TakeoverPlan {
   std::string reason;  // fresh: why the branch could not be had, one phrase
 };
 
-// keep when the worktree is here; restore_local when this host's branch is at the recorded
+// keep when the worktree is here (and not left behind by a push from elsewhere that this
+// host's branch lacks); restore_local when this host's branch is at the recorded
 // sha; otherwise ask_remote until the remote was asked, then restore_remote when its branch
 // is at the recorded sha and fresh in every other case (unreachable, no such branch, another
 // commit, or nothing recorded as pushed).

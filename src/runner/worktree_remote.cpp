@@ -9,6 +9,7 @@
 #include "core/clock.h"
 #include "core/mail.h"
 #include "core/text.h"
+#include "os/checkout_place.h"
 #include "os/files.h"
 #include "os/git.h"
 #include "runner/branch_merge.h"
@@ -29,7 +30,7 @@ std::string remote_trimmed(std::string s) {
 
 // The last push recorded for the agent (its branch_pushed event): sha, remote and base.
 struct RecordedPush {
-  std::string sha, remote, base;
+  std::string sha, remote, base, place;
 };
 
 std::optional<RecordedPush> recorded_push(store::Tx& tx, const std::string& agent) {
@@ -37,7 +38,8 @@ std::optional<RecordedPush> recorded_push(store::Tx& tx, const std::string& agen
   if (!e) return std::nullopt;
   auto j = nlohmann::json::parse(e->data, nullptr, false);
   if (!j.is_object() || !j.contains("sha") || !j["sha"].is_string()) return std::nullopt;
-  return RecordedPush{j["sha"].get<std::string>(), j.value("remote", ""), j.value("base", "")};
+  return RecordedPush{j["sha"].get<std::string>(), j.value("remote", ""), j.value("base", ""),
+                      j.value("place", "")};
 }
 
 // The commit `rev` names in the project's repository, or nullopt.
@@ -185,23 +187,28 @@ Status bring_worktree_here(RunnerContext& ctx, const std::string& agent) {
   const auto& s = read->session;
   if (!s || !s->worktree || !s->branch || s->branch->empty()) return ok_status();
   const auto& p = ctx.paths;
-  const std::string here = p.worktree(agent).lexically_normal().string();
-  TakeoverFacts f;
-  f.worktree_here = *s->worktree == here && os::is_directory(here);
-  if (f.worktree_here) return ok_status();
   const std::string& branch = *s->branch;
   const std::string& remote = *ctx.config.remote;
+  const std::string here = p.worktree(agent).lexically_normal().string();
+  const bool dir_here = os::is_directory(here);
+  TakeoverFacts f;
+  f.worktree_here = *s->worktree == here && dir_here;
+  if (read->pushed && read->pushed->remote == remote) {
+    f.recorded_sha = read->pushed->sha;
+    f.pushed_elsewhere = read->pushed->place != os::checkout_place(p.root);
+  }
+  if (f.worktree_here && !f.pushed_elsewhere) return ok_status();  // the common case: no git
+  f.local_sha = remote_commit_of(p, "refs/heads/" + branch);
+  auto plan = plan_takeover(f, branch, remote);
+  if (plan.action == TakeoverAction::keep) return ok_status();
   MadeWorktree stale;
-  // A directory left by an earlier stay on this host is out of date: the agent moved on.
-  if (os::is_directory(here)) {
+  // A worktree left by an earlier stay on this host is out of date: the agent moved on.
+  if (dir_here) {
     auto gone = remove_worktree(p, here, std::nullopt);
     if (!gone) return gone.error();
     stale.discarded = gone->discarded;
   }
   (void)os::run_git({"worktree", "prune"}, p.root);  // forget worktrees deleted by hand
-  if (read->pushed && read->pushed->remote == remote) f.recorded_sha = read->pushed->sha;
-  f.local_sha = remote_commit_of(p, "refs/heads/" + branch);
-  auto plan = plan_takeover(f, branch, remote);
   if (plan.action == TakeoverAction::ask_remote) {
     ask_remote_branch(p, remote, branch, f);
     plan = plan_takeover(f, branch, remote);
@@ -255,7 +262,12 @@ void push_agent_branch(RunnerContext& ctx, const std::string& agent, const std::
   ctx.log->info("{}: pushed {} at {} to '{}' ({} ms)", agent, branch, sha->substr(0, 12), remote,
                 ms);
   record("branch_pushed", "info",
-         {{"remote", remote}, {"branch", branch}, {"sha", *sha}, {"base", base}, {"ms", ms}});
+         {{"remote", remote},
+          {"branch", branch},
+          {"sha", *sha},
+          {"base", base},
+          {"place", os::checkout_place(p.root)},
+          {"ms", ms}});
 }
 
 }  // namespace drover::runner

@@ -14,10 +14,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::string kCommit = "git -c user.email=a@b -c user.name=a commit -q";
+const std::string kWrCommit = "git -c user.email=a@b -c user.name=a commit -q";
 
 // A git command in `cwd`, asserting success; stdout trimmed.
-std::string git_in(const fs::path& cwd, std::vector<std::string> args) {
+std::string wr_git(const fs::path& cwd, std::vector<std::string> args) {
   args.insert(args.begin(), "git");
   Run r = command(args, with_cwd(cwd));
   INFO("git " << args[1] << ": " << r.err);
@@ -27,7 +27,7 @@ std::string git_in(const fs::path& cwd, std::vector<std::string> args) {
 }
 
 // The bare repository's drover/<agent>, or "" when it has none.
-std::string remote_branch(const fs::path& bare, const std::string& agent) {
+std::string wr_remote_branch(const fs::path& bare, const std::string& agent) {
   Run r = command({"git", "rev-parse", "--verify", "--quiet", "refs/heads/drover/" + agent},
                   with_cwd(bare));
   while (!r.out.empty() && r.out.back() == '\n') r.out.pop_back();
@@ -37,8 +37,8 @@ std::string remote_branch(const fs::path& bare, const std::string& agent) {
 // A scripted drover project with autostart off, a git repository with one commit and
 // `remote = "<remote>"` in its config; `origin` is `bare`, holding this checkout's branch
 // when `publish`, else the project's branch is fetched from it.
-void init_host(const TempProject& p, const fs::path& bare, const std::string& remote,
-               bool publish) {
+void wr_init_host(const TempProject& p, const fs::path& bare, const std::string& remote,
+                  bool publish) {
   init_for_manual_turns(p);
   const auto config = p.root() / ".drover/config.toml";
   write_text(config, "remote = \"" + remote + "\"\n" + read_text(config));
@@ -54,33 +54,34 @@ void init_host(const TempProject& p, const fs::path& bare, const std::string& re
   }
 }
 
-RunOptions host_opts(const TempProject& host, const TempProject& store_of) {
+RunOptions wr_opts(const TempProject& host, const TempProject& store_of) {
   RunOptions o = agent_opts(host);
   o.env["DROVER_STORE"] = (store_of.root() / ".drover/drover.db").string();
   return o;
 }
 
 // `drover turn AGENT --json` on `host` with the store of `store_of`: the report.
-json turn_on(const TempProject& host, const TempProject& store_of, const std::string& agent) {
-  Run r = host.drover({"turn", agent, "--json"}, host_opts(host, store_of));
+json wr_turn(const TempProject& host, const TempProject& store_of, const std::string& agent) {
+  Run r = host.drover({"turn", agent, "--json"}, wr_opts(host, store_of));
   INFO("exit " << r.code << "\nstdout: " << r.out << "\nstderr: " << r.err);
   REQUIRE(r.code == 0);
   return r.json();
 }
 
-void nudge_on(const TempProject& host, const TempProject& store_of, const std::string& agent,
+void wr_nudge(const TempProject& host, const TempProject& store_of, const std::string& agent,
               const std::string& text) {
-  Run r = host.drover({"nudge", agent, text, "--no-start"}, host_opts(host, store_of));
+  Run r = host.drover({"nudge", agent, text, "--no-start"}, wr_opts(host, store_of));
   INFO("stderr: " << r.err);
   REQUIRE(r.code == 0);
 }
 
-std::vector<json> events_of(const TempProject& host, const TempProject& store_of,
+std::vector<json> wr_events(const TempProject& host, const TempProject& store_of,
                             const std::string& agent, const std::string& kind) {
-  Run r = host.drover({"log", agent, "--json"}, host_opts(host, store_of));
+  Run r = host.drover({"log", agent, "--json"}, wr_opts(host, store_of));
   REQUIRE(r.code == 0);
+  const json doc = r.json();
   std::vector<json> out;
-  for (const auto& e : r.json()["events"])
+  for (const auto& e : doc["events"])
     if (e["kind"] == kind) out.push_back(e);
   return out;
 }
@@ -88,47 +89,47 @@ std::vector<json> events_of(const TempProject& host, const TempProject& store_of
 }  // namespace
 
 TEST_CASE(
-    "worktree remote: each turn pushes drover/<agent>; another checkout gets the worktree back "
-    "at the pushed commit, or starts from the base with a note when the branch is gone") {
+    "worktree remote: each turn pushes drover/<agent> and another checkout gets the worktree "
+    "back at the pushed commit or starts from the base with a note when the branch is gone") {
   TempProject a, b;
   const fs::path bare = a.root() / "origin.git";
-  git_in(a.root(), {"init", "-q", "--bare", bare.string()});
-  init_host(a, bare, "origin", true);
-  init_host(b, bare, "origin", false);
+  wr_git(a.root(), {"init", "-q", "--bare", bare.string()});
+  wr_init_host(a, bare, "origin", true);
+  wr_init_host(b, bare, "origin", false);
   const std::string base = git(a, {"rev-parse", "HEAD"});
   const fs::path wt_a = a.root() / ".drover/worktrees/alice",
                  wt_b = b.root() / ".drover/worktrees/alice";
 
   // Host A: a coordinator (it stays between turns) commits in its first turn.
   sling_parked(a, {"alice", "--capability", "coordinator", "--worktree",
-                   "#!sh echo 1 > f.txt && git add f.txt && " + kCommit + " -m one"});
-  turn_on(a, a, "alice");
+                   "#!sh echo 1 > f.txt && git add f.txt && " + kWrCommit + " -m one"});
+  wr_turn(a, a, "alice");
   const std::string one = git(a, {"rev-parse", "drover/alice"});
   REQUIRE(one != base);
-  CHECK(remote_branch(bare, "alice") == one);
-  auto pushed = events_of(a, a, "alice", "branch_pushed");
+  CHECK(wr_remote_branch(bare, "alice") == one);
+  auto pushed = wr_events(a, a, "alice", "branch_pushed");
   REQUIRE(pushed.size() == 1);
   CHECK(pushed[0]["data"]["sha"] == one);
   CHECK(pushed[0]["data"]["remote"] == "origin");
   CHECK(pushed[0]["data"]["base"] == "main");
 
   // A turn that commits nothing pushes nothing new.
-  nudge_on(a, a, "alice", "#!say nothing to commit");
-  turn_on(a, a, "alice");
-  CHECK(events_of(a, a, "alice", "branch_pushed").size() == 1);
+  wr_nudge(a, a, "alice", "#!say nothing to commit");
+  wr_turn(a, a, "alice");
+  CHECK(wr_events(a, a, "alice", "branch_pushed").size() == 1);
 
   // Host B has no worktree of alice: its next turn runs in one made from the remote's
   // branch at the pushed commit, and commits on top of it.
-  nudge_on(b, a, "alice",
+  wr_nudge(b, a, "alice",
            "#!sh git rev-parse HEAD > ../seen.txt && echo 2 > g.txt && git add g.txt && " +
-               kCommit + " -m two");
-  json on_b = turn_on(b, a, "alice");
+               kWrCommit + " -m two");
+  json on_b = wr_turn(b, a, "alice");
   CHECK(read_text(b.root() / ".drover/worktrees/seen.txt") == one + "\n");
   CHECK(record(b, "alice", on_b["turn"].get<long long>())["cwd"] == wt_b.string());
-  const std::string two = git_in(wt_b, {"rev-parse", "HEAD"});
-  CHECK(git_in(wt_b, {"rev-parse", "HEAD~1"}) == one);
-  CHECK(remote_branch(bare, "alice") == two);
-  auto restored = events_of(b, a, "alice", "worktree_restored");
+  const std::string two = wr_git(wt_b, {"rev-parse", "HEAD"});
+  CHECK(wr_git(wt_b, {"rev-parse", "HEAD~1"}) == one);
+  CHECK(wr_remote_branch(bare, "alice") == two);
+  auto restored = wr_events(b, a, "alice", "worktree_restored");
   REQUIRE(restored.size() == 1);
   CHECK(restored[0]["data"]["sha"] == one);
   CHECK(restored[0]["data"]["from"] == "remote");
@@ -137,9 +138,9 @@ TEST_CASE(
   // Back on host A, with the branch deleted from the remote: A's own worktree is out of date
   // (the agent moved on), so it is replaced by a fresh one from the base, and the turn's
   // text carries the note.
-  git_in(bare, {"branch", "-q", "-D", "drover/alice"});
-  nudge_on(a, a, "alice", "#!say back on a");
-  Run back = a.drover({"turn", "alice", "--json"}, host_opts(a, a));
+  wr_git(bare, {"branch", "-q", "-D", "drover/alice"});
+  wr_nudge(a, a, "alice", "#!say back on a");
+  Run back = a.drover({"turn", "alice", "--json"}, wr_opts(a, a));
   INFO("stderr: " << back.err);
   REQUIRE(back.code == 0);
   CHECK(contains(back.err, "worktree started fresh from main"));
@@ -148,33 +149,33 @@ TEST_CASE(
   CHECK(contains(
       text, "drover/alice is not on 'origin' (it was pushed there at " + two.substr(0, 12) + ")"));
   CHECK(contains(text, "from main (" + base.substr(0, 12) + ")"));
-  CHECK(git_in(wt_a, {"rev-parse", "HEAD"}) == base);
-  auto fresh = events_of(a, a, "alice", "worktree_fresh");
+  CHECK(wr_git(wt_a, {"rev-parse", "HEAD"}) == base);
+  auto fresh = wr_events(a, a, "alice", "worktree_fresh");
   REQUIRE(fresh.size() == 1);
   CHECK(fresh[0]["level"] == "warn");
   CHECK(fresh[0]["data"]["expected_sha"] == two);
   CHECK(fresh[0]["data"]["replaced_local_sha"] == one);
   CHECK(agent_row(a, "alice")["worktree"] == wt_a.string());
-  CHECK(remote_branch(bare, "alice") == base);  // the fresh branch was pushed in turn
+  CHECK(wr_remote_branch(bare, "alice") == base);  // the fresh branch was pushed in turn
 
   // A worktree deleted by hand, its branch still at the recorded commit: made again from
   // this host's branch, without the remote.
   git(a, {"worktree", "remove", "--force", wt_a.string()});
-  git_in(bare, {"branch", "-q", "-D", "drover/alice"});
-  nudge_on(a, a, "alice", "#!say again");
-  turn_on(a, a, "alice");
+  wr_git(bare, {"branch", "-q", "-D", "drover/alice"});
+  wr_nudge(a, a, "alice", "#!say again");
+  wr_turn(a, a, "alice");
   CHECK(fs::is_directory(wt_a));
-  restored = events_of(a, a, "alice", "worktree_restored");
+  restored = wr_events(a, a, "alice", "worktree_restored");
   REQUIRE(restored.size() == 2);
   CHECK(restored[1]["data"]["from"] == "local");
-  CHECK(events_of(a, a, "alice", "worktree_fresh").size() == 1);
+  CHECK(wr_events(a, a, "alice", "worktree_fresh").size() == 1);
 }
 
-TEST_CASE("worktree remote: a push that fails is recorded and logged, and never fails the turn") {
+TEST_CASE("worktree remote: a push that fails is recorded and logged and never fails the turn") {
   TempProject a;
   const fs::path bare = a.root() / "origin.git";
-  git_in(a.root(), {"init", "-q", "--bare", bare.string()});
-  init_host(a, bare, (a.root() / "no-such-remote").string(), true);
+  wr_git(a.root(), {"init", "-q", "--bare", bare.string()});
+  wr_init_host(a, bare, (a.root() / "no-such-remote").string(), true);
   sling_parked(a, {"bob", "--capability", "coordinator", "--worktree", "#!say hi"});
   Run r = a.drover({"turn", "bob", "--json"}, agent_opts(a));
   INFO("stderr: " << r.err);
