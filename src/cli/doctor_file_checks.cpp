@@ -247,6 +247,12 @@ void worktrees(const Facts& f, std::vector<Check>& out) {
       out.push_back(dr::warn("worktree " + s.name, "missing worktree " + *s.worktree +
                                                        "; 'drover clean --agent " + s.name +
                                                        "' removes what is left of it"));
+    else if (f.config.remote)  // worktrees across hosts (runner/worktree_remote.h)
+      out.push_back(dr::warn("worktree " + s.name,
+                             "missing worktree " + *s.worktree + " of live agent " + s.name +
+                                 ": its next turn on this host makes it again from branch " +
+                                 s.branch.value_or("drover/" + s.name) + " (remote '" +
+                                 *f.config.remote + "'), or from its base with a note"));
     else
       out.push_back(dr::fail("worktree " + s.name,
                              "missing worktree " + *s.worktree + " of live agent " + s.name +

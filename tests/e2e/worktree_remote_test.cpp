@@ -162,6 +162,16 @@ TEST_CASE(
   // this host's branch, without the remote.
   git(a, {"worktree", "remove", "--force", wt_a.string()});
   wr_git(bare, {"branch", "-q", "-D", "drover/alice"});
+  // doctor: a live agent's missing worktree is no failure when its next turn makes it again.
+  const json report = a.drover({"doctor", "--json"}).json();
+  bool seen = false;
+  for (const auto& c : report["checks"]) {
+    if (c["name"] != "worktree alice") continue;
+    seen = true;
+    CHECK(c["status"] == "warn");
+    CHECK(contains(c["message"].get<std::string>(), "its next turn on this host makes it again"));
+  }
+  CHECK(seen);
   wr_nudge(a, a, "alice", "#!say again");
   wr_turn(a, a, "alice");
   CHECK(fs::is_directory(wt_a));
