@@ -199,3 +199,24 @@ TEST_CASE("worktree remote: a push that fails is recorded and logged and never f
   CHECK(events(a, "bob", "branch_pushed").empty());
   CHECK(state_of(a, "bob") == "between_turns");
 }
+
+TEST_CASE("worktree remote: under the supervisor the push follows the settle in the lane") {
+  TempProject p;
+  const fs::path bare = p.root() / "origin.git";
+  wr_git(p.root(), {"init", "-q", "--bare", bare.string()});
+  p.init_scripted();
+  const auto config = p.root() / ".drover/config.toml";
+  write_text(config, "remote = \"origin\"\n" + read_text(config));
+  git(p, {"init", "-q", "-b", "main"});
+  git(p, {"remote", "add", "origin", bare.string()});
+  git(p,
+      {"-c", "user.email=t@t", "-c", "user.name=t", "commit", "-q", "--allow-empty", "-m", "init"});
+  sling(p, {"carol", "--capability", "coordinator", "--worktree",
+            "#!sh echo 1 > f.txt && git add f.txt && " + kWrCommit + " -m one"});
+  REQUIRE(wait_until([&] { return !wr_remote_branch(bare, "carol").empty(); }));
+  CHECK(wr_remote_branch(bare, "carol") == git(p, {"rev-parse", "drover/carol"}));
+  REQUIRE(wait_until([&] { return events(p, "carol", "branch_pushed").size() == 1; }));
+  CHECK(wait_state(p, "carol", "between_turns"));
+  CHECK(
+      contains(read_text(p.root() / ".drover/logs/supervisor.log"), "carol: pushed drover/carol"));
+}
