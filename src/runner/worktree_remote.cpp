@@ -15,6 +15,7 @@
 #include "runner/branch_merge.h"
 #include "runner/worktree.h"
 #include "store/events.h"
+#include "store/hosts.h"
 #include "store/mail.h"
 #include "store/sessions.h"
 #include "store/store.h"
@@ -179,13 +180,18 @@ Status bring_worktree_here(RunnerContext& ctx, const std::string& agent) {
   struct Read {
     std::optional<Session> session;
     std::optional<RecordedPush> pushed;
+    bool held_elsewhere = false;  // another host holds the agent's lease: its claim will fail
   };
   auto read = ctx.store->read<Read>([&](store::Tx& tx) -> Result<Read> {
-    return Read{tx.sessions().get(agent), recorded_push(tx, agent)};
+    Read r{tx.sessions().get(agent), recorded_push(tx, agent), false};
+    if (!ctx.host.empty())
+      if (auto lease = tx.hosts().lease_of(agent)) r.held_elsewhere = lease->host != ctx.host;
+    return r;
   });
   if (!read) return read.error();
   const auto& s = read->session;
-  if (!s || !s->worktree || !s->branch || s->branch->empty()) return ok_status();
+  if (!s || !s->worktree || !s->branch || s->branch->empty() || read->held_elsewhere)
+    return ok_status();
   const auto& p = ctx.paths;
   const std::string& branch = *s->branch;
   const std::string& remote = *ctx.config.remote;

@@ -25,9 +25,10 @@ inline constexpr std::chrono::milliseconds kRemoteDeadline{10'000};
 // which is not this host's .drover/worktrees/<agent> or is missing, makes one there — on
 // this host's branch when it is at the commit last recorded as pushed, else on the remote's
 // branch when that is, else fresh from the agent's base (with the note) — and records the
-// session's worktree as this host's. A stale worktree directory of an earlier stay here is
-// replaced. Errors: the worktree could not be made at all (failed, naming the agent and
-// git's error line); the turn must not start.
+// session's worktree as this host's. Nothing happens while another host holds the agent's
+// lease (docs/hosts.md): the claim that follows refuses the turn. A stale worktree
+// directory of an earlier stay here is replaced. Errors: the worktree could not be made at
+// all (failed, naming the agent and git's error line); the turn must not start.
 Status bring_worktree_here(RunnerContext& ctx, const std::string& agent);
 
 // Whether a settled turn of this session pushes: a remote is configured and the agent has a
