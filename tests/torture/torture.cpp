@@ -17,7 +17,7 @@ namespace torture {
 using namespace e2e;
 using namespace std::chrono_literals;
 
-namespace {}
+namespace {
 
 // What each agent does in a turn: directives for the scripted agent. Builders report with
 // worker_done, so "answer" completes; coordinators never complete by themselves.
@@ -141,14 +141,14 @@ void Torture::shell(std::uint64_t seed, int iteration, int index, const std::ato
     int action = pick(100);
     if (action < 16) {
       std::string cap = pick(3) == 0 ? "coordinator" : "builder";
-      shell_command("sling",
+      shell_command("sling", h,
                     {"sling", "w" + id, "--capability", cap, "--parent", "hub",
                      std::string("task ") + id + " (" + b.name + ")\n" + b.text},
                     {0});
     } else if (action < 40) {
       std::string to = tally_.random_agent(rng);
       std::string token = "mail-" + id;
-      shell_command("mail",
+      shell_command("mail", h,
                     {"mail", "send", "--to", to, "--subject", token, "--body",
                      std::string(b.name) + "\n" + b.text},
                     {0, 4}, token);
@@ -165,7 +165,7 @@ void Torture::shell(std::uint64_t seed, int iteration, int index, const std::ato
       shell_command(how < 2    ? "nudge-interrupt"
                     : how == 2 ? "nudge-queue"
                                : "nudge",
-                    args, {0, 4}, token);
+                    h, args, {0, 4}, token);
     } else if (action < 59) {
       std::string victim = tally_.random_agent(rng);
       if (victim != "hub") shell_command("stop", h, {"stop", victim, "--grace", "300ms"}, {0, 4});
@@ -189,7 +189,7 @@ void Torture::shell(std::uint64_t seed, int iteration, int index, const std::ato
       // give the killer a window.
       std::string to = tally_.random_agent(rng);
       std::string token = "mail-" + id;
-      shell_command("mail",
+      shell_command("mail", h,
                     {"mail", "send", "--to", to, "--subject", token, "--body", "#!slow 8 150ms"},
                     {0, 4}, token);
       shell_command("turn", h, {"turn", to, "--lock-timeout", "1s"}, {0, 1, 4});

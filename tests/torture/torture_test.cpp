@@ -103,7 +103,10 @@ std::vector<torture::Proc> run_processes(const Torture& t, bool agents_only) {
 void rest_and_check(Torture& t, long it) {
   const TempProject& p = *t.hosts().front().project;
   const auto settle_from = Clock::now();
-  REQUIRE(t.bring_up_all());
+  const bool up = t.bring_up_all();
+  if (!up)
+    for (const auto& e : t.tally().errors) MESSAGE(e);
+  REQUIRE(up);
   CHECK(wait_until([&] { return torture::in_turn_agents_have_runners(p, roots(t)); }, 15s));
   // Nothing may stay held: lift every pause and the E-stop, and decide every gate, also
   // those asked while the project settles (mail carried later may ask again).
