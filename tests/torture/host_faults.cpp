@@ -65,11 +65,12 @@ void Torture::restart_after_kill(std::size_t h, std::mt19937_64& rng,
 void Torture::stall_host(std::size_t h, std::mt19937_64& rng) {
   pid_t sup = live_supervisor(hosts_[h]);
   if (sup <= 0) return;
-  // 1–4.5 s: often past the lease. The host's turns run on meanwhile; once it is taken
-  // over, the fence must keep every one of their settles out of the store.
-  int stalled_ms = 1000 + std::uniform_int_distribution<int>(0, 3500)(rng);
+  // Past the lease (by 0.2–3 s): a lease expiry without a death. The host's turns run on
+  // meanwhile; once it is taken over, the fence must keep every one of their settles out
+  // of the store.
+  int stalled_ms = kLeaseMs + 200 + std::uniform_int_distribution<int>(0, 2800)(rng);
   if (::kill(sup, SIGSTOP) != 0) return;
-  count_kill(stalled_ms > kLeaseMs ? "supervisor stalled past lease" : "supervisor stalled");
+  count_kill("supervisor stalled past lease");
   // Not cut short by the end of the chaos: the stall is the fault.
   std::this_thread::sleep_for(std::chrono::milliseconds(stalled_ms));
   ::kill(sup, SIGCONT);

@@ -87,6 +87,8 @@ void Torture::shell_command(const std::string& kind, std::size_t host,
     tally_.errors.push_back(hosts_.at(host).name + (several_hosts() ? ": " : "") + "drover " +
                             args.at(0) + " " + (args.size() > 1 ? args[1] : "") + " -> exit " +
                             std::to_string(r.code) + ": " + r.err.substr(0, 300));
+  // A foreground runner whose host was taken over meanwhile: its settle was fenced off.
+  if (kind == "turn" && r.err.find("lease lost: ") != std::string::npos) ++tally_.fenced_turns;
   if (r.code == 0 && kind == "sling") tally_.agents.push_back(args.at(1));
   if (r.code == 0 && kind == "status") {
     auto doc = nlohmann::json::parse(r.out, nullptr, false);

@@ -31,6 +31,7 @@ struct Tally {
   std::vector<std::string> errors;       // unexpected exit codes, busy errors
   std::map<std::string, long> commands;  // per kind, run
   std::map<std::string, long> kills;     // per target, SIGKILLs (and host faults) sent
+  long fenced_turns = 0;                 // `drover turn` runs that said "lease lost: "
   // Odd while config.toml is invalid: a command that overlapped such a window may refuse
   // to start turns (exit 5, SPEC §6: only stop, status, log, mail and doctor must work).
   std::atomic<long> config_invalid{0};
@@ -85,7 +86,7 @@ class Torture {
   // Host faults (host_faults.cpp), two hosts and more: the whole host SIGKILLed — its
   // supervisor and every process its agents and runners run — and brought back with
   // `drover up` after a random time, within the lease or past it; or its supervisor
-  // SIGSTOPped for a random time around the lease, then SIGCONTed, its turns running on.
+  // SIGSTOPped past the lease, then SIGCONTed, its turns running on.
   void kill_host(std::size_t host, std::mt19937_64& rng, const std::atomic<bool>& stop);
   void stall_host(std::size_t host, std::mt19937_64& rng);
   void restart_after_kill(std::size_t host, std::mt19937_64& rng, const std::atomic<bool>& stop);

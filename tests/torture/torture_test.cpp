@@ -12,7 +12,7 @@
 // two checkouts, the second using the first's database, each with its supervisor under
 // its own host id (supervisor.lease 2 s, autostart off). The shells issue every command on
 // either host; the killer also SIGKILLs a whole host (supervisor, agents, runners) and
-// brings it back later, and stalls a supervisor with SIGSTOP around its lease. The lease
+// brings it back later, and stalls a supervisor with SIGSTOP past its lease. The lease
 // and fence invariants (host_invariants.h) are checked too.
 //
 // DROVER_TORTURE_ITERATIONS (default 2), DROVER_TORTURE_SEED (default: from the clock,
@@ -236,7 +236,8 @@ void run(Torture& t, const Settings& s, PidsCgroup* pids) {
               << " turns; " << sql_int(p, "SELECT count(*) FROM events WHERE kind = 'host_lost'")
               << " agents taken over (host_lost), "
               << sql_int(p, "SELECT count(*) FROM turns WHERE detail LIKE '%host lost%'")
-              << " turns ended by the taker, " << fenced << " settles fenced off (lease lost), "
+              << " turns ended by the taker, " << fenced << " supervisor settles and "
+              << tally.fenced_turns << " `drover turn` settles fenced off (lease lost), "
               << sql_int(p, "SELECT coalesce(max(token), 0) FROM leases") << " highest token"
               << std::endl;
   }
