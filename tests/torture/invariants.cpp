@@ -202,9 +202,12 @@ bool no_open_gates(const TempProject& p) {
 
 // Every agent that is in_turn has a live runner holding its turn lock (eventually: a
 // turn may be starting or ending while we look).
-bool in_turn_agents_have_runners(const TempProject& p) {
+bool in_turn_agents_have_runners(const TempProject& p, const std::vector<fs::path>& roots) {
   for (const auto& name : split_lines(sql(p, "SELECT name FROM sessions WHERE state = 'in_turn'")))
-    if (!drover::os::is_locked(p.root() / ".drover/agents" / name / "turn.lock")) return false;
+    if (std::none_of(roots.begin(), roots.end(), [&](const fs::path& root) {
+          return drover::os::is_locked(root / ".drover/agents" / name / "turn.lock");
+        }))
+      return false;
   return true;
 }
 

@@ -8,6 +8,7 @@
 // its last carrier reads it. One `worker_died` per death. A passing fault fails no agent.
 // Nothing held: no live agent paused, no E-stop, no `pause --now` pending, every decided
 // gate answered by exactly one `decision` mail.
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -24,8 +25,10 @@ void check_invariants(const e2e::TempProject& p, const std::vector<std::string>&
 bool at_rest(const e2e::TempProject& p);
 // No live agent has an open gate (a finished agent's gates are no longer open).
 bool no_open_gates(const e2e::TempProject& p);
-// Every agent that is in_turn has a live runner holding its turn lock.
-bool in_turn_agents_have_runners(const e2e::TempProject& p);
+// Every agent that is in_turn has a live runner holding its turn lock, in one of the
+// checkouts `roots` (its host's: several hosts share the store of `p`).
+bool in_turn_agents_have_runners(const e2e::TempProject& p,
+                                 const std::vector<std::filesystem::path>& roots);
 
 std::vector<std::string> split(const std::string& s, char sep);
 std::vector<std::string> split_lines(const std::string& s);

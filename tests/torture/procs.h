@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <cctype>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -15,6 +16,7 @@ namespace torture {
 
 struct Proc {
   pid_t pid = 0;
+  pid_t ppid = 0;
   std::vector<std::string> argv;
 };
 
@@ -48,14 +50,16 @@ inline std::vector<Proc> marked_processes(const std::string& mark) {
     std::string base = std::string("/proc/") + e->d_name;
     std::string stat = slurp(base + "/stat");
     auto close = stat.rfind(')');
-    if (close == std::string::npos || close + 2 >= stat.size()) continue;  // gone while we looked
+    if (close == std::string::npos || close + 4 >= stat.size()) continue;  // gone while we looked
     char state = stat[close + 2];
     if (state == 'Z' || state == 'X') continue;
     bool marked = false;
     for (const auto& var : split_nul(slurp(base + "/environ")))
       if (var == needle) marked = true;
     if (!marked) continue;
-    out.push_back({static_cast<pid_t>(std::stol(e->d_name)), split_nul(slurp(base + "/cmdline"))});
+    pid_t ppid = static_cast<pid_t>(std::strtol(stat.c_str() + close + 4, nullptr, 10));
+    out.push_back(
+        {static_cast<pid_t>(std::stol(e->d_name)), ppid, split_nul(slurp(base + "/cmdline"))});
   }
   ::closedir(dir);
   return out;
