@@ -189,9 +189,9 @@ std::int64_t PgConnection::last_insert_id() {
 
 void PgConnection::begin(bool write) {
   if (write) {
-    exec("BEGIN ISOLATION LEVEL READ COMMITTED");
+    // One round trip: both statements go in one simple-protocol message.
     try {
-      exec(kWriteLock);
+      exec(std::string("BEGIN ISOLATION LEVEL READ COMMITTED; ") + kWriteLock);
     } catch (...) {
       rollback();
       throw;
