@@ -177,7 +177,7 @@ turn_rows=$("$build/bench/turn_store" 300; "$build/bench/turn_store" 300 "$uri")
 renewal_rows=()
 for n in 10 1000; do
   p=$work/lease$n; make_project "$p" pg; cd "$p"
-  sed -i 's/^\[supervisor\]/[supervisor]\nlease = "6s"/' .drover/config.toml
+  sed -i 's/^lease = .*/lease = "6s"/' .drover/config.toml
   {
     echo "BEGIN;"
     for i in $(seq 1 "$n"); do
