@@ -5,7 +5,8 @@
 //                   of the pending mail, the claimed mail, the gates;
 //   record_started  runner/start_turn.cpp: in_turn, the turn's pid, the turn_start event;
 //   settle_run      runner/turn_ends.cpp itself (it is public): the fenced settle.
-// Between turns (untimed) one message arrives for the agent.
+// The agent is persistent (no terminal mail), so each turn leaves it between turns; one
+// message arrives for it before each turn (untimed).
 //
 // Usage: turn_store N [POSTGRESQL_URI]. Without a URI the store is SQLite in a temporary
 // directory; with one, a fresh schema on that server. Prints one markdown row per
@@ -162,7 +163,7 @@ int main(int argc, char** argv) {
     });
     runner::RunEnd end;
     end.agent = agent;
-    end.terminal_mail = {"worker_done"};
+    end.terminal_mail = {};  // a persistent agent (a coordinator): it waits for mail again
     end.how.exit_code = 0;
     end.how.has_result = true;
     end.how.result_text = "waiting for the next message";
