@@ -50,15 +50,14 @@ class PgStatement final : public Statement {
   PgStatement(PgConnection& c, const std::string& sql, std::string name)
       : c_(c), name_(std::move(name)) {
     int count = 0;
-    std::string text = pg_placeholders(sql, count);
-    PgResult r(pg_lib().prepare(c_.handle(), name_.c_str(), text.c_str(), 0, nullptr));
-    pg_check(c_, r.r);
+    text_ = pg_placeholders(sql, count);
     values_.resize(static_cast<std::size_t>(count));
     formats_.assign(static_cast<std::size_t>(count), 0);
   }
   ~PgStatement() override {
     clear();
-    if (!c_.closing()) pg_lib().clear(pg_lib().exec(c_.handle(), ("DEALLOCATE " + name_).c_str()));
+    if (prepared_ && !c_.closing())
+      pg_lib().clear(pg_lib().exec(c_.handle(), ("DEALLOCATE " + name_).c_str()));
   }
 
   void bind(int i, std::int64_t v) override { value(i, 0) = std::to_string(v); }
@@ -87,8 +86,22 @@ class PgStatement final : public Statement {
         values[i] = values_[i] ? values_[i]->c_str() : nullptr;
         lengths[i] = values_[i] ? static_cast<int>(values_[i]->size()) : 0;
       }
-      res_ = pg_lib().exec_prepared(c_.handle(), name_.c_str(), static_cast<int>(values.size()),
-                                    values.data(), lengths.data(), formats_.data(), 0);
+      // A statement's first run parses, binds and runs it in one round trip (most CLI
+      // commands run each statement once); its second prepares it for the runs after.
+      const int n = static_cast<int>(values.size());
+      if (!ran_once_) {
+        res_ = pg_lib().exec_params(c_.handle(), text_.c_str(), n, nullptr, values.data(),
+                                    lengths.data(), formats_.data(), 0);
+        ran_once_ = true;
+      } else {
+        if (!prepared_) {
+          PgResult r(pg_lib().prepare(c_.handle(), name_.c_str(), text_.c_str(), 0, nullptr));
+          pg_check(c_, r.r);
+          prepared_ = true;
+        }
+        res_ = pg_lib().exec_prepared(c_.handle(), name_.c_str(), n, values.data(), lengths.data(),
+                                      formats_.data(), 0);
+      }
       pg_check(c_, res_);
       rows_ = pg_lib().ntuples(res_);
       row_ = -1;
@@ -141,6 +154,8 @@ class PgStatement final : public Statement {
 
   PgConnection& c_;
   std::string name_;
+  std::string text_;  // the SQL with $n placeholders
+  bool ran_once_ = false, prepared_ = false;
   std::vector<std::optional<std::string>> values_;
   std::vector<int> formats_;
   PGresult* res_ = nullptr;
@@ -189,9 +204,9 @@ std::int64_t PgConnection::last_insert_id() {
 
 void PgConnection::begin(bool write) {
   if (write) {
-    exec("BEGIN ISOLATION LEVEL READ COMMITTED");
+    // One round trip: both statements go in one simple-protocol message.
     try {
-      exec(kWriteLock);
+      exec(std::string("BEGIN ISOLATION LEVEL READ COMMITTED; ") + kWriteLock);
     } catch (...) {
       rollback();
       throw;

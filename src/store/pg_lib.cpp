@@ -29,6 +29,7 @@ PgLib load_pg_lib() {
   pg_symbol(lib, l.error_message, "PQerrorMessage");
   pg_symbol(lib, l.finish, "PQfinish");
   pg_symbol(lib, l.exec, "PQexec");
+  pg_symbol(lib, l.exec_params, "PQexecParams");
   pg_symbol(lib, l.prepare, "PQprepare");
   pg_symbol(lib, l.exec_prepared, "PQexecPrepared");
   pg_symbol(lib, l.result_status, "PQresultStatus");

@@ -13,6 +13,7 @@ struct PgLib {
   decltype(&PQerrorMessage) error_message;
   decltype(&PQfinish) finish;
   decltype(&PQexec) exec;
+  decltype(&PQexecParams) exec_params;
   decltype(&PQprepare) prepare;
   decltype(&PQexecPrepared) exec_prepared;
   decltype(&PQresultStatus) result_status;

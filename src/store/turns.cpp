@@ -62,15 +62,15 @@ std::int64_t Turns::create(std::string_view agent, const std::string& started_at
                            std::optional<std::int64_t> token) {
   Stmt q(db_,
          "INSERT INTO turns (agent, started_at, resume_id, mail_mark, host, token) "
-         "VALUES (?,?,?,?,?,?)");
+         "VALUES (?,?,?,?,?,?) RETURNING id");
   q.bind(1, std::string(agent));
   q.bind(2, started_at);
   bind_opt(q, 3, resume_id);
   q.bind(4, static_cast<int64_t>(mail_mark));
   bind_opt(q, 5, host);
   bind_opt(q, 6, token);
-  q.exec();
-  return db_.last_insert_id();
+  if (!q.executeStep()) throw DbError("an INSERT returned no id");
+  return q.getColumn(0).getInt64();
 }
 
 void Turns::set_pid(std::int64_t id, std::int64_t pid) {

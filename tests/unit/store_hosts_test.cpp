@@ -132,3 +132,35 @@ TEST_CASE_FIXTURE(StoreFixture, "hosts: the fence lets only the current lease wr
   CHECK(held->token == 2);
   CHECK_FALSE(fenced("b", 2));
 }
+
+// Issue 19's bound: the store's work per renewal does not grow with the agents a host
+// holds. A renewal moves the host's own row only; its 1,000 leases are not written.
+TEST_CASE_FIXTURE(StoreFixture, "hosts: a renewal writes the host's row, not its agents' leases") {
+  auto leases = [&] {
+    return test::must_read(*db, [](Tx& tx) { return tx.hosts().hosts_by_agent(); });
+  };
+  test::must_write(*db, [](Tx& tx) {
+    tx.hosts().enter("a", 1, "2026-12-05T00:00:00.000Z", 30000);
+    for (int i = 0; i < 1000; ++i) tx.hosts().acquire("agent" + std::to_string(i), "a");
+    return 0;
+  });
+  auto before = leases();
+  REQUIRE(before.size() == 1000);
+  auto tokens = [&] {  // the sum of the leases' tokens, read in one snapshot
+    return test::must_read(*db, [&](Tx& tx) {
+      std::int64_t sum = 0;
+      for (const auto& [agent, host] : before) sum += tx.hosts().lease_of(agent)->token;
+      return sum;
+    });
+  };
+  const auto token_sum = tokens();
+  expire(*db, "a");  // its row now says a 1 ms lease
+  CHECK(test::must_write(*db, [](Tx& tx) { return tx.hosts().renew("a", 30000); }));
+  auto hosts = test::must_read(*db, [](Tx& tx) { return tx.hosts().list(); });
+  REQUIRE(hosts.size() == 1);
+  CHECK(hosts[0].lease_ms == 30000);  // the one row renewal writes
+  CHECK(hosts[0].live());
+  CHECK(hosts[0].agents == 1000);
+  CHECK(leases() == before);
+  CHECK(tokens() == token_sum);
+}
