@@ -51,15 +51,14 @@ std::int64_t Events::add(std::string_view agent, std::optional<std::int64_t> tur
                          std::string_view kind, std::string_view level, std::string_view data) {
   Stmt q(db_,
          "INSERT INTO events (agent, turn, created_at, kind, level, data) "
-         "VALUES (?,?,?,?,?,?)");
+         "VALUES (?,?,?,?,?,?) RETURNING id");
   q.bind(1, std::string(agent));
   bind_opt(q, 2, turn);
   q.bind(3, now_timestamp());
   q.bind(4, std::string(kind));
   q.bind(5, std::string(level));
   q.bind(6, std::string(data.empty() ? std::string_view("{}") : data));
-  q.exec();
-  return db_.last_insert_id();
+  return q.insert_id();
 }
 
 std::int64_t Events::max_id() {

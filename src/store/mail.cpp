@@ -46,7 +46,8 @@ std::vector<MailMessage> collect(Query& q) {
 std::int64_t Mail::insert(const MailMessage& m) {
   Stmt q(db_,
          "INSERT INTO messages (from_agent, to_agent, subject, body, type, priority, "
-         "thread_id, reply_to, payload, created_at, live) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+         "thread_id, reply_to, payload, created_at, live) VALUES (?,?,?,?,?,?,?,?,?,?,?) "
+         "RETURNING id");
   q.bind(1, m.from);
   q.bind(2, m.to);
   q.bind(3, m.subject);
@@ -58,8 +59,7 @@ std::int64_t Mail::insert(const MailMessage& m) {
   bind_opt(q, 9, m.payload);
   q.bind(10, m.created_at.empty() ? now_timestamp() : m.created_at);
   q.bind(11, static_cast<int>(m.delivery));
-  q.exec();
-  return db_.last_insert_id();
+  return q.insert_id();
 }
 
 std::optional<MailMessage> Mail::get(std::int64_t id) {

@@ -5,6 +5,7 @@
 #include <optional>
 #include <vector>
 
+#include "store/commit_watch.h"
 #include "store/pg_dialect.h"
 #include "store/pg_lib.h"
 
@@ -14,6 +15,10 @@ namespace {
 
 // The advisory lock every write transaction takes ("drover" in ASCII).
 constexpr const char* kWriteLock = "SELECT pg_advisory_xact_lock(110386840955250)";
+
+// The end of a write transaction.
+const std::string kNotifyAndCommit = std::string("SELECT pg_notify('") + kPgCommitChannel +
+                                     "', coalesce(current_schema(), '')); COMMIT";
 
 // libpq's message on one line: its lines joined with "; " (without the indentation of its
 // hint lines), no trailing newline.
@@ -181,13 +186,8 @@ std::unique_ptr<Statement> PgConnection::prepare(const std::string& sql) {
   return std::make_unique<PgStatement>(*this, sql, "drover_" + std::to_string(++next_name_));
 }
 
-std::int64_t PgConnection::last_insert_id() {
-  PgResult r(pg_lib().exec(conn_, "SELECT lastval()"));
-  pg_check(*this, r.r);
-  return std::strtoll(pg_lib().getvalue(r.r, 0, 0), nullptr, 10);
-}
-
 void PgConnection::begin(bool write) {
+  writing_ = write;
   if (write) {
     exec("BEGIN ISOLATION LEVEL READ COMMITTED");
     try {
@@ -202,7 +202,9 @@ void PgConnection::begin(bool write) {
 }
 
 void PgConnection::commit() {
-  PgResult r(pg_lib().exec(conn_, "COMMIT"));
+  // A write wakes the followers (store/commit_watch.h): the notification is delivered when
+  // the commit is visible, and goes in the same round trip as the COMMIT.
+  PgResult r(pg_lib().exec(conn_, writing_ ? kNotifyAndCommit.c_str() : "COMMIT"));
   pg_check(*this, r.r);
   // COMMIT of a transaction an error aborted succeeds as a ROLLBACK.
   if (std::string_view(pg_lib().cmd_status(r.r)) == "ROLLBACK")

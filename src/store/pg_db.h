@@ -8,6 +8,7 @@
 // advisory lock, so writers run one at a time as under SQLite's BEGIN IMMEDIATE, and each
 // sees every commit before it; a read transaction is REPEATABLE READ (one snapshot).
 // The schema version lives in the table drover_schema (SQLite: PRAGMA user_version).
+// A write transaction's commit notifies the channel drover_commit (store/commit_watch.h).
 #include <memory>
 #include <string>
 
@@ -26,7 +27,6 @@ class PgConnection final : public Connection {
   Dialect dialect() const override { return Dialect::postgresql; }
   void exec(const std::string& sql) override;
   std::unique_ptr<Statement> prepare(const std::string& sql) override;
-  std::int64_t last_insert_id() override;
   void begin(bool write) override;
   void commit() override;
   void rollback() noexcept override;
@@ -47,6 +47,7 @@ class PgConnection final : public Connection {
   std::string uri_;
   int next_name_ = 0;
   bool closing_ = false;
+  bool writing_ = false;  // the open transaction is a write (begin(true))
 };
 
 }  // namespace drover::store

@@ -25,6 +25,14 @@ Stmt::~Stmt() {
   *busy_ = false;
 }
 
+std::int64_t Stmt::insert_id() {
+  if (!st_->step()) throw DbError("an INSERT … RETURNING id returned no row");
+  std::int64_t id = st_->int64(0);
+  while (st_->step()) {
+  }
+  return id;
+}
+
 int Stmt::exec() {
   while (st_->step()) {
   }

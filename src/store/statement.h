@@ -55,6 +55,9 @@ class Stmt {
   bool executeStep() { return st_->step(); }
   // Runs a statement that returns no rows; the number of rows it changed.
   int exec();
+  // Runs an INSERT … RETURNING id (one row, both engines): the new row's id. One round
+  // trip on PostgreSQL, where asking for lastval() afterwards would be a second.
+  std::int64_t insert_id();
   Column getColumn(int index) { return Column(*st_, index); }
   Statement& row() { return *st_; }
 

@@ -56,13 +56,14 @@ CostTotals read_costs(Query& q, int first) {
 
 std::int64_t Turns::create(std::string_view agent, const std::string& started_at,
                            const std::optional<std::string>& resume_id, std::int64_t mail_mark) {
-  Stmt q(db_, "INSERT INTO turns (agent, started_at, resume_id, mail_mark) VALUES (?,?,?,?)");
+  Stmt q(db_,
+         "INSERT INTO turns (agent, started_at, resume_id, mail_mark) VALUES (?,?,?,?) "
+         "RETURNING id");
   q.bind(1, std::string(agent));
   q.bind(2, started_at);
   bind_opt(q, 3, resume_id);
   q.bind(4, static_cast<int64_t>(mail_mark));
-  q.exec();
-  return db_.last_insert_id();
+  return q.insert_id();
 }
 
 void Turns::set_pid(std::int64_t id, std::int64_t pid) {

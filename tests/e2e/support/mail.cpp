@@ -58,7 +58,8 @@ void check_mail_invariants(const TempProject& p, const std::string& agent) {
         " AND m.read_at IS NOT NULL AND (t.id IS NULL OR (t.outcome NOT IN "
         "('completed', 'waiting', 'contract_violation') AND NOT (t.outcome = 'stopped' AND "
         "t.exit_code = 0 AND t.signal IS NULL AND EXISTS (SELECT 1 FROM events e WHERE "
-        "e.turn = t.id AND e.kind = 'result' AND json_extract(e.data, '$.is_error') = 0))))";
+        "e.turn = t.id AND e.kind = 'result' AND " +
+        json_field("e.data", "is_error") + " = '0'))))";
     INFO(
         "read without a clean turn (message|type|claimed turn|outcome|exit|signal|detail): " << sql(
             p, "SELECT m.id, m.type, m.claimed_turn, t.outcome, t.exit_code, t.signal, t.detail" +
