@@ -115,7 +115,7 @@ std::int64_t Events::for_each_of_agent(std::string_view agent, std::optional<std
   std::string sql = std::string("SELECT ") + kEventColumns + " FROM events WHERE agent = ?";
   if (turn) sql += " AND turn = ?";
   sql += " ORDER BY id";
-  RawStmt q(db_, sql);
+  RawStmt q(db_, sql, Fetch::streamed);
   q.bind(1, agent);
   if (turn) q.bind(2, *turn);
   Statement& st = q.row();

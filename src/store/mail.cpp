@@ -101,7 +101,7 @@ std::vector<MailMessage> Mail::list(const MailFilter& f) {
 }
 
 std::int64_t Mail::for_each(const MailFilter& f, const std::function<void(const MailView&)>& fn) {
-  RawStmt q(db_, list_sql(f));
+  RawStmt q(db_, list_sql(f), Fetch::streamed);
   bind_filter(q, f);
   Statement& st = q.row();
   std::int64_t n = 0;

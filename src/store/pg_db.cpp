@@ -52,10 +52,12 @@ void pg_check(PgConnection& c, PGresult* r) {
 
 class PgStatement final : public Statement {
  public:
-  PgStatement(PgConnection& c, const std::string& sql, std::string name)
-      : c_(c), name_(std::move(name)) {
+  // `cursor`: the rows are read through a cursor (PgConnection::prepare_streamed).
+  PgStatement(PgConnection& c, const std::string& sql, std::string name, bool cursor)
+      : c_(c), name_(std::move(name)), cursor_(cursor) {
     int count = 0;
     std::string text = pg_placeholders(sql, count);
+    if (cursor_) text = "DECLARE " + cursor_name() + " NO SCROLL CURSOR FOR " + text;
     PgResult r(pg_lib().prepare(c_.handle(), name_.c_str(), text.c_str(), 0, nullptr));
     pg_check(c_, r.r);
     values_.resize(static_cast<std::size_t>(count));
@@ -85,23 +87,25 @@ class PgStatement final : public Statement {
   }
 
   bool step() override {
-    if (res_ == nullptr) {
-      std::vector<const char*> values(values_.size());
-      std::vector<int> lengths(values_.size());
-      for (std::size_t i = 0; i < values_.size(); ++i) {
-        values[i] = values_[i] ? values_[i]->c_str() : nullptr;
-        lengths[i] = values_[i] ? static_cast<int>(values_[i]->size()) : 0;
+    if (cursor_) {
+      if (!open_) {
+        run();  // DECLARE
+        open_ = true;
+        fetch();
+      } else if (row_ + 1 >= rows_ && rows_ == kPgFetchRows) {
+        fetch();
       }
-      res_ = pg_lib().exec_prepared(c_.handle(), name_.c_str(), static_cast<int>(values.size()),
-                                    values.data(), lengths.data(), formats_.data(), 0);
-      pg_check(c_, res_);
+      return ++row_ < rows_;
+    }
+    if (res_ == nullptr) {
+      run();
       rows_ = pg_lib().ntuples(res_);
       row_ = -1;
     }
     return ++row_ < rows_;
   }
   int changes() override {
-    if (res_ == nullptr) return 0;
+    if (res_ == nullptr || cursor_) return 0;
     return std::atoi(pg_lib().cmd_tuples(res_));
   }
   bool is_null(int c) override { return pg_lib().getisnull(res_, row_, c) != 0; }
@@ -121,11 +125,42 @@ class PgStatement final : public Statement {
   }
   void reset() override {
     clear();
+    if (open_) {
+      open_ = false;
+      // Ends with the transaction anyway; an aborted one refuses this, harmlessly.
+      pg_lib().clear(pg_lib().exec(c_.handle(), ("CLOSE " + cursor_name()).c_str()));
+    }
     for (auto& v : values_) v.reset();
     formats_.assign(formats_.size(), 0);
   }
 
  private:
+  std::string cursor_name() const { return name_ + "_rows"; }
+
+  // Runs the prepared statement with the bound values; its result becomes res_.
+  void run() {
+    clear();
+    std::vector<const char*> values(values_.size());
+    std::vector<int> lengths(values_.size());
+    for (std::size_t i = 0; i < values_.size(); ++i) {
+      values[i] = values_[i] ? values_[i]->c_str() : nullptr;
+      lengths[i] = values_[i] ? static_cast<int>(values_[i]->size()) : 0;
+    }
+    res_ = pg_lib().exec_prepared(c_.handle(), name_.c_str(), static_cast<int>(values.size()),
+                                  values.data(), lengths.data(), formats_.data(), 0);
+    pg_check(c_, res_);
+  }
+
+  // The cursor's next batch of rows becomes res_.
+  void fetch() {
+    clear();
+    res_ = pg_lib().exec(
+        c_.handle(), ("FETCH " + std::to_string(kPgFetchRows) + " FROM " + cursor_name()).c_str());
+    pg_check(c_, res_);
+    rows_ = pg_lib().ntuples(res_);
+    row_ = -1;
+  }
+
   std::optional<std::string>& slot(int i) {
     if (i < 1 || static_cast<std::size_t>(i) > values_.size())
       throw DbError("no parameter " + std::to_string(i) + " in statement " + name_);
@@ -146,6 +181,8 @@ class PgStatement final : public Statement {
 
   PgConnection& c_;
   std::string name_;
+  bool cursor_ = false;
+  bool open_ = false;  // the cursor is declared
   std::vector<std::optional<std::string>> values_;
   std::vector<int> formats_;
   PGresult* res_ = nullptr;
@@ -183,7 +220,11 @@ void PgConnection::exec(const std::string& sql) {
 }
 
 std::unique_ptr<Statement> PgConnection::prepare(const std::string& sql) {
-  return std::make_unique<PgStatement>(*this, sql, "drover_" + std::to_string(++next_name_));
+  return std::make_unique<PgStatement>(*this, sql, "drover_" + std::to_string(++next_name_), false);
+}
+
+std::unique_ptr<Statement> PgConnection::prepare_streamed(const std::string& sql) {
+  return std::make_unique<PgStatement>(*this, sql, "drover_" + std::to_string(++next_name_), true);
 }
 
 void PgConnection::begin(bool write) {

@@ -18,6 +18,9 @@ typedef struct pg_conn PGconn;
 
 namespace drover::store {
 
+// The rows a streamed query's cursor reads per round trip.
+inline constexpr int kPgFetchRows = 1000;
+
 class PgConnection final : public Connection {
  public:
   // Connects to `uri` (any libpq connection string); throws DbError when it cannot.
@@ -27,6 +30,8 @@ class PgConnection final : public Connection {
   Dialect dialect() const override { return Dialect::postgresql; }
   void exec(const std::string& sql) override;
   std::unique_ptr<Statement> prepare(const std::string& sql) override;
+  // Through a cursor (DECLARE … NO SCROLL CURSOR, FETCH kPgFetchRows at a time).
+  std::unique_ptr<Statement> prepare_streamed(const std::string& sql) override;
   void begin(bool write) override;
   void commit() override;
   void rollback() noexcept override;

@@ -2,14 +2,17 @@
 
 namespace drover::store {
 
-Stmt::Stmt(Connection& db, const std::string& sql) {
-  auto& entry = db.cached(sql);
+Stmt::Stmt(Connection& db, const std::string& sql, Fetch fetch) {
+  const bool streamed = fetch == Fetch::streamed;
+  auto prepare = [&] { return streamed ? db.prepare_streamed(sql) : db.prepare(sql); };
+  // A streamed statement is another statement of the same text (a cursor on PostgreSQL).
+  auto& entry = db.cached(streamed ? "streamed: " + sql : sql);
   if (entry.busy) {
-    own_ = db.prepare(sql);
+    own_ = prepare();
     st_ = own_.get();
     return;
   }
-  if (!entry.statement) entry.statement = db.prepare(sql);
+  if (!entry.statement) entry.statement = prepare();
   entry.busy = true;
   busy_ = &entry.busy;
   st_ = entry.statement.get();

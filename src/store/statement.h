@@ -34,9 +34,13 @@ class Column {
   int index_;
 };
 
+// How a statement's rows are fetched: all at once, or streamed (Connection::prepare_streamed:
+// a long listing read once, in order).
+enum class Fetch { all, streamed };
+
 class Stmt {
  public:
-  Stmt(Connection& db, const std::string& sql);
+  Stmt(Connection& db, const std::string& sql, Fetch fetch = Fetch::all);
   ~Stmt();
   Stmt(const Stmt&) = delete;
   Stmt& operator=(const Stmt&) = delete;

@@ -258,7 +258,8 @@ TEST_CASE("terminal escapes in mail are escaped in human output and exact in --j
       p,
       "INSERT INTO sessions (name, capability, runtime, state, created_at, last_activity, task) "
       "VALUES ('eve', 'builder', 'claude', 'between_turns', '2026-01-01T00:00:00.000Z', "
-      "'2026-01-01T00:00:00.000Z', 'evil ' || char(27) || '[31m task')");
+      "'2026-01-01T00:00:00.000Z', 'evil ' || " +
+          std::string(e2e::on_postgresql() ? "chr(27)" : "char(27)") + " || '[31m task')");
   for (const auto& args :
        {std::vector<std::string>{"status"}, std::vector<std::string>{"status", "eve"}}) {
     auto r = p.drover(args);

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <fstream>
 #include <future>
 
@@ -102,15 +103,31 @@ TEST_CASE("hostile: a 10 MiB body with NUL bytes and SQL metacharacters is store
   while (body.size() < 10u * 1024 * 1024) body += "0123456789abcdef";
   const auto file = p.root() / "body.bin";
   { std::ofstream(file, std::ios::binary) << body; }
-  auto sent = e2e::run(p, {"mail", "send", "--to", "operator", "--subject",
-                           "x'; DELETE FROM sessions; --", "--body-file", file.string(), "--json"});
+  const std::vector<std::string> send = {
+      "mail",        "send",        "--to",
+      "operator",    "--subject",   "x'; DELETE FROM sessions; --",
+      "--body-file", file.string(), "--json"};
+  if (e2e::on_postgresql()) {
+    // A PostgreSQL text cannot hold a NUL byte (docs/decisions.md): refused in one line,
+    // nothing stored. The rest of the test runs with the NULs made '0'.
+    auto refused = e2e::run(p, send);
+    CHECK(refused.code == 1);
+    CHECK(e2e::contains(refused.json()["error"]["message"].get<std::string>(), "NUL byte"));
+    CHECK(e2e::sql_int(p, "SELECT count(*) FROM messages") == 0);
+    std::replace(body.begin(), body.end(), '\0', '0');
+    std::ofstream(file, std::ios::binary) << body;
+  }
+  auto sent = e2e::run(p, send);
   INFO(sent.err);
   REQUIRE(sent.code == 0);
   CHECK(e2e::sql_int(p, e2e::on_postgresql() ? "SELECT octet_length(body) FROM messages"
                                              : "SELECT length(CAST(body AS BLOB)) FROM messages") ==
         static_cast<long long>(body.size()));
   CHECK(e2e::sql(p, "SELECT subject FROM messages") == "x'; DELETE FROM sessions; --");
-  CHECK(e2e::sql_int(p, "SELECT count(*) FROM sqlite_master WHERE name = 'messages'") == 1);
+  CHECK(e2e::sql_int(p, e2e::on_postgresql()
+                            ? "SELECT count(*) FROM pg_tables WHERE tablename = 'messages' AND "
+                              "schemaname = current_schema()"
+                            : "SELECT count(*) FROM sqlite_master WHERE name = 'messages'") == 1);
   auto read = e2e::run(
       p, {"mail", "read", std::to_string(sent.json()["ids"][0].get<long long>()), "--json"});
   REQUIRE(read.code == 0);

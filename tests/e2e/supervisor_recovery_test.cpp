@@ -231,10 +231,12 @@ TEST_CASE(
 
   // Stopping the retried turn releases its mail again: all of it is pending, none read.
   (void)e2e::ok(p, {"stop", "w2"});
-  CHECK(e2e::sql(
-            p,
-            "SELECT count(*) || ' ' || sum(read_at IS NULL AND claimed_turn IS NULL) FROM messages "
-            "WHERE to_agent = 'w2'") == "3 3");
+  CHECK(
+      e2e::sql(
+          p,
+          "SELECT count(*) || ' ' || sum(CASE WHEN read_at IS NULL AND claimed_turn IS NULL THEN 1 "
+          "ELSE 0 END) FROM messages "
+          "WHERE to_agent = 'w2'") == "3 3");
   CHECK(e2e::mail_list(p, {"--to", "boss", "--type", "worker_died"}).size() == 1);
   e2e::check_mail_invariants(p, "w2");
 }

@@ -12,7 +12,8 @@ std::string sql(const TempProject& p, const std::string& script) {
   Run r = on_postgresql()
               ? psql(p.store(), script)
               : command({"sqlite3", "-cmd", ".timeout 10000", db_path(p).string(), script});
-  INFO((on_postgresql() ? "psql: " : "sqlite3: ") << script << "\nstderr: " << r.err);
+  const std::string shell = on_postgresql() ? "psql" : "sqlite3";
+  INFO(shell << ": " << script << "\nstderr: " << r.err);
   REQUIRE(r.code == 0);
   while (!r.out.empty() && r.out.back() == '\n') r.out.pop_back();
   return r.out;
@@ -52,6 +53,16 @@ std::string millis_between(const std::string& from, const std::string& to) {
 std::string seconds_since(const std::string& column) {
   if (!on_postgresql()) return "((julianday('now') - julianday(" + column + ")) * 86400)";
   return "extract(epoch FROM (clock_timestamp() - CAST(" + column + " AS timestamptz)))";
+}
+
+std::string now_timestamp() {
+  if (!on_postgresql()) return "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+  return "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
+}
+
+std::string local_day(const std::string& timestamp) {
+  if (!on_postgresql()) return "date(" + timestamp + ", 'localtime')";
+  return "to_char(CAST(" + timestamp + " AS timestamptz), 'YYYY-MM-DD')";
 }
 
 std::string fixed10(const std::string& number) {

@@ -35,6 +35,10 @@ std::string json_field(const std::string& column, const std::string& key);
 std::string millis_between(const std::string& from, const std::string& to);
 // the seconds since an ISO-8601 timestamp column (a real number);
 std::string seconds_since(const std::string& column);
+// now as drover writes timestamps (2026-01-02T03:04:05.678Z, UTC);
+std::string now_timestamp();
+// the local day (YYYY-MM-DD) of an ISO-8601 timestamp (PostgreSQL: the server's time zone);
+std::string local_day(const std::string& timestamp);
 // a number with exactly 10 decimals (SQLite's printf('%.10f', x));
 std::string fixed10(const std::string& number);
 // the aggregate joining `text` of each row with ','; the query for the schema version.
