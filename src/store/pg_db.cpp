@@ -58,14 +58,14 @@ class PgStatement final : public Statement {
     int count = 0;
     std::string text = pg_placeholders(sql, count);
     if (cursor_) text = "DECLARE " + cursor_name() + " NO SCROLL CURSOR FOR " + text;
-    PgResult r(pg_lib().prepare(c_.handle(), name_.c_str(), text.c_str(), 0, nullptr));
-    pg_check(c_, r.r);
+    text_ = std::move(text);
     values_.resize(static_cast<std::size_t>(count));
     formats_.assign(static_cast<std::size_t>(count), 0);
   }
   ~PgStatement() override {
     clear();
-    if (!c_.closing()) pg_lib().clear(pg_lib().exec(c_.handle(), ("DEALLOCATE " + name_).c_str()));
+    if (prepared_ && !c_.closing())
+      pg_lib().clear(pg_lib().exec(c_.handle(), ("DEALLOCATE " + name_).c_str()));
   }
 
   void bind(int i, std::int64_t v) override { value(i, 0) = std::to_string(v); }
@@ -146,8 +146,19 @@ class PgStatement final : public Statement {
       values[i] = values_[i] ? values_[i]->c_str() : nullptr;
       lengths[i] = values_[i] ? static_cast<int>(values_[i]->size()) : 0;
     }
-    res_ = pg_lib().exec_prepared(c_.handle(), name_.c_str(), static_cast<int>(values.size()),
-                                  values.data(), lengths.data(), formats_.data(), 0);
+    // Prepared on the second run: a command that runs a statement once (most of them)
+    // pays one round trip for it instead of two; a long-lived process parses each once.
+    if (!prepared_ && ran_) {
+      PgResult r(pg_lib().prepare(c_.handle(), name_.c_str(), text_.c_str(), 0, nullptr));
+      pg_check(c_, r.r);
+      prepared_ = true;
+    }
+    ran_ = true;
+    const int n = static_cast<int>(values.size());
+    res_ = prepared_ ? pg_lib().exec_prepared(c_.handle(), name_.c_str(), n, values.data(),
+                                              lengths.data(), formats_.data(), 0)
+                     : pg_lib().exec_params(c_.handle(), text_.c_str(), n, nullptr, values.data(),
+                                            lengths.data(), formats_.data(), 0);
     pg_check(c_, res_);
   }
 
@@ -181,8 +192,11 @@ class PgStatement final : public Statement {
 
   PgConnection& c_;
   std::string name_;
+  std::string text_;  // the SQL as PostgreSQL gets it
   bool cursor_ = false;
-  bool open_ = false;  // the cursor is declared
+  bool open_ = false;      // the cursor is declared
+  bool ran_ = false;       // run at least once
+  bool prepared_ = false;  // prepared on the server as name_
   std::vector<std::optional<std::string>> values_;
   std::vector<int> formats_;
   PGresult* res_ = nullptr;

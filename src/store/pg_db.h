@@ -1,7 +1,8 @@
 #pragma once
 // The PostgreSQL implementation of store/db.h (store = "postgresql://…", SPEC §10),
-// through libpq's C API (store/pg_lib.h). Statements are prepared server-side once per
-// connection (the Stmt cache), parameters go as text and PostgreSQL infers their types
+// through libpq's C API (store/pg_lib.h). Statements run unprepared the first time (one
+// round trip) and are prepared server-side on their second run on a connection (the Stmt
+// cache), parameters go as text and PostgreSQL infers their types
 // from the SQL; `?` is rewritten to `$n` (store/pg_dialect.h).
 //
 // Transactions: a write transaction is READ COMMITTED under one transaction-scoped

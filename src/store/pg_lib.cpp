@@ -30,6 +30,7 @@ PgLib load_pg_lib() {
   pg_symbol(lib, l.finish, "PQfinish");
   pg_symbol(lib, l.exec, "PQexec");
   pg_symbol(lib, l.prepare, "PQprepare");
+  pg_symbol(lib, l.exec_params, "PQexecParams");
   pg_symbol(lib, l.exec_prepared, "PQexecPrepared");
   pg_symbol(lib, l.result_status, "PQresultStatus");
   pg_symbol(lib, l.result_error_message, "PQresultErrorMessage");

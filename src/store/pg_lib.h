@@ -14,6 +14,7 @@ struct PgLib {
   decltype(&PQfinish) finish;
   decltype(&PQexec) exec;
   decltype(&PQprepare) prepare;
+  decltype(&PQexecParams) exec_params;
   decltype(&PQexecPrepared) exec_prepared;
   decltype(&PQresultStatus) result_status;
   decltype(&PQresultErrorMessage) result_error_message;
