@@ -11,6 +11,7 @@
 #include "core/text.h"
 #include "os/file_lock.h"
 #include "store/sessions.h"
+#include "store/target.h"
 
 namespace drover::cli {
 
@@ -44,7 +45,7 @@ Status run_doctor(Context& ctx, const DoctorOptions& o) {
   checks::dependencies(out);
   checks::config(f.paths, f.config, out);
   std::unique_ptr<store::Store> store;
-  checks::database(f.paths, store, out);
+  checks::database(store::store_target(f.paths.db(), f.config.store), store, out);
   if (store) {
     auto sessions = store->read<std::vector<Session>>(
         [](store::Tx& tx) -> Result<std::vector<Session>> { return tx.sessions().list(); });

@@ -10,6 +10,7 @@
 #include "core/config.h"
 #include "core/config_merge.h"
 #include "os/files.h"
+#include "store/store.h"
 #include "store/target.h"
 
 namespace drover::cli {
@@ -45,20 +46,22 @@ Result<MergedConfig> plan_reinit(const ProjectPaths& p, const InitOptions& o,
   return merged;
 }
 
-// Writes .drover/: directories, the database (created and migrated first, so a failure
-// leaves no config pointing at a database that does not exist), config.toml (the merged
-// one and its backup on re-init), .gitignore and the capability files. Returns how many
-// capability files it wrote.
-Result<int> write_project(const ProjectPaths& p, const std::optional<MergedConfig>& merged,
-                          const std::string& old, const fs::path& backup) {
+// Writes .drover/: directories, the database `target` (created and migrated first, so a
+// failure leaves no config pointing at a database that does not exist), config.toml (the
+// merged one and its backup on re-init), .gitignore and the capability files. Returns how
+// many capability files it wrote.
+Result<int> write_project(const ProjectPaths& p, const fs::path& target,
+                          const std::optional<MergedConfig>& merged, const std::string& old,
+                          const fs::path& backup) {
   std::error_code ec;
   for (const auto& dir : {p.dir(), p.capabilities(), p.logs(), p.dir() / "agents", p.worktrees()})
     DROVER_TRY(os::make_private_dirs(dir));
   // An empty file is a valid empty database; creating it ourselves gives it mode 0600
-  // (SQLite then creates -wal and -shm with the same mode).
-  if (!fs::exists(p.db(), ec)) DROVER_TRY(os::write_file_atomic(p.db(), "", 0600));
-  auto store =
-      store::Store::open(store::store_target(p.db(), std::nullopt), store::OpenMode::create);
+  // (SQLite then creates -wal and -shm with the same mode). A PostgreSQL store has no
+  // file: its tables are created (migrated) in the database the URI names.
+  if (!store::is_postgresql_uri(target.native()) && !fs::exists(target, ec))
+    DROVER_TRY(os::write_file_atomic(target, "", 0600));
+  auto store = store::Store::open(target, store::OpenMode::create);
   if (!store) return store.error();
   if (merged) {
     DROVER_TRY(os::write_file_atomic(backup, old, 0600));
@@ -79,7 +82,7 @@ Result<int> write_project(const ProjectPaths& p, const std::optional<MergedConfi
   return caps;
 }
 
-void report_init(Context& ctx, const ProjectPaths& p, bool reinit,
+void report_init(Context& ctx, const ProjectPaths& p, const std::string& database, bool reinit,
                  const std::optional<MergedConfig>& merged, const fs::path& backup, int caps) {
   ctx.out.info((reinit ? "re-initialised drover in " : "initialised drover in ") +
                p.dir().string());
@@ -91,13 +94,13 @@ void report_init(Context& ctx, const ProjectPaths& p, bool reinit,
                  (added.empty() ? std::string("nothing (no key was missing)") : added) +
                  "; the old file is " + backup.string());
   }
-  ctx.out.info("  database:     " + p.db().string());
+  ctx.out.info("  database:     " + database);
   ctx.out.info("  capabilities: " + std::to_string(caps) + " in " + p.capabilities().string());
   ctx.out.info("next: drover mail send --to alice --subject hello --body 'first message'");
   ctx.out.document(
       {{"project", p.root.string()},
        {"config", p.config().string()},
-       {"database", p.db().string()},
+       {"database", database},
        {"capabilities", caps},
        {"reinitialised", reinit},
        {"added", merged ? nlohmann::json(merged->added) : nlohmann::json::array()},
@@ -130,9 +133,10 @@ Status run_init(Context& ctx, const InitOptions& o) {
     merged = std::move(*m);
   }
   const fs::path backup = p.dir() / "config.toml.bak";
-  auto caps = write_project(p, merged, old, backup);
+  const fs::path target = store::store_target(p.db(), std::nullopt);  // DROVER_STORE or the file
+  auto caps = write_project(p, target, merged, old, backup);
   if (!caps) return caps.error();
-  report_init(ctx, p, exists, merged, backup, *caps);
+  report_init(ctx, p, store::describe_target(target), exists, merged, backup, *caps);
   return ok_status();
 }
 

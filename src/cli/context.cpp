@@ -72,7 +72,8 @@ bool mentions_store_key(std::string_view text) {
 // does not parse leaves the default store; the commands that need the config report it.
 std::optional<std::string> Context::configured_store(const ProjectPaths& p) {
   if (!config_) {
-    if (std::getenv("DROVER_STORE") != nullptr) return std::nullopt;  // it wins anyway
+    const char* env = std::getenv("DROVER_STORE");  // set and not empty: it wins anyway
+    if (env != nullptr && *env != '\0') return std::nullopt;
     auto text = os::read_file(p.config());
     if (!text || !mentions_store_key(*text)) return std::nullopt;
   }

@@ -41,9 +41,10 @@ void root_permissions(const Facts& f, std::vector<Check>& out);
 // Which mode ends a turn's processes (runner/containment.h): cgroup v2, or process groups
 // only and what that cannot catch.
 void containment(const Facts& f, std::vector<Check>& out);
-// Integrity and schema version, then opens the store (migrating an older schema) when the
-// file is sound; `store` stays null otherwise.
-void database(const ProjectPaths& paths, std::unique_ptr<store::Store>& store,
+// Integrity and schema version of the project's database `target` (store/target.h: the
+// SQLite file, or a PostgreSQL URI: reachable, and with drover's tables), then opens the
+// store (migrating an older schema) when it is sound; `store` stays null otherwise.
+void database(const std::filesystem::path& target, std::unique_ptr<store::Store>& store,
               std::vector<Check>& out);
 
 // Files under .drover/ (doctor_file_checks.cpp).

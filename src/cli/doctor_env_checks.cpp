@@ -8,6 +8,8 @@
 #include "runner/containment.h"
 #include "store/inspect.h"
 #include "store/schema.h"
+#include "store/store.h"
+#include "store/target.h"
 
 namespace drover::cli::doctor_checks {
 
@@ -131,13 +133,16 @@ void containment(const Facts& f, std::vector<Check>& out) {
                                    : dr::warn("containment", c.describe()));
 }
 
-void database(const ProjectPaths& paths, std::unique_ptr<store::Store>& st,
+void database(const std::filesystem::path& target, std::unique_ptr<store::Store>& st,
               std::vector<Check>& out) {
   const int current = store::current_schema_version();
+  const bool pg = store::is_postgresql_uri(target.native());
   const std::string restore =
-      "restore .drover/drover.db from a backup, or move it aside and run "
-      "'drover init --force' for an empty one (agents and mail are lost)";
-  auto health = store::inspect_database(paths.db());
+      pg ? "check that the PostgreSQL server is up and that DROVER_STORE (or config.toml's "
+           "store) names the right database"
+         : "restore .drover/drover.db from a backup, or move it aside and run "
+           "'drover init --force' for an empty one (agents and mail are lost)";
+  auto health = store::inspect_database(target);
   if (!health) {
     out.push_back(dr::fail("database integrity", health.error().message + "; " + restore));
     out.push_back(dr::warn("database schema", "not checked: the database cannot be read"));
@@ -163,7 +168,14 @@ void database(const ProjectPaths& paths, std::unique_ptr<store::Store>& st,
                                           "; not migrated because the database is damaged"));
     return;
   }
-  auto opened = store::Store::open(paths.db(), store::OpenMode::existing);
+  if (pg && found == 0) {
+    // No drover tables: opening would refuse (only init creates them).
+    out.push_back(dr::fail("database schema", "no drover tables in " +
+                                                  store::describe_target(target) +
+                                                  "; run 'drover init' to create them"));
+    return;
+  }
+  auto opened = store::Store::open(target, store::OpenMode::existing);
   if (!opened) {
     out.push_back(dr::fail("database schema",
                            versions + ", but opening it failed: " + opened.error().message));

@@ -7,7 +7,7 @@
 
 #include "cli/timeline.h"
 #include "core/suggest.h"
-#include "os/file_watch.h"
+#include "store/commit_watch.h"
 #include "store/sessions.h"
 #include "store/store.h"
 
@@ -90,7 +90,7 @@ Status run_feed(Context& ctx, const FeedOptions& o) {
       return ok_status();
     }
   }
-  os::FileWatch changes(store::commit_signal_path(project->db()));
+  auto changes = store::watch_commits(**st);
   auto last_read = std::chrono::steady_clock::now() - kFeedMinGap;
   for (;;) {
     auto since = std::chrono::steady_clock::now() - last_read;
@@ -104,7 +104,7 @@ Status run_feed(Context& ctx, const FeedOptions& o) {
       if (static_cast<int>(batch->size()) < kBatch) break;
     }
     if (!follow) break;
-    changes.wait(kFeedPoll);  // until a writer commits (or the fallback poll)
+    changes->wait(kFeedPoll);  // until a writer commits (or the fallback poll)
   }
   ctx.out.document({{"events", events}});
   if (shown == 0) ctx.out.info("no events yet");

@@ -8,8 +8,8 @@
 #include "core/text.h"
 #include "core/wait_watch.h"
 #include "os/file_lock.h"
-#include "os/file_watch.h"
 #include "runner/turn_lease.h"
+#include "store/commit_watch.h"
 #include "store/events.h"
 #include "store/mail.h"
 #include "store/sessions.h"
@@ -62,7 +62,7 @@ Status follow_agent(Context& ctx, const std::string& agent, FollowUntil until,
   if (!st) return st.error();
   auto project = ctx.project();
   if (!project) return project.error();
-  os::FileWatch changes(store::commit_signal_path(project->db()));
+  auto changes = store::watch_commits(**st);
   Timeline timeline(ctx.out, **st, *project);
   std::int64_t after = events_after;
   std::optional<std::int64_t> carrying_turn;
@@ -178,7 +178,7 @@ Status follow_agent(Context& ctx, const std::string& agent, FollowUntil until,
           ctx.out.warn("drover: " + started.error().message);
       }
     }
-    changes.wait(kPollEvery);  // until a writer commits (or the fallback poll)
+    changes->wait(kPollEvery);  // until a writer commits (or the fallback poll)
   }
 }
 

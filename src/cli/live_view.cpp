@@ -8,9 +8,9 @@
 #include "cli/timeline.h"
 #include "cli/wake.h"
 #include "core/text.h"
-#include "os/file_watch.h"
 #include "os/terminal_screen.h"
 #include "runner/stop_agent.h"
+#include "store/commit_watch.h"
 #include "store/events.h"
 #include "store/sessions.h"
 #include "store/store.h"
@@ -73,7 +73,7 @@ class LiveView {
 
   // Returns the signal that ended the view, 0 for `q`.
   int run(Millis interval) {
-    os::FileWatch changes(store::commit_signal_path(p_.db()));
+    auto changes = store::watch_commits(st_);
     bool need_read = true, need_draw = true;
     LiveSteadyTime last_read{}, now = std::chrono::steady_clock::now();
     for (;;) {
@@ -91,10 +91,10 @@ class LiveView {
       }
       auto next_read = last_read + (need_read ? kCoalesce : interval);
       auto wait = std::chrono::duration_cast<Millis>(next_read - now);
-      switch (screen_.wait(changes.fd(), std::max(wait, Millis(0)))) {
+      switch (screen_.wait(changes->fd(), std::max(wait, Millis(0)))) {
         case os::TerminalScreen::Wake::signal: return screen_.pending_signal();
         case os::TerminalScreen::Wake::watched:
-          changes.drain();
+          changes->drain();
           need_read = true;
           break;
         case os::TerminalScreen::Wake::input:

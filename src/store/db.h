@@ -56,8 +56,12 @@ class Connection {
   // Runs SQL without parameters (several statements separated by ';' allowed).
   virtual void exec(const std::string& sql) = 0;
   virtual std::unique_ptr<Statement> prepare(const std::string& sql) = 0;
-  // The id the last INSERT on this connection gave its row.
-  virtual std::int64_t last_insert_id() = 0;
+  // A query whose rows are read once, in order, and may be many (a streamed listing):
+  // SQLite steps row by row anyway; PostgreSQL reads them through a cursor a batch at a
+  // time instead of holding the whole result. Only inside a transaction.
+  virtual std::unique_ptr<Statement> prepare_streamed(const std::string& sql) {
+    return prepare(sql);
+  }
 
   // Transactions. A write transaction excludes every other writer from its start, as
   // SQLite's BEGIN IMMEDIATE does: the repositories read, then write what they read

@@ -58,8 +58,7 @@ std::int64_t Events::add(std::string_view agent, std::optional<std::int64_t> tur
   q.bind(4, std::string(kind));
   q.bind(5, std::string(level));
   q.bind(6, std::string(data.empty() ? std::string_view("{}") : data));
-  if (!q.executeStep()) throw DbError("an INSERT returned no id");
-  return q.getColumn(0).getInt64();
+  return q.insert_id();
 }
 
 std::int64_t Events::max_id() {
@@ -116,7 +115,7 @@ std::int64_t Events::for_each_of_agent(std::string_view agent, std::optional<std
   std::string sql = std::string("SELECT ") + kEventColumns + " FROM events WHERE agent = ?";
   if (turn) sql += " AND turn = ?";
   sql += " ORDER BY id";
-  RawStmt q(db_, sql);
+  RawStmt q(db_, sql, Fetch::streamed);
   q.bind(1, agent);
   if (turn) q.bind(2, *turn);
   Statement& st = q.row();

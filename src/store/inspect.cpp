@@ -2,6 +2,10 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include "store/pg_db.h"
+#include "store/pg_dialect.h"
+#include "store/store.h"
+
 namespace drover::store {
 
 namespace {
@@ -10,6 +14,17 @@ constexpr int kMaxProblems = 10;
 }  // namespace
 
 Result<DatabaseHealth> inspect_database(const std::filesystem::path& path) {
+  if (is_postgresql_uri(path.native())) {
+    try {
+      PgConnection db(path.native());
+      DatabaseHealth h;
+      h.schema_version = db.schema_version();
+      h.integrity = db.integrity_check();
+      return h;
+    } catch (const std::exception& e) {
+      return make_error(Errc::failed, "database " + pg_redacted(path.native()) + ": " + e.what());
+    }
+  }
   std::error_code ec;
   if (!std::filesystem::exists(path, ec))
     return make_error(Errc::not_found,

@@ -46,8 +46,8 @@ std::vector<MailMessage> collect(Query& q) {
 std::int64_t Mail::insert(const MailMessage& m) {
   Stmt q(db_,
          "INSERT INTO messages (from_agent, to_agent, subject, body, type, priority, "
-         "thread_id, reply_to, payload, created_at, live) VALUES (?,?,?,?,?,?,?,?,?,?,?) RETURNING "
-         "id");
+         "thread_id, reply_to, payload, created_at, live) VALUES (?,?,?,?,?,?,?,?,?,?,?) "
+         "RETURNING id");
   q.bind(1, m.from);
   q.bind(2, m.to);
   q.bind(3, m.subject);
@@ -59,8 +59,7 @@ std::int64_t Mail::insert(const MailMessage& m) {
   bind_opt(q, 9, m.payload);
   q.bind(10, m.created_at.empty() ? now_timestamp() : m.created_at);
   q.bind(11, static_cast<int>(m.delivery));
-  if (!q.executeStep()) throw DbError("an INSERT returned no id");
-  return q.getColumn(0).getInt64();
+  return q.insert_id();
 }
 
 std::optional<MailMessage> Mail::get(std::int64_t id) {
@@ -102,7 +101,7 @@ std::vector<MailMessage> Mail::list(const MailFilter& f) {
 }
 
 std::int64_t Mail::for_each(const MailFilter& f, const std::function<void(const MailView&)>& fn) {
-  RawStmt q(db_, list_sql(f));
+  RawStmt q(db_, list_sql(f), Fetch::streamed);
   bind_filter(q, f);
   Statement& st = q.row();
   std::int64_t n = 0;

@@ -5,6 +5,7 @@
 #include <optional>
 #include <vector>
 
+#include "store/commit_watch.h"
 #include "store/pg_dialect.h"
 #include "store/pg_lib.h"
 
@@ -14,6 +15,10 @@ namespace {
 
 // The advisory lock every write transaction takes ("drover" in ASCII).
 constexpr const char* kWriteLock = "SELECT pg_advisory_xact_lock(110386840955250)";
+
+// The end of a write transaction.
+const std::string kNotifyAndCommit = std::string("SELECT pg_notify('") + kPgCommitChannel +
+                                     "', coalesce(current_schema(), '')); COMMIT";
 
 // libpq's message on one line: its lines joined with "; " (without the indentation of its
 // hint lines), no trailing newline.
@@ -47,10 +52,13 @@ void pg_check(PgConnection& c, PGresult* r) {
 
 class PgStatement final : public Statement {
  public:
-  PgStatement(PgConnection& c, const std::string& sql, std::string name)
-      : c_(c), name_(std::move(name)) {
+  // `cursor`: the rows are read through a cursor (PgConnection::prepare_streamed).
+  PgStatement(PgConnection& c, const std::string& sql, std::string name, bool cursor)
+      : c_(c), name_(std::move(name)), cursor_(cursor) {
     int count = 0;
-    text_ = pg_placeholders(sql, count);
+    std::string text = pg_placeholders(sql, count);
+    if (cursor_) text = "DECLARE " + cursor_name() + " NO SCROLL CURSOR FOR " + text;
+    text_ = std::move(text);
     values_.resize(static_cast<std::size_t>(count));
     formats_.assign(static_cast<std::size_t>(count), 0);
   }
@@ -79,37 +87,25 @@ class PgStatement final : public Statement {
   }
 
   bool step() override {
+    if (cursor_) {
+      if (!open_) {
+        run();  // DECLARE
+        open_ = true;
+        fetch();
+      } else if (row_ + 1 >= rows_ && rows_ == kPgFetchRows) {
+        fetch();
+      }
+      return ++row_ < rows_;
+    }
     if (res_ == nullptr) {
-      std::vector<const char*> values(values_.size());
-      std::vector<int> lengths(values_.size());
-      for (std::size_t i = 0; i < values_.size(); ++i) {
-        values[i] = values_[i] ? values_[i]->c_str() : nullptr;
-        lengths[i] = values_[i] ? static_cast<int>(values_[i]->size()) : 0;
-      }
-      // A statement's first run parses, binds and runs it in one round trip (most CLI
-      // commands run each statement once); its second prepares it for the runs after.
-      const int n = static_cast<int>(values.size());
-      if (!ran_once_) {
-        res_ = pg_lib().exec_params(c_.handle(), text_.c_str(), n, nullptr, values.data(),
-                                    lengths.data(), formats_.data(), 0);
-        ran_once_ = true;
-      } else {
-        if (!prepared_) {
-          PgResult r(pg_lib().prepare(c_.handle(), name_.c_str(), text_.c_str(), 0, nullptr));
-          pg_check(c_, r.r);
-          prepared_ = true;
-        }
-        res_ = pg_lib().exec_prepared(c_.handle(), name_.c_str(), n, values.data(), lengths.data(),
-                                      formats_.data(), 0);
-      }
-      pg_check(c_, res_);
+      run();
       rows_ = pg_lib().ntuples(res_);
       row_ = -1;
     }
     return ++row_ < rows_;
   }
   int changes() override {
-    if (res_ == nullptr) return 0;
+    if (res_ == nullptr || cursor_) return 0;
     return std::atoi(pg_lib().cmd_tuples(res_));
   }
   bool is_null(int c) override { return pg_lib().getisnull(res_, row_, c) != 0; }
@@ -129,11 +125,53 @@ class PgStatement final : public Statement {
   }
   void reset() override {
     clear();
+    if (open_) {
+      open_ = false;
+      // Ends with the transaction anyway; an aborted one refuses this, harmlessly.
+      pg_lib().clear(pg_lib().exec(c_.handle(), ("CLOSE " + cursor_name()).c_str()));
+    }
     for (auto& v : values_) v.reset();
     formats_.assign(formats_.size(), 0);
   }
 
  private:
+  std::string cursor_name() const { return name_ + "_rows"; }
+
+  // Runs the prepared statement with the bound values; its result becomes res_.
+  void run() {
+    clear();
+    std::vector<const char*> values(values_.size());
+    std::vector<int> lengths(values_.size());
+    for (std::size_t i = 0; i < values_.size(); ++i) {
+      values[i] = values_[i] ? values_[i]->c_str() : nullptr;
+      lengths[i] = values_[i] ? static_cast<int>(values_[i]->size()) : 0;
+    }
+    // Prepared on the second run: a command that runs a statement once (most of them)
+    // pays one round trip for it instead of two; a long-lived process parses each once.
+    if (!prepared_ && ran_) {
+      PgResult r(pg_lib().prepare(c_.handle(), name_.c_str(), text_.c_str(), 0, nullptr));
+      pg_check(c_, r.r);
+      prepared_ = true;
+    }
+    ran_ = true;
+    const int n = static_cast<int>(values.size());
+    res_ = prepared_ ? pg_lib().exec_prepared(c_.handle(), name_.c_str(), n, values.data(),
+                                              lengths.data(), formats_.data(), 0)
+                     : pg_lib().exec_params(c_.handle(), text_.c_str(), n, nullptr, values.data(),
+                                            lengths.data(), formats_.data(), 0);
+    pg_check(c_, res_);
+  }
+
+  // The cursor's next batch of rows becomes res_.
+  void fetch() {
+    clear();
+    res_ = pg_lib().exec(
+        c_.handle(), ("FETCH " + std::to_string(kPgFetchRows) + " FROM " + cursor_name()).c_str());
+    pg_check(c_, res_);
+    rows_ = pg_lib().ntuples(res_);
+    row_ = -1;
+  }
+
   std::optional<std::string>& slot(int i) {
     if (i < 1 || static_cast<std::size_t>(i) > values_.size())
       throw DbError("no parameter " + std::to_string(i) + " in statement " + name_);
@@ -154,8 +192,11 @@ class PgStatement final : public Statement {
 
   PgConnection& c_;
   std::string name_;
-  std::string text_;  // the SQL with $n placeholders
-  bool ran_once_ = false, prepared_ = false;
+  std::string text_;  // the SQL as PostgreSQL gets it
+  bool cursor_ = false;
+  bool open_ = false;      // the cursor is declared
+  bool ran_ = false;       // run at least once
+  bool prepared_ = false;  // prepared on the server as name_
   std::vector<std::optional<std::string>> values_;
   std::vector<int> formats_;
   PGresult* res_ = nullptr;
@@ -193,16 +234,15 @@ void PgConnection::exec(const std::string& sql) {
 }
 
 std::unique_ptr<Statement> PgConnection::prepare(const std::string& sql) {
-  return std::make_unique<PgStatement>(*this, sql, "drover_" + std::to_string(++next_name_));
+  return std::make_unique<PgStatement>(*this, sql, "drover_" + std::to_string(++next_name_), false);
 }
 
-std::int64_t PgConnection::last_insert_id() {
-  PgResult r(pg_lib().exec(conn_, "SELECT lastval()"));
-  pg_check(*this, r.r);
-  return std::strtoll(pg_lib().getvalue(r.r, 0, 0), nullptr, 10);
+std::unique_ptr<Statement> PgConnection::prepare_streamed(const std::string& sql) {
+  return std::make_unique<PgStatement>(*this, sql, "drover_" + std::to_string(++next_name_), true);
 }
 
 void PgConnection::begin(bool write) {
+  writing_ = write;
   if (write) {
     // One round trip: both statements go in one simple-protocol message.
     try {
@@ -217,7 +257,9 @@ void PgConnection::begin(bool write) {
 }
 
 void PgConnection::commit() {
-  PgResult r(pg_lib().exec(conn_, "COMMIT"));
+  // A write wakes the followers (store/commit_watch.h): the notification is delivered when
+  // the commit is visible, and goes in the same round trip as the COMMIT.
+  PgResult r(pg_lib().exec(conn_, writing_ ? kNotifyAndCommit.c_str() : "COMMIT"));
   pg_check(*this, r.r);
   // COMMIT of a transaction an error aborted succeeds as a ROLLBACK.
   if (std::string_view(pg_lib().cmd_status(r.r)) == "ROLLBACK")

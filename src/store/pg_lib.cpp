@@ -42,6 +42,10 @@ PgLib load_pg_lib() {
   pg_symbol(lib, l.cmd_tuples, "PQcmdTuples");
   pg_symbol(lib, l.cmd_status, "PQcmdStatus");
   pg_symbol(lib, l.set_notice_processor, "PQsetNoticeProcessor");
+  pg_symbol(lib, l.socket, "PQsocket");
+  pg_symbol(lib, l.consume_input, "PQconsumeInput");
+  pg_symbol(lib, l.notifies, "PQnotifies");
+  pg_symbol(lib, l.freemem, "PQfreemem");
   return l;  // the library stays loaded for the life of the process
 }
 

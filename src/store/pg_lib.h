@@ -2,7 +2,7 @@
 // libpq, loaded when a PostgreSQL store is first opened (dlopen of libpq.so.5) rather than
 // linked: libpq brings OpenSSL, Kerberos and LDAP with it, and every drover command on the
 // default SQLite store would pay for loading them at start-up (docs/decisions.md).
-// Store-internal (src/store/pg_*.cpp only).
+// Store-internal (src/store/pg_*.cpp and commit_watch.cpp only).
 #include <libpq-fe.h>
 
 namespace drover::store {
@@ -26,6 +26,10 @@ struct PgLib {
   decltype(&PQcmdTuples) cmd_tuples;
   decltype(&PQcmdStatus) cmd_status;
   decltype(&PQsetNoticeProcessor) set_notice_processor;
+  decltype(&PQsocket) socket;
+  decltype(&PQconsumeInput) consume_input;
+  decltype(&PQnotifies) notifies;
+  decltype(&PQfreemem) freemem;
 };
 
 // The loaded library; throws DbError when libpq is not installed.

@@ -78,8 +78,6 @@ std::unique_ptr<Statement> SqliteConnection::prepare(const std::string& sql) {
   return std::make_unique<SqliteStatement>(db_->getHandle(), sql);
 }
 
-std::int64_t SqliteConnection::last_insert_id() { return db_->getLastInsertRowid(); }
-
 void SqliteConnection::begin(bool write) {
   for (int attempt = 1;; ++attempt) {
     try {

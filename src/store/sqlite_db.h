@@ -23,7 +23,6 @@ class SqliteConnection final : public Connection {
   Dialect dialect() const override { return Dialect::sqlite; }
   void exec(const std::string& sql) override;
   std::unique_ptr<Statement> prepare(const std::string& sql) override;
-  std::int64_t last_insert_id() override;
   // BEGIN IMMEDIATE (retried a few times past the busy timeout) or BEGIN DEFERRED.
   void begin(bool write) override;
   void commit() override;

@@ -34,9 +34,13 @@ class Column {
   int index_;
 };
 
+// How a statement's rows are fetched: all at once, or streamed (Connection::prepare_streamed:
+// a long listing read once, in order).
+enum class Fetch { all, streamed };
+
 class Stmt {
  public:
-  Stmt(Connection& db, const std::string& sql);
+  Stmt(Connection& db, const std::string& sql, Fetch fetch = Fetch::all);
   ~Stmt();
   Stmt(const Stmt&) = delete;
   Stmt& operator=(const Stmt&) = delete;
@@ -55,6 +59,9 @@ class Stmt {
   bool executeStep() { return st_->step(); }
   // Runs a statement that returns no rows; the number of rows it changed.
   int exec();
+  // Runs an INSERT … RETURNING id (one row, both engines): the new row's id. One round
+  // trip on PostgreSQL, where asking for lastval() afterwards would be a second.
+  std::int64_t insert_id();
   Column getColumn(int index) { return Column(*st_, index); }
   Statement& row() { return *st_; }
 

@@ -74,7 +74,7 @@ bool is_postgresql_uri(std::string_view target) {
 }
 
 Result<std::unique_ptr<Store>> Store::open(const fs::path& path, OpenMode mode) {
-  if (is_postgresql_uri(path.native())) return open_postgresql(path.native());
+  if (is_postgresql_uri(path.native())) return open_postgresql(path.native(), mode);
   return open_sqlite(path, mode);
 }
 

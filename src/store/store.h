@@ -59,7 +59,8 @@ class Store {
   // that is a postgresql:// (or postgres://) URI opens that PostgreSQL database instead
   // (store/pg_db.h); everything below about files and disks is SQLite's.
   // Errors: not a database / corrupt → failed; newer schema than we know → failed;
-  // missing with OpenMode::existing → project ("run 'drover init'").
+  // missing with OpenMode::existing → project ("run 'drover init'"); on PostgreSQL, a
+  // database (schema) without drover's tables counts as missing.
   // A full disk (core/disk_full.h) with OpenMode::existing and the current schema gives a
   // read-only Store instead: every read works (on a connection of its own that writes
   // nothing), every write fails at once with the disk-full error. Anything else that runs
@@ -92,7 +93,7 @@ class Store {
         std::unique_ptr<std::filesystem::path> signal);
   static Result<std::unique_ptr<Store>> open_sqlite(const std::filesystem::path& path,
                                                     OpenMode mode);
-  static Result<std::unique_ptr<Store>> open_postgresql(const std::string& uri);
+  static Result<std::unique_ptr<Store>> open_postgresql(const std::string& uri, OpenMode mode);
   static Result<std::unique_ptr<Store>> open_read_only(const std::filesystem::path& path,
                                                        Error why);
   Status run(bool immediate, const std::function<Status(Tx&)>& fn);

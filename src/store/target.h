@@ -11,4 +11,7 @@ namespace drover::store {
 std::filesystem::path store_target(const std::filesystem::path& project_db,
                                    const std::optional<std::string>& configured);
 
+// How messages name a target: the file's path, or the URI without its password.
+std::string describe_target(const std::filesystem::path& target);
+
 }  // namespace drover::store

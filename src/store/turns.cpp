@@ -69,8 +69,7 @@ std::int64_t Turns::create(std::string_view agent, const std::string& started_at
   q.bind(4, static_cast<int64_t>(mail_mark));
   bind_opt(q, 5, host);
   bind_opt(q, 6, token);
-  if (!q.executeStep()) throw DbError("an INSERT returned no id");
-  return q.getColumn(0).getInt64();
+  return q.insert_id();
 }
 
 void Turns::set_pid(std::int64_t id, std::int64_t pid) {

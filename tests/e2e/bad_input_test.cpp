@@ -158,6 +158,15 @@ TEST_CASE("a config with an unknown key or a wrong type is refused naming the ke
 TEST_CASE("a corrupt database is a failure (exit 1) that names the database") {
   TempProject p;
   p.init();
+  if (e2e::on_postgresql()) {
+    // No file to corrupt: a database without drover's tables is PostgreSQL's missing one.
+    e2e::remove_database(p);
+    expect_one_line_error(p.drover({"mail", "list"}), 5, "drover init");
+    expect_one_line_error(p.drover({"status"}), 5, "has no drover tables");
+    CHECK(e2e::sql_int(p, "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()") ==
+          0);  // and nothing created them
+    return;
+  }
   auto db = e2e::db_path(p);
   std::string garbage;
   for (int i = 0; i < 512; ++i) garbage += "this is not an sqlite database ";
@@ -184,6 +193,7 @@ TEST_CASE("a corrupt database is a failure (exit 1) that names the database") {
 }
 
 TEST_CASE("a read-only database refuses writes with an error naming the database") {
+  if (e2e::skip_on_postgresql("about file permissions on drover.db")) return;
   TempProject p;
   p.init();
   e2e::send(p, {"--to", "operator", "--subject", "before"});
@@ -248,7 +258,8 @@ TEST_CASE("terminal escapes in mail are escaped in human output and exact in --j
       p,
       "INSERT INTO sessions (name, capability, runtime, state, created_at, last_activity, task) "
       "VALUES ('eve', 'builder', 'claude', 'between_turns', '2026-01-01T00:00:00.000Z', "
-      "'2026-01-01T00:00:00.000Z', 'evil ' || char(27) || '[31m task')");
+      "'2026-01-01T00:00:00.000Z', 'evil ' || " +
+          std::string(e2e::on_postgresql() ? "chr(27)" : "char(27)") + " || '[31m task')");
   for (const auto& args :
        {std::vector<std::string>{"status"}, std::vector<std::string>{"status", "eve"}}) {
     auto r = p.drover(args);
@@ -266,7 +277,12 @@ TEST_CASE("an invalid UTF-8 body is stored byte for byte and --json stays valid 
   e2e::write_text(p.root() / "body.bin", raw);
   auto id = e2e::send(p, {"--to", "operator", "--subject", "bytes", "--body-file",
                           (p.root() / "body.bin").string()})[0];
-  auto hex = e2e::sql(p, "SELECT hex(body) FROM messages WHERE id = " + std::to_string(id));
+  // The stored bytes in hex (PostgreSQL: the text's bytes, as the cluster is SQL_ASCII).
+  const std::string hex_of_body =
+      (e2e::on_postgresql() ? "SELECT upper(encode(convert_to(body, 'SQL_ASCII'), 'hex'))"
+                            : "SELECT hex(body)") +
+      std::string(" FROM messages WHERE id = ") + std::to_string(id);
+  auto hex = e2e::sql(p, hex_of_body);
   CHECK(hex == "6F6B20FFFE2062616420C32820656E6420E282");
 
   for (const auto& args :
@@ -286,7 +302,7 @@ TEST_CASE("an invalid UTF-8 body is stored byte for byte and --json stays valid 
   REQUIRE(human.code == 0);
   CHECK(contains(human.out, "ok \\xff\\xfe bad \\xc3( end \\xe2\\x82"));
   // Reading it did not rewrite the stored bytes.
-  CHECK(e2e::sql(p, "SELECT hex(body) FROM messages WHERE id = " + std::to_string(id)) == hex);
+  CHECK(e2e::sql(p, hex_of_body) == hex);
 }
 
 TEST_CASE("unknown runtimes and capabilities list the known ones, with a suggestion") {

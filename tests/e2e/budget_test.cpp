@@ -32,8 +32,8 @@ Json budget_payload(const Json& mail) {
 
 // What the agent's turns cost so far, as the turns table has it.
 std::string budget_spent_usd(const TempProject& p, const std::string& agent) {
-  return e2e::sql(p, "SELECT printf('%.10f', sum(cost_usd)) FROM turns WHERE agent = '" + agent +
-                         "' AND pid IS NOT NULL");
+  return e2e::sql(p, "SELECT " + e2e::fixed10("sum(cost_usd)") + " FROM turns WHERE agent = '" +
+                         agent + "' AND pid IS NOT NULL");
 }
 
 // A turn that blocks until `gate` exists (the test opens it; no fixed sleep).

@@ -73,12 +73,17 @@ TEST_CASE("--project DIR and $DROVER_PROJECT work from another directory") {
   // --project wins over $DROVER_PROJECT.
   TempProject other;
   other.init();
-  RunOptions env_other =
-      e2e::with_env({{"DROVER_PROJECT", other.root().string()}}, elsewhere.root());
-  auto wins = p.drover({"--project", p.root().string(), "status", "--json"}, env_other);
+  // (On PostgreSQL DROVER_STORE, not the directory, names a project's database: each
+  // command gets the store of the project it should pick.)
+  auto env_other = [&](const TempProject& picked) {
+    return e2e::with_env(
+        {{"DROVER_PROJECT", other.root().string()}, {"DROVER_STORE", picked.store()}},
+        elsewhere.root());
+  };
+  auto wins = p.drover({"--project", p.root().string(), "status", "--json"}, env_other(p));
   REQUIRE(wins.code == 0);
   CHECK(wins.json()["unread"]["operator"] == 3);
-  CHECK(p.drover({"status", "--json"}, env_other).json()["unread"]["operator"] == 0);
+  CHECK(p.drover({"status", "--json"}, env_other(other)).json()["unread"]["operator"] == 0);
 
   // Pointing at a directory without .drover/ is "not a drover project".
   auto bad = p.drover({"--project", elsewhere.root().string(), "status"});

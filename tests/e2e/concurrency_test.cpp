@@ -94,7 +94,7 @@ TEST_CASE(
   CHECK(e2e::sql_int(
             p, "SELECT count(DISTINCT subject) FROM messages WHERE subject LIKE 'shell%-msg%'") ==
         kShells * kSendsPerShell);
-  CHECK(e2e::sql(p, "PRAGMA integrity_check") == "ok");
+  if (!e2e::on_postgresql()) CHECK(e2e::sql(p, "PRAGMA integrity_check") == "ok");
   // The supervisor kept working through it: busy1's 500 messages all reach it in turns.
   CHECK(e2e::wait_until(
       [&] {

@@ -9,6 +9,7 @@
 #include "support/mail.h"
 #include "support/project.h"
 #include "support/small_disk.h"
+#include "support/store.h"
 
 using e2e::contains;
 using e2e::TempProject;
@@ -16,6 +17,8 @@ using e2e::TempProject;
 namespace {
 
 constexpr const char* kFullAdvice = "free space and retry";
+constexpr const char* kSqliteFile =
+    "about drover.db on a full disk; a PostgreSQL store is not on the project's disk";
 
 // An agent with a finished turn and its report, and one more message: something to read.
 void one_finished_turn(const TempProject& p) {
@@ -28,6 +31,7 @@ void one_finished_turn(const TempProject& p) {
 }  // namespace
 
 TEST_CASE("disk full: status, mail list and log read a full disk with the supervisor down") {
+  if (e2e::skip_on_postgresql(kSqliteFile)) return;
   TempProject p;
   e2e::SmallDisk disk(p);
   if (!disk.mounted()) return;
@@ -53,6 +57,7 @@ TEST_CASE("disk full: status, mail list and log read a full disk with the superv
 }
 
 TEST_CASE("disk full: a write fails with one line naming the disk, and writes nothing") {
+  if (e2e::skip_on_postgresql(kSqliteFile)) return;
   TempProject p;
   e2e::SmallDisk disk(p);
   if (!disk.mounted()) return;
@@ -73,6 +78,7 @@ TEST_CASE("disk full: a write fails with one line naming the disk, and writes no
 }
 
 TEST_CASE("disk full: up reports why the supervisor could not start, as soon as it exits") {
+  if (e2e::skip_on_postgresql(kSqliteFile)) return;
   TempProject p;
   e2e::SmallDisk disk(p);
   if (!disk.mounted()) return;
@@ -88,6 +94,7 @@ TEST_CASE("disk full: up reports why the supervisor could not start, as soon as 
 }
 
 TEST_CASE("disk full: down stops the supervisor even when its request cannot be written") {
+  if (e2e::skip_on_postgresql(kSqliteFile)) return;
   TempProject p;
   e2e::SmallDisk disk(p);
   if (!disk.mounted()) return;
@@ -108,6 +115,7 @@ TEST_CASE("disk full: down stops the supervisor even when its request cannot be 
 TEST_CASE(
     "disk full: an agent whose output fills the disk again and again ends a zombie, not resumed "
     "forever") {
+  if (e2e::skip_on_postgresql(kSqliteFile)) return;
   TempProject p;
   e2e::SmallDisk disk(p);
   if (!disk.mounted()) return;

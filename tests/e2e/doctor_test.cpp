@@ -246,6 +246,20 @@ TEST_CASE("doctor fails on an orphan turn process and --fix kills its group") {
 TEST_CASE("doctor reports a corrupt database as a failure and still runs the other checks") {
   TempProject p;
   p.init_scripted();
+  if (e2e::on_postgresql()) {
+    // No file to corrupt: a database without drover's tables fails the schema check.
+    e2e::remove_database(p);
+    json doc = doctor(p, {"--json"}).json();
+    CHECK(doc["ok"] == false);
+    CHECK(find_check(doc, "database integrity")["status"] == "pass");
+    json schema = find_check(doc, "database schema");
+    CHECK(schema["status"] == "fail");
+    CHECK(contains(schema["message"].get<std::string>(), "run 'drover init'"));
+    CHECK(find_check(doc, "config")["status"] == "pass");
+    CHECK(contains(find_check(doc, "agent directories")["message"].get<std::string>(),
+                   "not checked"));
+    return;
+  }
   fs::path db = p.root() / ".drover/drover.db";
   for (const char* suffix : {"-wal", "-shm"}) fs::remove(db.string() + suffix);
   std::string garbage;

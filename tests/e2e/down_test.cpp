@@ -72,6 +72,7 @@ TEST_CASE("a shutdown request left for an earlier supervisor does not stop the n
 }
 
 TEST_CASE("a supervisor whose database is deleted under it stops, saying why") {
+  if (e2e::skip_on_postgresql("about deleting the SQLite file drover.db")) return;
   TempProject p;
   p.init_scripted("supervisor.poll_interval = \"100ms\"\n");
   e2e::ok(p, {"up"});

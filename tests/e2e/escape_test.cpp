@@ -101,9 +101,8 @@ TEST_CASE("escape: recovery kills the group member a crashed turn left after its
   Reaper reap(member);
   (void)e2e::ok(p, {"up"});
   CHECK(wait_gone(member));
-  CHECK(e2e::sql_int(p,
-                     "SELECT count(*) FROM events WHERE kind = 'orphan_killed' AND "
-                     "json_extract(data, '$.leftovers') = 1") == 1);
+  CHECK(e2e::sql_int(p, "SELECT count(*) FROM events WHERE kind = 'orphan_killed' AND " +
+                            e2e::json_field("data", "leftovers") + " = '1'") == 1);
 }
 
 TEST_CASE("escape: `drover stop` without a supervisor kills what the crashed turn left") {

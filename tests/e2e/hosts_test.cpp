@@ -113,13 +113,14 @@ TEST_CASE("hosts: an agent taken over from a SIGKILLed host resumes on the other
   REQUIRE(recs.size() == 1);
   CHECK(contains(recs[0]["text"].get<std::string>(), "runs on another host"));
   CHECK(e2e::sql(h.a,
-                 "SELECT host || ':' || ifnull(outcome, 'open') FROM turns WHERE agent = 'w1' "
+                 "SELECT host || ':' || coalesce(outcome, 'open') FROM turns WHERE agent = 'w1' "
                  "ORDER BY id") == "host-a:interrupted\nhost-b:completed");
   CHECK(e2e::sql(h.a, "SELECT token FROM leases WHERE agent = 'w1'") == "2");
   CHECK(e2e::sql_int(h.a,
                      "SELECT count(*) FROM events WHERE agent = 'w1' AND kind = 'host_lost' "
-                     "AND json_extract(data, '$.host') = 'host-a'") == 1);
-  CHECK(e2e::sql(h.a, "SELECT ifnull(lost_by, '') FROM hosts WHERE name = 'host-a'") == "host-b");
+                     "AND " +
+                         e2e::json_field("data", "host") + " = 'host-a'") == 1);
+  CHECK(e2e::sql(h.a, "SELECT coalesce(lost_by, '') FROM hosts WHERE name = 'host-a'") == "host-b");
   CHECK(e2e::mail_list(h.a, {"--to", "boss", "--type", "worker_done"}).size() == 1);
   CHECK(e2e::mail_list(h.a, {"--to", "boss", "--type", "worker_died"}).empty());
   e2e::check_mail_invariants(h.a, "w1");
@@ -128,7 +129,8 @@ TEST_CASE("hosts: an agent taken over from a SIGKILLed host resumes on the other
 
   // Host a comes back: it enters again, and w1 (host b's now) is left alone.
   h.a_ok({"up"});
-  CHECK(e2e::sql(h.a, "SELECT ifnull(lost_at, 'live') FROM hosts WHERE name = 'host-a'") == "live");
+  CHECK(e2e::sql(h.a, "SELECT coalesce(lost_at, 'live') FROM hosts WHERE name = 'host-a'") ==
+        "live");
   CHECK(e2e::state_of(h.a, "w1") == "completed");
   CHECK(e2e::records(h.a, "w1").size() == 1);
   h.a_ok({"down"});
@@ -148,7 +150,7 @@ TEST_CASE("hosts: a stop from another host is carried out by the host that runs 
   CHECK(e2e::state_of(h.a, "w2") == "stopped");
   REQUIRE(e2e::wait_until([&] { return !e2e::group_alive(pgid); }, e2e::kDeadline));
   CHECK(e2e::sql(h.a,
-                 "SELECT host || ':' || ifnull(outcome, 'open') FROM turns WHERE agent = 'w2'") ==
+                 "SELECT host || ':' || coalesce(outcome, 'open') FROM turns WHERE agent = 'w2'") ==
         "host-a:stopped");
   CHECK(e2e::mail_list(h.a, {"--to", "boss", "--type", "worker_died"}).size() == 1);
   e2e::check_mail_invariants(h.a, "w2");

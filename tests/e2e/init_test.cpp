@@ -5,6 +5,7 @@
 
 #include "os/file_lock.h"
 #include "support/command.h"
+#include "support/database.h"
 #include "support/project.h"
 
 using e2e::TempProject;
@@ -16,12 +17,19 @@ TEST_CASE("init creates a private .drover with config, database and capabilities
   auto doc = r.json();
   CHECK(doc["project"] == p.root().string());
   CHECK(std::filesystem::exists(p.root() / ".drover/config.toml"));
-  CHECK(std::filesystem::exists(p.root() / ".drover/drover.db"));
   struct stat st {};
   REQUIRE(::stat((p.root() / ".drover").c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0700);
   REQUIRE(::stat((p.root() / ".drover/config.toml").c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0600);
+  if (e2e::on_postgresql()) {
+    // The tables are in the database DROVER_STORE names; no SQLite file is made beside them.
+    CHECK(doc["database"] == p.store());
+    CHECK_FALSE(std::filesystem::exists(p.root() / ".drover/drover.db"));
+    CHECK(e2e::sql_int(p, "SELECT max(version) FROM drover_schema") > 0);
+    return;
+  }
+  CHECK(doc["database"] == (p.root() / ".drover/drover.db").string());
   REQUIRE(::stat((p.root() / ".drover/drover.db").c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0600);
 }

@@ -51,7 +51,8 @@ std::filesystem::path live_record(const TempProject& p, const std::string& agent
 
 std::string mail_row(const TempProject& p, long long id) {
   return e2e::sql(p,
-                  "SELECT ifnull(claimed_turn, '-') || ' ' || (read_at IS NOT NULL) FROM "
+                  "SELECT coalesce(CAST(claimed_turn AS TEXT), '-') || ' ' || "
+                  "(CASE WHEN read_at IS NULL THEN 0 ELSE 1 END) FROM "
                   "messages WHERE id = " +
                       std::to_string(id));
 }

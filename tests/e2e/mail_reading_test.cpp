@@ -18,8 +18,8 @@ using e2e::TempProject;
 namespace {
 
 bool is_unread(const TempProject& p, std::int64_t id) {
-  return e2e::sql(p, "SELECT read_at IS NULL FROM messages WHERE id = " + std::to_string(id)) ==
-         "1";
+  return e2e::sql(p, "SELECT count(*) FROM messages WHERE read_at IS NULL AND id = " +
+                         std::to_string(id)) == "1";
 }
 
 Json check_json(const TempProject& p, const std::vector<std::string>& extra,

@@ -247,7 +247,7 @@ TEST_CASE(
   auto violations = events(p, "alice", "contract_violation");
   REQUIRE(violations.size() == 1);
   CHECK(violations[0]["level"] == "error");
-  CHECK(sql(p, "SELECT read_at IS NOT NULL FROM messages WHERE id=" + dispatch) ==
+  CHECK(sql(p, "SELECT count(*) FROM messages WHERE read_at IS NOT NULL AND id=" + dispatch) ==
         "1");  // clean result
 
   auto died = worker_died_to(p, "lead");

@@ -134,9 +134,7 @@ TEST_CASE("sling --batch: one transaction: a write that fails midway leaves no r
   TempProject p;
   p.init_scripted();
   // The database refuses the third session, after two were written in the same transaction.
-  e2e::sql(p,
-           "CREATE TRIGGER refuse_c BEFORE INSERT ON sessions WHEN NEW.name = 'c' "
-           "BEGIN SELECT RAISE(ABORT, 'refused by a test trigger'); END;");
+  e2e::refuse_inserts(p, "refuse_c", "sessions", "NEW.name = 'c'", "refused by a test trigger");
   auto r = batch(p, {"-", "--no-start"}, "a one\nb two\nc three\nd four\n");
   INFO("stdout: " << r.out << "\nstderr: " << r.err);
   CHECK(r.code == 1);

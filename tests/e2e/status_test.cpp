@@ -242,7 +242,7 @@ TEST_CASE("status is read-only: the database is byte-for-byte unchanged") {
   const std::string rows_before = e2e::sql(p,
                                            "SELECT * FROM sessions; SELECT * FROM messages; "
                                            "SELECT * FROM turns; SELECT * FROM events;");
-  const std::string bytes_before = e2e::read_text(db);
+  const std::string bytes_before = e2e::on_postgresql() ? "-" : e2e::read_text(db);
   REQUIRE_FALSE(bytes_before.empty());
 
   for (const auto& args :
@@ -253,7 +253,7 @@ TEST_CASE("status is read-only: the database is byte-for-byte unchanged") {
     auto r = p.drover(args);
     CHECK(r.code != 1);
   }
-  CHECK(e2e::read_text(db) == bytes_before);
+  if (!e2e::on_postgresql()) CHECK(e2e::read_text(db) == bytes_before);
   CHECK(e2e::sql(p,
                  "SELECT * FROM sessions; SELECT * FROM messages; SELECT * FROM turns; "
                  "SELECT * FROM events;") == rows_before);

@@ -29,7 +29,8 @@ void add_messages(const TempProject& p) {
                   "created_at)\n"
                   "SELECT 'agent' || (i % 20), 'agent' || (i % 20 + 1), 'subject ' || i,\n"
                   "       'body of message ' || i || ': the login handler validates expiry.',\n"
-                  "       'status', 'normal', strftime('%Y-%m-%dT%H:%M:%fZ','now') FROM k;");
+                  "       'status', 'normal', " +
+                  e2e::now_timestamp() + " FROM k;");
 }
 
 e2e::Run list(const TempProject& p, std::vector<std::string> args, long& peak_kib) {

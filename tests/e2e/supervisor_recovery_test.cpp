@@ -56,7 +56,7 @@ long long first_pgid(const TempProject& p, const std::string& agent) {
 }
 
 std::string first_turn_outcome(const TempProject& p, const std::string& agent) {
-  return e2e::sql(p, "SELECT ifnull(outcome, 'running') FROM turns WHERE agent = '" + agent +
+  return e2e::sql(p, "SELECT coalesce(outcome, 'running') FROM turns WHERE agent = '" + agent +
                          "' ORDER BY id LIMIT 1");
 }
 
@@ -81,7 +81,7 @@ TEST_CASE(
              {"w1", "--parent", "boss",
               "#!say started\n#!sh test -f " + flag.string() + " || sleep 60\n" + kReportToBoss});
   wait_in_sh_step(p, "w1");
-  auto sid = e2e::sql(p, "SELECT ifnull(runtime_session_id, '') FROM sessions WHERE name = 'w1'");
+  auto sid = e2e::sql(p, "SELECT coalesce(runtime_session_id, '') FROM sessions WHERE name = 'w1'");
   REQUIRE_FALSE(sid.empty());
   long long pgid = first_pgid(p, "w1");
   send_to(p, "w1", "#!say extra-one");  // queued behind the running turn
@@ -100,9 +100,8 @@ TEST_CASE(
   // Recovery ran before `up` returned: the orphan's group is gone and the turn is settled.
   CHECK_FALSE(e2e::group_alive(pgid));
   CHECK(events_of(p, "w1", "orphan_killed") == 1);
-  CHECK(e2e::sql_int(
-            p, "SELECT json_extract(data, '$.pgid') FROM events WHERE kind = 'orphan_killed'") ==
-        pgid);
+  CHECK(e2e::sql_int(p, "SELECT " + e2e::json_field("data", "pgid") +
+                            " FROM events WHERE kind = 'orphan_killed'") == pgid);
   CHECK(first_turn_outcome(p, "w1") == "interrupted");
   CHECK(contains(e2e::read_text(p.root() / ".drover/logs/supervisor.log"),
                  "resuming w1 (interrupted turn"));
@@ -147,10 +146,8 @@ TEST_CASE(
     if (real_time)
       REQUIRE(e2e::wait_until(
           [&] {
-            return e2e::sql(p,
-                            "SELECT count(*) FROM sessions WHERE (julianday('now') - "
-                            "julianday(last_activity)) "
-                            "* 86400 > 1.5") == "2";
+            return e2e::sql(p, "SELECT count(*) FROM sessions WHERE " +
+                                   e2e::seconds_since("last_activity") + " > 1.5") == "2";
           },
           e2e::kDeadline));
     else
@@ -199,8 +196,8 @@ TEST_CASE(
   e2e::sling(p, {"w2", "--parent", "boss", "#!sleep-before 30s\n" + kReportToBoss});
   REQUIRE(e2e::wait_records(p, "w2", 1));  // written before the sleep
   REQUIRE(e2e::wait_state(p, "w2", "in_turn"));
-  CHECK(
-      e2e::sql(p, "SELECT ifnull(runtime_session_id, '') FROM sessions WHERE name = 'w2'").empty());
+  CHECK(e2e::sql(p, "SELECT coalesce(runtime_session_id, '') FROM sessions WHERE name = 'w2'")
+            .empty());
   long long pgid = first_pgid(p, "w2");
   send_to(p, "w2", "queued while silent");
 
@@ -234,10 +231,12 @@ TEST_CASE(
 
   // Stopping the retried turn releases its mail again: all of it is pending, none read.
   (void)e2e::ok(p, {"stop", "w2"});
-  CHECK(e2e::sql(
-            p,
-            "SELECT count(*) || ' ' || sum(read_at IS NULL AND claimed_turn IS NULL) FROM messages "
-            "WHERE to_agent = 'w2'") == "3 3");
+  CHECK(
+      e2e::sql(
+          p,
+          "SELECT count(*) || ' ' || sum(CASE WHEN read_at IS NULL AND claimed_turn IS NULL THEN 1 "
+          "ELSE 0 END) FROM messages "
+          "WHERE to_agent = 'w2'") == "3 3");
   CHECK(e2e::mail_list(p, {"--to", "boss", "--type", "worker_died"}).size() == 1);
   e2e::check_mail_invariants(p, "w2");
 }
@@ -297,10 +296,9 @@ TEST_CASE(
     CHECK_FALSE(drover::os::is_locked(e2e::supervisor_lock(p)));
     CHECK_FALSE(e2e::group_alive(pgid));
     CHECK(first_turn_outcome(p, "w4") == "interrupted");
-    CHECK(e2e::sql(
-              p,
-              "SELECT state || ' ' || ifnull(current_turn, '-') FROM sessions WHERE name = 'w4'") ==
-          "between_turns -");
+    CHECK(e2e::sql(p,
+                   "SELECT state || ' ' || coalesce(CAST(current_turn AS TEXT), '-') FROM sessions "
+                   "WHERE name = 'w4'") == "between_turns -");
     CHECK(e2e::sql(p,
                    "SELECT count(*) FROM messages WHERE to_agent = 'w4' AND read_at IS NULL AND "
                    "claimed_turn IS NULL") == "1");
@@ -347,10 +345,11 @@ TEST_CASE(
   CHECK(e2e::wait_until([&] { return !e2e::group_alive(pgid); }, e2e::kDeadline));
   CHECK(first_turn_outcome(p, "w1") == "interrupted");
   bool done = e2e::wait_state(p, "w1", "completed");
-  INFO(e2e::sql(p,
-                "SELECT state || ' ' || ifnull(state_reason, '') FROM sessions WHERE name = 'w1'"));
   INFO(e2e::sql(
-      p, "SELECT id || ' ' || ifnull(outcome, 'running') || ' ' || ifnull(detail, '') FROM turns"));
+      p, "SELECT state || ' ' || coalesce(state_reason, '') FROM sessions WHERE name = 'w1'"));
+  INFO(e2e::sql(p,
+                "SELECT id || ' ' || coalesce(outcome, 'running') || ' ' || coalesce(detail, '') "
+                "FROM turns"));
   INFO(e2e::read_text(p.root() / ".drover/logs/supervisor.log"));
   REQUIRE(done);
   auto notes = e2e::mail_list(p, {"--to", "w1", "--from", "supervisor"});

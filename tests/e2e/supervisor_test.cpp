@@ -78,7 +78,8 @@ TEST_CASE(
     return e2e::wait_until(
         [&] {
           return e2e::sql(p,
-                          "SELECT state || ' ' || turn_count || ' ' || ifnull(current_turn, '-') "
+                          "SELECT state || ' ' || turn_count || ' ' || coalesce(CAST(current_turn "
+                          "AS TEXT), '-') "
                           "FROM sessions "
                           "WHERE name = 'coord'") ==
                  "between_turns " + std::to_string(turns) + " -";
@@ -257,12 +258,10 @@ TEST_CASE("a crash loop backs off and ends zombie after max_failed_turns, with o
   CHECK(e2e::sql(p, "SELECT count(*) FROM turns WHERE agent = 'crasher' AND outcome = 'failed'") ==
         "3");
   // Each retry waited for its backoff (100 ms, then 200 ms) after the failed turn settled.
-  auto gaps = e2e::sql(
-      p,
-      "SELECT CAST(round((julianday(b.started_at) - julianday(a.ended_at)) * 86400000) AS INTEGER) "
-      "FROM turns a JOIN turns b ON b.agent = a.agent AND b.id = "
-      "(SELECT min(id) FROM turns WHERE agent = a.agent AND id > a.id) "
-      "WHERE a.agent = 'crasher' ORDER BY a.id");
+  auto gaps = e2e::sql(p, "SELECT " + e2e::millis_between("a.ended_at", "b.started_at") +
+                              " FROM turns a JOIN turns b ON b.agent = a.agent AND b.id = "
+                              "(SELECT min(id) FROM turns WHERE agent = a.agent AND id > a.id) "
+                              "WHERE a.agent = 'crasher' ORDER BY a.id");
   auto nl = gaps.find('\n');
   REQUIRE(nl != std::string::npos);
   CHECK(std::stoll(gaps.substr(0, nl)) >= 90);

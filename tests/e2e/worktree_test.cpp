@@ -167,9 +167,7 @@ TEST_CASE(
     CHECK_FALSE(branch_exists(p, "drover/a"));
   }
   SUBCASE("the session cannot be written: the new worktree and branch are removed again") {
-    sql(p,
-        "CREATE TRIGGER refuse BEFORE INSERT ON sessions BEGIN SELECT RAISE(ABORT, 'injected "
-        "failure'); END;");
+    refuse_inserts(p, "refuse", "sessions", "", "injected failure");
     check_refused(p, sling_run(p, {"a", "task", "--worktree"}), 1, "a", "injected failure");
     CHECK_FALSE(branch_exists(p, "drover/a"));
     CHECK(git(p, {"worktree", "list", "--porcelain"}).find(".drover/worktrees") ==

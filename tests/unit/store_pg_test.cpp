@@ -147,3 +147,17 @@ TEST_CASE("config: store takes a postgresql:// URI and nothing else") {
     CHECK(r.error().message.find("postgresql://") != std::string::npos);
   }
 }
+
+TEST_CASE("store on PostgreSQL: a database without drover's tables is missing, as drover.db is" *
+          doctest::skip(test::test_pg_uri() == nullptr)) {
+  auto uri = test::fresh_pg_store();
+  auto r = Store::open(uri, OpenMode::existing);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().code == Errc::project);
+  CHECK(r.error().message.find("has no drover tables (run 'drover init'") != std::string::npos);
+  // Nothing was created by the refused open: init (OpenMode::create) still starts empty.
+  PgConnection pg(uri);
+  CHECK(pg.schema_version() == 0);
+  CHECK(test::open_store(uri, OpenMode::create)->schema_version() == current_schema_version());
+  CHECK(Store::open(uri, OpenMode::existing).ok());
+}

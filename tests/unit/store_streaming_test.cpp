@@ -178,3 +178,39 @@ TEST_CASE_FIXTURE(StoreFixture, "Turns::for_each_cost_group: one call per group,
   CHECK(groups ==
         std::vector<std::pair<std::string, std::int64_t>>{{"amy", 1}, {"bob", 1}, {"zed", 2}});
 }
+
+TEST_CASE_FIXTURE(StoreFixture,
+                  "Mail::for_each: past a PostgreSQL cursor's batch, in order, with queries "
+                  "between rows") {
+  constexpr int kRows = 2 * kPgFetchRows + 7;  // three batches on PostgreSQL, the last short
+  test::must_write(*db, [&](Tx& tx) {
+    for (int i = 0; i < kRows; ++i)
+      tx.mail().insert(test::letter_of("a", "b", "status", "s" + std::to_string(i), "b"));
+    return Unit{};
+  });
+  MailFilter all;
+  all.limit = 0;
+  std::vector<std::int64_t> ids;
+  int unread = 0;
+  test::must_read(*db, [&](Tx& tx) {
+    return tx.mail().for_each(all, [&](const MailView& v) {
+      ids.push_back(v.id);
+      // Another statement on the same connection while the listing is open.
+      if (v.id % kPgFetchRows == 0) unread = tx.mail().unread_count("b");
+    });
+  });
+  REQUIRE(ids.size() == static_cast<std::size_t>(kRows));
+  CHECK(ids.front() == kRows);  // newest first
+  CHECK(ids.back() == 1);
+  bool consecutive = true;
+  for (std::size_t i = 1; i < ids.size(); ++i)
+    consecutive = consecutive && ids[i] == ids[i - 1] - 1;
+  CHECK(consecutive);
+  CHECK(unread == kRows);
+  // Run again in one transaction: the statement (and its cursor) is reusable.
+  auto twice = test::must_read(*db, [&](Tx& tx) {
+    auto n = tx.mail().for_each(all, [](const MailView&) {});
+    return n + tx.mail().for_each(all, [](const MailView&) {});
+  });
+  CHECK(twice == 2 * kRows);
+}

@@ -73,7 +73,8 @@ bool wait_state(const TempProject& p, const std::string& agent, const std::strin
 bool wait_idle_after(const TempProject& p, const std::string& agent, long long turns) {
   return wait_until([&] {
     return sql(p,
-               "SELECT state || ' ' || turn_count || ' ' || ifnull(current_turn, '-') "
+               "SELECT state || ' ' || turn_count || ' ' || coalesce(CAST(current_turn AS TEXT), "
+               "'-') "
                "FROM sessions WHERE name = '" +
                    agent + "'") == "between_turns " + std::to_string(turns) + " -";
   });

@@ -37,7 +37,10 @@ std::string dispatch_id(const TempProject& p, const std::string& agent) {
 }
 
 std::string released_flags(const TempProject& p, const std::string& id) {
-  return sql(p, "SELECT read_at IS NULL, claimed_turn IS NULL FROM messages WHERE id=" + id);
+  return sql(p,
+             "SELECT CASE WHEN read_at IS NULL THEN 1 ELSE 0 END, "
+             "CASE WHEN claimed_turn IS NULL THEN 1 ELSE 0 END FROM messages WHERE id=" +
+                 id);
 }
 
 void check_mail_invariants(const TempProject& p, const std::string& agent) {
@@ -58,7 +61,8 @@ void check_mail_invariants(const TempProject& p, const std::string& agent) {
         " AND m.read_at IS NOT NULL AND (t.id IS NULL OR (t.outcome NOT IN "
         "('completed', 'waiting', 'contract_violation') AND NOT (t.outcome = 'stopped' AND "
         "t.exit_code = 0 AND t.signal IS NULL AND EXISTS (SELECT 1 FROM events e WHERE "
-        "e.turn = t.id AND e.kind = 'result' AND json_extract(e.data, '$.is_error') = 0))))";
+        "e.turn = t.id AND e.kind = 'result' AND " +
+        json_field("e.data", "is_error") + " = '0'))))";
     INFO(
         "read without a clean turn (message|type|claimed turn|outcome|exit|signal|detail): " << sql(
             p, "SELECT m.id, m.type, m.claimed_turn, t.outcome, t.exit_code, t.signal, t.detail" +
@@ -78,10 +82,11 @@ void check_mail_invariants(const TempProject& p, const std::string& agent) {
       last_turn_carrying[std::stoll(text.substr(pos + 7))] = turn;
   }
   for (const auto& [id, turn] : last_turn_carrying) {
-    auto reader = sql(
-        p,
-        "SELECT CASE WHEN read_at IS NULL THEN '' ELSE claimed_turn END FROM messages WHERE id = " +
-            std::to_string(id));
+    auto reader =
+        sql(p,
+            "SELECT CASE WHEN read_at IS NULL THEN '' ELSE CAST(claimed_turn AS TEXT) END FROM "
+            "messages WHERE id = " +
+                std::to_string(id));
     INFO("message " << id << " last carried by turn " << turn);
     if (!reader.empty()) CHECK(std::stoll(reader) == turn);
   }

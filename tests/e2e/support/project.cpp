@@ -16,6 +16,10 @@ TempProject::TempProject() {
   char* dir = ::mkdtemp(tmpl.data());
   REQUIRE(dir != nullptr);
   root_ = fs::canonical(dir);
+  if (!on_postgresql()) return;
+  pg_ = std::make_unique<PgSchema>();
+  if (const char* outer = std::getenv("DROVER_STORE")) outer_store_ = outer;
+  ::setenv("DROVER_STORE", pg_->uri().c_str(), 1);
 }
 
 TempProject::~TempProject() {
@@ -23,6 +27,10 @@ TempProject::~TempProject() {
   // Never leave a supervisor (or its agents) behind a test.
   if (fs::exists(root_ / ".drover/supervisor.lock", ec)) (void)drover({"down", "--now"});
   fs::remove_all(root_, ec);
+  if (!pg_) return;
+  pg_.reset();
+  if (outer_store_) ::setenv("DROVER_STORE", outer_store_->c_str(), 1);
+  else ::unsetenv("DROVER_STORE");
 }
 
 Run TempProject::drover(const std::vector<std::string>& args, const RunOptions& o) const {
@@ -30,6 +38,7 @@ Run TempProject::drover(const std::vector<std::string>& args, const RunOptions& 
   argv.insert(argv.end(), args.begin(), args.end());
   RunOptions opts = o;
   if (opts.cwd.empty()) opts.cwd = root_;
+  if (pg_ && !opts.env.count("DROVER_STORE")) opts.env["DROVER_STORE"] = pg_->uri();
   return command(argv, opts);
 }
 
@@ -76,8 +85,10 @@ void TempProject::init_scripted(const std::string& extra_toml) const {
 std::map<std::string, std::string> TempProject::agent_env() const {
   const char* path = std::getenv("PATH");
   std::string bin_dir = fs::path(drover_bin()).parent_path().string();
-  return {{"PATH", bin_dir + ":" + (path ? path : "/usr/bin:/bin")},
-          {"FIXTURE_RECORD_DIR", record_dir().string()}};
+  std::map<std::string, std::string> env{{"PATH", bin_dir + ":" + (path ? path : "/usr/bin:/bin")},
+                                         {"FIXTURE_RECORD_DIR", record_dir().string()}};
+  if (pg_) env["DROVER_STORE"] = pg_->uri();
+  return env;
 }
 
 void init_without_autostart(const TempProject& p) {

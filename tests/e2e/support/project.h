@@ -1,23 +1,35 @@
 #pragma once
 // Temporary drover projects: a directory removed (supervisor and all) at the end of the
 // test, `drover init` in it with the config a test needs, drover run inside it, and
-// reading and writing its files.
+// reading and writing its files. With DROVER_E2E_PG set (support/store.h) the project's
+// database is a fresh PostgreSQL schema, named to every drover command by DROVER_STORE.
 #include <filesystem>
 #include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "support/command.h"
+#include "support/store.h"
 
 namespace e2e {
 
 class TempProject {
  public:
+  // On PostgreSQL it also sets DROVER_STORE in the test's own environment, so every
+  // process the test starts (commands run with command(), agents, supervisors) uses the
+  // project's schema; the latest project wins, and the destructor puts the old value back.
   TempProject();
-  ~TempProject();  // runs `drover down --now` if a supervisor may be up, then removes the tree
+  // Runs `drover down --now` if a supervisor may be up, then removes the tree (and drops
+  // the project's schema).
+  ~TempProject();
   TempProject(const TempProject&) = delete;
   TempProject& operator=(const TempProject&) = delete;
   const std::filesystem::path& root() const { return root_; }
+  // DROVER_STORE for the project's commands: its schema's URI on PostgreSQL, else "" (the
+  // project's own .drover/drover.db).
+  std::string store() const { return pg_ ? pg_->uri() : std::string(); }
 
   // Runs `drover args…` in the project (cwd = root unless set).
   Run drover(const std::vector<std::string>& args, const RunOptions& o = {}) const;
@@ -29,11 +41,13 @@ class TempProject {
   void init_scripted(const std::string& extra_toml = "") const;
   std::filesystem::path record_dir() const { return root_ / "records"; }
   // Environment for drover commands that may start a supervisor or run the agent:
-  // PATH with the build directory first, and where the fixture agent records.
+  // PATH with the build directory first, where the fixture agent records, and the store.
   std::map<std::string, std::string> agent_env() const;
 
  private:
   std::filesystem::path root_;
+  std::unique_ptr<PgSchema> pg_;
+  std::optional<std::string> outer_store_;  // DROVER_STORE before this project set it
 };
 
 // `drover init`, then autostart off: tests that create session rows by hand must not
