@@ -6,6 +6,7 @@
 
 #include "support/agents.h"
 #include "support/command.h"
+#include "support/database.h"
 #include "support/project.h"
 
 using namespace e2e;
@@ -56,7 +57,7 @@ void wr_init_host(const TempProject& p, const fs::path& bare, const std::string&
 
 RunOptions wr_opts(const TempProject& host, const TempProject& store_of) {
   RunOptions o = agent_opts(host);
-  o.env["DROVER_STORE"] = (store_of.root() / ".drover/drover.db").string();
+  o.env["DROVER_STORE"] = e2e::store_of(store_of);
   return o;
 }
 
