@@ -251,6 +251,8 @@ TEST_CASE(
     "torture: random SIGKILLs of the supervisor, runners and agents lose no mail and leave no "
     "process") {
   const Settings s;
+  INFO("DROVER_TORTURE_HOSTS is " << s.hosts << ": set it to 1 or 2");
+  REQUIRE((s.hosts == 1 || s.hosts == 2));
   if (s.hosts != 1) return;  // the two-host case below runs instead
   std::cout << "torture: seed " << s.seed << ", " << s.iterations << " iteration(s) of "
             << s.seconds << " s (rerun with DROVER_TORTURE_SEED=" << s.seed << ")" << std::endl;
