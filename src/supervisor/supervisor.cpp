@@ -31,9 +31,11 @@
 #include "store/store.h"
 #include "supervisor/conditions.h"
 #include "supervisor/config_watch.h"
+#include "supervisor/database_watch.h"
 #include "supervisor/host_watch.h"
 #include "supervisor/recovery.h"
 #include "supervisor/shutdown_request.h"
+#include "supervisor/store_wake.h"
 #include "supervisor/supervisor.h"
 
 namespace drover::supervisor {
@@ -48,6 +50,8 @@ namespace {
 constexpr Millis kEventBatchEvery{10};
 // How long one round of the scheduler may start turns before the loop runs other work.
 constexpr Millis kStartSlice{5};
+// Commits to a shared store wake the supervisor at most this often (supervisor/store_wake.h).
+constexpr Millis kStoreWakeEvery{50};
 
 class Supervisor {
  public:
@@ -64,7 +68,11 @@ class Supervisor {
         config_watch_(ctx.paths.config()),
         batch_(io_, *ctx.store, ctx.log, kEventBatchEvery),
         lane_(io_),
-        hosts_(ctx) {
+        hosts_(ctx),
+        store_wake_(io_, kStoreWakeEvery, [this] {
+          deliver_live();
+          request_schedule();
+        }) {
     ctx_.batch = &batch_;
     ctx_.lane = &lane_;
   }
@@ -74,13 +82,14 @@ class Supervisor {
   }
 
   Status run() {
-    db_identity_ = os::file_identity(ctx_.paths.db());
     conditions_.supervisor = ::getpid();
     reload_config(false, nullptr);  // the text the config came from, and the state file
     if (auto in = hosts_.enter(); !in)
       ctx_.log->error("host {}: {}", ctx_.host, in.error().message);
     auto rep = recover(ctx_);
     ctx_.log->info("recovery: {}", summary(rep));
+    if (store_wake_.start(*ctx_.store))
+      ctx_.log->info("woken by every commit to the store (LISTEN)");
     (void)os::remove_file(sock_path_);
     boost::system::error_code ec;
     socket_.open(dgram(), ec);
@@ -134,7 +143,8 @@ class Supervisor {
       reload_config(false, nullptr);
       if (state_unwritten_) write_state();
       check_shutdown_request();
-      check_database();
+      if (!shutting_down_ && db_watch_.replaced(*ctx_.log))
+        begin_shutdown("its database was replaced", true);
       if (!shutting_down_) {
         std::set<std::string> own;
         for (const auto& [agent, run] : running_) own.insert(agent);
@@ -148,17 +158,6 @@ class Supervisor {
       request_schedule();
       arm_poll();  // while shutting down too: a `down --now` may still come
     });
-  }
-
-  // The database this supervisor opened must still be the project's: deleted or replaced
-  // (`init --force` after removing it), every write would go to a file nobody reads.
-  void check_database() {
-    if (shutting_down_ || os::file_identity(ctx_.paths.db()) == db_identity_) return;
-    ctx_.log->error(
-        "{} was removed or replaced while the supervisor ran; stopping (run "
-        "'drover up' to start a supervisor on the new database)",
-        ctx_.paths.db().string());
-    begin_shutdown("its database was replaced", true);
   }
 
   // The durable request `drover down` leaves (supervisor/shutdown_request.h): honoured when
@@ -377,6 +376,7 @@ class Supervisor {
   runner::EventBatch batch_;  // every running turn's events, one transaction per kEventBatchEvery
   runner::HeavyLane lane_;    // scheduling rounds and settles, one per round of the loop
   HostWatch hosts_;           // this host's lease, takeovers (docs/hosts.md)
+  StoreWake store_wake_;      // other hosts' commits (PostgreSQL)
   Conditions conditions_;
   bool state_unwritten_ = false;  // the last write of supervisor.state failed
   std::array<char, 64> buf_{};
@@ -385,7 +385,7 @@ class Supervisor {
   bool shutting_down_ = false;
   bool schedule_queued_ = false;  // a round of scheduling is in the lane (request_schedule)
   bool interrupted_ = false;      // every running turn was asked to stop
-  std::optional<os::FileIdentity> db_identity_;  // of drover.db when the supervisor opened it
+  DatabaseWatch db_watch_{ctx_.paths.db()};  // drover.db as the supervisor opened it
 };
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "support/mail.h"
 #include "support/processes.h"
 #include "support/project.h"
+#include "support/store.h"
 
 using e2e::contains;
 using e2e::Json;
@@ -156,4 +157,36 @@ TEST_CASE("hosts: a stop from another host is carried out by the host that runs 
   e2e::check_mail_invariants(h.a, "w2");
   h.a_ok({"down"});
   h.b_ok({"down"});
+}
+
+TEST_CASE("hosts: on PostgreSQL a commit on one host wakes the host that runs the agent") {
+  if (!e2e::on_postgresql()) {
+    MESSAGE("skipped: on SQLite hosts wake each other only at their poll tick");
+    return;
+  }
+  // Ticks far apart: only the notification can wake host a within the deadline below.
+  TempProject a, b;
+  const std::string slow = "supervisor.poll_interval = \"120s\"";
+  a.init_scripted(slow);
+  b.init_scripted(slow);
+  auto on_a = e2e::agent_opts(a);
+  on_a.env["DROVER_HOST"] = "host-a";
+  auto on_b = e2e::agent_opts(b);
+  on_b.env["DROVER_HOST"] = "host-b";
+  on_b.env["DROVER_STORE"] = e2e::store_of(a);
+  REQUIRE(a.drover({"up"}, on_a).code == 0);
+  REQUIRE(a.drover({"sling", "w3", "--capability", "coordinator", "#!say hello"}, on_a).code == 0);
+  REQUIRE(e2e::wait_idle_after(a, "w3", 1));
+  REQUIRE(b.drover({"up"}, on_b).code == 0);
+  // A nudge from host b: its own supervisor is poked and leaves w3 (host a's) alone; host a
+  // hears the commit. wait_idle_after's deadline (20 s) is far inside host a's 120 s tick.
+  auto sent = std::chrono::steady_clock::now();
+  REQUIRE(b.drover({"nudge", "w3", "#!say again"}, on_b).code == 0);
+  REQUIRE(e2e::wait_idle_after(a, "w3", 2));
+  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - sent);
+  MESSAGE("nudge from host b to a turn settled on host a: " << took.count() << " ms");
+  CHECK(e2e::sql(a, "SELECT host FROM turns WHERE agent = 'w3' ORDER BY id") == "host-a\nhost-a");
+  (void)a.drover({"down"}, on_a);
+  (void)b.drover({"down"}, on_b);
 }
