@@ -20,7 +20,7 @@ void send_one(store::Store& db) {
 
 }  // namespace
 
-TEST_CASE("commit watch: another connection's commit wakes it; a read does not") {
+TEST_CASE("commit watch: another connection's commit wakes it, a read does not") {
   test::StoreFixture f;
   auto watch = store::watch_commits(*f.db);
   REQUIRE(watch->fd() >= 0);
