@@ -38,19 +38,20 @@ ts=$(date -u +%Y-%m-%dT%H:%M:%S.000Z)
 make_project() {
   local dir=$1 backend=$2
   mkdir -p "$dir"
-  (cd "$dir" && "$bin" init -q >/dev/null)
-  sed -i 's/^runtime = "claude"/runtime = "scripted"/' "$dir/.drover/config.toml"
-  printf '\n[runtimes.scripted]\ncommand = ["%s"]\n' "$agent" >>"$dir/.drover/config.toml"
   if [ "$backend" = pg ]; then
     local schema
     schema=$(basename "$dir")
     psql_ "$uri" -c "CREATE SCHEMA $schema"
     echo "$uri&options=-csearch_path%3D$schema" >"$dir/.uri"
+    # init creates the tables in the schema; config.toml then names the store.
+    (cd "$dir" && DROVER_STORE=$(cat "$dir/.uri") "$bin" init -q >/dev/null)
     sed -i "1i store = \"$(cat "$dir/.uri")\"" "$dir/.drover/config.toml"
-    "$bin" --project "$dir" mail list >/dev/null  # creates the tables
   else
+    (cd "$dir" && "$bin" init -q >/dev/null)
     echo "$dir/.drover/drover.db" >"$dir/.uri"
   fi
+  sed -i 's/^runtime = "claude"/runtime = "scripted"/' "$dir/.drover/config.toml"
+  printf '\n[runtimes.scripted]\ncommand = ["%s"]\n' "$agent" >>"$dir/.drover/config.toml"
 }
 # sql DIR: runs the SQL on stdin in DIR's store. q DIR SQL: one value.
 sql() {
