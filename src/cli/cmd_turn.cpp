@@ -94,6 +94,7 @@ Status run_turn_cmd(Context& ctx, const TurnOptions& o) {
   if (!p) return p.error();
   auto cfg = ctx.config();
   if (!cfg) return cfg.error();
+  ctx.no_agent_turn_fence();
   auto st = ctx.store();
   if (!st) return st.error();
   auto host = ctx.host_id();

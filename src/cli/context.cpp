@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "cli/turn_fence.h"
 #include "core/host_id.h"
 #include "os/files.h"
 #include "os/host.h"
@@ -89,6 +90,7 @@ Result<store::Store*> Context::store() {
     auto s = store::Store::open(target, store::OpenMode::existing);
     if (!s) return s.error();
     store_ = std::move(*s);
+    if (fence_agent_turn_) fence_agent_turn(*store_);
   }
   return store_.get();
 }

@@ -37,6 +37,10 @@ class Context {
   // problem. A missing project is still an error.
   Result<Config> config_or_defaults();
   Result<store::Store*> store();
+  // Inside an agent's turn, store() fences every write by the turn's lease
+  // (cli/turn_fence.h). `drover turn`, the runner, fences its own settle instead and turns
+  // this off before opening the store.
+  void no_agent_turn_fence() { fence_agent_turn_ = false; }
   // The mail identity of whoever runs this command: $DROVER_AGENT, else "operator".
   static std::string self_name();
   // `--host` of supervise / up (docs/hosts.md), when given.
@@ -50,6 +54,7 @@ class Context {
   std::optional<Config> config_;
   std::optional<std::string> configured_store(const ProjectPaths& p);
   bool warned_config_ = false;
+  bool fence_agent_turn_ = true;
   std::unique_ptr<store::Store> store_;
 };
 

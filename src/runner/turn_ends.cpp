@@ -18,18 +18,6 @@ namespace drover::runner {
 
 namespace {
 
-// The fence (docs/hosts.md): a turn started under a lease that another host (or a later
-// takeover) holds now writes nothing — no turn end, no mail, no worker_died.
-std::optional<Error> lease_lost(store::Tx& tx, const TurnRecord& t) {
-  auto held = tx.hosts().fenced(t.agent, t.host, t.token);
-  if (!held) return std::nullopt;
-  return make_error(Errc::conflict,
-                    std::string(kLeaseLost) + "turn " + std::to_string(t.id) + " of '" + t.agent +
-                        "' ran on host " + *t.host + " under lease " + std::to_string(*t.token) +
-                        ", and host " + held->host + " holds the agent now (lease " +
-                        std::to_string(held->token) + "); this host settles nothing of it");
-}
-
 // The one place a worker_died mail is composed and sent: to the parent, or to `operator`
 // when the agent has none (SPEC §5.5).
 void tell_parent_worker_died(store::Tx& tx, const Session& s, const std::string& reason,
@@ -124,6 +112,16 @@ void add_outcome_events(store::Tx& tx, const RunEnd& e, const SettleDecision& d)
 }
 
 }  // namespace
+
+std::optional<Error> lease_lost(store::Tx& tx, const TurnRecord& t) {
+  auto held = tx.hosts().fenced(t.agent, t.host, t.token);
+  if (!held) return std::nullopt;
+  return make_error(Errc::conflict,
+                    std::string(kLeaseLost) + "turn " + std::to_string(t.id) + " of '" + t.agent +
+                        "' ran on host " + *t.host + " under lease " + std::to_string(*t.token) +
+                        ", and host " + held->host + " holds the agent now (lease " +
+                        std::to_string(held->token) + "); nothing more of that turn is written");
+}
 
 Result<RunSettled> settle_run(store::Store& store, const SettlePolicy& policy, const RunEnd& e) {
   return store.write<RunSettled>([&](store::Tx& tx) -> Result<RunSettled> {

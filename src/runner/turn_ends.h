@@ -24,7 +24,8 @@
 
 namespace drover::store {
 class Store;
-}
+class Tx;
+}  // namespace drover::store
 
 namespace drover::runner {
 
@@ -101,8 +102,14 @@ Result<Recovered> settle_recovered(store::Store& store, const std::string& agent
                                    const SettlePolicy& policy = SettlePolicy{},
                                    std::string_view host = {});
 
-// How the fence's refusal begins (settle_run, abandon_turn): the turn's host lost the
-// agent's lease, so nothing of the turn was written here.
+// How the fence's refusal begins (settle_run, abandon_turn, the live-mail claim, and the
+// CLI's writes from inside the turn): the turn's host lost the agent's lease, so nothing of
+// the turn was written.
 inline constexpr std::string_view kLeaseLost = "lease lost: ";
+
+// The fence (docs/hosts.md): an Errc::conflict naming the turn and the lease's holder now,
+// when a turn that started under (host, token) may no longer write for its agent; nullopt
+// while its lease holds (or the turn predates leases). The one place the refusal is worded.
+std::optional<Error> lease_lost(store::Tx& tx, const TurnRecord& t);
 
 }  // namespace drover::runner

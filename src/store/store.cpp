@@ -118,6 +118,12 @@ void Store::set_page_cache_kib(int kib) {
 }
 
 Status Store::run(bool immediate, const std::function<Status(Tx&)>& fn) {
+  if (db_ && immediate && write_guard_) {
+    return run_in(*db_, true, [&](Tx& tx) -> Status {
+      if (auto refused = write_guard_(tx)) return *refused;
+      return fn(tx);
+    });
+  }
   if (db_) return run_in(*db_, immediate, fn);
   if (immediate) return *read_only_;
   std::unique_ptr<Connection> db;

@@ -76,6 +76,12 @@ class Store {
   template <class T>
   Result<T> read(const std::function<Result<T>(Tx&)>& fn);
 
+  // A check run first inside every write transaction from now on: an error it returns
+  // rolls the transaction back and is what the write returns. Unset, writes run as given.
+  // The CLI sets one inside an agent's turn: the turn's lease fence (cli/turn_fence.h).
+  using WriteGuard = std::function<std::optional<Error>(Tx&)>;
+  void set_write_guard(WriteGuard guard) { write_guard_ = std::move(guard); }
+
   // Holds SQLite's page cache of this connection to `kib` (default: SQLite's 2 MiB). For
   // a command that reads a long listing once (issue 18): each page is read once, so a
   // larger cache only grows the process, by up to the 2 MiB.
@@ -103,6 +109,7 @@ class Store {
   std::filesystem::path path_;
   std::optional<Error> read_only_;
   std::optional<int> cache_kib_;  // set_page_cache_kib, for the read-only connections too
+  WriteGuard write_guard_;
 };
 
 template <class T>

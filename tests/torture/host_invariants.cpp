@@ -55,11 +55,11 @@ void check_leases(const TempProject& p, const std::string& when) {
     (r[2] == "turn_start" ? t->second.started_event : t->second.ended_event) = std::stoll(r[0]);
   }
   std::map<std::string, std::vector<Move>> moves;  // agent -> its host_lost events, in order
-  for (const auto& r : rows(p,
-                            "SELECT id || '|' || agent || '|' || json_extract(data, '$.host') || "
-                            "'|' || json_extract(data, '$.taken_by') || '|' || "
-                            "json_extract(data, '$.token') FROM events WHERE kind = 'host_lost' "
-                            "ORDER BY id")) {
+  for (const auto& r :
+       rows(p, "SELECT id || '|' || agent || '|' || " + json_field("data", "host") + " || '|' || " +
+                   json_field("data", "taken_by") + " || '|' || " + json_field("data", "token") +
+                   " FROM events WHERE kind = 'host_lost' "
+                   "ORDER BY id")) {
     REQUIRE(r.size() == 5);
     moves[r[1]].push_back({std::stoll(r[0]), r[2], r[3], std::stoll(r[4])});
   }

@@ -12,6 +12,7 @@
 #include "support/command.h"
 #include "support/database.h"
 #include "support/mail.h"
+#include "support/store.h"
 
 namespace torture {
 
@@ -123,7 +124,8 @@ bool at_rest(const TempProject& p) {
 void check_invariants(const TempProject& p, const std::vector<std::string>& tokens,
                       const std::string& when) {
   INFO("after " << when);
-  CHECK(sql(p, "PRAGMA integrity_check") == "ok");
+  // SQLite checks its file; PostgreSQL has no such check without an extension (amcheck).
+  if (!e2e::on_postgresql()) CHECK(sql(p, "PRAGMA integrity_check") == "ok");
   // Every message a shell sent is stored exactly once (read, or still pending).
   for (const auto& t : tokens) {
     bool nudge = t.rfind("nudge-", 0) == 0;

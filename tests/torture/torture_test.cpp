@@ -36,6 +36,7 @@
 #include "support/database.h"
 #include "support/processes.h"
 #include "support/project.h"
+#include "support/store.h"
 #include "torture.h"
 
 namespace {
@@ -206,9 +207,8 @@ void run(Torture& t, const Settings& s, PidsCgroup* pids) {
             << " runs with processes left; steering: "
             << sql_int(p, "SELECT count(*) FROM events WHERE kind = 'live_input'")
             << " live inputs ("
-            << sql_int(p,
-                       "SELECT count(*) FROM events WHERE kind = 'live_input' AND "
-                       "json_extract(data, '$.interrupt') = 1")
+            << sql_int(p, "SELECT count(*) FROM events WHERE kind = 'live_input' AND " +
+                              json_field("data", "interrupt") + " = '1'")
             << " interrupting), "
             << sql_int(p, "SELECT count(*) FROM turns WHERE detail LIKE '%pause --now%'")
             << " turns ended by pause --now, "
@@ -231,8 +231,10 @@ void run(Torture& t, const Settings& s, PidsCgroup* pids) {
     }
     std::cout << "torture: hosts: "
               << sql(p,
-                     "SELECT group_concat(host || '=' || n, ' ') FROM (SELECT host, count(*) n "
-                     "FROM turns GROUP BY host ORDER BY host)")
+                     std::string(on_postgresql() ? "SELECT string_agg(host || '=' || n, ' ')"
+                                                 : "SELECT group_concat(host || '=' || n, ' ')") +
+                         " FROM (SELECT host, count(*) n FROM turns GROUP BY host ORDER BY host) "
+                         "AS per_host")
               << " turns; " << sql_int(p, "SELECT count(*) FROM events WHERE kind = 'host_lost'")
               << " agents taken over (host_lost), "
               << sql_int(p, "SELECT count(*) FROM turns WHERE detail LIKE '%host lost%'")

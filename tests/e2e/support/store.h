@@ -31,8 +31,9 @@ class PgSchema {
   std::string uri_;
 };
 
-// Runs an SQL script with psql on `uri` (stopping at the first error), in sqlite3's list
-// format: columns joined by '|', NULL as nothing, one line per row.
+// Runs an SQL script on `uri` (stopping at the first error), in sqlite3's list format:
+// columns joined by '|', NULL as nothing, one line per row. Through libpq on a connection
+// the test process keeps, not a psql process; a failure gives psql's exit code and message.
 Run psql(const std::string& uri, const std::string& script);
 
 }  // namespace e2e
