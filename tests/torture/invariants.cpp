@@ -156,14 +156,15 @@ void check_invariants(const TempProject& p, const std::vector<std::string>& toke
   // Exactly one worker_died per death (no agent is resumed here, so at most one death),
   // except that an agent that sent its terminal mail may die without one (SPEC §5.5).
   // The reason goes last, on one line: it may hold '|' (a gate's "yes|no") or newlines.
+  const std::string chr = e2e::on_postgresql() ? "chr" : "char";  // a character by its code
   auto rows = split_lines(sql(
       p,
       "SELECT s.name || '|' || s.state || '|' || "
       "(SELECT count(*) FROM messages m WHERE m.type = 'worker_died' AND m.from_agent = s.name) "
       "|| '|' || (SELECT count(*) FROM messages m WHERE m.type IN ('worker_done', 'result') "
       "AND m.from_agent = s.name) || '|' || "
-      "replace(replace(coalesce(s.state_reason, ''), char(10), ' '), char(13), ' ') "
-      "FROM sessions s WHERE s.name <> 'hub'"));
+      "replace(replace(coalesce(s.state_reason, ''), " +
+          chr + "(10), ' '), " + chr + "(13), ' ') FROM sessions s WHERE s.name <> 'hub'"));
   for (const auto& row : rows) {
     auto parts = split(row, '|');
     REQUIRE(parts.size() >= 5);
