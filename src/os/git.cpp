@@ -24,8 +24,7 @@ Result<GitOutput> run_git(const std::vector<std::string>& args, const std::files
   return run_git(args, cwd, kGitDeadline);
 }
 
-Result<GitOutput> run_git(const std::vector<std::string>& args, const std::filesystem::path& cwd,
-                          std::chrono::milliseconds deadline) {
+SpawnRequest git_request(const std::vector<std::string>& args, const std::filesystem::path& cwd) {
   SpawnRequest req;
   req.argv.push_back("git");
   req.argv.insert(req.argv.end(), args.begin(), args.end());
@@ -36,7 +35,11 @@ Result<GitOutput> run_git(const std::vector<std::string>& args, const std::files
   req.env_remove = {"GIT_DIR",        "GIT_WORK_TREE",        "GIT_INDEX_FILE",
                     "GIT_COMMON_DIR", "GIT_OBJECT_DIRECTORY", "GIT_NAMESPACE",
                     "GIT_PREFIX"};
-  auto r = run_command(req, deadline);
+  return req;
+}
+
+Result<GitOutput> git_result(const std::vector<std::string>& args, const std::filesystem::path& cwd,
+                             Result<CommandOutput> r) {
   if (!r) {
     if (r.error().code == Errc::not_found && !std::filesystem::is_directory(cwd)) return r.error();
     if (r.error().code == Errc::not_found)
@@ -47,6 +50,11 @@ Result<GitOutput> run_git(const std::vector<std::string>& args, const std::files
     return r.error();
   }
   return GitOutput{r->exit_code, std::move(r->out), std::move(r->err)};
+}
+
+Result<GitOutput> run_git(const std::vector<std::string>& args, const std::filesystem::path& cwd,
+                          std::chrono::milliseconds deadline) {
+  return git_result(args, cwd, run_command(git_request(args, cwd), deadline));
 }
 
 Result<std::string> git_stdout(const std::vector<std::string>& args,

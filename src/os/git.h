@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "core/result.h"
+#include "os/run_command.h"
+#include "os/spawn.h"
 
 namespace drover::os {
 
@@ -24,6 +26,13 @@ Result<GitOutput> run_git(const std::vector<std::string>& args, const std::files
 // The same with its own deadline (a push or fetch that talks to a remote).
 Result<GitOutput> run_git(const std::vector<std::string>& args, const std::filesystem::path& cwd,
                           std::chrono::milliseconds deadline);
+
+// What run_git runs, for a caller that runs it itself (runner/async_command.h): git in
+// `cwd`, with the environment above.
+SpawnRequest git_request(const std::vector<std::string>& args, const std::filesystem::path& cwd);
+// What run_git makes of the command's result: its errors worded as run_git's.
+Result<GitOutput> git_result(const std::vector<std::string>& args, const std::filesystem::path& cwd,
+                             Result<CommandOutput> r);
 
 // Runs git and requires exit 0: stdout on success, else Errc::failed with
 // "git ARGS… failed: <git's error line>".

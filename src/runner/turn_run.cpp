@@ -13,6 +13,8 @@
 
 #include "core/text.h"
 #include "os/fd_io.h"
+#include "os/git.h"
+#include "runner/async_command.h"
 #include "runner/heavy_lane.h"
 #include "runner/worktree_remote.h"
 
@@ -210,16 +212,27 @@ void TurnRun::finish() {
   t_.transcript = OwnedFd();
   t_.stderr_log = OwnedFd();
   if (!report.settled || !branch_push_due(ctx_, t_.session)) return end(report);
-  // The push is a step of its own in the lane: a due timer waits behind one of them, not
-  // both. The lock is held until it is done, so the next turn starts from a recorded push.
+  // Planning the push (local git) is a step of its own in the lane: a due timer waits behind
+  // one of them, not both. The lock is held until the push is done, so the next turn starts
+  // from a recorded push.
   if (!ctx_.lane) return push_then_end(report);
   auto self = shared_from_this();
   ctx_.lane->push([self, report] { self->push_then_end(report); });
 }
 
+// The push runs beside the loop (runner/async_command.h): a remote that is slow or gone
+// holds up this turn's end (and its lock), not the loop's timers, streams and renewals.
 void TurnRun::push_then_end(const TurnReport& report) {
-  push_agent_branch(ctx_, t_.agent, *t_.session.branch, t_.turn_id);
-  end(report);
+  auto push = plan_branch_push(ctx_, t_.agent, *t_.session.branch, t_.turn_id);
+  if (!push) return end(report);
+  auto self = shared_from_this();
+  auto args = push->git_args();
+  run_command_async(timer_.get_executor(), os::git_request(args, ctx_.paths.root), kRemoteDeadline,
+                    [self, report, push = std::move(*push), args](Result<os::CommandOutput> r) {
+                      record_branch_push(self->ctx_, push,
+                                         os::git_result(args, self->ctx_.paths.root, std::move(r)));
+                      self->end(report);
+                    });
 }
 
 void TurnRun::end(const TurnReport& report) {

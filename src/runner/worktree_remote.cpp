@@ -229,51 +229,74 @@ bool branch_push_due(const RunnerContext& ctx, const Session& s) {
   return ctx.config.remote && s.worktree && s.branch && !s.branch->empty();
 }
 
-void push_agent_branch(RunnerContext& ctx, const std::string& agent, const std::string& branch,
-                       std::int64_t turn_id) {
-  if (!ctx.config.remote) return;
-  const std::string remote = *ctx.config.remote;
+namespace {
+
+void record_push_event(RunnerContext& ctx, const BranchPush& push, const char* kind,
+                       const char* level, const nlohmann::json& data) {
+  auto w = ctx.store->write<Unit>([&](store::Tx& tx) -> Result<Unit> {
+    tx.events().add(push.agent, push.turn_id, kind, level, data.dump());
+    return Unit{};
+  });
+  if (!w)
+    ctx.log->error("{}: cannot record {} of turn {}: {}", push.agent, kind, push.turn_id,
+                   escape_control(w.error().message));
+}
+
+void push_failed(RunnerContext& ctx, const BranchPush& push, const std::string& error) {
+  ctx.log->warn("{}: cannot push {} to '{}' after turn {}: {}", push.agent, push.branch,
+                push.remote, push.turn_id, escape_control(error));
+  record_push_event(
+      ctx, push, "branch_push_failed", "warn",
+      {{"remote", push.remote}, {"branch", push.branch}, {"sha", push.sha}, {"error", error}});
+}
+
+}  // namespace
+
+std::vector<std::string> BranchPush::git_args() const {
+  return {"push", "--quiet", "--force", "--no-verify", remote, sha + ":refs/heads/" + branch};
+}
+
+std::optional<BranchPush> plan_branch_push(RunnerContext& ctx, const std::string& agent,
+                                           const std::string& branch, std::int64_t turn_id) {
+  if (!ctx.config.remote) return std::nullopt;
+  BranchPush push;
+  push.agent = agent;
+  push.remote = *ctx.config.remote;
+  push.branch = branch;
+  push.turn_id = turn_id;
   const auto& p = ctx.paths;
-  auto record = [&](const char* kind, const char* level, const nlohmann::json& data) {
-    auto w = ctx.store->write<Unit>([&](store::Tx& tx) -> Result<Unit> {
-      tx.events().add(agent, turn_id, kind, level, data.dump());
-      return Unit{};
-    });
-    if (!w)
-      ctx.log->error("{}: cannot record {} of turn {}: {}", agent, kind, turn_id,
-                     escape_control(w.error().message));
-  };
-  auto failed = [&](const std::string& sha, const std::string& error) {
-    ctx.log->warn("{}: cannot push {} to '{}' after turn {}: {}", agent, branch, remote, turn_id,
-                  escape_control(error));
-    record("branch_push_failed", "warn",
-           {{"remote", remote}, {"branch", branch}, {"sha", sha}, {"error", error}});
-  };
   auto sha = remote_commit_of(p, "refs/heads/" + branch);
-  if (!sha) return failed("", "branch " + branch + " does not exist on this host");
+  if (!sha) {
+    push_failed(ctx, push, "branch " + branch + " does not exist on this host");
+    return std::nullopt;
+  }
+  push.sha = *sha;
   auto last = ctx.store->read<std::optional<RecordedPush>>(
       [&](store::Tx& tx) -> Result<std::optional<RecordedPush>> {
         return recorded_push(tx, agent);
       });
-  if (last && *last && (*last)->sha == *sha && (*last)->remote == remote) return;
-  std::string base = branch_base(p, branch).value_or("");
-  auto started = std::chrono::steady_clock::now();
-  auto r = os::run_git(
-      {"push", "--quiet", "--force", "--no-verify", remote, *sha + ":refs/heads/" + branch}, p.root,
-      kRemoteDeadline);
-  if (!r || !r->ok()) return failed(*sha, remote_git_error(r));
+  if (last && *last && (*last)->sha == push.sha && (*last)->remote == push.remote)
+    return std::nullopt;
+  push.base = branch_base(p, branch).value_or("");
+  push.started = std::chrono::steady_clock::now();
+  return push;
+}
+
+void record_branch_push(RunnerContext& ctx, const BranchPush& push,
+                        const Result<os::GitOutput>& r) {
+  if (!r || !r->ok()) return push_failed(ctx, push, remote_git_error(r));
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
-                                                                  started)
+                                                                  push.started)
                 .count();
-  ctx.log->info("{}: pushed {} at {} to '{}' ({} ms)", agent, branch, sha->substr(0, 12), remote,
-                ms);
-  record("branch_pushed", "info",
-         {{"remote", remote},
-          {"branch", branch},
-          {"sha", *sha},
-          {"base", base},
-          {"place", os::checkout_place(p.root)},
-          {"ms", ms}});
+  ctx.log->info("{}: pushed {} at {} to '{}' ({} ms)", push.agent, push.branch,
+                push.sha.substr(0, 12), push.remote, ms);
+  record_push_event(ctx, push, "branch_pushed", "info",
+                    {{"remote", push.remote},
+                     {"branch", push.branch},
+                     {"sha", push.sha},
+                     {"base", push.base},
+                     {"place", os::checkout_place(ctx.paths.root)},
+                     {"ms", ms}});
 }
 
 }  // namespace drover::runner

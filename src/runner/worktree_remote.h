@@ -12,8 +12,12 @@
 #include <cstdint>
 #include <string>
 
+#include <optional>
+#include <vector>
+
 #include "core/result.h"
 #include "core/session.h"
+#include "os/git.h"
 #include "runner/runner.h"
 
 namespace drover::runner {
@@ -35,11 +39,24 @@ Status bring_worktree_here(RunnerContext& ctx, const std::string& agent);
 // worktree branch.
 bool branch_push_due(const RunnerContext& ctx, const Session& s);
 
-// After a settled turn: pushes refs/heads/<branch> to the remote (forced: the branch is the
-// agent's own) unless the last recorded push already sent that commit there, and records
-// `branch_pushed` {remote, branch, sha, base, ms} — or, on any failure, logs a warning and
-// records `branch_push_failed` (warn) {remote, branch, sha, error}. Never fails the turn.
-void push_agent_branch(RunnerContext& ctx, const std::string& agent, const std::string& branch,
-                       std::int64_t turn_id);
+// After a settled turn, a push of refs/heads/<branch> to the remote (forced: the branch is
+// the agent's own), in three steps so that the push itself can run beside the loop
+// (runner/async_command.h; TurnRun does):
+//   plan_branch_push: nothing to push (no remote, or the last recorded push already sent
+//     that commit there), or the branch is missing here (recorded as failed, below): nullopt.
+//     Otherwise what to push, with `git_args()` for the push itself.
+//   record_branch_push: `branch_pushed` {remote, branch, sha, base, place, ms}, or on any
+//     failure a warning in the log and `branch_push_failed` (warn) {remote, branch, sha,
+//     error}.
+// Never fails the turn.
+struct BranchPush {
+  std::string agent, remote, branch, sha, base;
+  std::int64_t turn_id = 0;
+  std::chrono::steady_clock::time_point started;
+  std::vector<std::string> git_args() const;  // for os::git_request, with kRemoteDeadline
+};
+std::optional<BranchPush> plan_branch_push(RunnerContext& ctx, const std::string& agent,
+                                           const std::string& branch, std::int64_t turn_id);
+void record_branch_push(RunnerContext& ctx, const BranchPush& push, const Result<os::GitOutput>& r);
 
 }  // namespace drover::runner

@@ -221,3 +221,39 @@ TEST_CASE("worktree remote: under the supervisor the push follows the settle in 
   CHECK(
       contains(read_text(p.root() / ".drover/logs/supervisor.log"), "carol: pushed drover/carol"));
 }
+
+// The push runs beside the supervisor's loop (runner/async_command.h): a remote that does
+// not answer holds up the pushing agent's turn end, not the other agents. With the push on
+// the loop, bob's whole turn would wait behind it and finish after its failure.
+TEST_CASE("worktree remote: a remote that does not answer holds up no other agent") {
+  TempProject p;
+  p.init_scripted();
+  const auto config = p.root() / ".drover/config.toml";
+  write_text(config, "remote = \"silent\"\n" + read_text(config));
+  git(p, {"init", "-q", "-b", "main"});
+  // A remote whose other end says nothing for 8 s, then hangs up.
+  git(p, {"config", "protocol.ext.allow", "always"});
+  git(p, {"remote", "add", "silent", "ext::sleep 8"});
+  git(p,
+      {"-c", "user.email=t@t", "-c", "user.name=t", "commit", "-q", "--allow-empty", "-m", "init"});
+  sling(p, {"carol", "--capability", "coordinator", "--worktree",
+            "#!sh echo 1 > f.txt && git add f.txt && " + kWrCommit + " -m one"});
+  // carol's turn is settled: its push is under way now.
+  REQUIRE(wait_until([&] {
+    return sql_int(p,
+                   "SELECT count(*) FROM turns WHERE agent = 'carol' AND ended_at IS NOT "
+                   "NULL") == 1;
+  }));
+  sling(p, {"bob", "--capability", "coordinator", "#!say hello"});
+  REQUIRE(wait_until([&] {
+    return sql_int(p, "SELECT count(*) FROM turns WHERE agent = 'bob' AND ended_at IS NOT NULL") ==
+           1;
+  }));
+  CHECK(events(p, "carol", "branch_push_failed").empty());
+  // Then the remote hangs up, the push fails, and it is recorded and logged.
+  REQUIRE(wait_until([&] { return events(p, "carol", "branch_push_failed").size() == 1; }));
+  CHECK(events(p, "carol", "branch_pushed").empty());
+  CHECK(contains(read_text(p.root() / ".drover/logs/supervisor.log"),
+                 "carol: cannot push drover/carol to 'silent'"));
+  CHECK(wait_state(p, "carol", "between_turns"));
+}

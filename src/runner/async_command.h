@@ -1,0 +1,30 @@
+#pragma once
+// A short command run beside the supervisor's loop instead of blocking it (issue 19: the
+// branch push after a settle, which talks to a git remote that may be slow or gone). Its
+// output is read from its pipes and its exit from its pidfd as the loop's other work goes
+// on: watchdogs, streams, wake-ups and the host's lease renewal are not held up by it.
+//
+// Contract: `done` is called exactly once, from the loop, never from inside start():
+//   - with the command's output once it has exited and both its pipes are closed;
+//   - with Errc::failed "timed out after D" when it ran past `timeout`: its process group
+//     was killed and it was reaped first;
+//   - with spawn()'s error (os/spawn.h) when it could not be started.
+// A command still running when the loop drops it (the supervisor exiting) is killed with
+// its process group and reaped: nothing is left behind.
+#include <boost/asio/any_io_executor.hpp>
+#include <chrono>
+#include <functional>
+
+#include "core/result.h"
+#include "os/run_command.h"
+#include "os/spawn.h"
+
+namespace drover::runner {
+
+using CommandDone = std::function<void(Result<os::CommandOutput>)>;
+
+// Spawns `request` (stdin closed) and reports through `done` as above.
+void run_command_async(const boost::asio::any_io_executor& ex, const os::SpawnRequest& request,
+                       std::chrono::milliseconds timeout, CommandDone done);
+
+}  // namespace drover::runner

@@ -1,0 +1,63 @@
+// A command run beside the loop (runner/async_command.h), with real processes: its output
+// and exit code, its deadline, and a spawn failure reported from the loop.
+#include <doctest/doctest.h>
+#include <signal.h>
+
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <optional>
+
+#include "runner/async_command.h"
+
+using namespace drover;
+
+namespace {
+
+// Runs `argv` on a fresh loop to its end; what done() got, and whether it was called
+// before the loop ran.
+struct AsyncRun {
+  std::optional<Result<os::CommandOutput>> got;
+  bool called_inline = false;
+};
+
+AsyncRun async_run(std::vector<std::string> argv, std::chrono::milliseconds timeout) {
+  boost::asio::io_context io;
+  AsyncRun r;
+  os::SpawnRequest req;
+  req.argv = std::move(argv);
+  runner::run_command_async(io.get_executor(), req, timeout,
+                            [&](Result<os::CommandOutput> out) { r.got.emplace(std::move(out)); });
+  r.called_inline = r.got.has_value();
+  io.run();
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("async command: output, error output and exit code are collected") {
+  auto r = async_run({"sh", "-c", "echo out; echo err >&2; exit 3"}, std::chrono::seconds(10));
+  CHECK_FALSE(r.called_inline);
+  REQUIRE(r.got.has_value());
+  REQUIRE(r.got->ok());
+  CHECK((*r.got)->exit_code == 3);
+  CHECK((*r.got)->out == "out\n");
+  CHECK((*r.got)->err == "err\n");
+}
+
+TEST_CASE("async command: past its deadline its whole group is killed and it is a failure") {
+  // The shell's child keeps the pipes open: only killing the group ends it.
+  auto r = async_run({"sh", "-c", "sleep 30 & echo $! > /dev/null; sleep 30"},
+                     std::chrono::milliseconds(100));
+  REQUIRE(r.got.has_value());
+  REQUIRE_FALSE(r.got->ok());
+  CHECK(r.got->error().code == Errc::failed);
+  CHECK(r.got->error().message == "timed out after 100ms");
+}
+
+TEST_CASE("async command: a command that cannot start is reported from the loop") {
+  auto r = async_run({"/nonexistent/drover-no-such-command"}, std::chrono::seconds(10));
+  CHECK_FALSE(r.called_inline);
+  REQUIRE(r.got.has_value());
+  REQUIRE_FALSE(r.got->ok());
+  CHECK(r.got->error().code == Errc::not_found);
+}
