@@ -45,9 +45,17 @@ class AsyncCommand : public std::enable_shared_from_this<AsyncCommand> {
     auto self = shared_from_this();
     deadline_.expires_after(timeout_);
     deadline_.async_wait([self](boost::system::error_code ec) {
-      if (ec || self->exited_) return;
-      self->timed_out_ = true;
-      (void)os::signal_group(self->pid_, SIGKILL);
+      if (ec) return;
+      if (!self->exited_) {
+        self->timed_out_ = true;
+        (void)os::signal_group(self->pid_, SIGKILL);
+      }
+      // A process outside the group (a daemon git started with setsid) may still hold the
+      // pipes: they are not waited for past the deadline.
+      boost::system::error_code ignored;
+      self->out_.close(ignored);
+      self->err_.close(ignored);
+      self->maybe_done();
     });
     read(out_, output_.out);
     read(err_, output_.err);

@@ -8,6 +8,8 @@
 //   - with the command's output once it has exited and both its pipes are closed;
 //   - with Errc::failed "timed out after D" when it ran past `timeout`: its process group
 //     was killed and it was reaped first;
+//   - with its output so far when it exited but something outside its process group still
+//     held its pipes at `timeout`;
 //   - with spawn()'s error (os/spawn.h) when it could not be started.
 // A command still running when the loop drops it (the supervisor exiting) is killed with
 // its process group and reaped: nothing is left behind.

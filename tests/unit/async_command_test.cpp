@@ -61,3 +61,16 @@ TEST_CASE("async command: a command that cannot start is reported from the loop"
   REQUIRE_FALSE(r.got->ok());
   CHECK(r.got->error().code == Errc::not_found);
 }
+
+TEST_CASE("async command: pipes held open by a process outside its group are not waited for") {
+  // The command exits at once; the daemon it leaves (a session of its own) keeps stdout.
+  auto r = async_run({"sh", "-c", "setsid sleep 30 & echo $!"}, std::chrono::milliseconds(200));
+  REQUIRE(r.got.has_value());
+  REQUIRE(r.got->ok());
+  CHECK((*r.got)->exit_code == 0);
+  const pid_t daemon = static_cast<pid_t>(std::stol((*r.got)->out));
+  REQUIRE(daemon > 0);
+  // It was not waited for: it still runs.
+  CHECK(::kill(daemon, 0) == 0);
+  ::kill(daemon, SIGKILL);
+}
