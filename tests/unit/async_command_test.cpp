@@ -5,9 +5,12 @@
 
 #include <boost/asio/io_context.hpp>
 #include <chrono>
+#include <fstream>
 #include <optional>
 
 #include "runner/async_command.h"
+#include "temp_dir.h"
+#include "wait_for.h"
 
 using namespace drover;
 
@@ -45,13 +48,26 @@ TEST_CASE("async command: output, error output and exit code are collected") {
 }
 
 TEST_CASE("async command: past its deadline its whole group is killed and it is a failure") {
-  // The shell's child keeps the pipes open: only killing the group ends it.
-  auto r = async_run({"sh", "-c", "sleep 30 & echo $! > /dev/null; sleep 30"},
+  // The shell's child is in its group: it is killed too, not left holding the pipes.
+  test::TempDir dir;
+  const auto pid_file = dir.path / "child.pid";
+  auto r = async_run({"sh", "-c", "sleep 30 & echo $! > " + pid_file.string() + "; sleep 30"},
                      std::chrono::milliseconds(100));
   REQUIRE(r.got.has_value());
   REQUIRE_FALSE(r.got->ok());
   CHECK(r.got->error().code == Errc::failed);
   CHECK(r.got->error().message == "timed out after 100ms");
+  std::ifstream in(pid_file);
+  pid_t child = 0;
+  REQUIRE(static_cast<bool>(in >> child));
+  // Gone, or a zombie waiting for init to reap it.
+  auto dead = [&] {
+    if (::kill(child, 0) != 0) return true;
+    std::ifstream stat("/proc/" + std::to_string(child) + "/stat");
+    std::string pid, comm, state;
+    return !(stat >> pid >> comm >> state) || state == "Z";
+  };
+  CHECK(test::wait_until(dead, std::chrono::seconds(10)));
 }
 
 TEST_CASE("async command: a command that cannot start is reported from the loop") {
