@@ -343,7 +343,9 @@ TEST_CASE(
   REQUIRE(
       e2e::wait_until([&] { return events_of(p, "w1", "orphan_killed") == 1; }, e2e::kDeadline));
   CHECK(e2e::wait_until([&] { return !e2e::group_alive(pgid); }, e2e::kDeadline));
-  CHECK(first_turn_outcome(p, "w1") == "interrupted");
+  // The kill's event is written before the turn is settled: wait for the settle.
+  CHECK(e2e::wait_until([&] { return first_turn_outcome(p, "w1") == "interrupted"; },
+                        e2e::kDeadline));
   bool done = e2e::wait_state(p, "w1", "completed");
   INFO(e2e::sql(
       p, "SELECT state || ' ' || coalesce(state_reason, '') FROM sessions WHERE name = 'w1'"));
