@@ -69,10 +69,7 @@ class Supervisor {
         batch_(io_, *ctx.store, ctx.log, kEventBatchEvery),
         lane_(io_),
         hosts_(ctx),
-        store_wake_(io_, kStoreWakeEvery, [this] {
-          deliver_live();
-          request_schedule();
-        }) {
+        store_wake_(io_, kStoreWakeEvery, [this] { woken(false, nullptr); }) {
     ctx_.batch = &batch_;
     ctx_.lane = &lane_;
   }
@@ -127,12 +124,18 @@ class Supervisor {
         if (buf_[i] == kDownNow) begin_shutdown("drover down --now", true);
         reload = reload || buf_[i] == kReload;
       }
-      reload_config(reload, reload ? "drover reload" : nullptr);
-      check_shutdown_request();
-      deliver_live();
-      request_schedule();
+      woken(reload, reload ? "drover reload" : nullptr);
       receive();
     });
+  }
+
+  // A poke on the socket or another host's commit: the config first (it may name a new
+  // runtime), then a shutdown request, live mail and new work.
+  void woken(bool force_reload, const char* why) {
+    reload_config(force_reload, why);
+    check_shutdown_request();
+    deliver_live();
+    request_schedule();
   }
 
   void arm_poll() {

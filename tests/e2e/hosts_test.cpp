@@ -206,3 +206,39 @@ TEST_CASE("hosts: on PostgreSQL a commit on one host wakes the host that runs th
   (void)a.drover({"down"}, on_a);
   (void)b.drover({"down"}, on_b);
 }
+
+TEST_CASE("hosts: on PostgreSQL a host woken by another host's commit reads its config first") {
+  if (!e2e::on_postgresql()) {
+    MESSAGE("skipped: on SQLite hosts wake each other only at their poll tick");
+    return;
+  }
+  // Host a learns of the agent only from the notification (its tick is 120 s away, and
+  // host b runs no supervisor to be poked), right after a runtime was added to its config.
+  TempProject a, b;
+  const std::string slow = "supervisor.poll_interval = \"120s\"";
+  a.init_scripted(slow);
+  b.init_scripted(slow);
+  auto on_a = e2e::agent_opts(a);
+  on_a.env["DROVER_HOST"] = "host-a";
+  auto on_b = e2e::agent_opts(b);
+  on_b.env["DROVER_HOST"] = "host-b";
+  on_b.env["DROVER_STORE"] = e2e::store_of(a);
+  REQUIRE(a.drover({"up"}, on_a).code == 0);
+  const std::string other = "\n[runtimes.other]\ncommand = [\"" + e2e::agent_bin() + "\"]\n";
+  for (const TempProject* p : {&a, &b}) {
+    auto file = p->root() / ".drover/config.toml";
+    auto tmp = file;
+    tmp += ".new";
+    e2e::write_text(tmp, e2e::read_text(file) + other);
+    std::filesystem::rename(tmp, file);  // as an editor saves
+  }
+  e2e::Run r = b.drover({"sling", "w5", "--runtime", "other", "--capability", "coordinator",
+                         "--no-start", "#!say hi"},
+                        on_b);
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  REQUIRE(e2e::wait_idle_after(a, "w5", 1));
+  CHECK(e2e::sql(a, "SELECT host || ':' || outcome FROM turns WHERE agent = 'w5'") ==
+        "host-a:waiting");
+  (void)a.drover({"down"}, on_a);
+}
