@@ -231,9 +231,14 @@ TEST_CASE("worktree remote: a remote that does not answer holds up no other agen
   const auto config = p.root() / ".drover/config.toml";
   write_text(config, "remote = \"silent\"\n" + read_text(config));
   git(p, {"init", "-q", "-b", "main"});
-  // A remote whose other end says nothing for 8 s, then hangs up.
+  // A remote whose other end says nothing until the test creates `release`, then hangs up.
+  const auto release = p.root() / "release";
+  const auto remote = p.root() / "silent-remote";
+  write_text(remote, "#!/bin/sh\nwhile [ ! -e '" + release.string() +
+                         "' ]; do sleep 0.05; done\nexit 1\n");
+  std::filesystem::permissions(remote, std::filesystem::perms::owner_all);
   git(p, {"config", "protocol.ext.allow", "always"});
-  git(p, {"remote", "add", "silent", "ext::sleep 8"});
+  git(p, {"remote", "add", "silent", "ext::" + remote.string()});
   git(p,
       {"-c", "user.email=t@t", "-c", "user.name=t", "commit", "-q", "--allow-empty", "-m", "init"});
   sling(p, {"carol", "--capability", "coordinator", "--worktree",
@@ -251,6 +256,7 @@ TEST_CASE("worktree remote: a remote that does not answer holds up no other agen
   }));
   CHECK(events(p, "carol", "branch_push_failed").empty());
   // Then the remote hangs up, the push fails, and it is recorded and logged.
+  write_text(release, "");
   REQUIRE(wait_until([&] { return events(p, "carol", "branch_push_failed").size() == 1; }));
   CHECK(events(p, "carol", "branch_pushed").empty());
   CHECK(contains(read_text(p.root() / ".drover/logs/supervisor.log"),
