@@ -234,8 +234,8 @@ TEST_CASE("worktree remote: a remote that does not answer holds up no other agen
   // A remote whose other end says nothing until the test creates `release`, then hangs up.
   const auto release = p.root() / "release";
   const auto remote = p.root() / "silent-remote";
-  write_text(remote, "#!/bin/sh\nwhile [ ! -e '" + release.string() +
-                         "' ]; do sleep 0.05; done\nexit 1\n");
+  write_text(remote,
+             "#!/bin/sh\nwhile [ ! -e '" + release.string() + "' ]; do sleep 0.05; done\nexit 1\n");
   std::filesystem::permissions(remote, std::filesystem::perms::owner_all);
   git(p, {"config", "protocol.ext.allow", "always"});
   git(p, {"remote", "add", "silent", "ext::" + remote.string()});
