@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "core/clock.h"
+#include "core/duration.h"
 
 namespace drover::store {
 class CommitWatch;
