@@ -223,6 +223,8 @@ TEST_CASE("pause --all --now: every running turn is interrupted, unpause --all r
     REQUIRE(e2e::wait_until([&] { return e2e::turn_pid_exists(p, agent); }));
 
   auto r = e2e::ok(p, {"pause", "--all", "--now"});
+  CAPTURE(r.out);
+  CAPTURE(r.err);
   CHECK(contains(r.out, "2 turns interrupted"));
   for (const char* agent : {"alice", "bob"}) {
     CAPTURE(agent);
