@@ -23,7 +23,8 @@ namespace {
 
 constexpr std::size_t kOutputCap = 1u << 20;  // bytes kept of each stream
 
-class AsyncCommand : public std::enable_shared_from_this<AsyncCommand> {
+class AsyncCommand final : public AsyncCommandHandle,
+                           public std::enable_shared_from_this<AsyncCommand> {
  public:
   AsyncCommand(const asio::any_io_executor& ex, os::SpawnedChild child,
                std::chrono::milliseconds timeout, CommandDone done)
@@ -46,23 +47,32 @@ class AsyncCommand : public std::enable_shared_from_this<AsyncCommand> {
     deadline_.expires_after(timeout_);
     deadline_.async_wait([self](boost::system::error_code ec) {
       if (ec) return;
-      if (!self->exited_) {
-        self->timed_out_ = true;
-        (void)os::signal_group(self->pid_, SIGKILL);
-      }
-      // A process outside the group (a daemon git started with setsid) may still hold the
-      // pipes: they are not waited for past the deadline.
-      boost::system::error_code ignored;
-      self->out_.close(ignored);
-      self->err_.close(ignored);
-      self->maybe_done();
+      self->end_now("timed out after " + format_duration(self->timeout_));
     });
     read(out_, output_.out);
     read(err_, output_.err);
     wait_exit();
   }
 
+  void cancel(const std::string& why) override {
+    if (!done_ || !stopped_.empty()) return;
+    end_now("stopped: " + why);
+  }
+
  private:
+  // The deadline or a cancel: the group is killed, and the pipes are closed now, since a
+  // process outside the group (a daemon git started with setsid) may still hold them.
+  void end_now(std::string why) {
+    if (!exited_) {
+      stopped_ = std::move(why);
+      (void)os::signal_group(pid_, SIGKILL);
+    }
+    boost::system::error_code ignored;
+    out_.close(ignored);
+    err_.close(ignored);
+    maybe_done();
+  }
+
   void read(asio::posix::stream_descriptor& pipe, std::string& sink) {
     auto self = shared_from_this();
     // A buffer per pipe: both reads may be carried out in one turn of the reactor.
@@ -96,8 +106,7 @@ class AsyncCommand : public std::enable_shared_from_this<AsyncCommand> {
     deadline_.cancel();
     auto done = std::move(done_);
     done_ = nullptr;
-    if (timed_out_)
-      return done(make_error(Errc::failed, "timed out after " + format_duration(timeout_)));
+    if (!stopped_.empty()) return done(make_error(Errc::failed, stopped_));
     done(std::move(output_));
   }
 
@@ -108,17 +117,27 @@ class AsyncCommand : public std::enable_shared_from_this<AsyncCommand> {
   CommandDone done_;
   os::CommandOutput output_;
   std::array<char, 16384> out_buf_{}, err_buf_{};
-  bool exited_ = false, timed_out_ = false;
+  std::string stopped_;  // why it was killed before it exited (deadline or cancel)
+  bool exited_ = false;
 };
 
 }  // namespace
 
-void run_command_async(const asio::any_io_executor& ex, const os::SpawnRequest& request,
-                       std::chrono::milliseconds timeout, CommandDone done) {
+namespace {
+// A command that never started: nothing to cancel.
+struct NothingToCancel final : AsyncCommandHandle {
+  void cancel(const std::string&) override {}
+};
+}  // namespace
+
+std::shared_ptr<AsyncCommandHandle> run_command_async(const asio::any_io_executor& ex,
+                                                      const os::SpawnRequest& request,
+                                                      std::chrono::milliseconds timeout,
+                                                      CommandDone done) {
   auto child = os::spawn(request);
   if (!child) {
     asio::post(ex, [done = std::move(done), e = child.error()] { done(e); });
-    return;
+    return std::make_shared<NothingToCancel>();
   }
   os::close_fd(child->stdin_fd);
   if (child->pidfd < 0) {  // before Linux 5.3; turns need a pidfd as well (runner/spawner.h)
@@ -128,9 +147,11 @@ void run_command_async(const asio::any_io_executor& ex, const os::SpawnRequest& 
     asio::post(ex, [done = std::move(done)] {
       done(make_error(Errc::failed, "this kernel has no pidfd_open (Linux 5.3 or later)"));
     });
-    return;
+    return std::make_shared<NothingToCancel>();
   }
-  std::make_shared<AsyncCommand>(ex, *child, timeout, std::move(done))->start();
+  auto command = std::make_shared<AsyncCommand>(ex, *child, timeout, std::move(done));
+  command->start();
+  return command;
 }
 
 }  // namespace drover::runner

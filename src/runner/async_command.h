@@ -10,12 +10,17 @@
 //     was killed and it was reaped first;
 //   - with its output so far when it exited but something outside its process group still
 //     held its pipes at `timeout`;
-//   - with spawn()'s error (os/spawn.h) when it could not be started.
+//   - with spawn()'s error (os/spawn.h) when it could not be started;
+//   - with Errc::failed "stopped: WHY" when cancel(WHY) came before it ended: its process
+//     group was killed and it was reaped first (its pipes are not waited for, as at the
+//     deadline). A cancel after `done` was called does nothing.
 // A command still running when the loop drops it (the supervisor exiting) is killed with
 // its process group and reaped: nothing is left behind.
 #include <boost/asio/any_io_executor.hpp>
 #include <chrono>
 #include <functional>
+#include <memory>
+#include <string>
 
 #include "core/result.h"
 #include "os/run_command.h"
@@ -25,8 +30,18 @@ namespace drover::runner {
 
 using CommandDone = std::function<void(Result<os::CommandOutput>)>;
 
-// Spawns `request` (stdin closed) and reports through `done` as above.
-void run_command_async(const boost::asio::any_io_executor& ex, const os::SpawnRequest& request,
-                       std::chrono::milliseconds timeout, CommandDone done);
+// What the caller keeps of a command under way: a way to end it early.
+class AsyncCommandHandle {
+ public:
+  virtual ~AsyncCommandHandle() = default;
+  virtual void cancel(const std::string& why) = 0;
+};
+
+// Spawns `request` (stdin closed) and reports through `done` as above. The handle may be
+// dropped: the command still runs to its end (or its deadline).
+std::shared_ptr<AsyncCommandHandle> run_command_async(const boost::asio::any_io_executor& ex,
+                                                      const os::SpawnRequest& request,
+                                                      std::chrono::milliseconds timeout,
+                                                      CommandDone done);
 
 }  // namespace drover::runner

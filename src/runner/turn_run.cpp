@@ -71,7 +71,12 @@ void TurnRun::start() {
 }
 
 void TurnRun::interrupt() {
-  if (life_.phase() == TurnPhase::settled) return;
+  if (life_.phase() == TurnPhase::settled) {
+    // Settled, its branch push under way: the push is killed and recorded as failed, so
+    // that `down --now` does not wait for a remote that is slow to answer.
+    if (push_) push_->cancel("the supervisor stopped the agent's turn");
+    return;
+  }
   streamed_.how.interrupted = true;
   apply(life_.stop(now(), "supervisor shutdown"));
 }
@@ -227,12 +232,14 @@ void TurnRun::push_then_end(const TurnReport& report) {
   if (!push) return end(report);
   auto self = shared_from_this();
   auto args = push->git_args();
-  run_command_async(timer_.get_executor(), os::git_request(args, ctx_.paths.root), kRemoteDeadline,
-                    [self, report, push = std::move(*push), args](Result<os::CommandOutput> r) {
-                      record_branch_push(self->ctx_, push,
-                                         os::git_result(args, self->ctx_.paths.root, std::move(r)));
-                      self->end(report);
-                    });
+  push_ = run_command_async(
+      timer_.get_executor(), os::git_request(args, ctx_.paths.root), kRemoteDeadline,
+      [self, report, push = std::move(*push), args](Result<os::CommandOutput> r) {
+        self->push_.reset();
+        record_branch_push(self->ctx_, push,
+                           os::git_result(args, self->ctx_.paths.root, std::move(r)));
+        self->end(report);
+      });
 }
 
 void TurnRun::end(const TurnReport& report) {

@@ -19,6 +19,7 @@
 #include "core/clock.h"
 #include "core/live_input.h"
 #include "core/stream_json.h"
+#include "runner/async_command.h"
 #include "runner/event_batch.h"
 #include "runner/prepared_turn.h"
 #include "runner/turn_lifecycle.h"
@@ -103,7 +104,8 @@ class TurnRun final : public TurnHandle, public std::enable_shared_from_this<Tur
   bool recheck_ = false;      // results came while writing: after_results once the queue is empty
   int results_in_batch_ = 0;  // results parsed by the current process_lines()
   int interrupts_ = 0;
-  bool interrupt_outstanding_ = false;  // an interrupt went in; no result came since
+  bool interrupt_outstanding_ = false;        // an interrupt went in; no result came since
+  std::shared_ptr<AsyncCommandHandle> push_;  // the branch push under way, after the settle
 };
 
 }  // namespace drover::runner

@@ -3,6 +3,7 @@
 // `origin`, and a second checkout of the project sharing the first one's store
 // (DROVER_STORE) plays the other host.
 #include <doctest/doctest.h>
+#include <signal.h>
 
 #include "support/agents.h"
 #include "support/command.h"
@@ -262,4 +263,41 @@ TEST_CASE("worktree remote: a remote that does not answer holds up no other agen
   CHECK(contains(read_text(p.root() / ".drover/logs/supervisor.log"),
                  "carol: cannot push drover/carol to 'silent'"));
   CHECK(wait_state(p, "carol", "between_turns"));
+}
+
+// `down --now` stops a push under way instead of waiting up to its 10 s deadline for a
+// remote that does not answer: the push is killed and recorded as failed, and nothing of
+// it is left running.
+TEST_CASE("worktree remote: down --now stops a push that is under way and records it") {
+  TempProject p;
+  p.init_scripted();
+  const auto config = p.root() / ".drover/config.toml";
+  write_text(config, "remote = \"silent\"\n" + read_text(config));
+  git(p, {"init", "-q", "-b", "main"});
+  // A remote that says nothing, ever, and leaves its pid where the test can find it.
+  const auto remote = p.root() / "silent-remote";
+  const auto remote_pid = p.root() / "remote.pid";
+  write_text(remote, "#!/bin/sh\necho $$ > '" + remote_pid.string() + "'\nexec sleep 60\n");
+  fs::permissions(remote, fs::perms::owner_all);
+  git(p, {"config", "protocol.ext.allow", "always"});
+  git(p, {"remote", "add", "silent", "ext::" + remote.string()});
+  git(p,
+      {"-c", "user.email=t@t", "-c", "user.name=t", "commit", "-q", "--allow-empty", "-m", "init"});
+  sling(p, {"carol", "--capability", "coordinator", "--worktree",
+            "#!sh echo 1 > f.txt && git add f.txt && " + kWrCommit + " -m one"});
+  REQUIRE(wait_until([&] { return !read_text(remote_pid).empty(); }));
+  CHECK(events(p, "carol", "branch_push_failed").empty());
+  ok(p, {"down", "--now"});
+  auto failed = events(p, "carol", "branch_push_failed");
+  REQUIRE(failed.size() == 1);
+  CAPTURE(failed[0].dump());
+  CHECK(contains(failed[0].dump(), "stopped: the supervisor stopped the agent's turn"));
+  CHECK(events(p, "carol", "branch_pushed").empty());
+  pid_t pid = std::stoi(read_text(remote_pid));
+  CHECK(wait_until([&] {
+    if (::kill(pid, 0) != 0) return true;
+    std::string stat = read_text("/proc/" + std::to_string(pid) + "/stat");
+    return stat.find(") Z ") != std::string::npos;
+  }));
+  CHECK(state_of(p, "carol") == "between_turns");
 }

@@ -4,8 +4,11 @@
 #include <signal.h>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
+#include <functional>
 #include <optional>
 
 #include "runner/async_command.h"
@@ -89,4 +92,47 @@ TEST_CASE("async command: pipes held open by a process outside its group are not
   // It was not waited for: it still runs.
   CHECK(::kill(daemon, 0) == 0);
   ::kill(daemon, SIGKILL);
+}
+
+TEST_CASE(
+    "async command: a cancel kills its group at once and says why; after the end it does nothing") {
+  test::TempDir dir;
+  const auto pid_file = dir.path / "child.pid";
+  boost::asio::io_context io;
+  std::optional<Result<os::CommandOutput>> got;
+  os::SpawnRequest req;
+  req.argv = {"sh", "-c", "sleep 30 & echo $! > " + pid_file.string() + "; sleep 30"};
+  auto handle = runner::run_command_async(
+      io.get_executor(), req, std::chrono::seconds(60),
+      [&](Result<os::CommandOutput> out) { got.emplace(std::move(out)); });
+  REQUIRE(handle);
+  // Cancelled once the shell has started its child, long before the 60 s deadline.
+  boost::asio::steady_timer poll(io);
+  std::function<void()> wait_for_child = [&] {
+    if (std::filesystem::exists(pid_file) && std::filesystem::file_size(pid_file) > 0)
+      return handle->cancel("the test is done with it");
+    poll.expires_after(std::chrono::milliseconds(5));
+    poll.async_wait([&](boost::system::error_code) { wait_for_child(); });
+  };
+  wait_for_child();
+  io.run();
+  REQUIRE(got.has_value());
+  REQUIRE_FALSE(got->ok());
+  CHECK(got->error().code == Errc::failed);
+  CHECK(got->error().message == "stopped: the test is done with it");
+  std::ifstream in(pid_file);
+  pid_t child = 0;
+  REQUIRE(static_cast<bool>(in >> child));
+  auto dead = [&] {
+    if (::kill(child, 0) != 0) return true;
+    std::ifstream stat("/proc/" + std::to_string(child) + "/stat");
+    std::string pid, comm, state;
+    return !(stat >> pid >> comm >> state) || state == "Z";
+  };
+  CHECK(test::wait_until(dead, std::chrono::seconds(10)));
+  // After done(): nothing more happens.
+  handle->cancel("again");
+  io.restart();
+  io.run();
+  CHECK(got->error().message == "stopped: the test is done with it");
 }
