@@ -95,7 +95,8 @@ TEST_CASE("async command: pipes held open by a process outside its group are not
 }
 
 TEST_CASE(
-    "async command: a cancel kills its group at once and says why; after the end it does nothing") {
+    "async command: a cancel kills its group at once and says why, and after the end it does "
+    "nothing") {
   test::TempDir dir;
   const auto pid_file = dir.path / "child.pid";
   boost::asio::io_context io;
