@@ -4,6 +4,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -245,6 +246,12 @@ Result<bool> signal_process(pid_t pid, std::uint64_t start_ticks, int sig) {
   bool sent = same && ::syscall(SYS_pidfd_send_signal, fd, sig, nullptr, 0) == 0;
   ::close(fd);
   return sent;
+}
+
+void keep_freed_memory() {
+  (void)::mallopt(M_TRIM_THRESHOLD, 32 << 20);
+  (void)::mallopt(M_TOP_PAD, 1 << 20);
+  (void)::mallopt(M_MMAP_THRESHOLD, 1 << 20);
 }
 
 void ignore_sigpipe() {

@@ -62,6 +62,11 @@ Result<bool> signal_process(pid_t pid, std::uint64_t start_ticks, int sig);
 
 // Process-wide set-up done once at start: SIGPIPE ignored.
 void ignore_sigpipe();
+// For a long-running process that allocates and frees in bursts (the supervisor, at every
+// turn): freed memory stays in the heap for reuse, up to 32 MiB, instead of being given
+// back to the kernel and faulted in again at the next burst; allocations below 1 MiB come
+// from the heap, not from a mapping of their own.
+void keep_freed_memory();
 // prctl(PR_SET_CHILD_SUBREAPER): orphaned descendants are reparented to us.
 Status become_child_subreaper();
 // Reaps every exited child without blocking (waitpid(-1, WNOHANG) loop); returns count.

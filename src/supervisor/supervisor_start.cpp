@@ -37,6 +37,7 @@ Status run(const ProjectPaths& paths, const Config& config, const std::string& h
                                           who + " (stop it with 'drover down')");
   }
   os::ignore_sigpipe();
+  os::keep_freed_memory();
   os::FdLimit fd_limit = os::raise_fd_limit();
   if (auto st = os::become_child_subreaper(); !st) return st.error();
   if (auto st = os::make_private_dirs(paths.logs()); !st) return st.error();
