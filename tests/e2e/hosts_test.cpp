@@ -25,13 +25,15 @@ namespace {
 const std::string kReportToBoss = "#!mail --to boss --type worker_done --subject done --body ok";
 constexpr const char* kHostConfig =
     "supervisor.lease = \"2s\"\nsupervisor.poll_interval = \"200ms\"";
+// Ticks far apart: a host woken within seconds was woken by something else.
+constexpr const char* kSlowTicks = "supervisor.poll_interval = \"120s\"";
 
 // Two hosts: `a` owns the database, `b` is another checkout that uses it.
 struct TwoHosts {
   TempProject a, b;
-  TwoHosts() {
-    a.init_scripted(kHostConfig);
-    b.init_scripted(kHostConfig);
+  explicit TwoHosts(const std::string& config = kHostConfig) {
+    a.init_scripted(config);
+    b.init_scripted(config);
   }
   e2e::RunOptions on_a() const {
     auto o = e2e::agent_opts(a);
@@ -181,30 +183,22 @@ TEST_CASE("hosts: on PostgreSQL a commit on one host wakes the host that runs th
     return;
   }
   // Ticks far apart: only the notification can wake host a within the deadline below.
-  TempProject a, b;
-  const std::string slow = "supervisor.poll_interval = \"120s\"";
-  a.init_scripted(slow);
-  b.init_scripted(slow);
-  auto on_a = e2e::agent_opts(a);
-  on_a.env["DROVER_HOST"] = "host-a";
-  auto on_b = e2e::agent_opts(b);
-  on_b.env["DROVER_HOST"] = "host-b";
-  on_b.env["DROVER_STORE"] = e2e::store_of(a);
-  REQUIRE(a.drover({"up"}, on_a).code == 0);
-  REQUIRE(a.drover({"sling", "w3", "--capability", "coordinator", "#!say hello"}, on_a).code == 0);
-  REQUIRE(e2e::wait_idle_after(a, "w3", 1));
-  REQUIRE(b.drover({"up"}, on_b).code == 0);
+  TwoHosts h(kSlowTicks);
+  h.a_ok({"up"});
+  h.a_ok({"sling", "w3", "--capability", "coordinator", "#!say hello"});
+  REQUIRE(e2e::wait_idle_after(h.a, "w3", 1));
+  h.b_ok({"up"});
   // A nudge from host b: its own supervisor is poked and leaves w3 (host a's) alone; host a
   // hears the commit. wait_idle_after's deadline (20 s) is far inside host a's 120 s tick.
   auto sent = std::chrono::steady_clock::now();
-  REQUIRE(b.drover({"nudge", "w3", "#!say again"}, on_b).code == 0);
-  REQUIRE(e2e::wait_idle_after(a, "w3", 2));
+  h.b_ok({"nudge", "w3", "#!say again"});
+  REQUIRE(e2e::wait_idle_after(h.a, "w3", 2));
   auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - sent);
   MESSAGE("nudge from host b to a turn settled on host a: " << took.count() << " ms");
-  CHECK(e2e::sql(a, "SELECT host FROM turns WHERE agent = 'w3' ORDER BY id") == "host-a\nhost-a");
-  (void)a.drover({"down"}, on_a);
-  (void)b.drover({"down"}, on_b);
+  CHECK(e2e::sql(h.a, "SELECT host FROM turns WHERE agent = 'w3' ORDER BY id") == "host-a\nhost-a");
+  (void)h.a.drover({"down"}, h.on_a());
+  (void)h.b.drover({"down"}, h.on_b());
 }
 
 TEST_CASE("hosts: on PostgreSQL a host woken by another host's commit reads its config first") {
@@ -214,31 +208,20 @@ TEST_CASE("hosts: on PostgreSQL a host woken by another host's commit reads its 
   }
   // Host a learns of the agent only from the notification (its tick is 120 s away, and
   // host b runs no supervisor to be poked), right after a runtime was added to its config.
-  TempProject a, b;
-  const std::string slow = "supervisor.poll_interval = \"120s\"";
-  a.init_scripted(slow);
-  b.init_scripted(slow);
-  auto on_a = e2e::agent_opts(a);
-  on_a.env["DROVER_HOST"] = "host-a";
-  auto on_b = e2e::agent_opts(b);
-  on_b.env["DROVER_HOST"] = "host-b";
-  on_b.env["DROVER_STORE"] = e2e::store_of(a);
-  REQUIRE(a.drover({"up"}, on_a).code == 0);
+  TwoHosts h(kSlowTicks);
+  h.a_ok({"up"});
   const std::string other = "\n[runtimes.other]\ncommand = [\"" + e2e::agent_bin() + "\"]\n";
-  for (const TempProject* p : {&a, &b}) {
+  for (const TempProject* p : {&h.a, &h.b}) {
     auto file = p->root() / ".drover/config.toml";
     auto tmp = file;
     tmp += ".new";
     e2e::write_text(tmp, e2e::read_text(file) + other);
     std::filesystem::rename(tmp, file);  // as an editor saves
   }
-  e2e::Run r = b.drover({"sling", "w5", "--runtime", "other", "--capability", "coordinator",
-                         "--no-start", "#!say hi"},
-                        on_b);
-  INFO(r.err);
-  REQUIRE(r.code == 0);
-  REQUIRE(e2e::wait_idle_after(a, "w5", 1));
-  CHECK(e2e::sql(a, "SELECT host || ':' || outcome FROM turns WHERE agent = 'w5'") ==
+  h.b_ok({"sling", "w5", "--runtime", "other", "--capability", "coordinator", "--no-start",
+          "#!say hi"});
+  REQUIRE(e2e::wait_idle_after(h.a, "w5", 1));
+  CHECK(e2e::sql(h.a, "SELECT host || ':' || outcome FROM turns WHERE agent = 'w5'") ==
         "host-a:waiting");
-  (void)a.drover({"down"}, on_a);
+  (void)h.a.drover({"down"}, h.on_a());
 }

@@ -3,11 +3,11 @@
 // `origin`, and a second checkout of the project sharing the first one's store
 // (DROVER_STORE) plays the other host.
 #include <doctest/doctest.h>
-#include <signal.h>
 
 #include "support/agents.h"
 #include "support/command.h"
 #include "support/database.h"
+#include "support/processes.h"
 #include "support/project.h"
 
 using namespace e2e;
@@ -223,27 +223,38 @@ TEST_CASE("worktree remote: under the supervisor the push follows the settle in 
       contains(read_text(p.root() / ".drover/logs/supervisor.log"), "carol: pushed drover/carol"));
 }
 
-// The push runs beside the supervisor's loop (runner/async_command.h): a remote that does
-// not answer holds up the pushing agent's turn end, not the other agents. With the push on
-// the loop, bob's whole turn would wait behind it and finish after its failure.
-TEST_CASE("worktree remote: a remote that does not answer holds up no other agent") {
-  TempProject p;
+namespace {
+
+// A scripted project whose `remote` is "silent": an ext:: remote running `script` (a shell
+// script's body), which never answers git. One commit on main; then carol, a worktree
+// agent, commits in her turn, so her settle starts a push to it.
+void wr_sling_to_silent_remote(const TempProject& p, const std::string& script) {
   p.init_scripted();
   const auto config = p.root() / ".drover/config.toml";
   write_text(config, "remote = \"silent\"\n" + read_text(config));
   git(p, {"init", "-q", "-b", "main"});
-  // A remote whose other end says nothing until the test creates `release`, then hangs up.
-  const auto release = p.root() / "release";
   const auto remote = p.root() / "silent-remote";
-  write_text(remote,
-             "#!/bin/sh\nwhile [ ! -e '" + release.string() + "' ]; do sleep 0.05; done\nexit 1\n");
-  std::filesystem::permissions(remote, std::filesystem::perms::owner_all);
+  write_text(remote, "#!/bin/sh\n" + script);
+  fs::permissions(remote, fs::perms::owner_all);
   git(p, {"config", "protocol.ext.allow", "always"});
   git(p, {"remote", "add", "silent", "ext::" + remote.string()});
   git(p,
       {"-c", "user.email=t@t", "-c", "user.name=t", "commit", "-q", "--allow-empty", "-m", "init"});
   sling(p, {"carol", "--capability", "coordinator", "--worktree",
             "#!sh echo 1 > f.txt && git add f.txt && " + kWrCommit + " -m one"});
+}
+
+}  // namespace
+
+// The push runs beside the supervisor's loop (runner/async_command.h): a remote that does
+// not answer holds up the pushing agent's turn end, not the other agents. With the push on
+// the loop, bob's whole turn would wait behind it and finish after its failure.
+TEST_CASE("worktree remote: a remote that does not answer holds up no other agent") {
+  TempProject p;
+  // A remote whose other end says nothing until the test creates `release`, then hangs up.
+  const auto release = p.root() / "release";
+  wr_sling_to_silent_remote(
+      p, "while [ ! -e '" + release.string() + "' ]; do sleep 0.05; done\nexit 1\n");
   // carol's turn is settled: its push is under way now.
   REQUIRE(wait_until([&] {
     return sql_int(p,
@@ -270,21 +281,9 @@ TEST_CASE("worktree remote: a remote that does not answer holds up no other agen
 // it is left running.
 TEST_CASE("worktree remote: down --now stops a push that is under way and records it") {
   TempProject p;
-  p.init_scripted();
-  const auto config = p.root() / ".drover/config.toml";
-  write_text(config, "remote = \"silent\"\n" + read_text(config));
-  git(p, {"init", "-q", "-b", "main"});
   // A remote that says nothing, ever, and leaves its pid where the test can find it.
-  const auto remote = p.root() / "silent-remote";
   const auto remote_pid = p.root() / "remote.pid";
-  write_text(remote, "#!/bin/sh\necho $$ > '" + remote_pid.string() + "'\nexec sleep 60\n");
-  fs::permissions(remote, fs::perms::owner_all);
-  git(p, {"config", "protocol.ext.allow", "always"});
-  git(p, {"remote", "add", "silent", "ext::" + remote.string()});
-  git(p,
-      {"-c", "user.email=t@t", "-c", "user.name=t", "commit", "-q", "--allow-empty", "-m", "init"});
-  sling(p, {"carol", "--capability", "coordinator", "--worktree",
-            "#!sh echo 1 > f.txt && git add f.txt && " + kWrCommit + " -m one"});
+  wr_sling_to_silent_remote(p, "echo $$ > '" + remote_pid.string() + "'\nexec sleep 60\n");
   REQUIRE(wait_until([&] { return !read_text(remote_pid).empty(); }));
   CHECK(events(p, "carol", "branch_push_failed").empty());
   ok(p, {"down", "--now"});
@@ -293,11 +292,11 @@ TEST_CASE("worktree remote: down --now stops a push that is under way and record
   CAPTURE(failed[0].dump());
   CHECK(contains(failed[0].dump(), "stopped: the supervisor stopped the agent's turn"));
   CHECK(events(p, "carol", "branch_pushed").empty());
-  pid_t pid = std::stoi(read_text(remote_pid));
-  CHECK(wait_until([&] {
-    if (::kill(pid, 0) != 0) return true;
-    std::string stat = read_text("/proc/" + std::to_string(pid) + "/stat");
-    return stat.find(") Z ") != std::string::npos;
+  const int pid = std::stoi(read_text(remote_pid));
+  CHECK(wait_until([&] {  // gone, or a zombie waiting for init to reap it
+    char state = 0;
+    long pgid = 0;
+    return !proc_stat(pid, state, pgid) || state == 'Z';
   }));
   CHECK(state_of(p, "carol") == "between_turns");
 }

@@ -38,6 +38,21 @@ AsyncRun async_run(std::vector<std::string> argv, std::chrono::milliseconds time
   return r;
 }
 
+// The process whose pid the command wrote to `pid_file` ends: gone, or a zombie waiting
+// for init to reap it.
+void check_child_dies(const std::filesystem::path& pid_file) {
+  std::ifstream in(pid_file);
+  pid_t child = 0;
+  REQUIRE(static_cast<bool>(in >> child));
+  auto dead = [&] {
+    if (::kill(child, 0) != 0) return true;
+    std::ifstream stat("/proc/" + std::to_string(child) + "/stat");
+    std::string pid, comm, state;
+    return !(stat >> pid >> comm >> state) || state == "Z";
+  };
+  CHECK(test::wait_until(dead, std::chrono::seconds(10)));
+}
+
 }  // namespace
 
 TEST_CASE("async command: output, error output and exit code are collected") {
@@ -60,17 +75,7 @@ TEST_CASE("async command: past its deadline its whole group is killed and it is 
   REQUIRE_FALSE(r.got->ok());
   CHECK(r.got->error().code == Errc::failed);
   CHECK(r.got->error().message == "timed out after 100ms");
-  std::ifstream in(pid_file);
-  pid_t child = 0;
-  REQUIRE(static_cast<bool>(in >> child));
-  // Gone, or a zombie waiting for init to reap it.
-  auto dead = [&] {
-    if (::kill(child, 0) != 0) return true;
-    std::ifstream stat("/proc/" + std::to_string(child) + "/stat");
-    std::string pid, comm, state;
-    return !(stat >> pid >> comm >> state) || state == "Z";
-  };
-  CHECK(test::wait_until(dead, std::chrono::seconds(10)));
+  check_child_dies(pid_file);
 }
 
 TEST_CASE("async command: a command that cannot start is reported from the loop") {
@@ -121,16 +126,7 @@ TEST_CASE(
   REQUIRE_FALSE(got->ok());
   CHECK(got->error().code == Errc::failed);
   CHECK(got->error().message == "stopped: the test is done with it");
-  std::ifstream in(pid_file);
-  pid_t child = 0;
-  REQUIRE(static_cast<bool>(in >> child));
-  auto dead = [&] {
-    if (::kill(child, 0) != 0) return true;
-    std::ifstream stat("/proc/" + std::to_string(child) + "/stat");
-    std::string pid, comm, state;
-    return !(stat >> pid >> comm >> state) || state == "Z";
-  };
-  CHECK(test::wait_until(dead, std::chrono::seconds(10)));
+  check_child_dies(pid_file);
   // After done(): nothing more happens.
   handle->cancel("again");
   io.restart();
