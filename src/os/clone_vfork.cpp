@@ -41,7 +41,10 @@ long raw_clone3(clone_args* args, void (*child)(void*), void* arg) {
 
 }  // namespace
 
-long clone3_vfork(clone_args& args, void (*child)(void*), void* arg) {
+namespace {
+
+// The clone itself, with every signal already blocked; -1 and errno on failure.
+long clone_blocked(clone_args& args, void (*child)(void*), void* arg) {
 #if defined(__x86_64__) && !defined(__SANITIZE_THREAD__)
   void* stack = ::mmap(nullptr, kChildStack, PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
@@ -49,11 +52,7 @@ long clone3_vfork(clone_args& args, void (*child)(void*), void* arg) {
   args.flags |= CLONE_VM | CLONE_VFORK;
   args.stack = reinterpret_cast<std::uint64_t>(stack);
   args.stack_size = kChildStack;
-  sigset_t all, old;
-  sigfillset(&all);
-  ::pthread_sigmask(SIG_SETMASK, &all, &old);
   long ret = raw_clone3(&args, child, arg);
-  ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
   ::munmap(stack, kChildStack);
   if (ret < 0) {
     errno = static_cast<int>(-ret);
@@ -63,16 +62,23 @@ long clone3_vfork(clone_args& args, void (*child)(void*), void* arg) {
 #else
   // Elsewhere (and under ThreadSanitizer, which cannot follow a child sharing our memory):
   // a copy of us, as fork makes.
+  long pid = ::syscall(SYS_clone3, &args, sizeof args);
+  if (pid == 0) child(arg);
+  return pid;
+#endif
+}
+
+}  // namespace
+
+long clone3_vfork(clone_args& args, void (*child)(void*), void* arg) {
   sigset_t all, old;
   sigfillset(&all);
   ::pthread_sigmask(SIG_SETMASK, &all, &old);
-  long pid = ::syscall(SYS_clone3, &args, sizeof args);
-  if (pid == 0) child(arg);
+  long ret = clone_blocked(args, child, arg);
   int err = errno;
   ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
   errno = err;
-  return pid;
-#endif
+  return ret;
 }
 
 }  // namespace drover::os
