@@ -33,6 +33,7 @@
 #include "supervisor/config_watch.h"
 #include "supervisor/database_watch.h"
 #include "supervisor/host_watch.h"
+#include "supervisor/paced_loop.h"
 #include "supervisor/recovery.h"
 #include "supervisor/shutdown_request.h"
 #include "supervisor/store_wake.h"
@@ -102,7 +103,7 @@ class Supervisor {
     await_hangup();
     arm_poll();
     schedule();
-    io_.run();
+    run_paced(io_, [this] { return running_.size(); });
     (void)batch_.flush();
     socket_.close(ec);
     (void)os::remove_file(sock_path_);
