@@ -94,6 +94,7 @@ class TurnRun final : public TurnHandle, public std::enable_shared_from_this<Tur
   Streamed streamed_;
   std::optional<SteadyPoint> last_event_, last_activity_write_;
   std::string stderr_tail_;
+  std::string transcript_pending_;  // this read's lines, written at the end of process_lines()
   std::size_t transcript_bytes_ = 0, stderr_bytes_ = 0;
   int malformed_ = 0;
   bool saw_init_ = false, stderr_capped_ = false;

@@ -17,6 +17,7 @@ namespace {
 constexpr std::size_t kTranscriptCap = 256u << 20;  // bytes of stdout kept per turn
 constexpr int kMalformedEventCap = 100;             // malformed_line events per turn
 constexpr Millis kActivityEvery{2000};              // last_activity is refreshed this often
+constexpr std::size_t kKeptBufferBytes = 1u << 20;  // a longer line's buffer is given back
 
 void add_tokens_to(std::optional<std::int64_t>& sum, std::optional<std::int64_t> n) {
   if (n) sum = sum.value_or(0) + *n;
@@ -37,6 +38,12 @@ void TurnRun::process_lines() {
   std::vector<BatchedEvent> batch;
   std::optional<std::string> new_session;
   while (auto line = splitter_.next()) handle_line(*line, batch, new_session);
+  // One write per read of the pipe, however many lines it brought.
+  if (!transcript_pending_.empty()) {
+    (void)os::write_all(t_.transcript.get(), transcript_pending_);
+    transcript_pending_.clear();
+    if (transcript_pending_.capacity() > kKeptBufferBytes) transcript_pending_.shrink_to_fit();
+  }
   flush(batch, new_session);
   if (results_in_batch_ > 0 && life_.phase() != TurnPhase::settled) {
     for (; results_in_batch_ > 0; --results_in_batch_) live_.answered();
@@ -47,9 +54,9 @@ void TurnRun::process_lines() {
 void TurnRun::keep_transcript(const LineSplitter::Line& line, std::vector<BatchedEvent>& batch) {
   if (transcript_bytes_ >= kTranscriptCap) return;
   // The agent's bytes exactly (SPEC §5.2): a last line without '\n' gets none.
-  std::string rec = line.terminated ? line.text + "\n" : line.text;
-  transcript_bytes_ += rec.size();
-  (void)os::write_all(t_.transcript.get(), rec);
+  transcript_pending_ += line.text;
+  if (line.terminated) transcript_pending_ += '\n';
+  transcript_bytes_ += line.text.size() + (line.terminated ? 1 : 0);
   if (transcript_bytes_ >= kTranscriptCap)
     batch.push_back({"transcript_capped", "warn",
                      event_json({{"stream", "stdout"}, {"bytes", transcript_bytes_}})});
