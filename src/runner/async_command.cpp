@@ -58,6 +58,7 @@ class AsyncCommand final : public AsyncCommandHandle,
     if (!done_ || !stopped_.empty()) return;
     end_now("stopped: " + why);
   }
+  pid_t pid() const override { return pid_; }
 
  private:
   // The deadline or a cancel: the group is killed, and the pipes are closed now, since a
@@ -127,6 +128,7 @@ namespace {
 // A command that never started: nothing to cancel.
 struct NothingToCancel final : AsyncCommandHandle {
   void cancel(const std::string&) override {}
+  pid_t pid() const override { return 0; }
 };
 }  // namespace
 

@@ -16,6 +16,8 @@
 //     deadline). A cancel after `done` was called does nothing.
 // A command still running when the loop drops it (the supervisor exiting) is killed with
 // its process group and reaped: nothing is left behind.
+#include <sys/types.h>
+
 #include <boost/asio/any_io_executor.hpp>
 #include <chrono>
 #include <functional>
@@ -35,6 +37,8 @@ class AsyncCommandHandle {
  public:
   virtual ~AsyncCommandHandle() = default;
   virtual void cancel(const std::string& why) = 0;
+  // The command's process (the leader of its own process group); 0 when it never started.
+  virtual pid_t pid() const = 0;
 };
 
 // Spawns `request` (stdin closed) and reports through `done` as above. The handle may be

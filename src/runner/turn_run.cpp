@@ -14,6 +14,7 @@
 #include "core/text.h"
 #include "os/fd_io.h"
 #include "os/git.h"
+#include "os/process.h"
 #include "runner/async_command.h"
 #include "runner/heavy_lane.h"
 #include "runner/worktree_remote.h"
@@ -240,6 +241,20 @@ void TurnRun::push_then_end(const TurnReport& report) {
                            os::git_result(args, self->ctx_.paths.root, std::move(r)));
         self->end(report);
       });
+  publish_push();
+}
+
+// The push is the turn's last process: turn.pid names it until the turn ends, so that a
+// supervisor killed meanwhile leaves it to recovery (and `doctor --fix`, `stop`) to kill,
+// as it would the agent itself, instead of leaving a `git push` running.
+void TurnRun::publish_push() {
+  pid_t pid = push_ ? push_->pid() : 0;
+  if (pid <= 0) return;
+  auto id = os::read_identity(pid);
+  Status published = id ? t_.lease.publish(*id) : Status(id.error());
+  if (!published)
+    ctx_.log->warn("{}: turn {}: turn.pid does not name its branch push (pid {}): {}", t_.agent,
+                   t_.turn_id, pid, published.error().message);
 }
 
 void TurnRun::end(const TurnReport& report) {

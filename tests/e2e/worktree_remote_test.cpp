@@ -300,3 +300,26 @@ TEST_CASE("worktree remote: down --now stops a push that is under way and record
   }));
   CHECK(state_of(p, "carol") == "between_turns");
 }
+
+// A push under way is the turn's last process, and turn.pid names it: a supervisor killed
+// during the push leaves it to the next one's recovery, which kills it as it would an
+// orphan agent. Before, the `git push` (and its remote) ran on after the supervisor died.
+TEST_CASE("worktree remote: a push a killed supervisor left behind is killed by recovery") {
+  TempProject p;
+  const auto remote_pid = p.root() / "remote.pid";
+  wr_sling_to_silent_remote(p, "echo $$ > '" + remote_pid.string() + "'\nexec sleep 60\n");
+  REQUIRE(wait_until([&] { return !read_text(remote_pid).empty(); }));
+  const int pid = std::stoi(read_text(remote_pid));
+  char state = 0;
+  long pgid = 0;
+  REQUIRE(proc_stat(pid, state, pgid));
+  kill_supervisor(p);
+  CHECK(group_alive(pgid));  // the push outlived the supervisor
+  ok(p, {"up"});
+  // Recovery ran before `up` returned.
+  CHECK_FALSE(group_alive(pgid));
+  CHECK(events(p, "carol", "orphan_killed").size() == 1);
+  CHECK(events(p, "carol", "branch_pushed").empty());
+  CHECK(state_of(p, "carol") == "between_turns");
+  ok(p, {"down", "--now"});
+}
