@@ -70,7 +70,7 @@ class TurnRun final : public TurnHandle, public std::enable_shared_from_this<Tur
   void finish();
   // After the settle: the branch push (runner/worktree_remote.h), then the end of the turn.
   void push_then_end(const TurnReport& report);
-  void publish_push();  // turn.pid names the push under way
+  void publish_push();                 // turn.pid names the push under way
   void end(const TurnReport& report);  // turn.pid removed, lock released, done() called
 
   // turn_stream.cpp
