@@ -4,6 +4,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "core/clock.h"
 #include "store/events.h"
 #include "store/sessions.h"
 #include "store/store.h"
@@ -53,8 +54,10 @@ bool EventBatch::flush() {
   std::size_t events = pending_events_;
   pending_events_ = 0;
   auto r = store_.write<Unit>([&](store::Tx& tx) -> Result<Unit> {
+    const std::string written = now_timestamp();  // one stamp for the batch (docs/decisions.md)
     for (const auto& e : batch) {
-      for (const auto& ev : e.events) tx.events().add(e.agent, e.turn, ev.kind, ev.level, ev.data);
+      for (const auto& ev : e.events)
+        tx.events().add(e.agent, e.turn, ev.kind, ev.level, ev.data, written);
       if (e.session_id) tx.sessions().set_runtime_session_id(e.agent, *e.session_id);
       if (e.activity) tx.sessions().set_activity(e.agent, *e.activity);
     }

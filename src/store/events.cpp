@@ -48,16 +48,18 @@ std::string filter_sql(const EventFilter& f, std::vector<std::string>& values) {
 }  // namespace
 
 std::int64_t Events::add(std::string_view agent, std::optional<std::int64_t> turn,
-                         std::string_view kind, std::string_view level, std::string_view data) {
+                         std::string_view kind, std::string_view level, std::string_view data,
+                         std::string_view created_at) {
   Stmt q(db_,
          "INSERT INTO events (agent, turn, created_at, kind, level, data) "
          "VALUES (?,?,?,?,?,?) RETURNING id");
-  q.bind(1, std::string(agent));
+  q.bind(1, agent);
   bind_opt(q, 2, turn);
-  q.bind(3, now_timestamp());
-  q.bind(4, std::string(kind));
-  q.bind(5, std::string(level));
-  q.bind(6, std::string(data.empty() ? std::string_view("{}") : data));
+  if (created_at.empty()) q.bind(3, now_timestamp());
+  else q.bind(3, created_at);
+  q.bind(4, kind);
+  q.bind(5, level);
+  q.bind(6, data.empty() ? std::string_view("{}") : data);
   return q.insert_id();
 }
 

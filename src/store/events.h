@@ -31,8 +31,10 @@ class Events {
  public:
   explicit Events(Connection& db) : db_(db) {}
 
+  // created_at: the time to record (a batch of events is stamped once); empty: now.
   std::int64_t add(std::string_view agent, std::optional<std::int64_t> turn, std::string_view kind,
-                   std::string_view level, std::string_view data_json);
+                   std::string_view level, std::string_view data_json,
+                   std::string_view created_at = {});
   // Oldest first, id > after_id, optionally one turn only; limit 0 = all.
   std::vector<EventRecord> for_agent(std::string_view agent, std::optional<std::int64_t> turn,
                                      std::int64_t after_id, int limit);

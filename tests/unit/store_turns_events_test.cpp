@@ -378,6 +378,17 @@ TEST_CASE_FIXTURE(StoreFixture, "events: add and read back") {
   for (const char* level : {"debug", "error"}) CHECK(add_event(*db, "w", 3, "k", level) > none);
 }
 
+TEST_CASE_FIXTURE(StoreFixture, "events: a time given is recorded as given") {
+  (void)test::must_write(*db, [](Tx& tx) {
+    tx.events().add("w", 3, "assistant_text", "info", "{}", "2026-12-05T01:02:03.456Z");
+    return Unit{};
+  });
+  auto evs =
+      test::must_read(*db, [](Tx& tx) { return tx.events().for_agent("w", std::nullopt, 0, 0); });
+  REQUIRE(evs.size() == 1);
+  CHECK(evs[0].created_at == "2026-12-05T01:02:03.456Z");
+}
+
 TEST_CASE_FIXTURE(StoreFixture, "events: an unknown level is refused by the database") {
   auto r = db->write<std::int64_t>([](Tx& tx) -> Result<std::int64_t> {
     return tx.events().add("w", std::nullopt, "k", "fatal", "{}");
