@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/io_context.hpp>
+#include <iterator>
 
 #include "core/clock.h"
 #include "store/events.h"
@@ -43,32 +44,50 @@ void EventBatch::add(const std::string& agent, std::int64_t turn, std::vector<Ba
   });
 }
 
-bool EventBatch::flush() {
+EventBatch::Pending EventBatch::take() {
   if (armed_) {
     timer_.cancel();
     armed_ = false;
   }
-  if (pending_.empty()) return true;
-  std::vector<Entry> batch;
-  batch.swap(pending_);
-  std::size_t events = pending_events_;
+  Pending p{std::move(pending_), pending_events_};
+  pending_.clear();
   pending_events_ = 0;
+  return p;
+}
+
+void EventBatch::write_into(store::Tx& tx, const Pending& p) {
+  const std::string written = now_timestamp();  // one stamp for the batch (docs/decisions.md)
+  for (const auto& e : p.entries) {
+    for (const auto& ev : e.events)
+      tx.events().add(e.agent, e.turn, ev.kind, ev.level, ev.data, written);
+    if (e.session_id) tx.sessions().set_runtime_session_id(e.agent, *e.session_id);
+    if (e.activity) tx.sessions().set_activity(e.agent, *e.activity);
+  }
+}
+
+void EventBatch::put_back(Pending p) {
+  if (p.entries.empty()) return;
+  p.entries.insert(p.entries.end(), std::make_move_iterator(pending_.begin()),
+                   std::make_move_iterator(pending_.end()));
+  pending_ = std::move(p.entries);
+  pending_events_ += p.events;
+}
+
+bool EventBatch::flush() {
+  Pending batch = take();
+  if (batch.entries.empty()) return true;
   auto r = store_.write<Unit>([&](store::Tx& tx) -> Result<Unit> {
-    const std::string written = now_timestamp();  // one stamp for the batch (docs/decisions.md)
-    for (const auto& e : batch) {
-      for (const auto& ev : e.events)
-        tx.events().add(e.agent, e.turn, ev.kind, ev.level, ev.data, written);
-      if (e.session_id) tx.sessions().set_runtime_session_id(e.agent, *e.session_id);
-      if (e.activity) tx.sessions().set_activity(e.agent, *e.activity);
-    }
+    write_into(tx, batch);
     return Unit{};
   });
   ++transactions_;
   if (r) return true;
-  log_->error("{}: cannot record {} event(s) of turn {}{}: {}", batch.front().agent, events,
-              batch.front().turn,
-              batch.size() > 1 ? " and other turns' (" + std::to_string(batch.size()) + " reads)"
-                               : std::string(),
+  const Entry& first = batch.entries.front();
+  log_->error("{}: cannot record {} event(s) of turn {}{}: {}", first.agent, batch.events,
+              first.turn,
+              batch.entries.size() > 1
+                  ? " and other turns' (" + std::to_string(batch.entries.size()) + " reads)"
+                  : std::string(),
               r.error().message);
   return false;
 }

@@ -7,9 +7,10 @@
 // Order: events land in the order they were added, per turn and overall.
 // Durability (docs/decisions.md): what is still pending when the process dies is lost —
 // at most `every` of the event log, which is a log. What a resume or a settle needs is
-// never left pending: a runtime session id seen for the first time is written at once, and
-// whatever else writes about a running turn (its settle, a live-input claim) calls flush()
-// first, so a turn's settle always lands after every event of that turn.
+// never left pending: a runtime session id seen for the first time is written at once; a
+// live-input claim calls flush() first; a turn's settle take()s what is pending and writes
+// it first in its own transaction. So a turn's settle always lands after every event of
+// that turn.
 #include <boost/asio/steady_timer.hpp>
 #include <cstdint>
 #include <memory>
@@ -27,7 +28,8 @@ class logger;
 }
 namespace drover::store {
 class Store;
-}
+class Tx;
+}  // namespace drover::store
 
 namespace drover::runner {
 
@@ -54,17 +56,27 @@ class EventBatch {
   // and the pending events are dropped, as a single failed write dropped them before).
   bool flush();
 
-  std::size_t pending_events() const { return pending_events_; }
-  std::int64_t transactions() const { return transactions_; }  // written so far
-
- private:
   struct Entry {
     std::string agent;
     std::int64_t turn = 0;
     std::vector<BatchedEvent> events;
     std::optional<std::string> session_id, activity;
   };
+  // Everything pending, taken out to be written first in another transaction (a turn's
+  // settle: one transaction instead of two, same order). When that transaction failed,
+  // put_back() returns it ahead of anything added since, for flush() to write.
+  struct Pending {
+    std::vector<Entry> entries;
+    std::size_t events = 0;
+  };
+  Pending take();
+  static void write_into(store::Tx& tx, const Pending& p);
+  void put_back(Pending p);
 
+  std::size_t pending_events() const { return pending_events_; }
+  std::int64_t transactions() const { return transactions_; }  // written so far
+
+ private:
   store::Store& store_;
   std::shared_ptr<spdlog::logger> log_;
   Millis every_;

@@ -1,6 +1,7 @@
 #pragma once
 // What preparation (start_turn.cpp) hands to the streaming phase (turn_run.cpp), and the
 // pieces they share (runner-internal).
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -63,7 +64,9 @@ struct Streamed {
 
 // Observes the worktree, settles the turn in one transaction (runner/turn_ends.h), logs
 // it and returns the report.
-TurnReport settle_turn(RunnerContext& ctx, const PreparedTurn& t, const Streamed& s);
+// `first` is written first in the settle's transaction (RunEnd::first).
+TurnReport settle_turn(RunnerContext& ctx, const PreparedTurn& t, const Streamed& s,
+                       std::function<void(store::Tx&)> first = {});
 
 // Cgroup mode: kills whatever is left in the turn's cgroup (setsid daemons too) and removes
 // it — before the settle, so that nothing of the turn is alive once its end is visible.

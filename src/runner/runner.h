@@ -27,7 +27,8 @@ class logger;
 
 namespace drover::store {
 class Store;
-}
+class Tx;
+}  // namespace drover::store
 
 namespace drover::runner {
 

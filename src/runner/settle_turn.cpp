@@ -24,7 +24,8 @@ OwnedFd::~OwnedFd() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-TurnReport settle_turn(RunnerContext& ctx, const PreparedTurn& t, const Streamed& s) {
+TurnReport settle_turn(RunnerContext& ctx, const PreparedTurn& t, const Streamed& s,
+                       std::function<void(store::Tx&)> first) {
   RunEnd end;
   end.agent = t.agent;
   end.turn_id = t.turn_id;
@@ -37,6 +38,7 @@ TurnReport settle_turn(RunnerContext& ctx, const PreparedTurn& t, const Streamed
   end.output_tokens = s.output_tokens;
   end.session_id = s.session_id;
   end.unanswered_live_mail = s.unanswered_live_mail;
+  end.first = std::move(first);
   // The worktree is observed before the settle transaction: git never runs inside it.
   if (t.session.worktree) {
     end.worktree = snapshot_worktree(*t.session.worktree);

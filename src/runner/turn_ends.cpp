@@ -125,6 +125,7 @@ std::optional<Error> lease_lost(store::Tx& tx, const TurnRecord& t) {
 
 Result<RunSettled> settle_run(store::Store& store, const SettlePolicy& policy, const RunEnd& e) {
   return store.write<RunSettled>([&](store::Tx& tx) -> Result<RunSettled> {
+    if (e.first) e.first(tx);
     auto s = tx.sessions().get(e.agent);
     if (!s) return make_error(Errc::not_found, "agent '" + e.agent + "' vanished during its turn");
     auto turn = tx.turns().get(e.turn_id);

@@ -44,6 +44,9 @@ struct RunEnd {
   // Live mail the turn claimed but never answered (core/live_input.h): released, never
   // marked read, whatever the outcome.
   std::vector<std::int64_t> unanswered_live_mail;
+  // Written first in the settle's transaction: the turn's events still waiting in the
+  // event batch (runner/event_batch.h), so that they land with the settle, before it.
+  std::function<void(store::Tx&)> first;
 };
 // The terminal mail types of a capability (runner/terminal_mail.h in production).
 using TerminalMailOf = std::function<std::vector<std::string>(const std::string& capability)>;

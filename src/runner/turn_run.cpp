@@ -203,7 +203,8 @@ void TurnRun::finish() {
   for (auto* d : {&out_, &err_, &in_, &pidfd_}) d->close(ec);
   splitter_.finish();
   process_lines();
-  events().flush();  // every event of the turn lands before its settle
+  // Every event of the turn lands before its settle, in the settle's transaction.
+  EventBatch::Pending pending = events().take();
   streamed_.how.last_stderr_line = last_stderr_line();
   streamed_.unanswered_live_mail = live_.to_release();
   for (const auto& w : writes_) {  // queued, never written
@@ -214,7 +215,12 @@ void TurnRun::finish() {
   how.lost_session = t_.resume_id && how.has_result && how.result_is_error && !saw_init_;
   how.resumed = t_.resume_id.has_value();
   end_turn_processes(ctx_, t_);
-  TurnReport report = settle_turn(ctx_, t_, streamed_);
+  TurnReport report = settle_turn(
+      ctx_, t_, streamed_, [&pending](store::Tx& tx) { EventBatch::write_into(tx, pending); });
+  if (!report.settled) {  // rolled back: the events are written on their own, as before
+    events().put_back(std::move(pending));
+    (void)events().flush();
+  }
   t_.transcript = OwnedFd();
   t_.stderr_log = OwnedFd();
   if (!report.settled || !branch_push_due(ctx_, t_.session)) return end(report);

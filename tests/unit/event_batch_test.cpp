@@ -94,3 +94,36 @@ TEST_CASE_FIXTURE(BatchFixture, "event batch: without a wait every add is writte
   CHECK(batch.transactions() == 2);
   CHECK(all() == std::vector<std::string>{"a/1/a1", "b/2/b1"});
 }
+
+TEST_CASE_FIXTURE(BatchFixture,
+                  "event batch: taken, the events are written by the caller's transaction") {
+  EventBatch batch(io, *db, log, Millis(10));
+  batch.add("a", 1, evs({"a1"}));
+  batch.add("b", 2, evs({"b1"}), std::nullopt, "2026-12-05T01:02:03.000Z");
+  auto pending = batch.take();
+  CHECK(batch.pending_events() == 0);
+  CHECK(pending.events == 2);
+  must_write(*db, [&](store::Tx& tx) {
+    EventBatch::write_into(tx, pending);
+    return Unit{};
+  });
+  CHECK(all() == std::vector<std::string>{"a/1/a1", "b/2/b1"});
+  CHECK(batch.transactions() == 0);
+  CHECK(must_read(*db, [](store::Tx& tx) { return tx.sessions().get("b")->last_activity; }) ==
+        "2026-12-05T01:02:03.000Z");
+  io.run_for(std::chrono::milliseconds(50));  // the timer was cancelled: nothing more written
+  CHECK(batch.transactions() == 0);
+}
+
+TEST_CASE_FIXTURE(BatchFixture,
+                  "event batch: put back after a failed transaction, they go first at the flush") {
+  EventBatch batch(io, *db, log, Millis(10));
+  batch.add("a", 1, evs({"a1", "a2"}));
+  auto pending = batch.take();
+  batch.add("b", 2, evs({"b1"}));  // came after the take
+  batch.put_back(std::move(pending));
+  CHECK(batch.pending_events() == 3);
+  REQUIRE(batch.flush());
+  CHECK(batch.transactions() == 1);
+  CHECK(all() == std::vector<std::string>{"a/1/a1", "a/1/a2", "b/2/b1"});
+}

@@ -326,3 +326,37 @@ TEST_CASE("turn ends: the fence refuses a settle by a host that lost the lease")
   CHECK(by_b->turns_interrupted >= 1);
   CHECK(by_b->resumed);
 }
+
+// RunEnd::first (the turn's pending events) is written in the settle's transaction, before
+// the settle: both land, or neither does.
+TEST_CASE("settle_run: what `first` writes lands with the settle, or not at all") {
+  EndsFixture f;
+  auto probes = [&] {
+    return must_read(
+        *f.db, [](store::Tx& tx) { return tx.events().for_agent("worker", std::nullopt, 0, 0); });
+  };
+  RunEnd end;
+  end.agent = "worker";
+  end.turn_id = f.turn;
+  end.terminal_mail = {"worker_done"};
+  end.how.exit_code = 1;
+  std::int64_t probe_id = 0;
+  end.first = [&](store::Tx& tx) {
+    probe_id = tx.events().add("worker", f.turn, "assistant_text", "info", "{}");
+  };
+  SUBCASE("settled: the event is there, older than the settle") {
+    auto settled = settle_run(*f.db, SettlePolicy{}, end);
+    REQUIRE(settled.ok());
+    auto evs = probes();
+    REQUIRE_FALSE(evs.empty());
+    CHECK(evs.front().kind == "assistant_text");
+    CHECK(evs.front().id == probe_id);
+    CHECK(f.outcome().has_value());
+  }
+  SUBCASE("refused (the agent is gone): the event is not written either") {
+    end.agent = "nobody";
+    auto settled = settle_run(*f.db, SettlePolicy{}, end);
+    REQUIRE_FALSE(settled.ok());
+    CHECK(probes().empty());
+  }
+}
