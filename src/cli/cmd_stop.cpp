@@ -128,12 +128,28 @@ Status stop_tree(Context& ctx, const StopOptions& o, const ProjectPaths& p, cons
       continue;
     }
     auto r = runner::stop_agent(p, cfg, st, m.name, grace, m.quiet, host);
-    if (!r) {
-      if (r.error().code == Errc::conflict) {  // finished by itself meanwhile
-        finished.push_back({{"agent", m.name}, {"state", "finished"}});
-        ctx.out.info("already finished: " + m.name);
+    if (!r && r.error().code == Errc::conflict) {
+      // Terminal by now. `stopped`: the stop marked above was carried out by the agent's
+      // runner first (a supervisor ends the turn of an agent whose stop was asked for,
+      // docs/hosts.md), so it is reported as stopped. Anything else: it finished by itself.
+      auto now =
+          st.read<std::optional<Session>>([&](store::Tx& tx) -> Result<std::optional<Session>> {
+            return tx.sessions().get(m.name);
+          });
+      std::string state = now && *now ? std::string(to_string((*now)->state)) : "gone";
+      if (state == to_string(SessionState::stopped)) {
+        runner::StopReport by_runner;
+        by_runner.agent = m.name;
+        by_runner.settled_by_runner = true;
+        by_runner.state = state;
+        r = by_runner;
+      } else {
+        finished.push_back({{"agent", m.name}, {"state", state}});
+        ctx.out.info("already finished: " + m.name + " (" + state + ")");
         continue;
       }
+    }
+    if (!r) {
       if (!first_error) first_error = r.error();
       ctx.out.warn("could not stop " + m.name + ": " + r.error().message);
       stopped.push_back({{"agent", m.name}, {"error", r.error().message}});

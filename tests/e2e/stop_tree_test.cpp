@@ -37,6 +37,8 @@ TEST_CASE("stop --tree: deepest first, one worker_died to the top's parent, noth
   e2e::ok(p, {"ask", "--from", "mid", "Keep going?"});
 
   auto r = p.drover({"--json", "stop", "top", "--tree"}, e2e::agent_opts(p));
+  CAPTURE(r.out);
+  CAPTURE(r.err);
   REQUIRE(r.code == 0);
   Json doc = r.json();
   std::vector<std::string> order;
