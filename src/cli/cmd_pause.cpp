@@ -9,9 +9,13 @@
 #include "cli/pause.h"
 #include "cli/registry.h"
 #include "cli/wake.h"
+#include "core/clock.h"
 #include "core/names.h"
 #include "core/pause.h"
+#include "core/turn_record.h"
 #include "runner/stop_agent.h"
+#include "store/store.h"
+#include "store/turns.h"
 
 namespace drover::cli {
 
@@ -25,8 +29,12 @@ struct PauseOptions {
 };
 
 // pause --now: ends the running turns of `agents` (each recorded as interrupted by the
-// pause transaction); the number that had one.
-Result<int> interrupt_turns(Context& ctx, const std::vector<std::string>& agents) {
+// pause transaction); the number of turns this pause ended. The command signals each turn,
+// but the agent's own supervisor also ends a turn whose pause it sees (docs/hosts.md), and
+// may get there first: a turn counts when this signalled it, or when the agent's last turn
+// ended as interrupted at or after `since` (this command's start).
+Result<int> interrupt_turns(Context& ctx, store::Store& st, const std::vector<std::string>& agents,
+                            const std::string& since) {
   auto p = ctx.project();
   if (!p) return p.error();
   auto cfg = ctx.config_or_defaults();
@@ -35,7 +43,18 @@ Result<int> interrupt_turns(Context& ctx, const std::vector<std::string>& agents
   for (const auto& agent : agents) {
     auto r = runner::interrupt_turn(*p, agent, cfg->turn.kill_grace);
     if (!r) return r.error();
-    ended += r->signalled;
+    if (r->signalled) {
+      ++ended;
+      continue;
+    }
+    auto last =
+        st.read<std::vector<TurnRecord>>([&](store::Tx& tx) -> Result<std::vector<TurnRecord>> {
+          return tx.turns().recent(agent, 1);
+        });
+    if (!last) return last.error();
+    if (!last->empty() && last->front().outcome == TurnOutcome::interrupted &&
+        last->front().ended_at.value_or("") >= since)
+      ++ended;
   }
   return ended;
 }
@@ -64,12 +83,13 @@ Status run_pause(Context& ctx, const PauseOptions& o) {
                       "--reason applies to one agent (drover pause <agent> --reason R)");
   auto st = ctx.store();
   if (!st) return st.error();
+  const std::string started = now_timestamp();  // a turn interrupted after it: by this pause
   if (o.all) {
     auto c = estop_on(**st, o.now);
     if (!c) return c.error();
     int ended = 0;
     if (o.now) {
-      auto n = interrupt_turns(ctx, c->live);
+      auto n = interrupt_turns(ctx, **st, c->live, started);
       if (!n) return n.error();
       ended = *n;
     }
@@ -92,7 +112,7 @@ Status run_pause(Context& ctx, const PauseOptions& o) {
   if (!c) return c.error();
   bool interrupted = false;
   if (o.now) {
-    auto n = interrupt_turns(ctx, {*o.agent});
+    auto n = interrupt_turns(ctx, **st, {*o.agent}, started);
     if (!n) return n.error();
     interrupted = *n > 0;
   }

@@ -238,6 +238,29 @@ TEST_CASE("pause --all --now: every running turn is interrupted, unpause --all r
   REQUIRE(e2e::wait_idle_after(p, "bob", 3));
 }
 
+// The agent's own supervisor ends a turn whose pause_now it sees (docs/hosts.md), and can
+// get there before the command signals it. Here it must: turn.pid is gone, so the command
+// has nothing to signal. The turn still counts as interrupted by this pause (before, the
+// command said "0 turns interrupted").
+TEST_CASE("pause --all --now: a turn its supervisor ends first still counts as interrupted") {
+  TempProject p;
+  p.init_scripted();
+  e2e::sling(p, {"alice", "--capability", "coordinator", "#!say hello"});
+  REQUIRE(e2e::wait_idle_after(p, "alice", 1));
+  auto gate = p.root() / "gate";
+  e2e::ok(p, {"nudge", "alice", budget_gated(gate)});
+  REQUIRE(e2e::wait_until([&] { return e2e::turn_pid_exists(p, "alice"); }));
+  std::filesystem::remove(p.root() / ".drover/agents/alice/turn.pid");
+
+  auto r = e2e::ok(p, {"pause", "--all", "--now"});
+  CAPTURE(r.out);
+  CAPTURE(r.err);
+  CHECK(contains(r.out, "1 turn interrupted"));
+  CHECK(e2e::last_turn(p, "alice")["outcome"] == "interrupted");
+  CHECK(budget_pending(p, "alice") == 1);
+  CHECK(e2e::wait_until([&] { return e2e::live_agent_processes(p, "alice").empty(); }));
+}
+
 TEST_CASE("pause --now without a running turn is just a pause") {
   TempProject p;
   e2e::init_for_manual_turns(p);
