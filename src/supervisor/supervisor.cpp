@@ -9,9 +9,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <limits>
-#include <map>
 #include <nlohmann/json.hpp>
-#include <set>
 
 #include "core/pause.h"
 #include "core/spawn_backoff.h"
@@ -35,6 +33,7 @@
 #include "supervisor/host_watch.h"
 #include "supervisor/paced_loop.h"
 #include "supervisor/recovery.h"
+#include "supervisor/running_turns.h"
 #include "supervisor/shutdown_request.h"
 #include "supervisor/store_wake.h"
 #include "supervisor/supervisor.h"
@@ -143,19 +142,18 @@ class Supervisor {
     poll_.expires_after(ctx_.config.supervisor.poll_interval);
     poll_.async_wait([this](boost::system::error_code ec) {
       if (ec) return;
-      (void)os::reap_children_except(child_pids());
+      (void)os::reap_children_except(running_.pids());
       reload_config(false, nullptr);
       if (state_unwritten_) write_state();
       check_shutdown_request();
       if (!shutting_down_ && db_watch_.replaced(*ctx_.log))
         begin_shutdown("its database was replaced", true);
       if (!shutting_down_) {
-        std::set<std::string> own;
-        for (const auto& [agent, run] : running_) own.insert(agent);
+        auto own = running_.agents();
         auto rep = adopt_dead_runners(ctx_, own, &recovery_retries_);
         if (any(rep)) ctx_.log->info("after a dead runner: {}", summary(rep));
         hosts_.tick(ctx_.clock->now(), own, [this](const std::string& a) {
-          if (auto it = running_.find(a); it != running_.end()) it->second.handle->interrupt();
+          if (auto* turn = running_.find(a)) turn->interrupt();
         });
       }
       deliver_live();
@@ -174,18 +172,11 @@ class Supervisor {
     begin_shutdown(req->now ? "drover down --now" : "drover down", req->now);
   }
 
-  std::set<pid_t> child_pids() const {
-    std::set<pid_t> out;
-    for (const auto& [agent, run] : running_) out.insert(run.pid);
-    return out;
-  }
-
   // Live input: live mail for an agent whose turn runs here goes into that turn now.
   void deliver_live() {
     if (shutting_down_ || running_.empty()) return;
     runner::deliver_live_mail(ctx_, [this](const std::string& agent) {
-      if (auto it = running_.find(agent); it != running_.end() && it->second.handle)
-        it->second.handle->deliver_live_mail();
+      if (auto* turn = running_.find(agent)) turn->deliver_live_mail();
     });
   }
 
@@ -215,8 +206,7 @@ class Supervisor {
       ctx_.log->error("scheduling: {}", candidates.error().message);
       return;
     }
-    std::set<std::string> running;
-    for (const auto& [agent, run] : running_) running.insert(agent);
+    auto running = running_.agents();
     auto wall = SystemClock::instance().now();
     auto picks = pick_turns(*candidates, running, backoff_.limit(), wall);
     if (picks.empty() && !candidates->empty() &&
@@ -247,7 +237,7 @@ class Supervisor {
     auto r = runner::start_turn(io_, ctx_, req, [this, agent](const runner::TurnReport& rep) {
       running_.erase(agent);
       (void)rep;
-      (void)os::reap_children_except(child_pids());
+      (void)os::reap_children_except(running_.pids());
       if (shutting_down_) {
         if (running_.empty()) io_.stop();
         return;
@@ -257,7 +247,7 @@ class Supervisor {
     using Kind = runner::StartResult::Kind;
     switch (r.kind) {
       case Kind::started:
-        running_[agent] = Running{r.handle, r.pid};
+        running_.add(agent, r.handle, r.pid);
         ctx_.log->info("started {} turn {} ({} of {} slots)", agent, r.turn_id, running_.size(),
                        backoff_.limit());
         if (backoff_.on_started(static_cast<int>(running_.size()))) end_shortage();
@@ -357,16 +347,11 @@ class Supervisor {
 
   void interrupt_all() {
     interrupted_ = true;
-    for (auto& [agent, run] : running_) {
-      ctx_.log->info("interrupting {} turn {}", agent, run.handle->turn_id());
-      run.handle->interrupt();
-    }
+    running_.each([this](const std::string& agent, runner::TurnHandle& turn) {
+      ctx_.log->info("interrupting {} turn {}", agent, turn.turn_id());
+      turn.interrupt();
+    });
   }
-
-  struct Running {
-    std::shared_ptr<runner::TurnHandle> handle;
-    pid_t pid = 0;
-  };
 
   runner::RunnerContext& ctx_;
   asio::io_context io_;
@@ -384,7 +369,7 @@ class Supervisor {
   Conditions conditions_;
   bool state_unwritten_ = false;  // the last write of supervisor.state failed
   std::array<char, 64> buf_{};
-  std::map<std::string, Running> running_;
+  RunningTurns running_;
   RecoveryRetries recovery_retries_;  // agents whose recovery failed (a full disk)
   bool shutting_down_ = false;
   bool schedule_queued_ = false;  // a round of scheduling is in the lane (request_schedule)
