@@ -41,6 +41,15 @@ std::string budget_gated(const std::filesystem::path& gate) {
   return "#!sh while [ ! -e " + gate.string() + " ]; do sleep 0.05; done";
 }
 
+// `agent` in a running turn that blocks until `gate` exists, its turn.pid written.
+void start_gated_turn(const TempProject& p, const std::string& agent,
+                      const std::filesystem::path& gate) {
+  e2e::sling(p, {agent, "--capability", "coordinator", "#!say hello"});
+  REQUIRE(e2e::wait_idle_after(p, agent, 1));
+  e2e::ok(p, {"nudge", agent, budget_gated(gate)});
+  REQUIRE(e2e::wait_until([&] { return e2e::turn_pid_exists(p, agent); }));
+}
+
 }  // namespace
 
 TEST_CASE("budget: over its cost, the next turn does not start, raise and unpause go on") {
@@ -181,12 +190,9 @@ TEST_CASE("budget: bad input is refused with one line and nothing written") {
 TEST_CASE("pause --now: the running turn settles interrupted, its mail waits, unpause runs it") {
   TempProject p;
   p.init_scripted();
-  e2e::sling(p, {"alice", "--capability", "coordinator", "#!say hello"});
-  REQUIRE(e2e::wait_idle_after(p, "alice", 1));
   auto gate = p.root() / "gate";
-  e2e::ok(p, {"nudge", "alice", budget_gated(gate)});
+  start_gated_turn(p, "alice", gate);
   REQUIRE(e2e::wait_state(p, "alice", "in_turn"));
-  REQUIRE(e2e::wait_until([&] { return e2e::turn_pid_exists(p, "alice"); }));
   REQUIRE(e2e::wait_until([&] { return !e2e::live_agent_processes(p, "alice").empty(); }));
 
   auto r = e2e::ok(p, {"pause", "alice", "--now"});
@@ -212,15 +218,8 @@ TEST_CASE("pause --now: the running turn settles interrupted, its mail waits, un
 TEST_CASE("pause --all --now: every running turn is interrupted, unpause --all runs them") {
   TempProject p;
   p.init_scripted();
-  e2e::sling(p, {"alice", "--capability", "coordinator", "#!say hello"});
-  e2e::sling(p, {"bob", "--capability", "coordinator", "#!say hello"});
-  REQUIRE(e2e::wait_idle_after(p, "alice", 1));
-  REQUIRE(e2e::wait_idle_after(p, "bob", 1));
   auto gate = p.root() / "gate";
-  e2e::ok(p, {"nudge", "alice", budget_gated(gate)});
-  e2e::ok(p, {"nudge", "bob", budget_gated(gate)});
-  for (const char* agent : {"alice", "bob"})
-    REQUIRE(e2e::wait_until([&] { return e2e::turn_pid_exists(p, agent); }));
+  for (const char* agent : {"alice", "bob"}) start_gated_turn(p, agent, gate);
 
   auto r = e2e::ok(p, {"pause", "--all", "--now"});
   CAPTURE(r.out);
@@ -245,11 +244,7 @@ TEST_CASE("pause --all --now: every running turn is interrupted, unpause --all r
 TEST_CASE("pause --all --now: a turn its supervisor ends first still counts as interrupted") {
   TempProject p;
   p.init_scripted();
-  e2e::sling(p, {"alice", "--capability", "coordinator", "#!say hello"});
-  REQUIRE(e2e::wait_idle_after(p, "alice", 1));
-  auto gate = p.root() / "gate";
-  e2e::ok(p, {"nudge", "alice", budget_gated(gate)});
-  REQUIRE(e2e::wait_until([&] { return e2e::turn_pid_exists(p, "alice"); }));
+  start_gated_turn(p, "alice", p.root() / "gate");
   std::filesystem::remove(p.root() / ".drover/agents/alice/turn.pid");
 
   auto r = e2e::ok(p, {"pause", "--all", "--now"});
