@@ -67,3 +67,34 @@ TEST_CASE("stop --tree: deepest first, one worker_died to the top's parent, noth
   e2e::expect_one_line_error(p.drover({"stop", "nobody", "--tree"}), 3, "no agent named");
   e2e::ok(p, {"stop", "other"});
 }
+
+// A member's own supervisor ends the turn of an agent whose stop was asked for (docs/hosts.md)
+// and may get there before the command does. Here it must: `mid` ignores SIGTERM, so the
+// command waits out the grace on it while the supervisor's tick ends `top`. `top` was
+// stopped by this stop and is reported so (before, it was "already finished").
+TEST_CASE("stop --tree: a member its supervisor stopped first is reported as stopped") {
+  TempProject p;
+  p.init_scripted("turn.kill_grace = \"4s\"");
+  auto never = p.root() / "never";
+  e2e::sling(p, {"top", block_on(never)});
+  e2e::sling(p, {"mid", "--parent", "top",
+                 "#!sh trap '' TERM; while [ ! -e " + never.string() + " ]; do sleep 0.05; done"});
+  for (const char* a : {"top", "mid"}) REQUIRE(e2e::wait_state(p, a, "in_turn"));
+
+  auto r = p.drover({"--json", "stop", "top", "--tree"}, e2e::agent_opts(p));
+  CAPTURE(r.out);
+  CAPTURE(r.err);
+  REQUIRE(r.code == 0);
+  Json doc = r.json();
+  CHECK(doc["already_finished"].empty());
+  REQUIRE(doc["agents"].size() == 2);
+  CHECK(doc["agents"][0]["agent"] == "mid");
+  CHECK(doc["agents"][1]["agent"] == "top");
+  CHECK(doc["agents"][1]["state"] == "stopped");
+  CHECK(doc["agents"][1]["settled_by_runner"] == true);
+  for (const char* a : {"top", "mid"}) {
+    CAPTURE(a);
+    CHECK(e2e::state_of(p, a) == "stopped");
+    CHECK(e2e::live_agent_processes(p, a).empty());
+  }
+}
