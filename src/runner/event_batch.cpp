@@ -59,7 +59,7 @@ void EventBatch::write_into(store::Tx& tx, const Pending& p) {
   const std::string written = now_timestamp();  // one stamp for the batch (docs/decisions.md)
   for (const auto& e : p.entries) {
     for (const auto& ev : e.events)
-      tx.events().add(e.agent, e.turn, ev.kind, ev.level, ev.data, written);
+      tx.events().append(e.agent, e.turn, ev.kind, ev.level, ev.data, written);
     if (e.session_id) tx.sessions().set_runtime_session_id(e.agent, *e.session_id);
     if (e.activity) tx.sessions().set_activity(e.agent, *e.activity);
   }

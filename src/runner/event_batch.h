@@ -55,6 +55,8 @@ class EventBatch {
   // Writes everything pending now, in one transaction; false if that failed (it is logged
   // and the pending events are dropped, as a single failed write dropped them before).
   bool flush();
+  // From the next add() on, pending events wait at most `every` (0: none wait).
+  void set_every(Millis every) { every_ = every; }
 
   struct Entry {
     std::string agent;

@@ -6,9 +6,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
-#include <boost/asio/post.hpp>
-#include <cerrno>
 #include <nlohmann/json.hpp>
 
 #include "core/text.h"
@@ -28,15 +25,10 @@ namespace {
 constexpr std::size_t kStderrCap = 16u << 20;  // bytes of stderr kept per turn
 constexpr Millis kEofWait{1000};               // after the group is gone
 constexpr Millis kGroupPoll{5};
-// Reads of one pipe before other work gets a turn: a flooding agent cannot hold the loop.
-constexpr int kReadsPerWake = 16;
-
-// One read buffer for every turn's pipes (issue 18): a pipe waits for readiness holding no
-// buffer, then is read here synchronously (the loop is one thread) until it is empty.
-std::array<char, 65536>& read_buffer() {
-  static std::array<char, 65536> buf;
-  return buf;
-}
+// A pipe's read buffer starts this small and grows to kReadBufferMax once a read fills it:
+// each running turn holds its own while it waits (issue 18), most of them for short lines.
+constexpr std::size_t kReadBufferMin = 4096;
+constexpr std::size_t kReadBufferMax = 65536;
 
 }  // namespace
 
@@ -82,42 +74,34 @@ void TurnRun::interrupt() {
   apply(life_.stop(now(), "supervisor shutdown"));
 }
 
-// Waits until the pipe is readable, then drains it.
+// Reads the pipe as bytes come (issue 18). A read with Asio's reactor costs no epoll_ctl:
+// its descriptor stays registered, edge-triggered, and a read that found the pipe empty
+// waits on it. A wait of our own (async_wait) re-armed the descriptor with one epoll_ctl
+// per line. Each completion is one read: a flooding agent cannot hold the loop, since the
+// next read of a pipe that still has bytes is queued behind the other ready work.
 void TurnRun::read(asio::posix::stream_descriptor& pipe, Pipe which) {
+  ReadBuffer& buf = which == Pipe::stdout_ ? out_buf_ : err_buf_;
+  if (!buf.bytes) buf.resize(kReadBufferMin);
   auto self = shared_from_this();
-  pipe.async_wait(asio::posix::descriptor_base::wait_read,
-                  [self, &pipe, which](boost::system::error_code ec) {
-                    if (!ec) return self->drain(pipe, which);
-                    if (self->life_.phase() != TurnPhase::settled)
-                      self->apply(self->life_.on_pipe_closed(which, self->now()));
-                  });
+  pipe.async_read_some(asio::buffer(buf.bytes.get(), buf.size),
+                       [self, &pipe, which](boost::system::error_code ec, std::size_t n) {
+                         self->on_read(pipe, which, ec, n);
+                       });
 }
 
-// Reads the pipe until it is empty, at most kReadsPerWake times before the rest of the loop
-// runs. A read shorter than the buffer emptied it: the wait starts again at once, without
-// a read that would only say EAGAIN (a write after the short read is a new edge for the
-// reactor, and starting a wait re-arms the descriptor, which reports bytes already there).
-void TurnRun::drain(asio::posix::stream_descriptor& pipe, Pipe which) {
-  auto& buf = read_buffer();
-  for (int i = 0; i < kReadsPerWake; ++i) {
-    if (!pipe.is_open() || life_.phase() == TurnPhase::settled) return;
-    ssize_t n = ::read(pipe.native_handle(), buf.data(), buf.size());
-    if (n > 0) {
-      std::string_view bytes(buf.data(), static_cast<std::size_t>(n));
-      which == Pipe::stdout_ ? on_stdout(bytes) : on_stderr(bytes);
-      if (static_cast<std::size_t>(n) < buf.size() && pipe.is_open() &&
-          life_.phase() != TurnPhase::settled)
-        return read(pipe, which);
-      continue;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return read(pipe, which);
-    // End of file, or the pipe failed: either way nothing more comes from it.
-    return apply(life_.on_pipe_closed(which, now()));
+void TurnRun::on_read(asio::posix::stream_descriptor& pipe, Pipe which,
+                      boost::system::error_code ec, std::size_t n) {
+  if (life_.phase() == TurnPhase::settled) return;
+  ReadBuffer& buf = which == Pipe::stdout_ ? out_buf_ : err_buf_;
+  if (n > 0) {
+    std::string_view bytes(buf.bytes.get(), n);
+    which == Pipe::stdout_ ? on_stdout(bytes) : on_stderr(bytes);
+    if (n == buf.size && buf.size < kReadBufferMax) buf.resize(kReadBufferMax);
   }
-  if (!pipe.is_open() || life_.phase() == TurnPhase::settled) return;
-  auto self = shared_from_this();
-  asio::post(pipe.get_executor(), [self, &pipe, which] { self->drain(pipe, which); });
+  if (life_.phase() == TurnPhase::settled) return;
+  // End of file, or the pipe failed or was closed: either way nothing more comes from it.
+  if (ec) return apply(life_.on_pipe_closed(which, now()));
+  if (pipe.is_open()) read(pipe, which);
 }
 
 void TurnRun::wait_exit() {
@@ -203,6 +187,7 @@ void TurnRun::finish() {
   for (auto* d : {&out_, &err_, &in_, &pidfd_}) d->close(ec);
   splitter_.finish();
   process_lines();
+  write_transcript(true);
   // Every event of the turn lands before its settle, in the settle's transaction.
   EventBatch::Pending pending = events().take();
   streamed_.how.last_stderr_line = last_stderr_line();

@@ -39,6 +39,7 @@ class TurnRun final : public TurnHandle, public std::enable_shared_from_this<Tur
   int deliver_live_mail() override;  // turn_input.cpp
   std::int64_t turn_id() const override { return t_.turn_id; }
   const std::string& agent() const override { return t_.agent; }
+  void write_held_output() override { write_transcript(false); }
 
  private:
   // One write on the agent's stdin: a message and the live mail it carries, or a control
@@ -60,7 +61,8 @@ class TurnRun final : public TurnHandle, public std::enable_shared_from_this<Tur
   // turn_run.cpp
   SteadyPoint now() const { return ctx_.clock->now(); }
   void read(boost::asio::posix::stream_descriptor& pipe, Pipe which);
-  void drain(boost::asio::posix::stream_descriptor& pipe, Pipe which);
+  void on_read(boost::asio::posix::stream_descriptor& pipe, Pipe which,
+               boost::system::error_code ec, std::size_t n);
   void wait_exit();
   void apply(const LifecycleAction& a);
   void arm(SteadyPoint at);
@@ -77,6 +79,7 @@ class TurnRun final : public TurnHandle, public std::enable_shared_from_this<Tur
   EventBatch& events() { return ctx_.batch ? *ctx_.batch : *own_batch_; }
   void on_stdout(std::string_view bytes);
   void process_lines();
+  void write_transcript(bool all);  // what is held, if `all` or held long enough
   void keep_transcript(const LineSplitter::Line& line, std::vector<BatchedEvent>& batch);
   void handle_line(const LineSplitter::Line& line, std::vector<BatchedEvent>& batch,
                    std::optional<std::string>& new_session);
@@ -89,13 +92,24 @@ class TurnRun final : public TurnHandle, public std::enable_shared_from_this<Tur
   std::function<void(const TurnReport&)> done_;
   boost::asio::posix::stream_descriptor in_, out_, err_, pidfd_;
   boost::asio::steady_timer timer_;
+  // A pipe's read buffer, left uninitialised: only the pages a read fills are touched.
+  struct ReadBuffer {
+    std::unique_ptr<char[]> bytes;
+    std::size_t size = 0;
+    void resize(std::size_t n) {
+      bytes.reset(new char[n]);
+      size = n;
+    }
+  };
+  ReadBuffer out_buf_, err_buf_;           // turn_run.cpp
   std::unique_ptr<EventBatch> own_batch_;  // without the loop's (ctx.batch): writes at once
   LineSplitter splitter_;
   TurnLifecycle life_;
   Streamed streamed_;
   std::optional<SteadyPoint> last_event_, last_activity_write_;
   std::string stderr_tail_;
-  std::string transcript_pending_;  // this read's lines, written at the end of process_lines()
+  std::string transcript_pending_;  // lines not written yet (RunnerContext::transcript_hold)
+  std::optional<SteadyPoint> transcript_held_since_;
   std::size_t transcript_bytes_ = 0, stderr_bytes_ = 0;
   int malformed_ = 0;
   bool saw_init_ = false, stderr_capped_ = false;

@@ -18,6 +18,7 @@ constexpr std::size_t kTranscriptCap = 256u << 20;  // bytes of stdout kept per 
 constexpr int kMalformedEventCap = 100;             // malformed_line events per turn
 constexpr Millis kActivityEvery{2000};              // last_activity is refreshed this often
 constexpr std::size_t kKeptBufferBytes = 1u << 20;  // a longer line's buffer is given back
+constexpr std::size_t kHeldTranscriptBytes = 4096;  // held lines are written at this size
 
 void add_tokens_to(std::optional<std::int64_t>& sum, std::optional<std::int64_t> n) {
   if (n) sum = sum.value_or(0) + *n;
@@ -38,17 +39,26 @@ void TurnRun::process_lines() {
   std::vector<BatchedEvent> batch;
   std::optional<std::string> new_session;
   while (auto line = splitter_.next()) handle_line(*line, batch, new_session);
-  // One write per read of the pipe, however many lines it brought.
-  if (!transcript_pending_.empty()) {
-    (void)os::write_all(t_.transcript.get(), transcript_pending_);
-    transcript_pending_.clear();
-    if (transcript_pending_.capacity() > kKeptBufferBytes) transcript_pending_.shrink_to_fit();
-  }
+  write_transcript(false);  // one write per read at most, however many lines it brought
   flush(batch, new_session);
   if (results_in_batch_ > 0 && life_.phase() != TurnPhase::settled) {
     for (; results_in_batch_ > 0; --results_in_batch_) live_.answered();
     after_results();
   }
+}
+
+void TurnRun::write_transcript(bool all) {
+  if (transcript_pending_.empty()) return;
+  SteadyPoint t = now();
+  if (!transcript_held_since_) transcript_held_since_ = t;
+  bool hold = !all && ctx_.transcript_hold.count() > 0 &&
+              transcript_pending_.size() < kHeldTranscriptBytes &&
+              t - *transcript_held_since_ < ctx_.transcript_hold;
+  if (hold) return;
+  (void)os::write_all(t_.transcript.get(), transcript_pending_);
+  transcript_pending_.clear();
+  transcript_held_since_.reset();
+  if (transcript_pending_.capacity() > kKeptBufferBytes) transcript_pending_.shrink_to_fit();
 }
 
 void TurnRun::keep_transcript(const LineSplitter::Line& line, std::vector<BatchedEvent>& batch) {

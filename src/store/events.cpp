@@ -63,6 +63,20 @@ std::int64_t Events::add(std::string_view agent, std::optional<std::int64_t> tur
   return q.insert_id();
 }
 
+void Events::append(std::string_view agent, std::optional<std::int64_t> turn, std::string_view kind,
+                    std::string_view level, std::string_view data, std::string_view created_at) {
+  static const std::string sql =
+      "INSERT INTO events (agent, turn, created_at, kind, level, data) VALUES (?,?,?,?,?,?)";
+  Stmt q(db_, sql);
+  q.bind(1, agent);
+  bind_opt(q, 2, turn);
+  q.bind(3, created_at);
+  q.bind(4, kind);
+  q.bind(5, level);
+  q.bind(6, data.empty() ? std::string_view("{}") : data);
+  q.exec();
+}
+
 std::int64_t Events::max_id() {
   Stmt q(db_, "SELECT coalesce(max(id), 0) FROM events");
   q.executeStep();

@@ -35,6 +35,10 @@ class Events {
   std::int64_t add(std::string_view agent, std::optional<std::int64_t> turn, std::string_view kind,
                    std::string_view level, std::string_view data_json,
                    std::string_view created_at = {});
+  // The same without reading the new id back (no RETURNING): the streamed events of running
+  // turns, written in batches (runner/event_batch.h). created_at must be given.
+  void append(std::string_view agent, std::optional<std::int64_t> turn, std::string_view kind,
+              std::string_view level, std::string_view data_json, std::string_view created_at);
   // Oldest first, id > after_id, optionally one turn only; limit 0 = all.
   std::vector<EventRecord> for_agent(std::string_view agent, std::optional<std::int64_t> turn,
                                      std::int64_t after_id, int limit);

@@ -15,12 +15,16 @@ namespace {
 constexpr WakePacing::Micros kQuantum{5000};
 constexpr int kBusyRounds = 10;
 constexpr WakePacing::Micros kWindow{100000};
-constexpr std::size_t kMinTurns = 16;
 
 }  // namespace
 
+WriteHolds write_holds(std::size_t running) {
+  if (running >= kPacedFromTurns) return {Millis(100), Millis(5000)};
+  return {Millis(10), Millis(0)};
+}
+
 LoopRounds run_paced(boost::asio::io_context& io, const std::function<std::size_t()>& running) {
-  WakePacing pacing(kQuantum, kBusyRounds, kWindow, kMinTurns);
+  WakePacing pacing(kQuantum, kBusyRounds, kWindow, kPacedFromTurns);
   LoopRounds seen;
   // run_one() waits for the first ready handler; poll() then runs every other one that is
   // ready, without waiting.

@@ -4,11 +4,27 @@
 #include <cstddef>
 #include <functional>
 
+#include "core/duration.h"
+
 namespace boost::asio {
 class io_context;
 }
 
 namespace drover::supervisor {
+
+// Below this many running turns the loop is never paced (paced_loop.cpp), and nothing a
+// turn streams is held longer than with one turn.
+constexpr std::size_t kPacedFromTurns = 16;
+
+// How long what running turns stream may wait to be written (docs/decisions.md): their
+// events in the loop's batch (runner/event_batch.h), and each turn's transcript lines
+// (RunnerContext::transcript_hold). From kPacedFromTurns turns on, longer: fewer, larger
+// transactions and far fewer transcript writes.
+struct WriteHolds {
+  Millis events;
+  Millis transcript;
+};
+WriteHolds write_holds(std::size_t running);
 
 struct LoopRounds {
   std::size_t rounds = 0;  // times the loop woke (or found work without waiting)

@@ -45,9 +45,6 @@ using dgram = asio::local::datagram_protocol;
 
 namespace {
 
-// How long a running turn's events may wait to be written with other turns' (issue 18):
-// the feed and `drover log` see them this much later at most; settles are not delayed.
-constexpr Millis kEventBatchEvery{10};
 // How long one round of the scheduler may start turns before the loop runs other work.
 constexpr Millis kStartSlice{5};
 // Commits to a shared store wake the supervisor at most this often (supervisor/store_wake.h).
@@ -66,7 +63,7 @@ class Supervisor {
         sock_path_(sock_path),
         backoff_(ctx.config.supervisor.max_concurrent_turns),
         config_watch_(ctx.paths.config()),
-        batch_(io_, *ctx.store, ctx.log, kEventBatchEvery),
+        batch_(io_, *ctx.store, ctx.log, write_holds(0).events),
         lane_(io_),
         hosts_(ctx),
         store_wake_(io_, kStoreWakeEvery, [this] { woken(false, nullptr); }) {
@@ -143,6 +140,7 @@ class Supervisor {
     poll_.async_wait([this](boost::system::error_code ec) {
       if (ec) return;
       (void)os::reap_children_except(running_.pids());
+      running_.each([](const std::string&, runner::TurnHandle& turn) { turn.write_held_output(); });
       reload_config(false, nullptr);
       if (state_unwritten_) write_state();
       check_shutdown_request();
@@ -230,12 +228,20 @@ class Supervisor {
     if (backoff_.on_round(now, static_cast<int>(startable.size() - picks.size()))) end_shortage();
   }
 
+  // How long what the turns stream may wait depends on how many run (paced_loop.h).
+  void running_changed() {
+    WriteHolds holds = write_holds(running_.size());
+    batch_.set_every(holds.events);
+    ctx_.transcript_hold = holds.transcript;
+  }
+
   // Returns false when a passing shortage deferred the start (SPEC §5.1.6 does not apply:
   // the agent is not failed).
   bool start(const std::string& agent) {
     runner::TurnRequest req{agent, false, std::chrono::milliseconds(0)};
     auto r = runner::start_turn(io_, ctx_, req, [this, agent](const runner::TurnReport& rep) {
       running_.erase(agent);
+      running_changed();
       (void)rep;
       (void)os::reap_children_except(running_.pids());
       if (shutting_down_) {
@@ -248,6 +254,7 @@ class Supervisor {
     switch (r.kind) {
       case Kind::started:
         running_.add(agent, r.handle, r.pid);
+        running_changed();
         ctx_.log->info("started {} turn {} ({} of {} slots)", agent, r.turn_id, running_.size(),
                        backoff_.limit());
         if (backoff_.on_started(static_cast<int>(running_.size()))) end_shortage();
@@ -362,7 +369,7 @@ class Supervisor {
   SpawnBackoff backoff_;
   std::string shortage_since_;  // when the current shortage episode began (timestamp)
   ConfigWatch config_watch_;
-  runner::EventBatch batch_;  // every running turn's events, one transaction per kEventBatchEvery
+  runner::EventBatch batch_;  // every running turn's events, one transaction per write_holds()
   runner::HeavyLane lane_;    // scheduling rounds and settles, one per round of the loop
   HostWatch hosts_;           // this host's lease, takeovers (docs/hosts.md)
   StoreWake store_wake_;      // other hosts' commits (PostgreSQL)

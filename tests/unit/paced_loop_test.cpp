@@ -84,3 +84,21 @@ TEST_CASE("paced loop: with a few turns running, the loop is never paced") {
   CHECK(r.paced == 0);
   CHECK(r.rounds > 0);
 }
+
+TEST_CASE("paced loop: below 16 running turns nothing streamed is held longer than for one") {
+  using drover::supervisor::kPacedFromTurns;
+  using drover::supervisor::write_holds;
+  for (std::size_t n : {std::size_t{0}, std::size_t{1}, kPacedFromTurns - 1}) {
+    CAPTURE(n);
+    CHECK(write_holds(n).events == write_holds(1).events);
+    CHECK(write_holds(n).transcript == drover::Millis(0));  // each read written at once
+  }
+  for (std::size_t n : {kPacedFromTurns, std::size_t{1000}}) {
+    CAPTURE(n);
+    CHECK(write_holds(n).events > write_holds(1).events);
+    CHECK(write_holds(n).transcript > drover::Millis(0));
+    // Bounded: what a killed supervisor can lose, and how stale `drover log` can be.
+    CHECK(write_holds(n).events <= drover::Millis(100));
+    CHECK(write_holds(n).transcript <= drover::Millis(5000));
+  }
+}

@@ -16,6 +16,7 @@ struct CountingTurn final : TurnHandle {
   int deliver_live_mail() override { return 0; }
   std::int64_t turn_id() const override { return 7; }
   const std::string& agent() const override { return name; }
+  void write_held_output() override {}
   std::string name;
   int interrupts = 0;
 };

@@ -368,3 +368,40 @@ TEST_CASE("start_turn: under the E-stop no agent starts, paused or not") {
   CHECK(f.spawner.spawned.size() == 1);
   CHECK(f.pending() == 0);
 }
+
+TEST_CASE(
+    "start_turn: a held transcript is written once held long enough, at 4 KiB, and at the "
+    "turn's end, byte for byte") {
+  RunnerFixture f;
+  f.ctx.transcript_hold = Millis(5000);  // what the supervisor sets with many turns running
+  auto r = f.start();
+  REQUIRE(r.kind == StartKind::started);
+  const std::int64_t turn = r.turn_id;
+  f.spawner.write_stdout(kInit);
+  f.io.poll();
+  CHECK(f.transcript(turn).empty());           // read, parsed, held
+  CHECK(f.event_count("session_start") == 1);  // its event is not held
+  r.handle->write_held_output();
+  CHECK(f.transcript(turn).empty());  // not held long enough yet
+  f.clock.t += std::chrono::milliseconds(5000);
+  r.handle->write_held_output();  // the supervisor's tick: a turn that went quiet
+  CHECK(f.transcript(turn) == kInit);
+
+  std::string text = R"({"type":"assistant","message":{"content":[{"type":"text","text":"hi"}]}})"
+                     "\n";
+  f.spawner.write_stdout(text);
+  f.io.poll();
+  CHECK(f.transcript(turn) == kInit);
+  std::string big = R"({"type":"assistant","message":{"content":[{"type":"text","text":")" +
+                    std::string(5000, 'x') + "\"}]}}\n";
+  f.spawner.write_stdout(big);
+  f.io.poll();  // 4 KiB held or more: written at once
+  CHECK(f.transcript(turn) == kInit + text + big);
+
+  f.spawner.write_stdout(text);
+  f.spawner.write_stdout(kResult);
+  f.spawner.exit({0, std::nullopt});
+  f.io.run();
+  REQUIRE(f.report);
+  CHECK(f.transcript(turn) == kInit + text + big + text + kResult);
+}
