@@ -11,14 +11,20 @@
 //    event with a short printable-ASCII reason; ignored lines give no events; every event
 //    carries the line's session id; every string is valid UTF-8; the short views (tool
 //    input, tool result) are one line of at most 200 bytes without control characters,
-//    without leading, trailing or doubled spaces.
+//    without leading, trailing or doubled spaces;
+//  - the fast path agrees with nlohmann: a line the tape (core/json_tape.h) accepts is
+//    JSON to nlohmann too, and parse_stream_line gives exactly what parse_stream_line_tree
+//    (nlohmann's tree alone) gives.
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "check.h"
+#include "core/json_tape.h"
 #include "core/stream_json.h"
 
 using namespace drover;
@@ -107,8 +113,25 @@ void check_short_view(std::string_view view) {
   FUZZ_CHECK(view.empty() || (view.front() != ' ' && view.back() != ' '));
 }
 
+bool same_event(const StreamEvent& a, const StreamEvent& b) {
+  return a.kind == b.kind && a.session_id == b.session_id && a.model == b.model &&
+         a.text == b.text && a.tool_name == b.tool_name && a.tool_id == b.tool_id &&
+         a.tool_input == b.tool_input && a.is_error == b.is_error &&
+         a.duration_ms == b.duration_ms && a.num_turns == b.num_turns &&
+         a.total_cost_usd == b.total_cost_usd && a.input_tokens == b.input_tokens &&
+         a.output_tokens == b.output_tokens && a.cache_read_tokens == b.cache_read_tokens &&
+         a.cache_creation_tokens == b.cache_creation_tokens && a.subtype == b.subtype &&
+         a.error == b.error && a.api_error == b.api_error;
+}
+
 void check_parsed(std::string_view line) {
   ParsedLine parsed = parse_stream_line(line);  // an exception aborts the run
+  if (JsonTape::parse(line)) FUZZ_CHECK(nlohmann::json::accept(line));
+  ParsedLine tree = parse_stream_line_tree(line);
+  FUZZ_CHECK(parsed.session_id == tree.session_id && parsed.ignored == tree.ignored);
+  FUZZ_CHECK(parsed.events.size() == tree.events.size());
+  for (std::size_t i = 0; i < parsed.events.size() && i < tree.events.size(); ++i)
+    FUZZ_CHECK(same_event(parsed.events[i], tree.events[i]));
   if (blank(line)) {
     FUZZ_CHECK(parsed.events.empty() && !parsed.ignored && parsed.session_id.empty());
     return;

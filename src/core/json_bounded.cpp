@@ -1,6 +1,57 @@
 #include "core/json_bounded.h"
 
+#include <vector>
+
 namespace drover {
+
+namespace {
+
+std::string dump_scalar(const nlohmann::json& value) {
+  // Invalid UTF-8 (impossible after a successful parse) is replaced.
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace
+
+// Compact JSON, the same text as dump(), but written with an explicit stack: dump()
+// recurses once per nesting level, and a line of 100,000 '[' (200 KB, well under the line
+// cap) exhausted the stack. The parser and the destructor are iterative already.
+std::string compact_json(const nlohmann::json& value) {
+  struct Level {
+    nlohmann::json::const_iterator next, end;
+    bool object;
+    bool first = true;
+  };
+  std::vector<Level> open;
+  std::string out;
+  auto write = [&](const nlohmann::json& v) {
+    if (!v.is_structured()) {
+      out += dump_scalar(v);
+      return;
+    }
+    out.push_back(v.is_object() ? '{' : '[');
+    open.push_back(Level{v.cbegin(), v.cend(), v.is_object()});
+  };
+  write(value);
+  while (!open.empty()) {
+    Level& level = open.back();
+    if (level.next == level.end) {
+      out.push_back(level.object ? '}' : ']');
+      open.pop_back();
+      continue;
+    }
+    if (!level.first) out.push_back(',');
+    level.first = false;
+    if (level.object) {
+      out += dump_scalar(nlohmann::json(level.next.key()));
+      out.push_back(':');
+    }
+    const nlohmann::json& child = *level.next;
+    ++level.next;  // before write(), which may reallocate `open`
+    write(child);
+  }
+  return out;
+}
 
 BoundedJson parse_json_bounded(std::string_view text, int max_depth) {
   using Event = nlohmann::json::parse_event_t;

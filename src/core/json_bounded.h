@@ -4,6 +4,7 @@
 // recurse once per level, so a document 100,000 '[' deep overflowed the stack wherever it
 // was shown again. Pure.
 #include <nlohmann/json.hpp>
+#include <string>
 #include <string_view>
 
 namespace drover {
@@ -18,5 +19,9 @@ struct BoundedJson {
 };
 
 BoundedJson parse_json_bounded(std::string_view text, int max_depth = kMaxJsonDepth);
+
+// The same text as value.dump() (compact, invalid UTF-8 replaced), written with an explicit
+// stack instead of dump()'s recursion, so any depth nlohmann parsed can be shown.
+std::string compact_json(const nlohmann::json& value);
 
 }  // namespace drover

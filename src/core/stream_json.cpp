@@ -9,6 +9,9 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "core/json_bounded.h"
+#include "core/json_tape.h"
+
 namespace drover {
 namespace {
 
@@ -64,51 +67,6 @@ std::string short_view(std::string_view text) {
   return out;
 }
 
-std::string dump_scalar(const json& value) {
-  // Invalid UTF-8 (impossible after a successful parse) is replaced.
-  return value.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
-// Compact JSON, the same text as dump(), but written with an explicit stack: dump()
-// recurses once per nesting level, and a line of 100,000 '[' (200 KB, well under the line
-// cap) exhausted the stack. The parser and the destructor are iterative already.
-std::string compact(const json& value) {
-  struct Level {
-    json::const_iterator next, end;
-    bool object;
-    bool first = true;
-  };
-  std::vector<Level> open;
-  std::string out;
-  auto write = [&](const json& v) {
-    if (!v.is_structured()) {
-      out += dump_scalar(v);
-      return;
-    }
-    out.push_back(v.is_object() ? '{' : '[');
-    open.push_back(Level{v.cbegin(), v.cend(), v.is_object()});
-  };
-  write(value);
-  while (!open.empty()) {
-    Level& level = open.back();
-    if (level.next == level.end) {
-      out.push_back(level.object ? '}' : ']');
-      open.pop_back();
-      continue;
-    }
-    if (!level.first) out.push_back(',');
-    level.first = false;
-    if (level.object) {
-      out += dump_scalar(json(level.next.key()));
-      out.push_back(':');
-    }
-    const json& child = *level.next;
-    ++level.next;  // before write(), which may reallocate `open`
-    write(child);
-  }
-  return out;
-}
-
 const json* member(const json& object, std::string_view key) {
   if (!object.is_object()) return nullptr;
   auto it = object.find(key);
@@ -149,39 +107,82 @@ std::optional<double> double_member(const json& object, std::string_view key) {
   return value->get<double>();
 }
 
-std::string tool_input_view(const json* input) {
-  if (input == nullptr || input->is_null()) return {};
-  if (input->is_object()) {
+// The mapping reads a line through one of two views with the same few questions: nlohmann's
+// tree, or the tape (core/json_tape.h) for the lines that stream by the thousand.
+struct TreeValue {
+  const json* j = nullptr;
+  bool is_object() const { return j != nullptr && j->is_object(); }
+  bool is_array() const { return j != nullptr && j->is_array(); }
+  bool is_string() const { return j != nullptr && j->is_string(); }
+  bool is_absent_or_null() const { return j == nullptr || j->is_null(); }
+  TreeValue member(std::string_view key) const {
+    return {j != nullptr ? drover::member(*j, key) : nullptr};
+  }
+  std::string string() const { return is_string() ? j->get<std::string>() : std::string(); }
+  bool is_true() const { return j != nullptr && j->is_boolean() && j->get<bool>(); }
+  std::string compact() const { return compact_json(*j); }
+  template <class F>
+  void each(F f) const {
+    if (is_array())
+      for (const json& e : *j) f(TreeValue{&e});
+  }
+};
+
+struct TapeValue {
+  using Kind = JsonTape::Kind;
+  JsonTape::View v;
+  bool is_object() const { return v.is(Kind::object); }
+  bool is_array() const { return v.is(Kind::array); }
+  bool is_string() const { return v.is(Kind::string); }
+  bool is_absent_or_null() const { return !v.present() || v.is(Kind::null); }
+  TapeValue member(std::string_view key) const { return {v.member(key)}; }
+  std::string string() const { return v.string(); }
+  bool is_true() const { return v.is_true(); }
+  // Rare (tool input without a string to show): nlohmann renders it, exactly as before.
+  std::string compact() const {
+    return compact_json(json::parse(v.text(), nullptr, /*allow_exceptions=*/false));
+  }
+  template <class F>
+  void each(F f) const {
+    v.each([&f](JsonTape::View e) { f(TapeValue{e}); });
+  }
+};
+
+template <class V>
+std::string tool_input_view(const V& input) {
+  if (input.is_absent_or_null()) return {};
+  if (input.is_object()) {
     for (std::string_view key : kPreferredInputKeys) {
-      const json* value = member(*input, key);
-      if (value != nullptr && value->is_string()) return short_view(value->get<std::string>());
+      V value = input.member(key);
+      if (value.is_string()) return short_view(value.string());
     }
   }
-  if (input->is_string()) return short_view(input->get<std::string>());
-  return short_view(compact(*input));
+  if (input.is_string()) return short_view(input.string());
+  return short_view(input.compact());
 }
 
 // tool_result content: a string, or an array of blocks ({type:text,text} and others).
-std::string tool_result_view(const json* content) {
-  if (content == nullptr || content->is_null()) return {};
-  if (content->is_string()) return short_view(content->get<std::string>());
-  if (!content->is_array()) return short_view(compact(*content));
+template <class V>
+std::string tool_result_view(const V& content) {
+  if (content.is_absent_or_null()) return {};
+  if (content.is_string()) return short_view(content.string());
+  if (!content.is_array()) return short_view(content.compact());
   std::string joined;
-  for (const json& block : *content) {
-    if (joined.size() > kShortViewBytes) break;
+  content.each([&joined](const V& block) {
+    if (joined.size() > kShortViewBytes) return;
     std::string piece;
     if (block.is_string()) {
-      piece = block.get<std::string>();
-    } else if (string_member(block, "type") == "text") {
-      piece = string_member(block, "text");
+      piece = block.string();
+    } else if (block.member("type").string() == "text") {
+      piece = block.member("text").string();
     } else {
-      std::string type = string_member(block, "type");
+      std::string type = block.member("type").string();
       piece = "[" + (type.empty() ? std::string("?") : type) + "]";
     }
-    if (piece.empty()) continue;
+    if (piece.empty()) return;
     if (!joined.empty()) joined.push_back(' ');
     joined += piece;
-  }
+  });
   return short_view(joined);
 }
 
@@ -243,51 +244,50 @@ void map_system(const json& root, ParsedLine& out) {
   out.events.push_back(std::move(event));
 }
 
-void map_assistant(const json& root, ParsedLine& out) {
-  const json* message = member(root, "message");
-  const json* content = message != nullptr ? member(*message, "content") : nullptr;
-  if (content == nullptr) return;
-  if (content->is_string()) {
-    if (content->get_ref<const std::string&>().empty()) return;
+template <class V>
+void map_assistant(const V& root, ParsedLine& out) {
+  V content = root.member("message").member("content");
+  if (content.is_string()) {
+    std::string text = content.string();
+    if (text.empty()) return;
     StreamEvent event = make_event(StreamEventKind::assistant_text, out.session_id);
-    event.text = content->get<std::string>();
+    event.text = std::move(text);
     out.events.push_back(std::move(event));
     return;
   }
-  if (!content->is_array()) return;
-  std::string api_error = string_member(root, "error");
-  for (const json& block : *content) {
-    std::string type = string_member(block, "type");
+  if (!content.is_array()) return;
+  std::string api_error = root.member("error").string();
+  content.each([&](const V& block) {
+    std::string type = block.member("type").string();
     if (type == "text") {
-      std::string text = string_member(block, "text");
-      if (text.empty()) continue;
+      std::string text = block.member("text").string();
+      if (text.empty()) return;
       StreamEvent event = make_event(StreamEventKind::assistant_text, out.session_id);
       event.text = std::move(text);
       event.api_error = api_error;
       out.events.push_back(std::move(event));
     } else if (type == "tool_use") {
       StreamEvent event = make_event(StreamEventKind::tool_start, out.session_id);
-      event.tool_name = string_member(block, "name");
-      event.tool_id = string_member(block, "id");
-      event.tool_input = tool_input_view(member(block, "input"));
+      event.tool_name = block.member("name").string();
+      event.tool_id = block.member("id").string();
+      event.tool_input = tool_input_view(block.member("input"));
       out.events.push_back(std::move(event));
     }
     // `thinking`, `redacted_thinking` and unknown blocks are skipped.
-  }
+  });
 }
 
-void map_user(const json& root, ParsedLine& out) {
-  const json* message = member(root, "message");
-  const json* content = message != nullptr ? member(*message, "content") : nullptr;
-  if (content == nullptr || !content->is_array()) return;
-  for (const json& block : *content) {
-    if (string_member(block, "type") != "tool_result") continue;
+template <class V>
+void map_user(const V& root, ParsedLine& out) {
+  V content = root.member("message").member("content");
+  content.each([&out](const V& block) {
+    if (block.member("type").string() != "tool_result") return;
     StreamEvent event = make_event(StreamEventKind::tool_end, out.session_id);
-    event.tool_id = string_member(block, "tool_use_id");
-    event.text = tool_result_view(member(block, "content"));
-    event.is_error = bool_member(block, "is_error");
+    event.tool_id = block.member("tool_use_id").string();
+    event.text = tool_result_view(block.member("content"));
+    event.is_error = block.member("is_error").is_true();
     out.events.push_back(std::move(event));
-  }
+  });
 }
 
 void map_result(const json& root, ParsedLine& out) {
@@ -300,7 +300,7 @@ void map_result(const json& root, ParsedLine& out) {
   } else if (const json* errors = member(root, "errors"); errors != nullptr && errors->is_array()) {
     for (const json& error : *errors) {
       if (!event.text.empty()) event.text += "; ";
-      event.text += error.is_string() ? error.get<std::string>() : compact(error);
+      event.text += error.is_string() ? error.get<std::string>() : compact_json(error);
     }
   }
   event.duration_ms = int_member(root, "duration_ms");
@@ -317,7 +317,7 @@ void map_result(const json& root, ParsedLine& out) {
 
 }  // namespace
 
-ParsedLine parse_stream_line(std::string_view line) {
+ParsedLine parse_stream_line_tree(std::string_view line) {
   ParsedLine out;
   if (is_blank(line)) return out;
 
@@ -342,9 +342,9 @@ ParsedLine parse_stream_line(std::string_view line) {
   if (type == "system") {
     map_system(root, out);
   } else if (type == "assistant") {
-    map_assistant(root, out);
+    map_assistant(TreeValue{&root}, out);
   } else if (type == "user") {
-    map_user(root, out);
+    map_user(TreeValue{&root}, out);
   } else if (type == "result") {
     map_result(root, out);
   } else {
@@ -353,46 +353,20 @@ ParsedLine parse_stream_line(std::string_view line) {
   return out;
 }
 
-void LineSplitter::feed(std::string_view bytes) {
-  while (!bytes.empty()) {
-    std::size_t newline = bytes.find('\n');
-    std::string_view piece = bytes.substr(0, newline);
-    // Bytes past the cap are counted, never kept.
-    std::size_t room = max_ > partial_.size() ? max_ - partial_.size() : 0;
-    partial_.append(piece.substr(0, std::min(room, piece.size())));
-    if (piece.size() > room) partial_truncated_ = true;
-    partial_original_ += piece.size();
-    if (newline == std::string_view::npos) return;
-
-    emit_partial(true);
-    bytes.remove_prefix(newline + 1);
+ParsedLine parse_stream_line(std::string_view line) {
+  if (is_blank(line)) return {};
+  if (auto tape = JsonTape::parse(line)) {
+    TapeValue root{tape->root()};
+    std::string type = root.member("type").string();
+    if (type == "assistant" || type == "user") {
+      ParsedLine out;
+      out.session_id = root.member("session_id").string();
+      if (type == "assistant") map_assistant(root, out);
+      else map_user(root, out);
+      return out;
+    }
   }
-}
-
-void LineSplitter::finish() {
-  if (partial_original_ != 0) emit_partial(false);
-}
-
-void LineSplitter::emit_partial(bool terminated) {
-  Line line;
-  line.terminated = terminated;
-  line.text = std::move(partial_);
-  line.truncated = partial_truncated_;
-  line.original_bytes = partial_original_;
-  ready_.push_back(std::move(line));
-  partial_.clear();
-  partial_original_ = 0;
-  partial_truncated_ = false;
-}
-
-std::optional<LineSplitter::Line> LineSplitter::next() {
-  if (ready_pos_ >= ready_.size()) return std::nullopt;
-  Line line = std::move(ready_[ready_pos_++]);
-  if (ready_pos_ == ready_.size()) {
-    ready_.clear();
-    ready_pos_ = 0;
-  }
-  return line;
+  return parse_stream_line_tree(line);
 }
 
 }  // namespace drover

@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/line_splitter.h"
+
 namespace drover {
 
 enum class StreamEventKind {
@@ -44,35 +46,12 @@ struct ParsedLine {
 
 // Blank lines give no events; malformed lines give one `malformed` event; `thinking`
 // blocks are skipped; unknown types set `ignored`. Never throws.
+//
+// The lines that stream by the thousand (assistant and user) are read from a JsonTape
+// (core/json_tape.h) without building a tree; the rest, and any line the tape refuses, go
+// through nlohmann's tree. Both feed the same mapping.
 ParsedLine parse_stream_line(std::string_view line);
-
-// Splits a byte stream into lines with a length cap. Pure: feed bytes, take lines.
-class LineSplitter {
- public:
-  explicit LineSplitter(std::size_t max_line_bytes) : max_(max_line_bytes) {}
-
-  struct Line {
-    std::string text;  // without the trailing '\n'; cut to max_line_bytes if truncated
-    bool truncated = false;
-    std::size_t original_bytes = 0;  // full length before truncation
-    bool terminated = true;          // false: the last line at EOF, with no '\n'
-  };
-
-  // Appends bytes; complete lines become available through next().
-  void feed(std::string_view bytes);
-  // At EOF: a final line without '\n' becomes available.
-  void finish();
-  // Pops the next complete line, if any.
-  std::optional<Line> next();
-
- private:
-  void emit_partial(bool terminated);  // the line collected so far becomes ready
-  std::size_t max_;
-  std::string partial_;
-  std::size_t partial_original_ = 0;
-  bool partial_truncated_ = false;
-  std::vector<Line> ready_;
-  std::size_t ready_pos_ = 0;
-};
+// The same through nlohmann's tree alone: what parse_stream_line must agree with (tests).
+ParsedLine parse_stream_line_tree(std::string_view line);
 
 }  // namespace drover

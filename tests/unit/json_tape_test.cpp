@@ -1,0 +1,193 @@
+// core/json_tape.h: JSON checked and indexed without a tree, and what it must agree with:
+// nlohmann on what is JSON and what a string says, and parse_stream_line on every line
+// read through it (core/stream_json.h).
+#include "core/json_tape.h"
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "core/stream_json.h"
+
+using drover::JsonTape;
+using Kind = drover::JsonTape::Kind;
+
+namespace {
+
+std::vector<std::string> corpus_lines() {
+  std::vector<std::string> lines;
+  namespace fs = std::filesystem;
+  for (const char* dir : {"transcripts", "transcripts/real", "fuzz/stream_json"}) {
+    for (const auto& entry : fs::directory_iterator(fs::path(DROVER_FIXTURES_DIR) / dir)) {
+      if (!entry.is_regular_file()) continue;
+      std::ifstream in(entry.path(), std::ios::binary);
+      std::string line;
+      while (std::getline(in, line)) lines.push_back(line);
+    }
+  }
+  return lines;
+}
+
+// The same small generator as the fuzzer's, so a failure names a reproducible case.
+struct Rng {
+  std::uint64_t state;
+  std::uint32_t next() {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return static_cast<std::uint32_t>(state >> 11);
+  }
+};
+
+// One byte changed, removed, doubled or replaced by a character JSON cares about.
+std::string mutate(std::string s, Rng& rng) {
+  static const std::string kSpecial = "{}[]\",:\\ntfu0-+.eE \t\x01\x7f\xc3\xa9\xed\xa0\x80\xff";
+  if (s.empty()) return s;
+  std::size_t at = rng.next() % s.size();
+  switch (rng.next() % 4) {
+    case 0: s[at] = kSpecial[rng.next() % kSpecial.size()]; break;
+    case 1: s.erase(at, 1); break;
+    case 2: s.insert(at, 1, s[at]); break;
+    default: s.insert(at, 1, kSpecial[rng.next() % kSpecial.size()]); break;
+  }
+  return s;
+}
+
+bool same(const drover::ParsedLine& a, const drover::ParsedLine& b) {
+  if (a.session_id != b.session_id || a.ignored != b.ignored) return false;
+  if (a.events.size() != b.events.size()) return false;
+  for (std::size_t i = 0; i < a.events.size(); ++i) {
+    const auto &x = a.events[i], &y = b.events[i];
+    if (x.kind != y.kind || x.session_id != y.session_id || x.text != y.text ||
+        x.tool_name != y.tool_name || x.tool_id != y.tool_id || x.tool_input != y.tool_input ||
+        x.is_error != y.is_error || x.error != y.error || x.api_error != y.api_error ||
+        x.model != y.model || x.subtype != y.subtype)
+      return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("json tape: accepts what nlohmann accepts, and strings decode the same") {
+  const char* valid[] = {
+      R"({"a":1})",
+      R"(  [1, -0, 0.5, -1.25e+10, 3E-2, true, false, null, "x", {}, []]  )",
+      R"({"k":"tab\there \"q\" \\ \/ \b\f\n\r \u00e9 \u20ac \ud83d\ude00 \u0000"})",
+      "{\"utf8\":\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xed\x9f\xbf\"}",
+      R"({"dup":1,"dup":2})",
+      R"("just a string")",
+      "12345678901234567890123",
+  };
+  for (const char* text : valid) {
+    CAPTURE(text);
+    REQUIRE(nlohmann::json::accept(text));
+    auto tape = JsonTape::parse(text);
+    REQUIRE(tape);
+  }
+  auto tape = JsonTape::parse(valid[2]);
+  CHECK(tape->root().member("k").string() ==
+        nlohmann::json::parse(valid[2])["k"].get<std::string>());
+  auto utf8 = JsonTape::parse(valid[3]);
+  CHECK(utf8->root().member("utf8").string() ==
+        nlohmann::json::parse(valid[3])["utf8"].get<std::string>());
+  // A repeated key: the last value, as nlohmann keeps it.
+  CHECK(JsonTape::parse(valid[4])->root().member("dup").text() == "2");
+
+  const char* invalid[] = {
+      "",
+      "{",
+      "{\"a\":}",
+      "[1,]",
+      "{\"a\":1,}",
+      "01",
+      "1.",
+      ".5",
+      "-",
+      "+1",
+      "1e",
+      "tru",
+      "nul",
+      "[1 2]",
+      "{\"a\" 1}",
+      "{1:2}",
+      "\"\\x\"",
+      "\"\\u12\"",
+      "\"\\ud800\"",
+      "\"\\udc00\"",
+      "\"\\ud800\\u0041\"",
+      "\"a\x01\"",
+      "\"\xc0\xaf\"",
+      "\"\xed\xa0\x80\"",
+      "\"\xf4\x90\x80\x80\"",
+      "\"\xe2\x82\"",
+      "\"unterminated",
+      "[] []",
+      "{\"a\":1}x",
+      "\xef\xbb\xbf{}",  // a byte-order mark: refused, nlohmann decides
+  };
+  for (const char* text : invalid) {
+    CAPTURE(text);
+    CHECK_FALSE(JsonTape::parse(text));
+  }
+}
+
+TEST_CASE("json tape: members, elements and kinds read from the index") {
+  auto tape = JsonTape::parse(
+      R"({"type":"assistant","message":{"content":[{"type":"text","text":"hi"},7,null]},"n":-2.5,"t":true,"f":false})");
+  REQUIRE(tape);
+  auto root = tape->root();
+  CHECK(root.is(Kind::object));
+  CHECK(root.member("type").string() == "assistant");
+  CHECK_FALSE(root.member("missing").present());
+  CHECK_FALSE(root.member("type").member("x").present());  // not an object
+  CHECK(root.member("n").is(Kind::number));
+  CHECK(root.member("n").text() == "-2.5");
+  CHECK(root.member("t").is_true());
+  CHECK_FALSE(root.member("f").is_true());
+  CHECK(root.member("n").string().empty());  // not a string
+  std::vector<std::string> seen;
+  root.member("message").member("content").each([&](JsonTape::View v) {
+    seen.push_back(v.is(Kind::object) ? "object:" + v.member("text").string()
+                                      : std::string(v.text()));
+  });
+  CHECK(seen == std::vector<std::string>{"object:hi", "7", "null"});
+  CHECK(root.member("message").text() == R"({"content":[{"type":"text","text":"hi"},7,null]})");
+}
+
+TEST_CASE("json tape: nesting 200,000 deep costs no stack") {
+  std::string deep(200000, '[');
+  deep += std::string(200000, ']');
+  auto tape = JsonTape::parse(deep);
+  REQUIRE(tape);
+  CHECK(tape->root().is(Kind::array));
+  CHECK_FALSE(JsonTape::parse(std::string(200000, '[')));
+}
+
+TEST_CASE(
+    "json tape: parse_stream_line agrees with nlohmann's tree on every recorded line and "
+    "20,000 mutations of them") {
+  std::vector<std::string> lines = corpus_lines();
+  REQUIRE(lines.size() > 20);
+  Rng rng{0x5DEECE66Dull};
+  int tape_accepted = 0, checked = 0;
+  for (int round = 0; round < 20000; ++round) {
+    const std::string& base = lines[rng.next() % lines.size()];
+    std::string line = round < static_cast<int>(lines.size()) ? lines[round] : mutate(base, rng);
+    if (rng.next() % 3 == 0) line = mutate(line, rng);
+    CAPTURE(line);
+    if (JsonTape::parse(line)) {
+      ++tape_accepted;
+      REQUIRE(nlohmann::json::accept(line));
+    }
+    REQUIRE(same(drover::parse_stream_line(line), drover::parse_stream_line_tree(line)));
+    ++checked;
+  }
+  CHECK(checked == 20000);
+  CHECK(tape_accepted > 1000);  // the comparison covered the fast path, not only refusals
+}
