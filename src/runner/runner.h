@@ -98,8 +98,10 @@ struct TurnReport {
 class TurnHandle {
  public:
   virtual ~TurnHandle() = default;
-  // Supervisor shutdown: run the stop policy and settle as interrupted (resumable).
-  virtual void interrupt() = 0;
+  // Run the stop policy and settle the turn: as interrupted (resumable) on a supervisor
+  // shutdown, or as the store says (a stop, a `pause --now`). `why` is what the log says
+  // the turn is stopped for.
+  virtual void interrupt(const std::string& why) = 0;
   // Live input (core/live_input.h): writes the agent's pending live mail into this turn now,
   // claimed by it. Nothing happens unless the runtime has live input, its stdin is still
   // open, the turn is not stopping, and the agent is neither paused nor being stopped.

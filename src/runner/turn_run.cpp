@@ -63,7 +63,7 @@ void TurnRun::start() {
   apply(life_.start());
 }
 
-void TurnRun::interrupt() {
+void TurnRun::interrupt(const std::string& why) {
   if (life_.phase() == TurnPhase::settled) {
     // Settled, its branch push under way: the push is killed and recorded as failed, so
     // that `down --now` does not wait for a remote that is slow to answer.
@@ -71,7 +71,7 @@ void TurnRun::interrupt() {
     return;
   }
   streamed_.how.interrupted = true;
-  apply(life_.stop(now(), "supervisor shutdown"));
+  apply(life_.stop(now(), why));
 }
 
 // Reads the pipe as bytes come (issue 18). A read with Asio's reactor costs no epoll_ctl:

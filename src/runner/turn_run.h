@@ -35,7 +35,7 @@ class TurnRun final : public TurnHandle, public std::enable_shared_from_this<Tur
           std::function<void(const TurnReport&)> done);
 
   void start();
-  void interrupt() override;
+  void interrupt(const std::string& why) override;
   int deliver_live_mail() override;  // turn_input.cpp
   std::int64_t turn_id() const override { return t_.turn_id; }
   const std::string& agent() const override { return t_.agent; }

@@ -24,7 +24,7 @@ Status HostWatch::enter() {
 }
 
 void HostWatch::tick(SteadyPoint now, const std::set<std::string>& running,
-                     const std::function<void(const std::string&)>& end_turn) {
+                     const std::function<void(const std::string&, const std::string&)>& end_turn) {
   bool lost = false;
   const Millis lease = ctx_.config.supervisor.lease;
   if (!renewed_once_ || now - last_renew_ >= lease / 6) {
@@ -52,7 +52,7 @@ void HostWatch::tick(SteadyPoint now, const std::set<std::string>& running,
         "host {} was taken over by another host (its lease ran out): ending its {} running "
         "turn(s) without settling them, then entering again",
         ctx_.host, running.size());
-    for (const auto& a : running) end_turn(a);
+    for (const auto& a : running) end_turn(a, "this host was taken over by another");
     if (auto st = enter(); !st)
       ctx_.log->error("re-entering host {}: {}", ctx_.host, st.error().message);
     return;
@@ -62,8 +62,8 @@ void HostWatch::tick(SteadyPoint now, const std::set<std::string>& running,
     return;
   }
   for (const auto& a : seen->stops) {
-    ctx_.log->info("{}: its stop was asked for; ending its turn", a);
-    end_turn(a);
+    ctx_.log->info("{}: its stop or pause --now was asked for; ending its turn", a);
+    end_turn(a, "its stop or pause --now was asked for");
   }
   if (!seen->expired) return;
   auto taken = ctx_.store->write<std::vector<store::Takeover>>(

@@ -23,12 +23,12 @@ class HostWatch {
   // Enters (or re-enters) the host's row: live from now, any lost mark cleared.
   Status enter();
 
-  // `running`: the agents whose turns run here now. `end_turn(agent)` is called for each
-  // running turn to end: its stop was asked for elsewhere, or — this host having been
-  // taken over — every one of them (their settles are fenced off; the host then re-enters).
-  // Logs what it did.
+  // `running`: the agents whose turns run here now. `end_turn(agent, why)` is called for
+  // each running turn to end: its stop or `pause --now` was asked for elsewhere, or — this
+  // host having been taken over — every one of them (their settles are fenced off; the
+  // host then re-enters). Logs what it did.
   void tick(SteadyPoint now, const std::set<std::string>& running,
-            const std::function<void(const std::string&)>& end_turn);
+            const std::function<void(const std::string&, const std::string&)>& end_turn);
 
  private:
   runner::RunnerContext& ctx_;

@@ -150,8 +150,8 @@ class Supervisor {
         auto own = running_.agents();
         auto rep = adopt_dead_runners(ctx_, own, &recovery_retries_);
         if (any(rep)) ctx_.log->info("after a dead runner: {}", summary(rep));
-        hosts_.tick(ctx_.clock->now(), own, [this](const std::string& a) {
-          if (auto* turn = running_.find(a)) turn->interrupt();
+        hosts_.tick(ctx_.clock->now(), own, [this](const std::string& a, const std::string& why) {
+          if (auto* turn = running_.find(a)) turn->interrupt(why);
         });
       }
       deliver_live();
@@ -356,7 +356,7 @@ class Supervisor {
     interrupted_ = true;
     running_.each([this](const std::string& agent, runner::TurnHandle& turn) {
       ctx_.log->info("interrupting {} turn {}", agent, turn.turn_id());
-      turn.interrupt();
+      turn.interrupt("supervisor shutdown");
     });
   }
 

@@ -254,6 +254,11 @@ TEST_CASE("pause --all --now: a turn its supervisor ends first still counts as i
   CHECK(e2e::last_turn(p, "alice")["outcome"] == "interrupted");
   CHECK(budget_pending(p, "alice") == 1);
   CHECK(e2e::wait_until([&] { return e2e::live_agent_processes(p, "alice").empty(); }));
+  // Its log says why the turn was stopped: not a shutdown of the supervisor.
+  std::string log = e2e::read_text(p.root() / ".drover/logs/supervisor.log");
+  CAPTURE(log);
+  CHECK(contains(log, "(its stop or pause --now was asked for)"));
+  CHECK_FALSE(contains(log, "(supervisor shutdown)"));
 }
 
 TEST_CASE("pause --now without a running turn is just a pause") {

@@ -12,7 +12,7 @@ namespace {
 
 struct CountingTurn final : TurnHandle {
   explicit CountingTurn(std::string a) : name(std::move(a)) {}
-  void interrupt() override { ++interrupts; }
+  void interrupt(const std::string&) override { ++interrupts; }
   int deliver_live_mail() override { return 0; }
   std::int64_t turn_id() const override { return 7; }
   const std::string& agent() const override { return name; }
@@ -34,7 +34,7 @@ TEST_CASE("running turns: agents, pids and lookup follow adds and erases") {
   CHECK(t.agents() == std::set<std::string>{"amy", "bob"});
   CHECK(t.pids() == std::set<pid_t>{100, 200});
   REQUIRE(t.find("bob") != nullptr);
-  t.find("bob")->interrupt();
+  t.find("bob")->interrupt("test");
   CHECK(bob->interrupts == 1);
   CHECK(t.find("carl") == nullptr);
   std::vector<std::string> order;

@@ -221,7 +221,7 @@ TEST_CASE(
   };
   f.spawner.write_stdout(kInit);
   f.io.poll();  // the init event is read
-  r.handle->interrupt();
+  r.handle->interrupt("supervisor shutdown");
   f.io.run();
   REQUIRE(f.report);
   CHECK(f.spawner.signals == std::vector<int>{SIGTERM});
