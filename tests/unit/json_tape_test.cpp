@@ -171,12 +171,12 @@ TEST_CASE("json tape: nesting 200,000 deep costs no stack") {
 
 TEST_CASE(
     "json tape: parse_stream_line agrees with nlohmann's tree on every recorded line and "
-    "20,000 mutations of them") {
+    "8,000 mutations of them") {
   std::vector<std::string> lines = corpus_lines();
   REQUIRE(lines.size() > 20);
   Rng rng{0x5DEECE66Dull};
   int tape_accepted = 0, checked = 0;
-  for (int round = 0; round < 20000; ++round) {
+  for (int round = 0; round < 8000; ++round) {
     const std::string& base = lines[rng.next() % lines.size()];
     std::string line = round < static_cast<int>(lines.size()) ? lines[round] : mutate(base, rng);
     if (rng.next() % 3 == 0) line = mutate(line, rng);
@@ -188,6 +188,6 @@ TEST_CASE(
     REQUIRE(same(drover::parse_stream_line(line), drover::parse_stream_line_tree(line)));
     ++checked;
   }
-  CHECK(checked == 20000);
-  CHECK(tape_accepted > 1000);  // the comparison covered the fast path, not only refusals
+  CHECK(checked == 8000);
+  CHECK(tape_accepted > 400);  // the comparison covered the fast path, not only refusals
 }
