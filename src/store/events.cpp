@@ -47,33 +47,40 @@ std::string filter_sql(const EventFilter& f, std::vector<std::string>& values) {
 
 }  // namespace
 
-std::int64_t Events::add(std::string_view agent, std::optional<std::int64_t> turn,
-                         std::string_view kind, std::string_view level, std::string_view data,
-                         std::string_view created_at) {
-  Stmt q(db_,
-         "INSERT INTO events (agent, turn, created_at, kind, level, data) "
-         "VALUES (?,?,?,?,?,?) RETURNING id");
-  q.bind(1, agent);
-  bind_opt(q, 2, turn);
-  if (created_at.empty()) q.bind(3, now_timestamp());
-  else q.bind(3, created_at);
-  q.bind(4, kind);
-  q.bind(5, level);
-  q.bind(6, data.empty() ? std::string_view("{}") : data);
-  return q.insert_id();
-}
+namespace {
 
-void Events::append(std::string_view agent, std::optional<std::int64_t> turn, std::string_view kind,
-                    std::string_view level, std::string_view data, std::string_view created_at) {
-  static const std::string sql =
-      "INSERT INTO events (agent, turn, created_at, kind, level, data) VALUES (?,?,?,?,?,?)";
-  Stmt q(db_, sql);
+constexpr const char* kInsertEvent =
+    "INSERT INTO events (agent, turn, created_at, kind, level, data) VALUES (?,?,?,?,?,?)";
+
+// The columns of one new event row, bound in kInsertEvent's order.
+void bind_event(Stmt& q, std::string_view agent, std::optional<std::int64_t> turn,
+                std::string_view kind, std::string_view level, std::string_view data,
+                std::string_view created_at) {
   q.bind(1, agent);
   bind_opt(q, 2, turn);
   q.bind(3, created_at);
   q.bind(4, kind);
   q.bind(5, level);
   q.bind(6, data.empty() ? std::string_view("{}") : data);
+}
+
+}  // namespace
+
+std::int64_t Events::add(std::string_view agent, std::optional<std::int64_t> turn,
+                         std::string_view kind, std::string_view level, std::string_view data,
+                         std::string_view created_at) {
+  static const std::string sql = std::string(kInsertEvent) + " RETURNING id";
+  Stmt q(db_, sql);
+  const std::string now = created_at.empty() ? now_timestamp() : std::string();
+  bind_event(q, agent, turn, kind, level, data, created_at.empty() ? now : created_at);
+  return q.insert_id();
+}
+
+void Events::append(std::string_view agent, std::optional<std::int64_t> turn, std::string_view kind,
+                    std::string_view level, std::string_view data, std::string_view created_at) {
+  static const std::string sql = kInsertEvent;
+  Stmt q(db_, sql);
+  bind_event(q, agent, turn, kind, level, data, created_at);
   q.exec();
 }
 
