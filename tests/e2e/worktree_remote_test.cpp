@@ -313,6 +313,13 @@ TEST_CASE("worktree remote: a push a killed supervisor left behind is killed by 
   char state = 0;
   long pgid = 0;
   REQUIRE(proc_stat(pid, state, pgid));
+  // The supervisor names the push in turn.pid right after spawning it; the remote helper
+  // can run first, so wait for that before killing the supervisor.
+  const auto turn_pid = p.root() / ".drover/agents/carol/turn.pid";
+  REQUIRE(wait_until([&] {
+    std::string text = read_text(turn_pid);
+    return text.rfind(std::to_string(pgid) + " ", 0) == 0;
+  }));
   kill_supervisor(p);
   CHECK(group_alive(pgid));  // the push outlived the supervisor
   ok(p, {"up"});
