@@ -11,6 +11,7 @@
 #include "store/sqlite_db.h"
 #include "store/sqlite_errors.h"
 #include "store/store.h"
+#include "store/wal_write_vfs.h"
 
 namespace drover::store {
 
@@ -82,7 +83,9 @@ Result<std::unique_ptr<Store>> Store::open_sqlite(const fs::path& path, OpenMode
   try {
     int flags = SQLite::OPEN_READWRITE | SQLite::OPEN_NOMUTEX;
     if (mode == OpenMode::create) flags |= SQLite::OPEN_CREATE;
-    db = std::make_unique<SQLite::Database>(path.string(), flags, kBusyTimeoutMs);
+    // Through the VFS that writes a commit's WAL frames at once (store/wal_write_vfs.h).
+    const char* vfs = wal_write_vfs();
+    db = std::make_unique<SQLite::Database>(path.string().c_str(), flags, kBusyTimeoutMs, vfs);
     enable_wal(*db);
     db->exec("PRAGMA synchronous=NORMAL");
     db->exec("PRAGMA foreign_keys=ON");

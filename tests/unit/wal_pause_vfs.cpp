@@ -20,7 +20,7 @@ sqlite3_vfs* real_vfs = nullptr;
 int write(sqlite3_file* f, const void* data, int amount, sqlite3_int64 offset) {
   int rc = real_write.at(f->pMethods)(f, data, amount, offset);
   if (rc == SQLITE_OK && armed && WalPauseVfs::current != nullptr)
-    WalPauseVfs::current->after_wal_write(data, amount);
+    WalPauseVfs::current->after_wal_write(data, amount, offset);
   return rc;
 }
 
@@ -59,13 +59,19 @@ void WalPauseVfs::arm_this_thread() { wal_pause::armed = true; }
 
 // SQLite writes each WAL frame as a 24-byte header, then the page. A header whose second
 // word (the database size after the commit) is not zero marks the commit frame, so the
-// page write after it is the last write of the transaction.
-void WalPauseVfs::after_wal_write(const void* data, int amount) {
+// page write after it is the last write of the transaction. Through drover's VFS
+// (store/wal_write_vfs.h) the frames come gathered in one write that ends with the commit
+// frame: its header is then the last kFrame bytes (4 KiB pages, the tests' databases).
+void WalPauseVfs::after_wal_write(const void* data, int amount, sqlite3_int64 offset) {
+  constexpr sqlite3_int64 kFrame = 24 + 4096;
   const auto* b = static_cast<const unsigned char*>(data);
+  auto commits = [](const unsigned char* h) { return (h[4] | h[5] | h[6] | h[7]) != 0; };
   if (amount == 24) {
-    commit_frame_ = (b[4] | b[5] | b[6] | b[7]) != 0;
+    commit_frame_ = commits(b);
     return;
   }
+  sqlite3_int64 last = offset + amount - kFrame;  // the last frame's header, if whole
+  if (last >= offset && (last - 32) % kFrame == 0) commit_frame_ = commits(b + (last - offset));
   if (!commit_frame_) return;
   commit_frame_ = false;
   wal_pause::armed = false;

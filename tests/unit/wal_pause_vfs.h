@@ -31,7 +31,7 @@ class WalPauseVfs {
 
   // For the VFS callbacks.
   static WalPauseVfs* current;
-  void after_wal_write(const void* data, int amount);
+  void after_wal_write(const void* data, int amount, sqlite3_int64 offset);
 
  private:
   sqlite3_vfs* real_ = nullptr;
