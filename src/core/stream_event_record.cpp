@@ -1,5 +1,6 @@
 #include "core/stream_event_record.h"
 
+#include "core/json_writer.h"
 #include "core/text.h"
 
 namespace drover {
@@ -42,6 +43,32 @@ nlohmann::json stream_event_data(const StreamEvent& e) {
     case StreamEventKind::malformed: return {{"error", e.error}};
   }
   return nlohmann::json::object();
+}
+
+std::string stream_event_data_text(const StreamEvent& e) {
+  // Members in nlohmann's order (its objects are sorted by name).
+  JsonWriter w(0);
+  switch (e.kind) {
+    case StreamEventKind::assistant_text:
+      w.begin_object().member("text", std::string_view(e.text).substr(0, 4000)).end_object();
+      return w.take();
+    case StreamEventKind::tool_start:
+      w.begin_object()
+          .member("id", e.tool_id)
+          .member("input", e.tool_input)
+          .member("tool", e.tool_name)
+          .end_object();
+      return w.take();
+    case StreamEventKind::tool_end:
+      w.begin_object()
+          .member("id", e.tool_id)
+          .member("is_error", e.is_error)
+          .member("text", e.text)
+          .end_object();
+      return w.take();
+    default: break;
+  }
+  return stream_event_data(e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string_view stream_event_kind(StreamEventKind k) {

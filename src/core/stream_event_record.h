@@ -18,6 +18,11 @@ std::string_view stream_event_kind(StreamEventKind kind);
 // when the agent reported them.
 nlohmann::json stream_event_data(const StreamEvent& e);
 
+// The same data as the compact text the events table stores: stream_event_data(e) dumped
+// with invalid UTF-8 replaced, byte for byte. The kinds that stream by the thousand
+// (assistant_text, tool_start, tool_end) are written directly, without building the tree.
+std::string stream_event_data_text(const StreamEvent& e);
+
 // One line for the terminal, e.g. "tool Bash: ls -la" or "result ok: done".
 std::string stream_event_summary(const StreamEvent& e);
 

@@ -131,14 +131,22 @@ void TurnRun::handle_event(const StreamEvent& e, const LineSplitter::Line& line,
     add_tokens_to(streamed_.output_tokens, e.output_tokens);
   }
   bool error_result = e.kind == StreamEventKind::result && e.is_error;
-  nlohmann::json data = stream_event_data(e);
+  bool cut_short = false;
   if (e.kind == StreamEventKind::result && interrupt_outstanding_) {
     // The answer the interrupt request cut short (not the answer to the new message).
     interrupt_outstanding_ = false;
-    if (e.is_error && e.subtype == "error_during_execution") data["interrupted"] = true;
+    cut_short = e.is_error && e.subtype == "error_during_execution";
+  }
+  std::string data;
+  if (cut_short) {
+    nlohmann::json d = stream_event_data(e);
+    d["interrupted"] = true;
+    data = event_json(d);
+  } else {
+    data = stream_event_data_text(e);
   }
   batch.push_back(
-      {std::string(stream_event_kind(e.kind)), error_result ? "warn" : "info", event_json(data)});
+      {std::string(stream_event_kind(e.kind)), error_result ? "warn" : "info", std::move(data)});
   if (ctx_.on_progress)
     ctx_.on_progress({t_.agent, t_.turn_id, batch.back().kind, batch.back().level,
                       batch.back().data, stream_event_summary(e)});

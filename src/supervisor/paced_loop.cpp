@@ -23,6 +23,11 @@ WriteHolds write_holds(std::size_t running) {
   return {Millis(10), Millis(0)};
 }
 
+bool search_dead_runners(std::size_t tick, std::size_t running) {
+  constexpr std::size_t kEveryAtScale = 5;
+  return running < kPacedFromTurns || tick % kEveryAtScale == 0;
+}
+
 LoopRounds run_paced(boost::asio::io_context& io, const std::function<std::size_t()>& running) {
   WakePacing pacing(kQuantum, kBusyRounds, kWindow, kPacedFromTurns);
   LoopRounds seen;

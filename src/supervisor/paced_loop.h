@@ -26,6 +26,12 @@ struct WriteHolds {
 };
 WriteHolds write_holds(std::size_t running);
 
+// Whether the poll tick numbered `tick` searches the store for agents whose runner died.
+// The search reads every in_turn session (~2 ms a tick with 1,000 running turns), so from
+// kPacedFromTurns running turns on it runs on every 5th tick only: such an agent is then
+// recovered within 5 poll intervals instead of 1 (docs/decisions.md).
+bool search_dead_runners(std::size_t tick, std::size_t running);
+
 struct LoopRounds {
   std::size_t rounds = 0;  // times the loop woke (or found work without waiting)
   std::size_t paced = 0;   // of them, rounds after which it waited out the quantum

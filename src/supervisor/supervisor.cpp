@@ -148,8 +148,10 @@ class Supervisor {
         begin_shutdown("its database was replaced", true);
       if (!shutting_down_) {
         auto own = running_.agents();
-        auto rep = adopt_dead_runners(ctx_, own, &recovery_retries_);
-        if (any(rep)) ctx_.log->info("after a dead runner: {}", summary(rep));
+        if (search_dead_runners(poll_ticks_++, running_.size())) {
+          auto rep = adopt_dead_runners(ctx_, own, &recovery_retries_);
+          if (any(rep)) ctx_.log->info("after a dead runner: {}", summary(rep));
+        }
         hosts_.tick(ctx_.clock->now(), own, [this](const std::string& a, const std::string& why) {
           if (auto* turn = running_.find(a)) turn->interrupt(why);
         });
@@ -380,6 +382,7 @@ class Supervisor {
   RecoveryRetries recovery_retries_;  // agents whose recovery failed (a full disk)
   bool shutting_down_ = false;
   bool schedule_queued_ = false;  // a round of scheduling is in the lane (request_schedule)
+  std::size_t poll_ticks_ = 0;    // poll ticks so far (search_dead_runners)
   bool interrupted_ = false;      // every running turn was asked to stop
   DatabaseWatch db_watch_{ctx_.paths.db()};  // drover.db as the supervisor opened it
 };

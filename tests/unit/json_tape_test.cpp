@@ -2,6 +2,7 @@
 // nlohmann on what is JSON and what a string says, and parse_stream_line on every line
 // read through it (core/stream_json.h).
 #include "core/json_tape.h"
+#include "core/stream_event_record.h"
 
 #include <doctest/doctest.h>
 
@@ -175,7 +176,13 @@ TEST_CASE(
       ++tape_accepted;
       REQUIRE(nlohmann::json::accept(line));
     }
-    REQUIRE(same(drover::parse_stream_line(line), drover::parse_stream_line_tree(line)));
+    auto parsed = drover::parse_stream_line(line);
+    REQUIRE(same(parsed, drover::parse_stream_line_tree(line)));
+    // What is stored for each event: written directly, the same text as the tree's dump.
+    for (const auto& e : parsed.events)
+      REQUIRE(drover::stream_event_data_text(e) ==
+              drover::stream_event_data(e).dump(-1, ' ', false,
+                                                nlohmann::json::error_handler_t::replace));
     ++checked;
   }
   CHECK(checked == 8000);

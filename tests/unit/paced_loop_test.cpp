@@ -102,3 +102,28 @@ TEST_CASE("paced loop: below 16 running turns nothing streamed is held longer th
     CHECK(write_holds(n).transcript <= drover::Millis(5000));
   }
 }
+
+TEST_CASE(
+    "paced loop: dead runners are searched for on every tick below 16 running turns, "
+    "and at least every 5th tick above") {
+  using drover::supervisor::kPacedFromTurns;
+  using drover::supervisor::search_dead_runners;
+  for (std::size_t tick = 0; tick < 20; ++tick) {
+    CHECK(search_dead_runners(tick, 0));
+    CHECK(search_dead_runners(tick, kPacedFromTurns - 1));
+  }
+  for (std::size_t running : {kPacedFromTurns, std::size_t{1000}}) {
+    std::size_t searched = 0, gap = 0, longest = 0;
+    for (std::size_t tick = 0; tick < 100; ++tick) {
+      if (search_dead_runners(tick, running)) {
+        ++searched;
+        gap = 0;
+      } else {
+        longest = std::max(longest, ++gap);
+      }
+    }
+    CAPTURE(running);
+    CHECK(searched == 20);
+    CHECK(longest == 4);
+  }
+}

@@ -99,3 +99,37 @@ TEST_CASE("stream_event_record: summaries are one line") {
   end.is_error = true;
   CHECK(stream_event_summary(end) == "tool done (error)");
 }
+
+TEST_CASE(
+    "stream_event_record: the data text is nlohmann's dump of the data, byte for byte, for "
+    "hard texts") {
+  const std::string hard[] = {
+      "",
+      "plain",
+      "quote \" backslash \\ slash / tab \t newline \n cr \r bell \x07 nul " + std::string(1, '\0'),
+      "del \x7f and unicode \xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80",
+      "invalid \xff\xfe lone \xc3 end",
+      "overlong \xc0\xaf and surrogate \xed\xa0\x80",
+      std::string(3999, 'a') + "\xe2\x82\xac",  // cut at 4,000 in the middle of a code point
+      std::string(4100, 'b'),
+  };
+  for (const auto& t : hard) {
+    for (auto kind :
+         {StreamEventKind::assistant_text, StreamEventKind::tool_start, StreamEventKind::tool_end,
+          StreamEventKind::result, StreamEventKind::session_start, StreamEventKind::malformed}) {
+      StreamEvent e;
+      e.kind = kind;
+      e.text = t;
+      e.tool_name = t;
+      e.tool_id = "toolu_" + t.substr(0, 10);
+      e.tool_input = t;
+      e.is_error = t.size() % 2 == 1;
+      e.session_id = t;
+      e.error = t;
+      CAPTURE(static_cast<int>(kind));
+      CAPTURE(t);
+      CHECK(drover::stream_event_data_text(e) ==
+            stream_event_data(e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    }
+  }
+}
