@@ -74,6 +74,10 @@ struct RunnerContext {
   // end, and by write_held_output(); a supervisor killed meanwhile loses them (the events
   // of those lines are in the store). docs/decisions.md.
   Millis transcript_hold{0};
+  // How often a turn whose events flow refreshes its session's last_activity (SPEC: at most
+  // every 2 s). The supervisor lengthens it while 16 turns or more run (docs/decisions.md):
+  // each refresh rewrites a session row, a page of its own in the commit.
+  Millis activity_every{2000};
   // Progress view: called on the loop thread for each parsed event and lifecycle step.
   std::function<void(const TurnProgress&)> on_progress;
 };

@@ -16,7 +16,6 @@ namespace {
 
 constexpr std::size_t kTranscriptCap = 256u << 20;  // bytes of stdout kept per turn
 constexpr int kMalformedEventCap = 100;             // malformed_line events per turn
-constexpr Millis kActivityEvery{2000};              // last_activity is refreshed this often
 constexpr std::size_t kKeptBufferBytes = 1u << 20;  // a longer line's buffer is given back
 constexpr std::size_t kHeldTranscriptBytes = 4096;  // held lines are written at this size
 
@@ -155,8 +154,8 @@ void TurnRun::handle_event(const StreamEvent& e, const LineSplitter::Line& line,
 
 void TurnRun::flush(std::vector<BatchedEvent>& batch,
                     const std::optional<std::string>& new_session) {
-  bool refresh =
-      last_event_ && (!last_activity_write_ || now() - *last_activity_write_ >= kActivityEvery);
+  bool refresh = last_event_ &&
+                 (!last_activity_write_ || now() - *last_activity_write_ >= ctx_.activity_every);
   if (batch.empty() && !new_session && !refresh) return;
   std::optional<std::string> activity;
   if (refresh) {

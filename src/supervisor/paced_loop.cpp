@@ -19,8 +19,8 @@ constexpr WakePacing::Micros kWindow{100000};
 }  // namespace
 
 WriteHolds write_holds(std::size_t running) {
-  if (running >= kPacedFromTurns) return {Millis(100), Millis(5000)};
-  return {Millis(10), Millis(0)};
+  if (running >= kPacedFromTurns) return {Millis(100), Millis(5000), Millis(10000)};
+  return {Millis(10), Millis(0), Millis(2000)};
 }
 
 bool search_dead_runners(std::size_t tick, std::size_t running) {

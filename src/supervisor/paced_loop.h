@@ -18,11 +18,13 @@ constexpr std::size_t kPacedFromTurns = 16;
 
 // How long what running turns stream may wait to be written (docs/decisions.md): their
 // events in the loop's batch (runner/event_batch.h), and each turn's transcript lines
-// (RunnerContext::transcript_hold). From kPacedFromTurns turns on, longer: fewer, larger
-// transactions and far fewer transcript writes.
+// (RunnerContext::transcript_hold), and each turn's last_activity refresh
+// (RunnerContext::activity_every). From kPacedFromTurns turns on, longer: fewer, larger
+// transactions, far fewer transcript writes, and fewer session rows rewritten.
 struct WriteHolds {
   Millis events;
   Millis transcript;
+  Millis activity;  // how often a streaming turn refreshes its session's last_activity
 };
 WriteHolds write_holds(std::size_t running);
 

@@ -235,6 +235,7 @@ class Supervisor {
     WriteHolds holds = write_holds(running_.size());
     batch_.set_every(holds.events);
     ctx_.transcript_hold = holds.transcript;
+    ctx_.activity_every = holds.activity;
   }
 
   // Returns false when a passing shortage deferred the start (SPEC §5.1.6 does not apply:

@@ -91,7 +91,8 @@ TEST_CASE("paced loop: below 16 running turns nothing streamed is held longer th
   for (std::size_t n : {std::size_t{0}, std::size_t{1}, kPacedFromTurns - 1}) {
     CAPTURE(n);
     CHECK(write_holds(n).events == write_holds(1).events);
-    CHECK(write_holds(n).transcript == drover::Millis(0));  // each read written at once
+    CHECK(write_holds(n).transcript == drover::Millis(0));   // each read written at once
+    CHECK(write_holds(n).activity == drover::Millis(2000));  // SPEC: every 2 s
   }
   for (std::size_t n : {kPacedFromTurns, std::size_t{1000}}) {
     CAPTURE(n);
@@ -100,6 +101,8 @@ TEST_CASE("paced loop: below 16 running turns nothing streamed is held longer th
     // Bounded: what a killed supervisor can lose, and how stale `drover log` can be.
     CHECK(write_holds(n).events <= drover::Millis(100));
     CHECK(write_holds(n).transcript <= drover::Millis(5000));
+    CHECK(write_holds(n).activity > write_holds(1).activity);
+    CHECK(write_holds(n).activity <= drover::Millis(10000));  // `status` ACTIVE stays fresh
   }
 }
 

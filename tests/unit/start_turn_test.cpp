@@ -405,3 +405,41 @@ TEST_CASE(
   REQUIRE(f.report);
   CHECK(f.transcript(turn) == kInit + text + big + text + kResult);
 }
+
+TEST_CASE(
+    "start_turn: while events flow, last_activity is refreshed at most every activity_every") {
+  RunnerFixture f;
+  f.ctx.activity_every = Millis(10000);  // what the supervisor sets with many turns running
+  auto r = f.start();
+  REQUIRE(r.kind == StartKind::started);
+  const std::string marker = "2000-01-01T00:00:00.000Z";
+  auto activity = [&] { return get_session(*f.db, "alice")->last_activity; };
+  auto mark = [&] {
+    must_write(*f.db, [&](store::Tx& tx) {
+      tx.sessions().set_activity("alice", marker);
+      return Unit{};
+    });
+  };
+  const std::string text =
+      R"({"type":"assistant","message":{"content":[{"type":"text","text":"hi"}]}})"
+      "\n";
+  f.spawner.write_stdout(kInit);
+  f.io.poll();
+  CHECK(activity() != marker);  // the first event refreshes it
+  mark();
+  f.clock.t += std::chrono::milliseconds(3000);  // past the 2 s of a lone turn
+  f.spawner.write_stdout(text);
+  f.io.poll();
+  CHECK(f.event_count("assistant_text") == 1);
+  CHECK(activity() == marker);  // not yet: 3 s < 10 s
+  f.clock.t += std::chrono::milliseconds(7000);
+  f.spawner.write_stdout(text);
+  f.io.poll();
+  CHECK(f.event_count("assistant_text") == 2);
+  CHECK(activity() != marker);  // 10 s since the last refresh
+
+  f.spawner.write_stdout(kResult);
+  f.spawner.exit({0, std::nullopt});
+  f.io.run();
+  REQUIRE(f.report);
+}
