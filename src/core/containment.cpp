@@ -24,12 +24,33 @@ std::string project_cgroup_name(const std::filesystem::path& project_root) {
 
 std::string turn_cgroup_name(std::string_view agent) { return "agent-" + std::string(agent); }
 
+namespace {
+
+bool is_project_cgroup_name(const std::string& name) {
+  if (name.size() != 7 + 16 || name.rfind("drover-", 0) != 0) return false;
+  for (char c : name.substr(7))
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  return true;
+}
+
+}  // namespace
+
+std::optional<std::filesystem::path> outside_turn_cgroups(const std::filesystem::path& own) {
+  std::filesystem::path above;
+  std::string prev;
+  for (const auto& part : own) {
+    std::string name = part.string();
+    if (is_project_cgroup_name(prev) && name.size() > 6 && name.rfind("agent-", 0) == 0)
+      return above.parent_path();  // `above` ends with the project cgroup
+    above /= part;
+    prev = std::move(name);
+  }
+  return std::nullopt;
+}
+
 bool is_turn_cgroup_path(const std::filesystem::path& p, std::string_view agent) {
   if (!p.is_absolute() || p.filename() != turn_cgroup_name(agent)) return false;
-  std::string parent = p.parent_path().filename().string();
-  if (parent.size() != 7 + 16 || parent.rfind("drover-", 0) != 0) return false;
-  for (char c : parent.substr(7))
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  if (!is_project_cgroup_name(p.parent_path().filename().string())) return false;
   for (const auto& part : p)
     if (part == "..") return false;
   return true;

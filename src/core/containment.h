@@ -24,6 +24,12 @@ std::string turn_cgroup_name(std::string_view agent);
 // …/drover-<hex>/agent-<agent>. Anything else is never written to.
 bool is_turn_cgroup_path(const std::filesystem::path& p, std::string_view agent);
 
+// When `own` (a process's cgroup directory) lies inside a turn's cgroup — any project's
+// …/drover-<hex>/agent-<name>, however deep below it — the cgroup the outermost such project
+// cgroup lives in: where a process started from inside a turn belongs when it is not the
+// turn's (a supervisor an agent's command started). nullopt otherwise.
+std::optional<std::filesystem::path> outside_turn_cgroups(const std::filesystem::path& own);
+
 // What `doctor` says of the mode in use: cgroup v2 at `cgroup`, or process groups only
 // with the reason cgroups are not used.
 std::string describe_containment(const std::optional<std::filesystem::path>& cgroup,

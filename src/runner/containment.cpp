@@ -25,6 +25,9 @@ Containment choose(const ProjectPaths& paths) {
     return groups_only(std::string(kCgroupsEnv) + "=" + env + " switches cgroups off");
   auto own = os::own_cgroup();
   if (!own) return groups_only("no cgroup v2: " + own.error().message);
+  // Started from inside a turn (an agent's command started the supervisor): the project's
+  // cgroup belongs where drover runs, not inside that turn's (open_containment moves us).
+  if (auto outside = outside_turn_cgroups(*own)) own = *outside;
   if (!os::is_cgroup_dir(*own)) return groups_only(own->string() + " is not a cgroup2 directory");
   // Moving a child out of our cgroup into one below it needs our cgroup.procs writable.
   if (::access((*own / "cgroup.procs").c_str(), W_OK) != 0)
@@ -39,7 +42,21 @@ Containment choose(const ProjectPaths& paths) {
 std::string Containment::describe() const { return describe_containment(cgroup, why_not); }
 
 Containment open_containment(const ProjectPaths& paths) {
+  std::string left;
+  if (cgroups_enabled(std::getenv(std::string(kCgroupsEnv).c_str())))
+    if (auto own = os::own_cgroup())
+      if (auto outside = outside_turn_cgroups(*own)) {
+        // Left inside, this process would be killed with that turn (cgroup.kill reaches
+        // every cgroup below the turn's).
+        auto moved = os::move_to_cgroup(*outside, ::getpid());
+        left = moved ? "started inside the turn cgroup " + own->string() + "; moved to " +
+                           outside->string()
+                     : "started inside the turn cgroup " + own->string() +
+                           " and could not leave it (" + moved.error().message +
+                           "): it ends when that turn's cgroup is killed";
+      }
   Containment c = choose(paths);
+  c.left_turn_cgroup = left;
   if (!c.cgroup) return c;
   if (auto made = os::create_cgroup(*c.cgroup); !made)
     return groups_only("cannot create a cgroup: " + made.error().message);

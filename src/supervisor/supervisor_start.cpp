@@ -69,6 +69,8 @@ Status run(const ProjectPaths& paths, const Config& config, const std::string& h
       describe(default_stop_policy(config.turn.kill_grace)));
   auto containment = runner::open_containment(paths);
   ctx.cgroup = containment.cgroup;
+  if (!containment.left_turn_cgroup.empty())
+    ctx.log->warn("containment: {}", containment.left_turn_cgroup);
   ctx.log->info("containment: {}", containment.describe());
   Status s = run_loop(ctx);
   runner::close_containment(containment);  // no empty drover cgroup is left behind

@@ -228,3 +228,29 @@ TEST_CASE("escape: doctor names the mode, with cgroups forced off it says what i
   CHECK(contains(groups.out,
                  "a process that calls setsid or changes its process group is not caught"));
 }
+
+TEST_CASE(
+    "escape: a supervisor an agent's command started leaves that turn's cgroup and outlives "
+    "the turn (cgroup v2)") {
+  REQUIRE_CGROUP_MODE();
+  TempProject p;
+  p.init_scripted();  // autostart on: the agent's `drover sling` starts a supervisor
+  // w1 runs in the foreground, with no supervisor: its agent slings w2, and that command
+  // starts the supervisor from inside w1's turn cgroup.
+  (void)e2e::ok(
+      p, {"sling", "--no-start", "w1", "#!sh drover sling w2 hello\n" + e2e::kReportToOperator});
+  (void)e2e::ok(p, {"turn", "w1"});
+  // w1's turn has ended, its cgroup killed (anything left in it) and removed.
+  pid_t sup = e2e::supervisor_pid(p);
+  REQUIRE(sup > 0);
+  const auto log = p.root() / ".drover/logs/supervisor.log";
+  CHECK(contains(e2e::read_text(log), "started inside the turn cgroup"));
+  CHECK(contains(e2e::read_text(log),
+                 "containment: cgroup v2 at " + project_cgroup(p).string() + ": "));
+  // It was not killed with w1's turn, and it runs w2.
+  CHECK(escape_alive(sup));
+  CHECK(e2e::wait_records(p, "w2", 1));
+  CHECK(escape_alive(sup));
+  (void)e2e::ok(p, {"down", "--now"});
+  CHECK_FALSE(std::filesystem::exists(project_cgroup(p)));
+}

@@ -39,3 +39,21 @@ TEST_CASE("containment: doctor names the mode and what it cannot catch") {
   CHECK(pg.find("process groups only (DROVER_CGROUPS=off)") == 0);
   CHECK(pg.find("calls setsid") != std::string::npos);
 }
+
+TEST_CASE("containment: a cgroup inside a turn's is led out to where its project cgroup lives") {
+  using drover::outside_turn_cgroups;
+  using P = std::filesystem::path;
+  const std::string proj = "drover-0123456789abcdef";
+  CHECK(outside_turn_cgroups(P("/sys/fs/cgroup/" + proj + "/agent-alice")) == P("/sys/fs/cgroup"));
+  CHECK(outside_turn_cgroups(P("/sys/fs/cgroup/user.slice/" + proj + "/agent-a/deeper")) ==
+        P("/sys/fs/cgroup/user.slice"));
+  // Nested (a supervisor started inside a turn, whose turn another started inside): out of all.
+  CHECK(outside_turn_cgroups(P("/cg/" + proj + "/agent-a/" + proj + "/agent-b")) == P("/cg"));
+  // Not inside a turn: drover's own place, its project cgroup, look-alikes.
+  CHECK_FALSE(outside_turn_cgroups(P("/sys/fs/cgroup")));
+  CHECK_FALSE(outside_turn_cgroups(P("/sys/fs/cgroup/" + proj)));
+  CHECK_FALSE(outside_turn_cgroups(P("/sys/fs/cgroup/drover-xyz/agent-a")));
+  CHECK_FALSE(outside_turn_cgroups(P("/sys/fs/cgroup/" + proj + "x/agent-a")));
+  CHECK_FALSE(outside_turn_cgroups(P("/sys/fs/cgroup/" + proj + "/agent-")));
+  CHECK_FALSE(outside_turn_cgroups(P("/sys/fs/cgroup/agent-a/" + proj)));
+}
