@@ -186,6 +186,10 @@ Result<bool> signal_group(pid_t pgid, int sig) {
   if (pgid <= 1) {
     return make_error(Errc::usage, "refusing to signal process group " + std::to_string(pgid));
   }
+  if (pgid == ::getpgrp()) {
+    return make_error(Errc::usage,
+                      "refusing to signal process group " + std::to_string(pgid) + ": our own");
+  }
   if (::kill(-pgid, sig) == 0) return true;
   int err = errno;
   if (err == ESRCH) return false;

@@ -41,7 +41,8 @@ enum class Liveness {
 Liveness check_identity(const ProcessIdentity& id);
 
 // kill(-pgid, sig). Succeeds when the group is already gone (ESRCH) — reports whether it
-// was found.
+// was found. Refuses (Errc::usage, nothing sent) groups 0 and 1 and this process's own
+// group: drover never ends itself by ending a turn.
 Result<bool> signal_group(pid_t pgid, int sig);
 // True while any process (other than zombies) remains in the group.
 bool group_alive(pid_t pgid);

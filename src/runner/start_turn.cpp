@@ -292,6 +292,16 @@ std::optional<LaunchFailure> launch(RunnerContext& ctx, PreparedTurn& t, std::si
   join_turn_cgroup(ctx, t);
   t.spawned_at = ctx.clock->now();
   auto id = ctx.spawner->identity(t.child.pid);
+  if (id && id->pgid != t.child.pid) {
+    // The child was made to lead its own group before exec. Not leading it, it died (or
+    // was killed) before it could, and still has ours; or the runtime moved itself into
+    // another group. Either way the turn's group is the one the spawn made.
+    ctx.log->warn(
+        "{}: its process {} is in process group {}, not its own; its turn's group is "
+        "taken as {}",
+        t.agent, t.child.pid, id->pgid, t.child.pid);
+    id->pgid = t.child.pid;
+  }
   Status published = id ? t.lease.publish(*id) : Status(id.error());
   if (!published) {
     std::string msg = "failed to write turn.pid " + ctx.paths.turn_pid(t.agent).string() + ": " +

@@ -31,6 +31,7 @@ class FakeSpawner final : public runner::Spawner {
 
   std::optional<Error> spawn_error;    // the next spawn fails with this
   bool identity_fails = false;         // turn.pid cannot be published
+  std::optional<pid_t> identity_pgid;  // the group /proc shows for the child (default: its own)
   std::function<void(int)> on_signal;  // how the "group" reacts to a signal
   std::vector<os::SpawnRequest> spawned;
   std::vector<int> signals;  // sent to the group, in order
@@ -60,7 +61,7 @@ class FakeSpawner final : public runner::Spawner {
   }
   Result<os::ProcessIdentity> identity(pid_t pid) override {
     if (identity_fails) return make_error(Errc::failed, "no such process (fake)");
-    return os::ProcessIdentity{pid, pid, 12345, "fake-boot-id"};
+    return os::ProcessIdentity{pid, identity_pgid.value_or(pid), 12345, "fake-boot-id"};
   }
   std::optional<os::ExitStatus> reap(int) override { return status_; }
   void signal_group(pid_t pgid, int sig) override {

@@ -201,6 +201,12 @@ TEST_CASE("signal_group kills a child group including a grandchild") {
   finish(child);
 }
 
+TEST_CASE("signal_group refuses our own process group") {
+  auto refused = signal_group(::getpgrp(), 0);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().code == Errc::usage);
+}
+
 TEST_CASE("signal_group of a missing group reports not found, and refuses 0 and 1") {
   auto r = signal_group(INT_MAX - 7, SIGTERM);
   REQUIRE(r.ok());

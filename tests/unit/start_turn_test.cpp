@@ -13,6 +13,7 @@
 
 #include "core/pause.h"
 #include "fake_spawner.h"
+#include "os/files.h"
 #include "runner/event_batch.h"
 #include "runner/runner.h"
 #include "runner/turn_lease.h"
@@ -442,4 +443,26 @@ TEST_CASE(
   f.spawner.exit({0, std::nullopt});
   f.io.run();
   REQUIRE(f.report);
+}
+
+TEST_CASE(
+    "start_turn: a child not leading its own process group (it died before it could) is "
+    "stopped through the group the spawn made, never the one /proc shows") {
+  RunnerFixture f;
+  // What /proc shows for a child killed between its clone and its setsid: our own group.
+  f.spawner.identity_pgid = ::getpgrp();
+  auto r = f.start();
+  REQUIRE(r.kind == StartKind::started);
+  // turn.pid names the turn's own group, for `stop` and recovery too.
+  auto pid_file = drover::os::read_file(f.paths.turn_pid("alice"));
+  REQUIRE(pid_file.ok());
+  const std::string own = std::to_string(FakeSpawner::kPid);
+  CHECK(pid_file.value().rfind(own + " " + own + " ", 0) == 0);
+  f.spawner.on_signal = [&](int sig) {
+    if (sig == SIGTERM) f.spawner.exit({std::nullopt, SIGTERM});
+  };
+  r.handle->interrupt("its stop or pause --now was asked for");
+  f.io.run();
+  REQUIRE(f.report);
+  CHECK(f.spawner.signals == std::vector<int>{SIGTERM});  // to the turn's group
 }
