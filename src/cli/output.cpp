@@ -28,10 +28,6 @@ nlohmann::json event_json(const store::EventRecord& e, std::optional<std::int64_
           {"data", data.is_discarded() ? nlohmann::json(e.data) : data}};
 }
 
-std::string dump_json(const nlohmann::json& doc, int indent) {
-  return doc.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
 void Output::data(std::string_view text) const {
   if (!json) write_out(stdout, text);
 }

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/json_text.h"
 #include "core/json_writer.h"
 #include "core/mail.h"
 #include "core/result.h"
@@ -67,8 +68,5 @@ nlohmann::json turn_json(const TurnRecord& t);
 // An event as `log --json` prints it: its data parsed back to JSON (kept as text when it is
 // not JSON), and the agent's own number of its turn.
 nlohmann::json event_json(const store::EventRecord& e, std::optional<std::int64_t> turn_number);
-
-// JSON text that never throws on invalid UTF-8 (bytes become U+FFFD).
-std::string dump_json(const nlohmann::json& doc, int indent = -1);
 
 }  // namespace drover::cli

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/event_line.h"
+#include "core/json_text.h"
 
 namespace drover {
 
@@ -100,7 +101,7 @@ MailMessage make_budget_exceeded(const std::string& agent, const std::optional<s
                             {"limit", over.limit},
                             {"spent", over.spent},
                             {"reason", over.reason}};
-  m.payload = payload.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  m.payload = dump_json(payload);
   return m;
 }
 

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 
+#include "core/json_text.h"
 #include "core/text.h"
 
 namespace drover {
@@ -140,7 +141,7 @@ std::string gate_payload(const Gate& g, const std::optional<std::string>& user_p
   nlohmann::json j = {{"question", g.question}, {"options", g.options}};
   if (g.step) j["step"] = *g.step;
   if (user_payload) j["payload"] = nlohmann::json::parse(*user_payload);
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return dump_json(j);
 }
 
 std::string decision_body(const Gate& g, std::string_view decision,
@@ -162,7 +163,7 @@ std::string decision_payload(const Gate& g, std::string_view decision,
                       {"decision", decision},
                       {"note", note ? nlohmann::json(*note) : nlohmann::json(nullptr)},
                       {"decided_by", decided_by}};
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return dump_json(j);
 }
 
 MailMessage decision_message(const Gate& g, std::optional<std::int64_t> thread,

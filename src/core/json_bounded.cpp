@@ -2,16 +2,9 @@
 
 #include <vector>
 
+#include "core/json_text.h"
+
 namespace drover {
-
-namespace {
-
-std::string dump_scalar(const nlohmann::json& value) {
-  // Invalid UTF-8 (impossible after a successful parse) is replaced.
-  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-}  // namespace
 
 // Compact JSON, the same text as dump(), but written with an explicit stack: dump()
 // recurses once per nesting level, and a line of 100,000 '[' (200 KB, well under the line
@@ -26,7 +19,7 @@ std::string compact_json(const nlohmann::json& value) {
   std::string out;
   auto write = [&](const nlohmann::json& v) {
     if (!v.is_structured()) {
-      out += dump_scalar(v);
+      out += dump_json(v);
       return;
     }
     out.push_back(v.is_object() ? '{' : '[');
@@ -43,7 +36,7 @@ std::string compact_json(const nlohmann::json& value) {
     if (!level.first) out.push_back(',');
     level.first = false;
     if (level.object) {
-      out += dump_scalar(nlohmann::json(level.next.key()));
+      out += dump_json(nlohmann::json(level.next.key()));
       out.push_back(':');
     }
     const nlohmann::json& child = *level.next;

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/json_bounded.h"
+#include "core/json_text.h"
 
 namespace drover {
 
@@ -49,7 +50,7 @@ Result<std::string> normalize_payload(std::string_view text) {
     return make_error(Errc::usage,
                       "invalid --payload: not a JSON document (for example "
                       "--payload '{\"branch\":\"main\"}')");
-  return doc.value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return dump_json(doc.value);
 }
 
 void sort_for_delivery(std::vector<MailMessage>& messages) {

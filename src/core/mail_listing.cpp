@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_text.h"
 #include "core/text.h"
 
 namespace drover {
@@ -51,7 +52,7 @@ void write_payload(JsonWriter& w, std::string_view text) {
     return;
   }
   int indent = w.indent() > 0 ? w.indent() : -1;  // nlohmann's dump(0) still breaks lines
-  w.raw_indented(doc.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace));
+  w.raw_indented(dump_json(doc, indent));
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/assets.h"
+#include "core/json_text.h"
 
 namespace drover {
 
@@ -78,7 +79,7 @@ std::string user_turn_line(const std::string& text) {
   nlohmann::json j = {
       {"type", "user"},
       {"message", {{"role", "user"}, {"content", {{{"type", "text"}, {"text", text}}}}}}};
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  return dump_json(j) + "\n";
 }
 
 }  // namespace drover

@@ -1,5 +1,6 @@
 #include "core/stream_event_record.h"
 
+#include "core/json_text.h"
 #include "core/json_writer.h"
 #include "core/text.h"
 
@@ -68,7 +69,7 @@ std::string stream_event_data_text(const StreamEvent& e) {
       return w.take();
     default: break;
   }
-  return stream_event_data(e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return dump_json(stream_event_data(e));
 }
 
 std::string_view stream_event_kind(StreamEventKind k) {

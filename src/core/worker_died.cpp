@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/agent_report.h"
+#include "core/json_text.h"
 
 namespace drover {
 
@@ -35,7 +36,7 @@ MailMessage make_worker_died(const Session& s, const std::string& reason,
       {"last_activity", s.last_activity},
       {"terminated_by", terminated_by},
       {"turn", turn ? nlohmann::json(*turn) : nlohmann::json(nullptr)}};
-  m.payload = payload.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  m.payload = dump_json(payload);
   return m;
 }
 

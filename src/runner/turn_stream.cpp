@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_text.h"
 #include "core/session_id.h"
 #include "core/stream_event_record.h"
 #include "core/text.h"
@@ -25,9 +26,7 @@ void add_tokens_to(std::optional<std::int64_t>& sum, std::optional<std::int64_t>
 
 }  // namespace
 
-std::string event_json(const nlohmann::json& j) {
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
+std::string event_json(const nlohmann::json& j) { return dump_json(j); }
 
 void TurnRun::on_stdout(std::string_view bytes) {
   splitter_.feed(bytes);

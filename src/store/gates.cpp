@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_text.h"
 #include "core/session_state.h"
 #include "store/sqlite_util.h"
 
@@ -66,8 +67,7 @@ void Gates::insert(const Gate& g) {
   q.bind(2, g.asker);
   q.bind(3, g.to);
   q.bind(4, g.question);
-  q.bind(5,
-         nlohmann::json(g.options).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  q.bind(5, dump_json(nlohmann::json(g.options)));
   bind_opt(q, 6, g.step);
   q.bind(7, g.holds_turns ? 1 : 0);
   q.bind(8, g.asked_at);

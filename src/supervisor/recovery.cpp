@@ -7,6 +7,7 @@
 #include <set>
 
 #include "core/clock.h"
+#include "core/json_text.h"
 #include "core/settle.h"
 #include "core/text.h"
 #include "runner/terminal_mail.h"
@@ -41,8 +42,7 @@ constexpr RecoveryCause kHostLost{
 void add_event(runner::RunnerContext& ctx, const std::string& agent, const std::string& kind,
                const nlohmann::json& data) {
   auto r = ctx.store->write<Unit>([&](store::Tx& tx) -> Result<Unit> {
-    tx.events().add(agent, std::nullopt, kind, "warn",
-                    data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    tx.events().add(agent, std::nullopt, kind, "warn", dump_json(data));
     return Unit{};
   });
   if (!r) ctx.log->error("{}: {}", agent, r.error().message);
