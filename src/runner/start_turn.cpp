@@ -293,13 +293,10 @@ std::optional<LaunchFailure> launch(RunnerContext& ctx, PreparedTurn& t, std::si
   t.spawned_at = ctx.clock->now();
   auto id = ctx.spawner->identity(t.child.pid);
   if (id && id->pgid != t.child.pid) {
-    // The child was made to lead its own group before exec. Not leading it, it died (or
-    // was killed) before it could, and still has ours; or the runtime moved itself into
-    // another group. Either way the turn's group is the one the spawn made.
-    ctx.log->warn(
-        "{}: its process {} is in process group {}, not its own; its turn's group is "
-        "taken as {}",
-        t.agent, t.child.pid, id->pgid, t.child.pid);
+    // Made to lead its own group before exec, it died first (still in ours) or left it:
+    // the turn's group is the one the spawn made (docs/reliability.md).
+    ctx.log->warn("{}: its process {} is in process group {}; the turn's group is taken as {}",
+                  t.agent, t.child.pid, id->pgid, t.child.pid);
     id->pgid = t.child.pid;
   }
   Status published = id ? t.lease.publish(*id) : Status(id.error());
