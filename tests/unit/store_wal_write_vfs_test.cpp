@@ -54,10 +54,30 @@ fs::path crash_image(const fs::path& db, const fs::path& dir) {
   return copy;
 }
 
-void open_wal(const Db& db) {
-  db.exec("PRAGMA journal_mode=WAL");
-  db.exec("PRAGMA synchronous=NORMAL");
-  db.exec("PRAGMA wal_autocheckpoint=0");  // the frames stay in the -wal, to be checked
+// A database in a directory of its own, written through the VFS, in WAL mode as the store
+// opens it, with table t.
+struct Written {
+  drover::test::TempDir dir;
+  fs::path path = dir.path / "w.db";
+  Db db{path, drover::store::wal_write_vfs()};
+  explicit Written(const std::string& columns) {
+    db.exec("PRAGMA journal_mode=WAL");
+    db.exec("PRAGMA synchronous=NORMAL");
+    db.exec("PRAGMA wal_autocheckpoint=0");  // the frames stay in the -wal, to be checked
+    db.exec("CREATE TABLE t(id INTEGER PRIMARY KEY, " + columns + ")");
+  }
+  // `n` rows into t, one transaction: INSERT INTO t(columns) SELECT values FROM 1..n.
+  void insert(int n, const std::string& columns, const std::string& values) const {
+    db.exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < " +
+            std::to_string(n) + ") INSERT INTO t(" + columns + ") SELECT " + values + " FROM n");
+  }
+  Db image(const std::string& name) const {
+    return Db(crash_image(path, dir.path / name), nullptr);
+  }
+};
+
+sqlite3_int64 integrity_problems(const Db& db) {
+  return db.number("SELECT count(*) FROM pragma_integrity_check WHERE integrity_check <> 'ok'");
 }
 
 }  // namespace wal_vfs_test
@@ -68,16 +88,9 @@ TEST_CASE(
     "wal write vfs: a commit's frames go to the -wal file together, all there when it "
     "returns") {
   using namespace wal_vfs_test;
-  drover::test::TempDir dir;
-  fs::path path = dir.path / "w.db";
-  Db db(path, drover::store::wal_write_vfs());
-  open_wal(db);
-  db.exec("CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB)");
+  Written w("v BLOB");
   auto before = drover::store::wal_write_counts();
-  // ~60 pages of rows in one transaction.
-  db.exec(
-      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 400) "
-      "INSERT INTO t(v) SELECT randomblob(500) FROM n");
+  w.insert(400, "v", "randomblob(500)");  // ~60 pages of rows in one transaction
   auto after = drover::store::wal_write_counts();
   auto frames = after.frames - before.frames;
   auto writes = after.writes - before.writes;
@@ -85,62 +98,48 @@ TEST_CASE(
   // Without gathering: two writes per frame. Gathered: one per 124 KiB (~30 frames).
   CHECK(writes * 10 <= frames);
 
-  Db copy(crash_image(path, dir.path / "image"), nullptr);
+  Db copy = w.image("image");
   CHECK(copy.number("SELECT count(*) FROM t") == 400);
-  CHECK(copy.number("SELECT count(*) FROM pragma_integrity_check WHERE integrity_check <> 'ok'") ==
-        0);
+  CHECK(integrity_problems(copy) == 0);
 }
 
 TEST_CASE(
     "wal write vfs: transactions larger than the page cache (frames spilled, rewritten "
     "in place, their checksums rewritten) are whole in a crash image after each commit") {
   using namespace wal_vfs_test;
-  drover::test::TempDir dir;
-  fs::path path = dir.path / "w.db";
-  Db db(path, drover::store::wal_write_vfs());
-  open_wal(db);
-  db.exec("PRAGMA cache_size=8");  // pages spill to the -wal before the commit
-  db.exec("CREATE TABLE t(id INTEGER PRIMARY KEY, v INTEGER, pad BLOB)");
+  Written w("v INTEGER, pad BLOB");
+  w.db.exec("PRAGMA cache_size=8");  // pages spill to the -wal before the commit
   sqlite3_int64 rows = 0;
   for (int round = 1; round <= 12; ++round) {
     int n = round * 37;
-    db.exec("BEGIN");
-    db.exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < " +
-            std::to_string(n) + ") INSERT INTO t(v, pad) SELECT 1, randomblob(300) FROM n");
+    w.db.exec("BEGIN");
+    w.insert(n, "v, pad", "1, randomblob(300)");
     // Pages written (spilled) earlier in this transaction are written again.
-    db.exec("UPDATE t SET v = v + 1");
-    db.exec("COMMIT");
+    w.db.exec("UPDATE t SET v = v + 1");
+    w.db.exec("COMMIT");
     rows += n;
-    Db copy(crash_image(path, dir.path / ("image" + std::to_string(round))), nullptr);
+    Db copy = w.image("image" + std::to_string(round));
     CAPTURE(round);
     REQUIRE(copy.number("SELECT count(*) FROM t") == rows);
-    REQUIRE(copy.number("SELECT sum(v) FROM t") == db.number("SELECT sum(v) FROM t"));
+    REQUIRE(copy.number("SELECT sum(v) FROM t") == w.db.number("SELECT sum(v) FROM t"));
   }
   // One transaction of a single small row: its one frame is whole too.
-  db.exec("INSERT INTO t(v, pad) VALUES (7, x'00')");
-  Db copy(crash_image(path, dir.path / "last"), nullptr);
+  w.db.exec("INSERT INTO t(v, pad) VALUES (7, x'00')");
+  Db copy = w.image("last");
   CHECK(copy.number("SELECT count(*) FROM t") == rows + 1);
-  CHECK(copy.number("SELECT count(*) FROM pragma_integrity_check WHERE integrity_check <> 'ok'") ==
-        0);
+  CHECK(integrity_problems(copy) == 0);
 }
 
 TEST_CASE("wal write vfs: a reader on another connection sees each commit whole") {
   using namespace wal_vfs_test;
-  drover::test::TempDir dir;
-  fs::path path = dir.path / "w.db";
-  Db w(path, drover::store::wal_write_vfs());
-  open_wal(w);
-  w.exec("CREATE TABLE t(id INTEGER PRIMARY KEY, grp INTEGER, pad BLOB)");
-  Db r(path, nullptr);
+  Written w("grp INTEGER, pad BLOB");
+  Db r(w.path, nullptr);
   for (int grp = 1; grp <= 20; ++grp) {
-    w.exec(
-        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50) "
-        "INSERT INTO t(grp, pad) SELECT " +
-        std::to_string(grp) + ", randomblob(400) FROM n");
+    w.insert(50, "grp, pad", std::to_string(grp) + ", randomblob(400)");
     CAPTURE(grp);
     REQUIRE(r.number("SELECT count(*) FROM t") == grp * 50);
     REQUIRE(r.number("SELECT max(grp) FROM t") == grp);
   }
-  w.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  w.db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
   CHECK(r.number("SELECT count(*) FROM t") == 1000);
 }
