@@ -73,10 +73,12 @@ int run(int argc, char** argv) {
   // (issue 18: the turn path): when the line names one, only that one is built. Help
   // without a command, a misspelt command and `completions` (which walks the whole tree)
   // get every command.
+  // `drover --version` alone needs none of them.
   const CommandEntry* named = named_command(argc, argv);
+  bool version_only = argc == 2 && std::string_view(argv[1]) == "--version";
   if (named != nullptr && std::string_view(named->name) != "completions")
     named->install(app.add_subcommand(named->name, named->summary), ctx);
-  else
+  else if (!version_only)
     for (const auto& c : commands()) c.install(app.add_subcommand(c.name, c.summary), ctx);
   allow_globals_after(app);
   unshield_all_options(app);
