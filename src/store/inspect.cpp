@@ -4,6 +4,7 @@
 
 #include "store/pg_db.h"
 #include "store/pg_dialect.h"
+#include "store/sqlite_db.h"
 #include "store/store.h"
 
 namespace drover::store {
@@ -31,6 +32,7 @@ Result<DatabaseHealth> inspect_database(const std::filesystem::path& path) {
                       "database " + path.string() + " is missing (run 'drover init')");
   try {
     // Read-write without CREATE: a WAL database may need its -shm file created to be read.
+    configure_sqlite_process();
     SQLite::Database db(path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_NOMUTEX, 5000);
     DatabaseHealth h;
     h.schema_version = db.execAndGet("PRAGMA user_version").getInt();

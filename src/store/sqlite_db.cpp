@@ -66,6 +66,15 @@ class SqliteStatement final : public Statement {
 
 }  // namespace
 
+void configure_sqlite_process() {
+  static const bool done = [] {
+    // SQLITE_MISUSE if SQLite was already initialised in this process: it keeps its default.
+    (void)sqlite3_config(SQLITE_CONFIG_PAGECACHE, nullptr, 0, 0);
+    return true;
+  }();
+  (void)done;
+}
+
 SqliteConnection::SqliteConnection(std::unique_ptr<SQLite::Database> db)
     : own_(std::move(db)), db_(own_.get()), path_(db_->getFilename()) {}
 SqliteConnection::SqliteConnection(SQLite::Database& borrowed)

@@ -42,6 +42,13 @@ class SqliteConnection final : public Connection {
   std::filesystem::path path_;
 };
 
+// SQLite's process-wide settings, made before the first connection of the process opens
+// (later calls do nothing): no bulk page-cache allocation per connection. SQLite otherwise
+// sets up 20 pages at a connection's first read, touching each; a short command needs a
+// few, and each first touch of a page is a page fault (~10 µs on this kind of VM:
+// docs/performance.md). Pages are then allocated as they are needed.
+void configure_sqlite_process();
+
 // A connection for reading when the normal open failed for want of space (the read-only
 // Store, store/store.h), and what to report when even that fails.
 std::unique_ptr<SqliteConnection> sqlite_reader(const std::filesystem::path& path);

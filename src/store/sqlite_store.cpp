@@ -61,6 +61,7 @@ void enable_wal(SQLite::Database& db) {
 // lock, which needs a read-write handle), and query_only makes sure nothing is written
 // through it. Opened for one read and closed after it, so the lock is held for that read.
 std::unique_ptr<SqliteConnection> sqlite_reader(const fs::path& path) {
+  configure_sqlite_process();
   auto db = std::make_unique<SQLite::Database>(
       path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_NOMUTEX, kBusyTimeoutMs);
   db->exec("PRAGMA locking_mode=EXCLUSIVE");
@@ -84,6 +85,7 @@ Result<std::unique_ptr<Store>> Store::open_sqlite(const fs::path& path, OpenMode
     int flags = SQLite::OPEN_READWRITE | SQLite::OPEN_NOMUTEX;
     if (mode == OpenMode::create) flags |= SQLite::OPEN_CREATE;
     // Through the VFS that writes a commit's WAL frames at once (store/wal_write_vfs.h).
+    configure_sqlite_process();  // before the VFS's registration initialises SQLite
     const char* vfs = wal_write_vfs();
     db = std::make_unique<SQLite::Database>(path.string().c_str(), flags, kBusyTimeoutMs, vfs);
     enable_wal(*db);
