@@ -8,6 +8,7 @@
 
 #include <cstdlib>
 
+#include "fixtures_dir.h"
 #include "support/agents.h"
 #include "support/command.h"
 #include "support/database.h"
@@ -26,7 +27,7 @@ const std::string kRootRefusal =
     "reasons";
 
 std::string real_transcript(const std::string& name) {
-  return (fs::path(DROVER_FIXTURES_DIR) / "transcripts" / "real" / name).string();
+  return (fs::path(drover_fixtures_dir()) / "transcripts" / "real" / name).string();
 }
 
 // The turns the agent ran.

@@ -9,6 +9,7 @@
 
 #include "core/failure_kind.h"
 #include "core/stream_json.h"
+#include "fixtures_dir.h"
 
 using namespace drover;
 
@@ -16,7 +17,7 @@ namespace {
 
 // The facts a runner would have gathered from a whole transcript on stdout.
 FailureFacts facts_from_transcript(const std::string& relative) {
-  std::ifstream in(std::filesystem::path(DROVER_FIXTURES_DIR) / "transcripts" / relative,
+  std::ifstream in(std::filesystem::path(drover_fixtures_dir()) / "transcripts" / relative,
                    std::ios::binary);
   REQUIRE_MESSAGE(in.good(), "missing fixture " << relative);
   FailureFacts f;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/stream_json.h"
+#include "fixtures_dir.h"
 
 using drover::JsonTape;
 using Kind = drover::JsonTape::Kind;
@@ -25,7 +26,7 @@ std::vector<std::string> corpus_lines() {
   std::vector<std::string> lines;
   namespace fs = std::filesystem;
   for (const char* dir : {"transcripts", "transcripts/real", "fuzz/stream_json"}) {
-    for (const auto& entry : fs::directory_iterator(fs::path(DROVER_FIXTURES_DIR) / dir)) {
+    for (const auto& entry : fs::directory_iterator(fs::path(drover_fixtures_dir()) / dir)) {
       if (!entry.is_regular_file()) continue;
       std::ifstream in(entry.path(), std::ios::binary);
       std::string line;

@@ -14,6 +14,7 @@
 #endif
 
 #include "core/stream_json.h"
+#include "fixtures_dir.h"
 
 using drover::LineSplitter;
 using drover::parse_stream_line;
@@ -25,7 +26,7 @@ namespace {
 constexpr std::size_t kDefaultCap = 16u << 20;
 
 std::string read_fixture(const std::string& relative) {
-  std::ifstream in(std::filesystem::path(DROVER_FIXTURES_DIR) / "transcripts" / relative,
+  std::ifstream in(std::filesystem::path(drover_fixtures_dir()) / "transcripts" / relative,
                    std::ios::binary);
   REQUIRE_MESSAGE(in.good(), "missing fixture " << relative);
   std::ostringstream buffer;

@@ -1,0 +1,3 @@
+#include "fixtures_dir.h"
+
+const char* drover_fixtures_dir() { return DROVER_FIXTURES_DIR; }
