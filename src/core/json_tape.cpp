@@ -1,6 +1,9 @@
 #include "core/json_tape.h"
 
+#include <cmath>
+#include <cstdlib>
 #include <limits>
+#include <string>
 
 namespace drover {
 
@@ -202,10 +205,18 @@ class Indexer {
       ++p_;
       if (!digits()) return false;
     }
-    if (p_ < s_.size() && (s_[p_] == 'e' || s_[p_] == 'E')) {
+    bool exponent = p_ < s_.size() && (s_[p_] == 'e' || s_[p_] == 'E');
+    if (exponent) {
       ++p_;
       if (p_ < s_.size() && (s_[p_] == '+' || s_[p_] == '-')) ++p_;
       if (!digits()) return false;
+    }
+    // nlohmann refuses a number a double cannot hold ("number overflow": 1e309, or an
+    // integer of 309 digits or more), so the tape does too. Without an exponent and under
+    // 300 characters a number is below 1e300: only the others are converted to check.
+    if (exponent || p_ - begin >= 300) {
+      std::string text(s_.substr(begin, p_ - begin));
+      if (std::isinf(std::strtod(text.c_str(), nullptr))) return false;
     }
     scalar(Kind::number, begin);
     return true;

@@ -129,6 +129,28 @@ TEST_CASE("json tape: accepts what nlohmann accepts, and strings decode the same
   }
 }
 
+// Found by the stream_json fuzzer: "-1e309" was accepted by the tape and refused by
+// nlohmann ("number overflow"), breaking the rule that the tape accepts nothing nlohmann
+// refuses.
+TEST_CASE("json tape: refuses a number a double cannot hold, as nlohmann does") {
+  std::string digits400 = "1" + std::string(400, '0');
+  std::string digits299 = "1" + std::string(298, '0');
+  for (const std::string& text :
+       {std::string("1e309"), std::string("-1e309 \t\n"), std::string("[1, 2E+400]"),
+        std::string("{\"n\":-0.5e999}"), digits400, "-" + digits400 + ".5"}) {
+    CAPTURE(text);
+    CHECK_FALSE(nlohmann::json::accept(text));
+    CHECK_FALSE(JsonTape::parse(text));
+  }
+  // At the edges, both accept: the largest double, an underflow to 0, long integers.
+  for (const std::string& text : {std::string("1.7976931348623157e308"), std::string("1e-400"),
+                                  std::string("-4.9e-324"), digits299, digits299 + "e2"}) {
+    CAPTURE(text);
+    CHECK(nlohmann::json::accept(text));
+    CHECK(JsonTape::parse(text));
+  }
+}
+
 TEST_CASE("json tape: members, elements and kinds read from the index") {
   auto tape = JsonTape::parse(
       R"({"type":"assistant","message":{"content":[{"type":"text","text":"hi"},7,null]},"n":-2.5,"t":true,"f":false})");
